@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, Security
+
+from gongjian.api_keys import service
+from gongjian.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from gongjian.auth.dependencies import authenticate
+from gongjian.db import unit_of_work
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+
+router = APIRouter(tags=["api-keys"])
+
+AdminUser = Annotated[Principal, Security(authenticate)]
+
+
+@router.get("/api-keys", summary="API 密钥列表（平台管理员）")
+async def list_api_keys(principal: AdminUser, page: PageQuery, revoked: bool | None = None) -> Page[ApiKeyRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_keys(session, principal, page, revoked)
+        return page_of(ApiKeyRead, rows, total, page)
+
+
+@router.post("/api-keys", summary="创建 API 密钥（完整密钥只返回一次）", status_code=201)
+async def create_api_key(body: ApiKeyCreate, principal: AdminUser, response: Response) -> ApiKeyCreated:
+    with unit_of_work() as session:
+        result = service.create_key(session, principal, body)
+    created(response, f"/api-keys/{result.id}")
+    return result
+
+
+@router.get("/api-keys/{key_id}", summary="API 密钥详情（不含密钥本身）")
+async def get_api_key(key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: AdminUser) -> ApiKeyRead:
+    with unit_of_work() as session:
+        return ApiKeyRead.model_validate(service.get_key(session, principal, key_id))
+
+
+@router.delete("/api-keys/{key_id}", summary="吊销 API 密钥")
+async def revoke_api_key(key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: AdminUser) -> ApiKeyRead:
+    with unit_of_work() as session:
+        return ApiKeyRead.model_validate(service.revoke_key(session, principal, key_id))

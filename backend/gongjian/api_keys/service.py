@@ -1,0 +1,76 @@
+"""API keys for scripts and third-party systems. Only a hash is stored; the key is shown once."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gongjian.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from gongjian.auth.dependencies import hash_api_key
+from gongjian.kit import audit
+from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
+from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.principal import Principal
+from gongjian.models import ApiKey, Organization
+from gongjian.models.base import utcnow
+from gongjian.models.enums import ActorType, AuditAction
+
+KEY_PREFIX = "gj_"
+LABEL = "API 密钥"
+
+
+def require_admin_user(principal: Principal) -> None:
+    # A key never mints or revokes keys: only a person signed in as platform admin does.
+    if not (principal.is_admin and principal.actor_type is ActorType.user):
+        raise forbidden("只有平台管理员账号可以管理 API 密钥")
+
+
+def list_keys(session: Session, principal: Principal, params: PageParams, revoked: bool | None) -> tuple[list[ApiKey], int]:
+    require_admin_user(principal)
+    stmt = select(ApiKey)
+    if revoked is not None:
+        stmt = stmt.where(ApiKey.revoked_at.is_not(None) if revoked else ApiKey.revoked_at.is_(None))
+    return fetch_page(session, stmt.order_by(ApiKey.id.desc()), params)
+
+
+def create_key(session: Session, principal: Principal, data: ApiKeyCreate) -> ApiKeyCreated:
+    require_admin_user(principal)
+    if data.organization_id is not None:
+        org = session.get(Organization, data.organization_id)
+        if org is None or org.archived_at is not None:
+            raise unprocessable("organization_not_found", "党组织不存在或已归档", field="body.organization_id")
+    raw = KEY_PREFIX + secrets.token_urlsafe(32)
+    row = ApiKey(
+        name=data.name,
+        prefix=raw[:10],
+        key_hash=hash_api_key(raw),
+        scopes=data.scopes,
+        organization_id=data.organization_id,
+        created_by_id=principal.id,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session, principal, AuditAction.create, "api_key", row.id,
+        {"name": row.name, "scopes": row.scopes, "organization_id": row.organization_id},
+    )
+    return ApiKeyCreated(**ApiKeyRead.model_validate(row).model_dump(), key=raw)
+
+
+def revoke_key(session: Session, principal: Principal, key_id: int) -> ApiKey:
+    row = get_key(session, principal, key_id)
+    if row.revoked_at is not None:
+        raise conflict("already_revoked", "该密钥已吊销")
+    row.revoked_at = utcnow()
+    audit.record(session, principal, AuditAction.revoke, "api_key", row.id)
+    return row
+
+
+def get_key(session: Session, principal: Principal, key_id: int) -> ApiKey:
+    require_admin_user(principal)
+    row = session.get(ApiKey, key_id)
+    if row is None:
+        raise not_found(LABEL)
+    return row

@@ -1,0 +1,129 @@
+"""The ASGI application: routers under /api/v1, Swagger UI at /docs, the built SPA at /."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from gongjian.api_keys.router import router as api_keys_router
+from gongjian.audit.router import router as audit_router
+from gongjian.auth.dependencies import hash_api_key
+from gongjian.auth.router import router as auth_router
+from gongjian.auth.tokens import decode_token
+from gongjian.kit.errors import COMMON_PROBLEMS, Problem, install_problem_handlers
+from gongjian.kit.idempotency import IdempotencyMiddleware
+from gongjian.kit.routing import API_PREFIX
+from gongjian.meta.router import router as meta_router
+from gongjian.organizations.router import router as organizations_router
+from gongjian.settings import get_settings
+from gongjian.users.router import router as users_router
+
+DESCRIPTION = """
+共建（Gongjian）社区党建共驻共建平台 API。
+
+- 登录：`POST /api/v1/auth/token`（表单 username、password）取得 Bearer 令牌，或用 `X-API-Key`。
+- 错误统一为 `application/problem+json`，带稳定的 `code`。
+- 列表统一分页：`?page=&page_size=`（最多 100），返回 `{items, total, page, page_size}`。
+"""
+
+DOMAIN_ROUTERS: list[APIRouter] = [
+    meta_router,
+    auth_router,
+    users_router,
+    api_keys_router,
+    organizations_router,
+    audit_router,
+]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Operation ids are the endpoint function names: stable, readable in generated clients."""
+    return route.name
+
+
+def _idempotency_principal(headers: dict[str, str]) -> str | None:
+    auth = headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        claims = decode_token(auth[7:].strip(), "access")
+        return f"user:{claims.user_id}" if claims else None
+    api_key = headers.get("x-api-key")
+    if api_key:
+        return "api_key:" + hash_api_key(api_key)[:32]
+    return None
+
+
+def create_app() -> FastAPI:
+    app = FastAPI(
+        title="共建 Gongjian API",
+        version="1.0.0",
+        description=DESCRIPTION,
+        openapi_url=f"{API_PREFIX}/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+        generate_unique_id_function=operation_id,
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
+    install_problem_handlers(app)
+    for router in DOMAIN_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX, responses=COMMON_PROBLEMS)
+    _check_unique_operation_ids(app)
+    _install_problem_schema(app)
+    app.add_middleware(IdempotencyMiddleware, resolve_principal=_idempotency_principal)
+    _mount_spa(app, get_settings().spa_dir)
+    return app
+
+
+def _check_unique_operation_ids(app: FastAPI) -> None:
+    seen: set[str] = set()
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            if route.name in seen:
+                raise RuntimeError(f"duplicate operation id {route.name}")
+            seen.add(route.name)
+
+
+def _install_problem_schema(app: FastAPI) -> None:
+    """Routes reference #/components/schemas/Problem for their problem+json answers; put it there."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = build()
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        defs = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in defs.pop("$defs", {}).items():
+            components.setdefault(name, sub)
+        components["Problem"] = defs
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _mount_spa(app: FastAPI, spa_dir: Path) -> None:
+    """Serve the built SPA at / with history-mode fallback to index.html; /api and /docs untouched."""
+    index = spa_dir / "index.html"
+    if not index.exists():
+        return
+    assets = spa_dir / "assets"
+    if assets.is_dir():
+        app.mount("/assets", StaticFiles(directory=assets), name="spa-assets")
+
+    @app.get("/{path:path}", include_in_schema=False)
+    async def spa(path: str) -> FileResponse:
+        if path.startswith(("api/", "docs")):
+            raise HTTPException(404)
+        candidate = (spa_dir / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(spa_dir.resolve()):
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+
+app = create_app()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.models.enums import Role
+
+
+class TokenResponse(OutputModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="访问令牌有效秒数")
+
+
+class RefreshRequest(InputModel):
+    refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class ChangePasswordRequest(InputModel):
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=8, max_length=256)
+
+
+class MeRead(OutputModel):
+    actor_type: Literal["user", "api_key"]
+    id: int
+    name: str
+    role: Role
+    organization_id: int | None
+    organization_name: str | None
+    username: str | None = Field(default=None, description="用户登录名；API 密钥为空")
+    scopes: list[str] = Field(default_factory=list, description="API 密钥的作用域；用户为空")

@@ -1,0 +1,153 @@
+"""`gongjian` command: migrate, load reference data, create users, serve, write the spec."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import select
+
+from gongjian.models.enums import Role
+from gongjian.settings import PROJECT_ROOT, get_settings
+
+app = typer.Typer(help="共建 Gongjian 管理命令", no_args_is_help=True, add_completion=False)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("path_separator", "os")
+    if database_url:
+        config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+@app.command()
+def migrate(revision: Annotated[str, typer.Argument(help="目标版本")] = "head") -> None:
+    """Bring the database schema up to date (alembic upgrade)."""
+    command.upgrade(alembic_config(), revision)
+    typer.echo(f"数据库已迁移到 {revision}")
+
+
+@app.command("load-reference")
+def load_reference() -> None:
+    """Load reference data (idempotent: running it again changes nothing)."""
+    from gongjian.reference.loader import load_all
+
+    counts = load_all()
+    typer.echo("参考数据已加载：" + ("，".join(f"{k} {v}" for k, v in counts.items()) or "无"))
+
+
+def _read_password(env_var: str) -> str | None:
+    value = os.environ.get(env_var)
+    if value:
+        return value
+    if sys.stdin.isatty():
+        return typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+    return None
+
+
+@app.command("create-user")
+def create_user(
+    username: str,
+    role: Annotated[Role, typer.Option(help="角色")] = Role.member,
+    display_name: Annotated[str | None, typer.Option(help="姓名，默认同登录名")] = None,
+    organization_id: Annotated[int | None, typer.Option(help="所属党组织 id")] = None,
+    password_env: Annotated[
+        str, typer.Option(help="从该环境变量读取密码；没有则交互输入，再没有则生成并打印一次")
+    ] = "GONGJIAN_PASSWORD",
+) -> None:
+    """Create an account. The password never comes from the command line itself."""
+    from gongjian.db import unit_of_work
+    from gongjian.kit.errors import ProblemError
+    from gongjian.kit.principal import SYSTEM
+    from gongjian.users.schemas import UserCreate
+    from gongjian.users.service import create_user as create
+
+    password = _read_password(password_env)
+    data = UserCreate(
+        username=username, display_name=display_name or username, role=role,
+        organization_id=organization_id, password=password,
+    )
+    try:
+        with unit_of_work() as session:
+            result = create(session, SYSTEM, data)
+    except ProblemError as exc:
+        typer.echo(f"创建失败：{exc.detail or exc.title}（{exc.code}）", err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"已创建账号 {result.username}（{Role.label_of(result.role)}，id {result.id}）")
+    if result.generated_password:
+        typer.echo(f"初始密码（只显示这一次）：{result.generated_password}")
+
+
+@app.command("ensure-admin")
+def ensure_admin() -> None:
+    """Create the first platform admin if there is none (used by `make run`)."""
+    from gongjian.db import unit_of_work
+    from gongjian.kit.principal import SYSTEM
+    from gongjian.models import User
+    from gongjian.users.schemas import UserCreate
+    from gongjian.users.service import create_user as create
+
+    with unit_of_work() as session:
+        if session.execute(select(User.id).where(User.role == Role.admin.value)).first():
+            typer.echo("已有平台管理员账号，跳过创建")
+            return
+        username = os.environ.get("GONGJIAN_ADMIN_USERNAME", "admin")
+        data = UserCreate(
+            username=username, display_name="平台管理员", role=Role.admin,
+            password=os.environ.get("GONGJIAN_ADMIN_PASSWORD") or None,
+        )
+        result = create(session, SYSTEM, data)
+    typer.echo(f"已创建平台管理员：{result.username}")
+    if result.generated_password:
+        typer.echo(f"初始密码（只显示这一次，请妥善保存）：{result.generated_password}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="PORT")] = 8000,
+    workers: Annotated[int, typer.Option(envvar="WORKERS")] = 1,
+) -> None:
+    """Serve API, Swagger UI and the SPA on one port."""
+    import uvicorn
+
+    get_settings().resolved_secret_key  # noqa: B018 - create the shared key before workers race for it
+    typer.echo(f"共建 Gongjian: http://{host}:{port}/ （API /api/v1，文档 /docs）")
+    uvicorn.run("gongjian.app:app", host=host, port=port, workers=workers, access_log=False)
+
+
+@app.command()
+def openapi(
+    output: Annotated[Path, typer.Option(help="写入的文件")] = PROJECT_ROOT / "openapi.yaml",
+) -> None:
+    """Write the OpenAPI document the app serves, as YAML."""
+    output.write_text(render_openapi(), encoding="utf-8")
+    typer.echo(f"已写入 {output}")
+
+
+def render_openapi() -> str:
+    from gongjian.app import create_app
+
+    return yaml.safe_dump(create_app().openapi(), sort_keys=False, allow_unicode=True, width=100)
+
+
+@app.command("purge-idempotency")
+def purge_idempotency() -> None:
+    """Delete stored idempotent answers older than 24 hours."""
+    from gongjian.kit.idempotency import purge_expired
+
+    typer.echo(f"已清理 {purge_expired()} 条")
+
+
+if __name__ == "__main__":
+    app()

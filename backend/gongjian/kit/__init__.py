@@ -1,0 +1,1 @@
+"""Shared machinery used by every domain: errors, pagination, sorting, ETags, audit, idempotency."""

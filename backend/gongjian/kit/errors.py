@@ -1,0 +1,169 @@
+"""One error envelope for the whole API: `application/problem+json` (RFC 9457) with a stable `code`.
+
+Domains raise `ProblemError` (or one of the helpers below); the handlers registered by
+`install_problem_handlers` turn it, validation failures, unknown routes and unexpected exceptions
+into the same shape. Each route declares the shape via `PROBLEM_RESPONSES` so it is in the spec.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger("gongjian.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="出错字段的路径，如 body.name 或 query.page")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, plus a stable machine `code`."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    code: str
+    errors: list[FieldError] | None = None
+
+
+class ProblemError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        title: str,
+        detail: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        errors: list[FieldError] | None = None,
+    ) -> None:
+        super().__init__(f"{status} {code}: {detail or title}")
+        self.status = status
+        self.code = code
+        self.title = title
+        self.detail = detail
+        self.headers = headers
+        self.errors = errors
+
+
+def not_found(entity_label: str) -> ProblemError:
+    """404 for a row that doesn't exist *or* that the caller may not see — deliberately the same."""
+    return ProblemError(404, "not_found", "未找到", f"{entity_label}不存在或无权访问")
+
+
+def forbidden(detail: str = "当前身份无权执行此操作") -> ProblemError:
+    return ProblemError(403, "forbidden", "无权操作", detail)
+
+
+def conflict(code: str, detail: str) -> ProblemError:
+    return ProblemError(409, code, "操作冲突", detail)
+
+
+def unprocessable(code: str, detail: str, field: str | None = None) -> ProblemError:
+    errors = [FieldError(field=field, message=detail)] if field else None
+    return ProblemError(422, code, "请求内容无效", detail, errors=errors)
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str | None = None,
+    *,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"urn:gongjian:problem:{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+    }
+    if detail is not None:
+        body["detail"] = detail
+    if errors is not None:
+        body["errors"] = [e.model_dump() for e in errors]
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+_STATUS_TITLES = {
+    400: ("bad_request", "请求有误"),
+    401: ("unauthorized", "未登录或凭据无效"),
+    403: ("forbidden", "无权操作"),
+    404: ("not_found", "未找到"),
+    405: ("method_not_allowed", "不支持的请求方法"),
+    406: ("not_acceptable", "无法提供所请求的格式"),
+    409: ("conflict", "操作冲突"),
+    413: ("payload_too_large", "请求内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    422: ("validation_error", "请求内容无效"),
+    429: ("too_many_requests", "请求过于频繁"),
+}
+
+
+def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ProblemError)
+    async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(
+            exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [FieldError(field=_field_path(e.get("loc", ())), message=str(e.get("msg", ""))) for e in exc.errors()]
+        return problem_response(422, "validation_error", "请求内容无效", "请检查标出的字段", errors=errors)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, title = _STATUS_TITLES.get(exc.status_code, ("http_error", "请求失败"))
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        if exc.status_code == 404 and detail == "Not Found":
+            detail = "请求的地址不存在"
+        return problem_response(exc.status_code, code, title, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # Logged with the stack for operators; the caller never sees internals.
+        logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return problem_response(500, "internal_error", "服务器内部错误", "请稍后重试；如果持续出现，请联系管理员")
+
+
+def _problem_content() -> dict[str, Any]:
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    descriptions = {
+        400: "请求有误",
+        401: "未登录或凭据无效",
+        403: "无权操作",
+        404: "未找到或无权访问",
+        409: "状态冲突",
+        412: "If-Match 与当前版本不符",
+        413: "请求内容过大",
+        415: "不支持的内容类型",
+        422: "请求内容无效",
+        428: "需要 If-Match",
+        429: "请求过于频繁",
+        500: "服务器内部错误",
+    }
+    return {s: {"description": descriptions[s], "content": _problem_content()} for s in statuses}
+
+
+# Declared on every API route: what any endpoint can answer besides its own success.
+COMMON_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429, 500)

@@ -1,0 +1,22 @@
+"""Sort keys: each list declares a StrEnum of allowed keys (`name`, `-name`, …), validated by FastAPI
+and listed in the spec; `apply_sort` turns the chosen key into ORDER BY with a stable tiebreak."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.orm import InstrumentedAttribute
+
+
+def apply_sort(
+    stmt: Select[Any],
+    sort: str,
+    columns: Mapping[str, InstrumentedAttribute[Any]],
+    tiebreak: InstrumentedAttribute[Any],
+) -> Select[Any]:
+    descending = sort.startswith("-")
+    column = columns[sort.lstrip("-")]
+    ordered = column.desc() if descending else column.asc()
+    return stmt.order_by(ordered, tiebreak.desc() if descending else tiebreak.asc())

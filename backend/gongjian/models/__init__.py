@@ -1,0 +1,20 @@
+"""All ORM models, in one package so cross-domain imports can't cycle.
+
+Import from here (`from gongjian.models import Organization`); Alembic reads `Base.metadata`.
+"""
+
+from gongjian.models.accounts import ApiKey, LoginThrottle, User
+from gongjian.models.base import Base
+from gongjian.models.organizations import Organization, Partnership
+from gongjian.models.platform import AuditEvent, IdempotencyRecord
+
+__all__ = [
+    "ApiKey",
+    "AuditEvent",
+    "Base",
+    "IdempotencyRecord",
+    "LoginThrottle",
+    "Organization",
+    "Partnership",
+    "User",
+]

@@ -1,0 +1,91 @@
+"""Every enumeration of the domain, with its Chinese label.
+
+Codes are English and stored as strings; labels are served by `GET /api/v1/meta/enums` so no client
+hard-codes them. Register a new enum by subclassing `LabelledEnum` and giving every member a label.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import StrEnum
+from typing import ClassVar, TypeVar
+
+
+class LabelledEnum(StrEnum):
+    """A string enum whose members carry a zh-CN label. Subclasses register themselves."""
+
+    __labels__: ClassVar[dict[str, str]]
+
+    @classmethod
+    def label_of(cls, code: str) -> str:
+        return cls.__labels__[code]
+
+
+E = TypeVar("E", bound=LabelledEnum)
+
+# name → enum, for `GET /api/v1/meta/enums`.
+ENUM_REGISTRY: dict[str, type[LabelledEnum]] = {}
+
+
+def register(name: str, labels: dict[str, str]) -> Callable[[type[E]], type[E]]:
+    """Class decorator: attach labels and enter the enum into the public registry under `name`."""
+
+    def wrap(cls: type[E]) -> type[E]:
+        missing = {m.value for m in cls} ^ set(labels)
+        if missing:
+            raise RuntimeError(f"labels of {cls.__name__} don't match its members: {missing}")
+        cls.__labels__ = labels
+        ENUM_REGISTRY[name] = cls
+        return cls
+
+    return wrap
+
+
+@register("role", {"admin": "平台管理员", "community_admin": "社区党组织管理员", "unit_admin": "单位党组织管理员", "member": "党员"})
+class Role(LabelledEnum):
+    admin = "admin"
+    community_admin = "community_admin"
+    unit_admin = "unit_admin"
+    member = "member"
+
+
+@register("organization_kind", {"community": "社区党组织", "unit": "驻区单位", "social": "社会组织"})
+class OrganizationKind(LabelledEnum):
+    community = "community"
+    unit = "unit"
+    social = "social"
+
+
+@register("actor_type", {"user": "用户", "api_key": "API 密钥", "system": "系统"})
+class ActorType(LabelledEnum):
+    user = "user"
+    api_key = "api_key"
+    system = "system"
+
+
+@register(
+    "audit_action",
+    {
+        "create": "创建",
+        "update": "修改",
+        "archive": "归档",
+        "restore": "恢复",
+        "deactivate": "停用",
+        "activate": "启用",
+        "reset_password": "重置密码",
+        "change_password": "修改密码",
+        "revoke": "吊销",
+        "login": "登录",
+    },
+)
+class AuditAction(LabelledEnum):
+    create = "create"
+    update = "update"
+    archive = "archive"
+    restore = "restore"
+    deactivate = "deactivate"
+    activate = "activate"
+    reset_password = "reset_password"
+    change_password = "change_password"
+    revoke = "revoke"
+    login = "login"

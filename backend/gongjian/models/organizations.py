@@ -1,0 +1,37 @@
+"""Party organisations (党组织) and the unit ↔ community partnerships (共建关系)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin
+
+
+class Organization(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "organizations"
+
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    # A short readable code, unique, used later in card and certificate numbers.
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    address: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    contact_person: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+
+class Partnership(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "partnerships"
+
+    unit_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    community_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    agreement: Mapped[str] = mapped_column(Text, default="", server_default="")
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    unit_org: Mapped[Organization] = relationship(foreign_keys=[unit_org_id], lazy="raise")
+    community_org: Mapped[Organization] = relationship(foreign_keys=[community_org_id], lazy="raise")

@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, Security
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.db import unit_of_work
+from gongjian.kit.errors import problem_responses
+from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+from gongjian.models.enums import OrganizationKind
+from gongjian.organizations import service
+from gongjian.organizations.schemas import (
+    OrganizationCreate,
+    OrganizationRead,
+    OrganizationSort,
+    OrganizationUpdate,
+    PartnershipCreate,
+    PartnershipRead,
+    PartnershipSort,
+    PartnershipUpdate,
+)
+
+router = APIRouter(tags=["organizations"])
+
+Reader = Annotated[Principal, Security(authenticate, scopes=["organizations:read"])]
+Writer = Annotated[Principal, Security(authenticate, scopes=["organizations:write"])]
+OrgId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+OptionalOrgId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+
+
+@router.get("/organizations", summary="党组织列表")
+async def list_organizations(
+    principal: Reader,
+    page: PageQuery,
+    kind: OrganizationKind | None = None,
+    q: Annotated[str | None, Query(max_length=100, description="按名称模糊查找")] = None,
+    archived: Annotated[bool, Query(description="true 只列已归档的")] = False,
+    sort: OrganizationSort = OrganizationSort.name,
+) -> Page[OrganizationRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_organizations(
+            session, principal, page, kind=kind, q=q, archived=archived, sort=sort
+        )
+        return page_of(OrganizationRead, rows, total, page)
+
+
+@router.post("/organizations", summary="新建党组织（平台管理员）", status_code=201)
+async def create_organization(
+    body: OrganizationCreate, principal: Writer, response: Response
+) -> OrganizationRead:
+    with unit_of_work() as session:
+        org = service.create_organization(session, principal, body)
+        created(response, f"/organizations/{org.id}", org.version)
+        return OrganizationRead.model_validate(org)
+
+
+@router.get("/organizations/{org_id}", summary="党组织详情")
+async def get_organization(org_id: OrgId, principal: Reader, response: Response) -> OrganizationRead:
+    with unit_of_work() as session:
+        org = service.get_organization(session, principal, org_id)
+        set_etag(response, org.version)
+        return OrganizationRead.model_validate(org)
+
+
+@router.patch(
+    "/organizations/{org_id}", summary="修改党组织", responses=problem_responses(412)
+)
+async def update_organization(
+    org_id: OrgId, body: OrganizationUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+) -> OrganizationRead:
+    with unit_of_work() as session:
+        org = service.update_organization(session, principal, org_id, body, if_match)
+        set_etag(response, org.version)
+        return OrganizationRead.model_validate(org)
+
+
+@router.post("/organizations/{org_id}/archive", summary="归档党组织（平台管理员）")
+async def archive_organization(org_id: OrgId, principal: Writer, response: Response) -> OrganizationRead:
+    with unit_of_work() as session:
+        org = service.set_organization_archived(session, principal, org_id, archived=True)
+        set_etag(response, org.version)
+        return OrganizationRead.model_validate(org)
+
+
+@router.post("/organizations/{org_id}/restore", summary="恢复已归档的党组织（平台管理员）")
+async def restore_organization(org_id: OrgId, principal: Writer, response: Response) -> OrganizationRead:
+    with unit_of_work() as session:
+        org = service.set_organization_archived(session, principal, org_id, archived=False)
+        set_etag(response, org.version)
+        return OrganizationRead.model_validate(org)
+
+
+@router.get("/partnerships", summary="共建关系列表")
+async def list_partnerships(
+    principal: Reader,
+    page: PageQuery,
+    unit_org_id: OptionalOrgId = None,
+    community_org_id: OptionalOrgId = None,
+    active_on: Annotated[date | None, Query(description="只列该日期有效的共建关系")] = None,
+    archived: bool = False,
+    sort: PartnershipSort = PartnershipSort.start_date_desc,
+) -> Page[PartnershipRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_partnerships(
+            session,
+            principal,
+            page,
+            unit_org_id=unit_org_id,
+            community_org_id=community_org_id,
+            archived=archived,
+            active_on=active_on,
+            sort=sort,
+        )
+        return page_of(PartnershipRead, rows, total, page)
+
+
+@router.post("/partnerships", summary="建立共建关系（平台管理员）", status_code=201)
+async def create_partnership(body: PartnershipCreate, principal: Writer, response: Response) -> PartnershipRead:
+    with unit_of_work() as session:
+        row = service.create_partnership(session, principal, body)
+        created(response, f"/partnerships/{row.id}", row.version)
+        return PartnershipRead.model_validate(row)
+
+
+@router.get("/partnerships/{partnership_id}", summary="共建关系详情")
+async def get_partnership(partnership_id: OrgId, principal: Reader, response: Response) -> PartnershipRead:
+    with unit_of_work() as session:
+        row = service.get_partnership(session, principal, partnership_id)
+        set_etag(response, row.version)
+        return PartnershipRead.model_validate(row)
+
+
+@router.patch("/partnerships/{partnership_id}", summary="修改共建关系", responses=problem_responses(412))
+async def update_partnership(
+    partnership_id: OrgId,
+    body: PartnershipUpdate,
+    principal: Writer,
+    response: Response,
+    if_match: IfMatch = None,
+) -> PartnershipRead:
+    with unit_of_work() as session:
+        row = service.update_partnership(session, principal, partnership_id, body, if_match)
+        set_etag(response, row.version)
+        return PartnershipRead.model_validate(row)
+
+
+@router.post("/partnerships/{partnership_id}/archive", summary="归档共建关系（平台管理员）")
+async def archive_partnership(partnership_id: OrgId, principal: Writer, response: Response) -> PartnershipRead:
+    with unit_of_work() as session:
+        row = service.set_partnership_archived(session, principal, partnership_id)
+        set_etag(response, row.version)
+        return PartnershipRead.model_validate(row)

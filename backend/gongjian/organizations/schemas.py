@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.models.enums import OrganizationKind
+
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
+
+
+class OrganizationCreate(InputModel):
+    name: str = Field(min_length=2, max_length=100, description="党组织名称，全平台唯一")
+    kind: OrganizationKind
+    code: str = Field(pattern=CODE_PATTERN, description="简码（字母数字），用于证卡编号，全平台唯一")
+    address: str = Field(default="", max_length=200)
+    contact_person: str = Field(default="", max_length=50)
+    description: str = Field(default="", max_length=5000)
+
+
+class OrganizationUpdate(InputModel):
+    """Only the fields sent are changed. `kind` and `code` may be changed by a platform admin only."""
+
+    name: str | None = Field(default=None, min_length=2, max_length=100)
+    kind: OrganizationKind | None = None
+    code: str | None = Field(default=None, pattern=CODE_PATTERN)
+    address: str | None = Field(default=None, max_length=200)
+    contact_person: str | None = Field(default=None, max_length=50)
+    description: str | None = Field(default=None, max_length=5000)
+
+
+class OrganizationRead(OutputModel):
+    id: int
+    name: str
+    kind: OrganizationKind
+    code: str
+    address: str
+    contact_person: str
+    description: str
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class OrganizationSort(StrEnum):
+    name = "name"
+    name_desc = "-name"
+    created_at = "created_at"
+    created_at_desc = "-created_at"
+    id = "id"
+    id_desc = "-id"
+
+
+class PartnershipCreate(InputModel):
+    unit_org_id: int = Field(ge=1, le=2**31 - 1, description="驻区单位（或社会组织）")
+    community_org_id: int = Field(ge=1, le=2**31 - 1, description="社区党组织")
+    start_date: date
+    end_date: date | None = None
+    agreement: str = Field(default="", max_length=20000, description="共建协议文本")
+
+    @model_validator(mode="after")
+    def _dates_ordered(self) -> PartnershipCreate:
+        if self.end_date is not None and self.end_date < self.start_date:
+            raise ValueError("结束日期不能早于开始日期")
+        return self
+
+
+class PartnershipUpdate(InputModel):
+    start_date: date | None = None
+    end_date: date | None = None
+    agreement: str | None = Field(default=None, max_length=20000)
+
+
+class OrganizationRef(OutputModel):
+    id: int
+    name: str
+    kind: OrganizationKind
+
+
+class PartnershipRead(OutputModel):
+    id: int
+    unit_org: OrganizationRef
+    community_org: OrganizationRef
+    start_date: date
+    end_date: date | None
+    agreement: str
+    archived_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class PartnershipSort(StrEnum):
+    start_date = "start_date"
+    start_date_desc = "-start_date"
+    id = "id"
+    id_desc = "-id"

@@ -1,0 +1,244 @@
+"""Organisations and partnerships: row scoping, validation and audited writes.
+
+Visibility (DESIGN.md): a platform admin sees every row; anyone else sees only its own
+organisation, and only the partnerships its organisation is a party to. Rows outside that scope are
+filtered in the query, so they answer 404 exactly like rows that don't exist.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, joinedload
+
+from gongjian.kit import audit
+from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
+from gongjian.kit.etag import check_if_match
+from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.principal import Principal
+from gongjian.kit.sorting import apply_sort
+from gongjian.models import Organization, Partnership
+from gongjian.models.base import utcnow
+from gongjian.models.enums import AuditAction, OrganizationKind
+from gongjian.organizations.schemas import (
+    OrganizationCreate,
+    OrganizationSort,
+    OrganizationUpdate,
+    PartnershipCreate,
+    PartnershipSort,
+    PartnershipUpdate,
+)
+
+ORG_FIELDS = ("name", "kind", "code", "address", "contact_person", "description", "archived_at")
+PARTNERSHIP_FIELDS = ("unit_org_id", "community_org_id", "start_date", "end_date", "agreement", "archived_at")
+ORG_LABEL = "党组织"
+PARTNERSHIP_LABEL = "共建关系"
+
+
+# --- organisations -----------------------------------------------------------------------------
+
+
+def readable_organizations(principal: Principal) -> Select[tuple[Organization]]:
+    stmt = select(Organization)
+    if not principal.is_admin:
+        stmt = stmt.where(Organization.id == principal.organization_id)
+    return stmt
+
+
+def list_organizations(
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    *,
+    kind: OrganizationKind | None,
+    q: str | None,
+    archived: bool,
+    sort: OrganizationSort,
+) -> tuple[list[Organization], int]:
+    stmt = readable_organizations(principal)
+    stmt = stmt.where(Organization.archived_at.is_not(None) if archived else Organization.archived_at.is_(None))
+    if kind is not None:
+        stmt = stmt.where(Organization.kind == kind.value)
+    if q:
+        stmt = stmt.where(Organization.name.contains(q, autoescape=True))
+    columns = {"name": Organization.name, "created_at": Organization.created_at, "id": Organization.id}
+    return fetch_page(session, apply_sort(stmt, sort.value, columns, Organization.id), params)
+
+
+def get_organization(session: Session, principal: Principal, org_id: int) -> Organization:
+    org = session.execute(readable_organizations(principal).where(Organization.id == org_id)).scalar_one_or_none()
+    if org is None:
+        raise not_found(ORG_LABEL)
+    return org
+
+
+def _ensure_unique(session: Session, org_id: int | None, name: str | None, code: str | None) -> None:
+    if name is not None:
+        clash = select(Organization.id).where(Organization.name == name, Organization.id != (org_id or 0))
+        if session.execute(clash).first():
+            raise conflict("organization_name_taken", f"名称“{name}”已被其他党组织使用")
+    if code is not None:
+        clash = select(Organization.id).where(func.lower(Organization.code) == code.lower(), Organization.id != (org_id or 0))
+        if session.execute(clash).first():
+            raise conflict("organization_code_taken", f"简码“{code}”已被其他党组织使用")
+
+
+def create_organization(session: Session, principal: Principal, data: OrganizationCreate) -> Organization:
+    if not principal.is_admin:
+        raise forbidden("仅平台管理员可以新建党组织")
+    _ensure_unique(session, None, data.name, data.code)
+    org = Organization(**data.model_dump())
+    session.add(org)
+    session.flush()
+    audit.record(session, principal, AuditAction.create, "organization", org.id, audit.snapshot(org, ORG_FIELDS))
+    return org
+
+
+def _can_edit_organization(principal: Principal, org: Organization) -> bool:
+    return principal.is_admin or (principal.is_org_admin and principal.organization_id == org.id)
+
+
+def update_organization(
+    session: Session, principal: Principal, org_id: int, data: OrganizationUpdate, if_match: str | None
+) -> Organization:
+    org = get_organization(session, principal, org_id)
+    if not _can_edit_organization(principal, org):
+        raise forbidden("只有平台管理员或本组织管理员可以修改")
+    check_if_match(if_match, org.version)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    if not principal.is_admin and ({"kind", "code"} & changes.keys()):
+        raise forbidden("组织类型和简码只能由平台管理员修改")
+    for required in ("name", "kind", "code"):
+        if required in changes and changes[required] is None:
+            raise unprocessable("field_required", "该字段不能为空", field=f"body.{required}")
+    _ensure_unique(session, org.id, changes.get("name"), changes.get("code"))
+    before = audit.snapshot(org, ORG_FIELDS)
+    for name, value in changes.items():
+        setattr(org, name, value)
+    audit.finish_update(session, principal, "organization", org, before, ORG_FIELDS)
+    return org
+
+
+def set_organization_archived(session: Session, principal: Principal, org_id: int, archived: bool) -> Organization:
+    org = get_organization(session, principal, org_id)
+    if not principal.is_admin:
+        raise forbidden("仅平台管理员可以归档或恢复党组织")
+    if (org.archived_at is not None) == archived:
+        raise conflict("already_archived" if archived else "not_archived", "党组织已是该状态")
+    before = audit.snapshot(org, ORG_FIELDS)
+    org.archived_at = utcnow() if archived else None
+    audit.finish_update(session, principal, "organization", org, before, ORG_FIELDS, action=AuditAction.archive if archived else AuditAction.restore)
+    return org
+
+
+# --- partnerships ------------------------------------------------------------------------------
+
+
+def readable_partnerships(principal: Principal) -> Select[tuple[Partnership]]:
+    stmt = select(Partnership).options(joinedload(Partnership.unit_org), joinedload(Partnership.community_org))
+    if not principal.is_admin:
+        org = principal.organization_id
+        stmt = stmt.where(or_(Partnership.unit_org_id == org, Partnership.community_org_id == org))
+    return stmt
+
+
+def list_partnerships(
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    *,
+    unit_org_id: int | None,
+    community_org_id: int | None,
+    archived: bool,
+    active_on: date | None,
+    sort: PartnershipSort,
+) -> tuple[list[Partnership], int]:
+    stmt = readable_partnerships(principal)
+    stmt = stmt.where(Partnership.archived_at.is_not(None) if archived else Partnership.archived_at.is_(None))
+    if unit_org_id is not None:
+        stmt = stmt.where(Partnership.unit_org_id == unit_org_id)
+    if community_org_id is not None:
+        stmt = stmt.where(Partnership.community_org_id == community_org_id)
+    if active_on is not None:
+        stmt = stmt.where(
+            Partnership.start_date <= active_on,
+            or_(Partnership.end_date.is_(None), Partnership.end_date >= active_on),
+        )
+    columns = {"start_date": Partnership.start_date, "id": Partnership.id}
+    return fetch_page(session, apply_sort(stmt, sort.value, columns, Partnership.id), params)
+
+
+def get_partnership(session: Session, principal: Principal, partnership_id: int) -> Partnership:
+    row = session.execute(
+        readable_partnerships(principal).where(Partnership.id == partnership_id)
+    ).scalar_one_or_none()
+    if row is None:
+        raise not_found(PARTNERSHIP_LABEL)
+    return row
+
+
+def _org_of_kind(session: Session, org_id: int, kinds: set[OrganizationKind], field: str) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None or org.archived_at is not None:
+        raise unprocessable("organization_not_found", "党组织不存在或已归档", field=field)
+    if OrganizationKind(org.kind) not in kinds:
+        allowed = "、".join(OrganizationKind.label_of(k) for k in kinds)
+        raise unprocessable("wrong_organization_kind", f"该党组织类型应为：{allowed}", field=field)
+    return org
+
+
+def create_partnership(session: Session, principal: Principal, data: PartnershipCreate) -> Partnership:
+    if not principal.is_admin:
+        raise forbidden("仅平台管理员可以建立共建关系")
+    _org_of_kind(session, data.unit_org_id, {OrganizationKind.unit, OrganizationKind.social}, "body.unit_org_id")
+    _org_of_kind(session, data.community_org_id, {OrganizationKind.community}, "body.community_org_id")
+    existing = session.execute(
+        select(Partnership.id).where(
+            Partnership.unit_org_id == data.unit_org_id,
+            Partnership.community_org_id == data.community_org_id,
+            Partnership.archived_at.is_(None),
+        )
+    ).first()
+    if existing:
+        raise conflict("partnership_exists", "这两个组织之间已有未归档的共建关系")
+    row = Partnership(**data.model_dump())
+    session.add(row)
+    session.flush()
+    audit.record(session, principal, AuditAction.create, "partnership", row.id, audit.snapshot(row, PARTNERSHIP_FIELDS))
+    return get_partnership(session, principal, row.id)
+
+
+def update_partnership(
+    session: Session, principal: Principal, partnership_id: int, data: PartnershipUpdate, if_match: str | None
+) -> Partnership:
+    row = get_partnership(session, principal, partnership_id)
+    if not (principal.is_admin or principal.is_org_admin):
+        raise forbidden("只有平台管理员或共建双方的管理员可以修改")
+    check_if_match(if_match, row.version)
+    changes = data.model_dump(exclude_unset=True)
+    if "start_date" in changes and changes["start_date"] is None:
+        raise unprocessable("field_required", "开始日期不能为空", field="body.start_date")
+    start = changes.get("start_date", row.start_date)
+    end = changes["end_date"] if "end_date" in changes else row.end_date
+    if end is not None and end < start:
+        raise unprocessable("invalid_date_range", "结束日期不能早于开始日期", field="body.end_date")
+    before = audit.snapshot(row, PARTNERSHIP_FIELDS)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    audit.finish_update(session, principal, "partnership", row, before, PARTNERSHIP_FIELDS)
+    return row
+
+
+def set_partnership_archived(session: Session, principal: Principal, partnership_id: int) -> Partnership:
+    row = get_partnership(session, principal, partnership_id)
+    if not principal.is_admin:
+        raise forbidden("仅平台管理员可以归档共建关系")
+    if row.archived_at is not None:
+        raise conflict("already_archived", "共建关系已归档")
+    before = audit.snapshot(row, PARTNERSHIP_FIELDS)
+    row.archived_at = utcnow()
+    audit.finish_update(session, principal, "partnership", row, before, PARTNERSHIP_FIELDS, action=AuditAction.archive)
+    return row
+

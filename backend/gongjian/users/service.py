@@ -1,0 +1,201 @@
+"""Accounts. A platform admin manages every account; a community or unit admin manages the
+`member` accounts of its own organisation; a member sees only itself."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from gongjian.auth.passwords import generate_password, hash_password
+from gongjian.kit import audit
+from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
+from gongjian.kit.etag import check_if_match
+from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.principal import Principal
+from gongjian.kit.sorting import apply_sort
+from gongjian.models import Organization, User
+from gongjian.models.enums import AuditAction, OrganizationKind, Role
+from gongjian.users.schemas import PasswordResetResult, UserCreate, UserCreated, UserSort, UserUpdate
+
+USER_FIELDS = ("username", "display_name", "role", "organization_id", "is_active")
+LABEL = "账号"
+
+# Which organisation kinds each role may belong to (None: no organisation).
+ROLE_ORG_KINDS: dict[Role, set[OrganizationKind] | None] = {
+    Role.admin: None,
+    Role.community_admin: {OrganizationKind.community},
+    Role.unit_admin: {OrganizationKind.unit, OrganizationKind.social},
+    Role.member: {OrganizationKind.community, OrganizationKind.unit, OrganizationKind.social},
+}
+
+
+def readable_users(principal: Principal) -> Select[tuple[User]]:
+    stmt = select(User)
+    if principal.is_admin:
+        return stmt
+    if principal.is_org_admin:
+        own_members = (User.organization_id == principal.organization_id) & (User.role == Role.member.value)
+        return stmt.where(or_(own_members, User.id == principal.id))
+    return stmt.where(User.id == principal.id)
+
+
+def list_users(
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    *,
+    role: Role | None,
+    organization_id: int | None,
+    is_active: bool | None,
+    q: str | None,
+    sort: UserSort,
+) -> tuple[list[User], int]:
+    stmt = readable_users(principal)
+    if role is not None:
+        stmt = stmt.where(User.role == role.value)
+    if organization_id is not None:
+        stmt = stmt.where(User.organization_id == organization_id)
+    if is_active is not None:
+        stmt = stmt.where(User.is_active.is_(is_active))
+    if q:
+        stmt = stmt.where(or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True)))
+    columns = {"username": User.username, "created_at": User.created_at}
+    return fetch_page(session, apply_sort(stmt, sort.value, columns, User.id), params)
+
+
+def get_user(session: Session, principal: Principal, user_id: int) -> User:
+    user = session.execute(readable_users(principal).where(User.id == user_id)).scalar_one_or_none()
+    if user is None:
+        raise not_found(LABEL)
+    return user
+
+
+def _check_role_org(session: Session, role: Role, organization_id: int | None) -> None:
+    kinds = ROLE_ORG_KINDS[role]
+    if kinds is None:
+        if organization_id is not None:
+            raise unprocessable("admin_has_no_organization", "平台管理员不属于任何党组织", field="body.organization_id")
+        return
+    if organization_id is None:
+        raise unprocessable("organization_required", "该角色必须指定所属党组织", field="body.organization_id")
+    org = session.get(Organization, organization_id)
+    if org is None or org.archived_at is not None:
+        raise unprocessable("organization_not_found", "党组织不存在或已归档", field="body.organization_id")
+    if OrganizationKind(org.kind) not in kinds:
+        raise unprocessable(
+            "wrong_organization_kind",
+            f"{Role.label_of(role)}不能属于{OrganizationKind.label_of(org.kind)}",
+            field="body.organization_id",
+        )
+
+
+def _managed_by(principal: Principal, user: User) -> bool:
+    """May `principal` change this account? Admins: any. Org admins: members of their organisation."""
+    if principal.is_admin:
+        return True
+    return (
+        principal.is_org_admin
+        and user.role == Role.member.value
+        and user.organization_id == principal.organization_id
+    )
+
+
+def create_user(session: Session, principal: Principal, data: UserCreate) -> UserCreated:
+    """Hashes a password: call from the thread pool."""
+    organization_id = data.organization_id
+    if not principal.is_admin:
+        if not principal.is_org_admin:
+            raise forbidden("无权新建账号")
+        if data.role is not Role.member:
+            raise forbidden("组织管理员只能新建党员账号")
+        organization_id = organization_id or principal.organization_id
+        if organization_id != principal.organization_id:
+            raise forbidden("只能为本组织新建账号")
+    _check_role_org(session, data.role, organization_id)
+    if session.execute(select(User.id).where(User.username == data.username)).first():
+        raise conflict("username_taken", f"登录名“{data.username}”已被使用")
+    generated = None if data.password else generate_password()
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        role=data.role.value,
+        organization_id=organization_id,
+        password_hash=hash_password(data.password or generated or ""),
+        is_active=True,
+        token_version=1,
+        version=1,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, principal, AuditAction.create, "user", user.id, audit.snapshot(user, USER_FIELDS))
+    return _created(user, generated)
+
+
+def _created(user: User, generated: str | None) -> UserCreated:
+    fields = {name: getattr(user, name) for name in UserCreated.model_fields if name != "generated_password"}
+    return UserCreated(**fields, generated_password=generated)
+
+
+def update_user(
+    session: Session, principal: Principal, user_id: int, data: UserUpdate, if_match: str | None
+) -> User:
+    user = get_user(session, principal, user_id)
+    if not _managed_by(principal, user):
+        raise forbidden("无权修改该账号")
+    check_if_match(if_match, user.version)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    if not principal.is_admin and ({"role", "organization_id"} & changes.keys()):
+        raise forbidden("角色和所属组织只能由平台管理员修改")
+    if changes.get("display_name", "") is None or ("role" in changes and changes["role"] is None):
+        raise unprocessable("field_required", "该字段不能为空")
+    if user.id == principal.id and "role" in changes and changes["role"] is not Role(user.role):
+        raise conflict("cannot_change_own_role", "不能修改自己的角色")
+    if "role" in changes or "organization_id" in changes:
+        role = changes.get("role") or Role(user.role)
+        org_id = changes["organization_id"] if "organization_id" in changes else user.organization_id
+        if role is Role.admin and "organization_id" not in changes:
+            org_id = None
+        _check_role_org(session, role, org_id)
+        changes["role"] = role.value
+        changes["organization_id"] = org_id
+        user.token_version += 1  # a new role or organisation must not ride on old tokens
+    before = audit.snapshot(user, USER_FIELDS)
+    for name, value in changes.items():
+        setattr(user, name, value)
+    audit.finish_update(session, principal, "user", user, before, USER_FIELDS)
+    return user
+
+
+def set_active(session: Session, principal: Principal, user_id: int, active: bool) -> User:
+    user = get_user(session, principal, user_id)
+    if not _managed_by(principal, user):
+        raise forbidden("无权停用或启用该账号")
+    if user.id == principal.id:
+        raise conflict("cannot_deactivate_self", "不能停用自己的账号")
+    if user.is_active == active:
+        raise conflict("already_active" if active else "already_inactive", "账号已是该状态")
+    before = audit.snapshot(user, USER_FIELDS)
+    user.is_active = active
+    user.token_version += 1
+    audit.finish_update(
+        session, principal, "user", user, before, USER_FIELDS,
+        action=AuditAction.activate if active else AuditAction.deactivate,
+    )
+    return user
+
+
+def reset_password(session: Session, principal: Principal, user_id: int, new_password: str | None) -> PasswordResetResult:
+    """Hashes a password: call from the thread pool."""
+    user = get_user(session, principal, user_id)
+    if not _managed_by(principal, user):
+        raise forbidden("无权重置该账号的密码")
+    if user.id == principal.id:
+        raise conflict("cannot_reset_own_password", "请通过“修改本人密码”修改自己的密码")
+    generated = None if new_password else generate_password()
+    user.password_hash = hash_password(new_password or generated or "")
+    user.token_version += 1
+    user.version += 1
+    audit.record(session, principal, AuditAction.reset_password, "user", user.id)
+    return PasswordResetResult(user_id=user.id, generated_password=generated)
