@@ -1,0 +1,70 @@
+# 共建 Gongjian — the commands a person types. `make run` and `make test` need nothing installed by hand
+# beyond Python 3.11, Node.js 20 and (for browser tests) Debian's package manager.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 1
+export PORT WORKERS
+
+.PHONY: install run dev test test-backend test-frontend lint openapi openapi-check migrate bench spa clean
+
+install: $(VENV)/.installed frontend/node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+# The SPA is optional until frontend/package.json exists.
+frontend/node_modules/.installed: $(wildcard frontend/package.json frontend/package-lock.json)
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && touch node_modules/.installed; fi
+
+spa: install
+	@if [ -f frontend/package.json ]; then cd frontend && npm run build; fi
+
+migrate: $(VENV)/.installed
+	$(BIN)/gongjian migrate
+
+# Installs, migrates, loads reference data (and the demo community on a new database, unless
+# DEMO=0), creates the first admin if none exists, builds the SPA, and serves all of it on $(PORT).
+run: install spa migrate
+	$(BIN)/gongjian load-reference
+	$(BIN)/gongjian ensure-admin
+	$(BIN)/gongjian serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# API with auto-reload, and Vite's dev server proxying /api to it.
+dev: install migrate
+	$(BIN)/gongjian ensure-admin
+	@if [ -f frontend/package.json ]; then (cd frontend && npm run dev &) ; fi
+	$(BIN)/uvicorn gongjian.app:app --reload --reload-dir backend --host $(HOST) --port $(PORT)
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check backend tests bench
+	$(BIN)/ruff format --check backend tests bench
+	$(BIN)/mypy
+
+# Regenerates openapi.yaml (and the SPA's TypeScript types once there is a frontend).
+openapi: $(VENV)/.installed
+	$(BIN)/gongjian openapi
+	@if [ -f frontend/package.json ]; then cd frontend && npm run --silent openapi; fi
+
+test: install lint test-backend test-frontend
+
+# pytest on SQLite, then the same suite on PostgreSQL when TEST_DATABASE_URL is set.
+test-backend: $(VENV)/.installed
+	env -u TEST_DATABASE_URL $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== the same suite on PostgreSQL"; $(BIN)/pytest; \
+	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
+
+test-frontend: install
+	@if [ -f frontend/package.json ]; then cd frontend && npm test; fi
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules frontend/dist var
