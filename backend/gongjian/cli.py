@@ -51,7 +51,7 @@ def _read_password(env_var: str) -> str | None:
     if value:
         return value
     if sys.stdin.isatty():
-        return typer.prompt("密码", hide_input=True, confirmation_prompt=True)
+        return str(typer.prompt("密码", hide_input=True, confirmation_prompt=True))
     return None
 
 
@@ -74,8 +74,11 @@ def create_user(
 
     password = _read_password(password_env)
     data = UserCreate(
-        username=username, display_name=display_name or username, role=role,
-        organization_id=organization_id, password=password,
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        organization_id=organization_id,
+        password=password,
     )
     try:
         with unit_of_work() as session:
@@ -103,7 +106,9 @@ def ensure_admin() -> None:
             return
         username = os.environ.get("GONGJIAN_ADMIN_USERNAME", "admin")
         data = UserCreate(
-            username=username, display_name="平台管理员", role=Role.admin,
+            username=username,
+            display_name="平台管理员",
+            role=Role.admin,
             password=os.environ.get("GONGJIAN_ADMIN_PASSWORD") or None,
         )
         result = create(session, SYSTEM, data)

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, validation_alias="GONGJIAN_LOGIN_MAX_FAILURES")
     login_window_minutes: int = Field(default=15, validation_alias="GONGJIAN_LOGIN_WINDOW_MINUTES")
     login_lock_minutes: int = Field(default=5, validation_alias="GONGJIAN_LOGIN_LOCK_MINUTES")
+    # argon2id cost; 0 means argon2-cffi's default (RFC 9106 low-memory profile).
+    argon2_time_cost: int = Field(default=0, validation_alias="GONGJIAN_ARGON2_TIME_COST")
+    argon2_memory_kib: int = Field(default=0, validation_alias="GONGJIAN_ARGON2_MEMORY_KIB")
     # Where the built SPA lives; served at / when the folder exists.
     spa_dir: Path = Field(default=PROJECT_ROOT / "frontend" / "dist", validation_alias="GONGJIAN_SPA_DIR")
     # Database connection pool, sized above the number of threads that can hold a connection at once.

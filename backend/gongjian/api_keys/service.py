@@ -27,7 +27,9 @@ def require_admin_user(principal: Principal) -> None:
         raise forbidden("只有平台管理员账号可以管理 API 密钥")
 
 
-def list_keys(session: Session, principal: Principal, params: PageParams, revoked: bool | None) -> tuple[list[ApiKey], int]:
+def list_keys(
+    session: Session, principal: Principal, params: PageParams, revoked: bool | None
+) -> tuple[list[ApiKey], int]:
     require_admin_user(principal)
     stmt = select(ApiKey)
     if revoked is not None:
@@ -53,7 +55,11 @@ def create_key(session: Session, principal: Principal, data: ApiKeyCreate) -> Ap
     session.add(row)
     session.flush()
     audit.record(
-        session, principal, AuditAction.create, "api_key", row.id,
+        session,
+        principal,
+        AuditAction.create,
+        "api_key",
+        row.id,
         {"name": row.name, "scopes": row.scopes, "organization_id": row.organization_id},
     )
     return ApiKeyCreated(**ApiKeyRead.model_validate(row).model_dump(), key=raw)

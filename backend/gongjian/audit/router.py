@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Security
 from sqlalchemy import select
 
-from gongjian.auth.dependencies import authenticate, require_admin
 from gongjian.audit.schemas import AuditEventRead
+from gongjian.auth.dependencies import authenticate, require_admin
 from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, fetch_page, page_of
 from gongjian.kit.principal import Principal
+from gongjian.kit.types import IsoDateTime
 from gongjian.models import AuditEvent
 from gongjian.models.enums import ActorType, AuditAction
 
@@ -28,8 +28,8 @@ async def list_audit_events(
     actor_type: ActorType | None = None,
     actor_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
     action: AuditAction | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: IsoDateTime | None = None,
+    until: IsoDateTime | None = None,
 ) -> Page[AuditEventRead]:
     require_admin(principal)
     stmt = select(AuditEvent)

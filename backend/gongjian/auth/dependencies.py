@@ -30,18 +30,14 @@ oauth2_scheme = OAuth2PasswordBearer(
     auto_error=False,
     description="用户名密码登录获取的访问令牌（Bearer）。作用域只约束 API 密钥，用户按角色授权。",
 )
-api_key_scheme = APIKeyHeader(
-    name="X-API-Key", auto_error=False, description="第三方系统与脚本使用的 API 密钥"
-)
+api_key_scheme = APIKeyHeader(name="X-API-Key", auto_error=False, description="第三方系统与脚本使用的 API 密钥")
 
 # A key's last use is written at most this often, so reads don't turn into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=5)
 
 
 def _unauthorized(detail: str) -> ProblemError:
-    return ProblemError(
-        401, "unauthorized", "未登录或凭据无效", detail, headers={"WWW-Authenticate": "Bearer"}
-    )
+    return ProblemError(401, "unauthorized", "未登录或凭据无效", detail, headers={"WWW-Authenticate": "Bearer"})
 
 
 def hash_api_key(raw_key: str) -> str:
@@ -55,7 +51,12 @@ def _user_principal(token: str) -> Principal:
     with get_engine().connect() as conn:
         row = conn.execute(
             select(
-                User.id, User.display_name, User.role, User.organization_id, User.is_active, User.token_version
+                User.id,
+                User.display_name,
+                User.role,
+                User.organization_id,
+                User.is_active,
+                User.token_version,
             ).where(User.id == claims.user_id)
         ).first()
     if row is None or not row.is_active or row.token_version != claims.token_version:
@@ -75,8 +76,13 @@ def _api_key_principal(raw_key: str) -> Principal:
     with get_engine().connect() as conn:
         row = conn.execute(
             select(
-                ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.organization_id, ApiKey.revoked_at,
-                ApiKey.last_used_at, Organization.kind,
+                ApiKey.id,
+                ApiKey.name,
+                ApiKey.scopes,
+                ApiKey.organization_id,
+                ApiKey.revoked_at,
+                ApiKey.last_used_at,
+                Organization.kind,
             )
             .outerjoin(Organization, Organization.id == ApiKey.organization_id)
             .where(ApiKey.key_hash == hash_api_key(raw_key))

@@ -119,9 +119,7 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:
-        return problem_response(
-            exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, headers=exc.headers
-        )
+        return problem_response(exc.status, exc.code, exc.title, exc.detail, errors=exc.errors, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:

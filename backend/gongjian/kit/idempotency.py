@@ -129,8 +129,13 @@ def _claim(principal: str, key: str, method: str, path: str, request_hash: str) 
         with unit_of_work() as session:
             session.add(
                 IdempotencyRecord(
-                    principal=principal, key=key, method=method, path=path,
-                    request_hash=request_hash, state="in_progress", created_at=now,
+                    principal=principal,
+                    key=key,
+                    method=method,
+                    path=path,
+                    request_hash=request_hash,
+                    state="in_progress",
+                    created_at=now,
                 )
             )
     except IntegrityError:
@@ -144,14 +149,20 @@ def _claim(principal: str, key: str, method: str, path: str, request_hash: str) 
 
 
 def _answer_for(record: IdempotencyRecord, request_hash: str) -> ASGIApp:
-    if record.request_hash != request_hash:
-        return problem_response(
-            422, "idempotency_key_reused", "请求内容无效", "该 Idempotency-Key 已用于另一个请求内容，请换一个键"
-        )
     if record.state != "completed":
         return problem_response(
-            409, "idempotency_in_progress", "操作冲突", "使用该 Idempotency-Key 的请求仍在处理中，请稍后重试",
+            409,
+            "idempotency_in_progress",
+            "操作冲突",
+            "使用该 Idempotency-Key 的请求仍在处理中，请稍后重试",
             headers={"Retry-After": "1"},
+        )
+    if record.request_hash != request_hash:
+        return problem_response(
+            422,
+            "idempotency_key_reused",
+            "请求内容无效",
+            "该 Idempotency-Key 已用于另一个请求内容，请换一个键",
         )
     headers = dict(record.response_headers or {})
     headers["Idempotent-Replayed"] = "true"
@@ -186,4 +197,3 @@ def purge_expired() -> int:
     with unit_of_work() as session:
         result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - KEY_TTL))
         return int(getattr(result, "rowcount", 0) or 0)
-

@@ -48,9 +48,7 @@ PageQuery = Annotated[PageParams, Depends(page_params)]
 
 def fetch_page(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
     """Run `stmt` (already filtered and ordered) for one page, and count all rows it matches."""
-    total = session.execute(
-        select(func.count()).select_from(stmt.order_by(None).subquery())
-    ).scalar_one()
+    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
     if total == 0 or params.offset >= total:
         return [], total
     rows = list(session.execute(stmt.limit(params.page_size).offset(params.offset)).scalars())

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
-from sqlalchemy import text
-
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy import text
 
 from gongjian.db import get_engine
 from gongjian.models.enums import ENUM_REGISTRY
@@ -41,7 +40,7 @@ class Health(BaseModel):
 async def list_enums() -> EnumsRead:
     return EnumsRead(
         enums=[
-            EnumInfo(name=name, values=[EnumValue(code=m.value, label=cls.label_of(m.value)) for m in cls])
+            EnumInfo(name=name, values=[EnumValue(code=str(m), label=cls.label_of(str(m))) for m in cls])
             for name, cls in sorted(ENUM_REGISTRY.items())
         ]
     )

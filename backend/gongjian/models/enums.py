@@ -41,7 +41,15 @@ def register(name: str, labels: dict[str, str]) -> Callable[[type[E]], type[E]]:
     return wrap
 
 
-@register("role", {"admin": "平台管理员", "community_admin": "社区党组织管理员", "unit_admin": "单位党组织管理员", "member": "党员"})
+@register(
+    "role",
+    {
+        "admin": "平台管理员",
+        "community_admin": "社区党组织管理员",
+        "unit_admin": "单位党组织管理员",
+        "member": "党员",
+    },
+)
 class Role(LabelledEnum):
     admin = "admin"
     community_admin = "community_admin"

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response, Security
@@ -12,6 +11,7 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import created
+from gongjian.kit.types import IsoDate
 from gongjian.models.enums import OrganizationKind
 from gongjian.organizations import service
 from gongjian.organizations.schemas import (
@@ -43,16 +43,12 @@ async def list_organizations(
     sort: OrganizationSort = OrganizationSort.name,
 ) -> Page[OrganizationRead]:
     with unit_of_work() as session:
-        rows, total = service.list_organizations(
-            session, principal, page, kind=kind, q=q, archived=archived, sort=sort
-        )
+        rows, total = service.list_organizations(session, principal, page, kind=kind, q=q, archived=archived, sort=sort)
         return page_of(OrganizationRead, rows, total, page)
 
 
 @router.post("/organizations", summary="新建党组织（平台管理员）", status_code=201)
-async def create_organization(
-    body: OrganizationCreate, principal: Writer, response: Response
-) -> OrganizationRead:
+async def create_organization(body: OrganizationCreate, principal: Writer, response: Response) -> OrganizationRead:
     with unit_of_work() as session:
         org = service.create_organization(session, principal, body)
         created(response, f"/organizations/{org.id}", org.version)
@@ -67,9 +63,7 @@ async def get_organization(org_id: OrgId, principal: Reader, response: Response)
         return OrganizationRead.model_validate(org)
 
 
-@router.patch(
-    "/organizations/{org_id}", summary="修改党组织", responses=problem_responses(412)
-)
+@router.patch("/organizations/{org_id}", summary="修改党组织", responses=problem_responses(412))
 async def update_organization(
     org_id: OrgId, body: OrganizationUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> OrganizationRead:
@@ -101,7 +95,7 @@ async def list_partnerships(
     page: PageQuery,
     unit_org_id: OptionalOrgId = None,
     community_org_id: OptionalOrgId = None,
-    active_on: Annotated[date | None, Query(description="只列该日期有效的共建关系")] = None,
+    active_on: Annotated[IsoDate | None, Query(description="只列该日期有效的共建关系")] = None,
     archived: bool = False,
     sort: PartnershipSort = PartnershipSort.start_date_desc,
 ) -> Page[PartnershipRead]:

@@ -5,7 +5,8 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
-from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.types import IsoDate
 from gongjian.models.enums import OrganizationKind
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
@@ -21,14 +22,18 @@ class OrganizationCreate(InputModel):
 
 
 class OrganizationUpdate(InputModel):
-    """Only the fields sent are changed. `kind` and `code` may be changed by a platform admin only."""
+    """Only the fields sent are changed; none may be null. `kind` and `code`: platform admin only.
 
-    name: str | None = Field(default=None, min_length=2, max_length=100)
-    kind: OrganizationKind | None = None
-    code: str | None = Field(default=None, pattern=CODE_PATTERN)
-    address: str | None = Field(default=None, max_length=200)
-    contact_person: str | None = Field(default=None, max_length=50)
-    description: str | None = Field(default=None, max_length=5000)
+    Fields are typed non-null with a default of None on purpose: omitted means "unchanged", and an
+    explicit null is a validation error (the spec says so too).
+    """
+
+    name: str = omittable(min_length=2, max_length=100)
+    kind: OrganizationKind = omittable()
+    code: str = omittable(pattern=CODE_PATTERN)
+    address: str = omittable(max_length=200)
+    contact_person: str = omittable(max_length=50)
+    description: str = omittable(max_length=5000)
 
 
 class OrganizationRead(OutputModel):
@@ -57,8 +62,8 @@ class OrganizationSort(StrEnum):
 class PartnershipCreate(InputModel):
     unit_org_id: int = Field(ge=1, le=2**31 - 1, description="驻区单位（或社会组织）")
     community_org_id: int = Field(ge=1, le=2**31 - 1, description="社区党组织")
-    start_date: date
-    end_date: date | None = None
+    start_date: IsoDate
+    end_date: IsoDate | None = None
     agreement: str = Field(default="", max_length=20000, description="共建协议文本")
 
     @model_validator(mode="after")
@@ -69,9 +74,11 @@ class PartnershipCreate(InputModel):
 
 
 class PartnershipUpdate(InputModel):
-    start_date: date | None = None
-    end_date: date | None = None
-    agreement: str | None = Field(default=None, max_length=20000)
+    """Only the fields sent are changed; `end_date` may be set to null (open-ended)."""
+
+    start_date: IsoDate = omittable()
+    end_date: IsoDate | None = None
+    agreement: str = omittable(max_length=20000)
 
 
 class OrganizationRef(OutputModel):
@@ -84,7 +91,7 @@ class PartnershipRead(OutputModel):
     id: int
     unit_org: OrganizationRef
     community_org: OrganizationRef
-    start_date: date
+    start_date: IsoDate
     end_date: date | None
     agreement: str
     archived_at: datetime | None

@@ -40,7 +40,7 @@ PARTNERSHIP_LABEL = "共建关系"
 # --- organisations -----------------------------------------------------------------------------
 
 
-def readable_organizations(principal: Principal) -> Select[tuple[Organization]]:
+def readable_organizations(principal: Principal) -> Select[Organization]:
     stmt = select(Organization)
     if not principal.is_admin:
         stmt = stmt.where(Organization.id == principal.organization_id)
@@ -80,7 +80,9 @@ def _ensure_unique(session: Session, org_id: int | None, name: str | None, code:
         if session.execute(clash).first():
             raise conflict("organization_name_taken", f"名称“{name}”已被其他党组织使用")
     if code is not None:
-        clash = select(Organization.id).where(func.lower(Organization.code) == code.lower(), Organization.id != (org_id or 0))
+        clash = select(Organization.id).where(
+            func.lower(Organization.code) == code.lower(), Organization.id != (org_id or 0)
+        )
         if session.execute(clash).first():
             raise conflict("organization_code_taken", f"简码“{code}”已被其他党组织使用")
 
@@ -110,9 +112,6 @@ def update_organization(
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     if not principal.is_admin and ({"kind", "code"} & changes.keys()):
         raise forbidden("组织类型和简码只能由平台管理员修改")
-    for required in ("name", "kind", "code"):
-        if required in changes and changes[required] is None:
-            raise unprocessable("field_required", "该字段不能为空", field=f"body.{required}")
     _ensure_unique(session, org.id, changes.get("name"), changes.get("code"))
     before = audit.snapshot(org, ORG_FIELDS)
     for name, value in changes.items():
@@ -129,14 +128,22 @@ def set_organization_archived(session: Session, principal: Principal, org_id: in
         raise conflict("already_archived" if archived else "not_archived", "党组织已是该状态")
     before = audit.snapshot(org, ORG_FIELDS)
     org.archived_at = utcnow() if archived else None
-    audit.finish_update(session, principal, "organization", org, before, ORG_FIELDS, action=AuditAction.archive if archived else AuditAction.restore)
+    audit.finish_update(
+        session,
+        principal,
+        "organization",
+        org,
+        before,
+        ORG_FIELDS,
+        action=AuditAction.archive if archived else AuditAction.restore,
+    )
     return org
 
 
 # --- partnerships ------------------------------------------------------------------------------
 
 
-def readable_partnerships(principal: Principal) -> Select[tuple[Partnership]]:
+def readable_partnerships(principal: Principal) -> Select[Partnership]:
     stmt = select(Partnership).options(joinedload(Partnership.unit_org), joinedload(Partnership.community_org))
     if not principal.is_admin:
         org = principal.organization_id
@@ -171,9 +178,7 @@ def list_partnerships(
 
 
 def get_partnership(session: Session, principal: Principal, partnership_id: int) -> Partnership:
-    row = session.execute(
-        readable_partnerships(principal).where(Partnership.id == partnership_id)
-    ).scalar_one_or_none()
+    row = session.execute(readable_partnerships(principal).where(Partnership.id == partnership_id)).scalar_one_or_none()
     if row is None:
         raise not_found(PARTNERSHIP_LABEL)
     return row
@@ -218,10 +223,8 @@ def update_partnership(
         raise forbidden("只有平台管理员或共建双方的管理员可以修改")
     check_if_match(if_match, row.version)
     changes = data.model_dump(exclude_unset=True)
-    if "start_date" in changes and changes["start_date"] is None:
-        raise unprocessable("field_required", "开始日期不能为空", field="body.start_date")
     start = changes.get("start_date", row.start_date)
-    end = changes["end_date"] if "end_date" in changes else row.end_date
+    end = changes.get("end_date", row.end_date)
     if end is not None and end < start:
         raise unprocessable("invalid_date_range", "结束日期不能早于开始日期", field="body.end_date")
     before = audit.snapshot(row, PARTNERSHIP_FIELDS)
@@ -241,4 +244,3 @@ def set_partnership_archived(session: Session, principal: Principal, partnership
     row.archived_at = utcnow()
     audit.finish_update(session, principal, "partnership", row, before, PARTNERSHIP_FIELDS, action=AuditAction.archive)
     return row
-

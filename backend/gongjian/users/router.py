@@ -43,7 +43,14 @@ async def list_users(
 ) -> Page[UserRead]:
     with unit_of_work() as session:
         rows, total = service.list_users(
-            session, principal, page, role=role, organization_id=organization_id, is_active=is_active, q=q, sort=sort
+            session,
+            principal,
+            page,
+            role=role,
+            organization_id=organization_id,
+            is_active=is_active,
+            q=q,
+            sort=sort,
         )
         return page_of(UserRead, rows, total, page)
 

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 from pydantic import Field
 
-from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.kit.schemas import InputModel, OutputModel, omittable
 from gongjian.models.enums import Role
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{3,64}$"
@@ -24,8 +24,10 @@ class UserCreate(InputModel):
 
 
 class UserUpdate(InputModel):
-    display_name: str | None = Field(default=None, min_length=1, max_length=100)
-    role: Role | None = Field(default=None, description="仅平台管理员可改")
+    """Only the fields sent are changed. `organization_id` may be null only for a platform admin."""
+
+    display_name: str = omittable(min_length=1, max_length=100)
+    role: Role = omittable(description="仅平台管理员可改")
     organization_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="仅平台管理员可改")
 
 

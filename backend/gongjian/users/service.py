@@ -31,7 +31,7 @@ ROLE_ORG_KINDS: dict[Role, set[OrganizationKind] | None] = {
 }
 
 
-def readable_users(principal: Principal) -> Select[tuple[User]]:
+def readable_users(principal: Principal) -> Select[User]:
     stmt = select(User)
     if principal.is_admin:
         return stmt
@@ -60,7 +60,9 @@ def list_users(
     if is_active is not None:
         stmt = stmt.where(User.is_active.is_(is_active))
     if q:
-        stmt = stmt.where(or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True)))
+        stmt = stmt.where(
+            or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True))
+        )
     columns = {"username": User.username, "created_at": User.created_at}
     return fetch_page(session, apply_sort(stmt, sort.value, columns, User.id), params)
 
@@ -96,9 +98,7 @@ def _managed_by(principal: Principal, user: User) -> bool:
     if principal.is_admin:
         return True
     return (
-        principal.is_org_admin
-        and user.role == Role.member.value
-        and user.organization_id == principal.organization_id
+        principal.is_org_admin and user.role == Role.member.value and user.organization_id == principal.organization_id
     )
 
 
@@ -138,9 +138,7 @@ def _created(user: User, generated: str | None) -> UserCreated:
     return UserCreated(**fields, generated_password=generated)
 
 
-def update_user(
-    session: Session, principal: Principal, user_id: int, data: UserUpdate, if_match: str | None
-) -> User:
+def update_user(session: Session, principal: Principal, user_id: int, data: UserUpdate, if_match: str | None) -> User:
     user = get_user(session, principal, user_id)
     if not _managed_by(principal, user):
         raise forbidden("无权修改该账号")
@@ -148,13 +146,11 @@ def update_user(
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     if not principal.is_admin and ({"role", "organization_id"} & changes.keys()):
         raise forbidden("角色和所属组织只能由平台管理员修改")
-    if changes.get("display_name", "") is None or ("role" in changes and changes["role"] is None):
-        raise unprocessable("field_required", "该字段不能为空")
     if user.id == principal.id and "role" in changes and changes["role"] is not Role(user.role):
         raise conflict("cannot_change_own_role", "不能修改自己的角色")
     if "role" in changes or "organization_id" in changes:
         role = changes.get("role") or Role(user.role)
-        org_id = changes["organization_id"] if "organization_id" in changes else user.organization_id
+        org_id = changes.get("organization_id", user.organization_id)
         if role is Role.admin and "organization_id" not in changes:
             org_id = None
         _check_role_org(session, role, org_id)
@@ -180,13 +176,20 @@ def set_active(session: Session, principal: Principal, user_id: int, active: boo
     user.is_active = active
     user.token_version += 1
     audit.finish_update(
-        session, principal, "user", user, before, USER_FIELDS,
+        session,
+        principal,
+        "user",
+        user,
+        before,
+        USER_FIELDS,
         action=AuditAction.activate if active else AuditAction.deactivate,
     )
     return user
 
 
-def reset_password(session: Session, principal: Principal, user_id: int, new_password: str | None) -> PasswordResetResult:
+def reset_password(
+    session: Session, principal: Principal, user_id: int, new_password: str | None
+) -> PasswordResetResult:
     """Hashes a password: call from the thread pool."""
     user = get_user(session, principal, user_id)
     if not _managed_by(principal, user):

@@ -1,0 +1,93 @@
+"""Test harness: a real database built by the migrations, the app called over HTTP.
+
+- SQLite by default (a file under pytest's temp dir); PostgreSQL when TEST_DATABASE_URL is set
+  (`.ci/run` points it at a fresh database on the local server).
+- The schema is built once per session by `alembic upgrade head`, never `create_all`.
+- Each test starts from empty tables (every table is emptied after the test), so tests can't see
+  each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+TEST_ROOT = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    var_dir = tmp_path_factory.mktemp("var")
+    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{var_dir / 'test.db'}"
+    os.environ["DATABASE_URL"] = url
+    os.environ["GONGJIAN_VAR_DIR"] = str(var_dir)
+    # Cheap argon2id (still argon2id): the suite creates hundreds of accounts.
+    os.environ["GONGJIAN_ARGON2_TIME_COST"] = "1"
+    os.environ["GONGJIAN_ARGON2_MEMORY_KIB"] = "1024"
+    # The SPA is exercised by the frontend's own browser suite; keep API tests independent of a build.
+    os.environ["GONGJIAN_SPA_DIR"] = str(var_dir / "no-spa")
+    from alembic import command
+
+    from gongjian.auth.passwords import _hasher
+    from gongjian.auth.tokens import signing_key
+    from gongjian.cli import alembic_config
+    from gongjian.db import get_engine, reset_engine
+
+    reset_engine()
+    signing_key.cache_clear()
+    _hasher.cache_clear()
+    if get_engine().dialect.name == "postgresql":
+        with get_engine().begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    command.upgrade(alembic_config(), "head")
+    yield url
+    reset_engine()
+
+
+def _empty_all_tables() -> None:
+    from gongjian.db import get_engine
+    from gongjian.models import Base
+
+    engine = get_engine()
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence(conn) else None
+
+
+def _has_sqlite_sequence(conn: object) -> bool:
+    return bool(
+        conn.execute(  # type: ignore[attr-defined]
+            text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'")
+        ).first()
+    )
+
+
+@pytest.fixture(autouse=True)
+def _isolated(database_url: str) -> Iterator[None]:
+    yield
+    _empty_all_tables()
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str):  # type: ignore[no-untyped-def]
+    from gongjian.app import create_app
+
+    return create_app()
+
+
+@pytest.fixture
+def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(app, base_url="http://testserver/api/v1/", raise_server_exceptions=False) as c:
+        yield c

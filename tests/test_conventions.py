@@ -1,0 +1,165 @@
+"""Conventions every endpoint shares: problem+json, idempotency, audit trail, enums, health."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from factories import assert_problem, headers_for, login, make_org, make_user, username_of
+from gongjian.db import unit_of_work
+from gongjian.models import IdempotencyRecord, Organization
+from gongjian.models.base import utcnow
+from gongjian.models.enums import ENUM_REGISTRY, Role
+
+ORG = {"name": "老虎头社区党委", "kind": "community", "code": "LHT"}
+
+
+def _org_count() -> int:
+    with unit_of_work() as session:
+        return session.execute(select(func.count()).select_from(Organization)).scalar_one()
+
+
+def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
+    assert_problem(client.get("no-such-thing"), 404, "not_found")
+    assert_problem(client.delete("organizations"), 405, "method_not_allowed")
+
+
+def test_malformed_json_is_422_not_500(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    response = client.post("organizations", content=b'{"name": ', headers={**admin, "content-type": "application/json"})
+    assert_problem(response, 422, "validation_error")
+
+
+def test_unexpected_errors_are_500_problems_without_internals(app) -> None:  # type: ignore[no-untyped-def]
+    from gongjian.app import create_app
+
+    broken = create_app()
+
+    @broken.get("/api/v1/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret internals: password=hunter2")
+
+    with TestClient(broken, raise_server_exceptions=False) as c:
+        response = c.get("/api/v1/boom")
+    body = assert_problem(response, 500, "internal_error")
+    assert "hunter2" not in response.text and "Traceback" not in response.text
+    assert body["detail"]
+
+
+def test_idempotency_key_replays_the_first_answer(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    headers = {**admin, "Idempotency-Key": "create-lht-1"}
+    first = client.post("organizations", json=ORG, headers=headers)
+    again = client.post("organizations", json=ORG, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Location"] == first.headers["Location"]
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert _org_count() == 1
+    # The same key with another body is refused.
+    reused = client.post("organizations", json={**ORG, "name": "别的社区"}, headers=headers)
+    assert_problem(reused, 422, "idempotency_key_reused")
+    assert _org_count() == 1
+
+
+def test_idempotency_key_while_first_request_runs_is_409(client: TestClient) -> None:
+    user_id = make_user(Role.admin)
+    admin = login(client, username_of(user_id))
+    with unit_of_work() as session:  # what a first request leaves behind while it is still running
+        session.add(
+            IdempotencyRecord(
+                principal=f"user:{user_id}",
+                key="busy",
+                method="POST",
+                path="/api/v1/organizations",
+                request_hash="whatever",
+                state="in_progress",
+                created_at=utcnow(),
+            )
+        )
+    response = client.post("organizations", json=ORG, headers={**admin, "Idempotency-Key": "busy"})
+    assert_problem(response, 409, "idempotency_in_progress")
+    assert response.headers["Retry-After"] == "1"
+    assert _org_count() == 0
+
+
+def test_failed_request_releases_its_key_and_keys_are_per_caller(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    other_admin = headers_for(client, Role.admin)
+    bad = client.post("organizations", json={**ORG, "kind": "nope"}, headers={**admin, "Idempotency-Key": "k1"})
+    assert_problem(bad, 422, "validation_error")
+    assert client.post("organizations", json=ORG, headers={**admin, "Idempotency-Key": "k1"}).status_code == 201
+    # Another caller's identical key is its own: it runs (and hits the uniqueness rule).
+    assert_problem(
+        client.post("organizations", json=ORG, headers={**other_admin, "Idempotency-Key": "k1"}),
+        409,
+        "organization_name_taken",
+    )
+    assert_problem(
+        client.post("organizations", json=ORG, headers={**admin, "Idempotency-Key": "x" * 300}),
+        400,
+        "invalid_idempotency_key",
+    )
+
+
+def test_every_write_is_audited_without_secrets(client: TestClient) -> None:
+    admin_id = make_user(Role.admin, username="auditor")
+    admin = login(client, "auditor")
+    org = client.post("organizations", json=ORG, headers=admin).json()
+    client.patch(f"organizations/{org['id']}", json={"address": "黄石港区"}, headers=admin)
+    client.patch(f"organizations/{org['id']}", json={"address": "黄石港区"}, headers=admin)  # no change: no event
+    user = client.post(
+        "users",
+        json={
+            "username": "newcomer",
+            "display_name": "新人",
+            "organization_id": org["id"],
+            "password": "s3cret-pass-word",
+        },
+        headers=admin,
+    ).json()
+    client.post(f"users/{user['id']}/reset-password", json={"new_password": "an0ther-secret"}, headers=admin)
+    events = client.get(f"audit-events?actor_id={admin_id}&actor_type=user", headers=admin).json()
+    actions = [(e["action"], e["entity"]) for e in events["items"]]
+    assert actions == [
+        ("reset_password", "user"),
+        ("create", "user"),
+        ("update", "organization"),
+        ("create", "organization"),
+        ("login", "user"),
+    ]
+    update = events["items"][2]
+    assert update["changes"] == {"address": ["", "黄石港区"]}
+    assert update["actor_name"] == "测试用户" and update["entity_id"] == str(org["id"])
+    raw = client.get("audit-events", headers=admin).text
+    assert "s3cret-pass-word" not in raw and "an0ther-secret" not in raw and "argon2" not in raw
+    only_orgs = client.get("audit-events?entity=organization", headers=admin).json()
+    assert {e["entity"] for e in only_orgs["items"]} == {"organization"}
+
+
+def test_audit_events_are_for_admins_only(client: TestClient) -> None:
+    org = make_org()
+    for role in (Role.community_admin, Role.member):
+        assert_problem(client.get("audit-events", headers=headers_for(client, role, org)), 403, "forbidden")
+
+
+def test_enums_endpoint_lists_every_enum_with_chinese_labels(client: TestClient) -> None:
+    body = client.get("meta/enums").json()
+    assert body["locale"] == "zh-CN"
+    by_name = {e["name"]: {v["code"]: v["label"] for v in e["values"]} for e in body["enums"]}
+    assert set(by_name) == set(ENUM_REGISTRY)
+    assert by_name["organization_kind"] == {
+        "community": "社区党组织",
+        "unit": "驻区单位",
+        "social": "社会组织",
+    }
+    assert by_name["role"]["community_admin"] == "社区党组织管理员"
+
+
+def test_health_reports_the_database(client: TestClient, database_url: str) -> None:
+    body = client.get("health").json()
+    assert body == {
+        "status": "ok",
+        "database": "ok",
+        "dialect": "postgresql" if database_url.startswith("postgres") else "sqlite",
+    }
