@@ -20,3 +20,14 @@ def apply_sort(
     column = columns[sort.lstrip("-")]
     ordered = column.desc() if descending else column.asc()
     return stmt.order_by(ordered, tiebreak.desc() if descending else tiebreak.asc())
+
+
+LIKE_ESCAPE = "\\"
+
+
+def like_pattern(text: str | None) -> str | None:
+    """`%text%` for a LIKE with LIKE_ESCAPE, the user's % and _ taken literally."""
+    if not text:
+        return None
+    escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    return f"%{escaped}%"

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, Security
 
 from gongjian.auth.dependencies import authenticate
-from gongjian.db import unit_of_work
+from gongjian.db import read_only, unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
@@ -42,9 +42,9 @@ async def list_organizations(
     archived: Annotated[bool, Query(description="true 只列已归档的")] = False,
     sort: OrganizationSort = OrganizationSort.name,
 ) -> Page[OrganizationRead]:
-    with unit_of_work() as session:
-        rows, total = service.list_organizations(session, principal, page, kind=kind, q=q, archived=archived, sort=sort)
-        return page_of(OrganizationRead, rows, total, page)
+    with read_only() as conn:
+        rows, total = service.list_organizations(conn, principal, page, kind=kind, q=q, archived=archived, sort=sort)
+    return page_of(OrganizationRead, rows, total, page)
 
 
 @router.post("/organizations", summary="新建党组织（平台管理员）", status_code=201)

@@ -8,17 +8,18 @@ filtered in the query, so they answer 404 exactly like rows that don't exist.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import PageParams, fetch_page, fetch_rows_page, paged
 from gongjian.kit.principal import Principal
-from gongjian.kit.sorting import apply_sort
+from gongjian.kit.sorting import LIKE_ESCAPE, apply_sort, like_pattern
 from gongjian.models import Organization, Partnership
 from gongjian.models.base import utcnow
 from gongjian.models.enums import AuditAction, OrganizationKind
@@ -48,7 +49,7 @@ def readable_organizations(principal: Principal) -> Select[Organization]:
 
 
 def list_organizations(
-    session: Session,
+    conn: Connection,
     principal: Principal,
     params: PageParams,
     *,
@@ -56,15 +57,41 @@ def list_organizations(
     q: str | None,
     archived: bool,
     sort: OrganizationSort,
-) -> tuple[list[Organization], int]:
-    stmt = readable_organizations(principal)
-    stmt = stmt.where(Organization.archived_at.is_not(None) if archived else Organization.archived_at.is_(None))
-    if kind is not None:
-        stmt = stmt.where(Organization.kind == kind.value)
-    if q:
-        stmt = stmt.where(Organization.name.contains(q, autoescape=True))
+) -> tuple[list[dict[str, Any]], int]:
+    """Read through Core on a plain connection, with a prebuilt statement: the busiest list."""
+    stmt = _list_statement(not principal.is_admin, archived, kind is not None, bool(q), sort)
+    binds = {"org_id": principal.organization_id, "kind": kind.value if kind else None, "name_like": like_pattern(q)}
+    return fetch_rows_page(conn, stmt, params, binds)
+
+
+@lru_cache(maxsize=128)
+def _list_statement(scoped: bool, archived: bool, by_kind: bool, search: bool, sort: OrganizationSort) -> Select[Any]:
+    org = Organization.__table__.c
+    stmt = select(Organization.__table__)
+    if scoped:
+        stmt = stmt.where(org.id == bindparam("org_id"))
+    stmt = stmt.where(org.archived_at.is_not(None) if archived else org.archived_at.is_(None))
+    if by_kind:
+        stmt = stmt.where(org.kind == bindparam("kind"))
+    if search:
+        stmt = stmt.where(org.name.like(bindparam("name_like"), escape=LIKE_ESCAPE))
     columns = {"name": Organization.name, "created_at": Organization.created_at, "id": Organization.id}
-    return fetch_page(session, apply_sort(stmt, sort.value, columns, Organization.id), params)
+    stmt = apply_sort(stmt, sort.value, columns, Organization.id)
+    plain_default_view = not (scoped or archived or by_kind or search)
+    return paged(stmt, _not_archived_count() if plain_default_view else None)
+
+
+def _not_archived_count() -> ColumnElement[int]:
+    """All rows minus archived rows, instead of counting the rows that aren't archived.
+
+    SQLite counts a whole table from its b-tree without reading rows, and archived rows are few
+    and indexed, while `count(*) WHERE archived_at IS NULL` reads every index entry: 0.01 ms
+    against 0.46 ms at 10,000 organisations, most of the list's budget.
+    """
+    org = Organization.__table__.c
+    every = select(func.count()).select_from(Organization.__table__).scalar_subquery()
+    archived = select(func.count()).where(org.archived_at.is_not(None)).scalar_subquery()
+    return every - archived
 
 
 def get_organization(session: Session, principal: Principal, org_id: int) -> Organization:

@@ -93,7 +93,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_organizations_name")),
     )
     with op.batch_alter_table("organizations", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_organizations_archived_at"), ["archived_at"], unique=False)
+        batch_op.create_index("ix_organizations_archived_at_name", ["archived_at", "name"], unique=False)
         batch_op.create_index(batch_op.f("ix_organizations_kind"), ["kind"], unique=False)
 
     op.create_table(
@@ -211,7 +211,7 @@ def downgrade() -> None:
     op.drop_table("partnerships")
     with op.batch_alter_table("organizations", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_organizations_kind"))
-        batch_op.drop_index(batch_op.f("ix_organizations_archived_at"))
+        batch_op.drop_index("ix_organizations_archived_at_name")
 
     op.drop_table("organizations")
     op.drop_table("login_throttles")
