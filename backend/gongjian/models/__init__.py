@@ -5,6 +5,7 @@ Import from here (`from gongjian.models import Organization`); Alembic reads `Ba
 
 from gongjian.models.accounts import ApiKey, LoginThrottle, User
 from gongjian.models.base import Base
+from gongjian.models.members import Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
 
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "IdempotencyRecord",
     "LoginThrottle",
+    "Member",
     "Organization",
     "Partnership",
     "User",

@@ -97,3 +97,33 @@ class AuditAction(LabelledEnum):
     change_password = "change_password"
     revoke = "revoke"
     login = "login"
+
+
+@register(
+    "member_category",
+    {
+        "in_service": "在职党员",
+        "retired": "离退休党员",
+        "unemployed": "失业党员",
+        "mobile": "流动党员",
+        "two_new": "“两新”组织党员",
+    },
+)
+class MemberCategory(LabelledEnum):
+    in_service = "in_service"
+    retired = "retired"
+    unemployed = "unemployed"
+    mobile = "mobile"
+    two_new = "two_new"
+
+
+@register("gender", {"male": "男", "female": "女"})
+class Gender(LabelledEnum):
+    male = "male"
+    female = "female"
+
+
+@register("member_status", {"active": "正常", "archived": "已归档"})
+class MemberStatus(LabelledEnum):
+    active = "active"
+    archived = "archived"
