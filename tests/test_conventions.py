@@ -163,3 +163,23 @@ def test_health_reports_the_database(client: TestClient, database_url: str) -> N
         "database": "ok",
         "dialect": "postgresql" if database_url.startswith("postgres") else "sqlite",
     }
+
+
+def test_validation_messages_are_chinese_and_name_the_limits(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    body = assert_problem(
+        client.post("organizations", json={"name": "x", "kind": "club", "extra": 1}, headers=admin),
+        422,
+        "validation_error",
+    )
+    messages = {e["field"]: e["message"] for e in body["errors"]}
+    assert messages == {
+        "body.name": "至少 2 个字符",
+        "body.kind": "取值应为：'community', 'unit' or 'social'",
+        "body.code": "必填",
+        "body.extra": "不认识的字段",
+    }
+    dated = client.get("audit-events?since=2017-01-01T00:00:00", headers=admin)
+    assert assert_problem(dated, 422, "validation_error")["errors"][0]["message"] == "时间须带时区，如 +08:00"
+    numeric = client.get("audit-events?since=0", headers=admin)
+    assert "ISO 8601" in assert_problem(numeric, 422, "validation_error")["errors"][0]["message"]

@@ -16,6 +16,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from gongjian.kit.messages import message_for
+
 logger = logging.getLogger("gongjian.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -123,7 +125,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [FieldError(field=_field_path(e.get("loc", ())), message=str(e.get("msg", ""))) for e in exc.errors()]
+        errors = [FieldError(field=_field_path(e.get("loc", ())), message=message_for(e)) for e in exc.errors()]
         return problem_response(422, "validation_error", "请求内容无效", "请检查标出的字段", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
