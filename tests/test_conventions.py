@@ -183,3 +183,15 @@ def test_validation_messages_are_chinese_and_name_the_limits(client: TestClient)
     assert assert_problem(dated, 422, "validation_error")["errors"][0]["message"] == "时间须带时区，如 +08:00"
     numeric = client.get("audit-events?since=0", headers=admin)
     assert "ISO 8601" in assert_problem(numeric, 422, "validation_error")["errors"][0]["message"]
+
+
+def test_nul_characters_are_refused_before_the_database(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    assert_problem(client.get("organizations?q=%00abc", headers=admin), 422, "nul_character")
+    body = assert_problem(
+        client.post("organizations", json={**ORG, "name": "老虎头\x00社区"}, headers=admin), 422, "validation_error"
+    )
+    assert body["errors"][0]["message"] == "文本中不能包含空字符（NUL）"
+    assert_problem(
+        client.post("auth/token", data={"username": "ad\x00min", "password": "whatever1"}), 401, "invalid_credentials"
+    )

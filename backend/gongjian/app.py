@@ -18,6 +18,7 @@ from gongjian.auth.router import router as auth_router
 from gongjian.auth.tokens import decode_token
 from gongjian.kit.errors import COMMON_PROBLEMS, Problem, install_problem_handlers
 from gongjian.kit.idempotency import IdempotencyMiddleware
+from gongjian.kit.input_guard import RejectNulMiddleware
 from gongjian.kit.routing import API_PREFIX
 from gongjian.meta.router import router as meta_router
 from gongjian.organizations.router import router as organizations_router
@@ -75,6 +76,7 @@ def create_app() -> FastAPI:
     _check_unique_operation_ids(app)
     _install_problem_schema(app)
     app.add_middleware(IdempotencyMiddleware, resolve_principal=_idempotency_principal)
+    app.add_middleware(RejectNulMiddleware)
     _mount_spa(app, get_settings().spa_dir)
     return app
 

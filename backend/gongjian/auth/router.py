@@ -27,6 +27,8 @@ router = APIRouter(tags=["auth"])
 )
 async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenResponse:
     username = form.username.strip()
+    if "\x00" in username or len(username) > 64:  # can't be a user name; PostgreSQL refuses NUL
+        raise service.BAD_LOGIN
     with unit_of_work() as session:
         candidate = service.check_not_locked(session, username)
     # argon2 is deliberately slow: verify off the event loop.

@@ -4,13 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class InputModel(BaseModel):
-    """Request bodies: unknown fields are an error, not silently dropped; strings are trimmed."""
+    """Request bodies: unknown fields are an error, not silently dropped; strings are trimmed.
+
+    NUL characters are refused: PostgreSQL can't store them in text, and no person types one.
+    """
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _reject_nul(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("文本中不能包含空字符（NUL）")
+        return data
 
 
 class OutputModel(BaseModel):
