@@ -3,7 +3,7 @@
  * or a shared link show the same page. Filters are declared once with their types and defaults;
  * values equal to the default are left out of the URL.
  */
-import { computed, reactive, ref, watch } from 'vue'
+import { computed, reactive, ref, shallowRef, watch, type Ref } from 'vue'
 import { useRoute, useRouter, type LocationQuery } from 'vue-router'
 import { asProblem } from '@gongjian/client'
 import { showProblem } from './problem'
@@ -129,7 +129,7 @@ export function usePagedQuery<S extends QuerySpec, Row>(
   const state = computed(() => parseQuery(full, route.query) as Full)
   /** Editable copy of the filters, bound to the filter form; applied with `apply()`. */
   const draft = reactive({ ...parseQuery(spec, route.query) }) as QueryState<S>
-  const rows = ref<Row[]>([]) as { value: Row[] }
+  const rows: Ref<Row[]> = shallowRef<Row[]>([])
   const total = ref(0)
   const loading = ref(false)
   let generation = 0
