@@ -255,6 +255,7 @@ test('at 390px the menu folds away and nothing scrolls sideways', async () => {
   await page.locator('.el-drawer .el-menu-item', { hasText: '共建关系' }).click()
   await page.waitForURL(/\/partnerships/)
   await rowsOf(UNIT).waitFor()
+  await page.locator('.el-drawer').waitFor({ state: 'hidden' })
   await shot('13-narrow-partnerships')
   await page.setViewportSize(DESKTOP)
 })
