@@ -1,0 +1,98 @@
+// What the end-to-end test needs around it: Debian's Chromium, a built SPA, and the real backend on
+// a fresh SQLite database in a temp folder, on a free port.
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+
+export const FRONTEND = resolve(import.meta.dirname, '..')
+export const REPO = resolve(FRONTEND, '..')
+export const CHROMIUM = '/usr/bin/chromium'
+export const ADMIN_PASSWORD = 'e2e-admin-Passw0rd'
+
+export function ensureChromium() {
+  if (!existsSync(CHROMIUM)) {
+    execFileSync('sh', ['-c', 'apt-get update && apt-get install -y chromium'], { stdio: 'inherit' })
+  }
+  // Chinese text in screenshots needs a CJK font; the test itself does not depend on it.
+  const hasCjk = (() => {
+    try {
+      return execFileSync('fc-list', [':lang=zh'], { encoding: 'utf8' }).trim() !== ''
+    } catch {
+      return false
+    }
+  })()
+  if (!hasCjk) {
+    try {
+      execFileSync('sh', ['-c', 'apt-get install -y fonts-wqy-zenhei || (apt-get update && apt-get install -y fonts-wqy-zenhei)'], { stdio: 'inherit' })
+    } catch {
+      console.warn('no CJK font could be installed: screenshots will show boxes for Chinese text')
+    }
+  }
+}
+
+export function buildSpa() {
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: FRONTEND, stdio: ['ignore', 'ignore', 'inherit'] })
+}
+
+function freePort() {
+  return new Promise((ok, fail) => {
+    const server = createServer()
+    server.once('error', fail)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address()
+      server.close(() => ok(port))
+    })
+  })
+}
+
+/** Starts the backend serving the built SPA; resolves once /api/v1/health answers ok. */
+export async function startBackend() {
+  const gongjian = join(REPO, '.venv', 'bin', 'gongjian')
+  if (!existsSync(gongjian)) throw new Error(`${gongjian} is missing: run \`make install\` at the repository root`)
+  const varDir = mkdtempSync(join(tmpdir(), 'gongjian-e2e-'))
+  const port = await freePort()
+  const env = {
+    ...process.env,
+    DATABASE_URL: `sqlite:///${join(varDir, 'gongjian.db')}`,
+    GONGJIAN_VAR_DIR: varDir,
+    GONGJIAN_SPA_DIR: join(FRONTEND, 'dist'),
+    GONGJIAN_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  }
+  execFileSync(gongjian, ['migrate'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  execFileSync(gongjian, ['ensure-admin'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  const server = spawn(gongjian, ['serve', '--host', '127.0.0.1', '--port', String(port)], {
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let log = ''
+  server.stderr.on('data', (chunk) => (log = (log + chunk).slice(-20000)))
+  const baseUrl = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (server.exitCode !== null) throw new Error(`backend exited early:\n${log}`)
+    try {
+      const res = await fetch(`${baseUrl}/api/v1/health`)
+      if (res.ok && (await res.json()).status === 'ok') break
+    } catch {
+      /* not listening yet */
+    }
+    if (Date.now() > deadline) throw new Error(`backend not healthy within 30 s:\n${log}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  return {
+    baseUrl,
+    log: () => log,
+    async stop() {
+      if (server.exitCode === null) {
+        server.kill('SIGTERM')
+        await new Promise((r) => {
+          const timer = setTimeout(() => (server.kill('SIGKILL'), r()), 5000)
+          server.once('exit', () => (clearTimeout(timer), r()))
+        })
+      }
+      rmSync(varDir, { recursive: true, force: true })
+    },
+  }
+}

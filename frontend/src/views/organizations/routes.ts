@@ -1,0 +1,11 @@
+import type { RouteRecordRaw } from 'vue-router'
+import { OfficeBuilding } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: 'organizations',
+    name: 'organizations',
+    component: () => import('./OrganizationsView.vue'),
+    meta: { title: '党组织', menu: { order: 20, icon: OfficeBuilding } },
+  },
+] satisfies RouteRecordRaw[]

@@ -1,0 +1,11 @@
+import type { RouteRecordRaw } from 'vue-router'
+import { Connection } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: 'partnerships',
+    name: 'partnerships',
+    component: () => import('./PartnershipsView.vue'),
+    meta: { title: '共建关系', menu: { order: 30, icon: Connection } },
+  },
+] satisfies RouteRecordRaw[]

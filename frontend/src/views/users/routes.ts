@@ -1,0 +1,11 @@
+import type { RouteRecordRaw } from 'vue-router'
+import { User } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: 'users',
+    name: 'users',
+    component: () => import('./UsersView.vue'),
+    meta: { title: '账号管理', roles: ['admin', 'community_admin', 'unit_admin'], menu: { order: 40, icon: User } },
+  },
+] satisfies RouteRecordRaw[]

@@ -1,0 +1,59 @@
+import { describe, expect, it, vi } from 'vitest'
+
+const shown: string[] = []
+vi.mock('element-plus', () => ({ ElMessage: { error: (o: { message: string }) => shown.push(o.message) } }))
+
+const { fieldErrorsOf, problemMessage, useFormProblem } = await import('@/composables/problem')
+
+const validation = {
+  type: 'urn:gongjian:problem:validation_error',
+  title: '请求内容无效',
+  status: 422,
+  code: 'validation_error',
+  detail: '请检查标出的字段',
+  errors: [
+    { field: 'body.name', message: '名称太短' },
+    { field: 'body.scopes.0', message: '未知的作用域' },
+    { field: 'body.scopes.1', message: '重复' },
+    { field: 'query.page', message: '页码无效' },
+    { field: 'body', message: '结束日期不能早于开始日期' },
+  ],
+}
+
+describe('fieldErrorsOf', () => {
+  it('maps body fields to form fields, joining messages of one field', () => {
+    expect(fieldErrorsOf(validation)).toEqual({ name: '名称太短', scopes: '未知的作用域；重复' })
+  })
+  it('reads other locations when asked', () => {
+    expect(fieldErrorsOf(validation, 'query')).toEqual({ page: '页码无效' })
+  })
+  it('copes with problems that list no fields', () => {
+    expect(fieldErrorsOf({ type: 't', title: '操作冲突', status: 409, code: 'conflict' })).toEqual({})
+  })
+})
+
+describe('problemMessage', () => {
+  it('shows the Chinese title and detail', () => {
+    expect(problemMessage(validation)).toBe('请求内容无效：请检查标出的字段')
+    expect(problemMessage({ type: 't', title: '未找到', status: 404, code: 'not_found', detail: null })).toBe('未找到')
+  })
+})
+
+describe('useFormProblem', () => {
+  it('places errors on known fields and names the rest in the message', () => {
+    shown.length = 0
+    const form = useFormProblem(['name', 'code'])
+    const placed = form.report(validation)
+    expect(placed).toEqual(['name'])
+    expect(form.errors).toEqual({ name: '名称太短' })
+    expect(shown).toHaveLength(1)
+    expect(shown[0]).toContain('请求内容无效：请检查标出的字段')
+    expect(shown[0]).toContain('scopes：未知的作用域；重复')
+  })
+  it('clears the previous errors on the next report', () => {
+    const form = useFormProblem(['name'])
+    form.report(validation)
+    form.report({ type: 't', title: '操作冲突', status: 409, code: 'conflict', detail: '名称已被使用' })
+    expect(form.errors).toEqual({})
+  })
+})
