@@ -54,7 +54,8 @@ def test_stale_if_match_is_412_and_changes_nothing(client: TestClient) -> None:
 def test_duplicate_name_or_code_is_409(client: TestClient) -> None:
     admin = headers_for(client, Role.admin)
     assert client.post("organizations", json=NEW_ORG, headers=admin).status_code == 201
-    assert_problem(client.post("organizations", json=NEW_ORG, headers=admin), 409, "organization_name_taken")
+    taken = assert_problem(client.post("organizations", json=NEW_ORG, headers=admin), 409, "organization_name_taken")
+    assert taken["errors"] == [{"field": "body.name", "message": "名称“老虎头社区党委”已被其他党组织使用"}]
     other = {**NEW_ORG, "name": "另一个社区", "code": "lht"}
     assert_problem(client.post("organizations", json=other, headers=admin), 409, "organization_code_taken")
 

@@ -68,8 +68,10 @@ def forbidden(detail: str = "当前身份无权执行此操作") -> ProblemError
     return ProblemError(403, "forbidden", "无权操作", detail)
 
 
-def conflict(code: str, detail: str) -> ProblemError:
-    return ProblemError(409, code, "操作冲突", detail)
+def conflict(code: str, detail: str, field: str | None = None) -> ProblemError:
+    """409; `field` names the input that clashes (e.g. a taken name) so forms can mark it."""
+    errors = [FieldError(field=field, message=detail)] if field else None
+    return ProblemError(409, code, "操作冲突", detail, errors=errors)
 
 
 def unprocessable(code: str, detail: str, field: str | None = None) -> ProblemError:

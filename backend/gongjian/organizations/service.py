@@ -105,13 +105,13 @@ def _ensure_unique(session: Session, org_id: int | None, name: str | None, code:
     if name is not None:
         clash = select(Organization.id).where(Organization.name == name, Organization.id != (org_id or 0))
         if session.execute(clash).first():
-            raise conflict("organization_name_taken", f"名称“{name}”已被其他党组织使用")
+            raise conflict("organization_name_taken", f"名称“{name}”已被其他党组织使用", field="body.name")
     if code is not None:
         clash = select(Organization.id).where(
             func.lower(Organization.code) == code.lower(), Organization.id != (org_id or 0)
         )
         if session.execute(clash).first():
-            raise conflict("organization_code_taken", f"简码“{code}”已被其他党组织使用")
+            raise conflict("organization_code_taken", f"简码“{code}”已被其他党组织使用", field="body.code")
 
 
 def create_organization(session: Session, principal: Principal, data: OrganizationCreate) -> Organization:

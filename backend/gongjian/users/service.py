@@ -115,7 +115,7 @@ def create_user(session: Session, principal: Principal, data: UserCreate) -> Use
             raise forbidden("只能为本组织新建账号")
     _check_role_org(session, data.role, organization_id)
     if session.execute(select(User.id).where(User.username == data.username)).first():
-        raise conflict("username_taken", f"登录名“{data.username}”已被使用")
+        raise conflict("username_taken", f"登录名“{data.username}”已被使用", field="body.username")
     generated = None if data.password else generate_password()
     user = User(
         username=data.username,

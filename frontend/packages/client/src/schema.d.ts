@@ -673,20 +673,23 @@ export interface components {
         OrganizationSort: "name" | "-name" | "created_at" | "-created_at" | "id" | "-id";
         /**
          * OrganizationUpdate
-         * @description Only the fields sent are changed. `kind` and `code` may be changed by a platform admin only.
+         * @description Only the fields sent are changed; none may be null. `kind` and `code`: platform admin only.
+         *
+         *     Fields are typed non-null with a default of None on purpose: omitted means "unchanged", and an
+         *     explicit null is a validation error (the spec says so too).
          */
         OrganizationUpdate: {
             /** Address */
-            address?: string | null;
+            address?: string;
             /** Code */
-            code?: string | null;
+            code?: string;
             /** Contact Person */
-            contact_person?: string | null;
+            contact_person?: string;
             /** Description */
-            description?: string | null;
-            kind?: components["schemas"]["OrganizationKind"] | null;
+            description?: string;
+            kind?: components["schemas"]["OrganizationKind"];
             /** Name */
-            name?: string | null;
+            name?: string;
         };
         /** Page[ApiKeyRead] */
         Page_ApiKeyRead_: {
@@ -804,14 +807,20 @@ export interface components {
          * @enum {string}
          */
         PartnershipSort: "start_date" | "-start_date" | "id" | "-id";
-        /** PartnershipUpdate */
+        /**
+         * PartnershipUpdate
+         * @description Only the fields sent are changed; `end_date` may be set to null (open-ended).
+         */
         PartnershipUpdate: {
             /** Agreement */
-            agreement?: string | null;
+            agreement?: string;
             /** End Date */
             end_date?: string | null;
-            /** Start Date */
-            start_date?: string | null;
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date?: string;
         };
         /** PasswordReset */
         PasswordReset: {
@@ -971,17 +980,20 @@ export interface components {
          * @enum {string}
          */
         UserSort: "username" | "-username" | "created_at" | "-created_at";
-        /** UserUpdate */
+        /**
+         * UserUpdate
+         * @description Only the fields sent are changed. `organization_id` may be null only for a platform admin.
+         */
         UserUpdate: {
             /** Display Name */
-            display_name?: string | null;
+            display_name?: string;
             /**
              * Organization Id
              * @description 仅平台管理员可改
              */
             organization_id?: number | null;
             /** @description 仅平台管理员可改 */
-            role?: components["schemas"]["Role"] | null;
+            role?: components["schemas"]["Role"];
         };
     };
     responses: never;
