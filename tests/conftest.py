@@ -34,12 +34,13 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from alembic import command
 
     from gongjian.auth.passwords import _hasher
-    from gongjian.auth.tokens import signing_key
+    from gongjian.auth.tokens import _verify, signing_key
     from gongjian.cli import alembic_config
     from gongjian.db import get_engine, reset_engine
 
     reset_engine()
     signing_key.cache_clear()
+    _verify.cache_clear()
     _hasher.cache_clear()
     if get_engine().dialect.name == "postgresql":
         with get_engine().begin() as conn:

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -123,3 +123,40 @@ def unit_of_work(*, write_lock: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class HotQuery:
+    """A Core statement compiled once and run straight on the DB-API cursor.
+
+    For the query every request makes (who is calling), SQLAlchemy's per-execution machinery costs
+    several times the query itself. This keeps the statement written in SQLAlchemy (portable,
+    dialect-compiled) but skips that machinery. Only for plain reads whose columns need no type
+    processing (ints, strings, booleans); everything else goes through a session or connection.
+    """
+
+    def __init__(self, stmt: ClauseElement) -> None:
+        self.stmt = stmt
+        self._compiled: dict[int, tuple[str, tuple[str, ...] | None]] = {}
+
+    def _sql_for(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
+        key = id(engine)
+        if key not in self._compiled:
+            compiled = self.stmt.compile(dialect=engine.dialect)
+            positions = getattr(compiled, "positiontup", None) or ()
+            order = tuple(positions) if engine.dialect.positional else None
+            self._compiled[key] = (compiled.string, order)
+        return self._compiled[key]
+
+    def first(self, **params: Any) -> tuple[Any, ...] | None:
+        engine = get_engine()
+        sql, order = self._sql_for(engine)
+        args: Any = tuple(params[name] for name in order) if order is not None else params
+        raw = engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            cursor.execute(sql, args)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            raw.close()  # back to the pool, which rolls back whatever the driver began
+        return tuple(row) if row is not None else None

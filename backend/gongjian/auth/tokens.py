@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -48,6 +49,20 @@ def issue_token(user_id: int, token_version: int, token_type: TokenType) -> tupl
 
 def decode_token(token: str, expected_type: TokenType) -> TokenClaims | None:
     """None for anything not a valid, unexpired token of the expected type signed by us."""
+    verified = _verify(token)
+    if verified is None:
+        return None
+    claims, expires_at = verified
+    if claims.token_type != expected_type or expires_at <= time.time():
+        return None
+    return claims
+
+
+@lru_cache(maxsize=4096)
+def _verify(token: str) -> tuple[TokenClaims, int] | None:
+    """Signature and shape check, memoised: a client sends the same token for its whole life, and
+    verifying it is a pure function of the token and our key. Expiry is checked on every use by
+    `decode_token`, and revocation by the caller's user lookup, so the memo never grants more."""
     try:
         payload = jwt.decode(
             token,
@@ -55,8 +70,8 @@ def decode_token(token: str, expected_type: TokenType) -> TokenClaims | None:
             algorithms=[ALGORITHM],
             options={"require": ["exp", "sub", "typ", "ver"]},
         )
-        if payload["typ"] != expected_type:
+        if payload["typ"] not in ("access", "refresh"):
             return None
-        return TokenClaims(int(payload["sub"]), int(payload["ver"]), expected_type)
+        return TokenClaims(int(payload["sub"]), int(payload["ver"]), payload["typ"]), int(payload["exp"])
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         return None
