@@ -136,10 +136,10 @@ class HotQuery:
 
     def __init__(self, stmt: ClauseElement) -> None:
         self.stmt = stmt
-        self._compiled: dict[int, tuple[str, tuple[str, ...] | None]] = {}
+        self._compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
 
     def _sql_for(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
-        key = id(engine)
+        key = (engine.dialect.name, engine.dialect.paramstyle)
         if key not in self._compiled:
             compiled = self.stmt.compile(dialect=engine.dialect)
             positions = getattr(compiled, "positiontup", None) or ()
