@@ -14,9 +14,10 @@ from gongjian.claims.schemas import ServiceItemCreate
 from gongjian.db import unit_of_work
 from gongjian.kit.principal import SYSTEM
 from gongjian.models import Member, ServiceCategory
+from gongjian.models.base import utcnow
 from gongjian.models.enums import MemberCategory, ServiceCategoryCode, ServiceItemStatus
 from gongjian.wishes import service as wish_service
-from gongjian.wishes.schemas import WishClaim, WishCreate
+from gongjian.wishes.schemas import WishClaim, WishClose, WishCreate, WishFulfil
 
 _seq = itertools.count(1)
 
@@ -63,8 +64,6 @@ def make_member(
     name: str = "王党员",
     archived: bool = False,
 ) -> int:
-    from gongjian.models.base import utcnow
-
     with unit_of_work() as session:
         member = Member(
             name=name,
@@ -79,9 +78,6 @@ def make_member(
         session.add(member)
         session.flush()
         return member.id
-
-
-WISH_STEPS = ("verify", "publish")
 
 
 def make_wish(community_org_id: int, *, status: str = "submitted", resident_name: str = "张三", **fields: Any) -> int:
@@ -104,11 +100,7 @@ def make_wish(community_org_id: int, *, status: str = "submitted", resident_name
             wish_service.claim_wish(session, SYSTEM, wish_id, WishClaim(member_id=member_id), None)
     with unit_of_work() as session:
         if target >= 4:
-            from gongjian.wishes.schemas import WishFulfil
-
             wish_service.fulfil_wish(session, SYSTEM, wish_id, WishFulfil(note="已送达"), None)
         if target >= 5:
-            from gongjian.wishes.schemas import WishClose
-
             wish_service.close_wish(session, SYSTEM, wish_id, WishClose(feedback="居民满意"), None)
     return wish_id
