@@ -8,19 +8,27 @@ from datetime import date, datetime, time, timedelta, timezone
 from gongjian.models.base import utcnow
 
 LOCAL_ZONE = timezone(timedelta(hours=8), "Asia/Shanghai")
+# Query bounds are clamped to this window: no record lies outside it, and the extremes of `date`
+# (0001-01-01, 9999-12-31) would overflow when shifted to UTC or to the next day.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2999, 12, 31)
 
 
 def local_today() -> date:
     return utcnow().astimezone(LOCAL_ZONE).date()
 
 
+def _clamped(day: date) -> date:
+    return min(max(day, EARLIEST), LATEST)
+
+
 def start_of(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=LOCAL_ZONE)
+    return datetime.combine(_clamped(day), time.min, tzinfo=LOCAL_ZONE)
 
 
 def end_of(day: date) -> datetime:
     """Exclusive: the first instant of the next day."""
-    return start_of(day + timedelta(days=1))
+    return datetime.combine(_clamped(day) + timedelta(days=1), time.min, tzinfo=LOCAL_ZONE)
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
@@ -28,7 +36,10 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
     year, number = (int(part) for part in month.split("-"))
     first = date(year, number, 1)
     following = date(year + number // 12, number % 12 + 1, 1)
-    return start_of(first), start_of(following)
+    return (
+        datetime.combine(first, time.min, tzinfo=LOCAL_ZONE),
+        datetime.combine(following, time.min, tzinfo=LOCAL_ZONE),
+    )
 
 
 def local_month(moment: datetime) -> str:

@@ -9,7 +9,7 @@ from gongjian.kit.schemas import InputModel, OutputModel
 from gongjian.models.enums import WishKind, WishStatus
 from gongjian.organizations.schemas import OrganizationRef
 
-MONTH_PATTERN = r"^\d{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
 
 
 class WishCreate(InputModel):
