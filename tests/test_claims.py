@@ -506,3 +506,13 @@ def test_each_role_on_the_item_and_claim_endpoints(
         assert client.get(path, headers=headers).status_code == list_status, path
     created = client.post("service-items", json={"title": "新项目", "category": "funding"}, headers=headers)
     assert created.status_code == create_status, created.text
+
+
+def test_nul_characters_are_rejected_as_bad_input_on_every_database(client: TestClient, w: World) -> None:
+    # PostgreSQL can't store NUL in text; the answer must be a 422 problem there, never a 500.
+    response = client.post("service-items", json={"title": "含\u0000字符", "category": "funding"}, headers=w.unit_admin)
+    assert response.status_code in (201, 422), response.text
+    if response.status_code == 422:
+        assert_problem(response, 422, "validation_error")
+    listed = client.get("service-items?q=%00", headers=w.unit_admin)
+    assert listed.status_code in (200, 422), listed.text
