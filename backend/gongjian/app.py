@@ -16,6 +16,7 @@ from gongjian.audit.router import router as audit_router
 from gongjian.auth.dependencies import hash_api_key
 from gongjian.auth.router import router as auth_router
 from gongjian.auth.tokens import decode_token
+from gongjian.claims.router import router as claims_router
 from gongjian.kit.errors import COMMON_PROBLEMS, Problem, install_problem_handlers
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
@@ -24,6 +25,7 @@ from gongjian.meta.router import router as meta_router
 from gongjian.organizations.router import router as organizations_router
 from gongjian.settings import get_settings
 from gongjian.users.router import router as users_router
+from gongjian.wishes.router import router as wishes_router
 
 DESCRIPTION = """
 共建（Gongjian）社区党建共驻共建平台 API。
@@ -40,6 +42,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     api_keys_router,
     organizations_router,
     audit_router,
+    claims_router,
+    wishes_router,
 ]
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gongjian.kit.messages import message_for
@@ -137,6 +138,14 @@ def install_problem_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = "请求的地址不存在"
         return problem_response(exc.status_code, code, title, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(DataError)
+    async def _data(request: Request, exc: DataError) -> JSONResponse:
+        # PostgreSQL refuses NUL characters in text, which JSON and query strings can carry; SQLite
+        # stores them. Bad input, not a server fault, on either database.
+        if "NUL" in str(exc.orig):
+            return problem_response(422, "validation_error", "请求内容无效", "文本中不能包含 NUL（\\u0000）字符")
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -8,4 +8,8 @@ SCOPES: dict[str, str] = {
     "users:read": "读取账号",
     "users:write": "维护账号",
     "audit:read": "读取审计日志",
+    "claims:read": "读取双向认领清单与认领记录",
+    "claims:write": "发布服务项目、认领与验收",
+    "wishes:read": "读取微心愿",
+    "wishes:write": "登记、认领和实现微心愿",
 }

@@ -5,18 +5,24 @@ Import from here (`from gongjian.models import Organization`); Alembic reads `Ba
 
 from gongjian.models.accounts import ApiKey, LoginThrottle, User
 from gongjian.models.base import Base
+from gongjian.models.claims import Claim, ServiceCategory, ServiceItem
 from gongjian.models.members import Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
+from gongjian.models.wishes import Wish
 
 __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "Claim",
     "IdempotencyRecord",
     "LoginThrottle",
     "Member",
     "Organization",
     "Partnership",
+    "ServiceCategory",
+    "ServiceItem",
     "User",
+    "Wish",
 ]

@@ -127,3 +127,84 @@ class Gender(LabelledEnum):
 class MemberStatus(LabelledEnum):
     active = "active"
     archived = "archived"
+
+
+@register(
+    "service_category",
+    {
+        "hardship_aid": "困难帮扶",
+        "funding": "资金扶持",
+        "volunteer": "志愿服务",
+        "culture_sports": "文体服务",
+        "advice": "建议意见",
+    },
+)
+class ServiceCategoryCode(LabelledEnum):
+    hardship_aid = "hardship_aid"
+    funding = "funding"
+    volunteer = "volunteer"
+    culture_sports = "culture_sports"
+    advice = "advice"
+
+
+@register("service_direction", {"need": "社区需求（由单位认领）", "resource": "单位资源（由社区认领）"})
+class ServiceDirection(LabelledEnum):
+    need = "need"
+    resource = "resource"
+
+
+@register("service_item_status", {"draft": "草稿", "published": "已发布", "closed": "已关闭"})
+class ServiceItemStatus(LabelledEnum):
+    draft = "draft"
+    published = "published"
+    closed = "closed"
+
+
+@register(
+    "claim_status",
+    {
+        "claimed": "已认领",
+        "in_progress": "实施中",
+        "completed": "已完成",
+        "verified": "已验收",
+        "withdrawn": "已撤回",
+        "rejected": "已驳回",
+    },
+)
+class ClaimStatus(LabelledEnum):
+    claimed = "claimed"
+    in_progress = "in_progress"
+    completed = "completed"
+    verified = "verified"
+    withdrawn = "withdrawn"
+    rejected = "rejected"
+
+
+@register("wish_kind", {"goods": "物品类", "service": "服务类"})
+class WishKind(LabelledEnum):
+    goods = "goods"
+    service = "service"
+
+
+@register(
+    "wish_status",
+    {
+        "submitted": "已提交",
+        "verified": "已核实",
+        "published": "已发布",
+        "claimed": "已认领",
+        "fulfilled": "已实现",
+        "closed": "已回访",
+        "rejected": "未通过",
+        "cancelled": "已取消",
+    },
+)
+class WishStatus(LabelledEnum):
+    submitted = "submitted"
+    verified = "verified"
+    published = "published"
+    claimed = "claimed"
+    fulfilled = "fulfilled"
+    closed = "closed"
+    rejected = "rejected"
+    cancelled = "cancelled"

@@ -22,3 +22,8 @@ def load_all() -> dict[str, int]:
         for name, loader in LOADERS.items():
             counts[name] = loader(session)
     return counts
+
+
+from gongjian.claims.reference import load_service_list  # noqa: E402
+
+LOADERS["service_list"] = load_service_list

@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, Security
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.claims import service
+from gongjian.claims.schemas import (
+    ClaimComplete,
+    ClaimCreate,
+    ClaimRead,
+    ClaimReject,
+    ClaimSort,
+    ClaimSummary,
+    ClaimVerify,
+    ClaimWithdraw,
+    ServiceCategoryRead,
+    ServiceItemCreate,
+    ServiceItemRead,
+    ServiceItemSort,
+    ServiceItemUpdate,
+)
+from gongjian.db import unit_of_work
+from gongjian.kit.errors import problem_responses
+from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+from gongjian.kit.types import IsoDate
+from gongjian.models.enums import (
+    ClaimStatus,
+    OrganizationKind,
+    ServiceCategoryCode,
+    ServiceDirection,
+    ServiceItemStatus,
+)
+
+router = APIRouter(tags=["claims"])
+
+Reader = Annotated[Principal, Security(authenticate, scopes=["claims:read"])]
+Writer = Annotated[Principal, Security(authenticate, scopes=["claims:write"])]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+STATE_PROBLEMS = problem_responses(412)
+
+
+@router.get("/service-categories", summary="服务类别（五大类）")
+async def list_service_categories(principal: Reader, page: PageQuery) -> Page[ServiceCategoryRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_categories(session, page)
+        return page_of(ServiceCategoryRead, rows, total, page)
+
+
+@router.get("/service-items", summary="双向认领清单：服务项目列表")
+async def list_service_items(
+    principal: Reader,
+    page: PageQuery,
+    category: ServiceCategoryCode | None = None,
+    direction: ServiceDirection | None = None,
+    provider_kind: Annotated[OrganizationKind | None, Query(description="提供方类型：社区、驻区单位或社会组织")] = None,
+    provider_org_id: OptionalId = None,
+    status: ServiceItemStatus | None = None,
+    has_free_capacity: Annotated[bool | None, Query(description="true 只列还有认领名额的，false 只列已满的")] = None,
+    q: Annotated[str | None, Query(max_length=100, description="按标题模糊查找")] = None,
+    sort: ServiceItemSort = ServiceItemSort.id,
+) -> Page[ServiceItemRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_items(
+            session,
+            principal,
+            page,
+            category=category,
+            direction=direction,
+            provider_kind=provider_kind,
+            provider_org_id=provider_org_id,
+            status=status,
+            has_free_capacity=has_free_capacity,
+            q=q,
+            sort=sort,
+        )
+    return page_of(ServiceItemRead, rows, total, page)
+
+
+@router.post("/service-items", summary="新建服务项目（草稿）", status_code=201)
+async def create_service_item(body: ServiceItemCreate, principal: Writer, response: Response) -> ServiceItemRead:
+    with unit_of_work() as session:
+        item = service.create_item(session, principal, body)
+    created(response, f"/service-items/{item.id}", item.version)
+    return item
+
+
+@router.get("/service-items/{item_id}", summary="服务项目详情")
+async def get_service_item(item_id: Id, principal: Reader, response: Response) -> ServiceItemRead:
+    with unit_of_work() as session:
+        item = service.get_item_read(session, principal, item_id)
+    set_etag(response, item.version)
+    return item
+
+
+@router.patch("/service-items/{item_id}", summary="修改服务项目（提供方）", responses=STATE_PROBLEMS)
+async def update_service_item(
+    item_id: Id, body: ServiceItemUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+) -> ServiceItemRead:
+    with unit_of_work(write_lock=True) as session:
+        item = service.update_item(session, principal, item_id, body, if_match)
+    set_etag(response, item.version)
+    return item
+
+
+@router.post("/service-items/{item_id}/publish", summary="发布（或重新开放）服务项目", responses=STATE_PROBLEMS)
+async def publish_service_item(
+    item_id: Id, principal: Writer, response: Response, if_match: IfMatch = None
+) -> ServiceItemRead:
+    with unit_of_work(write_lock=True) as session:
+        item = service.set_item_status(session, principal, item_id, ServiceItemStatus.published, if_match)
+    set_etag(response, item.version)
+    return item
+
+
+@router.post("/service-items/{item_id}/close", summary="关闭服务项目（不再接受认领）", responses=STATE_PROBLEMS)
+async def close_service_item(
+    item_id: Id, principal: Writer, response: Response, if_match: IfMatch = None
+) -> ServiceItemRead:
+    with unit_of_work(write_lock=True) as session:
+        item = service.set_item_status(session, principal, item_id, ServiceItemStatus.closed, if_match)
+    set_etag(response, item.version)
+    return item
+
+
+@router.get("/service-items/{item_id}/claims", summary="某服务项目的认领记录")
+async def list_item_claims(
+    item_id: Id,
+    principal: Reader,
+    page: PageQuery,
+    status: ClaimStatus | None = None,
+    sort: ClaimSort = ClaimSort.created_at_desc,
+) -> Page[ClaimRead]:
+    with unit_of_work() as session:
+        service.get_item(session, principal, item_id)
+        rows, total = service.list_claims(session, principal, page, item_id=item_id, status=status, sort=sort)
+        return page_of(ClaimRead, rows, total, page)
+
+
+@router.post("/service-items/{item_id}/claims", summary="认领服务项目", status_code=201)
+async def create_claim(item_id: Id, body: ClaimCreate, principal: Writer, response: Response) -> ClaimRead:
+    with unit_of_work(write_lock=True) as session:
+        claim = service.create_claim(session, principal, item_id, body)
+        created(response, f"/claims/{claim.id}", claim.version)
+        return ClaimRead.model_validate(claim)
+
+
+@router.get("/claims", summary="认领记录列表（跨项目）")
+async def list_claims(
+    principal: Reader,
+    page: PageQuery,
+    organization_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="认领组织")] = None,
+    item_id: OptionalId = None,
+    provider_org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="项目提供方")] = None,
+    category: ServiceCategoryCode | None = None,
+    status: ClaimStatus | None = None,
+    sort: ClaimSort = ClaimSort.created_at_desc,
+) -> Page[ClaimRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_claims(
+            session,
+            principal,
+            page,
+            item_id=item_id,
+            organization_id=organization_id,
+            provider_org_id=provider_org_id,
+            category=category,
+            status=status,
+            sort=sort,
+        )
+        return page_of(ClaimRead, rows, total, page)
+
+
+@router.get("/claims/summary", summary="认领统计：按类别和状态（可按组织、期间）")
+async def claims_summary(
+    principal: Reader,
+    organization_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="认领组织")] = None,
+    provider_org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="项目提供方")] = None,
+    since: Annotated[IsoDate | None, Query(description="认领日期起（含，北京时间）")] = None,
+    until: Annotated[IsoDate | None, Query(description="认领日期止（含，北京时间）")] = None,
+) -> ClaimSummary:
+    with unit_of_work() as session:
+        return service.claims_summary(
+            session,
+            principal,
+            organization_id=organization_id,
+            provider_org_id=provider_org_id,
+            since=since,
+            until=until,
+        )
+
+
+@router.get("/claims/{claim_id}", summary="认领记录详情")
+async def get_claim(claim_id: Id, principal: Reader, response: Response) -> ClaimRead:
+    with unit_of_work() as session:
+        claim = service.get_claim(session, principal, claim_id)
+        set_etag(response, claim.version)
+        return ClaimRead.model_validate(claim)
+
+
+@router.post("/claims/{claim_id}/start", summary="开始实施（认领组织）", responses=STATE_PROBLEMS)
+async def start_claim(claim_id: Id, principal: Writer, response: Response, if_match: IfMatch = None) -> ClaimRead:
+    with unit_of_work(write_lock=True) as session:
+        claim = service.start_claim(session, principal, claim_id, if_match)
+        set_etag(response, claim.version)
+        return ClaimRead.model_validate(claim)
+
+
+@router.post("/claims/{claim_id}/complete", summary="报告完成（认领组织）", responses=STATE_PROBLEMS)
+async def complete_claim(
+    claim_id: Id, body: ClaimComplete, principal: Writer, response: Response, if_match: IfMatch = None
+) -> ClaimRead:
+    with unit_of_work(write_lock=True) as session:
+        claim = service.complete_claim(session, principal, claim_id, body, if_match)
+        set_etag(response, claim.version)
+        return ClaimRead.model_validate(claim)
+
+
+@router.post("/claims/{claim_id}/verify", summary="验收并评价（项目提供方）", responses=STATE_PROBLEMS)
+async def verify_claim(
+    claim_id: Id, body: ClaimVerify, principal: Writer, response: Response, if_match: IfMatch = None
+) -> ClaimRead:
+    with unit_of_work(write_lock=True) as session:
+        claim = service.verify_claim(session, principal, claim_id, body, if_match)
+        set_etag(response, claim.version)
+        return ClaimRead.model_validate(claim)
+
+
+@router.post("/claims/{claim_id}/withdraw", summary="撤回认领（认领组织），释放名额", responses=STATE_PROBLEMS)
+async def withdraw_claim(
+    claim_id: Id,
+    principal: Writer,
+    response: Response,
+    body: ClaimWithdraw | None = None,
+    if_match: IfMatch = None,
+) -> ClaimRead:
+    with unit_of_work(write_lock=True) as session:
+        claim = service.withdraw_claim(session, principal, claim_id, body or ClaimWithdraw(), if_match)
+        set_etag(response, claim.version)
+        return ClaimRead.model_validate(claim)
+
+
+@router.post("/claims/{claim_id}/reject", summary="驳回认领（项目提供方），释放名额", responses=STATE_PROBLEMS)
+async def reject_claim(
+    claim_id: Id, body: ClaimReject, principal: Writer, response: Response, if_match: IfMatch = None
+) -> ClaimRead:
+    with unit_of_work(write_lock=True) as session:
+        claim = service.reject_claim(session, principal, claim_id, body, if_match)
+        set_etag(response, claim.version)
+        return ClaimRead.model_validate(claim)

@@ -1,0 +1,46 @@
+"""Micro-wishes (微心愿): residents' small wishes that members and units claim and fulfil."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin
+from gongjian.models.members import Member
+from gongjian.models.organizations import Organization
+
+
+class Wish(IdMixin, TimestampMixin, VersionedMixin, Base):
+    __tablename__ = "wishes"
+    __table_args__ = (
+        Index("ix_wishes_community_org_id_status", "community_org_id", "status"),
+        CheckConstraint("estimated_value >= 0", name="estimated_value_non_negative"),
+        # One claimant at a time: a member or an organisation, never both.
+        CheckConstraint("claimant_member_id IS NULL OR claimant_org_id IS NULL", name="one_claimant"),
+    )
+
+    community_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    resident_name: Mapped[str] = mapped_column(String(50))
+    household_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    content: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    estimated_value: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 元
+    status: Mapped[str] = mapped_column(String(16), default="submitted", server_default="submitted", index=True)
+    claimant_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    claimant_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    fulfil_note: Mapped[str | None] = mapped_column(Text)
+    photo_url: Mapped[str | None] = mapped_column(String(500))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    followup_feedback: Mapped[str | None] = mapped_column(Text)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # rejected or cancelled
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    community_org: Mapped[Organization] = relationship(foreign_keys=[community_org_id], lazy="raise")
+    claimant_org: Mapped[Organization | None] = relationship(foreign_keys=[claimant_org_id], lazy="raise")
+    claimant_member: Mapped[Member | None] = relationship(lazy="raise")

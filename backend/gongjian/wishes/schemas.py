@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.models.enums import WishKind, WishStatus
+from gongjian.organizations.schemas import OrganizationRef
+
+MONTH_PATTERN = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
+
+
+class WishCreate(InputModel):
+    community_org_id: int | None = Field(
+        default=None, ge=1, le=2**31 - 1, description="所在社区；社区管理员默认本社区，平台管理员必填"
+    )
+    resident_name: str = Field(min_length=1, max_length=50, description="居民姓名（仅本社区管理员可见全名）")
+    household_note: str = Field(default="", max_length=500, description="家庭情况说明，如“独居老人，3 栋 2 单元”")
+    content: str = Field(min_length=2, max_length=2000, description="心愿内容")
+    kind: WishKind
+    estimated_value: int = Field(default=0, ge=0, le=100_000, description="估计价值（元）")
+
+
+class WishReject(InputModel):
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class WishCancel(InputModel):
+    reason: str = Field(default="", max_length=2000)
+
+
+class WishClaim(InputModel):
+    """A member claims for itself with an empty body. An organisation admin claims for its unit, or
+    names one of its members; a platform admin names exactly one of the two."""
+
+    organization_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="认领单位（驻区单位或社会组织）")
+    member_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="认领党员")
+
+
+class WishFulfil(InputModel):
+    note: str = Field(min_length=1, max_length=5000, description="实现情况")
+    photo_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$", description="照片地址")
+
+
+class WishClose(InputModel):
+    feedback: str = Field(min_length=1, max_length=5000, description="回访反馈")
+
+
+class MemberRef(OutputModel):
+    id: int
+    name: str
+
+
+class WishRead(OutputModel):
+    id: int
+    community_org: OrganizationRef
+    resident_name: str = Field(description="本社区管理员和平台管理员看到全名，其他人看到如“张*”的遮挡姓名")
+    resident_name_masked: bool
+    household_note: str
+    content: str
+    kind: WishKind
+    estimated_value: int
+    status: WishStatus
+    claimant_org: OrganizationRef | None
+    claimant_member: MemberRef | None
+    created_at: datetime = Field(description="登记时间")
+    verified_at: datetime | None
+    published_at: datetime | None
+    claimed_at: datetime | None
+    fulfilled_at: datetime | None
+    fulfil_note: str | None
+    photo_url: str | None
+    closed_at: datetime | None
+    followup_feedback: str | None
+    ended_at: datetime | None = Field(description="未通过或取消的时间")
+    end_reason: str | None
+    updated_at: datetime
+    version: int
+
+
+class WishSort(StrEnum):
+    created_at = "created_at"
+    created_at_desc = "-created_at"
+    estimated_value = "estimated_value"
+    estimated_value_desc = "-estimated_value"
+    id = "id"
+    id_desc = "-id"
+
+
+class WishMonth(BaseModel):
+    month: str = Field(description="YYYY-MM（北京时间）")
+    submitted: int
+    fulfilled: int
+
+
+class WishStatusCount(BaseModel):
+    status: WishStatus
+    count: int
+
+
+class WishSummary(BaseModel):
+    community_org_id: int | None
+    since: date | None
+    until: date | None
+    submitted: int = Field(description="期间内登记的心愿数")
+    fulfilled: int = Field(description="期间内实现的心愿数（含已回访）")
+    by_month: list[WishMonth]
+    by_status: list[WishStatusCount] = Field(description="期间内登记的心愿的当前状态")
