@@ -7,6 +7,10 @@ export const API_SCOPES = [
   { code: "users:read", label: "读取账号" },
   { code: "users:write", label: "维护账号" },
   { code: "audit:read", label: "读取审计日志" },
+  { code: "claims:read", label: "读取双向认领清单与认领记录" },
+  { code: "claims:write", label: "发布服务项目、认领与验收" },
+  { code: "wishes:read", label: "读取微心愿" },
+  { code: "wishes:write", label: "登记、认领和实现微心愿" },
 ] as const
 
 export type ApiScope = (typeof API_SCOPES)[number]['code']
