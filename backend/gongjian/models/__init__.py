@@ -5,7 +5,8 @@ Import from here (`from gongjian.models import Organization`); Alembic reads `Ba
 
 from gongjian.models.accounts import ApiKey, LoginThrottle, User
 from gongjian.models.base import Base
-from gongjian.models.members import Member
+from gongjian.models.cards import Card, CardEntry
+from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
 
@@ -13,6 +14,9 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "Card",
+    "CardEntry",
+    "CommunityRecord",
     "IdempotencyRecord",
     "LoginThrottle",
     "Member",
