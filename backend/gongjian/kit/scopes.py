@@ -8,4 +8,6 @@ SCOPES: dict[str, str] = {
     "users:read": "读取账号",
     "users:write": "维护账号",
     "audit:read": "读取审计日志",
+    "members:read": "读取党员、服务卡与在社区表现记录",
+    "members:write": "维护党员、服务卡与在社区表现记录，导入党员",
 }
