@@ -15,7 +15,7 @@ from gongjian.models.enums import CommunityRecordKind, Gender, MemberCategory, M
 Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 MobilePhone = Annotated[
     str,
-    Field(min_length=11, max_length=20, description="大陆手机号，如 13812345678（可带 +86）；按权限返回全号或掩码"),
+    Field(max_length=20, description="大陆手机号，如 13812345678（可带 +86）；按权限返回全号或掩码"),
     AfterValidator(normalise_mobile),
 ]
 SkillTag = Annotated[str, Field(min_length=1, max_length=20)]

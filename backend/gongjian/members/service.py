@@ -604,6 +604,8 @@ _PYDANTIC_MESSAGES = {
 def _chinese(err: Any) -> str:
     if err["type"] == "value_error":
         return str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "string_too_short" and err.get("ctx", {}).get("min_length", 1) > 1:
+        return "过短（至少 {min_length} 个字符）".format(**err["ctx"])
     template = _PYDANTIC_MESSAGES.get(err["type"])
     if template is None:
         return str(err["msg"])
