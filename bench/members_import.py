@@ -17,14 +17,28 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import httpx
 from openpyxl import Workbook
 
 ROWS = int(os.environ.get("BENCH_MEMBER_ROWS", "10000"))
 PASSWORD = "bench-password-1"
-HEADER = ["姓名", "性别", "出生日期", "手机号码", "入党日期", "党员类别", "工作单位党组织", "报到社区", "报到日期", "技能特长", "志愿者编号"]
+HEADER = [
+    "姓名",
+    "性别",
+    "出生日期",
+    "手机号码",
+    "入党日期",
+    "党员类别",
+    "工作单位党组织",
+    "报到社区",
+    "报到日期",
+    "技能特长",
+    "志愿者编号",
+]
 CATEGORIES = ["在职党员", "离退休党员", "失业党员", "流动党员", "“两新”组织党员"]
 
 
@@ -65,7 +79,66 @@ def as_csv(data: list[list[object]]) -> bytes:
     return out.getvalue().encode("utf-8-sig")
 
 
+def as_xlsx_shared_strings(data: list[list[object]]) -> bytes:
+    """The workbook as Excel and WPS save it: cell text in the shared-strings table.
+
+    (openpyxl can only write inline strings, which its reader parses several times slower; files
+    that people fill in and save in Excel or WPS arrive in this form.)
+    """
+    strings: dict[str, int] = {}
+
+    def ref(text: str) -> int:
+        return strings.setdefault(text, len(strings))
+
+    def column(i: int) -> str:
+        return chr(ord("A") + i)
+
+    lines = []
+    for r, values in enumerate([HEADER, *data], start=1):
+        cells = "".join(
+            f'<c r="{column(i)}{r}" t="s"><v>{ref(str(v))}</v></c>' for i, v in enumerate(values) if v != ""
+        )
+        lines.append(f'<row r="{r}">{cells}</row>')
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    sst = "".join(f"<si><t>{escape(t)}</t></si>" for t in strings)
+    parts = {
+        "[Content_Types].xml": (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/sharedStrings.xml" ContentType="{ct}.sharedStrings+xml"/>'
+            "</Types>"
+        ),
+        "_rels/.rels": (
+            f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/officeDocument" '
+            'Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="党员" sheetId="1" r:id="rId1"/>'
+            "</sheets></workbook>"
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'<Relationships xmlns="{pkg}">'
+            f'<Relationship Id="rId1" Type="{rel}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{rel}/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+        ),
+        "xl/worksheets/sheet1.xml": f'<worksheet xmlns="{main}"><sheetData>{"".join(lines)}</sheetData></worksheet>',
+        "xl/sharedStrings.xml": f'<sst xmlns="{main}" count="{len(strings)}" uniqueCount="{len(strings)}">{sst}</sst>',
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, xml in parts.items():
+            archive.writestr(name, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + xml)
+    return out.getvalue()
+
+
 def as_xlsx(data: list[list[object]]) -> bytes:
+    """The workbook as openpyxl writes it (inline strings), e.g. our own export re-imported as is."""
     book = Workbook(write_only=True)
     sheet = book.create_sheet("党员")
     sheet.append(HEADER)
@@ -136,7 +209,8 @@ def run(label: str, content: bytes, filename: str) -> None:
 def main() -> None:
     data = rows()
     run("csv ", as_csv(data), "members.csv")
-    run("xlsx", as_xlsx(data), "members.xlsx")
+    run("xlsx (shared strings, as Excel/WPS save)", as_xlsx_shared_strings(data), "members.xlsx")
+    run("xlsx (inline strings, as openpyxl writes)", as_xlsx(data), "members.xlsx")
 
 
 if __name__ == "__main__":

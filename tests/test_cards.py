@@ -75,7 +75,9 @@ def test_points_balance_arithmetic_and_reversal(client: TestClient) -> None:
     url = f"cards/{card['id']}/entries"
 
     def add(**body: object) -> httpx.Response:
-        return client.post(url, json={"card_type": "points", "occurred_on": "2017-06-01", "reason": "服务", **body}, headers=admin)
+        return client.post(
+            url, json={"card_type": "points", "occurred_on": "2017-06-01", "reason": "服务", **body}, headers=admin
+        )
 
     entries = [add(points=p).json() for p in (10, 5, -3)]
     assert [e["balance"] for e in entries] == [10, 15, 12]
@@ -142,9 +144,23 @@ def test_points_entries_added_concurrently_keep_a_consistent_balance(client: Tes
 
 TYPED = {
     "contact": {"content": "参加社区清洁家园活动", "contact_person": "社区王书记"},
-    "employment": {"service": "referral", "description": "推荐到物业公司面试", "provider": "社区就业站", "result": "已上岗"},
-    "registration": {"location": "广东省深圳市", "employer": "某电子厂", "contact_phone": PHONE, "contact_other": "微信 zh123"},
-    "communication": {"organization_name": "黄石某科技公司", "content": "党员在企业表现良好", "contact_person": "人事部刘经理"},
+    "employment": {
+        "service": "referral",
+        "description": "推荐到物业公司面试",
+        "provider": "社区就业站",
+        "result": "已上岗",
+    },
+    "registration": {
+        "location": "广东省深圳市",
+        "employer": "某电子厂",
+        "contact_phone": PHONE,
+        "contact_other": "微信 zh123",
+    },
+    "communication": {
+        "organization_name": "黄石某科技公司",
+        "content": "党员在企业表现良好",
+        "contact_person": "人事部刘经理",
+    },
 }
 
 
@@ -163,7 +179,9 @@ def test_typed_entries(client: TestClient, card_type: str) -> None:
     assert entry["card_id"] == card["id"] and entry["recorded_by"]
     assert client.get(f"cards/{card['id']}/entries", headers=admin).json()["items"] == [entry]
     wrong_type = {"card_type": "points", "occurred_on": "2017-07-01", "points": 1, "reason": "x"}
-    assert_problem(client.post(f"cards/{card['id']}/entries", json=wrong_type, headers=admin), 422, "entry_type_mismatch")
+    assert_problem(
+        client.post(f"cards/{card['id']}/entries", json=wrong_type, headers=admin), 422, "entry_type_mismatch"
+    )
     extra = {**body, "colour": "red"}
     assert_problem(client.post(f"cards/{card['id']}/entries", json=extra, headers=admin), 422, "validation_error")
     future = {**body, "occurred_on": "2999-01-01"}
@@ -174,7 +192,12 @@ def test_registration_phone_is_encrypted_and_masked_for_api_keys(client: TestCli
     admin = headers_for(client, Role.admin)
     community = make_org("community")
     card = _open_card(client, admin, make_member(community, "mobile"))
-    body = {"card_type": "registration", "occurred_on": "2017-07-01", "location": "深圳", "contact_phone": "13611112222"}
+    body = {
+        "card_type": "registration",
+        "occurred_on": "2017-07-01",
+        "location": "深圳",
+        "contact_phone": "13611112222",
+    }
     assert client.post(f"cards/{card['id']}/entries", json=body, headers=admin).json()["contact_phone"] == "13611112222"
     with unit_of_work() as session:
         raw = repr(session.execute(text("SELECT * FROM card_entries")).all())

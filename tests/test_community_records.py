@@ -52,15 +52,26 @@ def test_record_content_filters_and_rules(client: TestClient) -> None:
     url = f"members/{world.member}/community-records"
     first = client.post(url, json=RECORD, headers=community_admin).json()
     assert first["recorded_by"] == "测试用户" and first["member_id"] == world.member
-    client.post(url, json={**RECORD, "occurred_on": "2017-09-01", "kind": "criticism", "description": "缺席两次"}, headers=community_admin)
-    assert [r["kind"] for r in client.get(url, headers=community_admin).json()["items"]] == ["criticism", "participation"]
+    client.post(
+        url,
+        json={**RECORD, "occurred_on": "2017-09-01", "kind": "criticism", "description": "缺席两次"},
+        headers=community_admin,
+    )
+    assert [r["kind"] for r in client.get(url, headers=community_admin).json()["items"]] == [
+        "criticism",
+        "participation",
+    ]
     assert [r["kind"] for r in client.get(f"{url}?sort=occurred_on", headers=community_admin).json()["items"]] == [
         "participation",
         "criticism",
     ]
     assert client.get(f"{url}?kind=criticism", headers=community_admin).json()["total"] == 1
-    assert_problem(client.post(url, json={**RECORD, "kind": "gossip"}, headers=community_admin), 422, "validation_error")
-    assert_problem(client.post(url, json={**RECORD, "description": ""}, headers=community_admin), 422, "validation_error")
+    assert_problem(
+        client.post(url, json={**RECORD, "kind": "gossip"}, headers=community_admin), 422, "validation_error"
+    )
+    assert_problem(
+        client.post(url, json={**RECORD, "description": ""}, headers=community_admin), 422, "validation_error"
+    )
     future = {**RECORD, "occurred_on": "2999-01-01"}
     assert_problem(client.post(url, json=future, headers=community_admin), 422, "date_in_future")
     client.post(f"members/{world.member}/archive", headers=headers_for(client, Role.admin))

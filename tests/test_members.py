@@ -84,10 +84,15 @@ def test_field_validation(client: TestClient) -> None:
             client.post("members", json=_body(community, unit, phone=phone), headers=admin), 422, "validation_error"
         )
         assert body["errors"][0]["field"] == "body.phone"
-    spaced = client.post("members", json=_body(community, unit, phone="+86 138-1234-5678", volunteer_number=None), headers=admin)
+    spaced = client.post(
+        "members", json=_body(community, unit, phone="+86 138-1234-5678", volunteer_number=None), headers=admin
+    )
     assert spaced.json()["phone"] == PHONE
     bad = {**_body(community, unit), "category": "student", "gender": "x", "nickname": "小李", "birth_date": 1}
-    fields = {e["field"] for e in assert_problem(client.post("members", json=bad, headers=admin), 422, "validation_error")["errors"]}
+    fields = {
+        e["field"]
+        for e in assert_problem(client.post("members", json=bad, headers=admin), 422, "validation_error")["errors"]
+    }
     assert fields == {"body.category", "body.gender", "body.nickname", "body.birth_date"}
     late = _body(community, unit, joined_party_on="1970-01-01", volunteer_number=None)
     assert_problem(client.post("members", json=late, headers=admin), 422, "invalid_dates")
@@ -157,7 +162,9 @@ def test_api_keys_get_masked_phones(client: TestClient) -> None:
     no_scope = api_key_headers(client, admin, ["organizations:read"])
     assert_problem(client.get("members", headers=no_scope), 403, "insufficient_scope")
     reader = api_key_headers(client, admin, ["members:read"])
-    assert_problem(client.patch(f"members/{world.member}", json={"name": "x"}, headers=reader), 403, "insufficient_scope")
+    assert_problem(
+        client.patch(f"members/{world.member}", json={"name": "x"}, headers=reader), 403, "insufficient_scope"
+    )
 
 
 def test_a_member_sees_itself_and_no_one_else(client: TestClient) -> None:
@@ -189,9 +196,13 @@ def test_linking_a_login(client: TestClient) -> None:
     other = make_member(world.community, "in_service", world.unit)
     community_admin = role_headers(client, world, "community_admin")
     assert_problem(
-        client.patch(f"members/{other}", json={"user_id": own_user}, headers=community_admin), 409, "user_already_linked"
+        client.patch(f"members/{other}", json={"user_id": own_user}, headers=community_admin),
+        409,
+        "user_already_linked",
     )
-    assert client.patch(f"members/{other}", json={"user_id": community_user}, headers=community_admin).status_code == 200
+    assert (
+        client.patch(f"members/{other}", json={"user_id": community_user}, headers=community_admin).status_code == 200
+    )
     assert client.patch(f"members/{world.member}", json={"user_id": None}, headers=unit_admin).json()["user_id"] is None
 
 
@@ -230,7 +241,9 @@ def test_community_admin_edits_only_community_side_fields_of_unit_members(client
     assert_problem(client.post(f"members/{world.member}/archive", headers=community_admin), 403, "forbidden")
     # The unit edits the whole profile, including where its member reports.
     moved = client.patch(
-        f"members/{world.member}", json={"name": "张红梅", "community_org_id": world.other_community}, headers=unit_admin
+        f"members/{world.member}",
+        json={"name": "张红梅", "community_org_id": world.other_community},
+        headers=unit_admin,
     )
     assert moved.status_code == 200 and moved.json()["community_org"]["id"] == world.other_community
     # The former community no longer sees the member.
@@ -260,7 +273,13 @@ def test_org_admins_cannot_move_members_out_of_reach(client: TestClient) -> None
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("admin", 201), ("unit_admin", 201), ("community_admin", 201), ("other_unit_admin", 403), ("unlinked_member", 403)],
+    [
+        ("admin", 201),
+        ("unit_admin", 201),
+        ("community_admin", 201),
+        ("other_unit_admin", 403),
+        ("unlinked_member", 403),
+    ],
 )
 def test_who_may_register_a_member(client: TestClient, who: str, status: int) -> None:
     world = make_world()
@@ -279,7 +298,9 @@ def test_archive_and_restore(client: TestClient) -> None:
     assert archived.status_code == 200
     assert archived.json()["status"] == "archived" and archived.json()["archived_at"] is not None
     assert_problem(client.post(f"members/{world.member}/archive", headers=unit_admin), 409, "already_archived")
-    assert_problem(client.patch(f"members/{world.member}", json={"name": "x"}, headers=unit_admin), 409, "member_archived")
+    assert_problem(
+        client.patch(f"members/{world.member}", json={"name": "x"}, headers=unit_admin), 409, "member_archived"
+    )
     assert client.get("members?status=active", headers=unit_admin).json()["total"] == 0
     assert client.get("members?status=archived", headers=unit_admin).json()["total"] == 1
     assert client.get(f"members/{world.member}", headers=unit_admin).status_code == 200  # never deleted
@@ -321,6 +342,9 @@ def test_member_writes_are_audited(client: TestClient) -> None:
     events = client.get(f"audit-events?entity=member&entity_id={world.member}", headers=admin).json()["items"]
     assert sorted(e["action"] for e in events) == ["archive", "create", "update"]
     update = next(e for e in events if e["action"] == "update")
-    assert update["changes"]["name"] == ["张红", "张红梅"] and update["changes"]["category"] == ["in_service", "retired"]
+    assert update["changes"]["name"] == ["张红", "张红梅"] and update["changes"]["category"] == [
+        "in_service",
+        "retired",
+    ]
     cards = client.get("audit-events?entity=card", headers=admin).json()["items"]
     assert sorted(e["action"] for e in cards) == ["create", "create", "update"]  # issued, closed, issued

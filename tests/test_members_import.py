@@ -15,7 +15,19 @@ from gongjian.db import unit_of_work
 from gongjian.models import Card, Member
 from gongjian.models.enums import Role
 
-HEADER = ["姓名", "性别", "出生日期", "手机号码", "入党日期", "党员类别", "工作单位党组织", "报到社区", "报到日期", "技能特长", "志愿者编号"]
+HEADER = [
+    "姓名",
+    "性别",
+    "出生日期",
+    "手机号码",
+    "入党日期",
+    "党员类别",
+    "工作单位党组织",
+    "报到社区",
+    "报到日期",
+    "技能特长",
+    "志愿者编号",
+]
 
 
 def _count(model: type) -> int:
@@ -59,10 +71,34 @@ def test_csv_import_creates_every_row_with_its_card(client: TestClient) -> None:
     unit_code, community_code = _codes(client, admin, unit, community)
     community_name = client.get(f"organizations/{community}", headers=admin).json()["name"]
     rows = [
-        ["张三", "男", "1980/5/4", "13812345678", "2005年7月1日", "在职党员", unit_code, community_code, "2017-03-01", "法律咨询、书法", "V-1"],
+        [
+            "张三",
+            "男",
+            "1980/5/4",
+            "13812345678",
+            "2005年7月1日",
+            "在职党员",
+            unit_code,
+            community_code,
+            "2017-03-01",
+            "法律咨询、书法",
+            "V-1",
+        ],
         ["李四", "女", "", "", "", "离退休党员", "", community_name.upper(), "", "", ""],
         ["", "", "", "", "", "", "", "", "", "", ""],  # blank lines are skipped
-        ["王五", "female", "1990-01-02", "+86 139 0000 1111", "", "“两新”组织党员", "", community_code.lower(), "", "", ""],
+        [
+            "王五",
+            "female",
+            "1990-01-02",
+            "+86 139 0000 1111",
+            "",
+            "“两新”组织党员",
+            "",
+            community_code.lower(),
+            "",
+            "",
+            "",
+        ],
     ]
     response = _upload(client, admin, _csv(rows))
     assert response.status_code == 200, response.text
@@ -132,7 +168,9 @@ def test_dry_run_validates_without_writing(client: TestClient) -> None:
     response = _upload(client, admin, _csv(rows), query="?dry_run=true")
     assert response.json() == {"dry_run": True, "total_rows": 1, "created": 0}
     assert _count(Member) == 0
-    bad = _upload(client, admin, _csv([["张三", "男", "", "", "", "离退休党员", "", "NOPE", "", "", ""]]), query="?dry_run=true")
+    bad = _upload(
+        client, admin, _csv([["张三", "男", "", "", "", "离退休党员", "", "NOPE", "", "", ""]]), query="?dry_run=true"
+    )
     assert assert_problem(bad, 422, "import_rejected")["rows"][0]["line"] == 2
 
 
@@ -145,7 +183,9 @@ def test_xlsx_and_gbk_csv_imports(client: TestClient) -> None:
     sheet.append(HEADER)
     from datetime import date
 
-    sheet.append(["赵六", "男", date(1960, 3, 8), 13812345678, None, "离退休党员", None, community_code, None, "太极拳", None])
+    sheet.append(
+        ["赵六", "男", date(1960, 3, 8), 13812345678, None, "离退休党员", None, community_code, None, "太极拳", None]
+    )
     out = io.BytesIO()
     book.save(out)
     assert _upload(client, admin, out.getvalue(), name="名册.xlsx").json()["created"] == 1

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Select, func, insert, or_, select
+from sqlalchemy import Select, Table, func, insert, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.cards import service as cards
@@ -66,6 +66,7 @@ PLACEMENT_FIELDS = frozenset({"category", "unit_org_id", "community_org_id"})
 # Rows listed in a rejected import's answer (the count covers all).
 MAX_LISTED_IMPORT_ERRORS = 1000
 _IN_CHUNKS = 5000
+MEMBERS_TABLE = cast(Table, Member.__table__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -530,8 +531,13 @@ def import_members(
     if dry_run:
         return ImportResult(dry_run=True, total_rows=len(rows), created=0)
 
-    member_rows = [_row_values(data) for _line, data in valid]
-    ids = list(session.scalars(insert(Member).returning(Member.id, sort_by_parameter_order=True), member_rows))
+    ids = cards.allocate_ids(session, MEMBERS_TABLE, len(valid))
+    now = utcnow()
+    member_rows = [
+        {**_row_values(data), "id": member_id, "created_at": now, "updated_at": now, "version": 1}
+        for member_id, (_line, data) in zip(ids, valid, strict=True)
+    ]
+    session.execute(insert(MEMBERS_TABLE), member_rows)
     cards.insert_audit_events(
         session,
         principal,
