@@ -100,6 +100,11 @@ def test_field_validation(client: TestClient) -> None:
     assert_problem(client.post("members", json=future, headers=admin), 422, "date_in_future")
     assert client.post("members", json=_body(community, unit), headers=admin).status_code == 201
     assert_problem(client.post("members", json=_body(community, unit), headers=admin), 409, "volunteer_number_taken")
+    # NUL characters (which PostgreSQL text can't hold) are bad input, in bodies and in searches.
+    nul = client.post("members", json=_body(community, unit, name="李\u0000明"), headers=admin)
+    assert_problem(nul, 422, "validation_error")
+    assert_problem(client.get("members?q=%00", headers=admin), 422, "validation_error")
+    assert_problem(client.get("organizations?q=a%00", headers=admin), 422, "validation_error")
 
 
 def test_phone_is_not_stored_in_clear_text(client: TestClient) -> None:

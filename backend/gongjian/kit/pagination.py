@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select
 from sqlalchemy.orm import Session
@@ -37,9 +38,17 @@ class PageParams:
 # Dependencies are coroutines on purpose: FastAPI runs plain `def` dependencies in the thread pool,
 # a hop that costs more than the work here.
 async def page_params(
+    request: Request,
     page: Annotated[int, Query(ge=1, le=100_000, description="页码，从 1 开始")] = 1,
     page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="每页条数，最多 100")] = 20,
 ) -> PageParams:
+    # Every list's query passes here: its text filters (searches) go to the database, and
+    # PostgreSQL text can't hold NUL characters, so one is bad input (422), not a 500.
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise RequestValidationError(
+                [{"type": "value_error", "loc": ("query", name), "msg": "文本不能包含空字符", "input": value}]
+            )
     return PageParams(page=page, page_size=page_size)
 
 
