@@ -16,11 +16,13 @@ from gongjian.audit.router import router as audit_router
 from gongjian.auth.dependencies import hash_api_key
 from gongjian.auth.router import router as auth_router
 from gongjian.auth.tokens import decode_token
+from gongjian.cards.router import router as cards_router
 from gongjian.claims.router import router as claims_router
 from gongjian.kit.errors import COMMON_PROBLEMS, Problem, install_problem_handlers
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
 from gongjian.kit.routing import API_PREFIX
+from gongjian.members.router import router as members_router
 from gongjian.meta.router import router as meta_router
 from gongjian.organizations.router import router as organizations_router
 from gongjian.settings import get_settings
@@ -44,6 +46,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     audit_router,
     claims_router,
     wishes_router,
+    members_router,
+    cards_router,
 ]
 
 

@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
     var_dir: Path = Field(default=PROJECT_ROOT / "var", validation_alias="GONGJIAN_VAR_DIR")
     secret_key: str = Field(default="", validation_alias="GONGJIAN_SECRET_KEY")
+    # Encrypts personal data at rest (phone numbers); derived from the secret key when empty.
+    data_key: str = Field(default="", validation_alias="GONGJIAN_DATA_KEY")
     access_token_minutes: int = Field(default=30, validation_alias="GONGJIAN_ACCESS_TOKEN_MINUTES")
     refresh_token_days: int = Field(default=14, validation_alias="GONGJIAN_REFRESH_TOKEN_DAYS")
     # Failed-login throttle: this many failures inside the window locks the user name for lock_minutes.

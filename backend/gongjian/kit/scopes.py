@@ -12,4 +12,6 @@ SCOPES: dict[str, str] = {
     "claims:write": "发布服务项目、认领与验收",
     "wishes:read": "读取微心愿",
     "wishes:write": "登记、认领和实现微心愿",
+    "members:read": "读取党员、服务卡与在社区表现记录",
+    "members:write": "维护党员、服务卡与在社区表现记录，导入党员",
 }

@@ -5,8 +5,9 @@ Import from here (`from gongjian.models import Organization`); Alembic reads `Ba
 
 from gongjian.models.accounts import ApiKey, LoginThrottle, User
 from gongjian.models.base import Base
+from gongjian.models.cards import Card, CardEntry
 from gongjian.models.claims import Claim, ServiceCategory, ServiceItem
-from gongjian.models.members import Member
+from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
 from gongjian.models.wishes import Wish
@@ -15,7 +16,10 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Base",
+    "Card",
+    "CardEntry",
     "Claim",
+    "CommunityRecord",
     "IdempotencyRecord",
     "LoginThrottle",
     "Member",

@@ -208,3 +208,56 @@ class WishStatus(LabelledEnum):
     closed = "closed"
     rejected = "rejected"
     cancelled = "cancelled"
+
+
+@register(
+    "card_type",
+    {
+        "contact": "在职党员双向联系卡",
+        "points": "离退休党员奉献积分卡",
+        "employment": "失业党员就业服务卡",
+        "registration": "流动党员信息登记卡",
+        "communication": "“两新”组织党员情况沟通卡",
+    },
+)
+class CardType(LabelledEnum):
+    contact = "contact"
+    points = "points"
+    employment = "employment"
+    registration = "registration"
+    communication = "communication"
+
+
+@register("card_status", {"open": "有效", "closed": "已关闭"})
+class CardStatus(LabelledEnum):
+    open = "open"
+    closed = "closed"
+
+
+@register(
+    "employment_service",
+    {"referral": "岗位推荐", "training": "技能培训", "guidance": "就业指导", "other": "其他服务"},
+)
+class EmploymentService(LabelledEnum):
+    referral = "referral"
+    training = "training"
+    guidance = "guidance"
+    other = "other"
+
+
+@register(
+    "community_record_kind",
+    {
+        "participation": "参与活动",
+        "contribution": "作出贡献",
+        "commendation": "表扬",
+        "criticism": "批评",
+        "other": "其他",
+    },
+)
+class CommunityRecordKind(LabelledEnum):
+    participation = "participation"
+    contribution = "contribution"
+    commendation = "commendation"
+    criticism = "criticism"
+    other = "other"

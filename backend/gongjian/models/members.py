@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin
+from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from gongjian.models.organizations import Organization
 
 
 class Member(IdMixin, TimestampMixin, VersionedMixin, Base):
@@ -37,3 +38,27 @@ class Member(IdMixin, TimestampMixin, VersionedMixin, Base):
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The member's own login, when it has one (the mini-program's "me").
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), unique=True)
+
+    unit_org: Mapped[Organization | None] = relationship(foreign_keys=[unit_org_id], lazy="raise")
+    community_org: Mapped[Organization] = relationship(foreign_keys=[community_org_id], lazy="raise")
+
+
+class CommunityRecord(IdMixin, Base):
+    """党员在社区表现记录: what the member's community records about its conduct there.
+
+    Records are facts as recorded: no update or delete; a correction is a new record.
+    """
+
+    __tablename__ = "community_records"
+    __table_args__ = (Index("ix_community_records_member_id_occurred_on", "member_id", "occurred_on"),)
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    # The community that wrote it (the member's community at the time).
+    community_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    occurred_on: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    description: Mapped[str] = mapped_column(Text)
+    recorded_by_name: Mapped[str] = mapped_column(String(100))
+    recorded_by_type: Mapped[str] = mapped_column(String(16))
+    recorded_by_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Response, Security
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.cards import service
+from gongjian.cards.schemas import CardEntryCreate, CardEntryRead, CardEntrySort, CardRead, CardSort
+from gongjian.db import unit_of_work
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+
+router = APIRouter(tags=["cards"])
+
+# Cards belong to the members domain's data: the same scopes.
+Reader = Annotated[Principal, Security(authenticate, scopes=["members:read"])]
+Writer = Annotated[Principal, Security(authenticate, scopes=["members:write"])]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/members/{member_id}/cards", summary="党员的服务卡（含已关闭的旧卡）")
+async def list_member_cards(
+    member_id: Id, principal: Reader, page: PageQuery, sort: CardSort = CardSort.issued_at_desc
+) -> Page[CardRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_member_cards(session, principal, member_id, page, sort)
+        return page_of(CardRead, rows, total, page)
+
+
+@router.get("/cards/{card_id}", summary="服务卡详情")
+async def get_card(card_id: Id, principal: Reader) -> CardRead:
+    with unit_of_work() as session:
+        card, _member = service.get_card(session, principal, card_id)
+        return CardRead.model_validate(card)
+
+
+@router.get("/cards/{card_id}/entries", summary="服务卡记录")
+async def list_card_entries(
+    card_id: Id, principal: Reader, page: PageQuery, sort: CardEntrySort = CardEntrySort.id
+) -> Page[CardEntryRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_entries(session, principal, card_id, page, sort)
+        return Page[CardEntryRead].model_validate(
+            {"items": rows, "total": total, "page": page.page, "page_size": page.page_size}
+        )
+
+
+@router.post("/cards/{card_id}/entries", summary="登记服务卡记录（记录不可修改；积分只能冲正）", status_code=201)
+async def add_card_entry(card_id: Id, body: CardEntryCreate, principal: Writer, response: Response) -> CardEntryRead:
+    with unit_of_work(write_lock=True) as session:
+        entry = service.add_entry(session, principal, card_id, body)
+        created(response, f"/cards/{card_id}/entries/{entry.id}")
+        return entry  # type: ignore[no-any-return]
+
+
+@router.get("/cards/{card_id}/entries/{entry_id}", summary="服务卡记录详情")
+async def get_card_entry(card_id: Id, entry_id: Id, principal: Reader) -> CardEntryRead:
+    with unit_of_work() as session:
+        return service.get_entry(session, principal, card_id, entry_id)  # type: ignore[no-any-return]

@@ -1,0 +1,76 @@
+"""Who may see and change a member under dual management (党员双管制).
+
+- Visibility: a platform admin sees every member; an organisation admin (user or org-limited API
+  key) sees the members whose unit *or* community is its organisation; a `member` user sees the
+  member linked to its login. Nobody else sees a member (404, filtered in the query).
+- The managing organisation is the member's unit when it has one, else its community. Its admin
+  edits the whole profile; the community admin of a unit-managed member edits the community-side
+  fields only. A non-admin may not move a member out of its own organisation's reach.
+- Phone numbers in full: the member itself, platform admins and the admins of the member's two
+  organisations — people. API keys (third-party systems, scripts) get them masked.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, false, or_, true
+
+from gongjian.kit.principal import Principal
+from gongjian.models import Member
+from gongjian.models.enums import ActorType, Role
+
+# What the community side of dual management keeps up to date for a unit-managed member.
+COMMUNITY_SIDE_FIELDS = frozenset({"reported_on", "skills", "volunteer_number", "user_id"})
+
+
+class Placed(Protocol):
+    @property
+    def unit_org_id(self) -> int | None: ...
+    @property
+    def community_org_id(self) -> int: ...
+
+
+def visible_members(principal: Principal) -> ColumnElement[bool]:
+    """The WHERE clause of every member read, and of everything hung on a member."""
+    if principal.is_admin:
+        return true()
+    if principal.is_org_admin and principal.organization_id is not None:
+        org = principal.organization_id
+        return or_(Member.unit_org_id == org, Member.community_org_id == org)
+    if principal.actor_type is ActorType.user and principal.role is Role.member:
+        return Member.user_id == principal.id
+    return false()
+
+
+def managing_org_id(member: Placed) -> int:
+    return member.unit_org_id if member.unit_org_id is not None else member.community_org_id
+
+
+def is_org_admin_of(principal: Principal, member: Placed) -> bool:
+    return principal.is_org_admin and principal.organization_id in (member.unit_org_id, member.community_org_id)
+
+
+def manages(principal: Principal, member: Placed) -> bool:
+    """Edits the whole profile, archives and restores."""
+    return principal.is_admin or (principal.is_org_admin and principal.organization_id == managing_org_id(member))
+
+
+def is_community_admin_of(principal: Principal, member: Placed) -> bool:
+    return principal.is_org_admin and principal.organization_id == member.community_org_id
+
+
+def may_write_cards(principal: Principal, member: Placed) -> bool:
+    return principal.is_admin or is_org_admin_of(principal, member)
+
+
+def may_write_community_records(principal: Principal, member: Placed) -> bool:
+    return principal.is_admin or is_community_admin_of(principal, member)
+
+
+def sees_full_phone(principal: Principal, member: Member) -> bool:
+    if principal.actor_type is not ActorType.user:
+        return False
+    if principal.is_admin or is_org_admin_of(principal, member):
+        return True
+    return member.user_id is not None and member.user_id == principal.id

@@ -1,0 +1,241 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, File, Path, Query, Response, Security, UploadFile
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.db import unit_of_work
+from gongjian.kit.errors import PROBLEM_MEDIA_TYPE, FieldError, ProblemError, problem_responses
+from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+from gongjian.members import service, spreadsheet
+from gongjian.members.schemas import (
+    CommunityRecordCreate,
+    CommunityRecordRead,
+    CommunityRecordSort,
+    FileFormat,
+    ImportProblem,
+    ImportResult,
+    MemberCreate,
+    MemberRead,
+    MemberSort,
+    MemberUpdate,
+)
+from gongjian.models.enums import CommunityRecordKind, MemberCategory, MemberStatus
+
+router = APIRouter(tags=["members"])
+
+Reader = Annotated[Principal, Security(authenticate, scopes=["members:read"])]
+Writer = Annotated[Principal, Security(authenticate, scopes=["members:write"])]
+MemberId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+OptionalOrgId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+Search = Annotated[str | None, Query(max_length=50, description="按姓名模糊查找")]
+StatusFilter = Annotated[MemberStatus | None, Query(description="不填则列出全部状态")]
+
+_MEDIA_TYPES = {FileFormat.xlsx: spreadsheet.XLSX_MEDIA_TYPE, FileFormat.csv: spreadsheet.CSV_MEDIA_TYPE}
+_FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "文件（xlsx 或 csv，按 format）",
+        "content": {
+            spreadsheet.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
+            spreadsheet.CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
+        },
+    }
+}
+
+
+def _file(content: bytes, fmt: FileFormat, stem: str, ascii_stem: str) -> Response:
+    filename = f"{stem}.{fmt.value}"
+    disposition = f"attachment; filename=\"{ascii_stem}.{fmt.value}\"; filename*=UTF-8''{quote(filename)}"
+    return Response(content, media_type=_MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+
+
+@router.get("/members", summary="党员列表")
+async def list_members(
+    principal: Reader,
+    page: PageQuery,
+    category: MemberCategory | None = None,
+    unit_org_id: OptionalOrgId = None,
+    community_org_id: OptionalOrgId = None,
+    status: StatusFilter = None,
+    q: Search = None,
+    sort: MemberSort = MemberSort.name,
+) -> Page[MemberRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_members(
+            session,
+            principal,
+            page,
+            category=category,
+            unit_org_id=unit_org_id,
+            community_org_id=community_org_id,
+            status=status,
+            q=q,
+            sort=sort,
+        )
+        return page_of(MemberRead, rows, total, page)
+
+
+@router.post("/members", summary="登记党员（发放对应服务卡）", status_code=201)
+async def create_member(body: MemberCreate, principal: Writer, response: Response) -> MemberRead:
+    with unit_of_work(write_lock=True) as session:
+        member = service.create_member(session, principal, body)
+        created(response, f"/members/{member.id}", member.version)
+        return service.to_read(principal, member)
+
+
+@router.get(
+    "/members/import-template",
+    summary="党员导入模板",
+    response_class=Response,
+    responses=_FILE_RESPONSE,
+)
+async def get_member_import_template(principal: Reader, format: FileFormat = FileFormat.xlsx) -> Response:
+    content = await run_in_threadpool(spreadsheet.template, format)
+    return _file(content, format, "党员导入模板", "member-import-template")
+
+
+@router.post(
+    "/members/import",
+    summary="批量导入党员（全部成功或全部不导入）",
+    responses={
+        **problem_responses(413),
+        422: {
+            "description": "文件无法读取，或有行出错（rows 列出每一行的错误；什么都没有导入）",
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ImportProblem"}}},
+        },
+    },
+)
+async def import_members(
+    principal: Writer,
+    file: Annotated[UploadFile, File(description="按导入模板填写的 .xlsx 或 .csv 文件")],
+    dry_run: Annotated[bool, Query(description="true 只校验，不写入")] = False,
+) -> ImportResult:
+    if file.size is not None and file.size > spreadsheet.MAX_UPLOAD_BYTES:
+        raise ProblemError(413, "payload_too_large", "请求内容过大", "文件不能超过 10 MB")
+    content = await file.read()
+
+    def work() -> ImportResult | service.ImportRejected:  # parsing and validating 10,000 rows: off the loop
+        rows = spreadsheet.read_upload(content, file.filename)
+        with unit_of_work(write_lock=not dry_run) as session:
+            return service.import_members(session, principal, rows, spreadsheet.FIELD_TO_HEADER, dry_run=dry_run)
+
+    outcome = await run_in_threadpool(work)
+    if isinstance(outcome, ImportResult):
+        return outcome
+    detail = f"导入未执行：共 {outcome.error_count} 处错误，请改正后重新上传"
+    problem = ImportProblem(
+        type="urn:gongjian:problem:import_rejected",
+        title="请求内容无效",
+        status=422,
+        detail=detail,
+        code="import_rejected",
+        errors=[
+            FieldError(field=f"file.line{r.line}" + (f".{r.column}" if r.column else ""), message=r.message)
+            for r in outcome.rows
+        ],
+        rows=outcome.rows,
+        error_count=outcome.error_count,
+    )
+    return JSONResponse(problem.model_dump(), status_code=422, media_type=PROBLEM_MEDIA_TYPE)  # type: ignore[return-value]
+
+
+@router.get(
+    "/members/export", summary="导出党员（与列表相同的筛选）", response_class=Response, responses=_FILE_RESPONSE
+)
+async def export_members(
+    principal: Reader,
+    format: FileFormat = FileFormat.xlsx,
+    category: MemberCategory | None = None,
+    unit_org_id: OptionalOrgId = None,
+    community_org_id: OptionalOrgId = None,
+    status: StatusFilter = None,
+    q: Search = None,
+    sort: MemberSort = MemberSort.name,
+) -> Response:
+    def work() -> bytes:
+        with unit_of_work() as session:
+            members = service.export_members(
+                session,
+                principal,
+                category=category,
+                unit_org_id=unit_org_id,
+                community_org_id=community_org_id,
+                status=status,
+                q=q,
+                sort=sort,
+            )
+        return spreadsheet.render(members, format)
+
+    return _file(await run_in_threadpool(work), format, "党员名册", "members")
+
+
+@router.get("/members/{member_id}", summary="党员详情")
+async def get_member(member_id: MemberId, principal: Reader, response: Response) -> MemberRead:
+    with unit_of_work() as session:
+        member = service.get_member(session, principal, member_id)
+        set_etag(response, member.version)
+        return service.to_read(principal, member)
+
+
+@router.patch("/members/{member_id}", summary="修改党员信息", responses=problem_responses(412))
+async def update_member(
+    member_id: MemberId, body: MemberUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+) -> MemberRead:
+    with unit_of_work(write_lock=True) as session:
+        member = service.update_member(session, principal, member_id, body, if_match)
+        set_etag(response, member.version)
+        return service.to_read(principal, member)
+
+
+@router.post("/members/{member_id}/archive", summary="归档党员")
+async def archive_member(member_id: MemberId, principal: Writer, response: Response) -> MemberRead:
+    with unit_of_work() as session:
+        member = service.set_member_archived(session, principal, member_id, archived=True)
+        set_etag(response, member.version)
+        return service.to_read(principal, member)
+
+
+@router.post("/members/{member_id}/restore", summary="恢复已归档的党员")
+async def restore_member(member_id: MemberId, principal: Writer, response: Response) -> MemberRead:
+    with unit_of_work() as session:
+        member = service.set_member_archived(session, principal, member_id, archived=False)
+        set_etag(response, member.version)
+        return service.to_read(principal, member)
+
+
+@router.get("/members/{member_id}/community-records", summary="党员在社区表现记录")
+async def list_community_records(
+    member_id: MemberId,
+    principal: Reader,
+    page: PageQuery,
+    kind: CommunityRecordKind | None = None,
+    sort: CommunityRecordSort = CommunityRecordSort.occurred_on_desc,
+) -> Page[CommunityRecordRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_community_records(session, principal, member_id, page, kind=kind, sort=sort)
+        return page_of(CommunityRecordRead, rows, total, page)
+
+
+@router.post("/members/{member_id}/community-records", summary="记录党员在社区的表现（报到社区）", status_code=201)
+async def add_community_record(
+    member_id: MemberId, body: CommunityRecordCreate, principal: Writer, response: Response
+) -> CommunityRecordRead:
+    with unit_of_work() as session:
+        record = service.add_community_record(session, principal, member_id, body)
+        created(response, f"/members/{member_id}/community-records/{record.id}")
+        return CommunityRecordRead.model_validate(record)
+
+
+@router.get("/members/{member_id}/community-records/{record_id}", summary="在社区表现记录详情")
+async def get_community_record(member_id: MemberId, record_id: MemberId, principal: Reader) -> CommunityRecordRead:
+    with unit_of_work() as session:
+        return CommunityRecordRead.model_validate(
+            service.get_community_record(session, principal, member_id, record_id)
+        )

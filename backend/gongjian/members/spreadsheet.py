@@ -1,0 +1,269 @@
+"""Member spreadsheets: the import template, reading an uploaded `.xlsx` / `.csv`, writing exports.
+
+Columns have Chinese headers (what the communities' spreadsheets already use). Enum cells take the
+Chinese label or the code; organisation cells take the organisation's code or full name; dates take
+2017-03-01, 2017/3/1, 2017.3.1 or 2017年3月1日 (or a real date cell). The header is line 1, so the
+line numbers in an answer are the row numbers a person sees in Excel.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from gongjian.kit.errors import ProblemError, unprocessable
+from gongjian.members.schemas import FileFormat, MemberRead
+from gongjian.members.service import SheetRow
+from gongjian.models.enums import Gender, LabelledEnum, MemberCategory, MemberStatus
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_ROWS = 50_000
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV_MEDIA_TYPE = "text/csv"
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    header: str
+    field: str
+    required: bool
+    hint: str
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("姓名", "name", True, "最多 50 字"),
+    Column("性别", "gender", True, "男 / 女"),
+    Column("出生日期", "birth_date", False, "如 1975-06-01"),
+    Column("手机号码", "phone", False, "11 位大陆手机号"),
+    Column("入党日期", "joined_party_on", False, "如 2001-07-01"),
+    Column("党员类别", "category", True, "、".join(MemberCategory.__labels__.values())),
+    Column("工作单位党组织", "unit_org", False, "简码或全称；在职党员必填（驻区单位）"),
+    Column("报到社区", "community_org", True, "社区党组织的简码或全称"),
+    Column("报到日期", "reported_on", False, "到社区报到的日期"),
+    Column("技能特长", "skills", False, "多个用顿号、逗号或分号分隔"),
+    Column("志愿者编号", "volunteer_number", False, "字母、数字或 -，全平台唯一"),
+)
+# Written by the export, ignored by the import, so an export can be edited and imported elsewhere.
+EXPORT_ONLY_HEADERS = ("系统编号", "状态", "手机号是否掩码")
+HEADER_TO_FIELD = {c.header: c.field for c in COLUMNS}
+FIELD_TO_HEADER = {c.field: c.header for c in COLUMNS}
+_SKILL_SEPARATORS = re.compile(r"[、,，;；/\n]+")
+_DATE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+_QUOTES = str.maketrans("", "", "“”\"'‘’")
+
+
+def _by_label(enum: type[LabelledEnum]) -> dict[str, str]:
+    table = {code: code for code in enum.__labels__}
+    table.update({label.translate(_QUOTES): code for code, label in enum.__labels__.items()})
+    return table
+
+
+_GENDERS = _by_label(Gender)
+_CATEGORIES = _by_label(MemberCategory)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def _unreadable(detail: str) -> ProblemError:
+    return unprocessable("import_unreadable", detail, field="body.file")
+
+
+def read_upload(content: bytes, filename: str | None) -> list[SheetRow]:
+    name = (filename or "").lower()
+    if name.endswith(".xlsx") or (not name.endswith(".csv") and content[:4] == b"PK\x03\x04"):
+        table = _xlsx_rows(content)
+    elif name.endswith(".csv") or not name:
+        table = _csv_rows(content)
+    else:
+        raise unprocessable("unsupported_file_type", "只支持 .xlsx 或 .csv 文件", field="body.file")
+    return _rows_from_table(table)
+
+
+def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        sheet = book.worksheets[0]
+        rows = sheet.iter_rows(values_only=True)
+    except Exception as exc:  # an untrusted file: whatever the parser trips on, the answer is the same
+        raise _unreadable("无法读取该 Excel 文件，请使用导入模板（.xlsx）") from exc
+
+    def generate() -> Iterator[Sequence[Any]]:
+        try:
+            yield from rows
+        except Exception as exc:
+            raise _unreadable("Excel 文件内容已损坏，无法读取") from exc
+        finally:
+            book.close()
+
+    return generate()
+
+
+def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise _unreadable("无法识别 CSV 文件的编码（应为 UTF-8 或 GBK）")
+    if "\x00" in text:
+        raise _unreadable("CSV 文件含有不可识别的字符")
+    try:
+        return iter(list(csv.reader(io.StringIO(text, newline=""))))
+    except csv.Error as exc:
+        raise _unreadable(f"CSV 格式有误：{exc}") from exc
+
+
+def _rows_from_table(table: Iterator[Sequence[Any]]) -> list[SheetRow]:
+    header = next(table, None)
+    if header is None:
+        raise _unreadable("文件是空的：第 1 行应为表头")
+    headers = [str(h).strip() if h is not None else "" for h in header]
+    unknown = [h for h in headers if h and h not in HEADER_TO_FIELD and h not in EXPORT_ONLY_HEADERS]
+    missing = [c.header for c in COLUMNS if c.required and c.header not in headers]
+    duplicated = sorted({h for h in headers if h and headers.count(h) > 1})
+    problems = []
+    if missing:
+        problems.append(f"缺少必填列：{'、'.join(missing)}")
+    if unknown:
+        problems.append(f"无法识别的列：{'、'.join(unknown)}（请使用导入模板的表头）")
+    if duplicated:
+        problems.append(f"列重复：{'、'.join(duplicated)}")
+    if problems:
+        raise unprocessable("import_bad_header", "第 1 行表头有误：" + "；".join(problems), field="body.file")
+    positions = [(i, HEADER_TO_FIELD[h]) for i, h in enumerate(headers) if h in HEADER_TO_FIELD]
+
+    rows: list[SheetRow] = []
+    for line, cells in enumerate(table, start=2):
+        if all(_blank(c) for c in cells):
+            continue
+        if len(rows) >= MAX_ROWS:
+            raise unprocessable("too_many_rows", f"一次最多导入 {MAX_ROWS} 行，请拆分文件", field="body.file")
+        row = SheetRow(line=line, values={})
+        for index, name in positions:
+            cell = cells[index] if index < len(cells) else None
+            if not _blank(cell):
+                _put(row, name, cell)
+        rows.append(row)
+    return rows
+
+
+def _blank(cell: Any) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _text(cell: Any) -> str:
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def _put(row: SheetRow, name: str, cell: Any) -> None:
+    header = FIELD_TO_HEADER[name]
+    if name in ("birth_date", "joined_party_on", "reported_on"):
+        parsed = _date(cell)
+        if parsed is None:
+            row.cell_errors.append((header, f"日期格式不正确：“{_text(cell)}”，应为 2017-03-01"))
+        else:
+            row.values[name] = parsed
+    elif name == "gender":
+        code = _GENDERS.get(_text(cell).translate(_QUOTES))
+        if code is None:
+            row.cell_errors.append((header, f"性别应为“男”或“女”，不是“{_text(cell)}”"))
+        row.values[name] = code
+    elif name == "category":
+        code = _CATEGORIES.get(_text(cell).translate(_QUOTES))
+        if code is None:
+            allowed = "、".join(MemberCategory.__labels__.values())
+            row.cell_errors.append((header, f"党员类别“{_text(cell)}”无效，应为：{allowed}"))
+        row.values[name] = code
+    elif name == "skills":
+        row.values[name] = [s.strip() for s in _SKILL_SEPARATORS.split(_text(cell)) if s.strip()]
+    else:
+        row.values[name] = _text(cell)
+
+
+def _date(cell: Any) -> date | None:
+    if isinstance(cell, datetime):
+        return cell.date()
+    if isinstance(cell, date):
+        return cell
+    match = _DATE.match(_text(cell))
+    if match is None:
+        return None
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        return None
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def _export_line(m: MemberRead) -> list[Any]:
+    values: dict[str, Any] = {
+        "name": m.name,
+        "gender": Gender.label_of(m.gender),
+        "birth_date": m.birth_date,
+        "phone": m.phone or "",
+        "joined_party_on": m.joined_party_on,
+        "category": MemberCategory.label_of(m.category),
+        "unit_org": m.unit_org.name if m.unit_org else "",
+        "community_org": m.community_org.name,
+        "reported_on": m.reported_on,
+        "skills": "、".join(m.skills),
+        "volunteer_number": m.volunteer_number or "",
+    }
+    return [
+        m.id,
+        *(values[c.field] for c in COLUMNS),
+        MemberStatus.label_of(m.status),
+        "是" if m.phone_masked else "否",
+    ]
+
+
+def render(members: Sequence[MemberRead], fmt: FileFormat) -> bytes:
+    header = ["系统编号", *(c.header for c in COLUMNS), "状态", "手机号是否掩码"]
+    lines = [_export_line(m) for m in members]
+    return _xlsx([("党员", header, lines)]) if fmt is FileFormat.xlsx else _csv(header, lines)
+
+
+def template(fmt: FileFormat) -> bytes:
+    header = [c.header for c in COLUMNS]
+    if fmt is FileFormat.csv:
+        return _csv(header, [])
+    notes = [[c.header, "必填" if c.required else "选填", c.hint] for c in COLUMNS]
+    notes.append(["", "", "第一个工作表逐行填写，一行一名党员；整份文件有任何一行出错则全部不导入，并列出出错的行。"])
+    return _xlsx([("党员", header, []), ("说明", ["列名", "是否必填", "填写说明"], notes)])
+
+
+def _csv(header: list[str], lines: list[list[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    writer.writerows([[v.isoformat() if isinstance(v, date) else v for v in line] for line in lines])
+    # The BOM makes Excel read the file as UTF-8 (else it shows Chinese as mojibake).
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _xlsx(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, header, lines in sheets:
+        sheet = book.create_sheet(title)
+        sheet.append(header)
+        for line in lines:
+            sheet.append([v.isoformat() if isinstance(v, date) else v for v in line])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
