@@ -4,10 +4,12 @@ Import from here (`from gongjian.models import Organization`); Alembic reads `Ba
 """
 
 from gongjian.models.accounts import ApiKey, LoginThrottle, User
+from gongjian.models.activities import Activity, ActivitySignup
 from gongjian.models.base import Base
 from gongjian.models.members import Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
+from gongjian.models.volunteering import VolunteerCertificate, VolunteerCorrectionRequest, VolunteerRecord
 
 __all__ = [
     "ApiKey",
@@ -19,4 +21,9 @@ __all__ = [
     "Organization",
     "Partnership",
     "User",
+    "Activity",
+    "ActivitySignup",
+    "VolunteerCertificate",
+    "VolunteerCorrectionRequest",
+    "VolunteerRecord",
 ]
