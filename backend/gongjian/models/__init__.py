@@ -12,6 +12,8 @@ from gongjian.models.platform import AuditEvent, IdempotencyRecord
 from gongjian.models.volunteering import VolunteerCertificate, VolunteerCorrectionRequest, VolunteerRecord
 
 __all__ = [
+    "Activity",
+    "ActivitySignup",
     "ApiKey",
     "AuditEvent",
     "Base",
@@ -21,8 +23,6 @@ __all__ = [
     "Organization",
     "Partnership",
     "User",
-    "Activity",
-    "ActivitySignup",
     "VolunteerCertificate",
     "VolunteerCorrectionRequest",
     "VolunteerRecord",

@@ -48,4 +48,3 @@ class Activity(IdMixin, TimestampMixin, VersionedMixin, Base):
 
     community_org: Mapped[Organization] = relationship(foreign_keys=[community_org_id], lazy="raise")
     organizer_org: Mapped[Organization] = relationship(foreign_keys=[organizer_org_id], lazy="raise")
-
