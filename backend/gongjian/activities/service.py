@@ -338,7 +338,7 @@ def _load_signup(session: Session, signup_id: int) -> ActivitySignup:
 def signup_rows_with_members(session: Session, signups: Sequence[ActivitySignup]) -> list[dict[str, Any]]:
     ids = {s.member_id for s in signups}
     names = (
-        dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).tuples().all()) if ids else {}
+        dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all()) if ids else {}
     )
     return [
         {

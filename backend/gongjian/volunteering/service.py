@@ -125,7 +125,7 @@ def to_rows(session: Session, records: Sequence[VolunteerRecord]) -> list[dict[s
     )
     activity_ids = {r.activity_id for r in records if r.activity_id is not None}
     kinds = (
-        dict(session.execute(select(Activity.id, Activity.kind).where(Activity.id.in_(activity_ids))).tuples())
+        dict(session.execute(select(Activity.id, Activity.kind).where(Activity.id.in_(activity_ids))).all())
         if activity_ids
         else {}
     )
@@ -555,7 +555,7 @@ def hours_summary(
 ) -> tuple[list[dict[str, Any]], int]:
     total_half = func.sum(VolunteerRecord.half_hours)
     count = func.count(VolunteerRecord.id)
-    stmt: Select[Any]
+    stmt: Any  # Select of four typed columns; count_of takes any select
     if group_by is SummaryGroup.member:
         key, name = Member.id, Member.name
         stmt = select(key, name, total_half, count).join(Member, Member.id == VolunteerRecord.member_id)
