@@ -116,12 +116,12 @@ def to_rows(session: Session, records: Sequence[VolunteerRecord]) -> list[dict[s
         return []
     ids = [r.id for r in records]
     members = dict(
-        session.execute(select(Member.id, Member.name).where(Member.id.in_({r.member_id for r in records}))).tuples()
+        session.execute(select(Member.id, Member.name).where(Member.id.in_({r.member_id for r in records}))).all()
     )
     orgs = dict(
         session.execute(
             select(Organization.id, Organization.name).where(Organization.id.in_({r.organizer_org_id for r in records}))
-        ).tuples()
+        ).all()
     )
     activity_ids = {r.activity_id for r in records if r.activity_id is not None}
     kinds = (
