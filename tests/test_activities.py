@@ -8,7 +8,6 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
-import pytest
 from fastapi.testclient import TestClient
 
 from factories import assert_problem, headers_for, make_org, make_partnership

@@ -237,10 +237,9 @@ def test_correction_is_a_new_version_and_counts_once(client: TestClient) -> None
         "record_superseded",
     )
     pending = _record(client, org.recorder, **_entered(member_id, 1))
+    change = {"hours": 1, "reason": "改时长"}
     assert_problem(
-        client.post(
-            f"volunteer-records/{pending['id']}/corrections", json={"hours": 1, "reason": "改时长"}, headers=org.recorder
-        ),
+        client.post(f"volunteer-records/{pending['id']}/corrections", json=change, headers=org.recorder),
         409,
         "record_not_approved",
     )

@@ -299,8 +299,9 @@ def sign_up(session: Session, principal: Principal, activity_id: int, data: Sign
     """Check-then-insert under a lock: the caller opened `unit_of_work(write_lock=True)` (SQLite),
     and the activity row is locked FOR UPDATE (PostgreSQL), so sign-ups for one activity queue up
     and the capacity can't be overshot."""
+    # Lock first, then read: the status and capacity checked below are the ones committed last.
+    session.execute(select(Activity.id).where(Activity.id == activity_id).with_for_update())
     activity = get_activity(session, principal, activity_id)
-    session.execute(select(Activity.id).where(Activity.id == activity.id).with_for_update())
     member = _signup_member(session, principal, data)
     if ActivityStatus(activity.status) is not ActivityStatus.open:
         raise conflict("activity_not_open", "活动不在报名中")
@@ -337,9 +338,7 @@ def _load_signup(session: Session, signup_id: int) -> ActivitySignup:
 
 def signup_rows_with_members(session: Session, signups: Sequence[ActivitySignup]) -> list[dict[str, Any]]:
     ids = {s.member_id for s in signups}
-    names = (
-        dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all()) if ids else {}
-    )
+    names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all()) if ids else {}
     return [
         {
             "id": s.id,
