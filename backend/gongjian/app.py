@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
+from gongjian.activities.router import router as activities_router
 from gongjian.api_keys.router import router as api_keys_router
 from gongjian.audit.router import router as audit_router
 from gongjian.auth.dependencies import hash_api_key
@@ -27,6 +28,8 @@ from gongjian.meta.router import router as meta_router
 from gongjian.organizations.router import router as organizations_router
 from gongjian.settings import get_settings
 from gongjian.users.router import router as users_router
+from gongjian.volunteering.router import public_router as certificates_router
+from gongjian.volunteering.router import router as volunteering_router
 from gongjian.wishes.router import router as wishes_router
 
 DESCRIPTION = """
@@ -48,6 +51,9 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     wishes_router,
     members_router,
     cards_router,
+    activities_router,
+    volunteering_router,
+    certificates_router,
 ]
 
 

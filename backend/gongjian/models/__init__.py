@@ -4,15 +4,19 @@ Import from here (`from gongjian.models import Organization`); Alembic reads `Ba
 """
 
 from gongjian.models.accounts import ApiKey, LoginThrottle, User
+from gongjian.models.activities import Activity, ActivitySignup
 from gongjian.models.base import Base
 from gongjian.models.cards import Card, CardEntry
 from gongjian.models.claims import Claim, ServiceCategory, ServiceItem
 from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
+from gongjian.models.volunteering import VolunteerCertificate, VolunteerCorrectionRequest, VolunteerRecord
 from gongjian.models.wishes import Wish
 
 __all__ = [
+    "Activity",
+    "ActivitySignup",
     "ApiKey",
     "AuditEvent",
     "Base",
@@ -28,5 +32,8 @@ __all__ = [
     "ServiceCategory",
     "ServiceItem",
     "User",
+    "VolunteerCertificate",
+    "VolunteerCorrectionRequest",
+    "VolunteerRecord",
     "Wish",
 ]

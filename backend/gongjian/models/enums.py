@@ -261,3 +261,57 @@ class CommunityRecordKind(LabelledEnum):
     commendation = "commendation"
     criticism = "criticism"
     other = "other"
+
+
+@register(
+    "activity_kind",
+    {
+        "volunteer_service": "志愿服务",
+        "legal_publicity": "送法进社区/法治宣传",
+        "visit": "走访慰问",
+        "reception": "接访",
+        "performance": "文艺演出",
+        "exhibition": "展览",
+        "sports_match": "体育比赛",
+        "micro_report": "微述职",
+        "other": "其他",
+    },
+)
+class ActivityKind(LabelledEnum):
+    volunteer_service = "volunteer_service"
+    legal_publicity = "legal_publicity"
+    visit = "visit"
+    reception = "reception"
+    performance = "performance"
+    exhibition = "exhibition"
+    sports_match = "sports_match"
+    micro_report = "micro_report"
+    other = "other"
+
+
+@register("activity_status", {"planned": "筹备中", "open": "报名中", "finished": "已结束", "cancelled": "已取消"})
+class ActivityStatus(LabelledEnum):
+    planned = "planned"
+    open = "open"
+    finished = "finished"
+    cancelled = "cancelled"
+
+
+@register("volunteer_record_status", {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"})
+class VolunteerRecordStatus(LabelledEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+@register("hours_source", {"check_in": "按签到签退计算", "entered": "手工录入"})
+class HoursSource(LabelledEnum):
+    check_in = "check_in"
+    entered = "entered"
+
+
+@register("correction_request_status", {"open": "待答复", "accepted": "已更正", "declined": "不予更正"})
+class CorrectionRequestStatus(LabelledEnum):
+    open = "open"
+    accepted = "accepted"
+    declined = "declined"

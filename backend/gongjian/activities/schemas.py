@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.types import IsoDateTime
+from gongjian.models.enums import ActivityKind, ActivityStatus, OrganizationKind
+
+
+class ActivityCreate(InputModel):
+    title: str = Field(min_length=2, max_length=200)
+    kind: ActivityKind
+    community_org_id: int = Field(description="活动所在社区（社区党组织）", ge=1, le=2**31 - 1)
+    organizer_org_id: int | None = Field(
+        default=None, description="主办党组织；不填为当前账号所在组织（平台管理员必填）", ge=1, le=2**31 - 1
+    )
+    starts_at: IsoDateTime
+    ends_at: IsoDateTime
+    location: str = Field(default="", max_length=200)
+    capacity: int | None = Field(default=None, ge=1, le=100_000, description="报名人数上限；不填为不限")
+    counts_hours: bool = Field(default=True, description="是否计入志愿服务时长")
+    guest_count: int = Field(default=0, ge=0, le=1_000_000, description="未注册为党员的参与人数（如到场居民）")
+    description: str = Field(default="", max_length=5000)
+
+    @model_validator(mode="after")
+    def _times_ordered(self) -> ActivityCreate:
+        if self.ends_at <= self.starts_at:
+            raise ValueError("结束时间必须晚于开始时间")
+        return self
+
+
+class ActivityUpdate(InputModel):
+    """Only the fields sent are changed; `capacity` may be set to null (no limit)."""
+
+    title: str = omittable(min_length=2, max_length=200)
+    kind: ActivityKind = omittable()
+    starts_at: IsoDateTime = omittable()
+    ends_at: IsoDateTime = omittable()
+    location: str = omittable(max_length=200)
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
+    counts_hours: bool = omittable()
+    guest_count: int = omittable(ge=0, le=1_000_000)
+    description: str = omittable(max_length=5000)
+
+
+class OrgRef(OutputModel):
+    id: int
+    name: str
+    kind: OrganizationKind
+
+
+class ActivityRead(OutputModel):
+    id: int
+    title: str
+    kind: ActivityKind
+    community_org: OrgRef
+    organizer_org: OrgRef
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    capacity: int | None
+    counts_hours: bool
+    status: ActivityStatus
+    guest_count: int
+    description: str
+    signup_count: int = Field(description="已报名党员数")
+    checked_in_count: int = Field(description="已签到党员数")
+    participant_count: int = Field(description="参与人次 = 已签到党员数 + 未注册参与人数")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ActivitySort(StrEnum):
+    starts_at = "starts_at"
+    starts_at_desc = "-starts_at"
+    id = "id"
+    id_desc = "-id"
+
+
+class SignupCreate(InputModel):
+    member_id: int | None = Field(default=None, description="报名的党员；党员本人报名时不填", ge=1, le=2**31 - 1)
+
+
+class MemberRef(OutputModel):
+    id: int
+    name: str
+
+
+class SignupRead(OutputModel):
+    id: int
+    activity_id: int
+    member: MemberRef
+    signed_up_at: datetime
+    checked_in_at: datetime | None
+    checked_out_at: datetime | None
+    attendance_marked_by: str | None = Field(description="管理员手工登记考勤时为登记人；扫码签到为空")
+
+
+class CheckInCode(OutputModel):
+    activity_id: int
+    code: str = Field(description="签到码，可放入小程序码 scene（不超过 32 个字符）")
+    expires_at: datetime
+
+
+class CheckInBody(InputModel):
+    code: str = Field(min_length=1, max_length=64, description="活动签到码")
+
+
+class AttendanceUpdate(InputModel):
+    """Set by an admin by hand; null clears a time."""
+
+    checked_in_at: IsoDateTime | None = None
+    checked_out_at: IsoDateTime | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> AttendanceUpdate:
+        if self.checked_out_at is not None:
+            if self.checked_in_at is None:
+                raise ValueError("没有签到时间不能登记签退时间")
+            if self.checked_out_at <= self.checked_in_at:
+                raise ValueError("签退时间必须晚于签到时间")
+        return self

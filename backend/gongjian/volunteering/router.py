@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, Security
+from starlette.concurrency import run_in_threadpool
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.db import unit_of_work
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+from gongjian.kit.types import IsoDate
+from gongjian.models.enums import CorrectionRequestStatus, VolunteerRecordStatus
+from gongjian.volunteering import pdf, service
+from gongjian.volunteering.schemas import (
+    CERTIFICATE_NUMBER_PATTERN,
+    CertificateCreate,
+    CertificatePublic,
+    CertificateRead,
+    CorrectionRequestCreate,
+    CorrectionRequestDecline,
+    CorrectionRequestRead,
+    HoursSummaryRow,
+    MemberHours,
+    RecordCorrection,
+    RecordCreate,
+    RecordRead,
+    RecordSort,
+    ReviewBody,
+    SummaryGroup,
+)
+
+router = APIRouter(tags=["volunteering"])
+public_router = APIRouter(tags=["volunteering"])
+
+Reader = Annotated[Principal, Security(authenticate, scopes=["hours:read"])]
+Writer = Annotated[Principal, Security(authenticate, scopes=["hours:write"])]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+Number = Annotated[str, Path(pattern=CERTIFICATE_NUMBER_PATTERN, description="证明编号")]
+
+
+def _one(session: object, record: object) -> RecordRead:
+    return RecordRead.model_validate(service.to_rows(session, [record])[0])  # type: ignore[arg-type, list-item]
+
+
+@router.get("/volunteer-records", summary="志愿服务记录列表")
+async def list_volunteer_records(
+    principal: Reader,
+    page: PageQuery,
+    member_id: OptionalId = None,
+    activity_id: OptionalId = None,
+    organizer_org_id: OptionalId = None,
+    status: VolunteerRecordStatus | None = None,
+    late: Annotated[bool | None, Query(description="只列超期录入（true）或按期录入（false）的")] = None,
+    ended_from: Annotated[IsoDate | None, Query(description="服务结束日期不早于（北京时间）")] = None,
+    ended_until: Annotated[IsoDate | None, Query(description="服务结束日期不晚于（北京时间，含当天）")] = None,
+    sort: RecordSort = RecordSort.ended_at_desc,
+) -> Page[RecordRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_records(
+            session,
+            principal,
+            page,
+            member_id=member_id,
+            activity_id=activity_id,
+            organizer_org_id=organizer_org_id,
+            status=status,
+            late=late,
+            ended_from=ended_from,
+            ended_until=ended_until,
+            sort=sort,
+        )
+        return page_of(RecordRead, rows, total, page)
+
+
+@router.post("/volunteer-records", summary="录入志愿服务记录（组织单位）", status_code=201)
+async def create_volunteer_record(body: RecordCreate, principal: Writer, response: Response) -> RecordRead:
+    with unit_of_work() as session:
+        record = service.create_record(session, principal, body)
+        created(response, f"/volunteer-records/{record.id}", record.version)
+        return _one(session, record)
+
+
+@router.get("/volunteer-records/{record_id}", summary="志愿服务记录详情")
+async def get_volunteer_record(record_id: Id, principal: Reader, response: Response) -> RecordRead:
+    with unit_of_work() as session:
+        record = service.get_record(session, principal, record_id)
+        response.headers["ETag"] = f'"v{record.version}"'
+        return _one(session, record)
+
+
+@router.get("/volunteer-records/{record_id}/history", summary="记录的全部版本（原始记录与各次更正），按时间先后")
+async def get_volunteer_record_history(record_id: Id, principal: Reader) -> list[RecordRead]:
+    with unit_of_work() as session:
+        return [RecordRead.model_validate(row) for row in service.record_history(session, principal, record_id)]
+
+
+@router.post("/volunteer-records/{record_id}/approve", summary="审核通过（组织单位管理员，不能审核自己录入的）")
+async def approve_volunteer_record(record_id: Id, body: ReviewBody, principal: Writer) -> RecordRead:
+    with unit_of_work() as session:
+        return _one(session, service.review(session, principal, record_id, True, body.note))
+
+
+@router.post("/volunteer-records/{record_id}/reject", summary="驳回（组织单位管理员，须填意见）")
+async def reject_volunteer_record(record_id: Id, body: ReviewBody, principal: Writer) -> RecordRead:
+    with unit_of_work() as session:
+        return _one(session, service.review(session, principal, record_id, False, body.note))
+
+
+@router.post(
+    "/volunteer-records/{record_id}/corrections",
+    summary="更正已通过的记录：生成一条引用原记录的新记录，待审核；原记录不变",
+    status_code=201,
+)
+async def correct_volunteer_record(
+    record_id: Id, body: RecordCorrection, principal: Writer, response: Response
+) -> RecordRead:
+    with unit_of_work() as session:
+        record = service.correct_record(session, principal, record_id, body)
+        created(response, f"/volunteer-records/{record.id}", record.version)
+        return _one(session, record)
+
+
+@router.post("/volunteer-records/{record_id}/correction-requests", summary="党员对本人记录申请更正", status_code=201)
+async def request_volunteer_record_correction(
+    record_id: Id, body: CorrectionRequestCreate, principal: Writer
+) -> CorrectionRequestRead:
+    with unit_of_work() as session:
+        return CorrectionRequestRead.model_validate(service.request_correction(session, principal, record_id, body))
+
+
+@router.get("/volunteer-correction-requests", summary="更正申请列表")
+async def list_volunteer_correction_requests(
+    principal: Reader,
+    page: PageQuery,
+    status: CorrectionRequestStatus | None = None,
+    record_id: OptionalId = None,
+) -> Page[CorrectionRequestRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_requests(session, principal, page, status=status, record_id=record_id)
+        return page_of(CorrectionRequestRead, rows, total, page)
+
+
+@router.post(
+    "/volunteer-correction-requests/{request_id}/decline",
+    summary="答复更正申请：不予更正（同意更正请提交更正记录并带上 request_id）",
+)
+async def decline_volunteer_correction_request(
+    request_id: Id, body: CorrectionRequestDecline, principal: Writer
+) -> CorrectionRequestRead:
+    with unit_of_work() as session:
+        return CorrectionRequestRead.model_validate(service.decline_request(session, principal, request_id, body.reply))
+
+
+@router.get("/volunteer-hours/summary", summary="志愿服务时长汇总（只计审核通过的、未被更正取代的记录）")
+async def volunteer_hours_summary(
+    principal: Reader,
+    page: PageQuery,
+    group_by: SummaryGroup = SummaryGroup.member,
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="服务结束的年份（北京时间）")] = None,
+) -> Page[HoursSummaryRow]:
+    with unit_of_work() as session:
+        rows, total = service.hours_summary(session, principal, page, group_by, year)
+        return page_of(HoursSummaryRow, rows, total, page)
+
+
+@router.get("/members/{member_id}/volunteer-hours", summary="党员的志愿服务时长：合计、星级、按年、按活动类型")
+async def get_member_volunteer_hours(member_id: Id, principal: Reader) -> MemberHours:
+    with unit_of_work() as session:
+        return MemberHours.model_validate(service.member_hours(session, principal, member_id))
+
+
+@router.post("/members/{member_id}/volunteer-certificates", summary="出具志愿服务证明", status_code=201)
+async def issue_volunteer_certificate(
+    member_id: Id, body: CertificateCreate, principal: Writer, response: Response
+) -> CertificateRead:
+    with unit_of_work() as session:
+        certificate = service.issue_certificate(session, principal, member_id, body)
+        created(response, f"/certificates/{certificate.number}")
+        return CertificateRead.model_validate(service.certificate_row(certificate))
+
+
+def _public_row(number: str) -> dict[str, object]:
+    with unit_of_work() as session:
+        return service.certificate_row(service.certificate_by_number(session, number))
+
+
+@public_router.get(
+    "/certificates/{number}.pdf",
+    summary="志愿服务证明 PDF（公开，凭编号）",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "可打印的 PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    },
+)
+async def get_certificate_pdf(number: Number) -> Response:
+    row = _public_row(number)
+    content = await run_in_threadpool(pdf.render_certificate, row)
+    return Response(
+        content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{number}.pdf"'},
+    )
+
+
+@public_router.get("/certificates/{number}", summary="查验志愿服务证明（公开，凭编号；只显示证明上的内容）")
+async def verify_certificate(number: Number) -> CertificatePublic:
+    return CertificatePublic.model_validate(_public_row(number))

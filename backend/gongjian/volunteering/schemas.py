@@ -1,0 +1,197 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.kit.types import IsoDate, IsoDateTime
+from gongjian.models.enums import ActivityKind, CorrectionRequestStatus, HoursSource, VolunteerRecordStatus
+
+CERTIFICATE_NUMBER_PATTERN = r"^[0-9A-Z-]{1,32}$"
+
+
+class RecordCreate(InputModel):
+    member_id: int = Field(ge=1, le=2**31 - 1)
+    activity_id: int | None = Field(
+        default=None, description="所参加的活动；不计时长的活动不能录入", ge=1, le=2**31 - 1
+    )
+    content: str | None = Field(
+        default=None, min_length=1, max_length=500, description="服务内容；有活动时默认活动名称"
+    )
+    location: str | None = Field(default=None, max_length=200, description="服务地点；有活动时默认活动地点")
+    started_at: IsoDateTime | None = Field(default=None, description="有签到签退或活动时可不填")
+    ended_at: IsoDateTime | None = None
+    hours: float | None = Field(
+        default=None,
+        gt=0,
+        le=10_000,
+        description="服务时长（小时）；有签到签退时按签到签退计算，不能再填；按半小时向下取整",
+    )
+    organizer_org_id: int | None = Field(
+        default=None, description="组织单位；有活动时为活动主办组织", ge=1, le=2**31 - 1
+    )
+    evaluation: str = Field(default="", max_length=500, description="服务评价")
+
+    @model_validator(mode="after")
+    def _times_ordered(self) -> RecordCreate:
+        if self.started_at is not None and self.ended_at is not None and self.ended_at <= self.started_at:
+            raise ValueError("结束时间必须晚于开始时间")
+        return self
+
+
+class RecordCorrection(InputModel):
+    """A new version of an approved record: the fields sent replace the corrected record's."""
+
+    reason: str = Field(min_length=2, max_length=500, description="更正原因")
+    content: str | None = Field(default=None, min_length=1, max_length=500)
+    location: str | None = Field(default=None, max_length=200)
+    started_at: IsoDateTime | None = None
+    ended_at: IsoDateTime | None = None
+    hours: float | None = Field(default=None, gt=0, le=10_000)
+    evaluation: str | None = Field(default=None, max_length=500)
+    request_id: int | None = Field(default=None, description="答复的党员更正申请", ge=1, le=2**31 - 1)
+
+
+class ReviewBody(InputModel):
+    note: str = Field(default="", max_length=500, description="审核意见；驳回时必填")
+
+
+class MemberRef(OutputModel):
+    id: int
+    name: str
+
+
+class OrgRef(OutputModel):
+    id: int
+    name: str
+
+
+class RecordRead(OutputModel):
+    id: int
+    member: MemberRef
+    activity_id: int | None
+    activity_kind: ActivityKind | None
+    content: str
+    location: str
+    started_at: datetime
+    ended_at: datetime
+    hours: float = Field(description="服务时长（小时，0.5 的整数倍）")
+    hours_source: HoursSource
+    organizer_org: OrgRef
+    evaluation: str
+    recorded_by_name: str
+    recorded_at: datetime
+    entry_deadline: date = Field(description="应录入的最后日期：服务结束后第 10 个工作日")
+    late: bool = Field(description="超过录入期限才录入，供审核人留意")
+    status: VolunteerRecordStatus
+    reviewed_by_name: str | None
+    reviewed_at: datetime | None
+    review_note: str
+    root_id: int
+    corrects_id: int | None
+    correction_reason: str
+    superseded: bool = Field(description="已被一条通过审核的更正记录取代（不再计入时长）")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class RecordSort(StrEnum):
+    ended_at = "ended_at"
+    ended_at_desc = "-ended_at"
+    id = "id"
+    id_desc = "-id"
+
+
+class CorrectionRequestCreate(InputModel):
+    reason: str = Field(min_length=2, max_length=500, description="需要更正的内容与理由")
+
+
+class CorrectionRequestDecline(InputModel):
+    reply: str = Field(min_length=2, max_length=500, description="不予更正的理由")
+
+
+class CorrectionRequestRead(OutputModel):
+    id: int
+    record_id: int
+    member_id: int
+    reason: str
+    status: CorrectionRequestStatus
+    reply: str
+    answered_at: datetime | None
+    correction_record_id: int | None
+    created_at: datetime
+    version: int
+
+
+class SummaryGroup(StrEnum):
+    member = "member"
+    organization = "organization"
+    community = "community"
+
+
+class HoursSummaryRow(OutputModel):
+    id: int = Field(description="党员、组织单位或社区的 id（按 group_by）")
+    name: str
+    hours: float
+    record_count: int
+    stars: int | None = Field(description="星级（按党员汇总时）：100/300/600/1000/1500 小时为一至五星")
+
+
+class YearHours(OutputModel):
+    year: int
+    hours: float
+
+
+class KindHours(OutputModel):
+    kind: ActivityKind | None = Field(description="活动类型；不属于任何活动的记录为空")
+    hours: float
+
+
+class MemberHours(OutputModel):
+    member_id: int
+    name: str
+    total_hours: float
+    stars: int
+    record_count: int
+    by_year: list[YearHours]
+    by_activity_kind: list[KindHours]
+
+
+class CertificateCreate(InputModel):
+    period_start: IsoDate
+    period_end: IsoDate
+    issuing_org_id: int | None = Field(
+        default=None, description="出具证明的组织（该党员所在社区或单位）；组织管理员为本组织", ge=1, le=2**31 - 1
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> CertificateCreate:
+        if self.period_end < self.period_start:
+            raise ValueError("结束日期不能早于开始日期")
+        return self
+
+
+class CertificatePublic(OutputModel):
+    """Exactly what the printed proof shows, and nothing else."""
+
+    number: str
+    member_name: str
+    volunteer_number: str
+    period_start: date
+    period_end: date
+    hours: float
+    content_summary: str
+    issuing_org_name: str
+    issued_on: date
+
+
+class CertificateRead(CertificatePublic):
+    id: int
+    member_id: int
+    issuing_org_id: int
+    record_count: int
+    record_ids: list[int]
+    created_at: datetime

@@ -1,0 +1,82 @@
+"""Factories for activities and volunteering tests. Members are inserted directly as `Member` rows
+(the members API is another domain's work); everything else goes through the API."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from factories import login, make_user, username_of
+from gongjian.db import unit_of_work
+from gongjian.models import Member
+from gongjian.models.base import utcnow
+from gongjian.models.enums import Role
+
+_seq = itertools.count(1)
+
+
+def make_member(
+    community_org_id: int,
+    unit_org_id: int | None = None,
+    name: str | None = None,
+    volunteer_number: str | None = None,
+    user_id: int | None = None,
+) -> int:
+    n = next(_seq)
+    with unit_of_work() as session:
+        member = Member(
+            name=name or f"党员{n}",
+            gender="female" if n % 2 else "male",
+            category="in_service" if unit_org_id else "retired",
+            unit_org_id=unit_org_id,
+            community_org_id=community_org_id,
+            skills=[],
+            volunteer_number=volunteer_number,
+            user_id=user_id,
+        )
+        session.add(member)
+        session.flush()
+        return member.id
+
+
+def member_login(
+    client: TestClient, community_org_id: int, unit_org_id: int | None = None, name: str | None = None
+) -> tuple[int, dict[str, str]]:
+    """A member row linked to a `member`-role account; returns (member id, bearer headers)."""
+    user_id = make_user(Role.member, unit_org_id or community_org_id)
+    member_id = make_member(community_org_id, unit_org_id, name=name, user_id=user_id)
+    return member_id, login(client, username_of(user_id))
+
+
+def iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def activity_body(community_org_id: int, **overrides: Any) -> dict[str, Any]:
+    now = utcnow()
+    body: dict[str, Any] = {
+        "title": "送法进社区",
+        "kind": "legal_publicity",
+        "community_org_id": community_org_id,
+        "starts_at": iso(now - timedelta(minutes=30)),
+        "ends_at": iso(now + timedelta(hours=2)),
+        "location": "老虎头社区广场",
+    }
+    body.update(overrides)
+    return body
+
+
+def make_activity(
+    client: TestClient, headers: dict[str, str], community_org_id: int, *, open_it: bool = True, **overrides: Any
+) -> dict[str, Any]:
+    response = client.post("activities", json=activity_body(community_org_id, **overrides), headers=headers)
+    assert response.status_code == 201, response.text
+    activity: dict[str, Any] = response.json()
+    if open_it:
+        opened = client.post(f"activities/{activity['id']}/open", headers=headers)
+        assert opened.status_code == 200, opened.text
+        activity = opened.json()
+    return activity
