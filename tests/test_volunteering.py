@@ -430,3 +430,22 @@ def test_proof_of_service_is_numbered_verifiable_and_printable(client: TestClien
         assert "欧阳志愿" in text and "志愿服务证明" in text and "8.5" in text
     else:  # pragma: no cover - poppler-utils is installed by .ci/run where available
         pytest.skip("pdftotext not installed")
+
+
+def test_api_keys_need_the_hours_scopes(client: TestClient) -> None:
+    from factories import api_key_headers
+
+    org = Org(client)
+    member_id = make_member(org.id)
+    admin = headers_for(client, Role.admin)
+    reader = api_key_headers(client, admin, ["hours:read"], organization_id=org.id)
+    writer = api_key_headers(client, admin, ["hours:read", "hours:write"], organization_id=org.id)
+    assert client.get("volunteer-records", headers=reader).json()["total"] == 0
+    assert_problem(
+        client.post("volunteer-records", json=_entered(member_id, 1), headers=reader), 403, "insufficient_scope"
+    )
+    # A key limited to the community records for it; a person of that community approves.
+    record = _record(client, writer, **_entered(member_id, 1))
+    assert record["recorded_by_name"] == "测试密钥"
+    assert _approve(client, org, record["id"])["status"] == "approved"
+    assert client.get("volunteer-hours/summary", headers=reader).json()["items"][0]["hours"] == 1
