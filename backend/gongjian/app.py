@@ -19,7 +19,7 @@ from gongjian.auth.router import router as auth_router
 from gongjian.auth.tokens import decode_token
 from gongjian.cards.router import router as cards_router
 from gongjian.claims.router import router as claims_router
-from gongjian.kit.errors import COMMON_PROBLEMS, Problem, install_problem_handlers
+from gongjian.kit.errors import COMMON_PROBLEMS, install_problem_handlers, problem_schemas
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
 from gongjian.kit.routing import API_PREFIX
@@ -105,7 +105,8 @@ def _check_unique_operation_ids(app: FastAPI) -> None:
 
 
 def _install_problem_schema(app: FastAPI) -> None:
-    """Routes reference #/components/schemas/Problem for their problem+json answers; put it there."""
+    """Routes reference their problem+json shapes by name (kit.errors.problem_content); put every
+    one of them, and the models they nest, into the spec's components."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -113,10 +114,11 @@ def _install_problem_schema(app: FastAPI) -> None:
             return app.openapi_schema
         schema = build()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
-        defs = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
-        for name, sub in defs.pop("$defs", {}).items():
-            components.setdefault(name, sub)
-        components["Problem"] = defs
+        for name, model in problem_schemas().items():
+            defs = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for sub_name, sub in defs.pop("$defs", {}).items():
+                components.setdefault(sub_name, sub)
+            components[name] = defs
         app.openapi_schema = schema
         return schema
 

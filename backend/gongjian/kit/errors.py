@@ -154,8 +154,18 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem_response(500, "internal_error", "服务器内部错误", "请稍后重试；如果持续出现，请联系管理员")
 
 
-def _problem_content() -> dict[str, Any]:
-    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# Problem shapes referenced by routes; the app puts each into the spec's components.
+_PROBLEM_SCHEMAS: dict[str, type[BaseModel]] = {"Problem": Problem}
+
+
+def problem_content(model: type[BaseModel] = Problem) -> dict[str, Any]:
+    """The `content` of a problem+json response whose body is `model` (a Problem or an extension)."""
+    _PROBLEM_SCHEMAS[model.__name__] = model
+    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+
+
+def problem_schemas() -> dict[str, type[BaseModel]]:
+    return dict(_PROBLEM_SCHEMAS)
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -173,7 +183,7 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         429: "请求过于频繁",
         500: "服务器内部错误",
     }
-    return {s: {"description": descriptions[s], "content": _problem_content()} for s in statuses}
+    return {s: {"description": descriptions[s], "content": problem_content()} for s in statuses}
 
 
 # Declared on every API route: what any endpoint can answer besides its own success.

@@ -11,6 +11,12 @@ export const API_SCOPES = [
   { code: "claims:write", label: "发布服务项目、认领与验收" },
   { code: "wishes:read", label: "读取微心愿" },
   { code: "wishes:write", label: "登记、认领和实现微心愿" },
+  { code: "members:read", label: "读取党员、服务卡与在社区表现记录" },
+  { code: "members:write", label: "维护党员、服务卡与在社区表现记录，导入党员" },
+  { code: "activities:read", label: "读取活动、报名与签到" },
+  { code: "activities:write", label: "维护活动、报名与签到" },
+  { code: "hours:read", label: "读取志愿服务记录、时长与证明" },
+  { code: "hours:write", label: "录入、审核志愿服务记录，出具志愿服务证明" },
 ] as const
 
 export type ApiScope = (typeof API_SCOPES)[number]['code']
