@@ -26,6 +26,7 @@ describe('itemActions', () => {
   const need = { status: 'published' as const, direction: 'need' as const, free_capacity: 2, claim_deadline: '2026-12-31', provider_org: org(1) }
   it('lets a unit claim a community need with free places before the deadline', () => {
     expect(itemActions(need, unit, '2026-12-31')).toEqual(['claim'])
+    expect(itemActions(need, unit, '2026-12-31', true)).toEqual([])
     expect(itemActions(need, unit, '2027-01-01')).toEqual([])
     expect(itemActions({ ...need, free_capacity: 0 }, unit, '2026-01-01')).toEqual([])
     expect(itemActions({ ...need, status: 'draft' }, unit, '2026-01-01')).toEqual([])

@@ -4,6 +4,8 @@ import { actsFor, isOrgAdmin, type Caller } from '@/api/acting'
 
 type Item = Pick<Schemas['ServiceItemRead'], 'status' | 'direction' | 'free_capacity' | 'claim_deadline' | 'provider_org'>
 type Claim = Pick<Schemas['ClaimRead'], 'status' | 'organization' | 'item'>
+/** Claims that hold a place on their item. */
+export const ACTIVE_CLAIM_STATUSES: readonly Schemas['ClaimStatus'][] = ['claimed', 'in_progress', 'completed']
 export type ClaimAction = 'start' | 'complete' | 'withdraw' | 'verify' | 'reject'
 export type ItemAction = 'claim' | 'edit' | 'publish' | 'close'
 
@@ -16,8 +18,11 @@ function claimsDirection(me: Caller): Schemas['ServiceDirection'] | null {
   return me.role === 'community_admin' ? 'resource' : 'need'
 }
 
-/** `today` is the Shanghai calendar day as YYYY-MM-DD (deadlines are inclusive). */
-export function itemActions(item: Item, me: Caller | null | undefined, today: string): ItemAction[] {
+/**
+ * `today` is the Shanghai calendar day as YYYY-MM-DD (deadlines are inclusive); `held`: the
+ * caller's organisation already has an active claim on the item (one per organisation and item).
+ */
+export function itemActions(item: Item, me: Caller | null | undefined, today: string, held = false): ItemAction[] {
   if (!me) return []
   const actions: ItemAction[] = []
   const provider = actsFor(me, item.provider_org.id)
@@ -25,6 +30,7 @@ export function itemActions(item: Item, me: Caller | null | undefined, today: st
     item.status === 'published' &&
     item.free_capacity > 0 &&
     (!item.claim_deadline || item.claim_deadline >= today) &&
+    !held &&
     claimsDirection(me) === item.direction &&
     me.organization_id !== item.provider_org.id
   ) {
