@@ -1,7 +1,7 @@
 // What the end-to-end test needs around it: Debian's Chromium, a built SPA, and the real backend on
 // a fresh SQLite database in a temp folder, on a free port.
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -32,8 +32,32 @@ export function ensureChromium() {
   }
 }
 
+function newestMtime(path) {
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))))
+}
+
+/** Builds the SPA unless dist/ is newer than every source (several e2e files run in one `npm test`). */
 export function buildSpa() {
+  const built = join(FRONTEND, 'dist', 'index.html')
+  const sources = ['src', 'packages/client/src', 'index.html', 'vite.config.ts', 'package-lock.json'].map((p) => join(FRONTEND, p))
+  if (existsSync(built) && statSync(built).mtimeMs > Math.max(...sources.map(newestMtime))) return
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: FRONTEND, stdio: ['ignore', 'ignore', 'inherit'] })
+}
+
+/** Debian's Chromium, headless, with a throw-away profile; viewport and zone as the platform's users. */
+export async function launchBrowser(chromium, profile, viewport = { width: 1366, height: 768 }) {
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-quic', '--no-first-run', '--disable-sync'],
+    viewport,
+    locale: 'zh-CN',
+    timezoneId: 'Asia/Shanghai',
+  })
+  context.setDefaultTimeout(15_000)
+  return context
 }
 
 function freePort() {
@@ -47,8 +71,11 @@ function freePort() {
   })
 }
 
-/** Starts the backend serving the built SPA; resolves once /api/v1/health answers ok. */
-export async function startBackend() {
+/**
+ * Starts the backend serving the built SPA; resolves once /api/v1/health answers ok.
+ * `reference`: also load the reference data (service categories and the reference claim list).
+ */
+export async function startBackend({ reference = false } = {}) {
   const gongjian = join(REPO, '.venv', 'bin', 'gongjian')
   if (!existsSync(gongjian)) throw new Error(`${gongjian} is missing: run \`make install\` at the repository root`)
   const varDir = mkdtempSync(join(tmpdir(), 'gongjian-e2e-'))
@@ -61,6 +88,7 @@ export async function startBackend() {
     GONGJIAN_ADMIN_PASSWORD: ADMIN_PASSWORD,
   }
   execFileSync(gongjian, ['migrate'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  if (reference) execFileSync(gongjian, ['load-reference'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   execFileSync(gongjian, ['ensure-admin'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   const server = spawn(gongjian, ['serve', '--host', '127.0.0.1', '--port', String(port)], {
     env,

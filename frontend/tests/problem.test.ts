@@ -57,3 +57,9 @@ describe('useFormProblem', () => {
     expect(form.errors).toEqual({})
   })
 })
+
+describe('a stale If-Match (412)', () => {
+  it('tells people someone else changed the record', () => {
+    expect(problemMessage({ type: 'x', title: '记录已被修改', status: 412, code: 'precondition_failed', detail: '…' })).toBe('已被他人修改，请刷新')
+  })
+})

@@ -29,3 +29,8 @@ export const api = createGongjianClient({
   getToken: () => tokens.access,
   onTokenExpired: refreshSession,
 })
+
+/** A client like `api` over another transport (an upload that reports progress); same session. */
+export function clientOver(transport: (request: Request) => Promise<Response>) {
+  return createGongjianClient({ baseUrl: '', fetch: transport, getToken: () => tokens.access, onTokenExpired: refreshSession })
+}

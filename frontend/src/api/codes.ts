@@ -28,3 +28,31 @@ export const AUDIT_ACTIONS = allOf<Schemas['AuditAction']>()([
   'revoke',
   'login',
 ])
+export const MEMBER_CATEGORIES = allOf<Schemas['MemberCategory']>()(['in_service', 'retired', 'unemployed', 'mobile', 'two_new'])
+export const MEMBER_STATUSES = allOf<Schemas['MemberStatus']>()(['active', 'archived'])
+export const MEMBER_SORTS = allOf<Schemas['MemberSort']>()([
+  'name',
+  '-name',
+  'joined_party_on',
+  '-joined_party_on',
+  'reported_on',
+  '-reported_on',
+  'id',
+  '-id',
+])
+export const SERVICE_CATEGORIES = allOf<Schemas['ServiceCategoryCode']>()(['hardship_aid', 'funding', 'volunteer', 'culture_sports', 'advice'])
+export const SERVICE_DIRECTIONS = allOf<Schemas['ServiceDirection']>()(['need', 'resource'])
+export const SERVICE_ITEM_STATUSES = allOf<Schemas['ServiceItemStatus']>()(['draft', 'published', 'closed'])
+export const CLAIM_STATUSES = allOf<Schemas['ClaimStatus']>()(['claimed', 'in_progress', 'completed', 'verified', 'withdrawn', 'rejected'])
+export const CLAIM_SORTS = allOf<Schemas['ClaimSort']>()(['created_at', '-created_at', 'id', '-id'])
+export const WISH_STATUSES = allOf<Schemas['WishStatus']>()([
+  'submitted',
+  'verified',
+  'published',
+  'claimed',
+  'fulfilled',
+  'closed',
+  'rejected',
+  'cancelled',
+])
+export const WISH_SORTS = allOf<Schemas['WishSort']>()(['created_at', '-created_at', 'estimated_value', '-estimated_value', 'id', '-id'])

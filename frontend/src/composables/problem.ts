@@ -22,6 +22,8 @@ export function fieldErrorsOf(problem: Problem, location = 'body'): FieldErrors 
 
 /** The one-line text people see for a problem. */
 export function problemMessage(problem: Problem): string {
+  // Someone saved the record after it was read (If-Match no longer matches): say what to do.
+  if (problem.status === 412) return '已被他人修改，请刷新'
   return problem.detail ? `${problem.title}：${problem.detail}` : problem.title
 }
 

@@ -1,0 +1,18 @@
+import type { RouteRecordRaw } from 'vue-router'
+import { Avatar } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: 'members',
+    name: 'members',
+    component: () => import('./MembersView.vue'),
+    meta: { title: '党员管理', roles: ['admin', 'community_admin', 'unit_admin'], menu: { order: 25, icon: Avatar } },
+  },
+  {
+    path: 'members/:id(\\d+)',
+    name: 'member',
+    component: () => import('./MemberDetailView.vue'),
+    props: (route) => ({ memberId: Number(route.params.id) }),
+    meta: { title: '党员档案' },
+  },
+] satisfies RouteRecordRaw[]

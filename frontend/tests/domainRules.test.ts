@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest'
+import { claimActions, itemActions } from '@/views/claims/rules'
+import { wishActions } from '@/views/wishes/rules'
+import { ifMatch } from '@/composables/versioned'
+import { filenameOf } from '@/composables/download'
+import { actsFor } from '@/api/acting'
+
+const admin = { role: 'admin' as const, organization_id: null }
+const community = { role: 'community_admin' as const, organization_id: 1 }
+const unit = { role: 'unit_admin' as const, organization_id: 2 }
+const otherUnit = { role: 'unit_admin' as const, organization_id: 3 }
+const member = { role: 'member' as const, organization_id: null }
+const org = (id: number) => ({ id, name: `#${id}`, kind: id === 1 ? ('community' as const) : ('unit' as const) })
+
+describe('actsFor', () => {
+  it('is the platform admin or the organisation’s own admin', () => {
+    expect(actsFor(admin, 5)).toBe(true)
+    expect(actsFor(unit, 2)).toBe(true)
+    expect(actsFor(unit, 1)).toBe(false)
+    expect(actsFor(member, null)).toBe(false)
+    expect(actsFor(null, 1)).toBe(false)
+  })
+})
+
+describe('itemActions', () => {
+  const need = { status: 'published' as const, direction: 'need' as const, free_capacity: 2, claim_deadline: '2026-12-31', provider_org: org(1) }
+  it('lets a unit claim a community need with free places before the deadline', () => {
+    expect(itemActions(need, unit, '2026-12-31')).toEqual(['claim'])
+    expect(itemActions(need, unit, '2026-12-31', true)).toEqual([])
+    expect(itemActions(need, unit, '2027-01-01')).toEqual([])
+    expect(itemActions({ ...need, free_capacity: 0 }, unit, '2026-01-01')).toEqual([])
+    expect(itemActions({ ...need, status: 'draft' }, unit, '2026-01-01')).toEqual([])
+  })
+  it('does not let the community claim its own need, but lets it manage it', () => {
+    expect(itemActions(need, community, '2026-01-01')).toEqual(['edit', 'close'])
+    expect(itemActions({ ...need, status: 'draft' }, community, '2026-01-01')).toEqual(['edit', 'publish'])
+    expect(itemActions({ ...need, status: 'closed' }, admin, '2026-01-01')).toEqual(['edit', 'publish'])
+  })
+  it('lets a community claim a unit’s resource', () => {
+    const resource = { ...need, direction: 'resource' as const, provider_org: org(2) }
+    expect(itemActions(resource, community, '2026-01-01')).toEqual(['claim'])
+    expect(itemActions(resource, otherUnit, '2026-01-01')).toEqual([])
+  })
+})
+
+describe('claimActions', () => {
+  const claim = (status: string) =>
+    ({ status, organization: org(2), item: { id: 9, title: 't', category: 'volunteer', direction: 'need', provider_org: org(1) } }) as Parameters<typeof claimActions>[0]
+  it('gives the claimant start, complete and withdraw in turn', () => {
+    expect(claimActions(claim('claimed'), unit)).toEqual(['start', 'withdraw'])
+    expect(claimActions(claim('in_progress'), unit)).toEqual(['complete', 'withdraw'])
+    expect(claimActions(claim('completed'), unit)).toEqual([])
+  })
+  it('gives the provider verify and reject', () => {
+    expect(claimActions(claim('claimed'), community)).toEqual(['reject'])
+    expect(claimActions(claim('completed'), community)).toEqual(['verify', 'reject'])
+    expect(claimActions(claim('verified'), community)).toEqual([])
+  })
+  it('gives others nothing', () => {
+    expect(claimActions(claim('completed'), otherUnit)).toEqual([])
+    expect(claimActions(claim('claimed'), member)).toEqual([])
+  })
+})
+
+describe('wishActions', () => {
+  const wish = (status: string, claimant: 'org' | 'member' | null = null) =>
+    ({
+      status,
+      community_org: org(1),
+      claimant_org: claimant === 'org' ? org(2) : null,
+      claimant_member: claimant === 'member' ? { id: 7, name: '张三' } : null,
+    }) as Parameters<typeof wishActions>[0]
+  it('walks the community admin through verify, publish, close', () => {
+    expect(wishActions(wish('submitted'), community)).toEqual(['verify', 'reject', 'cancel'])
+    expect(wishActions(wish('verified'), community)).toEqual(['reject', 'publish', 'cancel'])
+    expect(wishActions(wish('published'), community)).toEqual(['cancel'])
+    expect(wishActions(wish('claimed', 'org'), community)).toEqual(['fulfil', 'release', 'cancel'])
+    expect(wishActions(wish('fulfilled', 'org'), community)).toEqual(['close'])
+    expect(wishActions(wish('closed', 'org'), community)).toEqual([])
+  })
+  it('lets units and members claim published wishes, and the claimant fulfil or release', () => {
+    expect(wishActions(wish('published'), unit)).toEqual(['claim'])
+    expect(wishActions(wish('published'), member)).toEqual(['claim'])
+    expect(wishActions(wish('claimed', 'org'), unit)).toEqual(['fulfil', 'release'])
+    expect(wishActions(wish('claimed', 'org'), otherUnit)).toEqual([])
+    expect(wishActions(wish('claimed', 'member'), member)).toEqual(['fulfil', 'release'])
+  })
+  it('does not let another community act', () => {
+    expect(wishActions(wish('submitted'), { role: 'community_admin', organization_id: 4 })).toEqual([])
+  })
+})
+
+describe('ifMatch', () => {
+  it('is the ETag the API sends for that version', () => {
+    expect(ifMatch({ version: 3 })).toEqual({ 'If-Match': '"v3"' })
+  })
+})
+
+describe('filenameOf', () => {
+  it('prefers the UTF-8 name', () => {
+    expect(filenameOf(`attachment; filename="members.xlsx"; filename*=UTF-8''%E5%85%9A%E5%91%98%E5%90%8D%E5%86%8C.xlsx`, 'x')).toBe('党员名册.xlsx')
+  })
+  it('falls back to the plain name, then the default', () => {
+    expect(filenameOf('attachment; filename="members.csv"', 'x')).toBe('members.csv')
+    expect(filenameOf(null, '党员名册.csv')).toBe('党员名册.csv')
+  })
+})
