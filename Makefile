@@ -9,7 +9,7 @@ PORT ?= 8000
 WORKERS ?= 1
 export PORT WORKERS
 
-.PHONY: install run dev test test-backend test-frontend lint openapi openapi-check migrate bench spa clean
+.PHONY: install run dev test test-tools test-backend test-frontend lint openapi openapi-check migrate bench spa clean
 
 install: $(VENV)/.installed frontend/node_modules/.installed
 
@@ -52,7 +52,13 @@ openapi: $(VENV)/.installed
 	$(BIN)/gongjian openapi
 	@if [ -f frontend/package.json ]; then cd frontend && npm run --silent openapi; fi
 
-test: install lint test-backend test-frontend
+test: install test-tools lint test-backend test-frontend
+
+# System tools some tests use (pdftotext to read back the Chinese in generated PDFs), from Debian's
+# archive when missing. The browser tests install Chromium themselves the same way.
+test-tools:
+	@command -v pdftotext >/dev/null 2>&1 || { echo "installing poppler-utils"; \
+	  (apt-get update -qq && apt-get install -y -qq poppler-utils) >/dev/null 2>&1 || echo "poppler-utils not installed: PDF text checks will be skipped"; }
 
 # pytest on SQLite, then the same suite on PostgreSQL when TEST_DATABASE_URL is set.
 test-backend: $(VENV)/.installed
