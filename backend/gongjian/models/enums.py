@@ -84,6 +84,7 @@ class ActorType(LabelledEnum):
         "change_password": "修改密码",
         "revoke": "吊销",
         "login": "登录",
+        "delete": "删除",
     },
 )
 class AuditAction(LabelledEnum):
@@ -97,6 +98,7 @@ class AuditAction(LabelledEnum):
     change_password = "change_password"
     revoke = "revoke"
     login = "login"
+    delete = "delete"
 
 
 @register(
