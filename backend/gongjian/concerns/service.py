@@ -346,10 +346,10 @@ def summary(session: Session, principal: Principal, community_org_id: int | None
     if community_org_id is not None:
         conditions.append(Concern.community_org_id == community_org_id)
     by_status = dict(
-        session.execute(select(Concern.status, func.count()).where(*conditions).group_by(Concern.status)).tuples()
+        session.execute(select(Concern.status, func.count()).where(*conditions).group_by(Concern.status)).all()
     )
     by_category = dict(
-        session.execute(select(Concern.category, func.count()).where(*conditions).group_by(Concern.category)).tuples()
+        session.execute(select(Concern.category, func.count()).where(*conditions).group_by(Concern.category)).all()
     )
     overdue = session.execute(
         select(func.count()).select_from(Concern).where(*conditions, overdue_condition(local_today()))

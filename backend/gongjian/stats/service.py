@@ -134,7 +134,7 @@ def _meetings(session: Session, community_id: int, year: int) -> dict[str, Any]:
         Meeting.held_on <= date(year, 12, 31),
     )
     by_kind = dict(
-        session.execute(select(Meeting.kind, func.count()).where(Meeting.id.in_(held)).group_by(Meeting.kind)).tuples()
+        session.execute(select(Meeting.kind, func.count()).where(Meeting.id.in_(held)).group_by(Meeting.kind)).all()
     )
     topics = session.execute(
         select(func.count()).select_from(MeetingTopic).where(MeetingTopic.meeting_id.in_(held))
@@ -146,7 +146,7 @@ def _meetings(session: Session, community_id: int, year: int) -> dict[str, Any]:
             .join(MeetingTopic, MeetingTopic.id == MeetingTask.topic_id)
             .where(MeetingTopic.meeting_id.in_(held))
             .group_by(status)
-        ).tuples()
+        ).all()
     )
     return {
         "held": sum(int(n) for n in by_kind.values()),
