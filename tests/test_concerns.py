@@ -7,7 +7,16 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import api_key_headers, assert_problem, headers_for, login, make_org, make_partnership, make_user, username_of
+from factories import (
+    api_key_headers,
+    assert_problem,
+    headers_for,
+    login,
+    make_org,
+    make_partnership,
+    make_user,
+    username_of,
+)
 from gongjian.db import unit_of_work
 from gongjian.kit.principal import SYSTEM
 from gongjian.members import service as members
@@ -62,12 +71,18 @@ def test_escalation_flow_with_feedback_the_reporter_reads(client: TestClient, wo
     escalated = client.post(f"concerns/{cid}/escalate", json=body, headers=lht).json()
     assert escalated["status"] == "escalated" and escalated["escalated_to"] == "黄石港区城管局"
     assert escalated["due_on"] == due and escalated["overdue"] is False
-    assert_problem(client.post(f"concerns/{cid}/start", json={"note": "再受理"}, headers=lht), 409, "concern_invalid_transition")
+    assert_problem(
+        client.post(f"concerns/{cid}/start", json={"note": "再受理"}, headers=lht), 409, "concern_invalid_transition"
+    )
     assert_problem(client.post(f"concerns/{cid}/escalate", json=body, headers=lht), 409, "concern_invalid_transition")
-    assert_problem(client.post(f"concerns/{cid}/resolve", json={"note": "好"}, headers=world["unit_admin"]), 403, "forbidden")
+    assert_problem(
+        client.post(f"concerns/{cid}/resolve", json={"note": "好"}, headers=world["unit_admin"]), 403, "forbidden"
+    )
     resolved = client.post(f"concerns/{cid}/resolve", json={"note": "已更换路灯 6 盏"}, headers=lht).json()
     assert resolved["status"] == "resolved" and resolved["resolved_locally"] is False
-    assert_problem(client.post(f"concerns/{cid}/resolve", json={"note": "再次"}, headers=lht), 409, "concern_invalid_transition")
+    assert_problem(
+        client.post(f"concerns/{cid}/resolve", json={"note": "再次"}, headers=lht), 409, "concern_invalid_transition"
+    )
     # The reporter sees every step and its note; another member does not see the concern at all.
     seen = client.get(f"concerns/{cid}", headers=world["member"]).json()
     assert [(s["from_status"], s["to_status"], s["note"]) for s in seen["steps"]] == [
@@ -84,7 +99,9 @@ def test_escalation_flow_with_feedback_the_reporter_reads(client: TestClient, wo
 def test_resolved_on_the_spot_and_overdue_counts(client: TestClient, world: dict) -> None:
     lht = world["lht"]
     past = (date.today() - timedelta(days=3)).isoformat()
-    local = _report(client, lht, category="sanitation", title="楼道垃圾堆积", reporter_kind="resident", resident_name="欧阳秀兰")
+    local = _report(
+        client, lht, category="sanitation", title="楼道垃圾堆积", reporter_kind="resident", resident_name="欧阳秀兰"
+    )
     late = _report(client, lht, title="化粪池堵塞", due_on=past)
     _report(client, lht, title="路面塌陷", due_on=(date.today() + timedelta(days=3)).isoformat())
     done = client.post(f"concerns/{local['id']}/resolve", json={"note": "已清运"}, headers=lht).json()
@@ -113,7 +130,9 @@ def test_who_may_report_and_see(client: TestClient, world: dict) -> None:
     assert response.status_code == 201 and response.json()["reporter_kind"] == "admin"
     assert_problem(client.post("concerns", json=body, headers=world["stranger_unit"]), 403, "forbidden")
     assert client.post("concerns", json={**body, "reporter_kind": "resident"}, headers=world["lht"]).status_code == 422
-    assert_problem(client.post("concerns", json={**body, "reporter_kind": "admin"}, headers=world["member"]), 403, "forbidden")
+    assert_problem(
+        client.post("concerns", json={**body, "reporter_kind": "admin"}, headers=world["member"]), 403, "forbidden"
+    )
     cid = response.json()["id"]
     expected = {"admin": 200, "lht": 200, "unit_admin": 200, "stranger_unit": 404, "member": 404}
     for who, status in expected.items():

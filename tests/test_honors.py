@@ -16,7 +16,9 @@ def test_honours_for_a_community_a_team_and_an_organisation(client: TestClient) 
     lht = headers_for(client, Role.community_admin, community)
     unit_admin = headers_for(client, Role.unit_admin, unit)
     base = {"title": "黄石市“卫生社区”", "awarding_body": "黄石市爱卫会", "awarded_on": "2017-10-30", "level": "city"}
-    first = client.post("honors", json={**base, "recipient_kind": "community", "recipient_org_id": community}, headers=lht)
+    first = client.post(
+        "honors", json={**base, "recipient_kind": "community", "recipient_org_id": community}, headers=lht
+    )
     assert first.status_code == 201, first.text
     assert first.json()["community_org_id"] == community and first.json()["level"] == "city"
     team = {**base, "recipient_kind": "team", "team_name": "社区舞蹈队", "community_org_id": community}

@@ -47,8 +47,12 @@ def test_a_meeting_is_closed_only_with_two_or_three_topics(client: TestClient, w
     assert closed.json()["status"] == "held" and closed.json()["topic_count"] == 3
     assert [t["title"] for t in closed.json()["topics"]] == ["难题1", "难题1", "难题2"]
     # Held: topics are fixed, the theme too; minutes may still be written.
-    assert_problem(client.post(f"meetings/{meeting['id']}/topics", json={"title": "新难题"}, headers=lht), 409, "meeting_held")
-    assert_problem(client.patch(f"meetings/{meeting['id']}", json={"theme": "改主题"}, headers=lht), 409, "meeting_held")
+    assert_problem(
+        client.post(f"meetings/{meeting['id']}/topics", json={"title": "新难题"}, headers=lht), 409, "meeting_held"
+    )
+    assert_problem(
+        client.patch(f"meetings/{meeting['id']}", json={"theme": "改主题"}, headers=lht), 409, "meeting_held"
+    )
     assert_problem(client.post(f"meetings/{meeting['id']}/close", headers=lht), 409, "meeting_held")
     minutes = client.patch(f"meetings/{meeting['id']}", json={"minutes": "明确分工"}, headers=lht)
     assert minutes.status_code == 200 and minutes.json()["minutes"] == "明确分工"
@@ -60,10 +64,16 @@ def test_theme_is_required_and_meetings_belong_to_a_community(client: TestClient
     response = client.post("meetings", json={"held_on": "2017-03-20", "theme": "主题"}, headers=world["admin"])
     assert_problem(response, 422, "organization_required")
     response = client.post(
-        "meetings", json={"held_on": "2017-03-20", "theme": "主题", "community_org_id": world["unit"]}, headers=world["admin"]
+        "meetings",
+        json={"held_on": "2017-03-20", "theme": "主题", "community_org_id": world["unit"]},
+        headers=world["admin"],
     )
     assert_problem(response, 422, "wrong_organization_kind")
-    assert_problem(client.post("meetings", json={"held_on": "2017-03-20", "theme": "主题"}, headers=world["unit_admin"]), 403, "forbidden")
+    assert_problem(
+        client.post("meetings", json={"held_on": "2017-03-20", "theme": "主题"}, headers=world["unit_admin"]),
+        403,
+        "forbidden",
+    )
 
 
 def test_overdue_is_derived_from_the_due_date_and_tasks_carry_over(client: TestClient, world: dict) -> None:
@@ -109,12 +119,23 @@ def test_roles_on_meetings_and_tasks(client: TestClient, world: dict) -> None:
         assert client.get(path, headers=world[who]).status_code == status, who
     # Only the community (or a platform admin) manages; a partner unit may read but not write.
     assert_problem(client.post(f"{path}/topics", json={"title": "难题"}, headers=world["unit_admin"]), 403, "forbidden")
-    assert_problem(client.post(f"{path}/topics", json={"title": "难题"}, headers=world["other_community"]), 404, "not_found")
+    assert_problem(
+        client.post(f"{path}/topics", json={"title": "难题"}, headers=world["other_community"]), 404, "not_found"
+    )
     # A task's owner sees its task (not the meeting) and may report progress.
     assert client.get(f"tasks/{task['id']}", headers=world["stranger_unit"]).status_code == 200
     assert client.get(path, headers=world["stranger_unit"]).status_code == 404
-    assert client.post(f"tasks/{task['id']}/complete", json={"note": "完成"}, headers=world["stranger_unit"]).json()["status"] == "done"
-    assert_problem(client.patch(f"tasks/{task['id']}", json={"description": "改为新分工"}, headers=world["stranger_unit"]), 403, "forbidden")
+    assert (
+        client.post(f"tasks/{task['id']}/complete", json={"note": "完成"}, headers=world["stranger_unit"]).json()[
+            "status"
+        ]
+        == "done"
+    )
+    assert_problem(
+        client.patch(f"tasks/{task['id']}", json={"description": "改为新分工"}, headers=world["stranger_unit"]),
+        403,
+        "forbidden",
+    )
     member = headers_for(client, Role.member, world["community"])
     assert client.get("meetings", headers=member).json()["total"] == 0  # no member record: no community
 

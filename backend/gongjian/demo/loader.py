@@ -93,8 +93,9 @@ def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
 
 
 class _Demo:
-    def __init__(self, session: Session, password: str | None) -> None:
-        self.s = session
+    s: Session
+
+    def __init__(self, password: str | None) -> None:
         self.password = password
         self.logins: list[Login] = []
         self.officers: list[int] = []
@@ -273,9 +274,7 @@ class _Demo:
             name = data.SURNAMES[n % len(data.SURNAMES)] + data.GIVEN[n % len(data.GIVEN)]
             day = date(2017, 1, 9) + timedelta(days=(n * 340) // total)
             with clock_at(at(day, 9)):
-                body = WishCreate(
-                    resident_name=name, content=content, kind=WishKind(kind), estimated_value=value
-                )
+                body = WishCreate(resident_name=name, content=content, kind=WishKind(kind), estimated_value=value)
                 wish_id = wishes.create_wish(self.s, self.lht, body).id
             if n >= data.WISHES_FULFILLED and n % 3 == 0:
                 continue  # registered in late December, not yet verified
@@ -436,15 +435,21 @@ def load_demo(password: str | None = None) -> DemoResult:
         if existing is not None:
             return DemoResult(created=False, community_id=existing[0], court_id=existing[1])
     load_all()  # the claim list's categories (idempotent)
-    with unit_of_work(write_lock=True) as session:
-        demo = _Demo(session, password)
-        demo.organisations()
-        demo.accounts()
-        demo.people()
-        demo.activities()
-        demo.wishes()
-        demo.claims()
-        demo.meetings()
-        demo.concerns()
-        demo.honours()
-        return DemoResult(created=True, community_id=demo.community, court_id=demo.court, logins=demo.logins)
+    demo = _Demo(password)
+    # One transaction per part: each stays short and the session small. If a part fails, the
+    # parts before it stay; the community then exists and a rerun is refused — drop the database.
+    for part in (
+        demo.organisations,
+        demo.accounts,
+        demo.people,
+        demo.activities,
+        demo.wishes,
+        demo.claims,
+        demo.meetings,
+        demo.concerns,
+        demo.honours,
+    ):
+        with unit_of_work(write_lock=True) as session:
+            demo.s = session
+            part()
+    return DemoResult(created=True, community_id=demo.community, court_id=demo.court, logins=demo.logins)
