@@ -131,9 +131,8 @@ def load_demo() -> None:
     if not result.created:
         typer.echo(f"演示社区（老虎头社区党委，id {result.community_id}）已存在，跳过")
         return
-    typer.echo(
-        f"已创建演示社区：老虎头社区党委（id {result.community_id}），黄石市中级人民法院机关党委（id {result.court_id}）"
-    )
+    typer.echo(f"已创建演示社区：老虎头社区党委（id {result.community_id}），")
+    typer.echo(f"共建单位：黄石市中级人民法院机关党委（id {result.court_id}）")
     typer.echo("演示账号：")
     for login in result.logins:
         password = login.password or f"（环境变量 {PASSWORD_ENV}）"

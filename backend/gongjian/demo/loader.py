@@ -33,7 +33,7 @@ from gongjian.honors import service as honors
 from gongjian.honors.schemas import HonorCreate
 from gongjian.kit.principal import SYSTEM, Principal
 from gongjian.meetings import service as meetings
-from gongjian.meetings.schemas import MeetingCreate, TaskCreate, TopicCreate
+from gongjian.meetings.schemas import MeetingCreate, MeetingUpdate, TaskCreate, TopicCreate
 from gongjian.members import service as members
 from gongjian.members.schemas import MemberCreate
 from gongjian.models import Organization
@@ -406,14 +406,12 @@ class _Demo:
             honors.create_honor(self.s, self.court_admin, honours_body)
 
 
-def _minutes(text: str):  # type: ignore[no-untyped-def]
-    from gongjian.meetings.schemas import MeetingUpdate
-
+def _minutes(text: str) -> MeetingUpdate:
     return MeetingUpdate(minutes=text)
 
 
 def find_demo(session: Session) -> tuple[int, int] | None:
-    ids = dict(
+    ids: dict[str, int] = dict(
         session.execute(
             select(func.upper(Organization.code), Organization.id).where(
                 func.upper(Organization.code).in_([data.COMMUNITY["code"], data.COURT["code"]])
