@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 1
+DEMO ?= 1
 export PORT WORKERS
 
 .PHONY: install run dev test test-tools test-backend test-frontend lint openapi openapi-check migrate bench spa clean
@@ -33,6 +34,7 @@ migrate: $(VENV)/.installed
 # DEMO=0), creates the first admin if none exists, builds the SPA, and serves all of it on $(PORT).
 run: install spa migrate
 	$(BIN)/gongjian load-reference
+	@if [ "$(DEMO)" != "0" ]; then $(BIN)/gongjian load-demo; else echo "DEMO=0: demo community skipped"; fi
 	$(BIN)/gongjian ensure-admin
 	$(BIN)/gongjian serve --host $(HOST) --port $(PORT) --workers $(WORKERS)
 

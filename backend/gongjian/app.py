@@ -19,14 +19,18 @@ from gongjian.auth.router import router as auth_router
 from gongjian.auth.tokens import decode_token
 from gongjian.cards.router import router as cards_router
 from gongjian.claims.router import router as claims_router
+from gongjian.concerns.router import router as concerns_router
+from gongjian.honors.router import router as honors_router
 from gongjian.kit.errors import COMMON_PROBLEMS, install_problem_handlers, problem_schemas
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
 from gongjian.kit.routing import API_PREFIX
+from gongjian.meetings.router import router as meetings_router
 from gongjian.members.router import router as members_router
 from gongjian.meta.router import router as meta_router
 from gongjian.organizations.router import router as organizations_router
 from gongjian.settings import get_settings
+from gongjian.stats.router import router as stats_router
 from gongjian.users.router import router as users_router
 from gongjian.volunteering.router import public_router as certificates_router
 from gongjian.volunteering.router import router as volunteering_router
@@ -54,6 +58,10 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     activities_router,
     volunteering_router,
     certificates_router,
+    meetings_router,
+    concerns_router,
+    honors_router,
+    stats_router,
 ]
 
 

@@ -117,6 +117,28 @@ def ensure_admin() -> None:
         typer.echo(f"初始密码（只显示这一次，请妥善保存）：{result.generated_password}")
 
 
+@app.command("load-demo")
+def load_demo() -> None:
+    """Create the demo community (黄石中院 and 老虎头社区, 2017) unless it exists.
+
+    The demo logins' password comes from GONGJIAN_DEMO_PASSWORD; without it each login gets a
+    generated password, printed once.
+    """
+    from gongjian.demo.loader import PASSWORD_ENV
+    from gongjian.demo.loader import load_demo as load
+
+    result = load()
+    if not result.created:
+        typer.echo(f"演示社区（老虎头社区党委，id {result.community_id}）已存在，跳过")
+        return
+    typer.echo(f"已创建演示社区：老虎头社区党委（id {result.community_id}），")
+    typer.echo(f"共建单位：黄石市中级人民法院机关党委（id {result.court_id}）")
+    typer.echo("演示账号：")
+    for login in result.logins:
+        password = login.password or f"（环境变量 {PASSWORD_ENV}）"
+        typer.echo(f"  {login.username}（{Role.label_of(login.role)}）密码：{password}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",

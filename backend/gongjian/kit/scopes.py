@@ -18,4 +18,11 @@ SCOPES: dict[str, str] = {
     "activities:write": "维护活动、报名与签到",
     "hours:read": "读取志愿服务记录、时长与证明",
     "hours:write": "录入、审核志愿服务记录，出具志愿服务证明",
+    "meetings:read": "读取联席会例会、议题与任务",
+    "meetings:write": "维护联席会例会、议题与任务",
+    "concerns:read": "读取社情民意",
+    "concerns:write": "反映和处理社情民意",
+    "honors:read": "读取荣誉",
+    "honors:write": "登记荣誉",
+    "stats:read": "读取年度统计",
 }

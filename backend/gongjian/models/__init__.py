@@ -8,6 +8,7 @@ from gongjian.models.activities import Activity, ActivitySignup
 from gongjian.models.base import Base
 from gongjian.models.cards import Card, CardEntry
 from gongjian.models.claims import Claim, ServiceCategory, ServiceItem
+from gongjian.models.governance import Concern, ConcernStep, Honor, Meeting, MeetingTask, MeetingTopic
 from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
@@ -24,8 +25,14 @@ __all__ = [
     "CardEntry",
     "Claim",
     "CommunityRecord",
+    "Concern",
+    "ConcernStep",
+    "Honor",
     "IdempotencyRecord",
     "LoginThrottle",
+    "Meeting",
+    "MeetingTask",
+    "MeetingTopic",
     "Member",
     "Organization",
     "Partnership",

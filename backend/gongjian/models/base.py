@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,8 +45,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)  # type: ignore[no-any-return]
 
 
+# Set only by `clock_at` (the demo loader replaying 2017 through the services); None: the real clock.
+_fixed_now: ContextVar[datetime | None] = ContextVar("gongjian_fixed_now", default=None)
+
+
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    fixed = _fixed_now.get()
+    return fixed if fixed is not None else datetime.now(UTC)
+
+
+@contextmanager
+def clock_at(moment: datetime) -> Iterator[None]:
+    """Within this block `utcnow()` answers `moment` (in this thread/context only).
+
+    For replaying past records through the services with the rules of their own time (deadlines,
+    "not in the future", timestamps) — the demo community's 2017. Never used on a request path.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("clock_at needs an aware datetime")
+    token = _fixed_now.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _fixed_now.reset(token)
 
 
 class Base(DeclarativeBase):

@@ -84,6 +84,7 @@ class ActorType(LabelledEnum):
         "change_password": "修改密码",
         "revoke": "吊销",
         "login": "登录",
+        "delete": "删除",
     },
 )
 class AuditAction(LabelledEnum):
@@ -97,6 +98,7 @@ class AuditAction(LabelledEnum):
     change_password = "change_password"
     revoke = "revoke"
     login = "login"
+    delete = "delete"
 
 
 @register(
@@ -315,3 +317,86 @@ class CorrectionRequestStatus(LabelledEnum):
     open = "open"
     accepted = "accepted"
     declined = "declined"
+
+
+@register(
+    "meeting_kind",
+    {"coordination": "社区工作协调委员会", "guidance": "共驻共建指导委员会", "joint": "社区共建联席会"},
+)
+class MeetingKind(LabelledEnum):
+    coordination = "coordination"
+    guidance = "guidance"
+    joint = "joint"
+
+
+@register("meeting_status", {"planned": "筹备中", "held": "已召开"})
+class MeetingStatus(LabelledEnum):
+    planned = "planned"
+    held = "held"
+
+
+@register("task_status", {"open": "未开始", "in_progress": "进行中", "done": "已完成", "overdue": "已逾期"})
+class TaskStatus(LabelledEnum):
+    """`overdue` is never stored: it is derived when read (due date passed and not done)."""
+
+    open = "open"
+    in_progress = "in_progress"
+    done = "done"
+    overdue = "overdue"
+
+
+@register(
+    "concern_category",
+    {
+        "sanitation": "卫生",
+        "petition_stability": "信访维稳",
+        "infrastructure": "基础建设",
+        "party_building": "党建",
+        "safety": "治安",
+        "other": "其他",
+    },
+)
+class ConcernCategory(LabelledEnum):
+    sanitation = "sanitation"
+    petition_stability = "petition_stability"
+    infrastructure = "infrastructure"
+    party_building = "party_building"
+    safety = "safety"
+    other = "other"
+
+
+@register(
+    "concern_status",
+    {"reported": "已反映", "in_progress": "处理中", "escalated": "已上报协调", "resolved": "已解决"},
+)
+class ConcernStatus(LabelledEnum):
+    reported = "reported"
+    in_progress = "in_progress"
+    escalated = "escalated"
+    resolved = "resolved"
+
+
+@register("concern_reporter_kind", {"member": "党员", "resident": "居民", "admin": "组织管理员"})
+class ConcernReporterKind(LabelledEnum):
+    member = "member"
+    resident = "resident"
+    admin = "admin"
+
+
+@register("honor_level", {"national": "国家级", "provincial": "省级", "city": "市级", "district": "区级"})
+class HonorLevel(LabelledEnum):
+    national = "national"
+    provincial = "provincial"
+    city = "city"
+    district = "district"
+
+
+@register(
+    "honor_recipient_kind",
+    {"community": "社区", "organization": "党组织", "team": "团队", "member": "党员"},
+)
+class HonorRecipientKind(LabelledEnum):
+    community = "community"
+    organization = "organization"
+    team = "team"
+    member = "member"

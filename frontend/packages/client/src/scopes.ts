@@ -17,6 +17,13 @@ export const API_SCOPES = [
   { code: "activities:write", label: "维护活动、报名与签到" },
   { code: "hours:read", label: "读取志愿服务记录、时长与证明" },
   { code: "hours:write", label: "录入、审核志愿服务记录，出具志愿服务证明" },
+  { code: "meetings:read", label: "读取联席会例会、议题与任务" },
+  { code: "meetings:write", label: "维护联席会例会、议题与任务" },
+  { code: "concerns:read", label: "读取社情民意" },
+  { code: "concerns:write", label: "反映和处理社情民意" },
+  { code: "honors:read", label: "读取荣誉" },
+  { code: "honors:write", label: "登记荣誉" },
+  { code: "stats:read", label: "读取年度统计" },
 ] as const
 
 export type ApiScope = (typeof API_SCOPES)[number]['code']

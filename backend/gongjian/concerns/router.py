@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, Security
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.concerns import service
+from gongjian.concerns.schemas import (
+    ConcernCreate,
+    ConcernEscalate,
+    ConcernNote,
+    ConcernRead,
+    ConcernSort,
+    ConcernSummary,
+)
+from gongjian.db import unit_of_work
+from gongjian.kit.errors import problem_responses
+from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+from gongjian.kit.types import IsoDate
+from gongjian.models.enums import ConcernCategory, ConcernStatus
+
+router = APIRouter(tags=["concerns"])
+
+Reader = Annotated[Principal, Security(authenticate, scopes=["concerns:read"])]
+Writer = Annotated[Principal, Security(authenticate, scopes=["concerns:write"])]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+STATE_PROBLEMS = problem_responses(412)
+
+
+@router.get("/concerns", summary="社情民意列表")
+async def list_concerns(
+    principal: Reader,
+    page: PageQuery,
+    community_org_id: OptionalId = None,
+    status: ConcernStatus | None = None,
+    category: ConcernCategory | None = None,
+    overdue: Annotated[bool | None, Query(description="true：未解决且已过办理期限")] = None,
+    escalated: Annotated[bool | None, Query(description="true：曾上报协调")] = None,
+    reported_from: IsoDate | None = None,
+    reported_until: IsoDate | None = None,
+    sort: ConcernSort = ConcernSort.reported_at_desc,
+) -> Page[ConcernRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_concerns(
+            session,
+            principal,
+            page,
+            community_org_id=community_org_id,
+            status=status,
+            category=category,
+            overdue=overdue,
+            escalated=escalated,
+            reported_from=reported_from,
+            reported_until=reported_until,
+            sort=sort,
+        )
+    return page_of(ConcernRead, rows, total, page)
+
+
+@router.get("/concerns/summary", summary="社情民意统计（含未解决且逾期的件数）")
+async def concerns_summary(principal: Reader, community_org_id: OptionalId = None) -> ConcernSummary:
+    with unit_of_work() as session:
+        return service.summary(session, principal, community_org_id)
+
+
+@router.post("/concerns", summary="反映社情民意", status_code=201)
+async def create_concern(body: ConcernCreate, principal: Writer, response: Response) -> ConcernRead:
+    with unit_of_work() as session:
+        row = service.create_concern(session, principal, body)
+    created(response, f"/concerns/{row.id}", row.version)
+    return row
+
+
+@router.get("/concerns/{concern_id}", summary="社情民意详情（含处理反馈）")
+async def get_concern(concern_id: Id, principal: Reader, response: Response) -> ConcernRead:
+    with unit_of_work() as session:
+        row = service.get_concern(session, principal, concern_id)
+    set_etag(response, row.version)
+    return row
+
+
+@router.post("/concerns/{concern_id}/start", summary="开始办理", responses=STATE_PROBLEMS)
+async def start_concern(
+    concern_id: Id, body: ConcernNote, principal: Writer, response: Response, if_match: IfMatch = None
+) -> ConcernRead:
+    with unit_of_work() as session:
+        row = service.start_concern(session, principal, concern_id, body.note, if_match)
+    set_etag(response, row.version)
+    return row
+
+
+@router.post("/concerns/{concern_id}/escalate", summary="上报协调解决", responses=STATE_PROBLEMS)
+async def escalate_concern(
+    concern_id: Id, body: ConcernEscalate, principal: Writer, response: Response, if_match: IfMatch = None
+) -> ConcernRead:
+    with unit_of_work() as session:
+        row = service.escalate_concern(session, principal, concern_id, body, if_match)
+    set_etag(response, row.version)
+    return row
+
+
+@router.post("/concerns/{concern_id}/resolve", summary="办结（反馈处理结果）", responses=STATE_PROBLEMS)
+async def resolve_concern(
+    concern_id: Id, body: ConcernNote, principal: Writer, response: Response, if_match: IfMatch = None
+) -> ConcernRead:
+    with unit_of_work() as session:
+        row = service.resolve_concern(session, principal, concern_id, body.note, if_match)
+    set_etag(response, row.version)
+    return row

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field, model_validator
+
+from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.kit.types import IsoDate
+from gongjian.models.enums import ConcernCategory, ConcernReporterKind, ConcernStatus
+from gongjian.organizations.schemas import OrganizationRef
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+
+
+class ConcernCreate(InputModel):
+    community_org_id: Id | None = Field(
+        default=None, description="所在社区；党员默认报到社区，社区管理员默认本社区，其他管理员必填"
+    )
+    category: ConcernCategory
+    title: str = Field(min_length=2, max_length=200, description="反映的问题")
+    description: str = Field(default="", max_length=5000)
+    location: str = Field(default="", max_length=200)
+    reporter_kind: ConcernReporterKind | None = Field(
+        default=None, description="反映人：党员账号默认 member；管理员默认 admin，代居民登记填 resident"
+    )
+    resident_name: str | None = Field(
+        default=None, min_length=1, max_length=50, description="居民姓名（reporter_kind=resident 时必填，对外遮挡）"
+    )
+    due_on: IsoDate | None = Field(default=None, description="办理期限")
+
+    @model_validator(mode="after")
+    def _resident_named(self) -> ConcernCreate:
+        if (self.reporter_kind is ConcernReporterKind.resident) != (self.resident_name is not None):
+            raise ValueError("代居民反映时须填写且只在此时填写居民姓名（resident_name）")
+        return self
+
+
+class ConcernNote(InputModel):
+    note: str = Field(min_length=1, max_length=5000, description="处理情况说明（反馈给反映人）")
+
+
+class ConcernEscalate(InputModel):
+    escalated_to: str = Field(min_length=2, max_length=200, description="上报协调的单位，如“黄石港区城管局”")
+    due_on: IsoDate = Field(description="协调办理期限")
+    note: str = Field(min_length=1, max_length=5000)
+
+
+class StepRead(OutputModel):
+    id: int
+    from_status: ConcernStatus | None
+    to_status: ConcernStatus
+    note: str
+    escalated_to: str | None
+    due_on: date | None
+    actor_name: str
+    at: datetime
+
+
+class ConcernRead(OutputModel):
+    id: int
+    community_org: OrganizationRef
+    category: ConcernCategory
+    title: str
+    description: str
+    location: str
+    reporter_kind: ConcernReporterKind
+    reporter_name: str = Field(description="居民姓名仅对本社区管理员和平台管理员显示全名")
+    reporter_name_masked: bool
+    reported_at: datetime
+    status: ConcernStatus
+    due_on: date | None
+    overdue: bool = Field(description="读取时推算：期限已过且未解决")
+    escalated_to: str | None
+    escalated_at: datetime | None
+    resolved_at: datetime | None
+    resolved_locally: bool = Field(description="已解决且未上报（就地化解）")
+    steps: list[StepRead] = Field(description="每一步处理及说明（反映人可见的反馈）")
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class StatusCount(OutputModel):
+    status: ConcernStatus
+    count: int
+
+
+class CategoryCount(OutputModel):
+    category: ConcernCategory
+    count: int
+
+
+class ConcernSummary(OutputModel):
+    community_org_id: int | None
+    open: int = Field(description="未解决")
+    overdue: int = Field(description="未解决且已过办理期限")
+    by_status: list[StatusCount]
+    by_category: list[CategoryCount]
+
+
+class ConcernSort(StrEnum):
+    reported_at = "reported_at"
+    reported_at_desc = "-reported_at"
+    due_on = "due_on"
+    due_on_desc = "-due_on"
+    id = "id"
+    id_desc = "-id"

@@ -1,0 +1,367 @@
+"""Residents' concerns (社情民意): found in the community, resolved on the spot or escalated.
+
+    reported → in_progress → resolved
+    reported / in_progress → escalated (to a named body, with a due date) → resolved
+
+Every step carries a note and is kept (`concern_steps`): it is the feedback the reporter reads.
+The community's admin (or a platform admin) handles concerns. Anyone may report: a member for
+itself, an admin for its organisation or on behalf of a resident (whose name is then shown in full
+only to the community's admin and platform admins). "Past due" is derived when read (not resolved
+and the due date before today), never stored.
+
+Visibility: the community's admin; the admins of its partner units (共建, the 五百 work); and the
+account that reported it. Members see only what they reported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from gongjian.activities.permissions import own_member
+from gongjian.claims.periods import end_of, local_today, start_of
+from gongjian.concerns.schemas import (
+    ConcernCreate,
+    ConcernEscalate,
+    ConcernRead,
+    ConcernSort,
+    ConcernSummary,
+)
+from gongjian.kit import audit
+from gongjian.kit.errors import ProblemError, conflict, forbidden, not_found, unprocessable
+from gongjian.kit.etag import check_if_match
+from gongjian.kit.pagination import PageParams, count_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.sorting import apply_sort
+from gongjian.meetings.permissions import community_scope, manages_community
+from gongjian.models import Concern, ConcernStep, Organization, Partnership
+from gongjian.models.base import utcnow
+from gongjian.models.enums import (
+    AuditAction,
+    ConcernCategory,
+    ConcernReporterKind,
+    ConcernStatus,
+    OrganizationKind,
+    Role,
+)
+from gongjian.wishes.service import mask_name
+
+LABEL = "社情民意"
+FIELDS = (
+    "community_org_id",
+    "category",
+    "title",
+    "description",
+    "location",
+    "reporter_kind",
+    "reporter_name",
+    "status",
+    "due_on",
+    "escalated_to",
+)
+OPEN_STATUSES = (ConcernStatus.reported.value, ConcernStatus.in_progress.value, ConcernStatus.escalated.value)
+
+
+def overdue_condition(today: date) -> ColumnElement[bool]:
+    return and_(Concern.status != ConcernStatus.resolved.value, Concern.due_on < today)
+
+
+def _visibility(principal: Principal) -> ColumnElement[bool] | None:
+    if principal.is_admin:
+        return None
+    mine = Concern.reported_by == principal.key
+    if principal.role is Role.member:
+        return mine
+    scope = community_scope(principal, Concern.community_org_id)
+    return mine if scope is None else or_(scope, mine)
+
+
+def readable_concerns(principal: Principal) -> Select[Concern]:
+    stmt = select(Concern)
+    visible = _visibility(principal)
+    return stmt if visible is None else stmt.where(visible)
+
+
+def concern_reads(session: Session, principal: Principal, rows: list[Concern]) -> list[ConcernRead]:
+    if not rows:
+        return []
+    ids = [c.id for c in rows]
+    steps: dict[int, list[ConcernStep]] = defaultdict(list)
+    for step in session.execute(
+        select(ConcernStep).where(ConcernStep.concern_id.in_(ids)).order_by(ConcernStep.id)
+    ).scalars():
+        steps[step.concern_id].append(step)
+    orgs = {
+        o.id: o
+        for o in session.execute(
+            select(Organization).where(Organization.id.in_({c.community_org_id for c in rows}))
+        ).scalars()
+    }
+    today = local_today()
+    reads = []
+    for c in rows:
+        values = {name: getattr(c, name) for name in ConcernRead.model_fields if hasattr(c, name)}
+        masked = c.reporter_kind == ConcernReporterKind.resident.value and not manages_community(
+            principal, c.community_org_id
+        )
+        values.update(
+            community_org=orgs[c.community_org_id],
+            reporter_name=mask_name(c.reporter_name) if masked else c.reporter_name,
+            reporter_name_masked=masked,
+            overdue=c.status != ConcernStatus.resolved.value and c.due_on is not None and c.due_on < today,
+            resolved_locally=c.status == ConcernStatus.resolved.value and c.escalated_to is None,
+            steps=steps[c.id],
+        )
+        reads.append(ConcernRead.model_validate(values))
+    return reads
+
+
+def list_concerns(
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    *,
+    community_org_id: int | None,
+    status: ConcernStatus | None,
+    category: ConcernCategory | None,
+    overdue: bool | None,
+    escalated: bool | None,
+    reported_from: date | None,
+    reported_until: date | None,
+    sort: ConcernSort,
+) -> tuple[list[ConcernRead], int]:
+    stmt = readable_concerns(principal)
+    if community_org_id is not None:
+        stmt = stmt.where(Concern.community_org_id == community_org_id)
+    if status is not None:
+        stmt = stmt.where(Concern.status == status.value)
+    if category is not None:
+        stmt = stmt.where(Concern.category == category.value)
+    if overdue is not None:
+        condition = overdue_condition(local_today())
+        stmt = stmt.where(condition if overdue else ~condition | Concern.due_on.is_(None))
+    if escalated is not None:
+        stmt = stmt.where(Concern.escalated_to.is_not(None) if escalated else Concern.escalated_to.is_(None))
+    if reported_from is not None:
+        stmt = stmt.where(Concern.reported_at >= start_of(reported_from))
+    if reported_until is not None:
+        stmt = stmt.where(Concern.reported_at < end_of(reported_until))
+    columns = {"reported_at": Concern.reported_at, "due_on": Concern.due_on, "id": Concern.id}
+    stmt = apply_sort(stmt, sort.value, columns, Concern.id)
+    total = count_of(session, stmt)
+    rows = list(session.execute(stmt.limit(params.page_size).offset(params.offset)).scalars()) if total else []
+    return concern_reads(session, principal, rows), total
+
+
+def _get(session: Session, principal: Principal, concern_id: int, *, lock: bool = False) -> Concern:
+    stmt = readable_concerns(principal).where(Concern.id == concern_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise not_found(LABEL)
+    return row
+
+
+def get_concern(session: Session, principal: Principal, concern_id: int) -> ConcernRead:
+    return concern_reads(session, principal, [_get(session, principal, concern_id)])[0]
+
+
+def _is_partner(session: Session, unit_org_id: int | None, community_org_id: int) -> bool:
+    return (
+        session.execute(
+            select(Partnership.id).where(
+                Partnership.unit_org_id == unit_org_id,
+                Partnership.community_org_id == community_org_id,
+                Partnership.archived_at.is_(None),
+            )
+        ).first()
+        is not None
+    )
+
+
+def _step(
+    session: Session,
+    principal: Principal,
+    concern: Concern,
+    from_status: str | None,
+    note: str,
+    *,
+    escalated_to: str | None = None,
+    due_on: date | None = None,
+) -> None:
+    session.add(
+        ConcernStep(
+            concern_id=concern.id,
+            from_status=from_status,
+            to_status=concern.status,
+            note=note,
+            escalated_to=escalated_to,
+            due_on=due_on,
+            actor=principal.key,
+            actor_name=principal.name,
+            at=utcnow(),
+        )
+    )
+
+
+def create_concern(session: Session, principal: Principal, data: ConcernCreate) -> ConcernRead:
+    member = own_member(session, principal)
+    if principal.role is Role.member:
+        if member is None:
+            raise ProblemError(403, "no_member_profile", "无权操作", "当前账号没有关联党员档案")
+        if data.reporter_kind not in (None, ConcernReporterKind.member):
+            raise forbidden("党员只能以本人名义反映")
+        kind = ConcernReporterKind.member
+        community_id = data.community_org_id or member.community_org_id
+        if community_id != member.community_org_id:
+            raise forbidden("党员只能反映报到社区的问题")
+        reporter_name = member.name
+    else:
+        kind = data.reporter_kind or ConcernReporterKind.admin
+        if kind is ConcernReporterKind.member:
+            raise unprocessable("reporter_kind_invalid", "管理员请以组织或代居民的名义登记", field="body.reporter_kind")
+        if data.community_org_id is None:
+            if principal.role is not Role.community_admin or principal.organization_id is None:
+                raise unprocessable("organization_required", "请指定所在社区", field="body.community_org_id")
+            community_id = principal.organization_id
+        else:
+            community_id = data.community_org_id
+        reporter_name = (
+            data.resident_name if kind is ConcernReporterKind.resident and data.resident_name else principal.name
+        )
+    community = session.get(Organization, community_id)
+    if community is None or community.archived_at is not None:
+        raise unprocessable("organization_not_found", "党组织不存在或已归档", field="body.community_org_id")
+    if community.kind != OrganizationKind.community.value:
+        raise unprocessable("wrong_organization_kind", "社情民意须属于社区", field="body.community_org_id")
+    partner = principal.is_org_admin and _is_partner(session, principal.organization_id, community_id)
+    if principal.role is not Role.member and not (manages_community(principal, community_id) or partner):
+        raise forbidden("只能反映本社区或共建社区的问题")
+    concern = Concern(
+        community_org_id=community_id,
+        category=data.category.value,
+        title=data.title,
+        description=data.description,
+        location=data.location,
+        reporter_kind=kind.value,
+        reporter_name=reporter_name,
+        reporter_member_id=member.id if member is not None and kind is ConcernReporterKind.member else None,
+        reported_by=principal.key,
+        reported_at=utcnow(),
+        status=ConcernStatus.reported.value,
+        due_on=data.due_on,
+    )
+    session.add(concern)
+    session.flush()
+    _step(session, principal, concern, None, "已登记", due_on=data.due_on)
+    audit.record(session, principal, AuditAction.create, "concern", concern.id, audit.snapshot(concern, FIELDS))
+    return get_concern(session, principal, concern.id)
+
+
+def _transition(
+    session: Session,
+    principal: Principal,
+    concern_id: int,
+    if_match: str | None,
+    allowed: set[ConcernStatus],
+    target: ConcernStatus,
+) -> tuple[Concern, dict[str, Any]]:
+    concern = _get(session, principal, concern_id, lock=True)
+    if not manages_community(principal, concern.community_org_id):
+        raise forbidden("只有本社区党组织管理员或平台管理员可以处理社情民意")
+    check_if_match(if_match, concern.version)
+    current = ConcernStatus(concern.status)
+    if current not in allowed:
+        raise conflict(
+            "concern_invalid_transition",
+            f"当前为“{ConcernStatus.label_of(current)}”，不能改为“{ConcernStatus.label_of(target)}”",
+        )
+    before = audit.snapshot(concern, FIELDS)
+    concern.status = target.value
+    return concern, before
+
+
+def _finish(
+    session: Session, principal: Principal, concern: Concern, before: dict[str, Any], note: str, **step: Any
+) -> ConcernRead:
+    _step(session, principal, concern, before["status"], note, **step)
+    audit.finish_update(session, principal, "concern", concern, before, FIELDS)
+    session.expire(concern)
+    return get_concern(session, principal, concern.id)
+
+
+def start_concern(
+    session: Session, principal: Principal, concern_id: int, note: str, if_match: str | None
+) -> ConcernRead:
+    concern, before = _transition(
+        session, principal, concern_id, if_match, {ConcernStatus.reported}, ConcernStatus.in_progress
+    )
+    return _finish(session, principal, concern, before, note)
+
+
+def escalate_concern(
+    session: Session, principal: Principal, concern_id: int, data: ConcernEscalate, if_match: str | None
+) -> ConcernRead:
+    concern, before = _transition(
+        session,
+        principal,
+        concern_id,
+        if_match,
+        {ConcernStatus.reported, ConcernStatus.in_progress},
+        ConcernStatus.escalated,
+    )
+    concern.escalated_to = data.escalated_to
+    concern.escalated_at = utcnow()
+    concern.due_on = data.due_on
+    return _finish(session, principal, concern, before, data.note, escalated_to=data.escalated_to, due_on=data.due_on)
+
+
+def resolve_concern(
+    session: Session, principal: Principal, concern_id: int, note: str, if_match: str | None
+) -> ConcernRead:
+    concern, before = _transition(
+        session,
+        principal,
+        concern_id,
+        if_match,
+        {ConcernStatus.reported, ConcernStatus.in_progress, ConcernStatus.escalated},
+        ConcernStatus.resolved,
+    )
+    concern.resolved_at = utcnow()
+    return _finish(session, principal, concern, before, note)
+
+
+def summary(session: Session, principal: Principal, community_org_id: int | None) -> ConcernSummary:
+    """Counts by status and category, and the open concerns past their due date, all counted by
+    the database from the concerns themselves."""
+    conditions: list[ColumnElement[bool]] = []
+    visible = _visibility(principal)
+    if visible is not None:
+        conditions.append(visible)
+    if community_org_id is not None:
+        conditions.append(Concern.community_org_id == community_org_id)
+    by_status = dict(
+        session.execute(select(Concern.status, func.count()).where(*conditions).group_by(Concern.status)).all()
+    )
+    by_category = dict(
+        session.execute(select(Concern.category, func.count()).where(*conditions).group_by(Concern.category)).all()
+    )
+    overdue = session.execute(
+        select(func.count()).select_from(Concern).where(*conditions, overdue_condition(local_today()))
+    ).scalar_one()
+    return ConcernSummary.model_validate(
+        {
+            "community_org_id": community_org_id,
+            "open": sum(int(by_status.get(s, 0)) for s in OPEN_STATUSES),
+            "overdue": int(overdue),
+            "by_status": [{"status": s, "count": by_status[s.value]} for s in ConcernStatus if s.value in by_status],
+            "by_category": [
+                {"category": c, "count": by_category[c.value]} for c in ConcernCategory if c.value in by_category
+            ],
+        }
+    )

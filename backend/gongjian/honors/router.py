@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, Security
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.db import unit_of_work
+from gongjian.honors import service
+from gongjian.honors.schemas import HonorCreate, HonorRead, HonorSort, HonorUpdate
+from gongjian.kit.errors import problem_responses
+from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+from gongjian.models.enums import HonorLevel, HonorRecipientKind
+
+router = APIRouter(tags=["honors"])
+
+Reader = Annotated[Principal, Security(authenticate, scopes=["honors:read"])]
+Writer = Annotated[Principal, Security(authenticate, scopes=["honors:write"])]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+
+
+@router.get("/honors", summary="荣誉列表")
+async def list_honors(
+    principal: Reader,
+    page: PageQuery,
+    community_org_id: OptionalId = None,
+    level: HonorLevel | None = None,
+    recipient_kind: HonorRecipientKind | None = None,
+    year: Annotated[int | None, Query(ge=1900, le=2999, description="获奖年份")] = None,
+    sort: HonorSort = HonorSort.awarded_on_desc,
+) -> Page[HonorRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_honors(
+            session,
+            principal,
+            page,
+            community_org_id=community_org_id,
+            level=level,
+            recipient_kind=recipient_kind,
+            year=year,
+            sort=sort,
+        )
+        return page_of(HonorRead, rows, total, page)
+
+
+@router.post("/honors", summary="登记荣誉", status_code=201)
+async def create_honor(body: HonorCreate, principal: Writer, response: Response) -> HonorRead:
+    with unit_of_work() as session:
+        honor = service.create_honor(session, principal, body)
+        created(response, f"/honors/{honor.id}", honor.version)
+        return HonorRead.model_validate(honor)
+
+
+@router.get("/honors/{honor_id}", summary="荣誉详情")
+async def get_honor(honor_id: Id, principal: Reader, response: Response) -> HonorRead:
+    with unit_of_work() as session:
+        honor = service.get_honor(session, principal, honor_id)
+        set_etag(response, honor.version)
+        return HonorRead.model_validate(honor)
+
+
+@router.patch("/honors/{honor_id}", summary="修改荣誉", responses=problem_responses(412))
+async def update_honor(
+    honor_id: Id, body: HonorUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+) -> HonorRead:
+    with unit_of_work() as session:
+        honor = service.update_honor(session, principal, honor_id, body, if_match)
+        set_etag(response, honor.version)
+        return HonorRead.model_validate(honor)
+
+
+@router.delete("/honors/{honor_id}", summary="删除误登记的荣誉", status_code=204)
+async def delete_honor(honor_id: Id, principal: Writer) -> Response:
+    with unit_of_work() as session:
+        service.delete_honor(session, principal, honor_id)
+    return Response(status_code=204)

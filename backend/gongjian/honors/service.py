@@ -1,0 +1,160 @@
+"""Honours (荣誉) awarded to a community, an organisation, a team or a member.
+
+Honours are public recognition: every authenticated caller with `honors:read` sees them. Each one
+counts in one community's annual figures (`community_org_id`). Recording and correcting belongs to
+that community's admin, a platform admin, or the admin of the organisation that received it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gongjian.honors.schemas import HonorCreate, HonorSort, HonorUpdate
+from gongjian.kit import audit
+from gongjian.kit.errors import forbidden, not_found, unprocessable
+from gongjian.kit.etag import check_if_match
+from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.principal import Principal
+from gongjian.kit.sorting import apply_sort
+from gongjian.meetings.permissions import manages_community
+from gongjian.models import Honor, Member, Organization
+from gongjian.models.enums import AuditAction, HonorLevel, HonorRecipientKind, OrganizationKind
+
+LABEL = "荣誉"
+FIELDS = (
+    "title",
+    "awarding_body",
+    "awarded_on",
+    "level",
+    "recipient_kind",
+    "recipient_org_id",
+    "recipient_member_id",
+    "recipient_name",
+    "community_org_id",
+    "note",
+)
+
+
+def list_honors(
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    *,
+    community_org_id: int | None,
+    level: HonorLevel | None,
+    recipient_kind: HonorRecipientKind | None,
+    year: int | None,
+    sort: HonorSort,
+) -> tuple[list[Honor], int]:
+    stmt = select(Honor)
+    if community_org_id is not None:
+        stmt = stmt.where(Honor.community_org_id == community_org_id)
+    if level is not None:
+        stmt = stmt.where(Honor.level == level.value)
+    if recipient_kind is not None:
+        stmt = stmt.where(Honor.recipient_kind == recipient_kind.value)
+    if year is not None:
+        stmt = stmt.where(Honor.awarded_on >= date(year, 1, 1), Honor.awarded_on <= date(year, 12, 31))
+    columns = {"awarded_on": Honor.awarded_on, "id": Honor.id}
+    return fetch_page(session, apply_sort(stmt, sort.value, columns, Honor.id), params)
+
+
+def get_honor(session: Session, principal: Principal, honor_id: int) -> Honor:
+    row = session.get(Honor, honor_id)
+    if row is None:
+        raise not_found(LABEL)
+    return row
+
+
+def _may_record(principal: Principal, community_org_id: int, recipient_org_id: int | None) -> bool:
+    return manages_community(principal, community_org_id) or (
+        principal.is_org_admin and recipient_org_id is not None and principal.organization_id == recipient_org_id
+    )
+
+
+def _org(session: Session, org_id: int, field: str) -> Organization:
+    org = session.get(Organization, org_id)
+    if org is None or org.archived_at is not None:
+        raise unprocessable("organization_not_found", "党组织不存在或已归档", field=field)
+    return org
+
+
+def create_honor(session: Session, principal: Principal, data: HonorCreate) -> Honor:
+    kind = data.recipient_kind
+    community_id = data.community_org_id
+    if data.recipient_org_id is not None:
+        org = _org(session, data.recipient_org_id, "body.recipient_org_id")
+        is_community = org.kind == OrganizationKind.community.value
+        if (kind is HonorRecipientKind.community) != is_community:
+            raise unprocessable(
+                "wrong_organization_kind",
+                "获奖者类型为“社区”时须是社区党组织，否则请选“党组织”",
+                field="body.recipient_org_id",
+            )
+        name = org.name
+        if is_community:
+            community_id = community_id or org.id
+    elif data.recipient_member_id is not None:
+        member = session.get(Member, data.recipient_member_id)
+        if member is None:
+            raise unprocessable("member_not_found", "党员不存在", field="body.recipient_member_id")
+        name = member.name
+        community_id = community_id or member.community_org_id
+    else:
+        name = data.team_name or ""
+    if community_id is None:
+        raise unprocessable("organization_required", "请指定计入统计的社区", field="body.community_org_id")
+    community = _org(session, community_id, "body.community_org_id")
+    if community.kind != OrganizationKind.community.value:
+        raise unprocessable("wrong_organization_kind", "计入统计的组织须是社区党组织", field="body.community_org_id")
+    if not _may_record(principal, community_id, data.recipient_org_id):
+        raise forbidden("只有本社区、获奖组织的管理员或平台管理员可以登记荣誉")
+    honor = Honor(
+        title=data.title,
+        awarding_body=data.awarding_body,
+        awarded_on=data.awarded_on,
+        level=data.level.value,
+        recipient_kind=kind.value,
+        recipient_org_id=data.recipient_org_id,
+        recipient_member_id=data.recipient_member_id,
+        recipient_name=name,
+        community_org_id=community_id,
+        note=data.note,
+        created_by=principal.key,
+    )
+    session.add(honor)
+    session.flush()
+    audit.record(session, principal, AuditAction.create, "honor", honor.id, audit.snapshot(honor, FIELDS))
+    return honor
+
+
+def _editable(session: Session, principal: Principal, honor_id: int) -> Honor:
+    honor = get_honor(session, principal, honor_id)
+    if not _may_record(principal, honor.community_org_id, honor.recipient_org_id):
+        raise forbidden("只有本社区、获奖组织的管理员或平台管理员可以修改荣誉")
+    return honor
+
+
+def update_honor(
+    session: Session, principal: Principal, honor_id: int, data: HonorUpdate, if_match: str | None
+) -> Honor:
+    honor = _editable(session, principal, honor_id)
+    check_if_match(if_match, honor.version)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    before = audit.snapshot(honor, FIELDS)
+    for name, value in changes.items():
+        setattr(honor, name, value.value if isinstance(value, HonorLevel) else value)
+    audit.finish_update(session, principal, "honor", honor, before, FIELDS)
+    return honor
+
+
+def delete_honor(session: Session, principal: Principal, honor_id: int) -> None:
+    honor = _editable(session, principal, honor_id)
+    snapshot = audit.snapshot(honor, FIELDS)
+    session.delete(honor)
+    session.flush()
+    audit.record(session, principal, AuditAction.delete, "honor", honor_id, snapshot)

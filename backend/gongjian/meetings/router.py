@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, Security
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.db import unit_of_work
+from gongjian.kit.errors import problem_responses
+from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+from gongjian.kit.types import IsoDate
+from gongjian.meetings import service
+from gongjian.meetings.schemas import (
+    MeetingCreate,
+    MeetingDetail,
+    MeetingRead,
+    MeetingSort,
+    MeetingUpdate,
+    TaskCreate,
+    TaskProgress,
+    TaskRead,
+    TaskSort,
+    TaskUpdate,
+    TopicCreate,
+    TopicRead,
+    TopicUpdate,
+)
+from gongjian.models.enums import MeetingKind, MeetingStatus, TaskStatus
+
+router = APIRouter(tags=["meetings"])
+
+Reader = Annotated[Principal, Security(authenticate, scopes=["meetings:read"])]
+Writer = Annotated[Principal, Security(authenticate, scopes=["meetings:write"])]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+STATE_PROBLEMS = problem_responses(412)
+
+
+@router.get("/meetings", summary="联席会例会列表")
+async def list_meetings(
+    principal: Reader,
+    page: PageQuery,
+    community_org_id: OptionalId = None,
+    kind: MeetingKind | None = None,
+    status: MeetingStatus | None = None,
+    held_from: Annotated[IsoDate | None, Query(description="召开日期不早于")] = None,
+    held_until: Annotated[IsoDate | None, Query(description="召开日期不晚于")] = None,
+    sort: MeetingSort = MeetingSort.held_on_desc,
+) -> Page[MeetingRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_meetings(
+            session,
+            principal,
+            page,
+            community_org_id=community_org_id,
+            kind=kind,
+            status=status,
+            held_from=held_from,
+            held_until=held_until,
+            sort=sort,
+        )
+    return page_of(MeetingRead, rows, total, page)
+
+
+@router.post("/meetings", summary="召集例会（社区党组织）", status_code=201)
+async def create_meeting(body: MeetingCreate, principal: Writer, response: Response) -> MeetingDetail:
+    with unit_of_work() as session:
+        meeting = service.create_meeting(session, principal, body)
+        created(response, f"/meetings/{meeting.id}", meeting.version)
+        return service.meeting_detail(session, principal, meeting)
+
+
+@router.get("/meetings/{meeting_id}", summary="例会详情（议题、分工任务、上次例会未完成的任务）")
+async def get_meeting(meeting_id: Id, principal: Reader, response: Response) -> MeetingDetail:
+    with unit_of_work() as session:
+        meeting = service.get_meeting(session, principal, meeting_id)
+        set_etag(response, meeting.version)
+        return service.meeting_detail(session, principal, meeting)
+
+
+@router.patch("/meetings/{meeting_id}", summary="修改例会", responses=STATE_PROBLEMS)
+async def update_meeting(
+    meeting_id: Id, body: MeetingUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+) -> MeetingDetail:
+    with unit_of_work() as session:
+        meeting = service.update_meeting(session, principal, meeting_id, body, if_match)
+        set_etag(response, meeting.version)
+        return service.meeting_detail(session, principal, meeting)
+
+
+@router.post("/meetings/{meeting_id}/close", summary="结束例会（须有 2–3 个议题）", responses=STATE_PROBLEMS)
+async def close_meeting(
+    meeting_id: Id, principal: Writer, response: Response, if_match: IfMatch = None
+) -> MeetingDetail:
+    with unit_of_work() as session:
+        meeting = service.close_meeting(session, principal, meeting_id, if_match)
+        set_etag(response, meeting.version)
+        return service.meeting_detail(session, principal, meeting)
+
+
+@router.get("/meetings/{meeting_id}/topics", summary="例会议题列表")
+async def list_topics(meeting_id: Id, principal: Reader, page: PageQuery) -> Page[TopicRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_topics(session, principal, meeting_id, page)
+        return page_of(TopicRead, rows, total, page)
+
+
+@router.post("/meetings/{meeting_id}/topics", summary="添加议题（例会召开前）", status_code=201)
+async def add_topic(meeting_id: Id, body: TopicCreate, principal: Writer, response: Response) -> TopicRead:
+    with unit_of_work() as session:
+        topic = service.add_topic(session, principal, meeting_id, body)
+        created(response, f"/meetings/{meeting_id}/topics/{topic.id}", topic.version)
+        return TopicRead.model_validate(topic)
+
+
+@router.get("/meetings/{meeting_id}/topics/{topic_id}", summary="议题详情")
+async def get_topic(meeting_id: Id, topic_id: Id, principal: Reader, response: Response) -> TopicRead:
+    with unit_of_work() as session:
+        topic = service.get_topic(session, principal, meeting_id, topic_id)
+        set_etag(response, topic.version)
+        return TopicRead.model_validate(topic)
+
+
+@router.patch("/meetings/{meeting_id}/topics/{topic_id}", summary="修改议题（例会召开前）", responses=STATE_PROBLEMS)
+async def update_topic(
+    meeting_id: Id, topic_id: Id, body: TopicUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+) -> TopicRead:
+    with unit_of_work() as session:
+        topic = service.update_topic(session, principal, meeting_id, topic_id, body, if_match)
+        set_etag(response, topic.version)
+        return TopicRead.model_validate(topic)
+
+
+@router.delete(
+    "/meetings/{meeting_id}/topics/{topic_id}", summary="删除议题（例会召开前，且尚无任务）", status_code=204
+)
+async def delete_topic(meeting_id: Id, topic_id: Id, principal: Writer) -> Response:
+    with unit_of_work() as session:
+        service.delete_topic(session, principal, meeting_id, topic_id)
+    return Response(status_code=204)
+
+
+@router.get("/tasks", summary="例会分工任务列表（status=overdue 为已逾期）")
+async def list_tasks(
+    principal: Reader,
+    page: PageQuery,
+    meeting_id: OptionalId = None,
+    topic_id: OptionalId = None,
+    community_org_id: OptionalId = None,
+    owner_org_id: OptionalId = None,
+    status: TaskStatus | None = None,
+    due_until: Annotated[IsoDate | None, Query(description="期限不晚于")] = None,
+    sort: TaskSort = TaskSort.due_on,
+) -> Page[TaskRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_tasks(
+            session,
+            principal,
+            page,
+            meeting_id=meeting_id,
+            topic_id=topic_id,
+            community_org_id=community_org_id,
+            owner_org_id=owner_org_id,
+            status=status,
+            due_until=due_until,
+            sort=sort,
+        )
+    return page_of(TaskRead, rows, total, page)
+
+
+@router.post("/tasks", summary="为议题分工（社区党组织）", status_code=201)
+async def create_task(body: TaskCreate, principal: Writer, response: Response) -> TaskRead:
+    with unit_of_work() as session:
+        task = service.create_task(session, principal, body)
+        created(response, f"/tasks/{task.id}", task.version)
+        return task
+
+
+@router.get("/tasks/{task_id}", summary="任务详情")
+async def get_task(task_id: Id, principal: Reader, response: Response) -> TaskRead:
+    with unit_of_work() as session:
+        task = service.get_task(session, principal, task_id)
+    set_etag(response, task.version)
+    return task
+
+
+@router.patch("/tasks/{task_id}", summary="修改任务（社区党组织）", responses=STATE_PROBLEMS)
+async def update_task(
+    task_id: Id, body: TaskUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+) -> TaskRead:
+    with unit_of_work() as session:
+        task = service.update_task(session, principal, task_id, body, if_match)
+    set_etag(response, task.version)
+    return task
+
+
+@router.post("/tasks/{task_id}/start", summary="开始办理任务", responses=STATE_PROBLEMS)
+async def start_task(
+    task_id: Id, body: TaskProgress, principal: Writer, response: Response, if_match: IfMatch = None
+) -> TaskRead:
+    with unit_of_work() as session:
+        task = service.progress_task(session, principal, task_id, TaskStatus.in_progress, body.note, if_match)
+    set_etag(response, task.version)
+    return task
+
+
+@router.post("/tasks/{task_id}/complete", summary="任务办结", responses=STATE_PROBLEMS)
+async def complete_task(
+    task_id: Id, body: TaskProgress, principal: Writer, response: Response, if_match: IfMatch = None
+) -> TaskRead:
+    with unit_of_work() as session:
+        task = service.progress_task(session, principal, task_id, TaskStatus.done, body.note, if_match)
+    set_etag(response, task.version)
+    return task

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import Field
+
+from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.types import IsoDate
+from gongjian.models.enums import MeetingKind, MeetingStatus, OrganizationKind, TaskStatus
+
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
+MIN_TOPICS = 2
+MAX_TOPICS = 3
+
+
+class OrgRef(OutputModel):
+    id: int
+    name: str
+    kind: OrganizationKind
+
+
+class MeetingCreate(InputModel):
+    community_org_id: Id | None = Field(default=None, description="社区党组织；社区管理员默认本社区，平台管理员必填")
+    kind: MeetingKind = MeetingKind.joint
+    held_on: IsoDate = Field(description="召开日期")
+    theme: str = Field(min_length=2, max_length=200, description="会议主题（每次例会确定一个主题）")
+    attending_org_ids: list[Id] = Field(default_factory=list, max_length=50, description="参会党组织")
+    minutes: str = Field(default="", max_length=20000, description="会议纪要")
+
+
+class MeetingUpdate(InputModel):
+    """Only the fields sent are changed. Once the meeting is held only `minutes` and
+    `attending_org_ids` may change."""
+
+    kind: MeetingKind = omittable()
+    held_on: IsoDate = omittable()
+    theme: str = omittable(min_length=2, max_length=200)
+    attending_org_ids: list[Id] = omittable(max_length=50)
+    minutes: str = omittable(max_length=20000)
+
+
+class MeetingRead(OutputModel):
+    id: int
+    community_org: OrgRef
+    kind: MeetingKind
+    held_on: date
+    theme: str
+    attending_orgs: list[OrgRef]
+    minutes: str
+    status: MeetingStatus
+    topic_count: int
+    closed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class TopicCreate(InputModel):
+    title: str = Field(min_length=2, max_length=200, description="需要协调解决的难题")
+    description: str = Field(default="", max_length=5000)
+
+
+class TopicUpdate(InputModel):
+    title: str = omittable(min_length=2, max_length=200)
+    description: str = omittable(max_length=5000)
+
+
+class TopicRead(OutputModel):
+    id: int
+    meeting_id: int
+    title: str
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class TaskCreate(InputModel):
+    topic_id: Id
+    owner_org_id: Id = Field(description="责任党组织")
+    description: str = Field(min_length=2, max_length=2000, description="分工内容")
+    due_on: IsoDate = Field(description="完成期限")
+
+
+class TaskUpdate(InputModel):
+    owner_org_id: Id = omittable()
+    description: str = omittable(min_length=2, max_length=2000)
+    due_on: IsoDate = omittable()
+
+
+class TaskProgress(InputModel):
+    note: str = Field(default="", max_length=2000, description="进展说明")
+
+
+class TaskRead(OutputModel):
+    id: int
+    topic_id: int
+    topic_title: str
+    meeting_id: int
+    meeting_held_on: date
+    owner_org: OrgRef
+    description: str
+    due_on: date
+    status: TaskStatus = Field(description="overdue 为读取时推算：期限已过且未完成")
+    progress_note: str
+    started_at: datetime | None
+    done_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class TopicWithTasks(TopicRead):
+    tasks: list[TaskRead]
+
+
+class MeetingDetail(MeetingRead):
+    topics: list[TopicWithTasks]
+    carried_over_tasks: list[TaskRead] = Field(description="本社区以往例会尚未完成的任务（含逾期），在本次例会上跟进")
+
+
+class MeetingSort(StrEnum):
+    held_on = "held_on"
+    held_on_desc = "-held_on"
+    id = "id"
+    id_desc = "-id"
+
+
+class TaskSort(StrEnum):
+    due_on = "due_on"
+    due_on_desc = "-due_on"
+    id = "id"
+    id_desc = "-id"

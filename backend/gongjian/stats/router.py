@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Query, Response, Security
+from starlette.concurrency import run_in_threadpool
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.db import unit_of_work
+from gongjian.kit.principal import Principal
+from gongjian.stats import service
+from gongjian.stats.schemas import AnnualStats, StatsFormat
+
+router = APIRouter(tags=["stats"])
+
+Reader = Annotated[Principal, Security(authenticate, scopes=["stats:read"])]
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "年度统计（format=xlsx 时为报表文件）",
+        "content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.get("/stats/annual", summary="社区年度统计（实时从记录计算）", responses=_RESPONSES)
+async def annual_stats(
+    principal: Reader,
+    year: Annotated[int, Query(ge=1900, le=2999, description="年份")],
+    community_id: Annotated[int, Query(ge=1, le=2**31 - 1, description="社区党组织")],
+    format: StatsFormat = StatsFormat.json,
+) -> AnnualStats:
+    with unit_of_work() as session:
+        stats = service.annual(session, principal, year=year, community_id=community_id)
+    if format is StatsFormat.json:
+        return stats
+    content = await run_in_threadpool(service.render_xlsx, stats)
+    filename = f"{stats.community.name}{year}年度统计.xlsx"
+    disposition = f"attachment; filename=\"annual-stats-{year}.xlsx\"; filename*=UTF-8''{quote(filename)}"
+    return Response(content, media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})  # type: ignore[return-value]

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from pydantic import Field
+
+from gongjian.claims.schemas import ClaimCount
+from gongjian.kit.schemas import OutputModel
+from gongjian.models.enums import ActivityKind, HonorLevel, MeetingKind
+from gongjian.organizations.schemas import OrganizationRef
+
+
+class StatsFormat(StrEnum):
+    json = "json"
+    xlsx = "xlsx"
+
+
+class ActivityKindFigures(OutputModel):
+    kind: ActivityKind
+    activities: int = Field(description="活动次数（不含已取消）")
+    participant_times: int = Field(description="参与人次：已签到党员 + 未注册参与人数")
+
+
+class VolunteerFigures(OutputModel):
+    collective_activities: int = Field(description="集体志愿服务活动次数")
+    participant_times: int = Field(description="集体志愿服务参与人次")
+    approved_hours: float = Field(description="本社区党员经审核的志愿服务时长（小时）")
+    approved_records: int
+
+
+class WishFigures(OutputModel):
+    submitted: int
+    fulfilled: int
+
+
+class ClaimFigures(OutputModel):
+    total: int
+    by_category_and_status: list[ClaimCount] = Field(
+        description="本社区发布的需求被认领、本社区认领单位资源，按类别和状态"
+    )
+
+
+class MeetingKindCount(OutputModel):
+    kind: MeetingKind
+    count: int
+
+
+class MeetingFigures(OutputModel):
+    held: int
+    by_kind: list[MeetingKindCount]
+    topics: int
+    tasks_done: int
+    tasks_open: int = Field(description="未开始且未逾期")
+    tasks_in_progress: int = Field(description="进行中且未逾期")
+    tasks_overdue: int = Field(description="期限已过未完成（按今天推算）")
+
+
+class ConcernFigures(OutputModel):
+    reported: int
+    resolved: int
+    resolved_locally: int = Field(description="就地化解（未上报）")
+    escalated: int = Field(description="上报协调解决")
+    open: int
+    overdue: int
+
+
+class HonorLine(OutputModel):
+    title: str
+    awarding_body: str
+    awarded_on: date
+    level: HonorLevel
+    recipient_name: str
+
+
+class HonorFigures(OutputModel):
+    count: int
+    items: list[HonorLine]
+
+
+class AnnualStats(OutputModel):
+    year: int
+    community: OrganizationRef
+    activities_by_kind: list[ActivityKindFigures]
+    volunteer: VolunteerFigures
+    wishes: WishFigures
+    claims: ClaimFigures
+    meetings: MeetingFigures
+    concerns: ConcernFigures
+    honors: HonorFigures

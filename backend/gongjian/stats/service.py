@@ -1,0 +1,308 @@
+"""Annual figures a community reports upward. Every figure is counted by the database from the
+records themselves at the moment of the request — nothing is stored or cached — so a changed record
+changes the figure at once.
+
+Periods are calendar years in Asia/Shanghai: activities by their start, volunteer hours by the
+service's end, wishes by registration and fulfilment, claims by the claim's date, meetings by the
+day held, concerns by the day reported, honours by the day awarded. Cancelled activities don't
+count. "Overdue" tasks and concerns are as of today (derived, like everywhere else).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from gongjian.claims.periods import end_of, local_today, start_of
+from gongjian.claims.service import claims_summary
+from gongjian.concerns.service import overdue_condition
+from gongjian.kit.errors import not_found
+from gongjian.kit.principal import SYSTEM, Principal
+from gongjian.meetings.permissions import community_scope
+from gongjian.meetings.service import effective_status
+from gongjian.models import (
+    Activity,
+    ActivitySignup,
+    Concern,
+    Honor,
+    Meeting,
+    MeetingTask,
+    MeetingTopic,
+    Member,
+    Organization,
+    VolunteerRecord,
+)
+from gongjian.models.enums import (
+    ActivityKind,
+    ActivityStatus,
+    ClaimStatus,
+    ConcernStatus,
+    HonorLevel,
+    MeetingKind,
+    MeetingStatus,
+    OrganizationKind,
+    ServiceCategoryCode,
+    TaskStatus,
+)
+from gongjian.stats.schemas import AnnualStats
+from gongjian.volunteering.service import _counted as counted_hours  # approved, not superseded
+from gongjian.wishes.service import wishes_summary
+
+COMMUNITY_LABEL = "社区"
+
+
+def _community(session: Session, principal: Principal, community_id: int) -> Organization:
+    stmt = select(Organization).where(
+        Organization.id == community_id, Organization.kind == OrganizationKind.community.value
+    )
+    scope = community_scope(principal, Organization.id)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    org = session.execute(stmt).scalar_one_or_none()
+    if org is None:
+        raise not_found(COMMUNITY_LABEL)
+    return org
+
+
+def _activities(session: Session, community_id: int, year: int) -> list[dict[str, Any]]:
+    checked_in = (
+        select(func.count())
+        .where(ActivitySignup.activity_id == Activity.id, ActivitySignup.checked_in_at.is_not(None))
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Activity.kind, func.count(Activity.id), func.coalesce(func.sum(checked_in + Activity.guest_count), 0))
+        .where(
+            Activity.community_org_id == community_id,
+            Activity.status != ActivityStatus.cancelled.value,
+            Activity.starts_at >= start_of(date(year, 1, 1)),
+            Activity.starts_at < end_of(date(year, 12, 31)),
+        )
+        .group_by(Activity.kind)
+    ).all()
+    found = {kind: (int(n), int(times)) for kind, n, times in rows}
+    return [
+        {"kind": k, "activities": found.get(k.value, (0, 0))[0], "participant_times": found.get(k.value, (0, 0))[1]}
+        for k in ActivityKind
+    ]
+
+
+def _hours(session: Session, community_id: int, year: int) -> tuple[int, int]:
+    half, records = session.execute(
+        select(func.coalesce(func.sum(VolunteerRecord.half_hours), 0), func.count(VolunteerRecord.id))
+        .join(Member, Member.id == VolunteerRecord.member_id)
+        .where(
+            Member.community_org_id == community_id,
+            counted_hours(),
+            VolunteerRecord.ended_at >= start_of(date(year, 1, 1)),
+            VolunteerRecord.ended_at < end_of(date(year, 12, 31)),
+        )
+    ).one()
+    return int(half), int(records)
+
+
+def _claims(session: Session, community_id: int, year: int) -> dict[str, Any]:
+    """Needs the community posted (claimed by units) and unit resources the community claimed."""
+    since, until = date(year, 1, 1), date(year, 12, 31)
+    counts: dict[tuple[ServiceCategoryCode, ClaimStatus], int] = {}
+    for summary in (
+        claims_summary(session, SYSTEM, organization_id=None, provider_org_id=community_id, since=since, until=until),
+        claims_summary(session, SYSTEM, organization_id=community_id, provider_org_id=None, since=since, until=until),
+    ):
+        for row in summary.by_category_and_status:
+            counts[(row.category, row.status)] = counts.get((row.category, row.status), 0) + row.count
+    return {
+        "total": sum(counts.values()),
+        "by_category_and_status": [
+            {"category": c, "status": s, "count": counts[(c, s)]}
+            for c in ServiceCategoryCode
+            for s in ClaimStatus
+            if (c, s) in counts
+        ],
+    }
+
+
+def _meetings(session: Session, community_id: int, year: int) -> dict[str, Any]:
+    held = select(Meeting.id).where(
+        Meeting.community_org_id == community_id,
+        Meeting.status == MeetingStatus.held.value,
+        Meeting.held_on >= date(year, 1, 1),
+        Meeting.held_on <= date(year, 12, 31),
+    )
+    by_kind = dict(
+        session.execute(select(Meeting.kind, func.count()).where(Meeting.id.in_(held)).group_by(Meeting.kind)).all()
+    )
+    topics = session.execute(
+        select(func.count()).select_from(MeetingTopic).where(MeetingTopic.meeting_id.in_(held))
+    ).scalar_one()
+    status = effective_status(local_today())
+    tasks = dict(
+        session.execute(
+            select(status, func.count())
+            .join(MeetingTopic, MeetingTopic.id == MeetingTask.topic_id)
+            .where(MeetingTopic.meeting_id.in_(held))
+            .group_by(status)
+        ).all()
+    )
+    return {
+        "held": sum(int(n) for n in by_kind.values()),
+        "by_kind": [{"kind": k, "count": int(by_kind.get(k.value, 0))} for k in MeetingKind],
+        "topics": int(topics),
+        "tasks_done": int(tasks.get(TaskStatus.done.value, 0)),
+        "tasks_open": int(tasks.get(TaskStatus.open.value, 0)),
+        "tasks_in_progress": int(tasks.get(TaskStatus.in_progress.value, 0)),
+        "tasks_overdue": int(tasks.get(TaskStatus.overdue.value, 0)),
+    }
+
+
+def _concerns(session: Session, community_id: int, year: int) -> dict[str, int]:
+    resolved = Concern.status == ConcernStatus.resolved.value
+
+    def total(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    row = session.execute(
+        select(
+            func.count(Concern.id),
+            total(resolved),
+            total(resolved & Concern.escalated_to.is_(None)),
+            total(Concern.escalated_to.is_not(None)),
+            total(~resolved),
+            total(overdue_condition(local_today())),
+        ).where(
+            Concern.community_org_id == community_id,
+            Concern.reported_at >= start_of(date(year, 1, 1)),
+            Concern.reported_at < end_of(date(year, 12, 31)),
+        )
+    ).one()
+    keys = ("reported", "resolved", "resolved_locally", "escalated", "open", "overdue")
+    return {k: int(v) for k, v in zip(keys, row, strict=True)}
+
+
+def _honors(session: Session, community_id: int, year: int) -> dict[str, Any]:
+    rows = list(
+        session.execute(
+            select(Honor)
+            .where(
+                Honor.community_org_id == community_id,
+                Honor.awarded_on >= date(year, 1, 1),
+                Honor.awarded_on <= date(year, 12, 31),
+            )
+            .order_by(Honor.awarded_on, Honor.id)
+        ).scalars()
+    )
+    return {"count": len(rows), "items": rows}
+
+
+def annual(session: Session, principal: Principal, *, year: int, community_id: int) -> AnnualStats:
+    community = _community(session, principal, community_id)
+    activities = _activities(session, community.id, year)
+    volunteer = next(a for a in activities if a["kind"] is ActivityKind.volunteer_service)
+    half, records = _hours(session, community.id, year)
+    wishes = wishes_summary(
+        session, SYSTEM, community_org_id=community.id, since=date(year, 1, 1), until=date(year, 12, 31)
+    )
+    return AnnualStats.model_validate(
+        {
+            "year": year,
+            "community": community,
+            "activities_by_kind": activities,
+            "volunteer": {
+                "collective_activities": volunteer["activities"],
+                "participant_times": volunteer["participant_times"],
+                "approved_hours": half / 2,
+                "approved_records": records,
+            },
+            "wishes": {"submitted": wishes.submitted, "fulfilled": wishes.fulfilled},
+            "claims": _claims(session, community.id, year),
+            "meetings": _meetings(session, community.id, year),
+            "concerns": _concerns(session, community.id, year),
+            "honors": _honors(session, community.id, year),
+        }
+    )
+
+
+# --- the report sheet --------------------------------------------------------------------------
+
+
+def render_xlsx(stats: AnnualStats) -> bytes:
+    """The figures as a one-sheet report (CPU work: call from the thread pool)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    from gongjian.models.enums import ServiceCategoryCode as Category
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = f"{stats.year}年度统计"
+    bold = Font(bold=True)
+    sheet.append([f"{stats.community.name} {stats.year} 年度共驻共建工作统计"])
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet.append([])
+
+    def section(title: str, header: list[str]) -> None:
+        sheet.append([title])
+        sheet.cell(sheet.max_row, 1).font = bold
+        sheet.append(header)
+        for cell in sheet[sheet.max_row]:
+            cell.font = bold
+
+    section("一、活动", ["类别", "次数", "参与人次"])
+    for a in stats.activities_by_kind:
+        sheet.append([ActivityKind.label_of(a.kind), a.activities, a.participant_times])
+    sheet.append([])
+    section("二、志愿服务", ["项目", "数值"])
+    v = stats.volunteer
+    sheet.append(["集体志愿服务活动（次）", v.collective_activities])
+    sheet.append(["集体志愿服务参与（人次）", v.participant_times])
+    sheet.append(["经审核志愿服务时长（小时）", v.approved_hours])
+    sheet.append(["志愿服务记录（条）", v.approved_records])
+    sheet.append([])
+    section("三、微心愿", ["项目", "数值"])
+    sheet.append(["登记（个）", stats.wishes.submitted])
+    sheet.append(["实现（个）", stats.wishes.fulfilled])
+    sheet.append([])
+    section("四、双向认领", ["类别", "状态", "件数"])
+    for claim in stats.claims.by_category_and_status:
+        sheet.append([Category.label_of(claim.category), ClaimStatus.label_of(claim.status), claim.count])
+    sheet.append(["合计", "", stats.claims.total])
+    sheet.append([])
+    section("五、联席会例会", ["项目", "数值"])
+    m = stats.meetings
+    for k in m.by_kind:
+        sheet.append([MeetingKind.label_of(k.kind) + "（次）", k.count])
+    sheet.append(["议题（个）", m.topics])
+    sheet.append(["任务已完成", m.tasks_done])
+    sheet.append(["任务未开始", m.tasks_open])
+    sheet.append(["任务进行中", m.tasks_in_progress])
+    sheet.append(["任务已逾期", m.tasks_overdue])
+    sheet.append([])
+    section("六、社情民意", ["项目", "件数"])
+    c = stats.concerns
+    for label, value in (
+        ("收集", c.reported),
+        ("已解决", c.resolved),
+        ("就地化解", c.resolved_locally),
+        ("上报协调", c.escalated),
+        ("未解决", c.open),
+        ("逾期未解决", c.overdue),
+    ):
+        sheet.append([label, value])
+    sheet.append([])
+    section("七、荣誉", ["荣誉", "授予机关", "日期", "级别", "获得者"])
+    for h in stats.honors.items:
+        sheet.append(
+            [h.title, h.awarding_body, h.awarded_on.isoformat(), HonorLevel.label_of(h.level), h.recipient_name]
+        )
+    sheet.append(["合计", stats.honors.count])
+    for column, width in zip("ABCDE", (34, 22, 14, 10, 24), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet["A1"].alignment = Alignment(horizontal="left")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
