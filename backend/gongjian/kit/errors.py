@@ -158,10 +158,15 @@ def install_problem_handlers(app: FastAPI) -> None:
 _PROBLEM_SCHEMAS: dict[str, type[BaseModel]] = {"Problem": Problem}
 
 
-def problem_content(model: type[BaseModel] = Problem) -> dict[str, Any]:
-    """The `content` of a problem+json response whose body is `model` (a Problem or an extension)."""
-    _PROBLEM_SCHEMAS[model.__name__] = model
-    return {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": f"#/components/schemas/{model.__name__}"}}}
+def problem_content(*models: type[BaseModel]) -> dict[str, Any]:
+    """The `content` of a problem+json response whose body is one of `models` (default: Problem)."""
+    chosen = models or (Problem,)
+    refs = []
+    for model in chosen:
+        _PROBLEM_SCHEMAS[model.__name__] = model
+        refs.append({"$ref": f"#/components/schemas/{model.__name__}"})
+    schema = refs[0] if len(refs) == 1 else {"anyOf": refs}
+    return {PROBLEM_MEDIA_TYPE: {"schema": schema}}
 
 
 def problem_schemas() -> dict[str, type[BaseModel]]:

@@ -9,7 +9,14 @@ from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import authenticate
 from gongjian.db import unit_of_work
-from gongjian.kit.errors import PROBLEM_MEDIA_TYPE, FieldError, ProblemError, problem_content, problem_responses
+from gongjian.kit.errors import (
+    PROBLEM_MEDIA_TYPE,
+    FieldError,
+    Problem,
+    ProblemError,
+    problem_content,
+    problem_responses,
+)
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
@@ -108,7 +115,8 @@ async def get_member_import_template(principal: Reader, format: FileFormat = Fil
         **problem_responses(413),
         422: {
             "description": "文件无法读取，或有行出错（rows 列出每一行的错误；什么都没有导入）",
-            "content": problem_content(ImportProblem),
+            # A bad request (no file, bad query) is the ordinary validation problem, without rows.
+            "content": problem_content(ImportProblem, Problem),
         },
     },
 )
