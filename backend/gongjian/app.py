@@ -27,6 +27,8 @@ from gongjian.meta.router import router as meta_router
 from gongjian.organizations.router import router as organizations_router
 from gongjian.settings import get_settings
 from gongjian.users.router import router as users_router
+from gongjian.webhooks.router import router as webhooks_router
+from gongjian.wechat.router import router as wechat_router
 from gongjian.wishes.router import router as wishes_router
 
 DESCRIPTION = """
@@ -48,6 +50,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     wishes_router,
     members_router,
     cards_router,
+    wechat_router,
+    webhooks_router,
 ]
 
 

@@ -14,4 +14,6 @@ SCOPES: dict[str, str] = {
     "wishes:write": "登记、认领和实现微心愿",
     "members:read": "读取党员、服务卡与在社区表现记录",
     "members:write": "维护党员、服务卡与在社区表现记录，导入党员",
+    "webhooks:read": "读取 Webhook 订阅与投递记录",
+    "webhooks:write": "订阅 Webhook、重发投递",
 }

@@ -7,6 +7,14 @@ from gongjian.models.accounts import ApiKey, LoginThrottle, User
 from gongjian.models.base import Base
 from gongjian.models.cards import Card, CardEntry
 from gongjian.models.claims import Claim, ServiceCategory, ServiceItem
+from gongjian.models.integration import (
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+    WechatBindingTicket,
+    WechatIdentity,
+    WechatInvitation,
+)
 from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
@@ -28,5 +36,11 @@ __all__ = [
     "ServiceCategory",
     "ServiceItem",
     "User",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
+    "WechatBindingTicket",
+    "WechatIdentity",
+    "WechatInvitation",
     "Wish",
 ]
