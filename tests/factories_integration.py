@@ -34,7 +34,7 @@ def webhook_receiver(script: list[int] | None = None) -> Iterator[Receiver]:
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             with lock:
                 state.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))

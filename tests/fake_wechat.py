@@ -42,7 +42,7 @@ def fake_wechat() -> Iterator[FakeWechat]:
     state = FakeWechat()
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+        def do_GET(self) -> None:
             parts = urlsplit(self.path)
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             state.requests.append({"path": parts.path, **query})
