@@ -108,6 +108,8 @@ async def get_member_import_template(principal: Reader, format: FileFormat = Fil
         **problem_responses(413),
         422: {
             "description": "文件无法读取，或有行出错（rows 列出每一行的错误；什么都没有导入）",
+            # `model` puts ImportProblem into components/schemas, which the $ref below needs.
+            "model": ImportProblem,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ImportProblem"}}},
         },
     },

@@ -11,6 +11,10 @@ export const API_SCOPES = [
   { code: "claims:write", label: "发布服务项目、认领与验收" },
   { code: "wishes:read", label: "读取微心愿" },
   { code: "wishes:write", label: "登记、认领和实现微心愿" },
+  { code: "members:read", label: "读取党员、服务卡与在社区表现记录" },
+  { code: "members:write", label: "维护党员、服务卡与在社区表现记录，导入党员" },
+  { code: "webhooks:read", label: "读取 Webhook 订阅与投递记录" },
+  { code: "webhooks:write", label: "订阅 Webhook、重发投递" },
 ] as const
 
 export type ApiScope = (typeof API_SCOPES)[number]['code']
