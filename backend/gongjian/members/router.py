@@ -108,9 +108,19 @@ async def get_member_import_template(principal: Reader, format: FileFormat = Fil
         **problem_responses(413),
         422: {
             "description": "文件无法读取，或有行出错（rows 列出每一行的错误；什么都没有导入）",
-            # `model` puts ImportProblem into components/schemas, which the $ref below needs.
+            # `model` puts ImportProblem into components/schemas, which the $ref below needs. A bad
+            # request (no file, bad query) is the ordinary validation problem, without rows.
             "model": ImportProblem,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/ImportProblem"}}},
+            "content": {
+                PROBLEM_MEDIA_TYPE: {
+                    "schema": {
+                        "anyOf": [
+                            {"$ref": "#/components/schemas/ImportProblem"},
+                            {"$ref": "#/components/schemas/Problem"},
+                        ]
+                    }
+                }
+            },
         },
     },
 )

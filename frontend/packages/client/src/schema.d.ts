@@ -7040,7 +7040,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ImportProblem"];
-                    "application/problem+json": components["schemas"]["ImportProblem"];
+                    "application/problem+json": components["schemas"]["ImportProblem"] | components["schemas"]["Problem"];
                 };
             };
             /** @description 请求过于频繁 */
