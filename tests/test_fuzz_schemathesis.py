@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from factories import PASSWORD, make_user, username_of
+from fake_wechat import fake_wechat, wechat_env
 from gongjian.models.enums import Role
 from live_server import live_server
 
@@ -31,7 +32,8 @@ CHECKS = ",".join(
 def test_schemathesis_finds_no_server_errors_or_spec_violations(tmp_path: Path) -> None:
     admin = username_of(make_user(Role.admin))
     st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
-    with live_server() as base:
+    # WeChat login talks to a local fake WeChat (it refuses every fuzzed code), never the internet.
+    with fake_wechat() as wx, live_server(wechat_env(wx)) as base:
         token = httpx.post(f"{base}/api/v1/auth/token", data={"username": admin, "password": PASSWORD}).json()
         result = subprocess.run(
             [

@@ -449,3 +449,23 @@ def test_api_keys_need_the_hours_scopes(client: TestClient) -> None:
     assert record["recorded_by_name"] == "测试密钥"
     assert _approve(client, org, record["id"])["status"] == "approved"
     assert client.get("volunteer-hours/summary", headers=reader).json()["items"][0]["hours"] == 1
+
+
+def test_approval_emits_one_volunteer_record_approved_event_and_rejection_none(client: TestClient) -> None:
+    from sqlalchemy import select
+
+    from gongjian.db import unit_of_work
+    from gongjian.models import WebhookEvent
+
+    org = Org(client)
+    member_id = make_member(org.id)
+    approved = _record(client, org.recorder, **_entered(member_id, 2))
+    rejected = _record(client, org.recorder, **_entered(member_id, 1))
+    _approve(client, org, approved["id"])
+    refused = client.post(f"volunteer-records/{rejected['id']}/reject", json={"note": "时间不符"}, headers=org.approver)
+    assert refused.status_code == 200, refused.text
+    with unit_of_work() as session:
+        events = session.execute(select(WebhookEvent)).scalars().all()
+        assert [(e.event_type, e.payload["volunteer_record_id"], e.payload["hours"]) for e in events] == [
+            ("volunteer_record.approved", approved["id"], 2.0)
+        ]

@@ -34,6 +34,8 @@ from gongjian.stats.router import router as stats_router
 from gongjian.users.router import router as users_router
 from gongjian.volunteering.router import public_router as certificates_router
 from gongjian.volunteering.router import router as volunteering_router
+from gongjian.webhooks.router import router as webhooks_router
+from gongjian.wechat.router import router as wechat_router
 from gongjian.wishes.router import router as wishes_router
 
 DESCRIPTION = """
@@ -62,6 +64,8 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     concerns_router,
     honors_router,
     stats_router,
+    wechat_router,
+    webhooks_router,
 ]
 
 

@@ -176,5 +176,22 @@ def purge_idempotency() -> None:
     typer.echo(f"已清理 {purge_expired()} 条")
 
 
+@app.command("deliver-webhooks")
+def deliver_webhooks(
+    loop: Annotated[bool, typer.Option("--loop", help="持续运行：处理完到期投递后休眠再处理")] = False,
+    interval: Annotated[float, typer.Option(help="--loop 时两轮之间休眠的秒数")] = 10.0,
+    limit: Annotated[int, typer.Option(help="每轮最多发送的投递数")] = 100,
+) -> None:
+    """Send the webhook deliveries that are due (once, or with --loop until stopped)."""
+    from gongjian.webhooks.delivery import deliver_due, deliver_forever
+
+    if loop:
+        typer.echo(f"Webhook 投递进程已启动（每 {interval:g} 秒检查一次）")
+        deliver_forever(interval, limit)
+        return
+    run = deliver_due(limit=limit)
+    typer.echo(f"已送达 {len(run.delivered)}，待重试 {len(run.retrying)}，失败 {len(run.failed)}")
+
+
 if __name__ == "__main__":
     app()

@@ -39,6 +39,13 @@ class Settings(BaseSettings):
     # Database connection pool, sized above the number of threads that can hold a connection at once.
     db_pool_size: int = Field(default=10, validation_alias="GONGJIAN_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=30, validation_alias="GONGJIAN_DB_MAX_OVERFLOW")
+    # WeChat mini-program login (jscode2session). The secret never leaves the server.
+    wechat_appid: str = Field(default="", validation_alias="GONGJIAN_WECHAT_APPID")
+    wechat_secret: str = Field(default="", validation_alias="GONGJIAN_WECHAT_SECRET")
+    wechat_api_base: str = Field(default="https://api.weixin.qq.com", validation_alias="GONGJIAN_WECHAT_API_BASE")
+    wechat_timeout_seconds: float = Field(default=5.0, validation_alias="GONGJIAN_WECHAT_TIMEOUT_SECONDS")
+    # Webhook deliveries: how long one POST to a receiver may take.
+    webhook_timeout_seconds: float = Field(default=10.0, validation_alias="GONGJIAN_WEBHOOK_TIMEOUT_SECONDS")
 
     @property
     def resolved_database_url(self) -> str:

@@ -61,7 +61,9 @@ from gongjian.models.enums import (
     ServiceCategoryCode,
     ServiceDirection,
     ServiceItemStatus,
+    WebhookEventType,
 )
+from gongjian.webhooks.outbox import emit
 
 ITEM_LABEL = "服务项目"
 CLAIM_LABEL = "认领记录"
@@ -491,6 +493,19 @@ def verify_claim(
     claim.verified_at = utcnow()
     claim.rating = data.rating
     claim.verify_comment = data.comment
+    emit(
+        session,
+        WebhookEventType.claim_verified,
+        {
+            "claim_id": claim.id,
+            "item_id": claim.item_id,
+            "item_code": claim.item.code,
+            "organization_id": claim.organization_id,
+            "provider_org_id": claim.item.provider_org_id,
+            "rating": claim.rating,
+            "verified_at": claim.verified_at,
+        },
+    )
     return _finish(session, principal, claim, before)
 
 

@@ -187,6 +187,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         428: "需要 If-Match",
         429: "请求过于频繁",
         500: "服务器内部错误",
+        502: "上游服务（如微信）不可用",
+        503: "服务未配置或暂不可用",
     }
     return {s: {"description": descriptions[s], "content": problem_content()} for s in statuses}
 

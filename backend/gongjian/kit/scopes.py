@@ -25,4 +25,6 @@ SCOPES: dict[str, str] = {
     "honors:read": "读取荣誉",
     "honors:write": "登记荣誉",
     "stats:read": "读取年度统计",
+    "webhooks:read": "读取 Webhook 订阅与投递记录",
+    "webhooks:write": "订阅 Webhook、重发投递",
 }

@@ -43,7 +43,8 @@ from gongjian.members.schemas import (
 )
 from gongjian.models import CommunityRecord, Member, Organization, User
 from gongjian.models.base import utcnow
-from gongjian.models.enums import AuditAction, MemberCategory, MemberStatus, OrganizationKind, Role
+from gongjian.models.enums import AuditAction, MemberCategory, MemberStatus, OrganizationKind, Role, WebhookEventType
+from gongjian.webhooks.outbox import emit
 
 LABEL = "党员"
 MEMBER_FIELDS = (
@@ -344,6 +345,17 @@ def set_member_archived(session: Session, principal: Principal, member_id: int, 
     before = audit.snapshot(member, MEMBER_FIELDS)
     member.status = (MemberStatus.archived if archived else MemberStatus.active).value
     member.archived_at = utcnow() if archived else None
+    if archived:
+        emit(
+            session,
+            WebhookEventType.member_archived,
+            {
+                "member_id": member.id,
+                "community_org_id": member.community_org_id,
+                "unit_org_id": member.unit_org_id,
+                "archived_at": member.archived_at,
+            },
+        )
     audit.finish_update(
         session,
         principal,

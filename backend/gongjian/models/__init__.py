@@ -9,6 +9,14 @@ from gongjian.models.base import Base
 from gongjian.models.cards import Card, CardEntry
 from gongjian.models.claims import Claim, ServiceCategory, ServiceItem
 from gongjian.models.governance import Concern, ConcernStep, Honor, Meeting, MeetingTask, MeetingTopic
+from gongjian.models.integration import (
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
+    WechatBindingTicket,
+    WechatIdentity,
+    WechatInvitation,
+)
 from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
@@ -42,5 +50,11 @@ __all__ = [
     "VolunteerCertificate",
     "VolunteerCorrectionRequest",
     "VolunteerRecord",
+    "WebhookDelivery",
+    "WebhookEvent",
+    "WebhookSubscription",
+    "WechatBindingTicket",
+    "WechatIdentity",
+    "WechatInvitation",
     "Wish",
 ]

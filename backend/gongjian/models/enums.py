@@ -400,3 +400,31 @@ class HonorRecipientKind(LabelledEnum):
     organization = "organization"
     team = "team"
     member = "member"
+
+
+@register(
+    "webhook_event_type",
+    {
+        "claim.verified": "认领已验收",
+        "wish.fulfilled": "微心愿已实现",
+        "volunteer_record.approved": "志愿服务记录已审核通过",
+        "evaluation_period.finalized": "考评周期已定稿",
+        "member.archived": "党员已归档",
+    },
+)
+class WebhookEventType(LabelledEnum):
+    claim_verified = "claim.verified"
+    wish_fulfilled = "wish.fulfilled"
+    volunteer_record_approved = "volunteer_record.approved"
+    evaluation_period_finalized = "evaluation_period.finalized"
+    member_archived = "member.archived"
+
+
+@register(
+    "webhook_delivery_status",
+    {"pending": "待发送", "delivered": "已送达", "failed": "发送失败"},
+)
+class WebhookDeliveryStatus(LabelledEnum):
+    pending = "pending"
+    delivered = "delivered"
+    failed = "failed"

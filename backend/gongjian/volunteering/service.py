@@ -39,6 +39,7 @@ from gongjian.models.enums import (
     HoursSource,
     Role,
     VolunteerRecordStatus,
+    WebhookEventType,
 )
 from gongjian.volunteering import rules
 from gongjian.volunteering.schemas import (
@@ -49,6 +50,7 @@ from gongjian.volunteering.schemas import (
     RecordSort,
     SummaryGroup,
 )
+from gongjian.webhooks.outbox import emit
 
 RECORD_LABEL = "志愿服务记录"
 REQUEST_LABEL = "更正申请"
@@ -378,6 +380,19 @@ def review(session: Session, principal: Principal, record_id: int, approve: bool
     record.reviewed_by_name = principal.name
     record.reviewed_at = utcnow()
     audit.finish_update(session, principal, "volunteer_record", record, before, RECORD_FIELDS)
+    if approve:
+        emit(
+            session,
+            WebhookEventType.volunteer_record_approved,
+            {
+                "volunteer_record_id": record.id,
+                "member_id": record.member_id,
+                "organization_id": record.organizer_org_id,
+                "hours": record.half_hours / 2,
+                "corrects_id": record.corrects_id,
+                "approved_at": record.reviewed_at.isoformat(),
+            },
+        )
     return record
 
 

@@ -31,7 +31,16 @@ from gongjian.kit.principal import Principal
 from gongjian.kit.sorting import apply_sort
 from gongjian.models import Member, Organization, Wish
 from gongjian.models.base import utcnow
-from gongjian.models.enums import ActorType, AuditAction, OrganizationKind, Role, WishKind, WishStatus
+from gongjian.models.enums import (
+    ActorType,
+    AuditAction,
+    OrganizationKind,
+    Role,
+    WebhookEventType,
+    WishKind,
+    WishStatus,
+)
+from gongjian.webhooks.outbox import emit
 from gongjian.wishes.schemas import (
     WishCancel,
     WishClaim,
@@ -369,6 +378,17 @@ def fulfil_wish(
     wish.fulfilled_at = utcnow()
     wish.fulfil_note = data.note
     wish.photo_url = data.photo_url
+    emit(
+        session,
+        WebhookEventType.wish_fulfilled,
+        {
+            "wish_id": wish.id,
+            "community_org_id": wish.community_org_id,
+            "claimant_org_id": wish.claimant_org_id,
+            "claimant_member_id": wish.claimant_member_id,
+            "fulfilled_at": wish.fulfilled_at,
+        },
+    )
     return _done(session, principal, wish, before)
 
 

@@ -29,11 +29,28 @@ export interface GongjianClientOptions {
 }
 
 /** Paths that must never carry a bearer token nor trigger a refresh: they are how tokens are obtained. */
-const TOKEN_PATHS = ['/api/v1/auth/token', '/api/v1/auth/refresh']
+const TOKEN_PATHS = ['/api/v1/auth/token', '/api/v1/auth/refresh', '/api/v1/auth/wechat', '/api/v1/auth/wechat/bind']
+
+/** The path of a URL, without `URL` (the mini-program has none). */
+function pathOf(url: string): string {
+  const withoutQuery = url.split(/[?#]/, 1)[0]
+  const afterScheme = withoutQuery.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '')
+  return afterScheme || '/'
+}
 
 function isTokenPath(url: string): boolean {
-  const path = new URL(url, 'http://placeholder').pathname
+  const path = pathOf(url)
   return TOKEN_PATHS.some((p) => path.endsWith(p))
+}
+
+/** A copy of `request` with the bearer token set, built with the request's own classes (the Fetch
+ * API's in browsers and Node, the lite ones in the mini-program). */
+function withToken(request: Request, token: string): Request {
+  const RequestClass = request.constructor as typeof Request
+  const HeadersClass = request.headers.constructor as typeof Headers
+  const headers = new HeadersClass(request.headers)
+  headers.set('Authorization', `Bearer ${token}`)
+  return new RequestClass(request, { headers })
 }
 
 /**
@@ -43,12 +60,6 @@ function isTokenPath(url: string): boolean {
 export function authenticatedFetch(options: GongjianClientOptions): (input: Request) => Promise<Response> {
   const transport = options.fetch ?? ((input: Request) => globalThis.fetch(input))
   let refreshing: Promise<string | null> | null = null
-
-  const withToken = (request: Request, token: string): Request => {
-    const headers = new Headers(request.headers)
-    headers.set('Authorization', `Bearer ${token}`)
-    return new Request(request, { headers })
-  }
 
   return async (request: Request) => {
     const token = options.getToken()
@@ -82,12 +93,29 @@ export function login(client: GongjianClient, username: string, password: string
   return client.POST('/api/v1/auth/token', {
     body: { username, password, grant_type: 'password', scope: '' },
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    bodySerializer: (body) => {
-      const form = new URLSearchParams()
-      for (const [key, value] of Object.entries(body)) if (value != null) form.set(key, String(value))
-      return form.toString()
-    },
+    // Encoded by hand: the mini-program has no URLSearchParams.
+    bodySerializer: (body) =>
+      Object.entries(body)
+        .filter(([, value]) => value != null)
+        .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`)
+        .join('&'),
   })
+}
+
+export type WechatLogin = Schemas['WechatLoginBound'] | Schemas['WechatBindingRequired']
+
+/**
+ * Signs in with the code from `wx.login()`. `data.status` is `bound` (tokens inside) or
+ * `binding_required` (a `binding_ticket` for `bindWechat`). WeChat's refusals come back as problems:
+ * `wechat_code_invalid`, `wechat_rate_limited`, `wechat_user_blocked`, `wechat_unavailable`.
+ */
+export function wechatLogin(client: GongjianClient, code: string) {
+  return client.POST('/api/v1/auth/wechat', { body: { code } })
+}
+
+/** Binds the WeChat user to a member account, with its credentials or an invitation code. */
+export function bindWechat(client: GongjianClient, body: Schemas['WechatBindRequest']) {
+  return client.POST('/api/v1/auth/wechat/bind', { body })
 }
 
 /** Exchanges a refresh token for new tokens; resolves to null when it is no longer accepted. */

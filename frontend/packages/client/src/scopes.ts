@@ -24,6 +24,8 @@ export const API_SCOPES = [
   { code: "honors:read", label: "读取荣誉" },
   { code: "honors:write", label: "登记荣誉" },
   { code: "stats:read", label: "读取年度统计" },
+  { code: "webhooks:read", label: "读取 Webhook 订阅与投递记录" },
+  { code: "webhooks:write", label: "订阅 Webhook、重发投递" },
 ] as const
 
 export type ApiScope = (typeof API_SCOPES)[number]['code']

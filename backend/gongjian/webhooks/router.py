@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response, Security
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.db import unit_of_work
+from gongjian.kit.errors import problem_responses
+from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+from gongjian.models.enums import WebhookDeliveryStatus, WebhookEventType
+from gongjian.webhooks import service
+from gongjian.webhooks.schemas import (
+    WebhookCreate,
+    WebhookCreated,
+    WebhookDeliveryDetail,
+    WebhookDeliveryRead,
+    WebhookDeliverySort,
+    WebhookRead,
+    WebhookUpdate,
+)
+
+router = APIRouter(tags=["webhooks"])
+
+Reader = Annotated[Principal, Security(authenticate, scopes=["webhooks:read"])]
+Writer = Annotated[Principal, Security(authenticate, scopes=["webhooks:write"])]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+
+
+@router.get("/webhooks", summary="Webhook 订阅列表")
+async def list_webhooks(principal: Reader, page: PageQuery, is_active: bool | None = None) -> Page[WebhookRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_subscriptions(session, principal, page, is_active)
+        return page_of(WebhookRead, rows, total, page)
+
+
+@router.post("/webhooks", summary="订阅 Webhook（签名密钥只返回一次）", status_code=201)
+async def create_webhook(body: WebhookCreate, principal: Writer, response: Response) -> WebhookCreated:
+    with unit_of_work() as session:
+        result = service.create_subscription(session, principal, body)
+    created(response, f"/webhooks/{result.id}", result.version)
+    return result
+
+
+@router.get("/webhooks/deliveries", summary="Webhook 投递记录")
+async def list_webhook_deliveries(
+    principal: Reader,
+    page: PageQuery,
+    subscription_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    status: WebhookDeliveryStatus | None = None,
+    event_type: WebhookEventType | None = None,
+    sort: WebhookDeliverySort = WebhookDeliverySort.created_at_desc,
+) -> Page[WebhookDeliveryRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_deliveries(
+            session, principal, page, subscription_id=subscription_id, status=status, event_type=event_type, sort=sort
+        )
+        return page_of(WebhookDeliveryRead, rows, total, page)
+
+
+@router.get("/webhooks/deliveries/{delivery_id}", summary="Webhook 投递详情（含事件内容）")
+async def get_webhook_delivery(delivery_id: Id, principal: Reader) -> WebhookDeliveryDetail:
+    with unit_of_work() as session:
+        return service.get_delivery(session, principal, delivery_id)
+
+
+@router.post(
+    "/webhooks/deliveries/{delivery_id}/resend",
+    summary="重发投递（立即排入发送队列，重新计算重试次数）",
+)
+async def resend_webhook_delivery(delivery_id: Id, principal: Writer) -> WebhookDeliveryDetail:
+    with unit_of_work() as session:
+        return service.resend_delivery(session, principal, delivery_id)
+
+
+@router.get("/webhooks/{subscription_id}", summary="Webhook 订阅详情（不含签名密钥）")
+async def get_webhook(subscription_id: Id, principal: Reader, response: Response) -> WebhookRead:
+    with unit_of_work() as session:
+        row = service.get_subscription(session, principal, subscription_id)
+        set_etag(response, row.version)
+        return WebhookRead.model_validate(row)
+
+
+@router.patch("/webhooks/{subscription_id}", summary="修改或停用 Webhook 订阅", responses=problem_responses(412))
+async def update_webhook(
+    subscription_id: Id, body: WebhookUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+) -> WebhookRead:
+    with unit_of_work() as session:
+        row = service.update_subscription(session, principal, subscription_id, body, if_match)
+        set_etag(response, row.version)
+        return WebhookRead.model_validate(row)

@@ -1,0 +1,156 @@
+"""Webhook subscriptions and their deliveries: platform-wide, managed by platform admins (a user, or
+an API key with `webhooks:write`). The signing secret is shown once, at creation; it is kept
+encrypted because signing needs it back."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from gongjian.kit import audit
+from gongjian.kit.errors import forbidden, not_found
+from gongjian.kit.etag import check_if_match
+from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.personal_data import encrypt
+from gongjian.kit.principal import Principal
+from gongjian.kit.sorting import apply_sort
+from gongjian.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from gongjian.models.base import utcnow
+from gongjian.models.enums import AuditAction, WebhookDeliveryStatus, WebhookEventType
+from gongjian.webhooks.delivery import SECRET_PURPOSE
+from gongjian.webhooks.schemas import (
+    WebhookCreate,
+    WebhookCreated,
+    WebhookDeliveryDetail,
+    WebhookDeliveryRead,
+    WebhookDeliverySort,
+    WebhookRead,
+    WebhookUpdate,
+)
+
+LABEL = "Webhook 订阅"
+DELIVERY_LABEL = "Webhook 投递"
+SECRET_PREFIX = "whsec_"
+FIELDS = ("url", "events", "description", "is_active")
+
+
+def require_platform_admin(principal: Principal) -> None:
+    # Events cover every organisation, so only platform-wide callers may subscribe or read them.
+    if not principal.is_admin:
+        raise forbidden("只有平台管理员（或全平台的 API 密钥）可以管理 Webhook")
+
+
+def list_subscriptions(
+    session: Session, principal: Principal, params: PageParams, is_active: bool | None
+) -> tuple[list[WebhookSubscription], int]:
+    require_platform_admin(principal)
+    stmt = select(WebhookSubscription)
+    if is_active is not None:
+        stmt = stmt.where(WebhookSubscription.is_active.is_(is_active))
+    return fetch_page(session, stmt.order_by(WebhookSubscription.id.desc()), params)
+
+
+def get_subscription(session: Session, principal: Principal, subscription_id: int) -> WebhookSubscription:
+    require_platform_admin(principal)
+    row = session.get(WebhookSubscription, subscription_id)
+    if row is None:
+        raise not_found(LABEL)
+    return row
+
+
+def create_subscription(session: Session, principal: Principal, data: WebhookCreate) -> WebhookCreated:
+    require_platform_admin(principal)
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    row = WebhookSubscription(
+        url=data.url,
+        events=[e.value for e in data.events],
+        description=data.description,
+        secret_ciphertext=encrypt(secret, SECRET_PURPOSE),
+        secret_prefix=secret[:10],
+        is_active=True,
+        created_by_name=principal.name,
+        version=1,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(session, principal, AuditAction.create, "webhook_subscription", row.id, audit.snapshot(row, FIELDS))
+    return WebhookCreated(**WebhookRead.model_validate(row).model_dump(), secret=secret)
+
+
+def update_subscription(
+    session: Session, principal: Principal, subscription_id: int, data: WebhookUpdate, if_match: str | None
+) -> WebhookSubscription:
+    row = get_subscription(session, principal, subscription_id)
+    check_if_match(if_match, row.version)
+    changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    before = audit.snapshot(row, FIELDS)
+    for name, value in changes.items():
+        setattr(row, name, [e.value for e in value] if name == "events" else value)
+    audit.finish_update(session, principal, "webhook_subscription", row, before, FIELDS)
+    return row
+
+
+def _readable_deliveries(principal: Principal) -> Select[Any]:
+    require_platform_admin(principal)
+    return select(WebhookDelivery)
+
+
+def list_deliveries(
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    *,
+    subscription_id: int | None,
+    status: WebhookDeliveryStatus | None,
+    event_type: WebhookEventType | None,
+    sort: WebhookDeliverySort,
+) -> tuple[list[WebhookDelivery], int]:
+    stmt = _readable_deliveries(principal)
+    if subscription_id is not None:
+        stmt = stmt.where(WebhookDelivery.subscription_id == subscription_id)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status.value)
+    if event_type is not None:
+        stmt = stmt.where(WebhookDelivery.event_type == event_type.value)
+    columns = {"created_at": WebhookDelivery.created_at, "next_attempt_at": WebhookDelivery.next_attempt_at}
+    return fetch_page(session, apply_sort(stmt, sort, columns, WebhookDelivery.id), params)
+
+
+def get_delivery(session: Session, principal: Principal, delivery_id: int) -> WebhookDeliveryDetail:
+    row = session.execute(
+        _readable_deliveries(principal)
+        .add_columns(WebhookEvent.payload, WebhookEvent.occurred_at)
+        .join(WebhookEvent, WebhookEvent.id == WebhookDelivery.event_id)
+        .where(WebhookDelivery.id == delivery_id)
+    ).first()
+    if row is None:
+        raise not_found(DELIVERY_LABEL)
+    delivery, payload, occurred_at = row
+    return WebhookDeliveryDetail(
+        **WebhookDeliveryRead.model_validate(delivery).model_dump(), payload=payload, occurred_at=occurred_at
+    )
+
+
+def resend_delivery(session: Session, principal: Principal, delivery_id: int) -> WebhookDeliveryDetail:
+    """Queue the delivery again, due now, with a fresh round of retries; the deliverer sends it."""
+    require_platform_admin(principal)
+    delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
+    if delivery is None:
+        raise not_found(DELIVERY_LABEL)
+    before = {"status": delivery.status, "attempts": delivery.attempts}
+    delivery.status = WebhookDeliveryStatus.pending.value
+    delivery.attempts = 0
+    delivery.next_attempt_at = utcnow()
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        AuditAction.update,
+        "webhook_delivery",
+        delivery.id,
+        {"status": [before["status"], delivery.status], "attempts": [before["attempts"], 0]},
+    )
+    return get_delivery(session, principal, delivery_id)
