@@ -18,4 +18,6 @@ SCOPES: dict[str, str] = {
     "activities:write": "维护活动、报名与签到",
     "hours:read": "读取志愿服务记录、时长与证明",
     "hours:write": "录入、审核志愿服务记录，出具志愿服务证明",
+    "evaluations:read": "读取双向考评（API 客户端只能读取已定档的结果）",
+    "evaluations:write": "维护考评周期与方案，社区、单位评分",
 }

@@ -8,6 +8,7 @@ from gongjian.models.activities import Activity, ActivitySignup
 from gongjian.models.base import Base
 from gongjian.models.cards import Card, CardEntry
 from gongjian.models.claims import Claim, ServiceCategory, ServiceItem
+from gongjian.models.evaluation import Evaluation, EvaluationPeriod, EvaluationScheme
 from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
@@ -24,6 +25,9 @@ __all__ = [
     "CardEntry",
     "Claim",
     "CommunityRecord",
+    "Evaluation",
+    "EvaluationPeriod",
+    "EvaluationScheme",
     "IdempotencyRecord",
     "LoginThrottle",
     "Member",
