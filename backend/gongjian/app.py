@@ -19,6 +19,7 @@ from gongjian.auth.router import router as auth_router
 from gongjian.auth.tokens import decode_token
 from gongjian.cards.router import router as cards_router
 from gongjian.claims.router import router as claims_router
+from gongjian.evaluation.router import router as evaluation_router
 from gongjian.kit.errors import COMMON_PROBLEMS, Problem, install_problem_handlers
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
@@ -54,6 +55,7 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     activities_router,
     volunteering_router,
     certificates_router,
+    evaluation_router,
 ]
 
 

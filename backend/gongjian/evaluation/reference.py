@@ -29,7 +29,9 @@ def load_evaluation_schemes(session: Session, path: Path = DATA_FILE) -> int:
     touched = 0
     for entry in json.loads(path.read_text(encoding="utf-8"))["schemes"]:
         definition = {k: v for k, v in entry.items() if k not in ("code", "name")}
-        row = session.execute(select(EvaluationScheme).where(EvaluationScheme.code == entry["code"])).scalar_one_or_none()
+        row = session.execute(
+            select(EvaluationScheme).where(EvaluationScheme.code == entry["code"])
+        ).scalar_one_or_none()
         if row is None:
             session.add(EvaluationScheme(code=entry["code"], name=entry["name"], definition=definition))
             touched += 1

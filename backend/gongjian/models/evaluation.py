@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin
 from gongjian.models.members import Member
+from gongjian.models.organizations import Organization
 
 
 class EvaluationScheme(IdMixin, TimestampMixin, Base):
@@ -81,3 +82,6 @@ class Evaluation(IdMixin, TimestampMixin, VersionedMixin, Base):
     recommended: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     member: Mapped[Member] = relationship(lazy="raise")
+    unit_org: Mapped[Organization] = relationship(foreign_keys=[unit_org_id], lazy="raise")
+    community_org: Mapped[Organization] = relationship(foreign_keys=[community_org_id], lazy="raise")
+    period: Mapped[EvaluationPeriod] = relationship(lazy="raise")
