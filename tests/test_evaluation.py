@@ -664,3 +664,37 @@ def test_list_filters(scene: Scene) -> None:
     assert scene.evaluations(unit_org_id=other_community) == []
     assert_problem(scene.client.get("evaluation-periods/999/evaluations", headers=scene.admin), 404, "not_found")
     assert_problem(scene.client.get("evaluations/999", headers=scene.admin), 404, "not_found")
+
+
+def test_lazy_creation_is_safe_under_concurrent_readers(scene: Scene) -> None:
+    """Several requests creating the missing evaluations at once: one row per member, no error."""
+    import threading
+
+    from gongjian.evaluation import service
+    from gongjian.models import Evaluation
+
+    scene.create_period()
+    scene.open()
+    for n in range(5):
+        add_member(scene.community, scene.unit, f"新党员{n}")
+    barrier = threading.Barrier(4, timeout=10)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            barrier.wait()
+            service.ensure_evaluations(scene.period)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with unit_of_work() as session:
+        member_ids = (
+            session.execute(select(Evaluation.member_id).where(Evaluation.period_id == scene.period)).scalars().all()
+        )
+    assert len(member_ids) == len(set(member_ids)) == 5

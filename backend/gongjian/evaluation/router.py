@@ -141,6 +141,7 @@ async def list_evaluations(
     status: EvaluationStatus | None = None,
     sort: EvaluationSort = EvaluationSort.name,
 ) -> Page[EvaluationRead]:
+    service.ensure_evaluations(period_id)
     with unit_of_work() as session:
         rows, total = service.list_evaluations(
             session,
@@ -158,6 +159,7 @@ async def list_evaluations(
 
 @router.get("/evaluation-periods/{period_id}/ranking", summary="单位内排名与评优推荐")
 async def get_evaluation_ranking(period_id: Id, unit_org_id: UnitOrgId, principal: Reader) -> Ranking:
+    service.ensure_evaluations(period_id)
     with unit_of_work() as session:
         return Ranking.model_validate(service.ranking(session, principal, period_id, unit_org_id))
 
@@ -172,6 +174,7 @@ async def export_evaluations(
     period_id: Id, unit_org_id: UnitOrgId, principal: Reader, format: ExportFormat = ExportFormat.xlsx
 ) -> Response:
     def work() -> tuple[bytes, str]:
+        service.ensure_evaluations(period_id)
         with unit_of_work() as session:
             data = service.ranking(session, principal, period_id, unit_org_id)
             title = f"{data['period'].name}-{data['unit_org']['name']}-考评结果"

@@ -32,10 +32,25 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, exists, false, func, literal, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    delete,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
+from gongjian.db import unit_of_work
 from gongjian.evaluation import grading
 from gongjian.evaluation.reference import default_scheme
 from gongjian.evaluation.schemas import (
@@ -387,6 +402,36 @@ def _eligible() -> ColumnElement[bool]:
     )
 
 
+def _missing() -> ColumnElement[bool]:
+    return exists().where(
+        _eligible(), ~exists().where(Evaluation.period_id == bindparam("period_id"), Evaluation.member_id == Member.id)
+    )
+
+
+def _stale() -> ColumnElement[bool]:
+    return exists().where(
+        Evaluation.period_id == bindparam("period_id"),
+        Evaluation.status == EvaluationStatus.pending.value,
+        Evaluation.member_id.in_(select(Member.id).where(~_eligible())),
+    )
+
+
+def ensure_evaluations(period_id: int) -> None:
+    """Run before a request reads a period's evaluations (its own short transactions).
+
+    Checks first, in a read transaction, whether anything is to be created or dropped; only then
+    syncs, in a write-locked one. (On SQLite, a read transaction that starts writing fails with
+    "database is locked" when another did the same; the check keeps reads lock-free.)"""
+    with unit_of_work() as session:
+        status = session.execute(select(EvaluationPeriod.status).where(EvaluationPeriod.id == period_id)).scalar()
+        if status != EvaluationPeriodStatus.open.value:
+            return
+        needed = session.execute(select(or_(_missing(), _stale())), {"period_id": period_id}).scalar()
+    if needed:
+        with unit_of_work(write_lock=True) as session:
+            sync_evaluations(session, get_period(session, period_id, lock=True))
+
+
 def sync_evaluations(session: Session, period: EvaluationPeriod) -> None:
     """Idempotent: evaluations for eligible members lacking one; drop untouched ones of members who
     left. Only while the period is open."""
@@ -499,7 +544,6 @@ def list_evaluations(
     sort: EvaluationSort,
 ) -> tuple[list[dict[str, Any]], int]:
     period = get_period(session, period_id)
-    sync_evaluations(session, period)
     stmt = readable_evaluations(principal).where(Evaluation.period_id == period.id)
     if unit_org_id is not None:
         stmt = stmt.where(Evaluation.unit_org_id == unit_org_id)
@@ -671,7 +715,6 @@ def ranking(session: Session, principal: Principal, period_id: int, unit_org_id:
     unit = session.get(Organization, unit_org_id)
     if unit is None:
         raise not_found(ORG_LABEL)
-    sync_evaluations(session, period)
     everyone = session.execute(
         select(Evaluation, Member.reported_on)
         .join(Member, Member.id == Evaluation.member_id)
