@@ -20,6 +20,7 @@ from gongjian.auth.tokens import decode_token
 from gongjian.cards.router import router as cards_router
 from gongjian.claims.router import router as claims_router
 from gongjian.concerns.router import router as concerns_router
+from gongjian.evaluation.router import router as evaluation_router
 from gongjian.honors.router import router as honors_router
 from gongjian.kit.errors import COMMON_PROBLEMS, install_problem_handlers, problem_schemas
 from gongjian.kit.idempotency import IdempotencyMiddleware
@@ -66,6 +67,7 @@ DOMAIN_ROUTERS: list[APIRouter] = [
     stats_router,
     wechat_router,
     webhooks_router,
+    evaluation_router,
 ]
 
 

@@ -27,4 +27,6 @@ SCOPES: dict[str, str] = {
     "stats:read": "读取年度统计",
     "webhooks:read": "读取 Webhook 订阅与投递记录",
     "webhooks:write": "订阅 Webhook、重发投递",
+    "evaluations:read": "读取双向考评（API 客户端只能读取已定档的结果）",
+    "evaluations:write": "维护考评周期与方案，社区、单位评分",
 }

@@ -8,6 +8,7 @@ from gongjian.models.activities import Activity, ActivitySignup
 from gongjian.models.base import Base
 from gongjian.models.cards import Card, CardEntry
 from gongjian.models.claims import Claim, ServiceCategory, ServiceItem
+from gongjian.models.evaluation import Evaluation, EvaluationPeriod, EvaluationScheme
 from gongjian.models.governance import Concern, ConcernStep, Honor, Meeting, MeetingTask, MeetingTopic
 from gongjian.models.integration import (
     WebhookDelivery,
@@ -35,6 +36,9 @@ __all__ = [
     "CommunityRecord",
     "Concern",
     "ConcernStep",
+    "Evaluation",
+    "EvaluationPeriod",
+    "EvaluationScheme",
     "Honor",
     "IdempotencyRecord",
     "LoginThrottle",

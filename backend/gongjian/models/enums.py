@@ -428,3 +428,44 @@ class WebhookDeliveryStatus(LabelledEnum):
     pending = "pending"
     delivered = "delivered"
     failed = "failed"
+
+
+@register("evaluation_period_status", {"draft": "草稿", "open": "考评中", "finalized": "已定档"})
+class EvaluationPeriodStatus(LabelledEnum):
+    draft = "draft"
+    open = "open"
+    finalized = "finalized"
+
+
+@register(
+    "evaluation_status",
+    {
+        "pending": "待评分",
+        "community_scored": "社区已评、单位未评",
+        "unit_scored": "单位已评、社区未评",
+        "scored": "双方已评",
+        "finalized": "已定档",
+    },
+)
+class EvaluationStatus(LabelledEnum):
+    pending = "pending"
+    community_scored = "community_scored"
+    unit_scored = "unit_scored"
+    scored = "scored"
+    finalized = "finalized"
+
+
+@register(
+    "evaluation_grade",
+    {"excellent": "优秀", "qualified": "合格", "basically_qualified": "基本合格", "unqualified": "不合格"},
+)
+class EvaluationGrade(LabelledEnum):
+    excellent = "excellent"
+    qualified = "qualified"
+    basically_qualified = "basically_qualified"
+    unqualified = "unqualified"
+
+
+@register("evaluation_veto", {"never_reported": "考评期内未到社区报到的，不得评为合格及以上"})
+class EvaluationVeto(LabelledEnum):
+    never_reported = "never_reported"

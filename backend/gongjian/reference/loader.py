@@ -27,3 +27,7 @@ def load_all() -> dict[str, int]:
 from gongjian.claims.reference import load_service_list  # noqa: E402
 
 LOADERS["service_list"] = load_service_list
+
+from gongjian.evaluation.reference import load_evaluation_schemes  # noqa: E402
+
+LOADERS["evaluation_schemes"] = load_evaluation_schemes

@@ -623,6 +623,195 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/evaluation-periods": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考评周期列表 */
+        get: operations["list_evaluation_periods"];
+        put?: never;
+        /** 新建考评周期（平台管理员；未给出的方案项取默认方案） */
+        post: operations["create_evaluation_period"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-periods/{period_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考评周期详情 */
+        get: operations["get_evaluation_period"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改考评周期与方案 */
+        patch: operations["update_evaluation_period"];
+        trace?: never;
+    };
+    "/api/v1/evaluation-periods/{period_id}/evaluations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考评记录列表 */
+        get: operations["list_evaluations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-periods/{period_id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出单位考评结果（含社区意见，xlsx） */
+        get: operations["export_evaluations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-periods/{period_id}/finalize": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 定档：评定等级、应用否决规则和优秀比例并锁定 */
+        post: operations["finalize_evaluation_period"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-periods/{period_id}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 开始考评（为在职党员生成考评记录） */
+        post: operations["open_evaluation_period"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-periods/{period_id}/ranking": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 单位内排名与评优推荐 */
+        get: operations["get_evaluation_ranking"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-periods/{period_id}/reopen": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重新开放已定档的考评周期（平台管理员，须说明理由） */
+        post: operations["reopen_evaluation_period"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/{evaluation_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考评记录详情（含考评期内的表现依据） */
+        get: operations["get_evaluation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/{evaluation_id}/community-score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 社区评分（该党员报到社区的管理员） */
+        put: operations["put_community_score"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluations/{evaluation_id}/unit-score": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 单位评分（该党员所在单位的管理员） */
+        put: operations["put_unit_score"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -2691,6 +2880,21 @@ export interface components {
          * @enum {string}
          */
         CommunityRecordSort: "occurred_on" | "-occurred_on" | "id" | "-id";
+        /** CommunityScoreInput */
+        CommunityScoreInput: {
+            /**
+             * Opinion
+             * @description 社区书面意见
+             */
+            opinion: string;
+            /**
+             * Points
+             * @description 各考评项得分 {考评项代码: 分数}，每项 0 至该项满分，最多一位小数；须覆盖全部考评项
+             */
+            points: {
+                [key: string]: number;
+            };
+        };
         /**
          * ConcernCategory
          * @enum {string}
@@ -2977,6 +3181,44 @@ export interface components {
          * @enum {string}
          */
         CorrectionRequestStatus: "open" | "accepted" | "declined";
+        /** Criterion */
+        Criterion: {
+            /**
+             * Code
+             * @description 考评项代码（小写字母、数字、下划线）
+             */
+            code: string;
+            /**
+             * Max Points
+             * @description 该项满分；各项满分之和须为 100
+             */
+            max_points: number;
+            /**
+             * Name
+             * @description 考评项名称，如 报到履职
+             */
+            name: string;
+        };
+        /** CriterionPoints */
+        CriterionPoints: {
+            /** Code */
+            code: string;
+            /** Max Points */
+            max_points: number;
+            /** Name */
+            name: string;
+            /** Points */
+            points: number | null;
+        };
+        /** CriterionRead */
+        CriterionRead: {
+            /** Code */
+            code: string;
+            /** Max Points */
+            max_points: number;
+            /** Name */
+            name: string;
+        };
         /**
          * EmploymentEntryCreate
          * @description 就业服务卡：一次就业服务（岗位推荐、技能培训等）及其结果。
@@ -3075,6 +3317,171 @@ export interface components {
             /** Label */
             label: string;
         };
+        /** EvaluationDetail */
+        EvaluationDetail: {
+            /** Community Opinion */
+            community_opinion: string | null;
+            community_org: components["schemas"]["Ref"];
+            /** Community Points */
+            community_points: components["schemas"]["CriterionPoints"][];
+            /** Community Score */
+            community_score: number | null;
+            /** Community Scored At */
+            community_scored_at: string | null;
+            /** Community Scored By */
+            community_scored_by: string | null;
+            evidence: components["schemas"]["Evidence"];
+            /**
+             * Final Score
+             * @description w·社区 + (1−w)·单位，四舍五入（ROUND_HALF_UP）到一位小数
+             */
+            final_score: number | null;
+            /** @description 定档后才有 */
+            grade: components["schemas"]["EvaluationGrade"] | null;
+            /** Id */
+            id: number;
+            member: components["schemas"]["Ref"];
+            /** Period Id */
+            period_id: number;
+            /**
+             * Recommended For Award
+             * @description 定档后在本单位 优秀 名额之内
+             */
+            recommended_for_award: boolean;
+            status: components["schemas"]["EvaluationStatus"];
+            /** Unit Comment */
+            unit_comment: string | null;
+            unit_org: components["schemas"]["Ref"];
+            /** Unit Score */
+            unit_score: number | null;
+            /** Unit Scored At */
+            unit_scored_at: string | null;
+            /** Unit Scored By */
+            unit_scored_by: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Vetoed
+             * @description 定档时被否决规则限制为 基本合格 及以下
+             */
+            vetoed: boolean;
+        };
+        /**
+         * EvaluationGrade
+         * @enum {string}
+         */
+        EvaluationGrade: "excellent" | "qualified" | "basically_qualified" | "unqualified";
+        /**
+         * EvaluationPeriodStatus
+         * @enum {string}
+         */
+        EvaluationPeriodStatus: "draft" | "open" | "finalized";
+        /** EvaluationRead */
+        EvaluationRead: {
+            /** Community Opinion */
+            community_opinion: string | null;
+            community_org: components["schemas"]["Ref"];
+            /** Community Points */
+            community_points: components["schemas"]["CriterionPoints"][];
+            /** Community Score */
+            community_score: number | null;
+            /** Community Scored At */
+            community_scored_at: string | null;
+            /** Community Scored By */
+            community_scored_by: string | null;
+            /**
+             * Final Score
+             * @description w·社区 + (1−w)·单位，四舍五入（ROUND_HALF_UP）到一位小数
+             */
+            final_score: number | null;
+            /** @description 定档后才有 */
+            grade: components["schemas"]["EvaluationGrade"] | null;
+            /** Id */
+            id: number;
+            member: components["schemas"]["Ref"];
+            /** Period Id */
+            period_id: number;
+            /**
+             * Recommended For Award
+             * @description 定档后在本单位 优秀 名额之内
+             */
+            recommended_for_award: boolean;
+            status: components["schemas"]["EvaluationStatus"];
+            /** Unit Comment */
+            unit_comment: string | null;
+            unit_org: components["schemas"]["Ref"];
+            /** Unit Score */
+            unit_score: number | null;
+            /** Unit Scored At */
+            unit_scored_at: string | null;
+            /** Unit Scored By */
+            unit_scored_by: string | null;
+            /** Version */
+            version: number;
+            /**
+             * Vetoed
+             * @description 定档时被否决规则限制为 基本合格 及以下
+             */
+            vetoed: boolean;
+        };
+        /**
+         * EvaluationSort
+         * @enum {string}
+         */
+        EvaluationSort: "name" | "-final_score" | "id";
+        /**
+         * EvaluationStatus
+         * @enum {string}
+         */
+        EvaluationStatus: "pending" | "community_scored" | "unit_scored" | "scored" | "finalized";
+        /**
+         * EvaluationVeto
+         * @enum {string}
+         */
+        EvaluationVeto: "never_reported";
+        /**
+         * Evidence
+         * @description Computed for the period's dates (Asia/Shanghai days, both ends included).
+         */
+        Evidence: {
+            /**
+             * Community Records
+             * @description 考评期内社区表现记录，按类型计数
+             */
+            community_records: components["schemas"]["KindCount"][];
+            /**
+             * Reported In Period
+             * @description 在考评期结束前已到社区报到
+             */
+            reported_in_period: boolean;
+            /**
+             * Reported On
+             * @description 到社区报到日期
+             */
+            reported_on: string | null;
+            /**
+             * Volunteer Hours
+             * @description 考评期内结束、已审核通过且未被更正取代的志愿服务时长
+             */
+            volunteer_hours: number;
+            /** Volunteer Record Count */
+            volunteer_record_count: number;
+            /**
+             * Wishes Claimed
+             * @description 考评期内本人认领的微心愿数
+             */
+            wishes_claimed: number;
+            /**
+             * Wishes Fulfilled
+             * @description 其中已实现（或已回访关闭）的数
+             */
+            wishes_fulfilled: number;
+        };
+        /**
+         * ExportFormat
+         * @enum {string}
+         */
+        ExportFormat: "xlsx";
         /** FieldError */
         FieldError: {
             /**
@@ -3370,6 +3777,13 @@ export interface components {
             line: number;
             /** Message */
             message: string;
+        };
+        /** KindCount */
+        KindCount: {
+            /** Count */
+            count: number;
+            /** Kind */
+            kind: string;
         };
         /** KindHours */
         KindHours: {
@@ -3936,6 +4350,17 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** Page[EvaluationRead] */
+        Page_EvaluationRead_: {
+            /** Items */
+            items: components["schemas"]["EvaluationRead"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** Page[HonorRead] */
         Page_HonorRead_: {
             /** Items */
@@ -3995,6 +4420,17 @@ export interface components {
         Page_PartnershipRead_: {
             /** Items */
             items: components["schemas"]["PartnershipRead"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[PeriodRead] */
+        Page_PeriodRead_: {
+            /** Items */
+            items: components["schemas"]["PeriodRead"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -4207,6 +4643,119 @@ export interface components {
             user_id: number;
         };
         /**
+         * PeriodCreate
+         * @description Fields left out take the default scheme (reference data `evaluation_scheme.json`).
+         */
+        PeriodCreate: {
+            /**
+             * Community Weight
+             * @description 社区评分在最终得分中的权重（最多三位小数），默认 0.3
+             */
+            community_weight?: number | null;
+            /** Criteria */
+            criteria?: components["schemas"]["Criterion"][] | null;
+            /**
+             * End Date
+             * Format: date
+             */
+            end_date: string;
+            excellent_share?: components["schemas"]["Share"] | null;
+            /**
+             * Name
+             * @description 如 2017年度
+             */
+            name: string;
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            thresholds?: components["schemas"]["Thresholds"] | null;
+            /** Vetoes */
+            vetoes?: components["schemas"]["EvaluationVeto"][] | null;
+        };
+        /** PeriodRead */
+        PeriodRead: {
+            /** Community Weight */
+            community_weight: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Criteria */
+            criteria: components["schemas"]["CriterionRead"][];
+            /**
+             * End Date
+             * Format: date
+             */
+            end_date: string;
+            excellent_share: components["schemas"]["ShareRead"];
+            /** Finalized At */
+            finalized_at: string | null;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Opened At */
+            opened_at: string | null;
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date: string;
+            status: components["schemas"]["EvaluationPeriodStatus"];
+            thresholds: components["schemas"]["ThresholdsRead"];
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Version */
+            version: number;
+            /** Vetoes */
+            vetoes: components["schemas"]["EvaluationVeto"][];
+        };
+        /** PeriodReopen */
+        PeriodReopen: {
+            /**
+             * Reason
+             * @description 重新开放的理由（记入审计日志）
+             */
+            reason: string;
+        };
+        /**
+         * PeriodSort
+         * @enum {string}
+         */
+        PeriodSort: "start_date" | "-start_date" | "id" | "-id";
+        /**
+         * PeriodUpdate
+         * @description Only the fields sent change. In `draft` everything may change; while `open` only the name.
+         */
+        PeriodUpdate: {
+            /** Community Weight */
+            community_weight?: number;
+            /** Criteria */
+            criteria?: components["schemas"]["Criterion"][];
+            /**
+             * End Date
+             * Format: date
+             */
+            end_date?: string;
+            excellent_share?: components["schemas"]["Share"];
+            /** Name */
+            name?: string;
+            /**
+             * Start Date
+             * Format: date
+             */
+            start_date?: string;
+            thresholds?: components["schemas"]["Thresholds"];
+            /** Vetoes */
+            vetoes?: components["schemas"]["EvaluationVeto"][];
+        };
+        /**
          * PointsEntryCreate
          * @description 奉献积分卡：一次积分变动（points），或冲正一条旧记录（reverses_entry_id，分值自动取反）。
          *
@@ -4305,6 +4854,51 @@ export interface components {
             title: string;
             /** Type */
             type: string;
+        };
+        /** Ranking */
+        Ranking: {
+            /**
+             * Excellent Quota
+             * @description 优秀名额 = floor(比例 × 本单位人数)
+             */
+            excellent_quota: number;
+            /** Items */
+            items: components["schemas"]["RankingRow"][];
+            /**
+             * Member Count
+             * @description 本单位参加考评的党员数
+             */
+            member_count: number;
+            /** Period Id */
+            period_id: number;
+            /**
+             * Provisional
+             * @description true：周期未定档，等级为按当前分数试算
+             */
+            provisional: boolean;
+            unit_org: components["schemas"]["Ref"];
+        };
+        /** RankingRow */
+        RankingRow: {
+            /** Community Score */
+            community_score: number | null;
+            /** Evaluation Id */
+            evaluation_id: number;
+            /** Final Score */
+            final_score: number | null;
+            grade: components["schemas"]["EvaluationGrade"] | null;
+            member: components["schemas"]["Ref"];
+            /**
+             * Rank
+             * @description 本单位内名次；最终得分、社区分、单位分均相同者并列；未评完者为空
+             */
+            rank: number | null;
+            /** Recommended For Award */
+            recommended_for_award: boolean;
+            /** Unit Score */
+            unit_score: number | null;
+            /** Vetoed */
+            vetoed: boolean;
         };
         /**
          * RecordCorrection
@@ -4462,6 +5056,13 @@ export interface components {
          * @enum {string}
          */
         RecordSort: "ended_at" | "-ended_at" | "id" | "-id";
+        /** Ref */
+        Ref: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
         /** RefreshRequest */
         RefreshRequest: {
             /** Refresh Token */
@@ -4686,6 +5287,23 @@ export interface components {
             /** Title */
             title?: string;
         };
+        /**
+         * Share
+         * @description Share of 优秀 per unit: at most floor(numerator × members of the unit / denominator).
+         */
+        Share: {
+            /** Denominator */
+            denominator: number;
+            /** Numerator */
+            numerator: number;
+        };
+        /** ShareRead */
+        ShareRead: {
+            /** Denominator */
+            denominator: number;
+            /** Numerator */
+            numerator: number;
+        };
         /** SignupCreate */
         SignupCreate: {
             /**
@@ -4849,6 +5467,36 @@ export interface components {
             /** Owner Org Id */
             owner_org_id?: number;
         };
+        /**
+         * Thresholds
+         * @description Lowest final score (inclusive) of each grade; below `basically_qualified` is 不合格.
+         */
+        Thresholds: {
+            /**
+             * Basically Qualified
+             * @description 基本合格 最低分
+             */
+            basically_qualified: number;
+            /**
+             * Excellent
+             * @description 优秀 最低分
+             */
+            excellent: number;
+            /**
+             * Qualified
+             * @description 合格 最低分
+             */
+            qualified: number;
+        };
+        /** ThresholdsRead */
+        ThresholdsRead: {
+            /** Basically Qualified */
+            basically_qualified: number;
+            /** Excellent */
+            excellent: number;
+            /** Qualified */
+            qualified: number;
+        };
         /** TokenResponse */
         TokenResponse: {
             /** Access Token */
@@ -4934,6 +5582,19 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+        };
+        /** UnitScoreInput */
+        UnitScoreInput: {
+            /**
+             * Comment
+             * @default
+             */
+            comment?: string;
+            /**
+             * Score
+             * @description 0–100，最多一位小数
+             */
+            score: number;
         };
         /** UserCreate */
         UserCreate: {
@@ -9847,6 +10508,1340 @@ export interface operations {
             };
             /** @description 状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_evaluation_periods: {
+        parameters: {
+            query?: {
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                page_size?: number;
+                sort?: components["schemas"]["PeriodSort"];
+                status?: components["schemas"]["EvaluationPeriodStatus"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_PeriodRead_"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_evaluation_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PeriodCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_evaluation_period: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                period_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_evaluation_period: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                period_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PeriodUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_evaluations: {
+        parameters: {
+            query?: {
+                community_org_id?: number | null;
+                grade?: components["schemas"]["EvaluationGrade"] | null;
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                page_size?: number;
+                sort?: components["schemas"]["EvaluationSort"];
+                status?: components["schemas"]["EvaluationStatus"] | null;
+                unit_org_id?: number | null;
+            };
+            header?: never;
+            path: {
+                period_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_EvaluationRead_"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_evaluations: {
+        parameters: {
+            query: {
+                format?: components["schemas"]["ExportFormat"];
+                /** @description 驻区单位 */
+                unit_org_id: number;
+            };
+            header?: never;
+            path: {
+                period_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description xlsx 文件 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    finalize_evaluation_period: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                period_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    open_evaluation_period: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                period_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_evaluation_ranking: {
+        parameters: {
+            query: {
+                /** @description 驻区单位 */
+                unit_org_id: number;
+            };
+            header?: never;
+            path: {
+                period_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Ranking"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    reopen_evaluation_period: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                period_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PeriodReopen"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PeriodRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_evaluation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                evaluation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationDetail"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_community_score: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                evaluation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CommunityScoreInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_unit_score: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                evaluation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UnitScoreInput"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };

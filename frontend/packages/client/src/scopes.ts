@@ -26,6 +26,8 @@ export const API_SCOPES = [
   { code: "stats:read", label: "读取年度统计" },
   { code: "webhooks:read", label: "读取 Webhook 订阅与投递记录" },
   { code: "webhooks:write", label: "订阅 Webhook、重发投递" },
+  { code: "evaluations:read", label: "读取双向考评（API 客户端只能读取已定档的结果）" },
+  { code: "evaluations:write", label: "维护考评周期与方案，社区、单位评分" },
 ] as const
 
 export type ApiScope = (typeof API_SCOPES)[number]['code']

@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Path, Query, Response, Security
+from starlette.concurrency import run_in_threadpool
+
+from gongjian.auth.dependencies import authenticate
+from gongjian.db import unit_of_work
+from gongjian.evaluation import service, spreadsheet
+from gongjian.evaluation.schemas import (
+    CommunityScoreInput,
+    EvaluationDetail,
+    EvaluationRead,
+    EvaluationSort,
+    ExportFormat,
+    PeriodCreate,
+    PeriodRead,
+    PeriodReopen,
+    PeriodSort,
+    PeriodUpdate,
+    Ranking,
+    UnitScoreInput,
+)
+from gongjian.kit.errors import problem_responses
+from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.routing import created
+from gongjian.models.enums import EvaluationGrade, EvaluationPeriodStatus, EvaluationStatus
+
+router = APIRouter(tags=["evaluation"])
+
+Reader = Annotated[Principal, Security(authenticate, scopes=["evaluations:read"])]
+Writer = Annotated[Principal, Security(authenticate, scopes=["evaluations:write"])]
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+OptionalOrgId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
+UnitOrgId = Annotated[int, Query(ge=1, le=2**31 - 1, description="驻区单位")]
+
+_XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "xlsx 文件",
+        "content": {spreadsheet.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+def _period(period: Any) -> PeriodRead:
+    return PeriodRead.model_validate(service.period_read(period))
+
+
+@router.get("/evaluation-periods", summary="考评周期列表")
+async def list_evaluation_periods(
+    principal: Reader,
+    page: PageQuery,
+    status: EvaluationPeriodStatus | None = None,
+    sort: PeriodSort = PeriodSort.start_date_desc,
+) -> Page[PeriodRead]:
+    with unit_of_work() as session:
+        rows, total = service.list_periods(session, page, status=status, sort=sort)
+        return page_of(PeriodRead, [service.period_read(p) for p in rows], total, page)
+
+
+@router.post("/evaluation-periods", summary="新建考评周期（平台管理员；未给出的方案项取默认方案）", status_code=201)
+async def create_evaluation_period(body: PeriodCreate, principal: Writer, response: Response) -> PeriodRead:
+    with unit_of_work() as session:
+        period = service.create_period(session, principal, body)
+        created(response, f"/evaluation-periods/{period.id}", period.version)
+        return _period(period)
+
+
+@router.get("/evaluation-periods/{period_id}", summary="考评周期详情")
+async def get_evaluation_period(period_id: Id, principal: Reader, response: Response) -> PeriodRead:
+    with unit_of_work() as session:
+        period = service.get_period(session, period_id)
+        set_etag(response, period.version)
+        return _period(period)
+
+
+@router.patch("/evaluation-periods/{period_id}", summary="修改考评周期与方案", responses=problem_responses(412))
+async def update_evaluation_period(
+    period_id: Id, body: PeriodUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+) -> PeriodRead:
+    with unit_of_work(write_lock=True) as session:
+        period = service.update_period(session, principal, period_id, body, if_match)
+        set_etag(response, period.version)
+        return _period(period)
+
+
+@router.post(
+    "/evaluation-periods/{period_id}/open",
+    summary="开始考评（为在职党员生成考评记录）",
+    responses=problem_responses(412),
+)
+async def open_evaluation_period(
+    period_id: Id, principal: Writer, response: Response, if_match: IfMatch = None
+) -> PeriodRead:
+    with unit_of_work(write_lock=True) as session:
+        period = service.open_period(session, principal, period_id, if_match)
+        set_etag(response, period.version)
+        return _period(period)
+
+
+@router.post(
+    "/evaluation-periods/{period_id}/finalize",
+    summary="定档：评定等级、应用否决规则和优秀比例并锁定",
+    responses=problem_responses(412),
+)
+async def finalize_evaluation_period(
+    period_id: Id, principal: Writer, response: Response, if_match: IfMatch = None
+) -> PeriodRead:
+    with unit_of_work(write_lock=True) as session:
+        period = service.finalize_period(session, principal, period_id, if_match)
+        set_etag(response, period.version)
+        return _period(period)
+
+
+@router.post(
+    "/evaluation-periods/{period_id}/reopen",
+    summary="重新开放已定档的考评周期（平台管理员，须说明理由）",
+    responses=problem_responses(412),
+)
+async def reopen_evaluation_period(
+    period_id: Id, body: PeriodReopen, principal: Writer, response: Response, if_match: IfMatch = None
+) -> PeriodRead:
+    with unit_of_work(write_lock=True) as session:
+        period = service.reopen_period(session, principal, period_id, body, if_match)
+        set_etag(response, period.version)
+        return _period(period)
+
+
+@router.get("/evaluation-periods/{period_id}/evaluations", summary="考评记录列表")
+async def list_evaluations(
+    period_id: Id,
+    principal: Reader,
+    page: PageQuery,
+    unit_org_id: OptionalOrgId = None,
+    community_org_id: OptionalOrgId = None,
+    grade: EvaluationGrade | None = None,
+    status: EvaluationStatus | None = None,
+    sort: EvaluationSort = EvaluationSort.name,
+) -> Page[EvaluationRead]:
+    service.ensure_evaluations(period_id)
+    with unit_of_work() as session:
+        rows, total = service.list_evaluations(
+            session,
+            principal,
+            period_id,
+            page,
+            unit_org_id=unit_org_id,
+            community_org_id=community_org_id,
+            grade=grade,
+            status=status,
+            sort=sort,
+        )
+        return page_of(EvaluationRead, rows, total, page)
+
+
+@router.get("/evaluation-periods/{period_id}/ranking", summary="单位内排名与评优推荐")
+async def get_evaluation_ranking(period_id: Id, unit_org_id: UnitOrgId, principal: Reader) -> Ranking:
+    service.ensure_evaluations(period_id)
+    with unit_of_work() as session:
+        return Ranking.model_validate(service.ranking(session, principal, period_id, unit_org_id))
+
+
+@router.get(
+    "/evaluation-periods/{period_id}/export",
+    summary="导出单位考评结果（含社区意见，xlsx）",
+    response_class=Response,
+    responses=_XLSX_RESPONSE,
+)
+async def export_evaluations(
+    period_id: Id, unit_org_id: UnitOrgId, principal: Reader, format: ExportFormat = ExportFormat.xlsx
+) -> Response:
+    def work() -> tuple[bytes, str]:
+        service.ensure_evaluations(period_id)
+        with unit_of_work() as session:
+            data = service.ranking(session, principal, period_id, unit_org_id)
+            title = f"{data['period'].name}-{data['unit_org']['name']}-考评结果"
+        return spreadsheet.render(data), title
+
+    content, title = await run_in_threadpool(work)
+    disposition = f"attachment; filename=\"evaluations.xlsx\"; filename*=UTF-8''{quote(title + '.xlsx')}"
+    return Response(content, media_type=spreadsheet.XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
+
+
+@router.get("/evaluations/{evaluation_id}", summary="考评记录详情（含考评期内的表现依据）")
+async def get_evaluation(evaluation_id: Id, principal: Reader, response: Response) -> EvaluationDetail:
+    with unit_of_work() as session:
+        ev, body = service.evaluation_detail(session, principal, evaluation_id)
+        set_etag(response, ev.version)
+        return EvaluationDetail.model_validate(body)
+
+
+@router.put(
+    "/evaluations/{evaluation_id}/community-score",
+    summary="社区评分（该党员报到社区的管理员）",
+    responses=problem_responses(412),
+)
+async def put_community_score(
+    evaluation_id: Id, body: CommunityScoreInput, principal: Writer, response: Response, if_match: IfMatch = None
+) -> EvaluationRead:
+    with unit_of_work(write_lock=True) as session:
+        ev = service.set_community_score(session, principal, evaluation_id, body, if_match)
+        set_etag(response, ev.version)
+        return EvaluationRead.model_validate(service.evaluation_read(ev))
+
+
+@router.put(
+    "/evaluations/{evaluation_id}/unit-score",
+    summary="单位评分（该党员所在单位的管理员）",
+    responses=problem_responses(412),
+)
+async def put_unit_score(
+    evaluation_id: Id, body: UnitScoreInput, principal: Writer, response: Response, if_match: IfMatch = None
+) -> EvaluationRead:
+    with unit_of_work(write_lock=True) as session:
+        ev = service.set_unit_score(session, principal, evaluation_id, body, if_match)
+        set_etag(response, ev.version)
+        return EvaluationRead.model_validate(service.evaluation_read(ev))
