@@ -31,6 +31,9 @@ UNSCOPED = {
     "POST /api/v1/api-keys",
     "GET /api/v1/api-keys/{key_id}",
     "DELETE /api/v1/api-keys/{key_id}",
+    # Proofs of volunteer service are verified by anyone holding the number, without logging in.
+    "GET /api/v1/certificates/{number}",
+    "GET /api/v1/certificates/{number}.pdf",
 }
 
 

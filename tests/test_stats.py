@@ -35,6 +35,15 @@ def test_demo_2017_figures_and_live_recount(client: TestClient) -> None:
     assert stats["meetings"]["held"] == 5 and stats["meetings"]["tasks_overdue"] == 2
     assert stats["concerns"]["escalated"] == 2 and stats["concerns"]["resolved_locally"] == 5
     assert stats["claims"]["total"] == 4
+    # The demo claims from the reference list and adds no items: a fresh `make run` lists the 35.
+    listed = client.get("service-items", params={"page_size": 100}, headers=headers_for(client, Role.admin)).json()
+    assert listed["total"] == 35
+    assert {c["category"] for c in stats["claims"]["by_category_and_status"]} == {
+        "hardship_aid",
+        "volunteer",
+        "advice",
+        "culture_sports",
+    }
     court_stats = client.get("stats/annual", params={**params, "year": 2018}, headers=lht).json()
     assert court_stats["honors"]["count"] == 1
 

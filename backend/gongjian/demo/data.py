@@ -266,3 +266,13 @@ HONOURS = [
     ("全区信访工作“优胜单位”", "黄石港区信访局", date(2017, 12, 28), "district", "community", None),
 ]
 COURT_HONOUR = ("“共驻共建先进党组织”", "中共黄石市委组织部", date(2018, 3, 15), "city")
+
+
+# Resources on the reference claim list (by code) that 老虎头 claimed in 2017: day, and whether the
+# work was finished and verified by the providing unit within the year.
+CLAIMED_RESOURCES = [
+    ("SL-HA06", date(2017, 2, 20), True),  # 困难群众法律援助与诉讼指引
+    ("SL-VO02", date(2017, 3, 25), True),  # 送法进社区普法宣传
+    ("SL-AD03", date(2017, 5, 15), True),  # 社情民意收集与反映
+    ("SL-CS04", date(2017, 10, 9), False),  # 书画摄影作品展场地与布展
+]

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from gongjian.activities import service as activities
 from gongjian.activities.schemas import ActivityCreate, AttendanceUpdate, SignupCreate
 from gongjian.claims import service as claims
-from gongjian.claims.schemas import ClaimComplete, ClaimCreate, ClaimVerify, ServiceItemCreate
+from gongjian.claims.schemas import ClaimComplete, ClaimCreate, ClaimVerify
 from gongjian.concerns import service as concerns
 from gongjian.concerns.schemas import ConcernCreate, ConcernEscalate
 from gongjian.db import unit_of_work
@@ -36,7 +36,7 @@ from gongjian.meetings import service as meetings
 from gongjian.meetings.schemas import MeetingCreate, MeetingUpdate, TaskCreate, TopicCreate
 from gongjian.members import service as members
 from gongjian.members.schemas import MemberCreate
-from gongjian.models import Organization
+from gongjian.models import Organization, ServiceItem
 from gongjian.models.base import clock_at
 from gongjian.models.enums import (
     ActivityKind,
@@ -50,8 +50,6 @@ from gongjian.models.enums import (
     MemberCategory,
     OrganizationKind,
     Role,
-    ServiceCategoryCode,
-    ServiceItemStatus,
     TaskStatus,
     WishKind,
 )
@@ -295,27 +293,34 @@ class _Demo:
                     wishes.close_wish(self.s, self.lht, wish_id, WishClose(feedback="居民表示满意"), None)
 
     def claims(self) -> None:
-        needs = [
-            (ServiceCategoryCode.hardship_aid, "困难家庭子女助学", date(2017, 2, 20), True),
-            (ServiceCategoryCode.volunteer, "无物业小区楼道清洁志愿服务", date(2017, 3, 25), True),
-            (ServiceCategoryCode.funding, "社区篮球场修缮资金", date(2017, 10, 9), False),
-            (ServiceCategoryCode.advice, "老旧小区改造建议", date(2017, 5, 15), True),
-        ]
-        for category, title, day, finished in needs:
-            with clock_at(at(day, 9)):
-                item = claims.create_item(
-                    self.s, self.lht, ServiceItemCreate(title=title, category=category, capacity=1)
+        """老虎头 claims resources the member units offer on the reference claim list.
+
+        The demo adds no service items of its own: the platform's list stays the 35 reference items,
+        and the community's claims show up in its annual figures (resources it claimed).
+        """
+        by_code = {
+            code: (item_id, provider_id)
+            for code, item_id, provider_id in self.s.execute(
+                select(ServiceItem.code, ServiceItem.id, ServiceItem.provider_org_id).where(
+                    ServiceItem.code.in_([code for code, _, _ in data.CLAIMED_RESOURCES])
                 )
-                claims.set_item_status(self.s, self.lht, item.id, ServiceItemStatus.published, None)
-            with clock_at(at(day + timedelta(days=2), 10)):
-                claim = claims.create_claim(self.s, self.court_admin, item.id, ClaimCreate(note="市中院认领"))
-                claims.start_claim(self.s, self.court_admin, claim.id, None)
+            )
+        }
+        for code, day, finished in data.CLAIMED_RESOURCES:
+            item_id, provider_id = by_code[code]
+            provider = self.s.get_one(Organization, provider_id)
+            provider_admin = Principal(ActorType.system, 0, provider.name, Role.unit_admin, provider.id)
+            with clock_at(at(day, 10)):
+                claim = claims.create_claim(self.s, self.lht, item_id, ClaimCreate(note="老虎头社区认领"))
+                claims.start_claim(self.s, self.lht, claim.id, None)
             if not finished:
                 continue
             with clock_at(at(day + timedelta(days=30), 10)):
-                claims.complete_claim(self.s, self.court_admin, claim.id, ClaimComplete(report="已按计划完成"), None)
+                claims.complete_claim(self.s, self.lht, claim.id, ClaimComplete(report="已按计划完成"), None)
             with clock_at(at(day + timedelta(days=33), 10)):
-                claims.verify_claim(self.s, self.lht, claim.id, ClaimVerify(rating=5, comment="效果良好"), None)
+                claims.verify_claim(
+                    self.s, provider_admin, claim.id, ClaimVerify(rating=5, comment="社区组织得力"), None
+                )
 
     # --- meetings, concerns, honours -----------------------------------------------------------
 
