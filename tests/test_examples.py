@@ -15,7 +15,7 @@ import pytest
 from factories import PASSWORD, make_org, make_user, username_of
 from factories_claims import make_member
 from gongjian.db import unit_of_work
-from gongjian.models import CommunityRecord
+from gongjian.models import CommunityRecord, VolunteerRecord
 from gongjian.models.enums import OrganizationKind, Role
 from live_server import live_server
 
@@ -28,18 +28,18 @@ def _api_key(base: str) -> str:
     token = httpx.post(f"{base}/api/v1/auth/token", data={"username": admin, "password": PASSWORD}).json()
     response = httpx.post(
         f"{base}/api/v1/api-keys",
-        json={"name": "同步脚本", "scopes": ["members:read", "members:write"]},
+        json={"name": "同步脚本", "scopes": ["members:read", "members:write", "hours:write"]},
         headers={"Authorization": f"Bearer {token['access_token']}"},
     )
     assert response.status_code == 201, response.text
     return str(response.json()["key"])
 
 
-def _records() -> int:
+def _records(model: type = CommunityRecord) -> int:
     from sqlalchemy import func, select
 
     with unit_of_work() as session:
-        return int(session.execute(select(func.count()).select_from(CommunityRecord)).scalar_one())
+        return int(session.execute(select(func.count()).select_from(model)).scalar_one())
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> dict[str, object]:
@@ -57,11 +57,13 @@ def test_python_and_node_examples_page_members_and_write_once() -> None:
         assert py["caller"] == "同步脚本" and py["members"] == 130
         assert py["member_id"] == member_ids[0]
         assert py["replayed"] == [False, True, True]
-        assert _records() == 1
+        assert py["hours_replayed"] == [False, True, True]
+        assert _records() == 1 and _records(VolunteerRecord) == 1
         # Run again with the same run id: the same key, nothing new.
         again = _run([sys.executable, str(ROOT / "examples/python/sync_members.py")], env)
         assert again["record_id"] == py["record_id"] and again["replayed"] == [True, True, True]
-        assert _records() == 1
+        assert again["hours_record_id"] == py["hours_record_id"] and again["hours_replayed"] == [True, True, True]
+        assert _records() == 1 and _records(VolunteerRecord) == 1
 
         node = shutil.which("node")
         if node is None or not (FRONTEND / "node_modules").exists():
@@ -73,5 +75,6 @@ def test_python_and_node_examples_page_members_and_write_once() -> None:
         js = _run([node, str(ROOT / "examples/node/sync-members.mjs")], env)
         assert js["caller"] == "同步脚本" and js["members"] == 130
         assert js["replayed"] == [False, True, True]
-        assert js["record_id"] != py["record_id"]
-        assert _records() == 2
+        assert js["hours_replayed"] == [False, True, True]
+        assert js["record_id"] != py["record_id"] and js["hours_record_id"] != py["hours_record_id"]
+        assert _records() == 2 and _records(VolunteerRecord) == 2

@@ -4,9 +4,9 @@
 //   (cd frontend && npm run -w @gongjian/client build)
 //   GONGJIAN_URL=http://127.0.0.1:8000 GONGJIAN_API_KEY=gj_… node examples/node/sync-members.mjs
 //
-// The key needs members:read and members:write. The write is a community record sent three times
-// with one Idempotency-Key: one record results. Volunteer hours will follow the same pattern once
-// the volunteering API is on main (see recordHours below). Prints one JSON line.
+// The key needs members:read, members:write and hours:write. The writes — a community record and two
+// hours of volunteer service — are each sent three times with one Idempotency-Key: one of each
+// results. Prints one JSON line.
 import { randomUUID } from 'node:crypto'
 import { createGongjianClient } from '../../frontend/packages/client/dist/index.mjs'
 
@@ -48,10 +48,23 @@ function recordParticipation(memberId, key) {
   )
 }
 
-// Once the volunteering API is merged:
-// function recordHours(memberId, activityId, hours, key) {
-//   return postIdempotently((headers) => api.POST('/api/v1/volunteer-records', { body: { member_id: memberId, activity_id: activityId, hours }, headers }), key)
-// }
+function recordHours(member, key) {
+  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)
+  const body = {
+    member_id: member.id,
+    content: '社区环境整治志愿服务（Node 脚本同步）',
+    started_at: `${day}T09:00:00+08:00`,
+    ended_at: `${day}T11:00:00+08:00`,
+    hours: 2,
+    organizer_org_id: member.community_org.id,
+  }
+  return postIdempotently((headers) => api.POST('/api/v1/volunteer-records', { body, headers }), key)
+}
+
+function writtenOnce(answers) {
+  const ids = new Set(answers.map((a) => a.data?.id))
+  return answers.every((a) => a.response.status === 201) && ids.size === 1 ? [...ids][0] : null
+}
 
 const me = (await api.GET('/api/v1/me')).data
 const members = await allMembers()
@@ -60,12 +73,23 @@ if (members.length === 0) {
 } else {
   const first = members[0]
   const answers = await recordParticipation(first.id, `node-${runId}-${first.id}`)
-  const statuses = answers.map((a) => a.response.status)
-  const ids = new Set(answers.map((a) => a.data?.id))
-  if (statuses.some((s) => s !== 201) || ids.size !== 1) {
-    console.error(`idempotent write failed: ${statuses} ${[...ids]}`)
+  const hours = await recordHours(first, `node-hours-${runId}-${first.id}`)
+  const recordId = writtenOnce(answers)
+  const hoursRecordId = writtenOnce(hours)
+  if (recordId === null || hoursRecordId === null) {
+    console.error(`idempotent write failed: ${[...answers, ...hours].map((a) => a.response.status)}`)
     process.exit(1)
   }
-  const replayed = answers.map((a) => a.response.headers.get('Idempotent-Replayed') === 'true')
-  console.log(JSON.stringify({ caller: me.name, members: members.length, member_id: first.id, record_id: [...ids][0], replayed }))
+  const replayedOf = (list) => list.map((a) => a.response.headers.get('Idempotent-Replayed') === 'true')
+  console.log(
+    JSON.stringify({
+      caller: me.name,
+      members: members.length,
+      member_id: first.id,
+      record_id: recordId,
+      replayed: replayedOf(answers),
+      hours_record_id: hoursRecordId,
+      hours_replayed: replayedOf(hours),
+    }),
+  )
 }

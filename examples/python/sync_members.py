@@ -3,10 +3,10 @@ third-party sync script (a district platform, the volunteer information system).
 
     GONGJIAN_URL=http://127.0.0.1:8000 GONGJIAN_API_KEY=gj_… python examples/python/sync_members.py
 
-The key needs `members:read` and `members:write`. The write is a community record sent with an
-`Idempotency-Key` and retried: however often a flaky network makes the script resend, one record
-is created. Volunteer hours will be recorded the same way once the volunteering API is on main
-(see `record_hours` below). Prints one JSON line summarising what it did.
+The key needs `members:read`, `members:write` and `hours:write`. The writes — a community record and
+two hours of volunteer service — are each sent with an `Idempotency-Key` and retried: however often a
+flaky network makes the script resend, one record of each is created. Prints one JSON line
+summarising what it did.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 import os
 import sys
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -50,9 +50,24 @@ def record_participation(api: httpx.Client, member_id: int, key: str) -> list[ht
     return post_idempotently(api, f"members/{member_id}/community-records", body, key)
 
 
-# def record_hours(api, member_id, activity_id, hours, key):
-#     """Once the volunteering API is merged: the same pattern, e.g.
-#     post_idempotently(api, "volunteer-records", {"member_id": …, "activity_id": …, "hours": …}, key)."""
+def record_hours(api: httpx.Client, member: dict[str, Any], key: str) -> list[httpx.Response]:
+    """Two hours of service yesterday morning, organised by the member's community (pending approval)."""
+    day = date.today() - timedelta(days=1)
+    body = {
+        "member_id": member["id"],
+        "content": "社区环境整治志愿服务（脚本同步）",
+        "started_at": f"{day.isoformat()}T09:00:00+08:00",
+        "ended_at": f"{day.isoformat()}T11:00:00+08:00",
+        "hours": 2,
+        "organizer_org_id": member["community_org"]["id"],
+    }
+    return post_idempotently(api, "volunteer-records", body, key)
+
+
+def written_once(answers: list[httpx.Response]) -> int | None:
+    """The one id all retries answered with, or None if they didn't all succeed with one id."""
+    ids = {r.json().get("id") for r in answers}
+    return ids.pop() if [r.status_code for r in answers] == [201] * len(answers) and len(ids) == 1 else None
 
 
 def main() -> int:
@@ -67,18 +82,20 @@ def main() -> int:
             return 0
         first = members[0]
         answers = record_participation(api, first["id"], f"sync-{run_id}-{first['id']}")
-        statuses = [r.status_code for r in answers]
-        ids = {r.json()["id"] for r in answers}
-        replayed = [r.headers.get("Idempotent-Replayed") == "true" for r in answers]
-        if statuses != [201, 201, 201] or len(ids) != 1:
-            print(f"idempotent write failed: {statuses} {ids}", file=sys.stderr)
+        hours = record_hours(api, first, f"hours-{run_id}-{first['id']}")
+        record_id, hours_record_id = written_once(answers), written_once(hours)
+        if record_id is None or hours_record_id is None:
+            statuses = [r.status_code for r in answers + hours]
+            print(f"idempotent write failed: {statuses} {[r.text for r in answers + hours][-1]}", file=sys.stderr)
             return 1
         summary = {
             "caller": me["name"],
             "members": len(members),
             "member_id": first["id"],
-            "record_id": ids.pop(),
-            "replayed": replayed,
+            "record_id": record_id,
+            "replayed": [r.headers.get("Idempotent-Replayed") == "true" for r in answers],
+            "hours_record_id": hours_record_id,
+            "hours_replayed": [r.headers.get("Idempotent-Replayed") == "true" for r in hours],
         }
         print(json.dumps(summary, ensure_ascii=False))
     return 0
