@@ -27,6 +27,7 @@ export const AUDIT_ACTIONS = allOf<Schemas['AuditAction']>()([
   'change_password',
   'revoke',
   'login',
+  'delete',
 ])
 export const MEMBER_CATEGORIES = allOf<Schemas['MemberCategory']>()(['in_service', 'retired', 'unemployed', 'mobile', 'two_new'])
 export const MEMBER_STATUSES = allOf<Schemas['MemberStatus']>()(['active', 'archived'])
