@@ -92,7 +92,7 @@ from gongjian.models.enums import (
     WishStatus,
 )
 from gongjian.volunteering import rules as hour_rules
-from gongjian.volunteering.service import _counted as counted_volunteer_records
+from gongjian.volunteering.service import counted_records as counted_volunteer_records
 from gongjian.webhooks.outbox import emit
 
 PERIOD_LABEL = "考评周期"

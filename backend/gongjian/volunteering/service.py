@@ -101,7 +101,7 @@ def _superseded() -> ColumnElement[bool]:
     return exists().where(newer.corrects_id == VolunteerRecord.id, newer.status == VolunteerRecordStatus.approved.value)
 
 
-def _counted() -> ColumnElement[bool]:
+def counted_records() -> ColumnElement[bool]:
     """SQL: the records whose hours count — approved, and not replaced by an approved correction."""
     return and_(VolunteerRecord.status == VolunteerRecordStatus.approved.value, ~_superseded())
 
@@ -586,7 +586,7 @@ def hours_summary(
             .join(Member, Member.id == VolunteerRecord.member_id)
             .join(Organization, Organization.id == Member.community_org_id)
         )
-    stmt = stmt.where(_counted())
+    stmt = stmt.where(counted_records())
     scope = _record_scope(principal)
     if scope is not None:
         stmt = stmt.where(scope)
@@ -626,7 +626,7 @@ def member_hours(session: Session, principal: Principal, member_id: int) -> dict
     rows = session.execute(
         select(VolunteerRecord.ended_at, VolunteerRecord.half_hours, Activity.kind)
         .outerjoin(Activity, Activity.id == VolunteerRecord.activity_id)
-        .where(VolunteerRecord.member_id == member.id, _counted())
+        .where(VolunteerRecord.member_id == member.id, counted_records())
     ).all()
     by_year: dict[int, int] = defaultdict(int)
     by_kind: dict[str | None, int] = defaultdict(int)
@@ -677,7 +677,7 @@ def issue_certificate(
             select(VolunteerRecord)
             .where(
                 VolunteerRecord.member_id == member.id,
-                _counted(),
+                counted_records(),
                 VolunteerRecord.ended_at >= _local_start(data.period_start),
                 VolunteerRecord.ended_at < _local_start(data.period_end + timedelta(days=1)),
             )
