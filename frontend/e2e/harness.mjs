@@ -10,6 +10,10 @@ export const FRONTEND = resolve(import.meta.dirname, '..')
 export const REPO = resolve(FRONTEND, '..')
 export const CHROMIUM = '/usr/bin/chromium'
 export const ADMIN_PASSWORD = 'e2e-admin-Passw0rd'
+/** Password of the demo logins (lht-admin, court-admin, demo-member) when `startBackend({ demo: true })`. */
+export const DEMO_PASSWORD = 'e2e-demo-Passw0rd'
+/** The demo community's logins, by role. */
+export const DEMO_LOGINS = { community_admin: 'lht-admin', unit_admin: 'court-admin', member: 'demo-member' }
 
 export function ensureChromium() {
   if (!existsSync(CHROMIUM)) {
@@ -74,8 +78,10 @@ function freePort() {
 /**
  * Starts the backend serving the built SPA; resolves once /api/v1/health answers ok.
  * `reference`: also load the reference data (service categories and the reference claim list).
+ * `demo`: also load the demo community 老虎头 (implies `reference`), as `make run` does; its logins
+ * are `DEMO_LOGINS` with `DEMO_PASSWORD`.
  */
-export async function startBackend({ reference = false } = {}) {
+export async function startBackend({ reference = false, demo = false } = {}) {
   const gongjian = join(REPO, '.venv', 'bin', 'gongjian')
   if (!existsSync(gongjian)) throw new Error(`${gongjian} is missing: run \`make install\` at the repository root`)
   const varDir = mkdtempSync(join(tmpdir(), 'gongjian-e2e-'))
@@ -86,9 +92,11 @@ export async function startBackend({ reference = false } = {}) {
     GONGJIAN_VAR_DIR: varDir,
     GONGJIAN_SPA_DIR: join(FRONTEND, 'dist'),
     GONGJIAN_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    GONGJIAN_DEMO_PASSWORD: DEMO_PASSWORD,
   }
   execFileSync(gongjian, ['migrate'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
-  if (reference) execFileSync(gongjian, ['load-reference'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  if (reference || demo) execFileSync(gongjian, ['load-reference'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  if (demo) execFileSync(gongjian, ['load-demo'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   execFileSync(gongjian, ['ensure-admin'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
   const server = spawn(gongjian, ['serve', '--host', '127.0.0.1', '--port', String(port)], {
     env,
