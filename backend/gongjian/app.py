@@ -7,14 +7,14 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from gongjian.activities.router import router as activities_router
 from gongjian.api_keys.router import router as api_keys_router
 from gongjian.audit.router import router as audit_router
-from gongjian.auth.dependencies import hash_api_key
+from gongjian.auth.dependencies import document_security, hash_api_key
 from gongjian.auth.router import router as auth_router
 from gongjian.auth.tokens import decode_token
 from gongjian.cards.router import router as cards_router
@@ -102,31 +102,38 @@ def create_app() -> FastAPI:
     for router in DOMAIN_ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_PROBLEMS)
     _check_unique_operation_ids(app)
-    _install_problem_schema(app)
+    _complete_openapi(app)
     app.add_middleware(IdempotencyMiddleware, resolve_principal=_idempotency_principal)
     app.add_middleware(RejectNulMiddleware)
     _mount_spa(app, get_settings().spa_dir)
     return app
 
 
+def api_routes(app: FastAPI) -> list[RouteContext]:
+    """Every API operation as served: included routers flattened, prefixes applied."""
+    return [context for context in iter_route_contexts(app.routes) if isinstance(context.original_route, APIRoute)]
+
+
 def _check_unique_operation_ids(app: FastAPI) -> None:
     seen: set[str] = set()
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            if route.name in seen:
-                raise RuntimeError(f"duplicate operation id {route.name}")
-            seen.add(route.name)
+    for route in api_routes(app):
+        name = str(route.name)
+        if name in seen:
+            raise RuntimeError(f"duplicate operation id {name}")
+        seen.add(name)
 
 
-def _install_problem_schema(app: FastAPI) -> None:
-    """Routes reference their problem+json shapes by name (kit.errors.problem_content); put every
-    one of them, and the models they nest, into the spec's components."""
+def _complete_openapi(app: FastAPI) -> None:
+    """What FastAPI can't see in the routes: the security each operation requires (authentication
+    is one plain dependency, see auth.dependencies) and the problem+json shapes routes reference by
+    name (kit.errors.problem_content) with the models they nest."""
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema:
             return app.openapi_schema
         schema = build()
+        document_security(schema, api_routes(app))
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, model in problem_schemas().items():
             defs = model.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -10,12 +10,12 @@ pool explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import ClauseElement, Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -126,37 +126,63 @@ def unit_of_work(*, write_lock: bool = False) -> Iterator[Session]:
 
 
 class HotQuery:
-    """A Core statement compiled once and run straight on the DB-API cursor.
+    """A Core select compiled once and run straight on the DB-API cursor.
 
-    For the query every request makes (who is calling), SQLAlchemy's per-execution machinery costs
-    several times the query itself. This keeps the statement written in SQLAlchemy (portable,
-    dialect-compiled) but skips that machinery. Only for plain reads whose columns need no type
-    processing (ints, strings, booleans); everything else goes through a session or connection.
+    For the statements every request makes (who is calling, the busiest list), SQLAlchemy's
+    per-execution machinery (cache key, execution context, result object) costs several times the
+    query itself. This keeps the statement written in SQLAlchemy (portable, dialect-compiled) and
+    converts each column with the same result processor SQLAlchemy would apply (so `UTCDateTime`,
+    enums and dates come back as usual), but skips the rest. Only for statements whose binds are
+    plain values (no expanding IN lists).
     """
 
-    def __init__(self, stmt: ClauseElement) -> None:
+    def __init__(self, stmt: Select[*tuple[Any, ...]]) -> None:
         self.stmt = stmt
-        self._compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
+        self.keys: tuple[str, ...] = tuple(str(column.key) for column in stmt.selected_columns)
+        self._prepared: dict[tuple[str, str], _Prepared] = {}
 
-    def _sql_for(self, engine: Engine) -> tuple[str, tuple[str, ...] | None]:
+    def _prepare(self, engine: Engine) -> _Prepared:
         key = (engine.dialect.name, engine.dialect.paramstyle)
-        if key not in self._compiled:
-            compiled = self.stmt.compile(dialect=engine.dialect)
-            positions = getattr(compiled, "positiontup", None) or ()
-            order = tuple(positions) if engine.dialect.positional else None
-            self._compiled[key] = (compiled.string, order)
-        return self._compiled[key]
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            dialect = engine.dialect
+            compiled = self.stmt.compile(dialect=dialect)
+            names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.params)
+            processors = tuple(
+                column.type._cached_result_processor(dialect, None) for column in self.stmt.selected_columns
+            )
+            prepared = self._prepared[key] = _Prepared(compiled.string, dialect.positional, names, processors)
+        return prepared
 
-    def first(self, **params: Any) -> tuple[Any, ...] | None:
+    def _run(self, params: dict[str, Any], one: bool) -> list[tuple[Any, ...]]:
         engine = get_engine()
-        sql, order = self._sql_for(engine)
-        args: Any = tuple(params[name] for name in order) if order is not None else params
+        sql, positional, names, processors = self._prepare(engine)
+        args: Any = tuple(params[name] for name in names) if positional else {name: params[name] for name in names}
         raw = engine.raw_connection()
         try:
             cursor = raw.cursor()
             cursor.execute(sql, args)
-            row = cursor.fetchone()
+            fetched = cursor.fetchmany(1) if one else cursor.fetchall()
             cursor.close()
         finally:
             raw.close()  # back to the pool, which rolls back whatever the driver began
-        return tuple(row) if row is not None else None
+        if not any(processors):
+            return [tuple(row) for row in fetched]
+        return [
+            tuple(value if convert is None else convert(value) for convert, value in zip(processors, row, strict=True))
+            for row in fetched
+        ]
+
+    def first(self, **params: Any) -> tuple[Any, ...] | None:
+        rows = self._run(params, one=True)
+        return rows[0] if rows else None
+
+    def all(self, **params: Any) -> list[tuple[Any, ...]]:
+        return self._run(params, one=False)
+
+
+class _Prepared(NamedTuple):
+    sql: str
+    positional: bool  # SQLite's `?` placeholders take a tuple, PostgreSQL's named ones a dict
+    bind_names: tuple[str, ...]  # in placeholder order when positional
+    processors: tuple[Callable[[Any], Any] | None, ...]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Response
 
 from gongjian.activities import service
 from gongjian.activities.schemas import (
@@ -16,7 +16,7 @@ from gongjian.activities.schemas import (
     SignupCreate,
     SignupRead,
 )
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
@@ -28,8 +28,8 @@ from gongjian.models.enums import ActivityKind, ActivityStatus
 
 router = APIRouter(tags=["activities"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["activities:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["activities:write"])]
+Reader = Annotated[Principal, caller("activities:read")]
+Writer = Annotated[Principal, caller("activities:write")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 

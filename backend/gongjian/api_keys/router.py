@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, Security
+from fastapi import APIRouter, Path, Response
 
 from gongjian.api_keys import service
 from gongjian.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
@@ -14,7 +14,7 @@ from gongjian.kit.routing import created
 
 router = APIRouter(tags=["api-keys"])
 
-AdminUser = Annotated[Principal, Security(authenticate)]
+AdminUser = Annotated[Principal, caller()]
 
 
 @router.get("/api-keys", summary="API 密钥列表（平台管理员）")

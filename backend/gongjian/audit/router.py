@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Security
+from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from gongjian.audit.schemas import AuditEventRead
-from gongjian.auth.dependencies import authenticate, require_admin
+from gongjian.auth.dependencies import caller, require_admin
 from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, fetch_page, page_of
 from gongjian.kit.principal import Principal
@@ -21,7 +21,7 @@ router = APIRouter(tags=["audit"])
 
 @router.get("/audit-events", summary="审计日志（平台管理员），新的在前")
 async def list_audit_events(
-    principal: Annotated[Principal, Security(authenticate, scopes=["audit:read"])],
+    principal: Annotated[Principal, caller("audit:read")],
     page: PageQuery,
     entity: Annotated[str | None, Query(max_length=50, description="如 organization、user")] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,

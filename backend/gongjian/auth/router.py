@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Security
+from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth import service
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.auth.schemas import ChangePasswordRequest, MeRead, RefreshRequest, TokenResponse
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
@@ -53,7 +53,7 @@ async def refresh_token(body: RefreshRequest) -> TokenResponse:
 
 
 @router.get("/me", response_model=MeRead, summary="当前身份", responses=problem_responses(401))
-async def read_me(principal: Annotated[Principal, Security(authenticate)]) -> MeRead:
+async def read_me(principal: Annotated[Principal, caller()]) -> MeRead:
     with unit_of_work() as session:
         org_name = (
             session.execute(
@@ -85,9 +85,7 @@ async def read_me(principal: Annotated[Principal, Security(authenticate)]) -> Me
     summary="修改本人密码（其他会话随之失效）",
     responses=problem_responses(401, 403, 422),
 )
-async def change_my_password(
-    body: ChangePasswordRequest, principal: Annotated[Principal, Security(authenticate)]
-) -> TokenResponse:
+async def change_my_password(body: ChangePasswordRequest, principal: Annotated[Principal, caller()]) -> TokenResponse:
     def work() -> TokenResponse:
         with unit_of_work() as session:
             return service.change_own_password(session, principal, body.current_password, body.new_password)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, Security
+from fastapi import APIRouter, Path, Response
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.cards import service
 from gongjian.cards.schemas import CardEntryCreate, CardEntryRead, CardEntrySort, CardRead, CardSort
 from gongjian.db import unit_of_work
@@ -15,8 +15,8 @@ from gongjian.kit.routing import created
 router = APIRouter(tags=["cards"])
 
 # Cards belong to the members domain's data: the same scopes.
-Reader = Annotated[Principal, Security(authenticate, scopes=["members:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["members:write"])]
+Reader = Annotated[Principal, caller("members:read")]
+Writer = Annotated[Principal, caller("members:write")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

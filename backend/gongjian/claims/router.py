@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Response
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.claims import service
 from gongjian.claims.schemas import (
     ClaimComplete,
@@ -38,8 +38,8 @@ from gongjian.models.enums import (
 
 router = APIRouter(tags=["claims"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["claims:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["claims:write"])]
+Reader = Annotated[Principal, caller("claims:read")]
+Writer = Annotated[Principal, caller("claims:write")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 STATE_PROBLEMS = problem_responses(412)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Response
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.concerns import service
 from gongjian.concerns.schemas import (
     ConcernCreate,
@@ -25,8 +25,8 @@ from gongjian.models.enums import ConcernCategory, ConcernStatus
 
 router = APIRouter(tags=["concerns"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["concerns:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["concerns:write"])]
+Reader = Annotated[Principal, caller("concerns:read")]
+Writer = Annotated[Principal, caller("concerns:write")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 STATE_PROBLEMS = problem_responses(412)

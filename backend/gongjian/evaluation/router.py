@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.evaluation import service, spreadsheet
 from gongjian.evaluation.schemas import (
@@ -32,8 +32,8 @@ from gongjian.models.enums import EvaluationGrade, EvaluationPeriodStatus, Evalu
 
 router = APIRouter(tags=["evaluation"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["evaluations:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["evaluations:write"])]
+Reader = Annotated[Principal, caller("evaluations:read")]
+Writer = Annotated[Principal, caller("evaluations:write")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OptionalOrgId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 UnitOrgId = Annotated[int, Query(ge=1, le=2**31 - 1, description="驻区单位")]

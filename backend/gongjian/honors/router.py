@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Response
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.honors import service
 from gongjian.honors.schemas import HonorCreate, HonorRead, HonorSort, HonorUpdate
@@ -17,8 +17,8 @@ from gongjian.models.enums import HonorLevel, HonorRecipientKind
 
 router = APIRouter(tags=["honors"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["honors:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["honors:write"])]
+Reader = Annotated[Principal, caller("honors:read")]
+Writer = Annotated[Principal, caller("honors:write")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 

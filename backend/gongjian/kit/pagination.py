@@ -10,6 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
+from gongjian.db import HotQuery
+
 MAX_PAGE_SIZE = 100
 
 
@@ -75,19 +77,26 @@ def paged(stmt: Select[Any], total: ColumnElement[int] | None = None) -> Select[
     return stmt.add_columns(count.label("_total")).limit(bindparam("_limit")).offset(bindparam("_offset"))
 
 
-def fetch_rows_page(
-    conn: Connection, page_stmt: Select[Any], params: PageParams, binds: dict[str, Any] | None = None
-) -> tuple[list[dict[str, Any]], int]:
-    """Run a `paged()` statement: one round trip for the rows (as plain dicts, the cheapest input
-    for `page_of`) and the total. Past the last page, the total is read on its own."""
-    values = {**(binds or {}), "_limit": params.page_size, "_offset": params.offset}
-    result = conn.execute(page_stmt, values)
-    keys = list(result.keys())[:-1]
-    rows = result.all()
-    if not rows:
-        total_column = list(page_stmt.selected_columns)[-1]
-        return [], int(conn.execute(select(total_column), values).scalar_one())
-    return [dict(zip(keys, row[:-1], strict=True)) for row in rows], int(rows[0][-1])
+class HotPage:
+    """A `paged()` statement for a hot list, run through `HotQuery` (compiled once, raw cursor).
+
+    One round trip for the rows (as plain dicts, the cheapest input for `page_of`) and the total;
+    past the last page the total is read on its own.
+    """
+
+    def __init__(self, page_stmt: Select[Any]) -> None:
+        self.rows = HotQuery(page_stmt)
+        self.total = HotQuery(select(list(page_stmt.selected_columns)[-1]))
+        self.keys = self.rows.keys[:-1]
+
+    def fetch(self, params: PageParams, binds: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], int]:
+        values = {**(binds or {}), "_limit": params.page_size, "_offset": params.offset}
+        rows = self.rows.all(**values)
+        if not rows:
+            total = self.total.first(**values)
+            return [], int(total[0]) if total else 0
+        keys = self.keys
+        return [dict(zip(keys, row, strict=False)) for row in rows], int(rows[0][-1])
 
 
 def page_of(schema: type[M], rows: list[Any], total: int, params: PageParams) -> Page[M]:

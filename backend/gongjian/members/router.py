@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Path, Query, Response, Security, UploadFile
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import (
     PROBLEM_MEDIA_TYPE,
@@ -38,8 +38,8 @@ from gongjian.models.enums import CommunityRecordKind, MemberCategory, MemberSta
 
 router = APIRouter(tags=["members"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["members:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["members:write"])]
+Reader = Annotated[Principal, caller("members:read")]
+Writer = Annotated[Principal, caller("members:write")]
 MemberId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OptionalOrgId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 Search = Annotated[str | None, Query(max_length=50, description="按姓名模糊查找")]

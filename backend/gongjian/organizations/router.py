@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Response
 
-from gongjian.auth.dependencies import authenticate
-from gongjian.db import read_only, unit_of_work
+from gongjian.auth.dependencies import caller
+from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
@@ -27,8 +27,8 @@ from gongjian.organizations.schemas import (
 
 router = APIRouter(tags=["organizations"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["organizations:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["organizations:write"])]
+Reader = Annotated[Principal, caller("organizations:read")]
+Writer = Annotated[Principal, caller("organizations:write")]
 OrgId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OptionalOrgId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
@@ -42,8 +42,7 @@ async def list_organizations(
     archived: Annotated[bool, Query(description="true 只列已归档的")] = False,
     sort: OrganizationSort = OrganizationSort.name,
 ) -> Page[OrganizationRead]:
-    with read_only() as conn:
-        rows, total = service.list_organizations(conn, principal, page, kind=kind, q=q, archived=archived, sort=sort)
+    rows, total = service.list_organizations(principal, page, kind=kind, q=q, archived=archived, sort=sort)
     return page_of(OrganizationRead, rows, total, page)
 
 

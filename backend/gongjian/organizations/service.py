@@ -11,13 +11,13 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, fetch_page, fetch_rows_page, paged
+from gongjian.kit.pagination import HotPage, PageParams, fetch_page, paged
 from gongjian.kit.principal import Principal
 from gongjian.kit.sorting import LIKE_ESCAPE, apply_sort, like_pattern
 from gongjian.models import Organization, Partnership
@@ -49,7 +49,6 @@ def readable_organizations(principal: Principal) -> Select[Organization]:
 
 
 def list_organizations(
-    conn: Connection,
     principal: Principal,
     params: PageParams,
     *,
@@ -58,14 +57,14 @@ def list_organizations(
     archived: bool,
     sort: OrganizationSort,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Read through Core on a plain connection, with a prebuilt statement: the busiest list."""
-    stmt = _list_statement(not principal.is_admin, archived, kind is not None, bool(q), sort)
+    """The busiest list: a prebuilt statement per filter shape, run on the raw cursor (HotPage)."""
+    query = _list_query(not principal.is_admin, archived, kind is not None, bool(q), sort)
     binds = {"org_id": principal.organization_id, "kind": kind.value if kind else None, "name_like": like_pattern(q)}
-    return fetch_rows_page(conn, stmt, params, binds)
+    return query.fetch(params, binds)
 
 
 @lru_cache(maxsize=128)
-def _list_statement(scoped: bool, archived: bool, by_kind: bool, search: bool, sort: OrganizationSort) -> Select[Any]:
+def _list_query(scoped: bool, archived: bool, by_kind: bool, search: bool, sort: OrganizationSort) -> HotPage:
     org = Organization.__table__.c
     stmt = select(Organization.__table__)
     if scoped:
@@ -78,7 +77,7 @@ def _list_statement(scoped: bool, archived: bool, by_kind: bool, search: bool, s
     columns = {"name": Organization.name, "created_at": Organization.created_at, "id": Organization.id}
     stmt = apply_sort(stmt, sort.value, columns, Organization.id)
     plain_default_view = not (scoped or archived or by_kind or search)
-    return paged(stmt, _not_archived_count() if plain_default_view else None)
+    return HotPage(paged(stmt, _not_archived_count() if plain_default_view else None))
 
 
 def _not_archived_count() -> ColumnElement[int]:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response, Security
+from fastapi import APIRouter, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.principal import Principal
 from gongjian.stats import service
@@ -14,7 +14,7 @@ from gongjian.stats.schemas import AnnualStats, StatsFormat
 
 router = APIRouter(tags=["stats"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["stats:read"])]
+Reader = Annotated[Principal, caller("stats:read")]
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
@@ -26,8 +26,8 @@ from gongjian.users.schemas import (
 
 router = APIRouter(tags=["users"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["users:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["users:write"])]
+Reader = Annotated[Principal, caller("users:read")]
+Writer = Annotated[Principal, caller("users:write")]
 UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

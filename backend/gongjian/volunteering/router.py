@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
@@ -34,8 +34,8 @@ from gongjian.volunteering.schemas import (
 router = APIRouter(tags=["volunteering"])
 public_router = APIRouter(tags=["volunteering"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["hours:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["hours:write"])]
+Reader = Annotated[Principal, caller("hours:read")]
+Writer = Annotated[Principal, caller("hours:write")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 Number = Annotated[str, Path(pattern=CERTIFICATE_NUMBER_PATTERN, description="证明编号")]

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Response
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
@@ -25,8 +25,8 @@ from gongjian.webhooks.schemas import (
 
 router = APIRouter(tags=["webhooks"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["webhooks:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["webhooks:write"])]
+Reader = Annotated[Principal, caller("webhooks:read")]
+Writer = Annotated[Principal, caller("webhooks:write")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 

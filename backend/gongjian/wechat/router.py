@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response, Security
+from fastapi import APIRouter, Path, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth import service as auth_service
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.auth.schemas import TokenResponse
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
@@ -76,7 +76,7 @@ async def wechat_bind(body: WechatBindRequest) -> TokenResponse:
 )
 async def create_wechat_invitation(
     member_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    principal: Annotated[Principal, Security(authenticate, scopes=["members:write"])],
+    principal: Annotated[Principal, caller("members:write")],
     response: Response,
 ) -> WechatInvitationCreated:
     with unit_of_work() as session:

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, Security
+from fastapi import APIRouter, Path, Query, Response
 
-from gongjian.auth.dependencies import authenticate
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
@@ -29,8 +29,8 @@ from gongjian.wishes.schemas import (
 
 router = APIRouter(tags=["wishes"])
 
-Reader = Annotated[Principal, Security(authenticate, scopes=["wishes:read"])]
-Writer = Annotated[Principal, Security(authenticate, scopes=["wishes:write"])]
+Reader = Annotated[Principal, caller("wishes:read")]
+Writer = Annotated[Principal, caller("wishes:write")]
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 STATE_PROBLEMS = problem_responses(412)
