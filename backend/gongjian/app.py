@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
@@ -25,7 +25,7 @@ from gongjian.honors.router import router as honors_router
 from gongjian.kit.errors import COMMON_PROBLEMS, install_problem_handlers, problem_schemas
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
-from gongjian.kit.routing import API_PREFIX
+from gongjian.kit.routing import API_PREFIX, DomainRouter
 from gongjian.meetings.router import router as meetings_router
 from gongjian.members.router import router as members_router
 from gongjian.meta.router import router as meta_router
@@ -47,7 +47,7 @@ DESCRIPTION = """
 - 列表统一分页：`?page=&page_size=`（最多 100），返回 `{items, total, page, page_size}`。
 """
 
-DOMAIN_ROUTERS: list[APIRouter] = [
+DOMAIN_ROUTERS: list[DomainRouter] = [
     meta_router,
     auth_router,
     users_router,
@@ -101,6 +101,7 @@ def create_app() -> FastAPI:
     install_problem_handlers(app)
     for router in DOMAIN_ROUTERS:
         app.include_router(router, prefix=API_PREFIX, responses=COMMON_PROBLEMS)
+        router.mounted_under(API_PREFIX)
     _check_unique_operation_ids(app)
     _complete_openapi(app)
     app.add_middleware(IdempotencyMiddleware, resolve_principal=_idempotency_principal)

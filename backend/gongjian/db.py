@@ -10,7 +10,7 @@ pool explicitly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -149,12 +149,14 @@ class HotQuery:
             compiled = self.stmt.compile(dialect=dialect)
             names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.params)
             processors = tuple(
-                column.type._cached_result_processor(dialect, None) for column in self.stmt.selected_columns
+                (index, convert)
+                for index, column in enumerate(self.stmt.selected_columns)
+                if (convert := column.type._cached_result_processor(dialect, None)) is not None
             )
             prepared = self._prepared[key] = _Prepared(compiled.string, dialect.positional, names, processors)
         return prepared
 
-    def _run(self, params: dict[str, Any], one: bool) -> list[tuple[Any, ...]]:
+    def _run(self, params: dict[str, Any], one: bool) -> list[Sequence[Any]]:
         engine = get_engine()
         sql, positional, names, processors = self._prepare(engine)
         args: Any = tuple(params[name] for name in names) if positional else {name: params[name] for name in names}
@@ -162,22 +164,25 @@ class HotQuery:
         try:
             cursor = raw.cursor()
             cursor.execute(sql, args)
-            fetched = cursor.fetchmany(1) if one else cursor.fetchall()
+            fetched: list[Any] = list(cursor.fetchmany(1) if one else cursor.fetchall())
             cursor.close()
         finally:
             raw.close()  # back to the pool, which rolls back whatever the driver began
-        if not any(processors):
-            return [tuple(row) for row in fetched]
-        return [
-            tuple(value if convert is None else convert(value) for convert, value in zip(processors, row, strict=True))
-            for row in fetched
-        ]
+        if not processors:
+            return fetched
+        rows: list[Sequence[Any]] = []
+        for fetched_row in fetched:
+            row = list(fetched_row)
+            for index, convert in processors:
+                row[index] = convert(row[index])
+            rows.append(row)
+        return rows
 
-    def first(self, **params: Any) -> tuple[Any, ...] | None:
+    def first(self, **params: Any) -> Sequence[Any] | None:
         rows = self._run(params, one=True)
         return rows[0] if rows else None
 
-    def all(self, **params: Any) -> list[tuple[Any, ...]]:
+    def all(self, **params: Any) -> list[Sequence[Any]]:
         return self._run(params, one=False)
 
 
@@ -185,4 +190,4 @@ class _Prepared(NamedTuple):
     sql: str
     positional: bool  # SQLite's `?` placeholders take a tuple, PostgreSQL's named ones a dict
     bind_names: tuple[str, ...]  # in placeholder order when positional
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]  # only the columns that need converting

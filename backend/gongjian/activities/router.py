@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from gongjian.activities import service
 from gongjian.activities.schemas import (
@@ -22,11 +22,11 @@ from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
-from gongjian.kit.routing import created
+from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import IsoDate
 from gongjian.models.enums import ActivityKind, ActivityStatus
 
-router = APIRouter(tags=["activities"])
+router = DomainRouter(tags=["activities"])
 
 Reader = Annotated[Principal, caller("activities:read")]
 Writer = Annotated[Principal, caller("activities:write")]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from gongjian.api_keys import service
 from gongjian.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
@@ -10,9 +10,9 @@ from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
-from gongjian.kit.routing import created
+from gongjian.kit.routing import DomainRouter, created
 
-router = APIRouter(tags=["api-keys"])
+router = DomainRouter(tags=["api-keys"])
 
 AdminUser = Annotated[Principal, caller()]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from sqlalchemy import select
 
 from gongjian.audit.schemas import AuditEventRead
@@ -12,11 +12,12 @@ from gongjian.auth.dependencies import caller, require_admin
 from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, fetch_page, page_of
 from gongjian.kit.principal import Principal
+from gongjian.kit.routing import DomainRouter
 from gongjian.kit.types import IsoDateTime
 from gongjian.models import AuditEvent
 from gongjian.models.enums import ActorType, AuditAction
 
-router = APIRouter(tags=["audit"])
+router = DomainRouter(tags=["audit"])
 
 
 @router.get("/audit-events", summary="审计日志（平台管理员），新的在前")

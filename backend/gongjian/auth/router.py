@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import Depends
 from fastapi.security import OAuth2PasswordRequestForm
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
@@ -13,10 +13,11 @@ from gongjian.auth.schemas import ChangePasswordRequest, MeRead, RefreshRequest,
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.principal import Principal
+from gongjian.kit.routing import DomainRouter
 from gongjian.models import Organization, User
 from gongjian.models.enums import ActorType
 
-router = APIRouter(tags=["auth"])
+router = DomainRouter(tags=["auth"])
 
 
 @router.post(

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.cards import service
@@ -10,9 +10,9 @@ from gongjian.cards.schemas import CardEntryCreate, CardEntryRead, CardEntrySort
 from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
-from gongjian.kit.routing import created
+from gongjian.kit.routing import DomainRouter, created
 
-router = APIRouter(tags=["cards"])
+router = DomainRouter(tags=["cards"])
 
 # Cards belong to the members domain's data: the same scopes.
 Reader = Annotated[Principal, caller("members:read")]

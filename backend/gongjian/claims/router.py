@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.claims import service
@@ -26,7 +26,7 @@ from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
-from gongjian.kit.routing import created
+from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import IsoDate
 from gongjian.models.enums import (
     ClaimStatus,
@@ -36,7 +36,7 @@ from gongjian.models.enums import (
     ServiceItemStatus,
 )
 
-router = APIRouter(tags=["claims"])
+router = DomainRouter(tags=["claims"])
 
 Reader = Annotated[Principal, caller("claims:read")]
 Writer = Annotated[Principal, caller("claims:write")]

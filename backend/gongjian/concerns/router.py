@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.concerns import service
@@ -19,11 +19,11 @@ from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
-from gongjian.kit.routing import created
+from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import IsoDate
 from gongjian.models.enums import ConcernCategory, ConcernStatus
 
-router = APIRouter(tags=["concerns"])
+router = DomainRouter(tags=["concerns"])
 
 Reader = Annotated[Principal, caller("concerns:read")]
 Writer = Annotated[Principal, caller("concerns:write")]

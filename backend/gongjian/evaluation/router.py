@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
@@ -27,10 +27,10 @@ from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
-from gongjian.kit.routing import created
+from gongjian.kit.routing import DomainRouter, created
 from gongjian.models.enums import EvaluationGrade, EvaluationPeriodStatus, EvaluationStatus
 
-router = APIRouter(tags=["evaluation"])
+router = DomainRouter(tags=["evaluation"])
 
 Reader = Annotated[Principal, caller("evaluations:read")]
 Writer = Annotated[Principal, caller("evaluations:write")]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
@@ -10,7 +10,7 @@ from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
-from gongjian.kit.routing import created
+from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import IsoDate
 from gongjian.meetings import service
 from gongjian.meetings.schemas import (
@@ -30,7 +30,7 @@ from gongjian.meetings.schemas import (
 )
 from gongjian.models.enums import MeetingKind, MeetingStatus, TaskStatus
 
-router = APIRouter(tags=["meetings"])
+router = DomainRouter(tags=["meetings"])
 
 Reader = Annotated[Principal, caller("meetings:read")]
 Writer = Annotated[Principal, caller("meetings:write")]

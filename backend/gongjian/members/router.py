@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Path, Query, Response, UploadFile
+from fastapi import File, Path, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -20,7 +20,7 @@ from gongjian.kit.errors import (
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
-from gongjian.kit.routing import created
+from gongjian.kit.routing import DomainRouter, created
 from gongjian.members import service, spreadsheet
 from gongjian.members.schemas import (
     CommunityRecordCreate,
@@ -36,7 +36,7 @@ from gongjian.members.schemas import (
 )
 from gongjian.models.enums import CommunityRecordKind, MemberCategory, MemberStatus
 
-router = APIRouter(tags=["members"])
+router = DomainRouter(tags=["members"])
 
 Reader = Annotated[Principal, caller("members:read")]
 Writer = Annotated[Principal, caller("members:write")]

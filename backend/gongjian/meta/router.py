@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from gongjian.db import get_engine
+from gongjian.kit.routing import DomainRouter
 from gongjian.models.enums import ENUM_REGISTRY
 
-router = APIRouter(tags=["meta"])
+router = DomainRouter(tags=["meta"])
 
 
 class EnumValue(BaseModel):

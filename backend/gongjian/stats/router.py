@@ -3,16 +3,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.principal import Principal
+from gongjian.kit.routing import DomainRouter
 from gongjian.stats import service
 from gongjian.stats.schemas import AnnualStats, StatsFormat
 
-router = APIRouter(tags=["stats"])
+router = DomainRouter(tags=["stats"])
 
 Reader = Annotated[Principal, caller("stats:read")]
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

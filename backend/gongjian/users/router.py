@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
@@ -11,7 +11,7 @@ from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
-from gongjian.kit.routing import created
+from gongjian.kit.routing import DomainRouter, created
 from gongjian.models.enums import Role
 from gongjian.users import service
 from gongjian.users.schemas import (
@@ -24,7 +24,7 @@ from gongjian.users.schemas import (
     UserUpdate,
 )
 
-router = APIRouter(tags=["users"])
+router = DomainRouter(tags=["users"])
 
 Reader = Annotated[Principal, caller("users:read")]
 Writer = Annotated[Principal, caller("users:write")]

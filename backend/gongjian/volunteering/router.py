@@ -2,14 +2,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import Path, Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
-from gongjian.kit.routing import created
+from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import IsoDate
 from gongjian.models.enums import CorrectionRequestStatus, VolunteerRecordStatus
 from gongjian.volunteering import pdf, service
@@ -31,8 +31,8 @@ from gongjian.volunteering.schemas import (
     SummaryGroup,
 )
 
-router = APIRouter(tags=["volunteering"])
-public_router = APIRouter(tags=["volunteering"])
+router = DomainRouter(tags=["volunteering"])
+public_router = DomainRouter(tags=["volunteering"])
 
 Reader = Annotated[Principal, caller("hours:read")]
 Writer = Annotated[Principal, caller("hours:write")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import Path, Response
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -15,6 +15,7 @@ from gongjian.auth.schemas import TokenResponse
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.principal import Principal
+from gongjian.kit.routing import DomainRouter
 from gongjian.wechat import service
 from gongjian.wechat.client import code_to_session
 from gongjian.wechat.schemas import (
@@ -26,7 +27,7 @@ from gongjian.wechat.schemas import (
     WechatLoginResponse,
 )
 
-router = APIRouter(tags=["wechat"])
+router = DomainRouter(tags=["wechat"])
 
 
 @router.post(
