@@ -17,10 +17,10 @@ const RED = '#c62828'
 const GOLD = '#e6a23c'
 const PALETTE = ['#c62828', '#e6a23c', '#409eff', '#67c23a', '#909399', '#8e44ad', '#16a085']
 
-const grid = { left: 8, right: 16, top: 36, bottom: 8, containLabel: true }
+const grid = { left: 8, right: 16, top: 40, bottom: 8, containLabel: true }
 const axisLabel = { interval: 0, rotate: 30, fontSize: 11 }
 
-/** Activities and participant-times of each kind, side by side. */
+/** Activities and participant-times of each kind, side by side, each on its own axis (their scales differ tenfold). */
 export function activitiesOption(stats: Stats, label: Label): ChartOption {
   const rows = stats.activities_by_kind
   return {
@@ -29,10 +29,13 @@ export function activitiesOption(stats: Stats, label: Label): ChartOption {
     legend: { top: 0 },
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'category', data: rows.map((r) => label('activity_kind', r.kind)), axisLabel },
-    yAxis: { type: 'value', minInterval: 1 },
+    yAxis: [
+      { type: 'value', name: '次', minInterval: 1 },
+      { type: 'value', name: '人次', minInterval: 1, splitLine: { show: false } },
+    ],
     series: [
-      { name: '活动次数', type: 'bar', data: rows.map((r) => r.activities), barMaxWidth: 24 },
-      { name: '参与人次', type: 'bar', data: rows.map((r) => r.participant_times), barMaxWidth: 24 },
+      { name: '活动次数', type: 'bar', data: rows.map((r) => r.activities), barMaxWidth: 24, label: { show: true, position: 'top', fontSize: 10 } },
+      { name: '参与人次', type: 'bar', yAxisIndex: 1, data: rows.map((r) => r.participant_times), barMaxWidth: 24 },
     ],
   }
 }
