@@ -19,15 +19,48 @@ const MEMBER_NAME = '陈立新'
 const CONTENT = '协助社区开展冬季消防安全入户巡查'
 const HOURS = 2.5
 
+const PERIOD = '2017年度党员双向考评'
+
 let backend
 let context
 let page
 let profile
 
+async function token({ username, password }) {
+  const form = new URLSearchParams({ username, password, grant_type: 'password' })
+  const res = await fetch(`${backend.baseUrl}/api/v1/auth/token`, { method: 'POST', body: form })
+  assert.ok(res.ok, `login ${username}: ${res.status}`)
+  return (await res.json()).access_token
+}
+
+async function apiCall(method, path, bearer, body) {
+  const res = await fetch(`${backend.baseUrl}/api/v1${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${bearer}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  const data = await res.json().catch(() => null)
+  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`)
+  return data
+}
+
+/** An evaluation period for 2017, opened, with the court's score for the demo member (the evaluations tab has a row). */
+async function seedEvaluation() {
+  const admin = await token(ADMIN)
+  const period = await apiCall('POST', '/evaluation-periods', admin, { name: PERIOD, start_date: '2017-01-01', end_date: '2017-12-31' })
+  await apiCall('POST', `/evaluation-periods/${period.id}/open`, admin)
+  const court = await token(COURT)
+  const page1 = await apiCall('GET', `/evaluation-periods/${period.id}/evaluations?page_size=100`, court)
+  const mine = page1.items.find((e) => e.member.name === MEMBER_NAME)
+  assert.ok(mine, 'the demo member has an evaluation')
+  await apiCall('PUT', `/evaluations/${mine.id}/unit-score`, court, { score: 92, comment: '工作积极，服务群众热情' })
+}
+
 before(async () => {
   ensureChromium()
   buildSpa()
   backend = await startBackend({ demo: true })
+  await seedEvaluation()
   profile = mkdtempSync(join(tmpdir(), 'gongjian-chromium-'))
   mkdirSync(SHOTS, { recursive: true })
   context = await launchBrowser(chromium, profile)
@@ -239,7 +272,9 @@ test('a member’s hours: entered by the platform admin, approved by the communi
   assert.match(await page.locator('[data-test=member-hours]').innerText(), /累计志愿服务/)
   await shot('member-hours')
   await page.locator('.el-tabs__item', { hasText: '双向考评' }).click()
-  await page.locator('[data-test=member-evaluations]').waitFor()
+  const evaluation = page.locator('[data-test=member-evaluations] .el-table__row', { hasText: PERIOD })
+  await evaluation.waitFor()
+  assert.match(await evaluation.innerText(), /92/)
   await shot('member-evaluations')
 
   // Hours summary by member for 2017.
@@ -284,6 +319,7 @@ test('a member’s hours: entered by the platform admin, approved by the communi
   await figure('hours', 2017)
   await page.waitForTimeout(400)
   await noHorizontalScroll('dashboard at 390 px')
+  await page.screenshot({ path: join(SHOTS, 'volunteering-dashboard-390-top.png') })
   await shot('dashboard-390')
   await page.goto(url('/volunteer-records'))
   await page.locator('[data-test=records] .el-table__row').first().waitFor()

@@ -107,6 +107,8 @@ describe('dashboard charts', () => {
   it('shows concerns and tasks by their parts', () => {
     expect(concernsOption(stats).series).toMatchObject([{ data: [7, 5, 3, 2, 2, 1] }])
     expect(tasksOption(stats).series).toMatchObject([{ data: [{ value: 6 }, { value: 1 }, { value: 1 }, { value: 2 }] }])
+    const none = { ...stats, meetings: { ...stats.meetings, tasks_open: 0, tasks_in_progress: 0 } }
+    expect(tasksOption(none).series).toMatchObject([{ data: [{ name: '已完成', value: 6 }, { name: '已逾期', value: 2 }] }])
   })
   it('formats hours and finds the Shanghai year', () => {
     expect(formatHours(231.5)).toBe('231.5')

@@ -104,11 +104,13 @@ export function tasksOption(stats: Stats): ChartOption {
     { name: '未开始', value: m.tasks_open },
     { name: '已逾期', value: m.tasks_overdue },
   ]
+  const colors = ['#67c23a', '#409eff', '#909399', RED]
+  // Empty parts are left out: their labels would only pile up on each other.
+  const shown = parts.map((p, i) => ({ ...p, itemStyle: { color: colors[i] } })).filter((p) => p.value > 0)
   return {
-    color: ['#67c23a', '#409eff', '#909399', RED],
     legend: { bottom: 0 },
     tooltip: { trigger: 'item', formatter: '{b}：{c} 项（{d}%）' },
-    series: [{ type: 'pie', radius: ['40%', '68%'], center: ['50%', '45%'], data: parts, label: { formatter: '{b}\n{c}' } }],
+    series: [{ type: 'pie', radius: ['40%', '68%'], center: ['50%', '45%'], data: shown, label: { formatter: '{b}\n{c}' } }],
   }
 }
 
