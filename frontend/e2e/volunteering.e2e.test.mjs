@@ -76,7 +76,7 @@ after(async () => {
 
 const url = (path) => `${backend.baseUrl}${path}`
 /** A screenshot of the whole page: the layout scrolls inside `.el-main`, so the viewport grows to its content first. */
-async function shot(name) {
+async function shot(name, { whole = true } = {}) {
   await page.waitForFunction(() => !document.querySelector('.el-overlay:not([style*="display: none"])'))
   await page.waitForFunction(() => !document.querySelector('.el-loading-mask'))
   const viewport = page.viewportSize()
@@ -85,12 +85,12 @@ async function shot(name) {
     main?.scrollTo(0, 0)
     return main ? main.scrollHeight + main.getBoundingClientRect().top : document.documentElement.scrollHeight
   })
-  if (height > viewport.height) {
+  if (whole && height > viewport.height) {
     await page.setViewportSize({ width: viewport.width, height: Math.min(Math.ceil(height), 4000) })
     await page.waitForTimeout(300) // charts follow the resize
   }
   await page.screenshot({ path: join(SHOTS, `volunteering-${name}.png`), fullPage: true })
-  if (height > viewport.height) await page.setViewportSize(viewport)
+  if (whole && height > viewport.height) await page.setViewportSize(viewport)
 }
 const dialog = () => page.locator('.el-dialog:visible')
 const rowsOf = (text) => page.locator('.el-table__body-wrapper tr.el-table__row', { hasText: text })
@@ -177,7 +177,8 @@ test('each role sees the menu it may use, and the dashboard or home page it land
       assert.ok((await page.locator('.charts canvas').count()) >= 4, `${c.who}: charts drawn`)
       assert.match(await page.locator('[data-test=volunteer-figures]').innerText(), /经审核的志愿服务时长/)
       await page.waitForTimeout(400) // chart animation
-      await shot(`dashboard-${c.who}`)
+      // The whole page once (the community admin's); the first screen for the others.
+      await shot(`dashboard-${c.who}`, { whole: c.who === 'lht-admin' })
     } else {
       // A member has no dashboard: the route sends it home.
       await page.goto(url('/dashboard?year=2017'))
@@ -330,4 +331,55 @@ test('a member’s hours: entered by the platform admin, approved by the communi
   await noHorizontalScroll('record at 390 px')
   await shot('record-detail-390')
   await page.setViewportSize({ width: 1366, height: 768 })
+})
+
+test('the community admin rejects a record with a reason; the court declines a member’s correction request', async () => {
+  const admin = await token(ADMIN)
+  const member = (await apiCall('GET', `/members?q=${encodeURIComponent(MEMBER_NAME)}`, admin)).items[0]
+  const lht = (await apiCall('GET', `/organizations?q=${encodeURIComponent('老虎头')}&kind=community`, admin)).items[0]
+  const wrong = '重复登记：老虎头社区环境整治'
+  await apiCall('POST', '/volunteer-records', admin, {
+    member_id: member.id,
+    organizer_org_id: lht.id,
+    content: wrong,
+    started_at: '2017-03-05T09:00:00+08:00',
+    ended_at: '2017-03-05T12:00:00+08:00',
+    hours: 3,
+  })
+  const courtRecord = (await apiCall('GET', `/volunteer-records?member_id=${member.id}&organizer_org_id=${member.unit_org.id}&status=approved`, admin)).items[0]
+  const reason = '“六一”活动实际服务 4 小时'
+  await apiCall('POST', `/volunteer-records/${courtRecord.id}/correction-requests`, await token(MEMBER), { reason })
+
+  await login(LHT)
+  await page.goto(url('/volunteer-records?status=pending'))
+  const row = rowsOf(wrong)
+  await row.locator('[data-test=record-reject]').click()
+  // The reason is required: confirming empty is refused in the box itself.
+  await messageBoxConfirm()
+  await page.locator('.el-message-box__errormsg', { hasText: '请填写驳回意见' }).waitFor()
+  await page.locator('.el-message-box__input input').fill('与 3 月 5 日学雷锋活动记录重复')
+  await page.screenshot({ path: join(SHOTS, 'volunteering-reject-confirm.png') })
+  await messageBoxConfirm()
+  await page.locator('.el-message', { hasText: '已驳回' }).waitFor()
+  await row.waitFor({ state: 'detached' })
+  await page.goto(url('/volunteer-records?status=rejected'))
+  await rowsOf(wrong).waitFor()
+  assert.match(await rowsOf(wrong).innerText(), /已驳回/)
+  await logout()
+
+  await login(COURT)
+  await page.click('.el-menu-item:has-text("记录更正申请")')
+  await page.locator('[data-test=filter-status]').click()
+  await pickOption('待答复')
+  await rowsOf(reason).locator('[data-test=open-record]').click()
+  await page.waitForURL(new RegExp(`/volunteer-records/${courtRecord.id}$`))
+  await page.locator('[data-test=request-decline]').click()
+  await dialog().locator('textarea[data-test=field-reply]').fill('经核对签到签退记录，服务时长为 3 小时')
+  await dialog().locator('[data-test=action-confirm]').click()
+  await page.locator('.el-message', { hasText: '不予更正' }).waitFor()
+  await page.locator('[data-test=requests] .el-table__row', { hasText: '经核对签到签退记录' }).waitFor()
+  assert.match(await page.locator('[data-test=requests]').innerText(), /不予更正/)
+  assert.equal(await page.locator('[data-test=request-decline]').count(), 0)
+  await shot('request-declined')
+  await logout()
 })
