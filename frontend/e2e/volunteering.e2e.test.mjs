@@ -347,7 +347,7 @@ test('the community admin rejects a record with a reason; the court declines a m
     hours: 3,
   })
   const courtRecord = (await apiCall('GET', `/volunteer-records?member_id=${member.id}&organizer_org_id=${member.unit_org.id}&status=approved`, admin)).items[0]
-  const reason = '“六一”活动实际服务 4 小时'
+  const reason = '实际服务 4 小时，签退时间登记有误'
   await apiCall('POST', `/volunteer-records/${courtRecord.id}/correction-requests`, await token(MEMBER), { reason })
 
   await login(LHT)
@@ -362,7 +362,12 @@ test('the community admin rejects a record with a reason; the court declines a m
   await messageBoxConfirm()
   await page.locator('.el-message', { hasText: '已驳回' }).waitFor()
   await row.waitFor({ state: 'detached' })
+  // Rejected records of the member, filtered by picking the member.
   await page.goto(url('/volunteer-records?status=rejected'))
+  await page.locator('[data-test=filter-member]').click()
+  await page.keyboard.type(MEMBER_NAME)
+  await pickOption(MEMBER_NAME)
+  await page.waitForURL((u) => u.searchParams.get('member_id') === String(member.id))
   await rowsOf(wrong).waitFor()
   assert.match(await rowsOf(wrong).innerText(), /已驳回/)
   await logout()
