@@ -77,6 +77,7 @@ after(async () => {
 const url = (path) => `${backend.baseUrl}${path}`
 /** A screenshot of the whole page: the layout scrolls inside `.el-main`, so the viewport grows to its content first. */
 async function shot(name, { whole = true } = {}) {
+  await noErrorMessage(name)
   await page.waitForFunction(() => !document.querySelector('.el-overlay:not([style*="display: none"])'))
   await page.waitForFunction(() => !document.querySelector('.el-loading-mask'))
   const viewport = page.viewportSize()
@@ -96,6 +97,12 @@ const dialog = () => page.locator('.el-dialog:visible')
 const rowsOf = (text) => page.locator('.el-table__body-wrapper tr.el-table__row', { hasText: text })
 const pickOption = (text) => page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click()
 const messageBoxConfirm = () => page.locator('.el-message-box__btns button.el-button--primary').click()
+
+/** No problem was shown to the person (an error message would mean a refused call on this screen). */
+async function noErrorMessage(label) {
+  const errors = await page.locator('.el-message--error').allInnerTexts()
+  assert.deepEqual(errors, [], `${label}: error shown`)
+}
 
 async function noHorizontalScroll(label) {
   const { scroll, client } = await page.evaluate(() => ({
@@ -272,6 +279,20 @@ test('a member’s hours: entered by the platform admin, approved by the communi
   await page.locator('[data-test=member-records] .el-table__row', { hasText: CONTENT }).waitFor()
   assert.match(await page.locator('[data-test=member-hours]').innerText(), /累计志愿服务/)
   await shot('member-hours')
+  // A proof of service for 2017, issued by the community, printable as PDF.
+  await page.click('[data-test=issue-certificate]')
+  await fillDateTime('开始日期', '2017-01-01')
+  await fillDateTime('结束日期', '2017-12-31')
+  await dialog().locator('[data-test=certificate-issue]').click()
+  const certificate = dialog().locator('[data-test=certificate]')
+  await certificate.waitFor()
+  assert.match(await certificate.innerText(), /ZY\d{4}-\d{6}-[0-9A-Z]{6}/)
+  assert.match(await certificate.innerText(), /11\.5 小时（4 条记录）/)
+  await noErrorMessage('certificate')
+  await page.screenshot({ path: join(SHOTS, 'volunteering-certificate.png') })
+  const [download] = await Promise.all([page.waitForEvent('download'), dialog().locator('[data-test=certificate-pdf]').click()])
+  assert.match(download.suggestedFilename(), /^志愿服务证明-ZY.*\.pdf$/)
+  await dialog().locator('button', { hasText: '关闭' }).click()
   await page.locator('.el-tabs__item', { hasText: '双向考评' }).click()
   const evaluation = page.locator('[data-test=member-evaluations] .el-table__row', { hasText: PERIOD })
   await evaluation.waitFor()
