@@ -229,9 +229,12 @@ test('a member’s hours: entered by the platform admin, approved by the communi
   await form.locator('input[name=location]').fill('老虎头社区各楼栋')
   await fillDateTime('开始时间', '2017-11-20 09:00')
   await fillDateTime('结束时间', '2017-11-20 12:00')
+  // Without hours (and no check-in for it) the API refuses, and says so on the hours field.
+  await dialog().locator('[data-test=save]').click()
+  await form.locator('.el-form-item', { hasText: '服务时长' }).locator('.el-form-item__error', { hasText: '请填写服务时长' }).waitFor()
+  await page.screenshot({ path: join(SHOTS, 'volunteering-record-form-error.png') })
   await form.locator('[data-test=field-hours] input').fill(String(HOURS))
   await form.locator('textarea[name=evaluation]').fill('认真负责')
-  await page.screenshot({ path: join(SHOTS, 'volunteering-record-form.png') })
   await dialog().locator('[data-test=save]').click()
   await page.waitForURL(/\/volunteer-records\/\d+$/)
   const recordUrl = new URL(page.url()).pathname
