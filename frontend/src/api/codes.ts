@@ -57,3 +57,7 @@ export const WISH_STATUSES = allOf<Schemas['WishStatus']>()([
   'cancelled',
 ])
 export const WISH_SORTS = allOf<Schemas['WishSort']>()(['created_at', '-created_at', 'estimated_value', '-estimated_value', 'id', '-id'])
+export const VOLUNTEER_RECORD_STATUSES = allOf<Schemas['VolunteerRecordStatus']>()(['pending', 'approved', 'rejected'])
+export const VOLUNTEER_RECORD_SORTS = allOf<Schemas['RecordSort']>()(['ended_at', '-ended_at', 'id', '-id'])
+export const CORRECTION_REQUEST_STATUSES = allOf<Schemas['CorrectionRequestStatus']>()(['open', 'accepted', 'declined'])
+export const HOURS_SUMMARY_GROUPS = allOf<Schemas['SummaryGroup']>()(['member', 'organization', 'community'])

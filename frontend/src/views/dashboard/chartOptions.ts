@@ -1,0 +1,129 @@
+/**
+ * The dashboard's charts as ECharts options, built from the annual figures. Pure functions (no
+ * ECharts code runs here; the types are erased), so they are unit-tested and the first screen
+ * does not load ECharts.
+ */
+import type { ComposeOption } from 'echarts/core'
+import type { BarSeriesOption, PieSeriesOption } from 'echarts/charts'
+import type { GridComponentOption, LegendComponentOption, TooltipComponentOption } from 'echarts/components'
+import type { Schemas } from '@gongjian/client'
+
+export type ChartOption = ComposeOption<BarSeriesOption | PieSeriesOption | GridComponentOption | LegendComponentOption | TooltipComponentOption>
+/** The Chinese label of an enum code (from the enums store). */
+export type Label = (enumName: string, code: string) => string
+
+type Stats = Schemas['AnnualStats']
+const RED = '#c62828'
+const GOLD = '#e6a23c'
+const PALETTE = ['#c62828', '#e6a23c', '#409eff', '#67c23a', '#909399', '#8e44ad', '#16a085']
+
+const grid = { left: 8, right: 16, top: 40, bottom: 8, containLabel: true }
+const axisLabel = { interval: 0, rotate: 30, fontSize: 11 }
+
+/** Activities and participant-times of each kind, side by side, each on its own axis (their scales differ tenfold). */
+export function activitiesOption(stats: Stats, label: Label): ChartOption {
+  const rows = stats.activities_by_kind
+  return {
+    color: [RED, GOLD],
+    grid,
+    legend: { top: 0 },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: rows.map((r) => label('activity_kind', r.kind)), axisLabel },
+    yAxis: [
+      { type: 'value', name: '次', minInterval: 1 },
+      { type: 'value', name: '人次', minInterval: 1, splitLine: { show: false } },
+    ],
+    series: [
+      { name: '活动次数', type: 'bar', data: rows.map((r) => r.activities), barMaxWidth: 24, label: { show: true, position: 'top', fontSize: 10 } },
+      { name: '参与人次', type: 'bar', yAxisIndex: 1, data: rows.map((r) => r.participant_times), barMaxWidth: 24 },
+    ],
+  }
+}
+
+/** Simple labelled bars (one series). */
+export function barsOption(bars: { label: string; value: number }[], color = RED): ChartOption {
+  return {
+    color: [color],
+    grid: { ...grid, top: 24 },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: bars.map((b) => b.label), axisLabel: { interval: 0, fontSize: 11 } },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: [{ type: 'bar', data: bars.map((b) => b.value), barMaxWidth: 40, label: { show: true, position: 'top' } }],
+  }
+}
+
+export function wishesOption(stats: Stats): ChartOption {
+  return barsOption([
+    { label: '登记', value: stats.wishes.submitted },
+    { label: '实现', value: stats.wishes.fulfilled },
+  ])
+}
+
+export function concernsOption(stats: Stats): ChartOption {
+  const c = stats.concerns
+  return barsOption(
+    [
+      { label: '收集', value: c.reported },
+      { label: '已解决', value: c.resolved },
+      { label: '就地化解', value: c.resolved_locally },
+      { label: '上报协调', value: c.escalated },
+      { label: '未解决', value: c.open },
+      { label: '逾期未解决', value: c.overdue },
+    ],
+    GOLD,
+  )
+}
+
+/** Claims by category, stacked by status (only the statuses that occur). */
+export function claimsOption(stats: Stats, categories: string[], label: Label): ChartOption {
+  const rows = stats.claims.by_category_and_status
+  const statuses = [...new Set(rows.map((r) => r.status))]
+  return {
+    color: PALETTE,
+    grid,
+    legend: { top: 0 },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: categories.map((c) => label('service_category', c)), axisLabel: { interval: 0, fontSize: 11 } },
+    yAxis: { type: 'value', minInterval: 1 },
+    series: statuses.map((status) => ({
+      name: label('claim_status', status),
+      type: 'bar' as const,
+      stack: 'claims',
+      barMaxWidth: 40,
+      data: categories.map((c) => rows.find((r) => r.category === c && r.status === status)?.count ?? 0),
+    })),
+  }
+}
+
+/** The tasks of the year's meetings by their state, as a ring. */
+export function tasksOption(stats: Stats): ChartOption {
+  const m = stats.meetings
+  const parts = [
+    { name: '已完成', value: m.tasks_done },
+    { name: '进行中', value: m.tasks_in_progress },
+    { name: '未开始', value: m.tasks_open },
+    { name: '已逾期', value: m.tasks_overdue },
+  ]
+  const colors = ['#67c23a', '#409eff', '#909399', RED]
+  // Empty parts are left out: their labels would only pile up on each other.
+  const shown = parts.map((p, i) => ({ ...p, itemStyle: { color: colors[i] } })).filter((p) => p.value > 0)
+  return {
+    legend: { bottom: 0 },
+    tooltip: { trigger: 'item', formatter: '{b}：{c} 项（{d}%）' },
+    series: [{ type: 'pie', radius: ['40%', '68%'], center: ['50%', '45%'], data: shown, label: { formatter: '{b}\n{c}' } }],
+  }
+}
+
+export function meetingsOption(stats: Stats, label: Label): ChartOption {
+  return barsOption(stats.meetings.by_kind.map((k) => ({ label: label('meeting_kind', k.kind), value: k.count })), '#409eff')
+}
+
+/** The current calendar year in Asia/Shanghai. */
+export function shanghaiYear(when: Date = new Date()): number {
+  return Number(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(when))
+}
+
+/** Hours as people read them: no trailing `.0`. */
+export function formatHours(hours: number): string {
+  return Number.isInteger(hours) ? String(hours) : hours.toFixed(1)
+}

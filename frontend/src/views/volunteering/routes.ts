@@ -1,0 +1,30 @@
+import type { RouteRecordRaw } from 'vue-router'
+import { EditPen, Histogram, Timer } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: 'volunteer-records',
+    name: 'volunteer-records',
+    component: () => import('./RecordsView.vue'),
+    meta: { title: '志愿服务记录', menu: { order: 70, icon: Timer } },
+  },
+  {
+    path: 'volunteer-records/:id(\\d+)',
+    name: 'volunteer-record',
+    component: () => import('./RecordDetailView.vue'),
+    props: (route) => ({ recordId: Number(route.params.id) }),
+    meta: { title: '志愿服务记录详情' },
+  },
+  {
+    path: 'volunteer-correction-requests',
+    name: 'volunteer-correction-requests',
+    component: () => import('./CorrectionRequestsView.vue'),
+    meta: { title: '记录更正申请', menu: { order: 71, icon: EditPen } },
+  },
+  {
+    path: 'volunteer-hours',
+    name: 'volunteer-hours',
+    component: () => import('./HoursSummaryView.vue'),
+    meta: { title: '志愿时长汇总', roles: ['admin', 'community_admin', 'unit_admin'], menu: { order: 72, icon: Histogram } },
+  },
+] satisfies RouteRecordRaw[]

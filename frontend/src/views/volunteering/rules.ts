@@ -1,0 +1,45 @@
+/**
+ * Which volunteer-record actions the caller may take (mirrors backend/gongjian/volunteering/service.py).
+ * The API decides; these only hide what it would refuse.
+ *
+ * - entering a record: the platform admin (for any organiser) or an organisation's admin (in its own name);
+ * - approving / rejecting: only an admin of the organiser organisation (not the platform admin), and
+ *   never the one who entered it (`self_approval`);
+ * - correcting: the platform admin or the organiser's admin, for an approved, current record;
+ * - requesting a correction: the member, for its own record once reviewed;
+ * - declining a member's request: the platform admin or the organiser's admin.
+ */
+import type { Schemas } from '@gongjian/client'
+import { actsFor, isOrgAdmin, type Caller } from '@/api/acting'
+
+type Record = Pick<Schemas['RecordRead'], 'status' | 'superseded' | 'organizer_org' | 'recorded_by_name'>
+export type RecordAction = 'approve' | 'reject' | 'correct' | 'request'
+export type Me = Caller & { name: string }
+
+export function canEnterRecords(me: Caller | null | undefined): boolean {
+  return !!me && (me.role === 'admin' || isOrgAdmin(me))
+}
+
+export function recordActions(record: Record, me: Me | null | undefined): RecordAction[] {
+  if (!me) return []
+  const actions: RecordAction[] = []
+  const organiserAdmin = isOrgAdmin(me) && me.organization_id === record.organizer_org.id
+  // The API knows who entered a record by account; the list shows the name, which is what we compare.
+  if (organiserAdmin && record.status === 'pending' && record.recorded_by_name !== me.name) actions.push('approve', 'reject')
+  if (actsFor(me, record.organizer_org.id) && record.status === 'approved' && !record.superseded) actions.push('correct')
+  if (me.role === 'member' && record.status !== 'pending') actions.push('request')
+  return actions
+}
+
+export function canAnswerRequest(
+  request: Pick<Schemas['CorrectionRequestRead'], 'status'>,
+  record: Pick<Schemas['RecordRead'], 'organizer_org'>,
+  me: Caller | null | undefined,
+): boolean {
+  return request.status === 'open' && actsFor(me, record.organizer_org.id)
+}
+
+/** Star level (星级志愿者) as stars, empty below one star. */
+export function starsText(stars: number | null | undefined): string {
+  return stars ? '★'.repeat(stars) : ''
+}

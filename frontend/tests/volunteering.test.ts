@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest'
+import type { Schemas } from '@gongjian/client'
+import { canAnswerRequest, canEnterRecords, recordActions, starsText } from '@/views/volunteering/rules'
+import { isoToPicker, pickerToIso, spanHours } from '@/views/volunteering/time'
+import { activitiesOption, claimsOption, concernsOption, formatHours, shanghaiYear, tasksOption } from '@/views/dashboard/chartOptions'
+
+const admin = { role: 'admin' as const, organization_id: null, name: '平台管理员' }
+const lht = { role: 'community_admin' as const, organization_id: 1, name: '老虎头管理员' }
+const court = { role: 'unit_admin' as const, organization_id: 2, name: '中院管理员' }
+const member = { role: 'member' as const, organization_id: null, name: '陈立新' }
+const record = (status: Schemas['VolunteerRecordStatus'], extra: Partial<{ superseded: boolean; recorded_by_name: string }> = {}) => ({
+  status,
+  superseded: false,
+  organizer_org: { id: 1, name: '老虎头社区党委' },
+  recorded_by_name: '平台管理员',
+  ...extra,
+})
+
+describe('recordActions', () => {
+  it('lets only the organiser’s admin review a pending record, and not the one who entered it', () => {
+    expect(recordActions(record('pending'), lht)).toEqual(['approve', 'reject'])
+    expect(recordActions(record('pending', { recorded_by_name: '老虎头管理员' }), lht)).toEqual([])
+    expect(recordActions(record('pending'), admin)).toEqual([])
+    expect(recordActions(record('pending'), court)).toEqual([])
+    expect(recordActions(record('pending'), member)).toEqual([])
+  })
+  it('corrects an approved, current record (organiser’s admin or platform admin)', () => {
+    expect(recordActions(record('approved'), lht)).toEqual(['correct'])
+    expect(recordActions(record('approved'), admin)).toEqual(['correct'])
+    expect(recordActions(record('approved', { superseded: true }), lht)).toEqual([])
+    expect(recordActions(record('rejected'), lht)).toEqual([])
+  })
+  it('lets the member ask for a correction once reviewed', () => {
+    expect(recordActions(record('approved'), member)).toEqual(['request'])
+    expect(recordActions(record('rejected'), member)).toEqual(['request'])
+    expect(recordActions(record('pending'), member)).toEqual([])
+    expect(recordActions(record('approved'), null)).toEqual([])
+  })
+  it('enters records as the platform admin or an organisation’s admin', () => {
+    expect([admin, lht, court, member].map(canEnterRecords)).toEqual([true, true, true, false])
+  })
+  it('answers open requests as the organiser’s admin or the platform admin', () => {
+    const r = { organizer_org: { id: 1, name: '老虎头社区党委' } }
+    expect(canAnswerRequest({ status: 'open' }, r, lht)).toBe(true)
+    expect(canAnswerRequest({ status: 'open' }, r, admin)).toBe(true)
+    expect(canAnswerRequest({ status: 'open' }, r, court)).toBe(false)
+    expect(canAnswerRequest({ status: 'declined' }, r, lht)).toBe(false)
+  })
+  it('shows star levels', () => {
+    expect(starsText(0)).toBe('')
+    expect(starsText(null)).toBe('')
+    expect(starsText(3)).toBe('★★★')
+  })
+})
+
+describe('record times', () => {
+  it('reads the picker as Shanghai wall-clock time', () => {
+    expect(pickerToIso('2017-03-05 09:30')).toBe('2017-03-05T09:30:00+08:00')
+    expect(pickerToIso('')).toBeUndefined()
+    expect(pickerToIso('2017-03-05')).toBeUndefined()
+    expect(isoToPicker('2017-03-05T01:30:00Z')).toBe('2017-03-05 09:30')
+  })
+  it('gives the most hours a span allows, in half hours rounded down', () => {
+    expect(spanHours('2017-03-05 09:00', '2017-03-05 11:40')).toBe(2.5)
+    expect(spanHours('2017-03-05 09:00', '2017-03-05 09:00')).toBeNull()
+    expect(spanHours('', '2017-03-05 09:00')).toBeNull()
+  })
+})
+
+describe('dashboard charts', () => {
+  const stats: Schemas['AnnualStats'] = {
+    year: 2017,
+    community: { id: 1, name: '老虎头社区党委', kind: 'community' },
+    activities_by_kind: [
+      { kind: 'volunteer_service', activities: 3, participant_times: 90 },
+      { kind: 'visit', activities: 2, participant_times: 12 },
+    ],
+    volunteer: { collective_activities: 3, participant_times: 90, approved_hours: 231.5, approved_records: 90 },
+    wishes: { submitted: 10, fulfilled: 8 },
+    claims: {
+      total: 5,
+      by_category_and_status: [
+        { category: 'volunteer', status: 'verified', count: 3 },
+        { category: 'funding', status: 'claimed', count: 2 },
+      ],
+    },
+    meetings: { held: 4, by_kind: [{ kind: 'joint', count: 4 }], topics: 9, tasks_done: 6, tasks_open: 1, tasks_in_progress: 1, tasks_overdue: 2 },
+    concerns: { reported: 7, resolved: 5, resolved_locally: 3, escalated: 2, open: 2, overdue: 1 },
+    honors: { count: 0, items: [] },
+  }
+  const label = (name: string, code: string) => `${name}:${code}`
+  it('draws activities and participant-times by kind with Chinese labels from the enums', () => {
+    const option = activitiesOption(stats, label)
+    expect(option.xAxis).toMatchObject({ data: ['activity_kind:volunteer_service', 'activity_kind:visit'] })
+    expect(option.series).toMatchObject([
+      { name: '活动次数', data: [3, 2] },
+      { name: '参与人次', data: [90, 12] },
+    ])
+  })
+  it('stacks claims by status over every category', () => {
+    const option = claimsOption(stats, ['hardship_aid', 'funding', 'volunteer'], label)
+    expect(option.series).toMatchObject([
+      { name: 'claim_status:verified', stack: 'claims', data: [0, 0, 3] },
+      { name: 'claim_status:claimed', stack: 'claims', data: [0, 2, 0] },
+    ])
+  })
+  it('shows concerns and tasks by their parts', () => {
+    expect(concernsOption(stats).series).toMatchObject([{ data: [7, 5, 3, 2, 2, 1] }])
+    expect(tasksOption(stats).series).toMatchObject([{ data: [{ value: 6 }, { value: 1 }, { value: 1 }, { value: 2 }] }])
+    const none = { ...stats, meetings: { ...stats.meetings, tasks_open: 0, tasks_in_progress: 0 } }
+    expect(tasksOption(none).series).toMatchObject([{ data: [{ name: '已完成', value: 6 }, { name: '已逾期', value: 2 }] }])
+  })
+  it('formats hours and finds the Shanghai year', () => {
+    expect(formatHours(231.5)).toBe('231.5')
+    expect(formatHours(12)).toBe('12')
+    // 2016-12-31 17:00 UTC is already 2017 in Shanghai.
+    expect(shanghaiYear(new Date('2016-12-31T17:00:00Z'))).toBe(2017)
+  })
+})
