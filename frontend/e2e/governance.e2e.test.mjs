@@ -128,6 +128,11 @@ test('community admin: calls a meeting, adds topics and a task, starts the task 
   assert.equal(await carried.locator('[data-test=task-status]', { hasText: labels.task_status.overdue }).count(), 2)
 
   await topic(TOPICS[0])
+  // Closing needs 2–3 topics: the API's refusal is shown in Chinese.
+  await page.click('[data-test=close-meeting]')
+  await confirmBox()
+  await page.locator('.el-message--error', { hasText: '2–3 个需要协调解决的难题' }).waitFor()
+  assert.match(await text('[data-test=meeting-status]'), new RegExp(labels.meeting_status.planned))
   await topic(TOPICS[1])
   const first = page.locator(`[data-topic="${TOPICS[0]}"]`)
   await first.locator('[data-test=add-task]').click()
@@ -198,6 +203,7 @@ test('community admin: reports a concern, escalates and resolves it; the summary
   await dialog().locator('input[name=title]').fill(CONCERN)
   await dialog().locator('input[name=location]').fill('老虎头社区 5 栋')
   await dialog().locator('input[name=resident_name]').fill('周玉梅')
+  await shot('05a-concern-dialog', { keepDialogs: true })
   await dialog().locator('[data-test=save]').click()
   await dialog().waitFor({ state: 'hidden' })
   const row = rowsOf(CONCERN)
@@ -253,6 +259,7 @@ test('community admin: records an honour and sees it listed', async () => {
   await dialog().locator('[data-test=honor-recipient-kind] label', { hasText: labels.honor_recipient_kind.team }).click()
   await dialog().locator('input[name=team_name]').fill('老虎头社区志愿服务队')
   // The counted community is preset to the admin's own.
+  await shot('06a-honour-dialog', { keepDialogs: true })
   await dialog().locator('[data-test=save]').click()
   await dialog().waitFor({ state: 'hidden' })
   const row = rowsOf(HONOUR)
