@@ -268,8 +268,20 @@ test('community admin: records an honour and sees it listed', async () => {
   assert.match(await row.innerText(), new RegExp(labels.honor_level.city))
   await page.waitForFunction((n) => document.querySelector('.el-pagination__total')?.textContent.includes(String(n)), demoHonours + 1)
   assert.equal(await rowsOf('').count(), demoHonours + 1)
+  // Corrected: the level; the recipient stays.
+  await row.locator('[data-test=edit-honor]').click()
+  await dialog().locator('[data-test=honor-level]').click()
+  await pickOption(labels.honor_level.district)
+  await dialog().locator('[data-test=save]').click()
+  await dialog().waitFor({ state: 'hidden' })
+  await row.filter({ hasText: labels.honor_level.district }).waitFor()
   await noHorizontalScroll('honours')
   await shot('06-honours')
+  // Deleted after a confirmation (a wrongly recorded honour).
+  await row.locator('[data-test=delete-honor]').click()
+  await confirmBox()
+  await page.waitForFunction((n) => document.querySelector('.el-pagination__total')?.textContent.includes(String(n)), demoHonours)
+  assert.equal(await rowsOf(HONOUR).count(), 0)
 })
 
 test('unit admin: completes its task; sees but does not manage meetings and concerns', async () => {
