@@ -61,3 +61,21 @@ export const VOLUNTEER_RECORD_STATUSES = allOf<Schemas['VolunteerRecordStatus']>
 export const VOLUNTEER_RECORD_SORTS = allOf<Schemas['RecordSort']>()(['ended_at', '-ended_at', 'id', '-id'])
 export const CORRECTION_REQUEST_STATUSES = allOf<Schemas['CorrectionRequestStatus']>()(['open', 'accepted', 'declined'])
 export const HOURS_SUMMARY_GROUPS = allOf<Schemas['SummaryGroup']>()(['member', 'organization', 'community'])
+export const MEETING_KINDS = allOf<Schemas['MeetingKind']>()(['coordination', 'guidance', 'joint'])
+export const MEETING_STATUSES = allOf<Schemas['MeetingStatus']>()(['planned', 'held'])
+export const MEETING_SORTS = allOf<Schemas['MeetingSort']>()(['held_on', '-held_on', 'id', '-id'])
+export const TASK_STATUSES = allOf<Schemas['TaskStatus']>()(['open', 'in_progress', 'done', 'overdue'])
+export const TASK_SORTS = allOf<Schemas['TaskSort']>()(['due_on', '-due_on', 'id', '-id'])
+export const CONCERN_CATEGORIES = allOf<Schemas['ConcernCategory']>()([
+  'sanitation',
+  'petition_stability',
+  'infrastructure',
+  'party_building',
+  'safety',
+  'other',
+])
+export const CONCERN_STATUSES = allOf<Schemas['ConcernStatus']>()(['reported', 'in_progress', 'escalated', 'resolved'])
+export const CONCERN_SORTS = allOf<Schemas['ConcernSort']>()(['reported_at', '-reported_at', 'due_on', '-due_on', 'id', '-id'])
+export const HONOR_LEVELS = allOf<Schemas['HonorLevel']>()(['national', 'provincial', 'city', 'district'])
+export const HONOR_RECIPIENT_KINDS = allOf<Schemas['HonorRecipientKind']>()(['community', 'organization', 'team', 'member'])
+export const HONOR_SORTS = allOf<Schemas['HonorSort']>()(['awarded_on', '-awarded_on', 'id', '-id'])

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest'
+import { managesCommunity, mayCreateMeeting, meetingActions, taskActions } from '@/views/meetings/rules'
+import { concernActions } from '@/views/concerns/rules'
+import { mayEditHonor, mayRecordHonor } from '@/views/honors/rules'
+
+const admin = { role: 'admin' as const, organization_id: null }
+const community = { role: 'community_admin' as const, organization_id: 1 }
+const otherCommunity = { role: 'community_admin' as const, organization_id: 9 }
+const unit = { role: 'unit_admin' as const, organization_id: 2 }
+const otherUnit = { role: 'unit_admin' as const, organization_id: 3 }
+const member = { role: 'member' as const, organization_id: null }
+const org = (id: number) => ({ id, name: `#${id}`, kind: id === 1 ? ('community' as const) : ('unit' as const) })
+
+describe('meetings', () => {
+  const planned = { status: 'planned' as const, community_org: org(1) }
+  const held = { ...planned, status: 'held' as const }
+  it('are called and managed by the community’s admin or the platform admin', () => {
+    expect(mayCreateMeeting(community)).toBe(true)
+    expect(mayCreateMeeting(admin)).toBe(true)
+    expect(mayCreateMeeting(unit)).toBe(false)
+    expect(mayCreateMeeting(member)).toBe(false)
+    expect(managesCommunity(community, 1)).toBe(true)
+    expect(managesCommunity(otherCommunity, 1)).toBe(false)
+    expect(managesCommunity(unit, 1)).toBe(false)
+  })
+  it('take topics and close only while planned; tasks at any time', () => {
+    expect(meetingActions(planned, community)).toEqual({ edit: true, editAll: true, topics: true, close: true, addTask: true })
+    expect(meetingActions(held, community)).toEqual({ edit: true, editAll: false, topics: false, close: false, addTask: true })
+    expect(meetingActions(planned, unit)).toEqual({ edit: false, editAll: false, topics: false, close: false, addTask: false })
+  })
+})
+
+describe('taskActions', () => {
+  const task = (status: 'open' | 'in_progress' | 'done' | 'overdue', started = false) => ({
+    status,
+    owner_org: org(2),
+    started_at: started ? '2026-01-01T00:00:00Z' : null,
+  })
+  it('lets the community or the owner’s admin start an open task and complete a started one', () => {
+    expect(taskActions(task('open'), community, 1)).toEqual(['start', 'complete'])
+    expect(taskActions(task('in_progress', true), unit, 1)).toEqual(['complete'])
+    expect(taskActions(task('open'), otherUnit, 1)).toEqual([])
+    expect(taskActions(task('open'), otherCommunity, 1)).toEqual([])
+    expect(taskActions(task('done'), community, 1)).toEqual([])
+  })
+  it('reads an overdue task’s stored state from started_at', () => {
+    expect(taskActions(task('overdue'), admin, 1)).toEqual(['start', 'complete'])
+    expect(taskActions(task('overdue', true), admin, 1)).toEqual(['complete'])
+  })
+  it('in the task list (community unknown) trusts the community admin’s scope', () => {
+    expect(taskActions(task('open'), community)).toEqual(['start', 'complete'])
+    expect(taskActions(task('open'), otherUnit)).toEqual([])
+    expect(taskActions(task('open'), member)).toEqual([])
+  })
+})
+
+describe('concernActions', () => {
+  const c = (status: 'reported' | 'in_progress' | 'escalated' | 'resolved') => ({ status, community_org: org(1) })
+  it('follows reported → in_progress / escalated → resolved for the community’s admin', () => {
+    expect(concernActions(c('reported'), community)).toEqual(['start', 'escalate', 'resolve'])
+    expect(concernActions(c('in_progress'), community)).toEqual(['escalate', 'resolve'])
+    expect(concernActions(c('escalated'), admin)).toEqual(['resolve'])
+    expect(concernActions(c('resolved'), admin)).toEqual([])
+  })
+  it('offers nothing to partner units, other communities or members', () => {
+    expect(concernActions(c('reported'), unit)).toEqual([])
+    expect(concernActions(c('reported'), otherCommunity)).toEqual([])
+    expect(concernActions(c('reported'), member)).toEqual([])
+  })
+})
+
+describe('honours', () => {
+  it('are corrected by the counted community, the honoured organisation or the platform admin', () => {
+    const communityHonour = { community_org_id: 1, recipient_org_id: 1 }
+    const unitHonour = { community_org_id: 1, recipient_org_id: 2 }
+    expect(mayEditHonor(communityHonour, community)).toBe(true)
+    expect(mayEditHonor(unitHonour, community)).toBe(true)
+    expect(mayEditHonor(unitHonour, unit)).toBe(true)
+    expect(mayEditHonor(communityHonour, unit)).toBe(false)
+    expect(mayEditHonor({ community_org_id: 1, recipient_org_id: null }, otherUnit)).toBe(false)
+    expect(mayEditHonor(communityHonour, admin)).toBe(true)
+    expect(mayEditHonor(communityHonour, member)).toBe(false)
+    expect(mayRecordHonor(member)).toBe(false)
+    expect(mayRecordHonor(unit)).toBe(true)
+  })
+})
