@@ -10,6 +10,7 @@ pool explicitly.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -86,6 +87,7 @@ def _session_factory() -> sessionmaker[Session]:
 
 def reset_engine() -> None:
     """Forget the cached engine (tests and the CLI point the app at another database)."""
+    _sqlite_reader.close()
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()
@@ -160,14 +162,17 @@ class HotQuery:
         engine = get_engine()
         sql, positional, names, processors = self._prepare(engine)
         args: Any = tuple(params[name] for name in names) if positional else {name: params[name] for name in names}
-        raw = engine.raw_connection()
-        try:
-            cursor = raw.cursor()
-            cursor.execute(sql, args)
-            fetched: list[Any] = list(cursor.fetchmany(1) if one else cursor.fetchall())
-            cursor.close()
-        finally:
-            raw.close()  # back to the pool, which rolls back whatever the driver began
+        if positional and engine.dialect.name == "sqlite":
+            fetched = _sqlite_reader.run(engine, sql, args, one)
+        else:
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute(sql, args)
+                fetched = list(cursor.fetchmany(1) if one else cursor.fetchall())
+                cursor.close()
+            finally:
+                raw.close()  # back to the pool, which rolls back whatever the driver began
         if not processors:
             return fetched
         rows: list[Sequence[Any]] = []
@@ -184,6 +189,44 @@ class HotQuery:
 
     def all(self, **params: Any) -> list[Sequence[Any]]:
         return self._run(params, one=False)
+
+
+class _SQLiteReader(threading.local):
+    """One SQLite connection per thread, kept open, for `HotQuery`.
+
+    A pool checkout and the rollback on return cost more than these queries. SQLite connections
+    are cheap and local, and ours run without an open transaction between statements (isolation
+    level None, see `build_engine`), so each SELECT reads the latest committed state on its own,
+    exactly as a freshly checked-out connection would. The connection is taken from the engine's
+    pool once (so it has our PRAGMAs) and detached from it; a new engine (tests, `reset_engine`)
+    gets a new connection, and a failed statement drops the connection so the next call starts over.
+    """
+
+    engine: Engine | None = None
+    connection: Any = None
+
+    def run(self, engine: Engine, sql: str, args: Any, one: bool) -> list[Any]:
+        if self.engine is not engine:
+            self.close()
+            fairy = engine.raw_connection()
+            fairy.detach()
+            self.engine, self.connection = engine, fairy.dbapi_connection
+        try:
+            cursor = self.connection.execute(sql, args)
+            rows = cursor.fetchmany(1) if one else cursor.fetchall()
+            cursor.close()
+        except BaseException:
+            self.close()
+            raise
+        return list(rows)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+        self.engine = self.connection = None
+
+
+_sqlite_reader = _SQLiteReader()
 
 
 class _Prepared(NamedTuple):
