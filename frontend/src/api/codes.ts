@@ -57,3 +57,21 @@ export const WISH_STATUSES = allOf<Schemas['WishStatus']>()([
   'cancelled',
 ])
 export const WISH_SORTS = allOf<Schemas['WishSort']>()(['created_at', '-created_at', 'estimated_value', '-estimated_value', 'id', '-id'])
+export const ACTIVITY_KINDS = allOf<Schemas['ActivityKind']>()([
+  'volunteer_service',
+  'legal_publicity',
+  'visit',
+  'reception',
+  'performance',
+  'exhibition',
+  'sports_match',
+  'micro_report',
+  'other',
+])
+export const ACTIVITY_STATUSES = allOf<Schemas['ActivityStatus']>()(['planned', 'open', 'finished', 'cancelled'])
+export const ACTIVITY_SORTS = allOf<Schemas['ActivitySort']>()(['starts_at', '-starts_at', 'id', '-id'])
+export const EVALUATION_PERIOD_STATUSES = allOf<Schemas['EvaluationPeriodStatus']>()(['draft', 'open', 'finalized'])
+export const EVALUATION_PERIOD_SORTS = allOf<Schemas['PeriodSort']>()(['start_date', '-start_date', 'id', '-id'])
+export const EVALUATION_STATUSES = allOf<Schemas['EvaluationStatus']>()(['pending', 'community_scored', 'unit_scored', 'scored', 'finalized'])
+export const EVALUATION_GRADES = allOf<Schemas['EvaluationGrade']>()(['excellent', 'qualified', 'basically_qualified', 'unqualified'])
+export const EVALUATION_SORTS = allOf<Schemas['EvaluationSort']>()(['name', '-final_score', 'id'])
