@@ -69,8 +69,15 @@ after(async () => {
 const url = (path) => `${backend.baseUrl}${path}`
 async function shot(name, { keepDialogs = false } = {}) {
   if (!keepDialogs) await page.waitForFunction(() => !document.querySelector('.el-overlay:not([style*="display: none"])'))
+  // Loading masks fade out after the data has come: wait for them to go too.
+  await page.waitForFunction(() => ![...document.querySelectorAll('.el-loading-mask')].some((m) => m.checkVisibility()))
   await page.evaluate(() => document.querySelector('.el-main')?.scrollTo(0, 0))
   await page.screenshot({ path: join(SHOTS, `${NAME}-${name}.png`), fullPage: true })
+}
+/** A screenshot of the viewport with `locator` scrolled into view (the page scrolls inside .el-main). */
+async function shotAt(name, locator) {
+  await locator.scrollIntoViewIfNeeded()
+  await page.screenshot({ path: join(SHOTS, `${NAME}-${name}.png`) })
 }
 const dialog = () => page.locator('.el-dialog:visible')
 const rowsOf = (text, scope = page) => scope.locator('.el-table__body-wrapper tr.el-table__row', { hasText: text })
@@ -178,6 +185,7 @@ test('community admin: publishes and opens an activity, shows the QR check-in co
   await page.locator('img[data-test=check-in-qr]').waitFor()
   await noHorizontalScroll('activity detail at 390px')
   await shot('activity-detail-390')
+  await shotAt('signups-390', page.locator('[data-test=signups]'))
   await page.goto(url('/activities'))
   await rowsOf(ACTIVITY).waitFor()
   await noHorizontalScroll('activities at 390px')
@@ -316,6 +324,7 @@ test('platform admin finalizes; the ranking shows the member with the expected t
   await rowsOf(MEMBER_NAME, page.locator('[data-test=ranking]')).waitFor()
   await noHorizontalScroll('ranking at 390px')
   await shot('ranking-390')
+  await shotAt('ranking-table-390', page.locator('[data-test=ranking-table]'))
   await page.setViewportSize(DESKTOP)
 })
 
