@@ -69,6 +69,8 @@ after(async () => {
 const url = (path) => `${backend.baseUrl}${path}`
 async function shot(name, { keepDialogs = false } = {}) {
   if (!keepDialogs) await page.waitForFunction(() => !document.querySelector('.el-overlay:not([style*="display: none"])'))
+  // A dialog kept in the picture has finished fading in.
+  else await page.waitForFunction(() => [...document.querySelectorAll('.el-overlay')].every((o) => !o.getAnimations({ subtree: true }).length))
   // Loading masks fade out after the data has come: wait for them to go too.
   await page.waitForFunction(() => ![...document.querySelectorAll('.el-loading-mask')].some((m) => m.checkVisibility()))
   await page.evaluate(() => document.querySelector('.el-main')?.scrollTo(0, 0))
@@ -229,6 +231,12 @@ test('platform admin: creates and opens an evaluation period; finalize refuses w
   await status.filter({ hasText: labels.evaluation_period_status.draft }).waitFor()
   // The default scheme's criteria are shown.
   assert.match(await page.locator('[data-test=scheme]').innerText(), /报到履职 30 分/)
+  // In draft the whole scheme may be edited: criteria summing to 100, weight, grade lines.
+  await page.click('[data-test=period-edit]')
+  await dialog().getByText('满分合计 100（须为 100）').waitFor()
+  await shot('period-scheme', { keepDialogs: true })
+  await dialog().locator('button', { hasText: '取消' }).click()
+  await dialog().waitFor({ state: 'hidden' })
   await page.click('[data-test=period-open]')
   await confirmBox()
   await status.filter({ hasText: labels.evaluation_period_status.open }).waitFor()
@@ -350,4 +358,19 @@ test('member: sees its own sign-up with attendance and its own finalized result,
   assert.equal(await page.locator('.el-tabs__item', { hasText: '单位排名' }).count(), 0, 'no ranking for members')
   assert.equal(await page.locator('.el-table__body-wrapper tr.el-table__row').count(), 1, 'only its own evaluation')
   await shot('member-result')
+})
+
+test('platform admin: reopens the finalized period with a reason; grades are cleared, scores kept', async () => {
+  await logout()
+  await login(ADMIN)
+  await page.goto(url(`/evaluation-periods/${periodId}`))
+  await page.click('[data-test=period-reopen]')
+  await dialog().locator('textarea[data-test=field-reason]').fill('单位提出复核申请，重新核对评分')
+  await dialog().locator('[data-test=action-confirm]').click()
+  await dialog().waitFor({ state: 'hidden' })
+  await page.locator('.title-row [data-test=period-status]', { hasText: labels.evaluation_period_status.open }).waitFor()
+  const row = rowsOf(MEMBER_NAME, page.locator('[data-test=evaluations]'))
+  await row.locator('[data-test=evaluation-status]', { hasText: labels.evaluation_status.scored }).waitFor()
+  assert.equal(await row.locator('[data-test=final-score]').innerText(), '89.4')
+  assert.equal(await row.locator('[data-test=grade]').count(), 0)
 })
