@@ -186,6 +186,13 @@ test('community admin: publishes and opens an activity, shows the QR check-in co
   assert.match(await row.locator('[data-test=checked-out]').innerText(), new RegExp(`${today} 11:30`))
   assert.match(await row.innerText(), /手工登记/)
   await page.locator('[data-test=participants]', { hasText: '1' }).waitFor()
+  // The admin signs up one of its community's members in the UI too.
+  await page.click('[data-test=add-signup]')
+  await dialog().locator('[data-test=signup-member] input').fill('王又明')
+  await pickOption('王又明')
+  await dialog().locator('[data-test=signup-save]').click()
+  await dialog().waitFor({ state: 'hidden' })
+  await rowsOf('王又明', page.locator('[data-test=signups]')).locator('[data-test=attendance-state]', { hasText: '未签到' }).waitFor()
   await noHorizontalScroll('activity detail')
   await shot('activity-detail')
 
