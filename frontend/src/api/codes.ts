@@ -79,3 +79,21 @@ export const CONCERN_SORTS = allOf<Schemas['ConcernSort']>()(['reported_at', '-r
 export const HONOR_LEVELS = allOf<Schemas['HonorLevel']>()(['national', 'provincial', 'city', 'district'])
 export const HONOR_RECIPIENT_KINDS = allOf<Schemas['HonorRecipientKind']>()(['community', 'organization', 'team', 'member'])
 export const HONOR_SORTS = allOf<Schemas['HonorSort']>()(['awarded_on', '-awarded_on', 'id', '-id'])
+export const ACTIVITY_KINDS = allOf<Schemas['ActivityKind']>()([
+  'volunteer_service',
+  'legal_publicity',
+  'visit',
+  'reception',
+  'performance',
+  'exhibition',
+  'sports_match',
+  'micro_report',
+  'other',
+])
+export const ACTIVITY_STATUSES = allOf<Schemas['ActivityStatus']>()(['planned', 'open', 'finished', 'cancelled'])
+export const ACTIVITY_SORTS = allOf<Schemas['ActivitySort']>()(['starts_at', '-starts_at', 'id', '-id'])
+export const EVALUATION_PERIOD_STATUSES = allOf<Schemas['EvaluationPeriodStatus']>()(['draft', 'open', 'finalized'])
+export const EVALUATION_PERIOD_SORTS = allOf<Schemas['PeriodSort']>()(['start_date', '-start_date', 'id', '-id'])
+export const EVALUATION_STATUSES = allOf<Schemas['EvaluationStatus']>()(['pending', 'community_scored', 'unit_scored', 'scored', 'finalized'])
+export const EVALUATION_GRADES = allOf<Schemas['EvaluationGrade']>()(['excellent', 'qualified', 'basically_qualified', 'unqualified'])
+export const EVALUATION_SORTS = allOf<Schemas['EvaluationSort']>()(['name', '-final_score', 'id'])

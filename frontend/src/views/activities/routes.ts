@@ -1,0 +1,18 @@
+import type { RouteRecordRaw } from 'vue-router'
+import { Flag } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: 'activities',
+    name: 'activities',
+    component: () => import('./ActivitiesView.vue'),
+    meta: { title: '活动', roles: ['admin', 'community_admin', 'unit_admin', 'member'], menu: { order: 62, icon: Flag } },
+  },
+  {
+    path: 'activities/:id(\\d+)',
+    name: 'activity',
+    component: () => import('./ActivityDetailView.vue'),
+    props: (route) => ({ activityId: Number(route.params.id) }),
+    meta: { title: '活动详情', roles: ['admin', 'community_admin', 'unit_admin', 'member'] },
+  },
+] satisfies RouteRecordRaw[]

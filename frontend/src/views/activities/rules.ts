@@ -1,0 +1,68 @@
+/** Who may do what with an activity (mirrors backend/gongjian/activities/service.py). */
+import type { Schemas } from '@gongjian/client'
+import { actsFor, isOrgAdmin, type Caller } from '@/api/acting'
+
+type Activity = Pick<Schemas['ActivityRead'], 'status' | 'community_org' | 'organizer_org'>
+export type ActivityAction = 'edit' | 'open' | 'finish' | 'cancel'
+
+/** The platform admin, or an admin of the organiser or of the activity's community. */
+export function managesActivity(activity: Activity, me: Caller | null | undefined): boolean {
+  return actsFor(me, activity.organizer_org.id) || actsFor(me, activity.community_org.id)
+}
+
+/** Who may publish an activity at all: the platform admin and organisation admins. */
+export function canCreateActivity(me: Caller | null | undefined): boolean {
+  return !!me && (me.role === 'admin' || isOrgAdmin(me))
+}
+
+export function activityActions(activity: Activity, me: Caller | null | undefined): ActivityAction[] {
+  if (!managesActivity(activity, me)) return []
+  const actions: ActivityAction[] = []
+  const live = activity.status === 'planned' || activity.status === 'open'
+  if (activity.status !== 'cancelled') actions.push('edit')
+  if (activity.status === 'planned') actions.push('open')
+  if (live) actions.push('finish', 'cancel')
+  return actions
+}
+
+/** The check-in code is issued to managers while the activity is not cancelled. */
+export function canShowCheckInCode(activity: Activity, me: Caller | null | undefined): boolean {
+  return managesActivity(activity, me) && activity.status !== 'cancelled'
+}
+
+/** Attendance by hand: managers, while the activity is not cancelled. */
+export function canMarkAttendance(activity: Activity, me: Caller | null | undefined): boolean {
+  return managesActivity(activity, me) && activity.status !== 'cancelled'
+}
+
+/** Sign-ups are taken while the activity is open: a member for itself, an admin for its members. */
+export function canSignUp(activity: Activity, me: Caller | null | undefined): boolean {
+  if (!me || activity.status !== 'open') return false
+  return me.role === 'member' || me.role === 'admin' || isOrgAdmin(me)
+}
+
+/** Attendance state of a sign-up, for its tag. */
+export type AttendanceState = 'absent' | 'checked_in' | 'checked_out'
+export function attendanceState(signup: Pick<Schemas['SignupRead'], 'checked_in_at' | 'checked_out_at'>): AttendanceState {
+  if (signup.checked_out_at) return 'checked_out'
+  if (signup.checked_in_at) return 'checked_in'
+  return 'absent'
+}
+
+/**
+ * Date-time pickers work in Shanghai wall-clock time (`YYYY-MM-DD HH:mm`), whatever the browser's
+ * zone: this turns a picker value into ISO 8601 with the +08:00 offset the API stores as UTC.
+ */
+export function shanghaiInputToIso(value: string): string {
+  return `${value.replace(' ', 'T')}:00+08:00`
+}
+
+/**
+ * The check-in code carries its activity id: `<id base 36>.<expiry base 36>.<mac>`. The QR image
+ * encodes the code itself; the mini-program reads the id from it to post `/activities/{id}/check-in`.
+ */
+export function activityIdOfCode(code: string): number | null {
+  const [head] = code.split('.')
+  const id = parseInt(head, 36)
+  return Number.isFinite(id) && /^[0-9A-Z]+$/i.test(head) ? id : null
+}

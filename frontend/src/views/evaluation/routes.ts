@@ -1,0 +1,18 @@
+import type { RouteRecordRaw } from 'vue-router'
+import { Medal } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: 'evaluation-periods',
+    name: 'evaluation-periods',
+    component: () => import('./PeriodsView.vue'),
+    meta: { title: '双向考评', roles: ['admin', 'community_admin', 'unit_admin', 'member'], menu: { order: 72, icon: Medal } },
+  },
+  {
+    path: 'evaluation-periods/:id(\\d+)',
+    name: 'evaluation-period',
+    component: () => import('./PeriodDetailView.vue'),
+    props: (route) => ({ periodId: Number(route.params.id) }),
+    meta: { title: '考评周期', roles: ['admin', 'community_admin', 'unit_admin', 'member'] },
+  },
+] satisfies RouteRecordRaw[]
