@@ -4,6 +4,10 @@ Seeds 10,000 organisations into a fresh SQLite database (or BENCH_DATABASE_URL),
 and the hello-world app with the same uvicorn settings (one worker each, uvloop + httptools), drives
 each with wrk (32 connections, one thread) from the same machine, and prints both rates, their
 ratio and the latency percentiles. Everything targets 127.0.0.1 and stops by itself.
+
+The two are measured in alternating rounds (hello, list, hello, list, …) and the medians compared:
+this machine's speed drifts by a third within minutes (a shared VM), so one run of each, minutes
+apart, compares two different machines. BENCH_ROUNDS (3) and BENCH_DURATION (5s) set the rounds.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,7 +29,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = Path(__file__).resolve().parent
 ORGANIZATIONS = int(os.environ.get("BENCH_ORGANIZATIONS", "10000"))
-DURATION = os.environ.get("BENCH_DURATION", "10s")
+DURATION = os.environ.get("BENCH_DURATION", "5s")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 PASSWORD = "bench-password-1"
 
@@ -120,6 +126,11 @@ def wrk(binary: str, url: str, headers: dict[str, str]) -> dict[str, float]:
     return {"rps": rps, "p50_ms": pct("50"), "p99_ms": pct("99")}
 
 
+def median_of(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each figure's median over the rounds."""
+    return {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+
+
 def main() -> None:
     wrk_bin = ensure_wrk()
     work = Path(tempfile.mkdtemp(prefix="gongjian-bench-"))
@@ -142,18 +153,26 @@ def main() -> None:
         list_url = f"http://127.0.0.1:{api_port}/api/v1/organizations?page_size=20"
         page = httpx.get(list_url, headers=auth).json()
         assert page["total"] == ORGANIZATIONS and len(page["items"]) == 20, page
-        results = {
-            "hello": wrk(wrk_bin, f"http://127.0.0.1:{hello_port}/hello", {}),
-            "organizations": wrk(wrk_bin, list_url, auth),
-        }
+        rounds: dict[str, list[dict[str, float]]] = {"hello": [], "organizations": []}
+        for number in range(1, ROUNDS + 1):
+            rounds["hello"].append(wrk(wrk_bin, f"http://127.0.0.1:{hello_port}/hello", {}))
+            rounds["organizations"].append(wrk(wrk_bin, list_url, auth))
+            print(
+                f"round {number}: hello {rounds['hello'][-1]['rps']:.0f} req/s, "
+                f"organizations {rounds['organizations'][-1]['rps']:.0f} req/s "
+                f"(p99 {rounds['organizations'][-1]['p99_ms']:.1f} ms)",
+                flush=True,
+            )
+        results = {name: median_of(runs) for name, runs in rounds.items()}
     finally:
         for proc in (api, hello):
             proc.terminate()
             proc.wait(timeout=10)
         shutil.rmtree(work, ignore_errors=True)
     ratio = results["organizations"]["rps"] / results["hello"]["rps"]
+    print(f"\nmedians over {ROUNDS} alternating rounds of {DURATION} each:")
     print(
-        f"\nGET /hello (bare async FastAPI)         {results['hello']['rps']:9.1f} req/s  "
+        f"GET /hello (bare async FastAPI)         {results['hello']['rps']:9.1f} req/s  "
         f"p50 {results['hello']['p50_ms']:.2f} ms  p99 {results['hello']['p99_ms']:.2f} ms"
     )
     print(
@@ -165,7 +184,7 @@ def main() -> None:
     )
     out_dir = BENCH_DIR / "results"
     out_dir.mkdir(exist_ok=True)
-    (out_dir / "latest.json").write_text(json.dumps({**results, "ratio": ratio}, indent=2))
+    (out_dir / "latest.json").write_text(json.dumps({**results, "ratio": ratio, "rounds": rounds}, indent=2))
 
 
 if __name__ == "__main__":

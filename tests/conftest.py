@@ -5,12 +5,16 @@
 - The schema is built once per session by `alembic upgrade head`, never `create_all`.
 - Each test starts from empty tables (every table is emptied after the test), so tests can't see
   each other's rows.
+- Under pytest-xdist (`make test` runs `-n 2`) each worker has its own database: its own SQLite
+  file (pytest's temp dir is per worker) or, on PostgreSQL, a database created beside
+  TEST_DATABASE_URL's for the session and dropped after it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,10 +24,44 @@ from sqlalchemy import text
 TEST_ROOT = Path(__file__).resolve().parent
 
 
+@contextmanager
+def _worker_database(url: str, worker: str) -> Iterator[str]:
+    """A PostgreSQL database for this xdist worker, next to the one TEST_DATABASE_URL names."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    from gongjian.db import normalise_url
+
+    base = make_url(normalise_url(url))
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        from gongjian.db import reset_engine
+
+        reset_engine()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with ExitStack() as stack:
+        url = os.environ.get("TEST_DATABASE_URL")
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        if url and worker:
+            url = stack.enter_context(_worker_database(url, worker))
+        yield from _prepared_database(tmp_path_factory, url)
+
+
+def _prepared_database(tmp_path_factory: pytest.TempPathFactory, url: str | None) -> Iterator[str]:
     var_dir = tmp_path_factory.mktemp("var")
-    url = os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{var_dir / 'test.db'}"
+    url = url or f"sqlite:///{var_dir / 'test.db'}"
     os.environ["DATABASE_URL"] = url
     os.environ["GONGJIAN_VAR_DIR"] = str(var_dir)
     # Cheap argon2id (still argon2id): the suite creates hundreds of accounts.

@@ -25,6 +25,7 @@ from gongjian.honors.router import router as honors_router
 from gongjian.kit.errors import COMMON_PROBLEMS, install_problem_handlers, problem_schemas
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
+from gongjian.kit.query import document_query_models
 from gongjian.kit.routing import API_PREFIX, DomainRouter
 from gongjian.meetings.router import router as meetings_router
 from gongjian.members.router import router as members_router
@@ -134,7 +135,9 @@ def _complete_openapi(app: FastAPI) -> None:
         if app.openapi_schema:
             return app.openapi_schema
         schema = build()
-        document_security(schema, api_routes(app))
+        routes = api_routes(app)
+        document_security(schema, routes)
+        document_query_models(schema, routes)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, model in problem_schemas().items():
             defs = model.model_json_schema(ref_template="#/components/schemas/{model}")

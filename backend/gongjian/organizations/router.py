@@ -10,14 +10,14 @@ from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import IsoDate
-from gongjian.models.enums import OrganizationKind
 from gongjian.organizations import service
 from gongjian.organizations.schemas import (
     OrganizationCreate,
+    OrganizationListQuery,
     OrganizationRead,
-    OrganizationSort,
     OrganizationUpdate,
     PartnershipCreate,
     PartnershipRead,
@@ -35,15 +35,12 @@ OptionalOrgId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 @router.get("/organizations", summary="党组织列表")
 async def list_organizations(
-    principal: Reader,
-    page: PageQuery,
-    kind: OrganizationKind | None = None,
-    q: Annotated[str | None, Query(max_length=100, description="按名称模糊查找")] = None,
-    archived: Annotated[bool, Query(description="true 只列已归档的")] = False,
-    sort: OrganizationSort = OrganizationSort.name,
+    principal: Reader, query: Annotated[OrganizationListQuery, query_of(OrganizationListQuery)]
 ) -> Page[OrganizationRead]:
-    rows, total = service.list_organizations(principal, page, kind=kind, q=q, archived=archived, sort=sort)
-    return page_of(OrganizationRead, rows, total, page)
+    rows, total = service.list_organizations(
+        principal, query.paging, kind=query.kind, q=query.q, archived=query.archived, sort=query.sort
+    )
+    return page_of(OrganizationRead, rows, total, query.paging)
 
 
 @router.post("/organizations", summary="新建党组织（平台管理员）", status_code=201)

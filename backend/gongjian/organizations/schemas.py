@@ -5,6 +5,7 @@ from enum import StrEnum
 
 from pydantic import Field, model_validator
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
 from gongjian.kit.types import IsoDate
 from gongjian.models.enums import OrganizationKind
@@ -105,3 +106,12 @@ class PartnershipSort(StrEnum):
     start_date_desc = "-start_date"
     id = "id"
     id_desc = "-id"
+
+
+class OrganizationListQuery(ListQuery):
+    """The organisation list's filters (the busiest list: parsed in one validation, see kit.query)."""
+
+    kind: OrganizationKind | None = None
+    q: str | None = Field(None, max_length=100, description="按名称模糊查找")
+    archived: bool = Field(False, description="true 只列已归档的")
+    sort: OrganizationSort = OrganizationSort.name
