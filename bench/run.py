@@ -1,7 +1,7 @@
 """`make bench`: requests/s of the authenticated organisation list against a bare hello-world.
 
 Seeds 10,000 organisations into a fresh SQLite database (or BENCH_DATABASE_URL), serves the real app
-and the hello-world app with the same uvicorn settings (one worker each, uvloop + httptools), drives
+and the hello-world app with the same uvicorn settings as `gongjian serve` (one worker each), drives
 each with wrk (32 connections, one thread) from the same machine, and prints both rates, their
 ratio and the latency percentiles. Everything targets 127.0.0.1 and stops by itself.
 
@@ -26,11 +26,15 @@ from pathlib import Path
 
 import httpx
 
+from gongjian.cli import SERVER_HTTP, SERVER_LOOP
+
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = Path(__file__).resolve().parent
 ORGANIZATIONS = int(os.environ.get("BENCH_ORGANIZATIONS", "10000"))
 DURATION = os.environ.get("BENCH_DURATION", "5s")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+# The same loop and HTTP parser `gongjian serve` runs; BENCH_LOOP=uvloop to compare.
+LOOP = os.environ.get("BENCH_LOOP", SERVER_LOOP)
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 PASSWORD = "bench-password-1"
 
@@ -90,9 +94,9 @@ def serve(app: str, port: int, env: dict[str, str], cwd: Path) -> subprocess.Pop
             "--log-level",
             "warning",
             "--loop",
-            "uvloop",
+            LOOP,
             "--http",
-            "httptools",
+            SERVER_HTTP,
         ],
         env=env,
         cwd=cwd,

@@ -139,6 +139,14 @@ def load_demo() -> None:
         typer.echo(f"  {login.username}（{Role.label_of(login.role)}）密码：{password}")
 
 
+# The event loop the server runs. Not uvloop: with 32 connections on one process, uvloop served the
+# organisation list at the same rate as asyncio's own loop but with a p99 of ~100 ms against ~21 ms
+# (make bench, both loops, this 2-core machine; README "Performance"). Our requests are CPU-bound
+# Python, where uvloop's faster I/O buys nothing and its scheduling let some connections wait.
+SERVER_LOOP = "asyncio"
+SERVER_HTTP = "httptools"
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(envvar="HOST")] = "127.0.0.1",
@@ -150,7 +158,15 @@ def serve(
 
     get_settings().resolved_secret_key  # noqa: B018 - create the shared key before workers race for it
     typer.echo(f"共建 Gongjian: http://{host}:{port}/ （API /api/v1，文档 /docs）")
-    uvicorn.run("gongjian.app:app", host=host, port=port, workers=workers, access_log=False)
+    uvicorn.run(
+        "gongjian.app:app",
+        host=host,
+        port=port,
+        workers=workers,
+        access_log=False,
+        loop=SERVER_LOOP,
+        http=SERVER_HTTP,
+    )
 
 
 @app.command()
