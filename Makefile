@@ -62,10 +62,12 @@ test-tools:
 	@command -v pdftotext >/dev/null 2>&1 || { echo "installing poppler-utils"; \
 	  (apt-get update -qq && apt-get install -y -qq poppler-utils) >/dev/null 2>&1 || echo "poppler-utils not installed: PDF text checks will be skipped"; }
 
-# pytest on SQLite, then the same suite on PostgreSQL when TEST_DATABASE_URL is set.
+# pytest on SQLite, then the same suite on PostgreSQL when TEST_DATABASE_URL is set; two workers
+# (pytest-xdist), each with its own database (tests/conftest.py). PYTEST_WORKERS=0 runs serially.
+PYTEST_WORKERS ?= 2
 test-backend: $(VENV)/.installed
-	env -u TEST_DATABASE_URL $(BIN)/pytest
-	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== the same suite on PostgreSQL"; $(BIN)/pytest; \
+	env -u TEST_DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== the same suite on PostgreSQL"; $(BIN)/pytest -n $(PYTEST_WORKERS); \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 test-frontend: install
