@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Engine, Select, create_engine, event
+from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
@@ -93,17 +93,6 @@ def reset_engine() -> None:
     get_engine.cache_clear()
     _session_factory.cache_clear()
     get_settings.cache_clear()
-
-
-@contextmanager
-def read_only() -> Iterator[Connection]:
-    """A connection for a read-only request: Core statements, no ORM session, nothing committed.
-
-    The hot list endpoints read through this; the ORM session costs more than the queries there
-    (measured: README, "Architecture").
-    """
-    with get_engine().connect() as conn:
-        yield conn
 
 
 @contextmanager
