@@ -6,7 +6,7 @@ export default [
     path: 'volunteer-records',
     name: 'volunteer-records',
     component: () => import('./RecordsView.vue'),
-    meta: { title: '志愿服务记录', menu: { order: 70, icon: Timer } },
+    meta: { title: '志愿服务记录', menu: { order: 64, icon: Timer } },
   },
   {
     path: 'volunteer-records/:id(\\d+)',
@@ -19,12 +19,12 @@ export default [
     path: 'volunteer-correction-requests',
     name: 'volunteer-correction-requests',
     component: () => import('./CorrectionRequestsView.vue'),
-    meta: { title: '记录更正申请', menu: { order: 71, icon: EditPen } },
+    meta: { title: '记录更正申请', menu: { order: 65, icon: EditPen } },
   },
   {
     path: 'volunteer-hours',
     name: 'volunteer-hours',
     component: () => import('./HoursSummaryView.vue'),
-    meta: { title: '志愿时长汇总', roles: ['admin', 'community_admin', 'unit_admin'], menu: { order: 72, icon: Histogram } },
+    meta: { title: '志愿时长汇总', roles: ['admin', 'community_admin', 'unit_admin'], menu: { order: 66, icon: Histogram } },
   },
 ] satisfies RouteRecordRaw[]
