@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -88,8 +91,34 @@ def _idempotency_principal(headers: dict[str, str]) -> str | None:
     return None
 
 
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    _freeze_startup_objects()
+    yield
+
+
+_frozen = False
+
+
+def _freeze_startup_objects() -> None:
+    """Exclude what the process built at start (modules, models, schemas, routes: ~210,000 objects)
+    from the garbage collector's full passes.
+
+    They live as long as the process, yet every full collection walked them all: 155 ms with the
+    event loop stopped, about once per 40,000 requests, which every request in flight waited out
+    (the p99 of `make bench` jumped from ~25 ms to ~140 ms in the round where it happened). Frozen,
+    a full pass only walks what was created since. Done once per process.
+    """
+    global _frozen
+    if not _frozen:
+        gc.collect()
+        gc.freeze()
+        _frozen = True
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=_lifespan,
         title="共建 Gongjian API",
         version="1.0.0",
         description=DESCRIPTION,
