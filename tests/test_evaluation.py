@@ -667,6 +667,8 @@ def test_list_filters(scene: Scene) -> None:
     assert [e["member"]["name"] for e in scene.evaluations(status="pending")] == ["乙"]
     assert [e["member"]["name"] for e in scene.evaluations(status="community_scored")] == ["甲"]
     assert scene.evaluations(unit_org_id=other_community) == []
+    assert [e["member"]["id"] for e in scene.evaluations(member_id=a)] == [a]
+    assert scene.evaluations(member_id=a, status="pending") == []
     assert_problem(scene.client.get("evaluation-periods/999/evaluations", headers=scene.admin), 404, "not_found")
     assert_problem(scene.client.get("evaluations/999", headers=scene.admin), 404, "not_found")
 

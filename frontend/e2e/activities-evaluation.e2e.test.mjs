@@ -185,6 +185,7 @@ test('community admin: publishes and opens an activity, shows the QR check-in co
   assert.match(await row.locator('[data-test=checked-in]').innerText(), new RegExp(`${today} 08:55`))
   assert.match(await row.locator('[data-test=checked-out]').innerText(), new RegExp(`${today} 11:30`))
   assert.match(await row.innerText(), /手工登记/)
+  assert.equal(await row.locator('[data-test=marked-by]').getAttribute('title'), '登记人：老虎头社区党委管理员')
   await page.locator('[data-test=participants]', { hasText: '1' }).waitFor()
   // The admin signs up one of its community's members in the UI too.
   await page.click('[data-test=add-signup]')

@@ -444,7 +444,7 @@ def mark_attendance(
     before = audit.snapshot(signup, fields)
     signup.checked_in_at = data.checked_in_at
     signup.checked_out_at = data.checked_out_at
-    signup.attendance_marked_by = principal.key
+    signup.attendance_marked_by = principal.name[:64]  # who marked it, as people read it
     session.flush()
     changes = audit.diff(before, audit.snapshot(signup, fields))
     if changes:

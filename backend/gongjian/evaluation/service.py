@@ -545,6 +545,7 @@ def list_evaluations(
     *,
     unit_org_id: int | None,
     community_org_id: int | None,
+    member_id: int | None = None,
     grade: EvaluationGrade | None,
     status: EvaluationStatus | None,
     sort: EvaluationSort,
@@ -555,6 +556,8 @@ def list_evaluations(
         stmt = stmt.where(Evaluation.unit_org_id == unit_org_id)
     if community_org_id is not None:
         stmt = stmt.where(Evaluation.community_org_id == community_org_id)
+    if member_id is not None:
+        stmt = stmt.where(Evaluation.member_id == member_id)
     if grade is not None:
         stmt = stmt.where(Evaluation.grade == grade.value)
     if status is not None:

@@ -10948,6 +10948,8 @@ export interface operations {
             query?: {
                 community_org_id?: number | null;
                 grade?: components["schemas"]["EvaluationGrade"] | null;
+                /** @description 只看这名党员 */
+                member_id?: number | null;
                 /** @description 页码，从 1 开始 */
                 page?: number;
                 /** @description 每页条数，最多 100 */
