@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { ADMIN_PASSWORD, DEMO_LOGINS, DEMO_PASSWORD, FRONTEND, buildSpa, ensureChromium, launchBrowser, startBackend } from './harness.mjs'
+import { ADMIN_PASSWORD, DEMO_LOGINS, DEMO_PASSWORD, FRONTEND, assertNoSideScroll, buildSpa, ensureChromium, launchBrowser, signIn, signOut, startBackend } from './harness.mjs'
 
 const SHOTS = join(FRONTEND, 'test-results', 'screenshots')
 const NAME = 'activities-evaluation'
@@ -93,27 +93,11 @@ async function typeInto(locator, text) {
   await locator.press('Tab')
 }
 
-async function noHorizontalScroll(label) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    client: document.documentElement.clientWidth,
-  }))
-  assert.ok(scroll <= client, `${label}: page scrolls sideways (${scroll} > ${client})`)
-}
+const noHorizontalScroll = (label) => assertNoSideScroll(page, label)
 
-async function login({ username, password }) {
-  await page.goto(url('/login'))
-  await page.fill('input[name=username]', username)
-  await page.fill('input[name=password]', password)
-  await page.click('button[type=submit]')
-  await page.waitForSelector('[data-test=whoami]')
-}
+const login = ({ username, password }) => signIn(page, backend.baseUrl, username, password)
 
-async function logout() {
-  await page.click('[data-test=user-menu]')
-  await page.click('[data-test=logout]:visible')
-  await page.waitForURL((u) => u.pathname === '/login')
-}
+const logout = () => signOut(page)
 
 /** Today in Shanghai, `YYYY-MM-DD`. */
 function shanghaiToday() {

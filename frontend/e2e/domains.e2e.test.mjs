@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { ADMIN_PASSWORD, FRONTEND, buildSpa, ensureChromium, launchBrowser, startBackend } from './harness.mjs'
+import { ADMIN_PASSWORD, FRONTEND, assertNoSideScroll, buildSpa, ensureChromium, launchBrowser, signIn, signOut, startBackend } from './harness.mjs'
 
 const SHOTS = join(FRONTEND, 'test-results', 'screenshots')
 const COMMUNITY = { name: '东岳路社区党委', kind: 'community', code: 'DYL' }
@@ -84,27 +84,11 @@ const rowsOf = (text) => page.locator('.el-table__body-wrapper tr.el-table__row'
 const confirmBox = () => page.locator('.el-message-box__btns button.el-button--primary').click()
 const pickOption = (text) => page.locator('.el-select-dropdown__item:visible', { hasText: text }).first().click()
 
-async function noHorizontalScroll(label) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    client: document.documentElement.clientWidth,
-  }))
-  assert.ok(scroll <= client, `${label}: page scrolls sideways (${scroll} > ${client})`)
-}
+const noHorizontalScroll = (label) => assertNoSideScroll(page, label)
 
-async function login({ username, password }) {
-  await page.goto(url('/login'))
-  await page.fill('input[name=username]', username)
-  await page.fill('input[name=password]', password)
-  await page.click('button[type=submit]')
-  await page.waitForSelector('[data-test=whoami]')
-}
+const login = ({ username, password }) => signIn(page, backend.baseUrl, username, password)
 
-async function logout() {
-  await page.click('[data-test=user-menu]')
-  await page.click('[data-test=logout]:visible')
-  await page.waitForURL((u) => u.pathname === '/login')
-}
+const logout = () => signOut(page)
 
 /** Fills the ActionDialog field `key` (text or textarea). */
 // Element Plus puts the input's attributes on the <input>/<textarea> itself.

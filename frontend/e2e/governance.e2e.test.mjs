@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { DEMO_LOGINS, DEMO_PASSWORD, FRONTEND, buildSpa, ensureChromium, launchBrowser, startBackend } from './harness.mjs'
+import { DEMO_LOGINS, DEMO_PASSWORD, FRONTEND, assertNoSideScroll, buildSpa, ensureChromium, launchBrowser, signIn, signOut, startBackend } from './harness.mjs'
 
 const SHOTS = join(FRONTEND, 'test-results', 'screenshots')
 const COURT = '黄石市中级人民法院机关党委'
@@ -58,27 +58,11 @@ const pickOption = (text) => page.locator('.el-select-dropdown__item:visible', {
 const fillField = (key, value) => dialog().locator(`:is(input, textarea)[data-test=field-${key}]`).fill(value)
 const text = (selector) => page.locator(selector).innerText()
 
-async function noHorizontalScroll(label) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    client: document.documentElement.clientWidth,
-  }))
-  assert.ok(scroll <= client, `${label}: page scrolls sideways (${scroll} > ${client})`)
-}
+const noHorizontalScroll = (label) => assertNoSideScroll(page, label)
 
-async function login(username) {
-  await page.goto(url('/login'))
-  await page.fill('input[name=username]', username)
-  await page.fill('input[name=password]', DEMO_PASSWORD)
-  await page.click('button[type=submit]')
-  await page.waitForSelector('[data-test=whoami]')
-}
+const login = (username) => signIn(page, backend.baseUrl, username, DEMO_PASSWORD)
 
-async function logout() {
-  await page.click('[data-test=user-menu]')
-  await page.click('[data-test=logout]:visible')
-  await page.waitForURL((u) => u.pathname === '/login')
-}
+const logout = () => signOut(page)
 
 /** Types a date into the Element Plus date picker of the dialog's form item `label` and commits it. */
 async function typeDate(label, value) {

@@ -1,5 +1,6 @@
 // What the end-to-end test needs around it: Debian's Chromium, a built SPA, and the real backend on
 // a fresh SQLite database in a temp folder, on a free port.
+import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -131,4 +132,29 @@ export async function startBackend({ reference = false, demo = false } = {}) {
       rmSync(varDir, { recursive: true, force: true })
     },
   }
+}
+
+/** Signs in through the login screen and waits for the signed-in home page. */
+export async function signIn(page, baseUrl, username, password) {
+  await page.goto(`${baseUrl}/login`)
+  await page.fill('input[name=username]', username)
+  await page.fill('input[name=password]', password)
+  await page.click('button[type=submit]')
+  await page.waitForSelector('[data-test=whoami]')
+}
+
+/** Signs out from the user menu and waits for the login screen. */
+export async function signOut(page) {
+  await page.click('[data-test=user-menu]')
+  await page.click('[data-test=logout]:visible')
+  await page.waitForURL((u) => u.pathname === '/login')
+}
+
+/** Fails when the page itself scrolls sideways (wide tables must scroll inside their own box). */
+export async function assertNoSideScroll(page, label) {
+  const { scroll, client } = await page.evaluate(() => ({
+    scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+    client: document.documentElement.clientWidth,
+  }))
+  assert.ok(scroll <= client, `${label}: page scrolls sideways (${scroll} > ${client})`)
 }

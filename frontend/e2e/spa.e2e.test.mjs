@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { ADMIN_PASSWORD, CHROMIUM, FRONTEND, buildSpa, ensureChromium, startBackend } from './harness.mjs'
+import { ADMIN_PASSWORD, CHROMIUM, FRONTEND, assertNoSideScroll, buildSpa, ensureChromium, signOut, startBackend } from './harness.mjs'
 
 const SHOTS = join(FRONTEND, 'test-results', 'screenshots')
 const COMMUNITY = '老虎头社区党委'
@@ -58,13 +58,7 @@ const shot = (name) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullP
 const dialog = () => page.locator('.el-dialog:visible')
 const rowsOf = (text) => page.locator('.el-table__body-wrapper tr.el-table__row', { hasText: text })
 
-async function noHorizontalScroll(label) {
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
-    client: document.documentElement.clientWidth,
-  }))
-  assert.ok(scroll <= client, `${label}: page scrolls sideways (${scroll} > ${client})`)
-}
+const noHorizontalScroll = (label) => assertNoSideScroll(page, label)
 
 async function login(username, password) {
   await page.goto(url('/'))
@@ -75,11 +69,7 @@ async function login(username, password) {
   await page.waitForSelector('[data-test=whoami]')
 }
 
-async function logout() {
-  await page.click('[data-test=user-menu]')
-  await page.click('[data-test=logout]:visible')
-  await page.waitForURL((u) => u.pathname === '/login')
-}
+const logout = () => signOut(page)
 
 /** Picks `name` in an organisation select (a remote search). */
 async function pickOrg(selectLocator, name) {
