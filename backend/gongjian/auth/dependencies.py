@@ -28,6 +28,7 @@ from sqlalchemy import bindparam, select, update
 from gongjian.auth.tokens import decode_token
 from gongjian.db import HotQuery, get_engine
 from gongjian.kit.errors import ProblemError
+from gongjian.kit.openapi_docs import dependency_of, operations_of, place_after
 from gongjian.kit.principal import Principal
 from gongjian.kit.scopes import SCOPES
 from gongjian.models import ApiKey, Organization, User
@@ -139,16 +140,6 @@ def caller(*scopes: str) -> Any:
     return Depends(Authenticated(scopes))
 
 
-def _authenticated_in(route: RouteContext) -> Authenticated | None:
-    pending = list(route.dependant.dependencies)
-    while pending:
-        dependant = pending.pop()
-        if isinstance(dependant.call, Authenticated):
-            return dependant.call
-        pending.extend(dependant.dependencies)
-    return None
-
-
 def document_security(schema: dict[str, Any], routes: list[RouteContext]) -> None:
     """Declare the two schemes in the spec and, on every operation that authenticates, require
     either of them with the endpoint's scopes (as FastAPI writes it for `Security()` dependencies)."""
@@ -158,19 +149,13 @@ def document_security(schema: dict[str, Any], routes: list[RouteContext]) -> Non
     }
     used = False
     for route in routes:
-        auth = _authenticated_in(route)
+        auth = dependency_of(route, Authenticated)
         if auth is None or not route.include_in_schema:
             continue
         used = True
         requirement = [{name: list(auth.scopes)} for name in schemes]
-        for method in route.methods or ():
-            operation = schema["paths"][route.path_format][method.lower()]
-            # Right after the operation id, where FastAPI puts it, so the spec reads as before.
-            items = list(operation.items())
-            at = next((i + 1 for i, (key, _) in enumerate(items) if key == "operationId"), len(items))
-            items.insert(at, ("security", requirement))
-            operation.clear()
-            operation.update(items)
+        for operation in operations_of(schema, route):
+            place_after(operation, "security", requirement, "operationId")
     if used:
         schema.setdefault("components", {})["securitySchemes"] = schemes
 

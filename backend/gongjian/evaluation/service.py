@@ -545,7 +545,7 @@ def list_evaluations(
     *,
     unit_org_id: int | None,
     community_org_id: int | None,
-    member_id: int | None = None,
+    member_id: int | None,
     grade: EvaluationGrade | None,
     status: EvaluationStatus | None,
     sort: EvaluationSort,

@@ -13,6 +13,9 @@ from sqlalchemy.orm import Session
 from gongjian.db import HotQuery
 
 MAX_PAGE_SIZE = 100
+# The paging parameters' bounds and help, shared by `page_params` and `kit.query.ListQuery`.
+PAGE_LIMITS: dict[str, Any] = {"ge": 1, "le": 100_000, "description": "页码，从 1 开始"}
+PAGE_SIZE_LIMITS: dict[str, Any] = {"ge": 1, "le": MAX_PAGE_SIZE, "description": "每页条数，最多 100"}
 
 
 T = TypeVar("T")
@@ -39,8 +42,8 @@ class PageParams:
 # Dependencies are coroutines on purpose: FastAPI runs plain `def` dependencies in the thread pool,
 # a hop that costs more than the work here.
 async def page_params(
-    page: Annotated[int, Query(ge=1, le=100_000, description="页码，从 1 开始")] = 1,
-    page_size: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="每页条数，最多 100")] = 20,
+    page: Annotated[int, Query(**PAGE_LIMITS)] = 1,
+    page_size: Annotated[int, Query(**PAGE_SIZE_LIMITS)] = 20,
 ) -> PageParams:
     return PageParams(page=page, page_size=page_size)
 

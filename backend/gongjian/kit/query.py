@@ -22,7 +22,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import RouteContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gongjian.kit.pagination import MAX_PAGE_SIZE, PageParams
+from gongjian.kit.openapi_docs import dependency_of, operations_of, place_after
+from gongjian.kit.pagination import PAGE_LIMITS, PAGE_SIZE_LIMITS, PageParams
 
 Q = TypeVar("Q", bound="QueryModel")
 
@@ -36,8 +37,8 @@ class QueryModel(BaseModel):
 class ListQuery(QueryModel):
     """Paging, shared by every list that declares its query as a model."""
 
-    page: int = Field(1, ge=1, le=100_000, description="页码，从 1 开始")
-    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description="每页条数，最多 100")
+    page: int = Field(1, **PAGE_LIMITS)
+    page_size: int = Field(20, **PAGE_SIZE_LIMITS)
 
     @property
     def paging(self) -> PageParams:
@@ -64,24 +65,15 @@ def query_of(model: type[Q]) -> Any:
     return Depends(_QueryParser(model))
 
 
-def _model_in(route: RouteContext) -> type[QueryModel] | None:
-    pending = list(route.dependant.dependencies)
-    while pending:
-        dependant = pending.pop()
-        if isinstance(dependant.call, _QueryParser):
-            return dependant.call.model
-        pending.extend(dependant.dependencies)
-    return None
-
-
 def document_query_models(schema: dict[str, Any], routes: list[RouteContext]) -> None:
     """List each query model's fields as the operation's query parameters, and put the schemas
     they reference (enums) into the spec's components."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     for route in routes:
-        model = _model_in(route)
-        if model is None or not route.include_in_schema:
+        parser = dependency_of(route, _QueryParser)
+        if parser is None or not route.include_in_schema:
             continue
+        model = parser.model
         model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, definition in model_schema.pop("$defs", {}).items():
             components.setdefault(name, definition)
@@ -97,17 +89,7 @@ def document_query_models(schema: dict[str, Any], routes: list[RouteContext]) ->
             if "description" in field_schema:
                 parameter["description"] = field_schema["description"]
             parameters.append(parameter)
-        for method in route.methods or ():
-            operation = schema["paths"][route.path_format][method.lower()]
-            operation["parameters"] = [*operation.get("parameters", []), *parameters]
-            _place_parameters_after_security(operation)
-
-
-def _place_parameters_after_security(operation: dict[str, Any]) -> None:
-    """Where FastAPI puts them, so the spec reads the same as for any other endpoint."""
-    items = [(key, value) for key, value in operation.items() if key != "parameters"]
-    anchor = "security" if "security" in operation else "operationId"
-    at = next((i + 1 for i, (key, _) in enumerate(items) if key == anchor), len(items))
-    items.insert(at, ("parameters", operation["parameters"]))
-    operation.clear()
-    operation.update(items)
+        for operation in operations_of(schema, route):
+            # Where FastAPI puts them, so the spec reads the same as for any other endpoint.
+            merged = [*operation.get("parameters", []), *parameters]
+            place_after(operation, "parameters", merged, "security", "operationId")
