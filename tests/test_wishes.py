@@ -9,9 +9,9 @@ from fastapi.testclient import TestClient
 
 from factories import api_key_headers, assert_problem, headers_for, login, make_org, make_user, username_of
 from factories_claims import make_member, make_wish
-from gongjian.claims.periods import local_today
+from gongjian.kit.calendar import local_today
+from gongjian.kit.personal_data import mask_name
 from gongjian.models.enums import OrganizationKind, Role
-from gongjian.wishes.service import mask_name
 
 WISH = {
     "resident_name": "欧阳娜娜",

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Query, Response
 
 from gongjian.activities import service
 from gongjian.activities.schemas import (
@@ -23,15 +23,13 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import IsoDate, PathId, QueryId
 from gongjian.models.enums import ActivityKind, ActivityStatus
 
 router = DomainRouter(tags=["activities"])
 
 Reader = Annotated[Principal, caller("activities:read")]
 Writer = Annotated[Principal, caller("activities:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
 @router.get("/activities", summary="活动列表")
@@ -39,8 +37,8 @@ async def list_activities(
     principal: Reader,
     page: PageQuery,
     kind: ActivityKind | None = None,
-    community_org_id: OptionalId = None,
-    organizer_org_id: OptionalId = None,
+    community_org_id: QueryId = None,
+    organizer_org_id: QueryId = None,
     status: ActivityStatus | None = None,
     starts_from: Annotated[IsoDate | None, Query(description="开始日期不早于（北京时间）")] = None,
     starts_until: Annotated[IsoDate | None, Query(description="开始日期不晚于（北京时间，含当天）")] = None,
@@ -71,7 +69,7 @@ async def create_activity(body: ActivityCreate, principal: Writer, response: Res
 
 
 @router.get("/activities/{activity_id}", summary="活动详情（含报名数、签到数与参与人次）")
-async def get_activity(activity_id: Id, principal: Reader, response: Response) -> ActivityRead:
+async def get_activity(activity_id: PathId, principal: Reader, response: Response) -> ActivityRead:
     with unit_of_work() as session:
         activity = service.get_activity(session, principal, activity_id)
         set_etag(response, activity.version)
@@ -80,7 +78,7 @@ async def get_activity(activity_id: Id, principal: Reader, response: Response) -
 
 @router.patch("/activities/{activity_id}", summary="修改活动（含未注册参与人数）", responses=problem_responses(412))
 async def update_activity(
-    activity_id: Id, body: ActivityUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    activity_id: PathId, body: ActivityUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ActivityRead:
     with unit_of_work() as session:
         activity = service.update_activity(session, principal, activity_id, body, if_match)
@@ -96,57 +94,59 @@ async def _transition(activity_id: int, principal: Principal, response: Response
 
 
 @router.post("/activities/{activity_id}/open", summary="开放报名（筹备中 → 报名中）")
-async def open_activity(activity_id: Id, principal: Writer, response: Response) -> ActivityRead:
+async def open_activity(activity_id: PathId, principal: Writer, response: Response) -> ActivityRead:
     return await _transition(activity_id, principal, response, "open")
 
 
 @router.post("/activities/{activity_id}/finish", summary="结束活动")
-async def finish_activity(activity_id: Id, principal: Writer, response: Response) -> ActivityRead:
+async def finish_activity(activity_id: PathId, principal: Writer, response: Response) -> ActivityRead:
     return await _transition(activity_id, principal, response, "finish")
 
 
 @router.post("/activities/{activity_id}/cancel", summary="取消活动")
-async def cancel_activity(activity_id: Id, principal: Writer, response: Response) -> ActivityRead:
+async def cancel_activity(activity_id: PathId, principal: Writer, response: Response) -> ActivityRead:
     return await _transition(activity_id, principal, response, "cancel")
 
 
 @router.get("/activities/{activity_id}/check-in-code", summary="取得活动签到码（组织者），活动结束 1 小时后失效")
-async def get_check_in_code(activity_id: Id, principal: Writer) -> CheckInCode:
+async def get_check_in_code(activity_id: PathId, principal: Writer) -> CheckInCode:
     with unit_of_work() as session:
         issued = service.check_in_code(session, principal, activity_id)
     return CheckInCode(activity_id=activity_id, code=issued.code, expires_at=issued.expires_at)
 
 
 @router.post("/activities/{activity_id}/signups", summary="报名（党员本人，或管理员为本组织党员）", status_code=201)
-async def create_signup(activity_id: Id, body: SignupCreate, principal: Writer) -> SignupRead:
+async def create_signup(activity_id: PathId, body: SignupCreate, principal: Writer) -> SignupRead:
     with unit_of_work(write_lock=True) as session:
         signup = service.sign_up(session, principal, activity_id, body)
         return SignupRead.model_validate(service.signup_rows_with_members(session, [signup])[0])
 
 
 @router.get("/activities/{activity_id}/signups", summary="报名与考勤名单")
-async def list_signups(activity_id: Id, principal: Reader, page: PageQuery) -> Page[SignupRead]:
+async def list_signups(activity_id: PathId, principal: Reader, page: PageQuery) -> Page[SignupRead]:
     with unit_of_work() as session:
         rows, total = service.list_signups(session, principal, activity_id, page)
         return page_of(SignupRead, rows, total, page)
 
 
 @router.post("/activities/{activity_id}/check-in", summary="扫码签到（党员本人）")
-async def check_in(activity_id: Id, body: CheckInBody, principal: Writer) -> SignupRead:
+async def check_in(activity_id: PathId, body: CheckInBody, principal: Writer) -> SignupRead:
     with unit_of_work() as session:
         signup = service.check_in(session, principal, activity_id, body.code)
         return SignupRead.model_validate(service.signup_rows_with_members(session, [signup])[0])
 
 
 @router.post("/activities/{activity_id}/check-out", summary="扫码签退（党员本人）")
-async def check_out(activity_id: Id, body: CheckInBody, principal: Writer) -> SignupRead:
+async def check_out(activity_id: PathId, body: CheckInBody, principal: Writer) -> SignupRead:
     with unit_of_work() as session:
         signup = service.check_out(session, principal, activity_id, body.code)
         return SignupRead.model_validate(service.signup_rows_with_members(session, [signup])[0])
 
 
 @router.put("/activities/{activity_id}/signups/{signup_id}/attendance", summary="手工登记签到、签退时间（管理员）")
-async def mark_attendance(activity_id: Id, signup_id: Id, body: AttendanceUpdate, principal: Writer) -> SignupRead:
+async def mark_attendance(
+    activity_id: PathId, signup_id: PathId, body: AttendanceUpdate, principal: Writer
+) -> SignupRead:
     with unit_of_work() as session:
         signup = service.mark_attendance(session, principal, activity_id, signup_id, body)
         return SignupRead.model_validate(service.signup_rows_with_members(session, [signup])[0])

@@ -6,16 +6,16 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import IsoDateTime
+from gongjian.kit.types import ID_BOUNDS, IsoDateTime
 from gongjian.models.enums import ActivityKind, ActivityStatus, OrganizationKind
 
 
 class ActivityCreate(InputModel):
     title: str = Field(min_length=2, max_length=200)
     kind: ActivityKind
-    community_org_id: int = Field(description="活动所在社区（社区党组织）", ge=1, le=2**31 - 1)
+    community_org_id: int = Field(description="活动所在社区（社区党组织）", **ID_BOUNDS)
     organizer_org_id: int | None = Field(
-        default=None, description="主办党组织；不填为当前账号所在组织（平台管理员必填）", ge=1, le=2**31 - 1
+        default=None, description="主办党组织；不填为当前账号所在组织（平台管理员必填）", **ID_BOUNDS
     )
     starts_at: IsoDateTime
     ends_at: IsoDateTime
@@ -82,7 +82,7 @@ class ActivitySort(StrEnum):
 
 
 class SignupCreate(InputModel):
-    member_id: int | None = Field(default=None, description="报名的党员；党员本人报名时不填", ge=1, le=2**31 - 1)
+    member_id: int | None = Field(default=None, description="报名的党员；党员本人报名时不填", **ID_BOUNDS)
 
 
 class MemberRef(OutputModel):

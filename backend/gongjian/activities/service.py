@@ -19,13 +19,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.activities import codes
-from gongjian.activities.permissions import (
-    looks_after_member,
-    member_in_org,
-    own_member,
-    partner_communities,
-    require_own_member,
-)
+from gongjian.activities.permissions import partner_communities
 from gongjian.activities.schemas import (
     ActivityCreate,
     ActivityRead,
@@ -40,9 +34,16 @@ from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page
 from gongjian.kit.principal import Principal
 from gongjian.kit.sorting import apply_sort
+from gongjian.members.permissions import (
+    looks_after_member,
+    member_in_org,
+    own_member,
+    require_own_member,
+)
 from gongjian.models import Activity, ActivitySignup, Member, Organization, Partnership
 from gongjian.models.base import utcnow
 from gongjian.models.enums import ActivityKind, ActivityStatus, AuditAction, OrganizationKind, Role
+from gongjian.organizations.permissions import is_partner
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ACTIVITY_LABEL = "活动"
@@ -190,19 +191,6 @@ def _org(session: Session, org_id: int, field: str) -> Organization:
     return org
 
 
-def _is_partner(session: Session, unit_org_id: int, community_org_id: int) -> bool:
-    return (
-        session.execute(
-            select(Partnership.id).where(
-                Partnership.unit_org_id == unit_org_id,
-                Partnership.community_org_id == community_org_id,
-                Partnership.archived_at.is_(None),
-            )
-        ).first()
-        is not None
-    )
-
-
 def create_activity(session: Session, principal: Principal, data: ActivityCreate) -> Activity:
     if not (principal.is_admin or principal.is_org_admin):
         raise forbidden("只有平台管理员或党组织管理员可以发布活动")
@@ -217,7 +205,7 @@ def create_activity(session: Session, principal: Principal, data: ActivityCreate
         org = principal.organization_id
         if organizer_id != org:
             raise forbidden("只能以本组织名义主办活动")
-        if community.id != org and not _is_partner(session, org or 0, community.id):
+        if community.id != org and not is_partner(session, org or 0, community.id):
             raise forbidden("只能在本社区或共建社区发布活动")
     values = data.model_dump()
     values["organizer_org_id"] = organizer_id

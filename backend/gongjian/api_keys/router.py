@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Response
+from fastapi import Response
 
 from gongjian.api_keys import service
 from gongjian.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
@@ -11,6 +11,7 @@ from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.types import PathId
 
 router = DomainRouter(tags=["api-keys"])
 
@@ -33,12 +34,12 @@ async def create_api_key(body: ApiKeyCreate, principal: AdminUser, response: Res
 
 
 @router.get("/api-keys/{key_id}", summary="API 密钥详情（不含密钥本身）")
-async def get_api_key(key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: AdminUser) -> ApiKeyRead:
+async def get_api_key(key_id: PathId, principal: AdminUser) -> ApiKeyRead:
     with unit_of_work() as session:
         return ApiKeyRead.model_validate(service.get_key(session, principal, key_id))
 
 
 @router.delete("/api-keys/{key_id}", summary="吊销 API 密钥")
-async def revoke_api_key(key_id: Annotated[int, Path(ge=1, le=2**31 - 1)], principal: AdminUser) -> ApiKeyRead:
+async def revoke_api_key(key_id: PathId, principal: AdminUser) -> ApiKeyRead:
     with unit_of_work() as session:
         return ApiKeyRead.model_validate(service.revoke_key(session, principal, key_id))

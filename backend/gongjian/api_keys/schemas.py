@@ -6,13 +6,14 @@ from pydantic import Field, field_validator
 
 from gongjian.kit.schemas import InputModel, OutputModel
 from gongjian.kit.scopes import SCOPES
+from gongjian.kit.types import ID_BOUNDS
 
 
 class ApiKeyCreate(InputModel):
     name: str = Field(min_length=1, max_length=100, description="用途说明，如“区党建平台同步”")
     scopes: list[str] = Field(min_length=1, max_length=len(SCOPES), description="授予的作用域")
     organization_id: int | None = Field(
-        default=None, ge=1, le=2**31 - 1, description="限定于某个党组织；为空则全平台（仍受作用域限制）"
+        default=None, **ID_BOUNDS, description="限定于某个党组织；为空则全平台（仍受作用域限制）"
     )
 
     @field_validator("scopes")

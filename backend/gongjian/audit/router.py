@@ -13,7 +13,7 @@ from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, fetch_page, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter
-from gongjian.kit.types import IsoDateTime
+from gongjian.kit.types import MAX_ID, IsoDateTime
 from gongjian.models import AuditEvent
 from gongjian.models.enums import ActorType, AuditAction
 
@@ -27,7 +27,7 @@ async def list_audit_events(
     entity: Annotated[str | None, Query(max_length=50, description="如 organization、user")] = None,
     entity_id: Annotated[str | None, Query(max_length=64)] = None,
     actor_type: ActorType | None = None,
-    actor_id: Annotated[int | None, Query(ge=0, le=2**31 - 1)] = None,
+    actor_id: Annotated[int | None, Query(ge=0, le=MAX_ID)] = None,
     action: AuditAction | None = None,
     since: IsoDateTime | None = None,
     until: IsoDateTime | None = None,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Response
+from fastapi import Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.cards import service
@@ -11,18 +11,18 @@ from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.types import PathId
 
 router = DomainRouter(tags=["cards"])
 
 # Cards belong to the members domain's data: the same scopes.
 Reader = Annotated[Principal, caller("members:read")]
 Writer = Annotated[Principal, caller("members:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/members/{member_id}/cards", summary="党员的服务卡（含已关闭的旧卡）")
 async def list_member_cards(
-    member_id: Id, principal: Reader, page: PageQuery, sort: CardSort = CardSort.issued_at_desc
+    member_id: PathId, principal: Reader, page: PageQuery, sort: CardSort = CardSort.issued_at_desc
 ) -> Page[CardRead]:
     with unit_of_work() as session:
         rows, total = service.list_member_cards(session, principal, member_id, page, sort)
@@ -30,7 +30,7 @@ async def list_member_cards(
 
 
 @router.get("/cards/{card_id}", summary="服务卡详情")
-async def get_card(card_id: Id, principal: Reader) -> CardRead:
+async def get_card(card_id: PathId, principal: Reader) -> CardRead:
     with unit_of_work() as session:
         card, _member = service.get_card(session, principal, card_id)
         return CardRead.model_validate(card)
@@ -38,7 +38,7 @@ async def get_card(card_id: Id, principal: Reader) -> CardRead:
 
 @router.get("/cards/{card_id}/entries", summary="服务卡记录")
 async def list_card_entries(
-    card_id: Id, principal: Reader, page: PageQuery, sort: CardEntrySort = CardEntrySort.id
+    card_id: PathId, principal: Reader, page: PageQuery, sort: CardEntrySort = CardEntrySort.id
 ) -> Page[CardEntryRead]:
     with unit_of_work() as session:
         rows, total = service.list_entries(session, principal, card_id, page, sort)
@@ -48,7 +48,9 @@ async def list_card_entries(
 
 
 @router.post("/cards/{card_id}/entries", summary="登记服务卡记录（记录不可修改；积分只能冲正）", status_code=201)
-async def add_card_entry(card_id: Id, body: CardEntryCreate, principal: Writer, response: Response) -> CardEntryRead:
+async def add_card_entry(
+    card_id: PathId, body: CardEntryCreate, principal: Writer, response: Response
+) -> CardEntryRead:
     with unit_of_work(write_lock=True) as session:
         entry = service.add_entry(session, principal, card_id, body)
         created(response, f"/cards/{card_id}/entries/{entry.id}")
@@ -56,6 +58,6 @@ async def add_card_entry(card_id: Id, body: CardEntryCreate, principal: Writer, 
 
 
 @router.get("/cards/{card_id}/entries/{entry_id}", summary="服务卡记录详情")
-async def get_card_entry(card_id: Id, entry_id: Id, principal: Reader) -> CardEntryRead:
+async def get_card_entry(card_id: PathId, entry_id: PathId, principal: Reader) -> CardEntryRead:
     with unit_of_work() as session:
         return service.get_entry(session, principal, card_id, entry_id)  # type: ignore[no-any-return]

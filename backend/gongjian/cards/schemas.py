@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from gongjian.kit.schemas import InputModel, OutputModel
-from gongjian.kit.types import IsoDate
-from gongjian.members.schemas import Id, MobilePhone
+from gongjian.kit.types import BodyId, IsoDate
+from gongjian.members.schemas import MobilePhone
 from gongjian.models.enums import CardStatus, CardType, EmploymentService
 
 
@@ -60,7 +60,7 @@ class PointsEntryCreate(InputModel):
     occurred_on: IsoDate
     points: int | None = Field(default=None, ge=-1000, le=1000, description="积分变动，非零；冲正时不填")
     reason: str = Field(min_length=1, max_length=200, description="原因")
-    reverses_entry_id: Id | None = Field(default=None, description="被冲正的记录；每条记录只能冲正一次")
+    reverses_entry_id: BodyId | None = Field(default=None, description="被冲正的记录；每条记录只能冲正一次")
 
     @model_validator(mode="after")
     def _points_or_reversal(self) -> PointsEntryCreate:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Query, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.claims import service
@@ -27,7 +27,7 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import ID_BOUNDS, IsoDate, PathId, QueryId
 from gongjian.models.enums import (
     ClaimStatus,
     OrganizationKind,
@@ -40,8 +40,6 @@ router = DomainRouter(tags=["claims"])
 
 Reader = Annotated[Principal, caller("claims:read")]
 Writer = Annotated[Principal, caller("claims:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 STATE_PROBLEMS = problem_responses(412)
 
 
@@ -59,7 +57,7 @@ async def list_service_items(
     category: ServiceCategoryCode | None = None,
     direction: ServiceDirection | None = None,
     provider_kind: Annotated[OrganizationKind | None, Query(description="提供方类型：社区、驻区单位或社会组织")] = None,
-    provider_org_id: OptionalId = None,
+    provider_org_id: QueryId = None,
     status: ServiceItemStatus | None = None,
     has_free_capacity: Annotated[bool | None, Query(description="true 只列还有认领名额的，false 只列已满的")] = None,
     q: Annotated[str | None, Query(max_length=100, description="按标题模糊查找")] = None,
@@ -91,7 +89,7 @@ async def create_service_item(body: ServiceItemCreate, principal: Writer, respon
 
 
 @router.get("/service-items/{item_id}", summary="服务项目详情")
-async def get_service_item(item_id: Id, principal: Reader, response: Response) -> ServiceItemRead:
+async def get_service_item(item_id: PathId, principal: Reader, response: Response) -> ServiceItemRead:
     with unit_of_work() as session:
         item = service.get_item_read(session, principal, item_id)
     set_etag(response, item.version)
@@ -100,7 +98,7 @@ async def get_service_item(item_id: Id, principal: Reader, response: Response) -
 
 @router.patch("/service-items/{item_id}", summary="修改服务项目（提供方）", responses=STATE_PROBLEMS)
 async def update_service_item(
-    item_id: Id, body: ServiceItemUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    item_id: PathId, body: ServiceItemUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ServiceItemRead:
     with unit_of_work(write_lock=True) as session:
         item = service.update_item(session, principal, item_id, body, if_match)
@@ -110,7 +108,7 @@ async def update_service_item(
 
 @router.post("/service-items/{item_id}/publish", summary="发布（或重新开放）服务项目", responses=STATE_PROBLEMS)
 async def publish_service_item(
-    item_id: Id, principal: Writer, response: Response, if_match: IfMatch = None
+    item_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ServiceItemRead:
     with unit_of_work(write_lock=True) as session:
         item = service.set_item_status(session, principal, item_id, ServiceItemStatus.published, if_match)
@@ -120,7 +118,7 @@ async def publish_service_item(
 
 @router.post("/service-items/{item_id}/close", summary="关闭服务项目（不再接受认领）", responses=STATE_PROBLEMS)
 async def close_service_item(
-    item_id: Id, principal: Writer, response: Response, if_match: IfMatch = None
+    item_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ServiceItemRead:
     with unit_of_work(write_lock=True) as session:
         item = service.set_item_status(session, principal, item_id, ServiceItemStatus.closed, if_match)
@@ -130,7 +128,7 @@ async def close_service_item(
 
 @router.get("/service-items/{item_id}/claims", summary="某服务项目的认领记录")
 async def list_item_claims(
-    item_id: Id,
+    item_id: PathId,
     principal: Reader,
     page: PageQuery,
     status: ClaimStatus | None = None,
@@ -143,7 +141,7 @@ async def list_item_claims(
 
 
 @router.post("/service-items/{item_id}/claims", summary="认领服务项目", status_code=201)
-async def create_claim(item_id: Id, body: ClaimCreate, principal: Writer, response: Response) -> ClaimRead:
+async def create_claim(item_id: PathId, body: ClaimCreate, principal: Writer, response: Response) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
         claim = service.create_claim(session, principal, item_id, body)
         created(response, f"/claims/{claim.id}", claim.version)
@@ -154,9 +152,9 @@ async def create_claim(item_id: Id, body: ClaimCreate, principal: Writer, respon
 async def list_claims(
     principal: Reader,
     page: PageQuery,
-    organization_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="认领组织")] = None,
-    item_id: OptionalId = None,
-    provider_org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="项目提供方")] = None,
+    organization_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领组织")] = None,
+    item_id: QueryId = None,
+    provider_org_id: Annotated[int | None, Query(**ID_BOUNDS, description="项目提供方")] = None,
     category: ServiceCategoryCode | None = None,
     status: ClaimStatus | None = None,
     sort: ClaimSort = ClaimSort.created_at_desc,
@@ -179,8 +177,8 @@ async def list_claims(
 @router.get("/claims/summary", summary="认领统计：按类别和状态（可按组织、期间）")
 async def claims_summary(
     principal: Reader,
-    organization_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="认领组织")] = None,
-    provider_org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="项目提供方")] = None,
+    organization_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领组织")] = None,
+    provider_org_id: Annotated[int | None, Query(**ID_BOUNDS, description="项目提供方")] = None,
     since: Annotated[IsoDate | None, Query(description="认领日期起（含，北京时间）")] = None,
     until: Annotated[IsoDate | None, Query(description="认领日期止（含，北京时间）")] = None,
 ) -> ClaimSummary:
@@ -196,7 +194,7 @@ async def claims_summary(
 
 
 @router.get("/claims/{claim_id}", summary="认领记录详情")
-async def get_claim(claim_id: Id, principal: Reader, response: Response) -> ClaimRead:
+async def get_claim(claim_id: PathId, principal: Reader, response: Response) -> ClaimRead:
     with unit_of_work() as session:
         claim = service.get_claim(session, principal, claim_id)
         set_etag(response, claim.version)
@@ -204,7 +202,7 @@ async def get_claim(claim_id: Id, principal: Reader, response: Response) -> Clai
 
 
 @router.post("/claims/{claim_id}/start", summary="开始实施（认领组织）", responses=STATE_PROBLEMS)
-async def start_claim(claim_id: Id, principal: Writer, response: Response, if_match: IfMatch = None) -> ClaimRead:
+async def start_claim(claim_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
         claim = service.start_claim(session, principal, claim_id, if_match)
         set_etag(response, claim.version)
@@ -213,7 +211,7 @@ async def start_claim(claim_id: Id, principal: Writer, response: Response, if_ma
 
 @router.post("/claims/{claim_id}/complete", summary="报告完成（认领组织）", responses=STATE_PROBLEMS)
 async def complete_claim(
-    claim_id: Id, body: ClaimComplete, principal: Writer, response: Response, if_match: IfMatch = None
+    claim_id: PathId, body: ClaimComplete, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
         claim = service.complete_claim(session, principal, claim_id, body, if_match)
@@ -223,7 +221,7 @@ async def complete_claim(
 
 @router.post("/claims/{claim_id}/verify", summary="验收并评价（项目提供方）", responses=STATE_PROBLEMS)
 async def verify_claim(
-    claim_id: Id, body: ClaimVerify, principal: Writer, response: Response, if_match: IfMatch = None
+    claim_id: PathId, body: ClaimVerify, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
         claim = service.verify_claim(session, principal, claim_id, body, if_match)
@@ -233,7 +231,7 @@ async def verify_claim(
 
 @router.post("/claims/{claim_id}/withdraw", summary="撤回认领（认领组织），释放名额", responses=STATE_PROBLEMS)
 async def withdraw_claim(
-    claim_id: Id,
+    claim_id: PathId,
     principal: Writer,
     response: Response,
     body: ClaimWithdraw | None = None,
@@ -247,7 +245,7 @@ async def withdraw_claim(
 
 @router.post("/claims/{claim_id}/reject", summary="驳回认领（项目提供方），释放名额", responses=STATE_PROBLEMS)
 async def reject_claim(
-    claim_id: Id, body: ClaimReject, principal: Writer, response: Response, if_match: IfMatch = None
+    claim_id: PathId, body: ClaimReject, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
         claim = service.reject_claim(session, principal, claim_id, body, if_match)

@@ -6,7 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import ID_BOUNDS, IsoDate
 from gongjian.models.enums import ClaimStatus, ServiceCategoryCode, ServiceDirection, ServiceItemStatus
 from gongjian.organizations.schemas import OrganizationRef
 
@@ -26,7 +26,7 @@ class ServiceItemCreate(InputModel):
     description: str = Field(default="", max_length=5000)
     category: ServiceCategoryCode
     provider_org_id: int | None = Field(
-        default=None, ge=1, le=2**31 - 1, description="提供方党组织；组织管理员默认本组织，平台管理员必填"
+        default=None, **ID_BOUNDS, description="提供方党组织；组织管理员默认本组织，平台管理员必填"
     )
     capacity: int = Field(default=1, ge=1, le=1000, description="同时可持有有效认领的组织数")
     claim_deadline: IsoDate | None = Field(default=None, description="认领截止日（含当日，北京时间）；空为不限")
@@ -78,7 +78,7 @@ class ServiceItemSort(StrEnum):
 
 class ClaimCreate(InputModel):
     organization_id: int | None = Field(
-        default=None, ge=1, le=2**31 - 1, description="以哪个组织的名义认领；组织管理员默认本组织，平台管理员必填"
+        default=None, **ID_BOUNDS, description="以哪个组织的名义认领；组织管理员默认本组织，平台管理员必填"
     )
     note: str = Field(default="", max_length=2000, description="认领说明或实施打算")
 

@@ -30,7 +30,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from gongjian.claims.periods import end_of, local_today, start_of
 from gongjian.claims.schemas import (
     CategoryClaimTotals,
     ClaimComplete,
@@ -47,6 +46,7 @@ from gongjian.claims.schemas import (
     ServiceItemUpdate,
 )
 from gongjian.kit import audit
+from gongjian.kit.calendar import end_of, local_today, start_of
 from gongjian.kit.errors import ProblemError, conflict, forbidden, not_found, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page

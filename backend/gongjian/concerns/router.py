@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Query, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.concerns import service
@@ -20,15 +20,13 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import IsoDate, PathId, QueryId
 from gongjian.models.enums import ConcernCategory, ConcernStatus
 
 router = DomainRouter(tags=["concerns"])
 
 Reader = Annotated[Principal, caller("concerns:read")]
 Writer = Annotated[Principal, caller("concerns:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 STATE_PROBLEMS = problem_responses(412)
 
 
@@ -36,7 +34,7 @@ STATE_PROBLEMS = problem_responses(412)
 async def list_concerns(
     principal: Reader,
     page: PageQuery,
-    community_org_id: OptionalId = None,
+    community_org_id: QueryId = None,
     status: ConcernStatus | None = None,
     category: ConcernCategory | None = None,
     overdue: Annotated[bool | None, Query(description="true：未解决且已过办理期限")] = None,
@@ -63,7 +61,7 @@ async def list_concerns(
 
 
 @router.get("/concerns/summary", summary="社情民意统计（含未解决且逾期的件数）")
-async def concerns_summary(principal: Reader, community_org_id: OptionalId = None) -> ConcernSummary:
+async def concerns_summary(principal: Reader, community_org_id: QueryId = None) -> ConcernSummary:
     with unit_of_work() as session:
         return service.summary(session, principal, community_org_id)
 
@@ -77,7 +75,7 @@ async def create_concern(body: ConcernCreate, principal: Writer, response: Respo
 
 
 @router.get("/concerns/{concern_id}", summary="社情民意详情（含处理反馈）")
-async def get_concern(concern_id: Id, principal: Reader, response: Response) -> ConcernRead:
+async def get_concern(concern_id: PathId, principal: Reader, response: Response) -> ConcernRead:
     with unit_of_work() as session:
         row = service.get_concern(session, principal, concern_id)
     set_etag(response, row.version)
@@ -86,7 +84,7 @@ async def get_concern(concern_id: Id, principal: Reader, response: Response) -> 
 
 @router.post("/concerns/{concern_id}/start", summary="开始办理", responses=STATE_PROBLEMS)
 async def start_concern(
-    concern_id: Id, body: ConcernNote, principal: Writer, response: Response, if_match: IfMatch = None
+    concern_id: PathId, body: ConcernNote, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ConcernRead:
     with unit_of_work() as session:
         row = service.start_concern(session, principal, concern_id, body.note, if_match)
@@ -96,7 +94,7 @@ async def start_concern(
 
 @router.post("/concerns/{concern_id}/escalate", summary="上报协调解决", responses=STATE_PROBLEMS)
 async def escalate_concern(
-    concern_id: Id, body: ConcernEscalate, principal: Writer, response: Response, if_match: IfMatch = None
+    concern_id: PathId, body: ConcernEscalate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ConcernRead:
     with unit_of_work() as session:
         row = service.escalate_concern(session, principal, concern_id, body, if_match)
@@ -106,7 +104,7 @@ async def escalate_concern(
 
 @router.post("/concerns/{concern_id}/resolve", summary="办结（反馈处理结果）", responses=STATE_PROBLEMS)
 async def resolve_concern(
-    concern_id: Id, body: ConcernNote, principal: Writer, response: Response, if_match: IfMatch = None
+    concern_id: PathId, body: ConcernNote, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ConcernRead:
     with unit_of_work() as session:
         row = service.resolve_concern(session, principal, concern_id, body.note, if_match)

@@ -2,20 +2,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from gongjian.kit.schemas import InputModel, OutputModel
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import BodyId, IsoDate
 from gongjian.models.enums import ConcernCategory, ConcernReporterKind, ConcernStatus
 from gongjian.organizations.schemas import OrganizationRef
 
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
-
 
 class ConcernCreate(InputModel):
-    community_org_id: Id | None = Field(
+    community_org_id: BodyId | None = Field(
         default=None, description="所在社区；党员默认报到社区，社区管理员默认本社区，其他管理员必填"
     )
     category: ConcernCategory

@@ -22,8 +22,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from gongjian.activities.permissions import own_member
-from gongjian.claims.periods import end_of, local_today, start_of
 from gongjian.concerns.schemas import (
     ConcernCreate,
     ConcernEscalate,
@@ -32,13 +30,16 @@ from gongjian.concerns.schemas import (
     ConcernSummary,
 )
 from gongjian.kit import audit
+from gongjian.kit.calendar import end_of, local_today, start_of
 from gongjian.kit.errors import ProblemError, conflict, forbidden, not_found, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, count_of
+from gongjian.kit.personal_data import mask_name
 from gongjian.kit.principal import Principal
 from gongjian.kit.sorting import apply_sort
 from gongjian.meetings.permissions import community_scope, manages_community
-from gongjian.models import Concern, ConcernStep, Organization, Partnership
+from gongjian.members.permissions import own_member
+from gongjian.models import Concern, ConcernStep, Organization
 from gongjian.models.base import utcnow
 from gongjian.models.enums import (
     AuditAction,
@@ -48,7 +49,7 @@ from gongjian.models.enums import (
     OrganizationKind,
     Role,
 )
-from gongjian.wishes.service import mask_name
+from gongjian.organizations.permissions import is_partner
 
 LABEL = "社情民意"
 FIELDS = (
@@ -171,19 +172,6 @@ def get_concern(session: Session, principal: Principal, concern_id: int) -> Conc
     return concern_reads(session, principal, [_get(session, principal, concern_id)])[0]
 
 
-def _is_partner(session: Session, unit_org_id: int | None, community_org_id: int) -> bool:
-    return (
-        session.execute(
-            select(Partnership.id).where(
-                Partnership.unit_org_id == unit_org_id,
-                Partnership.community_org_id == community_org_id,
-                Partnership.archived_at.is_(None),
-            )
-        ).first()
-        is not None
-    )
-
-
 def _step(
     session: Session,
     principal: Principal,
@@ -239,7 +227,7 @@ def create_concern(session: Session, principal: Principal, data: ConcernCreate) 
         raise unprocessable("organization_not_found", "党组织不存在或已归档", field="body.community_org_id")
     if community.kind != OrganizationKind.community.value:
         raise unprocessable("wrong_organization_kind", "社情民意须属于社区", field="body.community_org_id")
-    partner = principal.is_org_admin and _is_partner(session, principal.organization_id, community_id)
+    partner = principal.is_org_admin and is_partner(session, principal.organization_id, community_id)
     if principal.role is not Role.member and not (manages_community(principal, community_id) or partner):
         raise forbidden("只能反映本社区或共建社区的问题")
     concern = Concern(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import Path, Query, Response
+from fastapi import Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
@@ -28,15 +28,14 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.types import ID_BOUNDS, PathId, QueryId
 from gongjian.models.enums import EvaluationGrade, EvaluationPeriodStatus, EvaluationStatus
 
 router = DomainRouter(tags=["evaluation"])
 
 Reader = Annotated[Principal, caller("evaluations:read")]
 Writer = Annotated[Principal, caller("evaluations:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalOrgId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
-UnitOrgId = Annotated[int, Query(ge=1, le=2**31 - 1, description="驻区单位")]
+UnitOrgId = Annotated[int, Query(**ID_BOUNDS, description="驻区单位")]
 
 _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
     200: {
@@ -71,7 +70,7 @@ async def create_evaluation_period(body: PeriodCreate, principal: Writer, respon
 
 
 @router.get("/evaluation-periods/{period_id}", summary="考评周期详情")
-async def get_evaluation_period(period_id: Id, principal: Reader, response: Response) -> PeriodRead:
+async def get_evaluation_period(period_id: PathId, principal: Reader, response: Response) -> PeriodRead:
     with unit_of_work() as session:
         period = service.get_period(session, period_id)
         set_etag(response, period.version)
@@ -80,7 +79,7 @@ async def get_evaluation_period(period_id: Id, principal: Reader, response: Resp
 
 @router.patch("/evaluation-periods/{period_id}", summary="修改考评周期与方案", responses=problem_responses(412))
 async def update_evaluation_period(
-    period_id: Id, body: PeriodUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    period_id: PathId, body: PeriodUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> PeriodRead:
     with unit_of_work(write_lock=True) as session:
         period = service.update_period(session, principal, period_id, body, if_match)
@@ -94,7 +93,7 @@ async def update_evaluation_period(
     responses=problem_responses(412),
 )
 async def open_evaluation_period(
-    period_id: Id, principal: Writer, response: Response, if_match: IfMatch = None
+    period_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> PeriodRead:
     with unit_of_work(write_lock=True) as session:
         period = service.open_period(session, principal, period_id, if_match)
@@ -108,7 +107,7 @@ async def open_evaluation_period(
     responses=problem_responses(412),
 )
 async def finalize_evaluation_period(
-    period_id: Id, principal: Writer, response: Response, if_match: IfMatch = None
+    period_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> PeriodRead:
     with unit_of_work(write_lock=True) as session:
         period = service.finalize_period(session, principal, period_id, if_match)
@@ -122,7 +121,7 @@ async def finalize_evaluation_period(
     responses=problem_responses(412),
 )
 async def reopen_evaluation_period(
-    period_id: Id, body: PeriodReopen, principal: Writer, response: Response, if_match: IfMatch = None
+    period_id: PathId, body: PeriodReopen, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> PeriodRead:
     with unit_of_work(write_lock=True) as session:
         period = service.reopen_period(session, principal, period_id, body, if_match)
@@ -132,12 +131,12 @@ async def reopen_evaluation_period(
 
 @router.get("/evaluation-periods/{period_id}/evaluations", summary="考评记录列表")
 async def list_evaluations(
-    period_id: Id,
+    period_id: PathId,
     principal: Reader,
     page: PageQuery,
-    unit_org_id: OptionalOrgId = None,
-    community_org_id: OptionalOrgId = None,
-    member_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="只看这名党员")] = None,
+    unit_org_id: QueryId = None,
+    community_org_id: QueryId = None,
+    member_id: Annotated[int | None, Query(**ID_BOUNDS, description="只看这名党员")] = None,
     grade: EvaluationGrade | None = None,
     status: EvaluationStatus | None = None,
     sort: EvaluationSort = EvaluationSort.name,
@@ -160,7 +159,7 @@ async def list_evaluations(
 
 
 @router.get("/evaluation-periods/{period_id}/ranking", summary="单位内排名与评优推荐")
-async def get_evaluation_ranking(period_id: Id, unit_org_id: UnitOrgId, principal: Reader) -> Ranking:
+async def get_evaluation_ranking(period_id: PathId, unit_org_id: UnitOrgId, principal: Reader) -> Ranking:
     service.ensure_evaluations(period_id)
     with unit_of_work() as session:
         return Ranking.model_validate(service.ranking(session, principal, period_id, unit_org_id))
@@ -173,7 +172,7 @@ async def get_evaluation_ranking(period_id: Id, unit_org_id: UnitOrgId, principa
     responses=_XLSX_RESPONSE,
 )
 async def export_evaluations(
-    period_id: Id, unit_org_id: UnitOrgId, principal: Reader, format: ExportFormat = ExportFormat.xlsx
+    period_id: PathId, unit_org_id: UnitOrgId, principal: Reader, format: ExportFormat = ExportFormat.xlsx
 ) -> Response:
     def work() -> tuple[bytes, str]:
         service.ensure_evaluations(period_id)
@@ -188,7 +187,7 @@ async def export_evaluations(
 
 
 @router.get("/evaluations/{evaluation_id}", summary="考评记录详情（含考评期内的表现依据）")
-async def get_evaluation(evaluation_id: Id, principal: Reader, response: Response) -> EvaluationDetail:
+async def get_evaluation(evaluation_id: PathId, principal: Reader, response: Response) -> EvaluationDetail:
     with unit_of_work() as session:
         ev, body = service.evaluation_detail(session, principal, evaluation_id)
         set_etag(response, ev.version)
@@ -201,7 +200,7 @@ async def get_evaluation(evaluation_id: Id, principal: Reader, response: Respons
     responses=problem_responses(412),
 )
 async def put_community_score(
-    evaluation_id: Id, body: CommunityScoreInput, principal: Writer, response: Response, if_match: IfMatch = None
+    evaluation_id: PathId, body: CommunityScoreInput, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> EvaluationRead:
     with unit_of_work(write_lock=True) as session:
         ev = service.set_community_score(session, principal, evaluation_id, body, if_match)
@@ -215,7 +214,7 @@ async def put_community_score(
     responses=problem_responses(412),
 )
 async def put_unit_score(
-    evaluation_id: Id, body: UnitScoreInput, principal: Writer, response: Response, if_match: IfMatch = None
+    evaluation_id: PathId, body: UnitScoreInput, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> EvaluationRead:
     with unit_of_work(write_lock=True) as session:
         ev = service.set_unit_score(session, principal, evaluation_id, body, if_match)

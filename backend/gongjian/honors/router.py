@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Query, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
@@ -13,21 +13,20 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.types import PathId, QueryId
 from gongjian.models.enums import HonorLevel, HonorRecipientKind
 
 router = DomainRouter(tags=["honors"])
 
 Reader = Annotated[Principal, caller("honors:read")]
 Writer = Annotated[Principal, caller("honors:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
 @router.get("/honors", summary="荣誉列表")
 async def list_honors(
     principal: Reader,
     page: PageQuery,
-    community_org_id: OptionalId = None,
+    community_org_id: QueryId = None,
     level: HonorLevel | None = None,
     recipient_kind: HonorRecipientKind | None = None,
     year: Annotated[int | None, Query(ge=1900, le=2999, description="获奖年份")] = None,
@@ -56,7 +55,7 @@ async def create_honor(body: HonorCreate, principal: Writer, response: Response)
 
 
 @router.get("/honors/{honor_id}", summary="荣誉详情")
-async def get_honor(honor_id: Id, principal: Reader, response: Response) -> HonorRead:
+async def get_honor(honor_id: PathId, principal: Reader, response: Response) -> HonorRead:
     with unit_of_work() as session:
         honor = service.get_honor(session, principal, honor_id)
         set_etag(response, honor.version)
@@ -65,7 +64,7 @@ async def get_honor(honor_id: Id, principal: Reader, response: Response) -> Hono
 
 @router.patch("/honors/{honor_id}", summary="修改荣誉", responses=problem_responses(412))
 async def update_honor(
-    honor_id: Id, body: HonorUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    honor_id: PathId, body: HonorUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> HonorRead:
     with unit_of_work() as session:
         honor = service.update_honor(session, principal, honor_id, body, if_match)
@@ -74,7 +73,7 @@ async def update_honor(
 
 
 @router.delete("/honors/{honor_id}", summary="删除误登记的荣誉", status_code=204)
-async def delete_honor(honor_id: Id, principal: Writer) -> Response:
+async def delete_honor(honor_id: PathId, principal: Writer) -> Response:
     with unit_of_work() as session:
         service.delete_honor(session, principal, honor_id)
     return Response(status_code=204)

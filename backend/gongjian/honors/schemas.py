@@ -2,15 +2,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import Field, model_validator
 
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import BodyId, IsoDate
 from gongjian.models.enums import HonorLevel, HonorRecipientKind
-
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 
 
 class HonorCreate(InputModel):
@@ -19,14 +16,14 @@ class HonorCreate(InputModel):
     awarded_on: IsoDate
     level: HonorLevel
     recipient_kind: HonorRecipientKind
-    recipient_org_id: Id | None = Field(
+    recipient_org_id: BodyId | None = Field(
         default=None, description="获奖社区或党组织（recipient_kind 为 community / organization）"
     )
-    recipient_member_id: Id | None = Field(default=None, description="获奖党员（recipient_kind 为 member）")
+    recipient_member_id: BodyId | None = Field(default=None, description="获奖党员（recipient_kind 为 member）")
     team_name: str | None = Field(
         default=None, min_length=2, max_length=100, description="获奖团队名称（recipient_kind 为 team）"
     )
-    community_org_id: Id | None = Field(
+    community_org_id: BodyId | None = Field(
         default=None, description="计入哪个社区的年度统计；获奖者为社区或党员时默认其社区"
     )
     note: str = Field(default="", max_length=2000)

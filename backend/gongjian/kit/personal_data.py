@@ -1,4 +1,5 @@
-"""Personal data at rest and on the wire: phone numbers encrypted in the database, masked in answers.
+"""Personal data at rest and on the wire: phone numbers encrypted in the database, phone numbers and
+residents' names masked in answers.
 
 A database dump must not show phone numbers, so they are stored as AES-GCM ciphertext under a data
 key derived (HKDF-SHA256, fixed info string) from GONGJIAN_DATA_KEY, or from the token signing key
@@ -16,7 +17,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from gongjian.auth.tokens import signing_key
 from gongjian.settings import get_settings
 
 CIPHERTEXT_PREFIX = "v1."
@@ -30,7 +30,8 @@ _SEPARATORS = re.compile(r"[\s\-()（）]")
 
 @lru_cache(maxsize=1)
 def _cipher() -> AESGCM:
-    secret = get_settings().data_key or signing_key()
+    settings = get_settings()
+    secret = settings.data_key or settings.resolved_secret_key
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(secret.encode())
     return AESGCM(key)
 
@@ -71,3 +72,18 @@ def normalise_mobile(value: str) -> str:
 def mask_mobile(phone: str) -> str:
     """`138****5678`."""
     return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "****"
+
+
+_COMPOUND = """
+欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 澹台
+公冶 呼延 端木 万俟 闻人 南宫 西门 轩辕 独孤 百里 东郭 钟离 申屠 太史 拓跋
+"""
+COMPOUND_SURNAMES = frozenset(_COMPOUND.split())
+
+
+def mask_name(name: str) -> str:
+    """Keep the surname (two characters for a compound surname), mask the rest: 张三 → 张*."""
+    if len(name) <= 1:
+        return "*"
+    keep = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+    return name[:keep] + "*" * (len(name) - keep)

@@ -10,7 +10,8 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BeforeValidator
+from fastapi import Path, Query
+from pydantic import AwareDatetime, BeforeValidator, Field
 
 _NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?([eE][-+]?\d+)?\s*")
 
@@ -23,3 +24,13 @@ def _iso_text_only(value: Any) -> Any:
 
 IsoDate = Annotated[date, BeforeValidator(_iso_text_only)]
 IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+
+
+# Ids are 32-bit integer keys: anything outside 1 … 2**31 - 1 can't name a row, and is refused as
+# input (422) before it reaches the database, where PostgreSQL would overflow.
+MAX_ID = 2**31 - 1
+ID_BOUNDS: dict[str, Any] = {"ge": 1, "le": MAX_ID}
+
+PathId = Annotated[int, Path(**ID_BOUNDS)]
+QueryId = Annotated[int | None, Query(**ID_BOUNDS)]
+BodyId = Annotated[int, Field(**ID_BOUNDS)]

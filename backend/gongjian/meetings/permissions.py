@@ -16,8 +16,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, select
 
 from gongjian.kit.principal import Principal
-from gongjian.models import Member, Partnership
+from gongjian.models import Member
 from gongjian.models.enums import Role
+from gongjian.organizations.permissions import partner_community_ids
 
 
 def community_scope(principal: Principal, column: Any) -> ColumnElement[bool] | None:
@@ -28,10 +29,7 @@ def community_scope(principal: Principal, column: Any) -> ColumnElement[bool] | 
     if principal.role is Role.community_admin:
         return column == org  # type: ignore[no-any-return]
     if principal.role is Role.unit_admin:
-        partners = select(Partnership.community_org_id).where(
-            Partnership.unit_org_id == org, Partnership.archived_at.is_(None)
-        )
-        return column.in_(partners)  # type: ignore[no-any-return]
+        return column.in_(partner_community_ids(org))  # type: ignore[no-any-return]
     if principal.role is Role.member:
         return column.in_(select(Member.community_org_id).where(Member.user_id == principal.id))  # type: ignore[no-any-return]
     return false()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Query, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
@@ -11,7 +11,7 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import IsoDate, PathId, QueryId
 from gongjian.meetings import service
 from gongjian.meetings.schemas import (
     MeetingCreate,
@@ -34,8 +34,6 @@ router = DomainRouter(tags=["meetings"])
 
 Reader = Annotated[Principal, caller("meetings:read")]
 Writer = Annotated[Principal, caller("meetings:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 STATE_PROBLEMS = problem_responses(412)
 
 
@@ -43,7 +41,7 @@ STATE_PROBLEMS = problem_responses(412)
 async def list_meetings(
     principal: Reader,
     page: PageQuery,
-    community_org_id: OptionalId = None,
+    community_org_id: QueryId = None,
     kind: MeetingKind | None = None,
     status: MeetingStatus | None = None,
     held_from: Annotated[IsoDate | None, Query(description="召开日期不早于")] = None,
@@ -74,7 +72,7 @@ async def create_meeting(body: MeetingCreate, principal: Writer, response: Respo
 
 
 @router.get("/meetings/{meeting_id}", summary="例会详情（议题、分工任务、上次例会未完成的任务）")
-async def get_meeting(meeting_id: Id, principal: Reader, response: Response) -> MeetingDetail:
+async def get_meeting(meeting_id: PathId, principal: Reader, response: Response) -> MeetingDetail:
     with unit_of_work() as session:
         meeting = service.get_meeting(session, principal, meeting_id)
         set_etag(response, meeting.version)
@@ -83,7 +81,7 @@ async def get_meeting(meeting_id: Id, principal: Reader, response: Response) -> 
 
 @router.patch("/meetings/{meeting_id}", summary="修改例会", responses=STATE_PROBLEMS)
 async def update_meeting(
-    meeting_id: Id, body: MeetingUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    meeting_id: PathId, body: MeetingUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> MeetingDetail:
     with unit_of_work() as session:
         meeting = service.update_meeting(session, principal, meeting_id, body, if_match)
@@ -93,7 +91,7 @@ async def update_meeting(
 
 @router.post("/meetings/{meeting_id}/close", summary="结束例会（须有 2–3 个议题）", responses=STATE_PROBLEMS)
 async def close_meeting(
-    meeting_id: Id, principal: Writer, response: Response, if_match: IfMatch = None
+    meeting_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> MeetingDetail:
     with unit_of_work() as session:
         meeting = service.close_meeting(session, principal, meeting_id, if_match)
@@ -102,14 +100,14 @@ async def close_meeting(
 
 
 @router.get("/meetings/{meeting_id}/topics", summary="例会议题列表")
-async def list_topics(meeting_id: Id, principal: Reader, page: PageQuery) -> Page[TopicRead]:
+async def list_topics(meeting_id: PathId, principal: Reader, page: PageQuery) -> Page[TopicRead]:
     with unit_of_work() as session:
         rows, total = service.list_topics(session, principal, meeting_id, page)
         return page_of(TopicRead, rows, total, page)
 
 
 @router.post("/meetings/{meeting_id}/topics", summary="添加议题（例会召开前）", status_code=201)
-async def add_topic(meeting_id: Id, body: TopicCreate, principal: Writer, response: Response) -> TopicRead:
+async def add_topic(meeting_id: PathId, body: TopicCreate, principal: Writer, response: Response) -> TopicRead:
     with unit_of_work() as session:
         topic = service.add_topic(session, principal, meeting_id, body)
         created(response, f"/meetings/{meeting_id}/topics/{topic.id}", topic.version)
@@ -117,7 +115,7 @@ async def add_topic(meeting_id: Id, body: TopicCreate, principal: Writer, respon
 
 
 @router.get("/meetings/{meeting_id}/topics/{topic_id}", summary="议题详情")
-async def get_topic(meeting_id: Id, topic_id: Id, principal: Reader, response: Response) -> TopicRead:
+async def get_topic(meeting_id: PathId, topic_id: PathId, principal: Reader, response: Response) -> TopicRead:
     with unit_of_work() as session:
         topic = service.get_topic(session, principal, meeting_id, topic_id)
         set_etag(response, topic.version)
@@ -126,7 +124,12 @@ async def get_topic(meeting_id: Id, topic_id: Id, principal: Reader, response: R
 
 @router.patch("/meetings/{meeting_id}/topics/{topic_id}", summary="修改议题（例会召开前）", responses=STATE_PROBLEMS)
 async def update_topic(
-    meeting_id: Id, topic_id: Id, body: TopicUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    meeting_id: PathId,
+    topic_id: PathId,
+    body: TopicUpdate,
+    principal: Writer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> TopicRead:
     with unit_of_work() as session:
         topic = service.update_topic(session, principal, meeting_id, topic_id, body, if_match)
@@ -137,7 +140,7 @@ async def update_topic(
 @router.delete(
     "/meetings/{meeting_id}/topics/{topic_id}", summary="删除议题（例会召开前，且尚无任务）", status_code=204
 )
-async def delete_topic(meeting_id: Id, topic_id: Id, principal: Writer) -> Response:
+async def delete_topic(meeting_id: PathId, topic_id: PathId, principal: Writer) -> Response:
     with unit_of_work() as session:
         service.delete_topic(session, principal, meeting_id, topic_id)
     return Response(status_code=204)
@@ -147,10 +150,10 @@ async def delete_topic(meeting_id: Id, topic_id: Id, principal: Writer) -> Respo
 async def list_tasks(
     principal: Reader,
     page: PageQuery,
-    meeting_id: OptionalId = None,
-    topic_id: OptionalId = None,
-    community_org_id: OptionalId = None,
-    owner_org_id: OptionalId = None,
+    meeting_id: QueryId = None,
+    topic_id: QueryId = None,
+    community_org_id: QueryId = None,
+    owner_org_id: QueryId = None,
     status: TaskStatus | None = None,
     due_until: Annotated[IsoDate | None, Query(description="期限不晚于")] = None,
     sort: TaskSort = TaskSort.due_on,
@@ -180,7 +183,7 @@ async def create_task(body: TaskCreate, principal: Writer, response: Response) -
 
 
 @router.get("/tasks/{task_id}", summary="任务详情")
-async def get_task(task_id: Id, principal: Reader, response: Response) -> TaskRead:
+async def get_task(task_id: PathId, principal: Reader, response: Response) -> TaskRead:
     with unit_of_work() as session:
         task = service.get_task(session, principal, task_id)
     set_etag(response, task.version)
@@ -189,7 +192,7 @@ async def get_task(task_id: Id, principal: Reader, response: Response) -> TaskRe
 
 @router.patch("/tasks/{task_id}", summary="修改任务（社区党组织）", responses=STATE_PROBLEMS)
 async def update_task(
-    task_id: Id, body: TaskUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    task_id: PathId, body: TaskUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> TaskRead:
     with unit_of_work() as session:
         task = service.update_task(session, principal, task_id, body, if_match)
@@ -199,7 +202,7 @@ async def update_task(
 
 @router.post("/tasks/{task_id}/start", summary="开始办理任务", responses=STATE_PROBLEMS)
 async def start_task(
-    task_id: Id, body: TaskProgress, principal: Writer, response: Response, if_match: IfMatch = None
+    task_id: PathId, body: TaskProgress, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> TaskRead:
     with unit_of_work() as session:
         task = service.progress_task(session, principal, task_id, TaskStatus.in_progress, body.note, if_match)
@@ -209,7 +212,7 @@ async def start_task(
 
 @router.post("/tasks/{task_id}/complete", summary="任务办结", responses=STATE_PROBLEMS)
 async def complete_task(
-    task_id: Id, body: TaskProgress, principal: Writer, response: Response, if_match: IfMatch = None
+    task_id: PathId, body: TaskProgress, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> TaskRead:
     with unit_of_work() as session:
         task = service.progress_task(session, principal, task_id, TaskStatus.done, body.note, if_match)

@@ -2,15 +2,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated
 
 from pydantic import Field
 
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import BodyId, IsoDate
 from gongjian.models.enums import MeetingKind, MeetingStatus, OrganizationKind, TaskStatus
 
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 MIN_TOPICS = 2
 MAX_TOPICS = 3
 
@@ -22,11 +20,13 @@ class OrgRef(OutputModel):
 
 
 class MeetingCreate(InputModel):
-    community_org_id: Id | None = Field(default=None, description="社区党组织；社区管理员默认本社区，平台管理员必填")
+    community_org_id: BodyId | None = Field(
+        default=None, description="社区党组织；社区管理员默认本社区，平台管理员必填"
+    )
     kind: MeetingKind = MeetingKind.joint
     held_on: IsoDate = Field(description="召开日期")
     theme: str = Field(min_length=2, max_length=200, description="会议主题（每次例会确定一个主题）")
-    attending_org_ids: list[Id] = Field(default_factory=list, max_length=50, description="参会党组织")
+    attending_org_ids: list[BodyId] = Field(default_factory=list, max_length=50, description="参会党组织")
     minutes: str = Field(default="", max_length=20000, description="会议纪要")
 
 
@@ -37,7 +37,7 @@ class MeetingUpdate(InputModel):
     kind: MeetingKind = omittable()
     held_on: IsoDate = omittable()
     theme: str = omittable(min_length=2, max_length=200)
-    attending_org_ids: list[Id] = omittable(max_length=50)
+    attending_org_ids: list[BodyId] = omittable(max_length=50)
     minutes: str = omittable(max_length=20000)
 
 
@@ -78,14 +78,14 @@ class TopicRead(OutputModel):
 
 
 class TaskCreate(InputModel):
-    topic_id: Id
-    owner_org_id: Id = Field(description="责任党组织")
+    topic_id: BodyId
+    owner_org_id: BodyId = Field(description="责任党组织")
     description: str = Field(min_length=2, max_length=2000, description="分工内容")
     due_on: IsoDate = Field(description="完成期限")
 
 
 class TaskUpdate(InputModel):
-    owner_org_id: Id = omittable()
+    owner_org_id: BodyId = omittable()
     description: str = omittable(min_length=2, max_length=2000)
     due_on: IsoDate = omittable()
 

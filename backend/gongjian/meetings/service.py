@@ -22,8 +22,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from gongjian.claims.periods import local_today
 from gongjian.kit import audit
+from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, count_of

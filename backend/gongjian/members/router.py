@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import File, Path, Query, Response, UploadFile
+from fastapi import File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +21,7 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.types import PathId, QueryId
 from gongjian.members import service, spreadsheet
 from gongjian.members.schemas import (
     CommunityRecordCreate,
@@ -40,8 +41,6 @@ router = DomainRouter(tags=["members"])
 
 Reader = Annotated[Principal, caller("members:read")]
 Writer = Annotated[Principal, caller("members:write")]
-MemberId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalOrgId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 Search = Annotated[str | None, Query(max_length=50, description="按姓名模糊查找")]
 StatusFilter = Annotated[MemberStatus | None, Query(description="不填则列出全部状态")]
 
@@ -68,8 +67,8 @@ async def list_members(
     principal: Reader,
     page: PageQuery,
     category: MemberCategory | None = None,
-    unit_org_id: OptionalOrgId = None,
-    community_org_id: OptionalOrgId = None,
+    unit_org_id: QueryId = None,
+    community_org_id: QueryId = None,
     status: StatusFilter = None,
     q: Search = None,
     sort: MemberSort = MemberSort.name,
@@ -161,8 +160,8 @@ async def export_members(
     principal: Reader,
     format: FileFormat = FileFormat.xlsx,
     category: MemberCategory | None = None,
-    unit_org_id: OptionalOrgId = None,
-    community_org_id: OptionalOrgId = None,
+    unit_org_id: QueryId = None,
+    community_org_id: QueryId = None,
     status: StatusFilter = None,
     q: Search = None,
     sort: MemberSort = MemberSort.name,
@@ -185,7 +184,7 @@ async def export_members(
 
 
 @router.get("/members/{member_id}", summary="党员详情")
-async def get_member(member_id: MemberId, principal: Reader, response: Response) -> MemberRead:
+async def get_member(member_id: PathId, principal: Reader, response: Response) -> MemberRead:
     with unit_of_work() as session:
         member = service.get_member(session, principal, member_id)
         set_etag(response, member.version)
@@ -194,7 +193,7 @@ async def get_member(member_id: MemberId, principal: Reader, response: Response)
 
 @router.patch("/members/{member_id}", summary="修改党员信息", responses=problem_responses(412))
 async def update_member(
-    member_id: MemberId, body: MemberUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    member_id: PathId, body: MemberUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> MemberRead:
     with unit_of_work(write_lock=True) as session:
         member = service.update_member(session, principal, member_id, body, if_match)
@@ -203,7 +202,7 @@ async def update_member(
 
 
 @router.post("/members/{member_id}/archive", summary="归档党员")
-async def archive_member(member_id: MemberId, principal: Writer, response: Response) -> MemberRead:
+async def archive_member(member_id: PathId, principal: Writer, response: Response) -> MemberRead:
     with unit_of_work() as session:
         member = service.set_member_archived(session, principal, member_id, archived=True)
         set_etag(response, member.version)
@@ -211,7 +210,7 @@ async def archive_member(member_id: MemberId, principal: Writer, response: Respo
 
 
 @router.post("/members/{member_id}/restore", summary="恢复已归档的党员")
-async def restore_member(member_id: MemberId, principal: Writer, response: Response) -> MemberRead:
+async def restore_member(member_id: PathId, principal: Writer, response: Response) -> MemberRead:
     with unit_of_work() as session:
         member = service.set_member_archived(session, principal, member_id, archived=False)
         set_etag(response, member.version)
@@ -220,7 +219,7 @@ async def restore_member(member_id: MemberId, principal: Writer, response: Respo
 
 @router.get("/members/{member_id}/community-records", summary="党员在社区表现记录")
 async def list_community_records(
-    member_id: MemberId,
+    member_id: PathId,
     principal: Reader,
     page: PageQuery,
     kind: CommunityRecordKind | None = None,
@@ -233,7 +232,7 @@ async def list_community_records(
 
 @router.post("/members/{member_id}/community-records", summary="记录党员在社区的表现（报到社区）", status_code=201)
 async def add_community_record(
-    member_id: MemberId, body: CommunityRecordCreate, principal: Writer, response: Response
+    member_id: PathId, body: CommunityRecordCreate, principal: Writer, response: Response
 ) -> CommunityRecordRead:
     with unit_of_work() as session:
         record = service.add_community_record(session, principal, member_id, body)
@@ -242,7 +241,7 @@ async def add_community_record(
 
 
 @router.get("/members/{member_id}/community-records/{record_id}", summary="在社区表现记录详情")
-async def get_community_record(member_id: MemberId, record_id: MemberId, principal: Reader) -> CommunityRecordRead:
+async def get_community_record(member_id: PathId, record_id: PathId, principal: Reader) -> CommunityRecordRead:
     with unit_of_work() as session:
         return CommunityRecordRead.model_validate(
             service.get_community_record(session, principal, member_id, record_id)

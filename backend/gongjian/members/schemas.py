@@ -9,10 +9,9 @@ from pydantic import AfterValidator, Field, field_validator
 from gongjian.kit.errors import FieldError
 from gongjian.kit.personal_data import normalise_mobile
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import BodyId, IsoDate
 from gongjian.models.enums import CommunityRecordKind, Gender, MemberCategory, MemberStatus, OrganizationKind
 
-Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 MobilePhone = Annotated[
     str,
     Field(max_length=20, description="大陆手机号，如 13812345678（可带 +86）；按权限返回全号或掩码"),
@@ -34,14 +33,14 @@ class MemberCreate(InputModel):
     phone: MobilePhone | None = None
     joined_party_on: IsoDate | None = Field(default=None, description="入党日期")
     category: MemberCategory
-    unit_org_id: Id | None = Field(
+    unit_org_id: BodyId | None = Field(
         default=None, description="工作单位党组织：在职党员必填（驻区单位）；其他类别可选（驻区单位或社会组织）"
     )
-    community_org_id: Id = Field(description="报到的社区党组织")
+    community_org_id: BodyId = Field(description="报到的社区党组织")
     reported_on: IsoDate | None = Field(default=None, description="到社区报到日期")
     skills: Skills = Field(default_factory=list)
     volunteer_number: str | None = Field(default=None, pattern=VOLUNTEER_NUMBER_PATTERN, description="志愿者编号")
-    user_id: Id | None = Field(default=None, description="关联的党员登录账号（角色为党员、属于该党员的组织）")
+    user_id: BodyId | None = Field(default=None, description="关联的党员登录账号（角色为党员、属于该党员的组织）")
 
     _skills = field_validator("skills")(_distinct)
 
@@ -59,12 +58,12 @@ class MemberUpdate(InputModel):
     phone: MobilePhone | None = None
     joined_party_on: IsoDate | None = None
     category: MemberCategory = omittable(description="改变类别会关闭原服务卡并发放新卡")
-    unit_org_id: Id | None = None
-    community_org_id: Id = omittable()
+    unit_org_id: BodyId | None = None
+    community_org_id: BodyId = omittable()
     reported_on: IsoDate | None = None
     skills: Skills = omittable()
     volunteer_number: str | None = Field(default=None, pattern=VOLUNTEER_NUMBER_PATTERN)
-    user_id: Id | None = None
+    user_id: BodyId | None = None
 
     _skills = field_validator("skills")(_distinct)
 

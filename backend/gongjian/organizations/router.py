@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Query, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
@@ -12,7 +12,7 @@ from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import IsoDate, PathId, QueryId
 from gongjian.organizations import service
 from gongjian.organizations.schemas import (
     OrganizationCreate,
@@ -29,8 +29,6 @@ router = DomainRouter(tags=["organizations"])
 
 Reader = Annotated[Principal, caller("organizations:read")]
 Writer = Annotated[Principal, caller("organizations:write")]
-OrgId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalOrgId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 
 
 @router.get("/organizations", summary="党组织列表")
@@ -52,7 +50,7 @@ async def create_organization(body: OrganizationCreate, principal: Writer, respo
 
 
 @router.get("/organizations/{org_id}", summary="党组织详情")
-async def get_organization(org_id: OrgId, principal: Reader, response: Response) -> OrganizationRead:
+async def get_organization(org_id: PathId, principal: Reader, response: Response) -> OrganizationRead:
     with unit_of_work() as session:
         org = service.get_organization(session, principal, org_id)
         set_etag(response, org.version)
@@ -61,7 +59,7 @@ async def get_organization(org_id: OrgId, principal: Reader, response: Response)
 
 @router.patch("/organizations/{org_id}", summary="修改党组织", responses=problem_responses(412))
 async def update_organization(
-    org_id: OrgId, body: OrganizationUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    org_id: PathId, body: OrganizationUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> OrganizationRead:
     with unit_of_work() as session:
         org = service.update_organization(session, principal, org_id, body, if_match)
@@ -70,7 +68,7 @@ async def update_organization(
 
 
 @router.post("/organizations/{org_id}/archive", summary="归档党组织（平台管理员）")
-async def archive_organization(org_id: OrgId, principal: Writer, response: Response) -> OrganizationRead:
+async def archive_organization(org_id: PathId, principal: Writer, response: Response) -> OrganizationRead:
     with unit_of_work() as session:
         org = service.set_organization_archived(session, principal, org_id, archived=True)
         set_etag(response, org.version)
@@ -78,7 +76,7 @@ async def archive_organization(org_id: OrgId, principal: Writer, response: Respo
 
 
 @router.post("/organizations/{org_id}/restore", summary="恢复已归档的党组织（平台管理员）")
-async def restore_organization(org_id: OrgId, principal: Writer, response: Response) -> OrganizationRead:
+async def restore_organization(org_id: PathId, principal: Writer, response: Response) -> OrganizationRead:
     with unit_of_work() as session:
         org = service.set_organization_archived(session, principal, org_id, archived=False)
         set_etag(response, org.version)
@@ -89,8 +87,8 @@ async def restore_organization(org_id: OrgId, principal: Writer, response: Respo
 async def list_partnerships(
     principal: Reader,
     page: PageQuery,
-    unit_org_id: OptionalOrgId = None,
-    community_org_id: OptionalOrgId = None,
+    unit_org_id: QueryId = None,
+    community_org_id: QueryId = None,
     active_on: Annotated[IsoDate | None, Query(description="只列该日期有效的共建关系")] = None,
     archived: bool = False,
     sort: PartnershipSort = PartnershipSort.start_date_desc,
@@ -118,7 +116,7 @@ async def create_partnership(body: PartnershipCreate, principal: Writer, respons
 
 
 @router.get("/partnerships/{partnership_id}", summary="共建关系详情")
-async def get_partnership(partnership_id: OrgId, principal: Reader, response: Response) -> PartnershipRead:
+async def get_partnership(partnership_id: PathId, principal: Reader, response: Response) -> PartnershipRead:
     with unit_of_work() as session:
         row = service.get_partnership(session, principal, partnership_id)
         set_etag(response, row.version)
@@ -127,7 +125,7 @@ async def get_partnership(partnership_id: OrgId, principal: Reader, response: Re
 
 @router.patch("/partnerships/{partnership_id}", summary="修改共建关系", responses=problem_responses(412))
 async def update_partnership(
-    partnership_id: OrgId,
+    partnership_id: PathId,
     body: PartnershipUpdate,
     principal: Writer,
     response: Response,
@@ -140,7 +138,7 @@ async def update_partnership(
 
 
 @router.post("/partnerships/{partnership_id}/archive", summary="归档共建关系（平台管理员）")
-async def archive_partnership(partnership_id: OrgId, principal: Writer, response: Response) -> PartnershipRead:
+async def archive_partnership(partnership_id: PathId, principal: Writer, response: Response) -> PartnershipRead:
     with unit_of_work() as session:
         row = service.set_partnership_archived(session, principal, partnership_id)
         set_etag(response, row.version)

@@ -7,7 +7,7 @@ from pydantic import Field, model_validator
 
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import ID_BOUNDS, IsoDate
 from gongjian.models.enums import OrganizationKind
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
@@ -61,8 +61,8 @@ class OrganizationSort(StrEnum):
 
 
 class PartnershipCreate(InputModel):
-    unit_org_id: int = Field(ge=1, le=2**31 - 1, description="驻区单位（或社会组织）")
-    community_org_id: int = Field(ge=1, le=2**31 - 1, description="社区党组织")
+    unit_org_id: int = Field(**ID_BOUNDS, description="驻区单位（或社会组织）")
+    community_org_id: int = Field(**ID_BOUNDS, description="社区党组织")
     start_date: IsoDate
     end_date: IsoDate | None = None
     agreement: str = Field(default="", max_length=20000, description="共建协议文本")

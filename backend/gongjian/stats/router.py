@@ -10,6 +10,7 @@ from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter
+from gongjian.kit.types import ID_BOUNDS
 from gongjian.stats import service
 from gongjian.stats.schemas import AnnualStats, StatsFormat
 
@@ -29,7 +30,7 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
 async def annual_stats(
     principal: Reader,
     year: Annotated[int, Query(ge=1900, le=2999, description="年份")],
-    community_id: Annotated[int, Query(ge=1, le=2**31 - 1, description="社区党组织")],
+    community_id: Annotated[int, Query(**ID_BOUNDS, description="社区党组织")],
     format: StatsFormat = StatsFormat.json,
 ) -> AnnualStats:
     with unit_of_work() as session:

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from gongjian.claims.periods import end_of, local_today, start_of
 from gongjian.claims.service import claims_summary
 from gongjian.concerns.service import overdue_condition
+from gongjian.kit.calendar import end_of, local_today, start_of
 from gongjian.kit.errors import not_found
 from gongjian.kit.principal import SYSTEM, Principal
 from gongjian.meetings.permissions import community_scope

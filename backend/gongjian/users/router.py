@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
@@ -12,6 +12,7 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.types import PathId, QueryId
 from gongjian.models.enums import Role
 from gongjian.users import service
 from gongjian.users.schemas import (
@@ -28,7 +29,6 @@ router = DomainRouter(tags=["users"])
 
 Reader = Annotated[Principal, caller("users:read")]
 Writer = Annotated[Principal, caller("users:write")]
-UserId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/users", summary="账号列表")
@@ -36,7 +36,7 @@ async def list_users(
     principal: Reader,
     page: PageQuery,
     role: Role | None = None,
-    organization_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    organization_id: QueryId = None,
     is_active: bool | None = None,
     q: Annotated[str | None, Query(max_length=64, description="按登录名或姓名查找")] = None,
     sort: UserSort = UserSort.username,
@@ -67,7 +67,7 @@ async def create_user(body: UserCreate, principal: Writer, response: Response) -
 
 
 @router.get("/users/{user_id}", summary="账号详情")
-async def get_user(user_id: UserId, principal: Reader, response: Response) -> UserRead:
+async def get_user(user_id: PathId, principal: Reader, response: Response) -> UserRead:
     with unit_of_work() as session:
         user = service.get_user(session, principal, user_id)
         set_etag(response, user.version)
@@ -76,7 +76,7 @@ async def get_user(user_id: UserId, principal: Reader, response: Response) -> Us
 
 @router.patch("/users/{user_id}", summary="修改账号", responses=problem_responses(412))
 async def update_user(
-    user_id: UserId, body: UserUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    user_id: PathId, body: UserUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> UserRead:
     with unit_of_work() as session:
         user = service.update_user(session, principal, user_id, body, if_match)
@@ -85,20 +85,20 @@ async def update_user(
 
 
 @router.post("/users/{user_id}/deactivate", summary="停用账号（令牌随即失效）")
-async def deactivate_user(user_id: UserId, principal: Writer) -> UserRead:
+async def deactivate_user(user_id: PathId, principal: Writer) -> UserRead:
     with unit_of_work() as session:
         return UserRead.model_validate(service.set_active(session, principal, user_id, active=False))
 
 
 @router.post("/users/{user_id}/activate", summary="重新启用账号")
-async def activate_user(user_id: UserId, principal: Writer) -> UserRead:
+async def activate_user(user_id: PathId, principal: Writer) -> UserRead:
     with unit_of_work() as session:
         return UserRead.model_validate(service.set_active(session, principal, user_id, active=True))
 
 
 @router.post("/users/{user_id}/reset-password", summary="重置密码（该账号的令牌随即失效）")
 async def reset_user_password(
-    user_id: UserId, principal: Writer, body: PasswordReset | None = None
+    user_id: PathId, principal: Writer, body: PasswordReset | None = None
 ) -> PasswordResetResult:
     new_password = body.new_password if body else None
 

@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import Field
 
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.types import ID_BOUNDS
 from gongjian.models.enums import Role
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{3,64}$"
@@ -16,7 +17,7 @@ class UserCreate(InputModel):
     display_name: str = Field(min_length=1, max_length=100)
     role: Role = Role.member
     organization_id: int | None = Field(
-        default=None, ge=1, le=2**31 - 1, description="所属党组织；平台管理员为空，组织管理员建号时默认本组织"
+        default=None, **ID_BOUNDS, description="所属党组织；平台管理员为空，组织管理员建号时默认本组织"
     )
     password: str | None = Field(
         default=None, min_length=8, max_length=256, description="初始密码；不填则生成并只在本次返回"
@@ -28,7 +29,7 @@ class UserUpdate(InputModel):
 
     display_name: str = omittable(min_length=1, max_length=100)
     role: Role = omittable(description="仅平台管理员可改")
-    organization_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="仅平台管理员可改")
+    organization_id: int | None = Field(default=None, **ID_BOUNDS, description="仅平台管理员可改")
 
 
 class UserRead(OutputModel):

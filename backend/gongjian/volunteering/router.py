@@ -10,7 +10,7 @@ from gongjian.db import unit_of_work
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import IsoDate, PathId, QueryId
 from gongjian.models.enums import CorrectionRequestStatus, VolunteerRecordStatus
 from gongjian.volunteering import pdf, service
 from gongjian.volunteering.schemas import (
@@ -36,8 +36,6 @@ public_router = DomainRouter(tags=["volunteering"])
 
 Reader = Annotated[Principal, caller("hours:read")]
 Writer = Annotated[Principal, caller("hours:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 Number = Annotated[str, Path(pattern=CERTIFICATE_NUMBER_PATTERN, description="证明编号")]
 
 
@@ -49,9 +47,9 @@ def _one(session: object, record: object) -> RecordRead:
 async def list_volunteer_records(
     principal: Reader,
     page: PageQuery,
-    member_id: OptionalId = None,
-    activity_id: OptionalId = None,
-    organizer_org_id: OptionalId = None,
+    member_id: QueryId = None,
+    activity_id: QueryId = None,
+    organizer_org_id: QueryId = None,
     status: VolunteerRecordStatus | None = None,
     late: Annotated[bool | None, Query(description="只列超期录入（true）或按期录入（false）的")] = None,
     ended_from: Annotated[IsoDate | None, Query(description="服务结束日期不早于（北京时间）")] = None,
@@ -84,7 +82,7 @@ async def create_volunteer_record(body: RecordCreate, principal: Writer, respons
 
 
 @router.get("/volunteer-records/{record_id}", summary="志愿服务记录详情")
-async def get_volunteer_record(record_id: Id, principal: Reader, response: Response) -> RecordRead:
+async def get_volunteer_record(record_id: PathId, principal: Reader, response: Response) -> RecordRead:
     with unit_of_work() as session:
         record = service.get_record(session, principal, record_id)
         response.headers["ETag"] = f'"v{record.version}"'
@@ -92,19 +90,19 @@ async def get_volunteer_record(record_id: Id, principal: Reader, response: Respo
 
 
 @router.get("/volunteer-records/{record_id}/history", summary="记录的全部版本（原始记录与各次更正），按时间先后")
-async def get_volunteer_record_history(record_id: Id, principal: Reader) -> list[RecordRead]:
+async def get_volunteer_record_history(record_id: PathId, principal: Reader) -> list[RecordRead]:
     with unit_of_work() as session:
         return [RecordRead.model_validate(row) for row in service.record_history(session, principal, record_id)]
 
 
 @router.post("/volunteer-records/{record_id}/approve", summary="审核通过（组织单位管理员，不能审核自己录入的）")
-async def approve_volunteer_record(record_id: Id, body: ReviewBody, principal: Writer) -> RecordRead:
+async def approve_volunteer_record(record_id: PathId, body: ReviewBody, principal: Writer) -> RecordRead:
     with unit_of_work() as session:
         return _one(session, service.review(session, principal, record_id, True, body.note))
 
 
 @router.post("/volunteer-records/{record_id}/reject", summary="驳回（组织单位管理员，须填意见）")
-async def reject_volunteer_record(record_id: Id, body: ReviewBody, principal: Writer) -> RecordRead:
+async def reject_volunteer_record(record_id: PathId, body: ReviewBody, principal: Writer) -> RecordRead:
     with unit_of_work() as session:
         return _one(session, service.review(session, principal, record_id, False, body.note))
 
@@ -115,7 +113,7 @@ async def reject_volunteer_record(record_id: Id, body: ReviewBody, principal: Wr
     status_code=201,
 )
 async def correct_volunteer_record(
-    record_id: Id, body: RecordCorrection, principal: Writer, response: Response
+    record_id: PathId, body: RecordCorrection, principal: Writer, response: Response
 ) -> RecordRead:
     with unit_of_work() as session:
         record = service.correct_record(session, principal, record_id, body)
@@ -125,7 +123,7 @@ async def correct_volunteer_record(
 
 @router.post("/volunteer-records/{record_id}/correction-requests", summary="党员对本人记录申请更正", status_code=201)
 async def request_volunteer_record_correction(
-    record_id: Id, body: CorrectionRequestCreate, principal: Writer
+    record_id: PathId, body: CorrectionRequestCreate, principal: Writer
 ) -> CorrectionRequestRead:
     with unit_of_work() as session:
         return CorrectionRequestRead.model_validate(service.request_correction(session, principal, record_id, body))
@@ -136,7 +134,7 @@ async def list_volunteer_correction_requests(
     principal: Reader,
     page: PageQuery,
     status: CorrectionRequestStatus | None = None,
-    record_id: OptionalId = None,
+    record_id: QueryId = None,
 ) -> Page[CorrectionRequestRead]:
     with unit_of_work() as session:
         rows, total = service.list_requests(session, principal, page, status=status, record_id=record_id)
@@ -148,7 +146,7 @@ async def list_volunteer_correction_requests(
     summary="答复更正申请：不予更正（同意更正请提交更正记录并带上 request_id）",
 )
 async def decline_volunteer_correction_request(
-    request_id: Id, body: CorrectionRequestDecline, principal: Writer
+    request_id: PathId, body: CorrectionRequestDecline, principal: Writer
 ) -> CorrectionRequestRead:
     with unit_of_work() as session:
         return CorrectionRequestRead.model_validate(service.decline_request(session, principal, request_id, body.reply))
@@ -167,14 +165,14 @@ async def volunteer_hours_summary(
 
 
 @router.get("/members/{member_id}/volunteer-hours", summary="党员的志愿服务时长：合计、星级、按年、按活动类型")
-async def get_member_volunteer_hours(member_id: Id, principal: Reader) -> MemberHours:
+async def get_member_volunteer_hours(member_id: PathId, principal: Reader) -> MemberHours:
     with unit_of_work() as session:
         return MemberHours.model_validate(service.member_hours(session, principal, member_id))
 
 
 @router.post("/members/{member_id}/volunteer-certificates", summary="出具志愿服务证明", status_code=201)
 async def issue_volunteer_certificate(
-    member_id: Id, body: CertificateCreate, principal: Writer, response: Response
+    member_id: PathId, body: CertificateCreate, principal: Writer, response: Response
 ) -> CertificateRead:
     with unit_of_work() as session:
         certificate = service.issue_certificate(session, principal, member_id, body)

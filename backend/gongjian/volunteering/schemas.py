@@ -6,17 +6,15 @@ from enum import StrEnum
 from pydantic import Field, model_validator
 
 from gongjian.kit.schemas import InputModel, OutputModel
-from gongjian.kit.types import IsoDate, IsoDateTime
+from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime
 from gongjian.models.enums import ActivityKind, CorrectionRequestStatus, HoursSource, VolunteerRecordStatus
 
 CERTIFICATE_NUMBER_PATTERN = r"^[0-9A-Z-]{1,32}$"
 
 
 class RecordCreate(InputModel):
-    member_id: int = Field(ge=1, le=2**31 - 1)
-    activity_id: int | None = Field(
-        default=None, description="所参加的活动；不计时长的活动不能录入", ge=1, le=2**31 - 1
-    )
+    member_id: int = Field(**ID_BOUNDS)
+    activity_id: int | None = Field(default=None, description="所参加的活动；不计时长的活动不能录入", **ID_BOUNDS)
     content: str | None = Field(
         default=None, min_length=1, max_length=500, description="服务内容；有活动时默认活动名称"
     )
@@ -29,9 +27,7 @@ class RecordCreate(InputModel):
         le=10_000,
         description="服务时长（小时）；有签到签退时按签到签退计算，不能再填；按半小时向下取整",
     )
-    organizer_org_id: int | None = Field(
-        default=None, description="组织单位；有活动时为活动主办组织", ge=1, le=2**31 - 1
-    )
+    organizer_org_id: int | None = Field(default=None, description="组织单位；有活动时为活动主办组织", **ID_BOUNDS)
     evaluation: str = Field(default="", max_length=500, description="服务评价")
 
     @model_validator(mode="after")
@@ -51,7 +47,7 @@ class RecordCorrection(InputModel):
     ended_at: IsoDateTime | None = None
     hours: float | None = Field(default=None, gt=0, le=10_000)
     evaluation: str | None = Field(default=None, max_length=500)
-    request_id: int | None = Field(default=None, description="答复的党员更正申请", ge=1, le=2**31 - 1)
+    request_id: int | None = Field(default=None, description="答复的党员更正申请", **ID_BOUNDS)
 
 
 class ReviewBody(InputModel):
@@ -164,7 +160,7 @@ class CertificateCreate(InputModel):
     period_start: IsoDate
     period_end: IsoDate
     issuing_org_id: int | None = Field(
-        default=None, description="出具证明的组织（该党员所在社区或单位）；组织管理员为本组织", ge=1, le=2**31 - 1
+        default=None, description="出具证明的组织（该党员所在社区或单位）；组织管理员为本组织", **ID_BOUNDS
     )
 
     @model_validator(mode="after")

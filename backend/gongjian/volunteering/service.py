@@ -17,12 +17,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from gongjian.activities.permissions import looks_after_member, member_in_org, require_own_member
 from gongjian.kit import audit
 from gongjian.kit.errors import ProblemError, conflict, forbidden, not_found, unprocessable
 from gongjian.kit.pagination import PageParams, count_of, fetch_page
 from gongjian.kit.principal import Principal
 from gongjian.kit.sorting import apply_sort
+from gongjian.members.permissions import looks_after_member, member_in_org, require_own_member
 from gongjian.models import (
     Activity,
     ActivitySignup,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
@@ -11,6 +11,7 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.types import PathId, QueryId
 from gongjian.models.enums import WebhookDeliveryStatus, WebhookEventType
 from gongjian.webhooks import service
 from gongjian.webhooks.schemas import (
@@ -27,7 +28,6 @@ router = DomainRouter(tags=["webhooks"])
 
 Reader = Annotated[Principal, caller("webhooks:read")]
 Writer = Annotated[Principal, caller("webhooks:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 @router.get("/webhooks", summary="Webhook 订阅列表")
@@ -49,7 +49,7 @@ async def create_webhook(body: WebhookCreate, principal: Writer, response: Respo
 async def list_webhook_deliveries(
     principal: Reader,
     page: PageQuery,
-    subscription_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+    subscription_id: QueryId = None,
     status: WebhookDeliveryStatus | None = None,
     event_type: WebhookEventType | None = None,
     sort: WebhookDeliverySort = WebhookDeliverySort.created_at_desc,
@@ -62,7 +62,7 @@ async def list_webhook_deliveries(
 
 
 @router.get("/webhooks/deliveries/{delivery_id}", summary="Webhook 投递详情（含事件内容）")
-async def get_webhook_delivery(delivery_id: Id, principal: Reader) -> WebhookDeliveryDetail:
+async def get_webhook_delivery(delivery_id: PathId, principal: Reader) -> WebhookDeliveryDetail:
     with unit_of_work() as session:
         return service.get_delivery(session, principal, delivery_id)
 
@@ -71,13 +71,13 @@ async def get_webhook_delivery(delivery_id: Id, principal: Reader) -> WebhookDel
     "/webhooks/deliveries/{delivery_id}/resend",
     summary="重发投递（立即排入发送队列，重新计算重试次数）",
 )
-async def resend_webhook_delivery(delivery_id: Id, principal: Writer) -> WebhookDeliveryDetail:
+async def resend_webhook_delivery(delivery_id: PathId, principal: Writer) -> WebhookDeliveryDetail:
     with unit_of_work() as session:
         return service.resend_delivery(session, principal, delivery_id)
 
 
 @router.get("/webhooks/{subscription_id}", summary="Webhook 订阅详情（不含签名密钥）")
-async def get_webhook(subscription_id: Id, principal: Reader, response: Response) -> WebhookRead:
+async def get_webhook(subscription_id: PathId, principal: Reader, response: Response) -> WebhookRead:
     with unit_of_work() as session:
         row = service.get_subscription(session, principal, subscription_id)
         set_etag(response, row.version)
@@ -86,7 +86,7 @@ async def get_webhook(subscription_id: Id, principal: Reader, response: Response
 
 @router.patch("/webhooks/{subscription_id}", summary="修改或停用 Webhook 订阅", responses=problem_responses(412))
 async def update_webhook(
-    subscription_id: Id, body: WebhookUpdate, principal: Writer, response: Response, if_match: IfMatch = None
+    subscription_id: PathId, body: WebhookUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> WebhookRead:
     with unit_of_work() as session:
         row = service.update_subscription(session, principal, subscription_id, body, if_match)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Response
+from fastapi import Response
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
@@ -16,6 +16,7 @@ from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter
+from gongjian.kit.types import PathId
 from gongjian.wechat import service
 from gongjian.wechat.client import code_to_session
 from gongjian.wechat.schemas import (
@@ -76,7 +77,7 @@ async def wechat_bind(body: WechatBindRequest) -> TokenResponse:
     status_code=201,
 )
 async def create_wechat_invitation(
-    member_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+    member_id: PathId,
     principal: Annotated[Principal, caller("members:write")],
     response: Response,
 ) -> WechatInvitationCreated:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Query, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
@@ -11,7 +11,7 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import ID_BOUNDS, IsoDate, PathId, QueryId
 from gongjian.models.enums import WishKind, WishStatus
 from gongjian.wishes import service
 from gongjian.wishes.schemas import (
@@ -31,8 +31,6 @@ router = DomainRouter(tags=["wishes"])
 
 Reader = Annotated[Principal, caller("wishes:read")]
 Writer = Annotated[Principal, caller("wishes:write")]
-Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-OptionalId = Annotated[int | None, Query(ge=1, le=2**31 - 1)]
 STATE_PROBLEMS = problem_responses(412)
 
 
@@ -41,9 +39,9 @@ async def list_wishes(
     principal: Reader,
     page: PageQuery,
     status: WishStatus | None = None,
-    community_org_id: OptionalId = None,
-    claimant_org_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="认领单位")] = None,
-    claimant_member_id: Annotated[int | None, Query(ge=1, le=2**31 - 1, description="认领党员")] = None,
+    community_org_id: QueryId = None,
+    claimant_org_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领单位")] = None,
+    claimant_member_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领党员")] = None,
     kind: WishKind | None = None,
     month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="登记月份 YYYY-MM（北京时间）")] = None,
     sort: WishSort = WishSort.created_at_desc,
@@ -75,7 +73,7 @@ async def create_wish(body: WishCreate, principal: Writer, response: Response) -
 @router.get("/wishes/summary", summary="微心愿统计：登记数、实现数（按月）")
 async def wishes_summary(
     principal: Reader,
-    community_org_id: OptionalId = None,
+    community_org_id: QueryId = None,
     since: Annotated[IsoDate | None, Query(description="起始日期（含，北京时间）")] = None,
     until: Annotated[IsoDate | None, Query(description="截止日期（含，北京时间）")] = None,
 ) -> WishSummary:
@@ -84,7 +82,7 @@ async def wishes_summary(
 
 
 @router.get("/wishes/{wish_id}", summary="微心愿详情")
-async def get_wish(wish_id: Id, principal: Reader, response: Response) -> WishRead:
+async def get_wish(wish_id: PathId, principal: Reader, response: Response) -> WishRead:
     with unit_of_work() as session:
         wish = service.get_wish(session, principal, wish_id)
         set_etag(response, wish.version)
@@ -92,7 +90,7 @@ async def get_wish(wish_id: Id, principal: Reader, response: Response) -> WishRe
 
 
 @router.post("/wishes/{wish_id}/verify", summary="核实心愿（社区）", responses=STATE_PROBLEMS)
-async def verify_wish(wish_id: Id, principal: Writer, response: Response, if_match: IfMatch = None) -> WishRead:
+async def verify_wish(wish_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None) -> WishRead:
     with unit_of_work(write_lock=True) as session:
         wish = service.verify_wish(session, principal, wish_id, if_match)
     set_etag(response, wish.version)
@@ -101,7 +99,7 @@ async def verify_wish(wish_id: Id, principal: Writer, response: Response, if_mat
 
 @router.post("/wishes/{wish_id}/reject", summary="不予受理（社区）", responses=STATE_PROBLEMS)
 async def reject_wish(
-    wish_id: Id, body: WishReject, principal: Writer, response: Response, if_match: IfMatch = None
+    wish_id: PathId, body: WishReject, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> WishRead:
     with unit_of_work(write_lock=True) as session:
         wish = service.reject_wish(session, principal, wish_id, body, if_match)
@@ -110,7 +108,7 @@ async def reject_wish(
 
 
 @router.post("/wishes/{wish_id}/publish", summary="发布心愿，供党员和单位认领（社区）", responses=STATE_PROBLEMS)
-async def publish_wish(wish_id: Id, principal: Writer, response: Response, if_match: IfMatch = None) -> WishRead:
+async def publish_wish(wish_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None) -> WishRead:
     with unit_of_work(write_lock=True) as session:
         wish = service.publish_wish(session, principal, wish_id, if_match)
     set_etag(response, wish.version)
@@ -119,7 +117,7 @@ async def publish_wish(wish_id: Id, principal: Writer, response: Response, if_ma
 
 @router.post("/wishes/{wish_id}/claim", summary="认领心愿（党员本人或单位）", responses=STATE_PROBLEMS)
 async def claim_wish(
-    wish_id: Id,
+    wish_id: PathId,
     principal: Writer,
     response: Response,
     body: WishClaim | None = None,
@@ -132,7 +130,7 @@ async def claim_wish(
 
 
 @router.post("/wishes/{wish_id}/release", summary="放弃认领，心愿回到已发布", responses=STATE_PROBLEMS)
-async def release_wish(wish_id: Id, principal: Writer, response: Response, if_match: IfMatch = None) -> WishRead:
+async def release_wish(wish_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None) -> WishRead:
     with unit_of_work(write_lock=True) as session:
         wish = service.release_wish(session, principal, wish_id, if_match)
     set_etag(response, wish.version)
@@ -141,7 +139,7 @@ async def release_wish(wish_id: Id, principal: Writer, response: Response, if_ma
 
 @router.post("/wishes/{wish_id}/fulfil", summary="报告心愿已实现（认领人或社区）", responses=STATE_PROBLEMS)
 async def fulfil_wish(
-    wish_id: Id, body: WishFulfil, principal: Writer, response: Response, if_match: IfMatch = None
+    wish_id: PathId, body: WishFulfil, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> WishRead:
     with unit_of_work(write_lock=True) as session:
         wish = service.fulfil_wish(session, principal, wish_id, body, if_match)
@@ -151,7 +149,7 @@ async def fulfil_wish(
 
 @router.post("/wishes/{wish_id}/close", summary="回访后办结（社区）", responses=STATE_PROBLEMS)
 async def close_wish(
-    wish_id: Id, body: WishClose, principal: Writer, response: Response, if_match: IfMatch = None
+    wish_id: PathId, body: WishClose, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> WishRead:
     with unit_of_work(write_lock=True) as session:
         wish = service.close_wish(session, principal, wish_id, body, if_match)
@@ -161,7 +159,7 @@ async def close_wish(
 
 @router.post("/wishes/{wish_id}/cancel", summary="取消心愿（社区）", responses=STATE_PROBLEMS)
 async def cancel_wish(
-    wish_id: Id,
+    wish_id: PathId,
     principal: Writer,
     response: Response,
     body: WishCancel | None = None,

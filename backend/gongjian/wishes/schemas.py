@@ -6,6 +6,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.kit.types import ID_BOUNDS
 from gongjian.models.enums import WishKind, WishStatus
 from gongjian.organizations.schemas import OrganizationRef
 
@@ -14,7 +15,7 @@ MONTH_PATTERN = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
 
 class WishCreate(InputModel):
     community_org_id: int | None = Field(
-        default=None, ge=1, le=2**31 - 1, description="所在社区；社区管理员默认本社区，平台管理员必填"
+        default=None, **ID_BOUNDS, description="所在社区；社区管理员默认本社区，平台管理员必填"
     )
     resident_name: str = Field(min_length=1, max_length=50, description="居民姓名（仅本社区管理员可见全名）")
     household_note: str = Field(default="", max_length=500, description="家庭情况说明，如“独居老人，3 栋 2 单元”")
@@ -35,8 +36,8 @@ class WishClaim(InputModel):
     """A member claims for itself with an empty body. An organisation admin claims for its unit, or
     names one of its members; a platform admin names exactly one of the two."""
 
-    organization_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="认领单位（驻区单位或社会组织）")
-    member_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="认领党员")
+    organization_id: int | None = Field(default=None, **ID_BOUNDS, description="认领单位（驻区单位或社会组织）")
+    member_id: int | None = Field(default=None, **ID_BOUNDS, description="认领党员")
 
 
 class WishFulfil(InputModel):

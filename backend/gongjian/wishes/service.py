@@ -22,11 +22,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
-from gongjian.claims.periods import end_of, local_month, month_bounds, start_of
 from gongjian.kit import audit
+from gongjian.kit.calendar import end_of, local_month, month_bounds, start_of
 from gongjian.kit.errors import ProblemError, conflict, forbidden, not_found, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.personal_data import mask_name
 from gongjian.kit.principal import Principal
 from gongjian.kit.sorting import apply_sort
 from gongjian.models import Member, Organization, Wish
@@ -73,19 +74,6 @@ WISH_FIELDS = (
 )
 PUBLIC_STATUSES = (WishStatus.published, WishStatus.claimed, WishStatus.fulfilled, WishStatus.closed)
 CLAIMANT_ORG_KINDS = {OrganizationKind.unit.value, OrganizationKind.social.value}
-_COMPOUND = """
-欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 澹台
-公冶 呼延 端木 万俟 闻人 南宫 西门 轩辕 独孤 百里 东郭 钟离 申屠 太史 拓跋
-"""
-COMPOUND_SURNAMES = frozenset(_COMPOUND.split())
-
-
-def mask_name(name: str) -> str:
-    """Keep the surname (two characters for a compound surname), mask the rest: 张三 → 张*."""
-    if len(name) <= 1:
-        return "*"
-    keep = 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
-    return name[:keep] + "*" * (len(name) - keep)
 
 
 def _own_member_ids(principal: Principal) -> Select[int]:

@@ -1,5 +1,8 @@
-"""Calendar days and months as people in the communities count them (Asia/Shanghai, UTC+8, no DST),
-turned into UTC-aware bounds for the stored timestamps."""
+"""The community calendar: days, months and years as people in the communities count them
+(Asia/Shanghai, UTC+8, no DST), turned into UTC-aware bounds for the stored timestamps.
+
+Every domain that turns a local day into an instant, or an instant into a local day, asks here.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +32,21 @@ def start_of(day: date) -> datetime:
 def end_of(day: date) -> datetime:
     """Exclusive: the first instant of the next day."""
     return datetime.combine(_clamped(day) + timedelta(days=1), time.min, tzinfo=LOCAL_ZONE)
+
+
+def local_date(moment: datetime) -> date:
+    """The local calendar day of an instant."""
+    return moment.astimezone(LOCAL_ZONE).date()
+
+
+def at(day: date, hour: int = 0, minute: int = 0) -> datetime:
+    """A local wall-clock time on `day` (the demo's and the tests' way of writing a moment)."""
+    return datetime.combine(day, time(hour, minute), tzinfo=LOCAL_ZONE)
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    """[1 January 00:00, next 1 January 00:00) of a local year."""
+    return start_of(date(year, 1, 1)), end_of(date(year, 12, 31))
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
