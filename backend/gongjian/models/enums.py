@@ -437,6 +437,18 @@ class EvaluationPeriodStatus(LabelledEnum):
     finalized = "finalized"
 
 
+# A period is opened from a draft and finalized while open. Going back from finalized to open is not
+# a step of the lifecycle but its undo (a platform admin in person, with a reason), so it has a
+# table of its own: `open_period` must not accept a finalized period.
+EVALUATION_PERIOD_MOVES: dict[EvaluationPeriodStatus, frozenset[EvaluationPeriodStatus]] = {
+    EvaluationPeriodStatus.open: frozenset({EvaluationPeriodStatus.draft}),
+    EvaluationPeriodStatus.finalized: frozenset({EvaluationPeriodStatus.open}),
+}
+EVALUATION_PERIOD_REOPEN: dict[EvaluationPeriodStatus, frozenset[EvaluationPeriodStatus]] = {
+    EvaluationPeriodStatus.open: frozenset({EvaluationPeriodStatus.finalized}),
+}
+
+
 @register(
     "evaluation_status",
     {
