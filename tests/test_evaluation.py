@@ -677,7 +677,7 @@ def test_lazy_creation_is_safe_under_concurrent_readers(scene: Scene) -> None:
     """Several requests creating the missing evaluations at once: one row per member, no error."""
     import threading
 
-    from gongjian.evaluation import service
+    from gongjian.evaluation import syncing
     from gongjian.models import Evaluation
 
     scene.create_period()
@@ -690,7 +690,7 @@ def test_lazy_creation_is_safe_under_concurrent_readers(scene: Scene) -> None:
     def worker() -> None:
         try:
             barrier.wait()
-            service.ensure_evaluations(scene.period)
+            syncing.ensure_evaluations(scene.period)
         except BaseException as exc:
             errors.append(exc)
 
@@ -705,3 +705,45 @@ def test_lazy_creation_is_safe_under_concurrent_readers(scene: Scene) -> None:
             session.execute(select(Evaluation.member_id).where(Evaluation.period_id == scene.period)).scalars().all()
         )
     assert len(member_ids) == len(set(member_ids)) == 5
+
+
+def test_readers_who_may_not_see_an_open_period_write_nothing(scene: Scene) -> None:
+    """The lazy sync runs only after the caller's permission is checked, and only for a caller who
+    may see the open period's evaluations: a member (403 on the ranking, nothing listed), an API key
+    (an open period is hidden from it) and another unit's admin (404 on this unit's ranking) leave
+    the period's evaluations as they were, though some are missing and one is stale."""
+    from gongjian.models import Evaluation
+
+    client = scene.client
+    scene.create_period()
+    leaving = add_member(scene.community, scene.unit, "将归档党员")
+    own = add_member(scene.community, scene.unit, "本人")
+    member_headers = scene.member_login(own)
+    key = api_key_headers(client, scene.admin, ["evaluations:read"])
+    unit_key = api_key_headers(client, scene.admin, ["evaluations:read"], organization_id=scene.unit)
+    other_unit_admin = headers_for(client, Role.unit_admin, make_org("unit"))
+    scene.open()
+    add_member(scene.community, scene.unit, "开考后转入党员")
+    with unit_of_work() as session:
+        session.get_one(Member, leaving).status = "archived"
+
+    def members_evaluated() -> set[int]:
+        with unit_of_work() as session:
+            stmt = select(Evaluation.member_id).where(Evaluation.period_id == scene.period)
+            return set(session.execute(stmt).scalars())
+
+    before = members_evaluated()
+    url = f"evaluation-periods/{scene.period}"
+    unit = {"unit_org_id": scene.unit}
+    assert_problem(client.get(f"{url}/ranking", params=unit, headers=member_headers), 403, "forbidden")
+    assert_problem(client.get(f"{url}/export", params=unit, headers=member_headers), 403, "forbidden")
+    assert_problem(client.get(f"{url}/ranking", params=unit, headers=other_unit_admin), 404, "not_found")
+    for headers in (key, unit_key):
+        assert_problem(client.get(f"{url}/ranking", params=unit, headers=headers), 404, "not_found")
+        assert_problem(client.get(f"{url}/export", params=unit, headers=headers), 404, "not_found")
+    for headers in (member_headers, key, unit_key):
+        assert scene.evaluations(headers) == []
+    assert members_evaluated() == before
+    # A reader who may see the period's evaluations brings them up to date.
+    assert {e["member"]["id"] for e in scene.evaluations(scene.unit_admin)} == members_evaluated() != before
+    assert leaving not in members_evaluated()

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
-from gongjian.evaluation import service, spreadsheet
+from gongjian.evaluation import evaluations, periods, ranking, scores, spreadsheet
 from gongjian.evaluation.schemas import (
     CommunityScoreInput,
     EvaluationDetail,
@@ -25,7 +25,7 @@ from gongjian.evaluation.schemas import (
 )
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page, PageQuery
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import ID_BOUNDS, PathId, QueryId
@@ -45,10 +45,6 @@ _XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _period(period: Any) -> PeriodRead:
-    return PeriodRead.model_validate(service.period_read(period))
-
-
 @router.get("/evaluation-periods", summary="考评周期列表")
 async def list_evaluation_periods(
     principal: Reader,
@@ -57,24 +53,23 @@ async def list_evaluation_periods(
     sort: PeriodSort = PeriodSort.start_date_desc,
 ) -> Page[PeriodRead]:
     with unit_of_work() as session:
-        rows, total = service.list_periods(session, page, status=status, sort=sort)
-        return page_of(PeriodRead, [service.period_read(p) for p in rows], total, page)
+        return periods.list_periods(session, page, status=status, sort=sort)
 
 
 @router.post("/evaluation-periods", summary="新建考评周期（平台管理员；未给出的方案项取默认方案）", status_code=201)
 async def create_evaluation_period(body: PeriodCreate, principal: Writer, response: Response) -> PeriodRead:
     with unit_of_work() as session:
-        period = service.create_period(session, principal, body)
+        period = periods.create_period(session, principal, body)
         created(response, f"/evaluation-periods/{period.id}", period.version)
-        return _period(period)
+        return period
 
 
 @router.get("/evaluation-periods/{period_id}", summary="考评周期详情")
 async def get_evaluation_period(period_id: PathId, principal: Reader, response: Response) -> PeriodRead:
     with unit_of_work() as session:
-        period = service.get_period(session, period_id)
+        period = periods.read_period(session, period_id)
         set_etag(response, period.version)
-        return _period(period)
+        return period
 
 
 @router.patch("/evaluation-periods/{period_id}", summary="修改考评周期与方案", responses=problem_responses(412))
@@ -82,9 +77,9 @@ async def update_evaluation_period(
     period_id: PathId, body: PeriodUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> PeriodRead:
     with unit_of_work(write_lock=True) as session:
-        period = service.update_period(session, principal, period_id, body, if_match)
+        period = periods.update_period(session, principal, period_id, body, if_match)
         set_etag(response, period.version)
-        return _period(period)
+        return period
 
 
 @router.post(
@@ -96,9 +91,9 @@ async def open_evaluation_period(
     period_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> PeriodRead:
     with unit_of_work(write_lock=True) as session:
-        period = service.open_period(session, principal, period_id, if_match)
+        period = periods.open_period(session, principal, period_id, if_match)
         set_etag(response, period.version)
-        return _period(period)
+        return period
 
 
 @router.post(
@@ -110,9 +105,9 @@ async def finalize_evaluation_period(
     period_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> PeriodRead:
     with unit_of_work(write_lock=True) as session:
-        period = service.finalize_period(session, principal, period_id, if_match)
+        period = periods.finalize_period(session, principal, period_id, if_match)
         set_etag(response, period.version)
-        return _period(period)
+        return period
 
 
 @router.post(
@@ -124,9 +119,9 @@ async def reopen_evaluation_period(
     period_id: PathId, body: PeriodReopen, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> PeriodRead:
     with unit_of_work(write_lock=True) as session:
-        period = service.reopen_period(session, principal, period_id, body, if_match)
+        period = periods.reopen_period(session, principal, period_id, body, if_match)
         set_etag(response, period.version)
-        return _period(period)
+        return period
 
 
 @router.get("/evaluation-periods/{period_id}/evaluations", summary="考评记录列表")
@@ -141,28 +136,22 @@ async def list_evaluations(
     status: EvaluationStatus | None = None,
     sort: EvaluationSort = EvaluationSort.name,
 ) -> Page[EvaluationRead]:
-    service.ensure_evaluations(period_id)
-    with unit_of_work() as session:
-        rows, total = service.list_evaluations(
-            session,
-            principal,
-            period_id,
-            page,
-            unit_org_id=unit_org_id,
-            community_org_id=community_org_id,
-            member_id=member_id,
-            grade=grade,
-            status=status,
-            sort=sort,
-        )
-        return page_of(EvaluationRead, rows, total, page)
+    return evaluations.list_evaluations(
+        principal,
+        period_id,
+        page,
+        unit_org_id=unit_org_id,
+        community_org_id=community_org_id,
+        member_id=member_id,
+        grade=grade,
+        status=status,
+        sort=sort,
+    )
 
 
 @router.get("/evaluation-periods/{period_id}/ranking", summary="单位内排名与评优推荐")
 async def get_evaluation_ranking(period_id: PathId, unit_org_id: UnitOrgId, principal: Reader) -> Ranking:
-    service.ensure_evaluations(period_id)
-    with unit_of_work() as session:
-        return Ranking.model_validate(service.ranking(session, principal, period_id, unit_org_id))
+    return ranking.ranking(principal, period_id, unit_org_id)
 
 
 @router.get(
@@ -174,14 +163,7 @@ async def get_evaluation_ranking(period_id: PathId, unit_org_id: UnitOrgId, prin
 async def export_evaluations(
     period_id: PathId, unit_org_id: UnitOrgId, principal: Reader, format: ExportFormat = ExportFormat.xlsx
 ) -> Response:
-    def work() -> tuple[bytes, str]:
-        service.ensure_evaluations(period_id)
-        with unit_of_work() as session:
-            data = service.ranking(session, principal, period_id, unit_org_id)
-            title = f"{data['period'].name}-{data['unit_org']['name']}-考评结果"
-        return spreadsheet.render(data), title
-
-    content, title = await run_in_threadpool(work)
+    content, title = await run_in_threadpool(ranking.export, principal, period_id, unit_org_id)
     disposition = f"attachment; filename=\"evaluations.xlsx\"; filename*=UTF-8''{quote(title + '.xlsx')}"
     return Response(content, media_type=spreadsheet.XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
 
@@ -189,9 +171,9 @@ async def export_evaluations(
 @router.get("/evaluations/{evaluation_id}", summary="考评记录详情（含考评期内的表现依据）")
 async def get_evaluation(evaluation_id: PathId, principal: Reader, response: Response) -> EvaluationDetail:
     with unit_of_work() as session:
-        ev, body = service.evaluation_detail(session, principal, evaluation_id)
-        set_etag(response, ev.version)
-        return EvaluationDetail.model_validate(body)
+        detail = evaluations.evaluation_detail(session, principal, evaluation_id)
+        set_etag(response, detail.version)
+        return detail
 
 
 @router.put(
@@ -203,9 +185,9 @@ async def put_community_score(
     evaluation_id: PathId, body: CommunityScoreInput, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> EvaluationRead:
     with unit_of_work(write_lock=True) as session:
-        ev = service.set_community_score(session, principal, evaluation_id, body, if_match)
+        ev = scores.set_community_score(session, principal, evaluation_id, body, if_match)
         set_etag(response, ev.version)
-        return EvaluationRead.model_validate(service.evaluation_read(ev))
+        return ev
 
 
 @router.put(
@@ -217,6 +199,6 @@ async def put_unit_score(
     evaluation_id: PathId, body: UnitScoreInput, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> EvaluationRead:
     with unit_of_work(write_lock=True) as session:
-        ev = service.set_unit_score(session, principal, evaluation_id, body, if_match)
+        ev = scores.set_unit_score(session, principal, evaluation_id, body, if_match)
         set_etag(response, ev.version)
-        return EvaluationRead.model_validate(service.evaluation_read(ev))
+        return ev

@@ -1,0 +1,87 @@
+"""Who may do what in two-way evaluation (双向考评), built on `kit.access`.
+
+- Periods and their schemes: every reader lists and reads them; only a platform admin creates,
+  changes, opens and finalizes one; only a platform admin in person (not an API key) reopens a
+  finalized one.
+- Evaluations, filtered in the query (anything else is 404):
+  - platform admin (a user): every evaluation;
+  - unit admin: the evaluations of its unit, including the community's opinion;
+  - community admin: the evaluations of the members who report to it;
+  - member: its own evaluation, only once the period is finalized;
+  - API clients (`evaluations:read`): finalized periods only (an organisation-limited key: its own
+    organisation's members).
+- Rankings and exports: not for members (403); the rows are those the caller may see.
+- Scores: the community admin of the evaluation's community enters the community's part, the unit
+  admin of its unit the unit's part. Nobody else, not even a platform admin.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, and_, false, or_, select, true
+
+from gongjian.kit.access import require_platform_admin
+from gongjian.kit.errors import forbidden
+from gongjian.kit.principal import Principal
+from gongjian.models import Evaluation, EvaluationPeriod, Member
+from gongjian.models.enums import ActorType, EvaluationPeriodStatus, Role
+
+
+def require_period_admin(principal: Principal) -> None:
+    require_platform_admin(principal, "仅平台管理员可以维护考评周期")
+
+
+def require_reopener(principal: Principal) -> None:
+    require_platform_admin(principal, "只有平台管理员（本人账号）可以重新开放已定档的考评周期", person=True)
+
+
+def visible_evaluations(principal: Principal) -> ColumnElement[bool]:
+    """The WHERE clause of every evaluation read (the query joins the period and the member)."""
+    finalized = EvaluationPeriod.status == EvaluationPeriodStatus.finalized.value
+    if principal.actor_type is ActorType.api_key:
+        if principal.is_admin:
+            return finalized
+        org = principal.organization_id
+        return and_(finalized, or_(Evaluation.unit_org_id == org, Evaluation.community_org_id == org))
+    if principal.is_admin:
+        return true()
+    if principal.role is Role.unit_admin:
+        return Evaluation.unit_org_id == principal.organization_id
+    if principal.role is Role.community_admin:
+        return Evaluation.community_org_id == principal.organization_id
+    if principal.role is Role.member:
+        own = select(Member.id).where(Member.user_id == principal.id)
+        return and_(finalized, Evaluation.member_id.in_(own))
+    return false()
+
+
+def sees_open_evaluations(principal: Principal, unit_org_id: int | None = None) -> bool:
+    """Whether the caller may see some evaluation of a period still open (of unit `unit_org_id`,
+    when given), as `visible_evaluations` decides. A period's evaluations are brought up to date
+    (created, dropped) only on the reads of such a caller: nobody else would see the difference."""
+    if principal.actor_type is ActorType.api_key:
+        return False
+    if principal.is_admin or principal.role is Role.community_admin:
+        return True
+    if principal.role is Role.unit_admin:
+        return unit_org_id is None or principal.organization_id == unit_org_id
+    return False
+
+
+def may_read_period_results(principal: Principal, period: EvaluationPeriod) -> bool:
+    """API clients read finalized periods only: to them an open one doesn't exist (404)."""
+    return principal.actor_type is not ActorType.api_key or period.status == EvaluationPeriodStatus.finalized.value
+
+
+def require_ranking_reader(principal: Principal) -> None:
+    if principal.role is Role.member:
+        raise forbidden("排名只对管理员开放；党员可在定档后查看本人考评结果")
+
+
+def require_community_scorer(principal: Principal, evaluation: Evaluation) -> None:
+    if not (principal.role is Role.community_admin and principal.organization_id == evaluation.community_org_id):
+        raise forbidden("社区评分只能由该党员所报到社区的管理员填写")
+
+
+def require_unit_scorer(principal: Principal, evaluation: Evaluation) -> None:
+    if not (principal.role is Role.unit_admin and principal.organization_id == evaluation.unit_org_id):
+        raise forbidden("单位评分只能由该党员所在单位的管理员填写")
