@@ -32,14 +32,13 @@ from gongjian.kit.personal_data import decrypt, encrypt, mask_mobile
 from gongjian.kit.principal import Principal
 from gongjian.kit.sorting import apply_sort
 from gongjian.members import permissions
-from gongjian.models import AuditEvent, Card, CardEntry, Member, Organization
+from gongjian.models import Card, CardEntry, Member, Organization
 from gongjian.models.base import utcnow
 from gongjian.models.enums import AuditAction, CardStatus, CardType, MemberCategory, MemberStatus
 
 CARD_LABEL = "服务卡"
 # Core tables for bulk inserts (plain executemany: the ORM's bulk paths cost more than the rows).
 CARDS_TABLE = cast(Table, Card.__table__)
-AUDIT_TABLE = cast(Table, AuditEvent.__table__)
 ENTRY_LABEL = "服务卡记录"
 
 CARD_FOR_CATEGORY: dict[MemberCategory, CardType] = {
@@ -91,35 +90,6 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     return list(range(start + 1, start + count + 1))
 
 
-def insert_audit_events(
-    session: Session,
-    principal: Principal,
-    action: AuditAction,
-    entity: str,
-    items: Sequence[tuple[int, dict[str, Any]]],
-) -> None:
-    """Many audit events in one statement (bulk writes: imports, card issuing)."""
-    if not items:
-        return
-    now = utcnow()
-    session.execute(
-        insert(AUDIT_TABLE),
-        [
-            {
-                "occurred_at": now,
-                "actor_type": principal.actor_type.value,
-                "actor_id": principal.id or None,
-                "actor_name": principal.name,
-                "action": action.value,
-                "entity": entity,
-                "entity_id": str(entity_id),
-                "changes": changes,
-            }
-            for entity_id, changes in items
-        ],
-    )
-
-
 def issue_cards(session: Session, principal: Principal, requests: Sequence[CardRequest]) -> list[int]:
     """Issue one open card per request, numbered `<community code>-<type>-<sequence>`.
 
@@ -165,7 +135,7 @@ def issue_cards(session: Session, principal: Principal, requests: Sequence[CardR
             }
         )
     session.execute(insert(CARDS_TABLE), rows)
-    insert_audit_events(
+    audit.record_many(
         session,
         principal,
         AuditAction.create,
@@ -285,7 +255,7 @@ def entry_read(entry: CardEntry, full_phone: bool, reversed_by: int | None = Non
 
 def add_entry(session: Session, principal: Principal, card_id: int, body: CardEntryCreate) -> Any:
     card, member = get_card(session, principal, card_id)
-    if not permissions.may_write_cards(principal, member):
+    if not permissions.looks_after_member(principal, member):
         raise forbidden("只有平台管理员或该党员所在单位、社区的管理员可以登记服务卡")
     if body.card_type != card.card_type:
         raise unprocessable(

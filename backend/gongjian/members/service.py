@@ -26,6 +26,7 @@ from gongjian.cards import service as cards
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
 from gongjian.kit.etag import check_if_match
+from gongjian.kit.messages import message_for
 from gongjian.kit.pagination import PageParams, fetch_page
 from gongjian.kit.personal_data import decrypt, encrypt, mask_mobile
 from gongjian.kit.principal import Principal
@@ -522,7 +523,7 @@ def import_members(
         except ValidationError as exc:
             for err in exc.errors():
                 name = str(err["loc"][0]) if err["loc"] else ""
-                fail(row.line, columns.get(name.removesuffix("_id"), columns.get(name)), _chinese(err))
+                fail(row.line, columns.get(name.removesuffix("_id"), columns.get(name)), message_for(err))
             continue
         issues = placement_issues(data.category, data.unit_org_id, data.community_org_id, orgs) + date_issues(
             data.birth_date, data.joined_party_on, data.reported_on
@@ -550,7 +551,7 @@ def import_members(
         for member_id, (_line, data) in zip(ids, valid, strict=True)
     ]
     session.execute(insert(MEMBERS_TABLE), member_rows)
-    cards.insert_audit_events(
+    audit.record_many(
         session,
         principal,
         AuditAction.create,
@@ -601,33 +602,3 @@ def _check_volunteer_numbers(
         taken.update(session.scalars(select(Member.volunteer_number).where(Member.volunteer_number.in_(chunk))))
     for number in sorted(taken):
         fail(seen[number], column, f"志愿者编号“{number}”已被其他党员使用")
-
-
-_PYDANTIC_MESSAGES = {
-    "missing": "必填",
-    "string_too_short": "不能为空",
-    "string_too_long": "过长（最多 {max_length} 个字符）",
-    "too_long": "过多（最多 {max_length} 项）",
-    "string_pattern_mismatch": "格式不正确",
-    "enum": "取值无效",
-    "literal_error": "取值无效",
-    "date_from_datetime_parsing": "日期格式不正确，应为 2017-03-01",
-    "date_parsing": "日期格式不正确，应为 2017-03-01",
-    "date_type": "日期格式不正确，应为 2017-03-01",
-    "int_parsing": "应为整数",
-    "string_type": "应为文字",
-}
-
-
-def _chinese(err: Any) -> str:
-    if err["type"] == "value_error":
-        return str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "string_too_short" and err.get("ctx", {}).get("min_length", 1) > 1:
-        return "过短（至少 {min_length} 个字符）".format(**err["ctx"])
-    template = _PYDANTIC_MESSAGES.get(err["type"])
-    if template is None:
-        return str(err["msg"])
-    try:
-        return template.format(**err.get("ctx", {}))
-    except (KeyError, IndexError):
-        return template
