@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated
 
 from fastapi import File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -21,6 +20,7 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.spreadsheet import download, file_responses
 from gongjian.kit.types import PathId, QueryId
 from gongjian.members import service, spreadsheet
 from gongjian.members.schemas import (
@@ -44,22 +44,7 @@ Writer = Annotated[Principal, caller("members:write")]
 Search = Annotated[str | None, Query(max_length=50, description="按姓名模糊查找")]
 StatusFilter = Annotated[MemberStatus | None, Query(description="不填则列出全部状态")]
 
-_MEDIA_TYPES = {FileFormat.xlsx: spreadsheet.XLSX_MEDIA_TYPE, FileFormat.csv: spreadsheet.CSV_MEDIA_TYPE}
-_FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "文件（xlsx 或 csv，按 format）",
-        "content": {
-            spreadsheet.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-            spreadsheet.CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
-        },
-    }
-}
-
-
-def _file(content: bytes, fmt: FileFormat, stem: str, ascii_stem: str) -> Response:
-    filename = f"{stem}.{fmt.value}"
-    disposition = f"attachment; filename=\"{ascii_stem}.{fmt.value}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=_MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+_FILE_RESPONSE = file_responses("文件（xlsx 或 csv，按 format）", with_csv=True)
 
 
 @router.get("/members", summary="党员列表")
@@ -104,7 +89,7 @@ async def create_member(body: MemberCreate, principal: Writer, response: Respons
 )
 async def get_member_import_template(principal: Reader, format: FileFormat = FileFormat.xlsx) -> Response:
     content = await run_in_threadpool(spreadsheet.template, format)
-    return _file(content, format, "党员导入模板", "member-import-template")
+    return download(content, f"党员导入模板.{format.value}", f"member-import-template.{format.value}")
 
 
 @router.post(
@@ -180,7 +165,7 @@ async def export_members(
             )
         return spreadsheet.render(members, format)
 
-    return _file(await run_in_threadpool(work), format, "党员名册", "members")
+    return download(await run_in_threadpool(work), f"党员名册.{format.value}", f"members.{format.value}")
 
 
 @router.get("/members/{member_id}", summary="党员详情")
