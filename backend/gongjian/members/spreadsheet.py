@@ -12,14 +12,13 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from gongjian.kit.errors import ProblemError, unprocessable
 from gongjian.kit.spreadsheet import Sheet, csv_bytes, xlsx
 from gongjian.members.schemas import FileFormat, MemberRead
-from gongjian.members.service import SheetRow
 from gongjian.models.enums import Gender, LabelledEnum, MemberCategory, MemberStatus
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -67,6 +66,17 @@ _CATEGORIES = _by_label(MemberCategory)
 
 
 # --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetRow:
+    """One data row of an import file: its line, and its cells keyed by MemberCreate field, with
+    organisation references still as written (`unit_org` / `community_org`: a code or a name)."""
+
+    line: int
+    values: dict[str, Any]
+    # Problems found while reading the cells (column header, message).
+    cell_errors: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _unreadable(detail: str) -> ProblemError:
