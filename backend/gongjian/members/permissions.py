@@ -61,10 +61,6 @@ def manages(principal: Principal, member: Placed) -> bool:
     return acts_for(principal, managing_org_id(member))
 
 
-def is_community_admin_of(principal: Principal, member: Placed) -> bool:
-    return principal.is_org_admin and principal.organization_id == member.community_org_id
-
-
 def may_write_community_records(principal: Principal, member: Placed) -> bool:
     return acts_for(principal, member.community_org_id)
 
