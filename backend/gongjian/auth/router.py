@@ -27,19 +27,7 @@ router = DomainRouter(tags=["auth"])
     responses=problem_responses(401, 422, 429),
 )
 async def login(form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenResponse:
-    username = form.username.strip()
-    if "\x00" in username or len(username) > 64:  # can't be a user name; PostgreSQL refuses NUL
-        raise service.BAD_LOGIN
-    with unit_of_work() as session:
-        candidate = service.check_not_locked(session, username)
-    # argon2 is deliberately slow: verify off the event loop.
-    if not await run_in_threadpool(service.verify_candidate, candidate, form.password):
-        with unit_of_work(write_lock=True) as session:
-            service.record_failure(session, username)
-        raise service.BAD_LOGIN
-    assert candidate.user_id is not None
-    with unit_of_work() as session:
-        return service.complete_login(session, candidate.user_id)
+    return await service.login(form.username, form.password)
 
 
 @router.post(

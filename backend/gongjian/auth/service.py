@@ -1,94 +1,35 @@
-"""Login with a failed-attempt throttle, token refresh, and the caller's own account."""
+"""Login (the failed-attempt throttle is in throttle.py), token refresh, and the caller's own account."""
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gongjian.auth.passwords import burn_verification_time, hash_password, verify_password
+from gongjian.auth import throttle
+from gongjian.auth.passwords import hash_password, verify_password
 from gongjian.auth.schemas import TokenResponse
 from gongjian.auth.tokens import decode_token, issue_token
+from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.errors import ProblemError
 from gongjian.kit.principal import Principal
-from gongjian.models import LoginThrottle, User
+from gongjian.models import User
 from gongjian.models.base import utcnow
 from gongjian.models.enums import ActorType, AuditAction, Role
-from gongjian.settings import get_settings
-
-BAD_LOGIN = ProblemError(401, "invalid_credentials", "登录失败", "用户名或密码错误")
 
 
-@dataclass(frozen=True, slots=True)
-class LoginCandidate:
-    user_id: int | None
-    password_hash: str | None
-
-
-def _locked_problem(locked_until: datetime, now: datetime) -> ProblemError:
-    seconds = max(1, math.ceil((locked_until - now).total_seconds()))
-    return ProblemError(
-        429,
-        "login_locked",
-        "登录尝试过多",
-        f"该账号连续登录失败次数过多，请 {math.ceil(seconds / 60)} 分钟后再试",
-        headers={"Retry-After": str(seconds)},
-    )
-
-
-def _throttle_row(session: Session, username: str) -> LoginThrottle | None:
-    return session.execute(
-        select(LoginThrottle).where(LoginThrottle.username == username).with_for_update()
-    ).scalar_one_or_none()
-
-
-def check_not_locked(session: Session, username: str) -> LoginCandidate:
-    """Refuse a locked user name before any password work; return what verification needs."""
-    now = utcnow()
-    throttle = session.get(LoginThrottle, username)
-    if throttle is not None and throttle.locked_until is not None and throttle.locked_until > now:
-        raise _locked_problem(throttle.locked_until, now)
-    row = session.execute(
-        select(User.id, User.password_hash).where(User.username == username, User.is_active.is_(True))
-    ).first()
-    return LoginCandidate(row.id, row.password_hash) if row else LoginCandidate(None, None)
-
-
-def verify_candidate(candidate: LoginCandidate, password: str) -> bool:
-    """CPU-heavy (argon2); callers run it in the thread pool."""
-    if candidate.password_hash is None:
-        burn_verification_time(password)
-        return False
-    return verify_password(candidate.password_hash, password)
-
-
-def record_failure(session: Session, username: str) -> None:
-    settings = get_settings()
-    now = utcnow()
-    throttle = _throttle_row(session, username)
-    if throttle is None:
-        throttle = LoginThrottle(username=username, failures=0, window_started_at=now)
-        session.add(throttle)
-    if now - throttle.window_started_at > timedelta(minutes=settings.login_window_minutes):
-        throttle.failures = 0
-        throttle.window_started_at = now
-    throttle.failures += 1
-    if throttle.failures >= settings.login_max_failures:
-        throttle.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-        throttle.failures = 0
-        throttle.window_started_at = now
+async def login(username: str, password: str) -> TokenResponse:
+    """Password login: the throttled credential check, then tokens (and the login audited)."""
+    username = username.strip()
+    if "\x00" in username or len(username) > 64:  # can't be a user name; PostgreSQL refuses NUL
+        raise throttle.BAD_LOGIN
+    user_id = await throttle.verify_credentials(username, password)
+    with unit_of_work() as session:
+        return complete_login(session, user_id)
 
 
 def complete_login(session: Session, user_id: int) -> TokenResponse:
     user = session.get_one(User, user_id)
-    username = user.username
-    throttle = session.get(LoginThrottle, username)
-    if throttle is not None:
-        session.delete(throttle)
+    throttle.clear(session, user.username)
     user.last_login_at = utcnow()
     actor = Principal(ActorType.user, user.id, user.display_name, Role(user.role), user.organization_id)
     audit.record(session, actor, AuditAction.login, "user", user.id)

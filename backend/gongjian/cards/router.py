@@ -32,8 +32,7 @@ async def list_member_cards(
 @router.get("/cards/{card_id}", summary="服务卡详情")
 async def get_card(card_id: PathId, principal: Reader) -> CardRead:
     with unit_of_work() as session:
-        card, _member = service.get_card(session, principal, card_id)
-        return CardRead.model_validate(card)
+        return service.get_card(session, principal, card_id)
 
 
 @router.get("/cards/{card_id}/entries", summary="服务卡记录")
@@ -54,10 +53,10 @@ async def add_card_entry(
     with unit_of_work(write_lock=True) as session:
         entry = service.add_entry(session, principal, card_id, body)
         created(response, f"/cards/{card_id}/entries/{entry.id}")
-        return entry  # type: ignore[no-any-return]
+        return entry
 
 
 @router.get("/cards/{card_id}/entries/{entry_id}", summary="服务卡记录详情")
 async def get_card_entry(card_id: PathId, entry_id: PathId, principal: Reader) -> CardEntryRead:
     with unit_of_work() as session:
-        return service.get_entry(session, principal, card_id, entry_id)  # type: ignore[no-any-return]
+        return service.get_entry(session, principal, card_id, entry_id)

@@ -160,7 +160,6 @@ class CommunicationEntryRead(_EntryBase):
     contact_person: str
 
 
-CardEntryRead = Annotated[
-    ContactEntryRead | PointsEntryRead | EmploymentEntryRead | RegistrationEntryRead | CommunicationEntryRead,
-    Field(discriminator="card_type"),
-]
+# One entry of any card (what the service answers); `CardEntryRead` tells them apart by `card_type`.
+EntryRead = ContactEntryRead | PointsEntryRead | EmploymentEntryRead | RegistrationEntryRead | CommunicationEntryRead
+CardEntryRead = Annotated[EntryRead, Field(discriminator="card_type")]

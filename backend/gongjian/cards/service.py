@@ -21,7 +21,9 @@ from gongjian.cards.schemas import (
     CardEntryCreate,
     CardEntryRead,
     CardEntrySort,
+    CardRead,
     CardSort,
+    EntryRead,
     PointsEntryCreate,
     RegistrationEntryCreate,
 )
@@ -32,14 +34,13 @@ from gongjian.kit.personal_data import decrypt, encrypt, mask_mobile
 from gongjian.kit.principal import Principal
 from gongjian.kit.sorting import apply_sort
 from gongjian.members import permissions
-from gongjian.models import AuditEvent, Card, CardEntry, Member, Organization
+from gongjian.models import Card, CardEntry, Member, Organization
 from gongjian.models.base import utcnow
 from gongjian.models.enums import AuditAction, CardStatus, CardType, MemberCategory, MemberStatus
 
 CARD_LABEL = "服务卡"
 # Core tables for bulk inserts (plain executemany: the ORM's bulk paths cost more than the rows).
 CARDS_TABLE = cast(Table, Card.__table__)
-AUDIT_TABLE = cast(Table, AuditEvent.__table__)
 ENTRY_LABEL = "服务卡记录"
 
 CARD_FOR_CATEGORY: dict[MemberCategory, CardType] = {
@@ -61,7 +62,7 @@ SEQUENCE_DIGITS = 6
 # Entries record what happened: not later than tomorrow (slack for time zones).
 FUTURE_SLACK = timedelta(days=1)
 
-_entry_adapter: TypeAdapter[Any] = TypeAdapter(CardEntryRead)
+_entry_adapter: TypeAdapter[EntryRead] = TypeAdapter(CardEntryRead)
 
 
 # --- issuing ---------------------------------------------------------------------------------------
@@ -89,35 +90,6 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
         return sorted(int(v) for v in session.scalars(stmt))
     start = int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0)
     return list(range(start + 1, start + count + 1))
-
-
-def insert_audit_events(
-    session: Session,
-    principal: Principal,
-    action: AuditAction,
-    entity: str,
-    items: Sequence[tuple[int, dict[str, Any]]],
-) -> None:
-    """Many audit events in one statement (bulk writes: imports, card issuing)."""
-    if not items:
-        return
-    now = utcnow()
-    session.execute(
-        insert(AUDIT_TABLE),
-        [
-            {
-                "occurred_at": now,
-                "actor_type": principal.actor_type.value,
-                "actor_id": principal.id or None,
-                "actor_name": principal.name,
-                "action": action.value,
-                "entity": entity,
-                "entity_id": str(entity_id),
-                "changes": changes,
-            }
-            for entity_id, changes in items
-        ],
-    )
 
 
 def issue_cards(session: Session, principal: Principal, requests: Sequence[CardRequest]) -> list[int]:
@@ -165,7 +137,7 @@ def issue_cards(session: Session, principal: Principal, requests: Sequence[CardR
             }
         )
     session.execute(insert(CARDS_TABLE), rows)
-    insert_audit_events(
+    audit.record_many(
         session,
         principal,
         AuditAction.create,
@@ -197,24 +169,21 @@ def readable_cards(principal: Principal) -> Select[Any]:
     return select(Card).join(Member, Member.id == Card.member_id).where(permissions.visible_members(principal))
 
 
-def _readable_member(session: Session, principal: Principal, member_id: int) -> Member:
-    member = session.execute(
-        select(Member).where(Member.id == member_id, permissions.visible_members(principal))
-    ).scalar_one_or_none()
-    if member is None:
-        raise not_found("党员")
-    return member
-
-
 def list_member_cards(
     session: Session, principal: Principal, member_id: int, params: PageParams, sort: CardSort
-) -> tuple[list[Card], int]:
-    _readable_member(session, principal, member_id)
+) -> tuple[list[CardRead], int]:
+    permissions.visible_member(session, principal, member_id)
     stmt = readable_cards(principal).where(Card.member_id == member_id)
-    return fetch_page(session, apply_sort(stmt, sort.value, {"issued_at": Card.issued_at}, Card.id), params)
+    rows, total = fetch_page(session, apply_sort(stmt, sort.value, {"issued_at": Card.issued_at}, Card.id), params)
+    return [CardRead.model_validate(card) for card in rows], total
 
 
-def get_card(session: Session, principal: Principal, card_id: int) -> tuple[Card, Member]:
+def get_card(session: Session, principal: Principal, card_id: int) -> CardRead:
+    card, _member = _card_and_member(session, principal, card_id)
+    return CardRead.model_validate(card)
+
+
+def _card_and_member(session: Session, principal: Principal, card_id: int) -> tuple[Card, Member]:
     row = session.execute(
         select(Card, Member)
         .join(Member, Member.id == Card.member_id)
@@ -227,8 +196,8 @@ def get_card(session: Session, principal: Principal, card_id: int) -> tuple[Card
 
 def list_entries(
     session: Session, principal: Principal, card_id: int, params: PageParams, sort: CardEntrySort
-) -> tuple[list[Any], int]:
-    _card, member = get_card(session, principal, card_id)
+) -> tuple[list[EntryRead], int]:
+    _card, member = _card_and_member(session, principal, card_id)
     stmt = select(CardEntry).where(CardEntry.card_id == card_id)
     columns = {"id": CardEntry.id, "occurred_on": CardEntry.occurred_on}
     rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, CardEntry.id), params)
@@ -244,8 +213,8 @@ def list_entries(
     return [entry_read(r, full_phone, reversed_by.get(r.id)) for r in rows], total
 
 
-def get_entry(session: Session, principal: Principal, card_id: int, entry_id: int) -> Any:
-    _card, member = get_card(session, principal, card_id)
+def get_entry(session: Session, principal: Principal, card_id: int, entry_id: int) -> EntryRead:
+    _card, member = _card_and_member(session, principal, card_id)
     entry = session.execute(
         select(CardEntry).where(CardEntry.id == entry_id, CardEntry.card_id == card_id)
     ).scalar_one_or_none()
@@ -255,7 +224,7 @@ def get_entry(session: Session, principal: Principal, card_id: int, entry_id: in
     return entry_read(entry, permissions.sees_full_phone(principal, member), reversed_by)
 
 
-def entry_read(entry: CardEntry, full_phone: bool, reversed_by: int | None = None) -> Any:
+def entry_read(entry: CardEntry, full_phone: bool, reversed_by: int | None = None) -> EntryRead:
     data: dict[str, Any] = {
         "id": entry.id,
         "card_id": entry.card_id,
@@ -283,9 +252,9 @@ def entry_read(entry: CardEntry, full_phone: bool, reversed_by: int | None = Non
 # --- writing ---------------------------------------------------------------------------------------
 
 
-def add_entry(session: Session, principal: Principal, card_id: int, body: CardEntryCreate) -> Any:
-    card, member = get_card(session, principal, card_id)
-    if not permissions.may_write_cards(principal, member):
+def add_entry(session: Session, principal: Principal, card_id: int, body: CardEntryCreate) -> EntryRead:
+    card, member = _card_and_member(session, principal, card_id)
+    if not permissions.looks_after_member(principal, member):
         raise forbidden("只有平台管理员或该党员所在单位、社区的管理员可以登记服务卡")
     if body.card_type != card.card_type:
         raise unprocessable(

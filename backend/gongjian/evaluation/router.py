@@ -1,14 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated
 
 from fastapi import Query, Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
-from gongjian.evaluation import evaluations, periods, ranking, scores, spreadsheet
+from gongjian.evaluation import evaluations, periods, ranking, scores
 from gongjian.evaluation.schemas import (
     CommunityScoreInput,
     EvaluationDetail,
@@ -28,6 +27,7 @@ from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.spreadsheet import download, file_responses
 from gongjian.kit.types import ID_BOUNDS, PathId, QueryId
 from gongjian.models.enums import EvaluationGrade, EvaluationPeriodStatus, EvaluationStatus
 
@@ -37,12 +37,7 @@ Reader = Annotated[Principal, caller("evaluations:read")]
 Writer = Annotated[Principal, caller("evaluations:write")]
 UnitOrgId = Annotated[int, Query(**ID_BOUNDS, description="驻区单位")]
 
-_XLSX_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "xlsx 文件",
-        "content": {spreadsheet.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-    }
-}
+_XLSX_RESPONSE = file_responses("xlsx 文件")
 
 
 @router.get("/evaluation-periods", summary="考评周期列表")
@@ -164,8 +159,7 @@ async def export_evaluations(
     period_id: PathId, unit_org_id: UnitOrgId, principal: Reader, format: ExportFormat = ExportFormat.xlsx
 ) -> Response:
     content, title = await run_in_threadpool(ranking.export, principal, period_id, unit_org_id)
-    disposition = f"attachment; filename=\"evaluations.xlsx\"; filename*=UTF-8''{quote(title + '.xlsx')}"
-    return Response(content, media_type=spreadsheet.XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})
+    return download(content, f"{title}.xlsx", "evaluations.xlsx")
 
 
 @router.get("/evaluations/{evaluation_id}", summary="考评记录详情（含考评期内的表现依据）")

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from gongjian.kit.principal import Principal
 from gongjian.models import AuditEvent
+from gongjian.models.base import utcnow
 from gongjian.models.enums import AuditAction
 
 # Never copied into an audit event, whatever the entity.
 SECRET_FIELDS = frozenset({"password", "password_hash", "key_hash", "token", "secret", "key"})
+# The Core table, for bulk inserts (plain executemany: the ORM's bulk paths cost more than the rows).
+AUDIT_TABLE = cast(Table, AuditEvent.__table__)
 
 
 def _plain(value: Any) -> Any:
@@ -46,7 +50,6 @@ def record(
     entity_id: object,
     changes: Mapping[str, Any] | None = None,
 ) -> None:
-    clean = {k: v for k, v in (changes or {}).items() if k not in SECRET_FIELDS}
     session.add(
         AuditEvent(
             actor_type=actor.actor_type.value,
@@ -55,9 +58,45 @@ def record(
             action=action.value,
             entity=entity,
             entity_id=str(entity_id),
-            changes=clean,
+            changes=_without_secrets(changes),
         )
     )
+
+
+def record_many(
+    session: Session,
+    actor: Principal,
+    action: AuditAction,
+    entity: str,
+    items: Sequence[tuple[object, Mapping[str, Any]]],
+) -> None:
+    """`record` for many entities in one statement (bulk writes: the member import, card issuing).
+
+    `items` are (entity id, changes) pairs; the same secret fields are left out.
+    """
+    if not items:
+        return
+    now = utcnow()
+    session.execute(
+        insert(AUDIT_TABLE),
+        [
+            {
+                "occurred_at": now,
+                "actor_type": actor.actor_type.value,
+                "actor_id": actor.id or None,
+                "actor_name": actor.name,
+                "action": action.value,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "changes": _without_secrets(changes),
+            }
+            for entity_id, changes in items
+        ],
+    )
+
+
+def _without_secrets(changes: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (changes or {}).items() if k not in SECRET_FIELDS}
 
 
 class Versioned(Protocol):

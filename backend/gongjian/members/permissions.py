@@ -17,11 +17,14 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
+from gongjian.kit.access import acts_for
 from gongjian.kit.errors import forbidden
 from gongjian.kit.principal import Principal
+from gongjian.kit.rows import one_or_404
 from gongjian.models import Member
 from gongjian.models.enums import ActorType, Role
 
+LABEL = "党员"
 # What the community side of dual management keeps up to date for a unit-managed member.
 COMMUNITY_SIDE_FIELDS = frozenset({"reported_on", "skills", "volunteer_number", "user_id"})
 
@@ -55,30 +58,27 @@ def is_org_admin_of(principal: Principal, member: Placed) -> bool:
 
 def manages(principal: Principal, member: Placed) -> bool:
     """Edits the whole profile, archives and restores."""
-    return principal.is_admin or (principal.is_org_admin and principal.organization_id == managing_org_id(member))
-
-
-def is_community_admin_of(principal: Principal, member: Placed) -> bool:
-    return principal.is_org_admin and principal.organization_id == member.community_org_id
-
-
-def may_write_cards(principal: Principal, member: Placed) -> bool:
-    return principal.is_admin or is_org_admin_of(principal, member)
+    return acts_for(principal, managing_org_id(member))
 
 
 def may_write_community_records(principal: Principal, member: Placed) -> bool:
-    return principal.is_admin or is_community_admin_of(principal, member)
+    return acts_for(principal, member.community_org_id)
 
 
 def sees_full_phone(principal: Principal, member: Member) -> bool:
     if principal.actor_type is not ActorType.user:
         return False
-    if principal.is_admin or is_org_admin_of(principal, member):
+    if looks_after_member(principal, member):
         return True
     return member.user_id is not None and member.user_id == principal.id
 
 
 # --- the caller's own member row, and the members an organisation's admin looks after ---------
+
+
+def visible_member(session: Session, principal: Principal, member_id: int) -> Member:
+    """The member row, if the caller may see it; else 404, as if it didn't exist."""
+    return one_or_404(session, select(Member).where(Member.id == member_id, visible_members(principal)), LABEL)  # type: ignore[no-any-return]
 
 
 def own_member(session: Session, principal: Principal) -> Member | None:
@@ -100,12 +100,16 @@ def own_member_id_subquery(principal: Principal) -> ColumnElement[bool]:
     return Member.user_id == principal.id
 
 
-def looks_after_member(principal: Principal, member: Member) -> bool:
-    """An org admin looks after the members of its organisation (unit or community side)."""
+def looks_after(principal: Principal, unit_org_id: int | None, community_org_id: int) -> bool:
+    """A platform admin, or an admin of either organisation of a member placed there: who may keep
+    the member's cards, issue its WeChat invitation, and create or move a member to that place."""
     org = principal.organization_id
-    return principal.is_admin or (
-        principal.is_org_admin and org is not None and org in (member.community_org_id, member.unit_org_id)
-    )
+    return principal.is_admin or (principal.is_org_admin and org is not None and org in (community_org_id, unit_org_id))
+
+
+def looks_after_member(principal: Principal, member: Placed) -> bool:
+    """An org admin looks after the members of its organisation (unit or community side)."""
+    return looks_after(principal, member.unit_org_id, member.community_org_id)
 
 
 def member_in_org(org_id: int | None) -> ColumnElement[bool]:

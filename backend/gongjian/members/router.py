@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated
 
 from fastapi import File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -9,20 +8,14 @@ from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
-from gongjian.kit.errors import (
-    PROBLEM_MEDIA_TYPE,
-    FieldError,
-    Problem,
-    ProblemError,
-    problem_content,
-    problem_responses,
-)
+from gongjian.kit.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemError, problem_content, problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.spreadsheet import download, file_responses
 from gongjian.kit.types import PathId, QueryId
-from gongjian.members import service, spreadsheet
+from gongjian.members import community_records, importing, service, spreadsheet
 from gongjian.members.schemas import (
     CommunityRecordCreate,
     CommunityRecordRead,
@@ -44,22 +37,7 @@ Writer = Annotated[Principal, caller("members:write")]
 Search = Annotated[str | None, Query(max_length=50, description="按姓名模糊查找")]
 StatusFilter = Annotated[MemberStatus | None, Query(description="不填则列出全部状态")]
 
-_MEDIA_TYPES = {FileFormat.xlsx: spreadsheet.XLSX_MEDIA_TYPE, FileFormat.csv: spreadsheet.CSV_MEDIA_TYPE}
-_FILE_RESPONSE: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "文件（xlsx 或 csv，按 format）",
-        "content": {
-            spreadsheet.XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}},
-            spreadsheet.CSV_MEDIA_TYPE: {"schema": {"type": "string"}},
-        },
-    }
-}
-
-
-def _file(content: bytes, fmt: FileFormat, stem: str, ascii_stem: str) -> Response:
-    filename = f"{stem}.{fmt.value}"
-    disposition = f"attachment; filename=\"{ascii_stem}.{fmt.value}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=_MEDIA_TYPES[fmt], headers={"Content-Disposition": disposition})
+_FILE_RESPONSE = file_responses("文件（xlsx 或 csv，按 format）", with_csv=True)
 
 
 @router.get("/members", summary="党员列表")
@@ -93,7 +71,7 @@ async def create_member(body: MemberCreate, principal: Writer, response: Respons
     with unit_of_work(write_lock=True) as session:
         member = service.create_member(session, principal, body)
         created(response, f"/members/{member.id}", member.version)
-        return service.to_read(principal, member)
+        return member
 
 
 @router.get(
@@ -104,7 +82,7 @@ async def create_member(body: MemberCreate, principal: Writer, response: Respons
 )
 async def get_member_import_template(principal: Reader, format: FileFormat = FileFormat.xlsx) -> Response:
     content = await run_in_threadpool(spreadsheet.template, format)
-    return _file(content, format, "党员导入模板", "member-import-template")
+    return download(content, f"党员导入模板.{format.value}", f"member-import-template.{format.value}")
 
 
 @router.post(
@@ -127,30 +105,10 @@ async def import_members(
     if file.size is not None and file.size > spreadsheet.MAX_UPLOAD_BYTES:
         raise ProblemError(413, "payload_too_large", "请求内容过大", "文件不能超过 10 MB")
     content = await file.read()
-
-    def work() -> ImportResult | service.ImportRejected:  # parsing and validating 10,000 rows: off the loop
-        rows = spreadsheet.read_upload(content, file.filename)
-        with unit_of_work(write_lock=not dry_run) as session:
-            return service.import_members(session, principal, rows, spreadsheet.FIELD_TO_HEADER, dry_run=dry_run)
-
-    outcome = await run_in_threadpool(work)
-    if isinstance(outcome, ImportResult):
-        return outcome
-    detail = f"导入未执行：共 {outcome.error_count} 处错误，请改正后重新上传"
-    problem = ImportProblem(
-        type="urn:gongjian:problem:import_rejected",
-        title="请求内容无效",
-        status=422,
-        detail=detail,
-        code="import_rejected",
-        errors=[
-            FieldError(field=f"file.line{r.line}" + (f".{r.column}" if r.column else ""), message=r.message)
-            for r in outcome.rows
-        ],
-        rows=outcome.rows,
-        error_count=outcome.error_count,
-    )
-    return JSONResponse(problem.model_dump(), status_code=422, media_type=PROBLEM_MEDIA_TYPE)  # type: ignore[return-value]
+    outcome = await run_in_threadpool(importing.import_upload, principal, content, file.filename, dry_run=dry_run)
+    if isinstance(outcome, ImportProblem):
+        return JSONResponse(outcome.model_dump(), status_code=422, media_type=PROBLEM_MEDIA_TYPE)  # type: ignore[return-value]
+    return outcome
 
 
 @router.get(
@@ -180,7 +138,7 @@ async def export_members(
             )
         return spreadsheet.render(members, format)
 
-    return _file(await run_in_threadpool(work), format, "党员名册", "members")
+    return download(await run_in_threadpool(work), f"党员名册.{format.value}", f"members.{format.value}")
 
 
 @router.get("/members/{member_id}", summary="党员详情")
@@ -188,7 +146,7 @@ async def get_member(member_id: PathId, principal: Reader, response: Response) -
     with unit_of_work() as session:
         member = service.get_member(session, principal, member_id)
         set_etag(response, member.version)
-        return service.to_read(principal, member)
+        return member
 
 
 @router.patch("/members/{member_id}", summary="修改党员信息", responses=problem_responses(412))
@@ -198,7 +156,7 @@ async def update_member(
     with unit_of_work(write_lock=True) as session:
         member = service.update_member(session, principal, member_id, body, if_match)
         set_etag(response, member.version)
-        return service.to_read(principal, member)
+        return member
 
 
 @router.post("/members/{member_id}/archive", summary="归档党员")
@@ -206,7 +164,7 @@ async def archive_member(member_id: PathId, principal: Writer, response: Respons
     with unit_of_work() as session:
         member = service.set_member_archived(session, principal, member_id, archived=True)
         set_etag(response, member.version)
-        return service.to_read(principal, member)
+        return member
 
 
 @router.post("/members/{member_id}/restore", summary="恢复已归档的党员")
@@ -214,7 +172,7 @@ async def restore_member(member_id: PathId, principal: Writer, response: Respons
     with unit_of_work() as session:
         member = service.set_member_archived(session, principal, member_id, archived=False)
         set_etag(response, member.version)
-        return service.to_read(principal, member)
+        return member
 
 
 @router.get("/members/{member_id}/community-records", summary="党员在社区表现记录")
@@ -226,7 +184,9 @@ async def list_community_records(
     sort: CommunityRecordSort = CommunityRecordSort.occurred_on_desc,
 ) -> Page[CommunityRecordRead]:
     with unit_of_work() as session:
-        rows, total = service.list_community_records(session, principal, member_id, page, kind=kind, sort=sort)
+        rows, total = community_records.list_community_records(
+            session, principal, member_id, page, kind=kind, sort=sort
+        )
         return page_of(CommunityRecordRead, rows, total, page)
 
 
@@ -235,14 +195,12 @@ async def add_community_record(
     member_id: PathId, body: CommunityRecordCreate, principal: Writer, response: Response
 ) -> CommunityRecordRead:
     with unit_of_work() as session:
-        record = service.add_community_record(session, principal, member_id, body)
+        record = community_records.add_community_record(session, principal, member_id, body)
         created(response, f"/members/{member_id}/community-records/{record.id}")
-        return CommunityRecordRead.model_validate(record)
+        return record
 
 
 @router.get("/members/{member_id}/community-records/{record_id}", summary="在社区表现记录详情")
 async def get_community_record(member_id: PathId, record_id: PathId, principal: Reader) -> CommunityRecordRead:
     with unit_of_work() as session:
-        return CommunityRecordRead.model_validate(
-            service.get_community_record(session, principal, member_id, record_id)
-        )
+        return community_records.get_community_record(session, principal, member_id, record_id)

@@ -12,19 +12,17 @@ import csv
 import io
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 from gongjian.kit.errors import ProblemError, unprocessable
+from gongjian.kit.spreadsheet import Sheet, csv_bytes, xlsx
 from gongjian.members.schemas import FileFormat, MemberRead
-from gongjian.members.service import SheetRow
 from gongjian.models.enums import Gender, LabelledEnum, MemberCategory, MemberStatus
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_MEDIA_TYPE = "text/csv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +66,17 @@ _CATEGORIES = _by_label(MemberCategory)
 
 
 # --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SheetRow:
+    """One data row of an import file: its line, and its cells keyed by MemberCreate field, with
+    organisation references still as written (`unit_org` / `community_org`: a code or a name)."""
+
+    line: int
+    values: dict[str, Any]
+    # Problems found while reading the cells (column header, message).
+    cell_errors: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _unreadable(detail: str) -> ProblemError:
@@ -234,36 +243,22 @@ def _export_line(m: MemberRead) -> list[Any]:
 def render(members: Sequence[MemberRead], fmt: FileFormat) -> bytes:
     header = ["系统编号", *(c.header for c in COLUMNS), "状态", "手机号是否掩码"]
     lines = [_export_line(m) for m in members]
-    return _xlsx([("党员", header, lines)]) if fmt is FileFormat.xlsx else _csv(header, lines)
+    if fmt is FileFormat.csv:
+        return csv_bytes(header, lines)
+    sheet = Sheet("党员")
+    sheet.header(*header)
+    sheet.rows(lines)
+    return xlsx([sheet])
 
 
 def template(fmt: FileFormat) -> bytes:
     header = [c.header for c in COLUMNS]
     if fmt is FileFormat.csv:
-        return _csv(header, [])
-    notes = [[c.header, "必填" if c.required else "选填", c.hint] for c in COLUMNS]
-    notes.append(["", "", "第一个工作表逐行填写，一行一名党员；整份文件有任何一行出错则全部不导入，并列出出错的行。"])
-    return _xlsx([("党员", header, []), ("说明", ["列名", "是否必填", "填写说明"], notes)])
-
-
-def _csv(header: list[str], lines: list[list[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([[v.isoformat() if isinstance(v, date) else v for v in line] for line in lines])
-    # The BOM makes Excel read the file as UTF-8 (else it shows Chinese as mojibake).
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _xlsx(sheets: list[tuple[str, list[str], list[list[Any]]]]) -> bytes:
-    from openpyxl import Workbook
-
-    book = Workbook(write_only=True)
-    for title, header, lines in sheets:
-        sheet = book.create_sheet(title)
-        sheet.append(header)
-        for line in lines:
-            sheet.append([v.isoformat() if isinstance(v, date) else v for v in line])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        return csv_bytes(header, [])
+    members = Sheet("党员")
+    members.header(*header)
+    notes = Sheet("说明")
+    notes.header("列名", "是否必填", "填写说明")
+    notes.rows([c.header, "必填" if c.required else "选填", c.hint] for c in COLUMNS)
+    notes.line("", "", "第一个工作表逐行填写，一行一名党员；整份文件有任何一行出错则全部不导入，并列出出错的行。")
+    return xlsx([members, notes])

@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Query
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter
+from gongjian.kit.spreadsheet import download, file_responses
 from gongjian.kit.types import ID_BOUNDS
 from gongjian.stats import service
 from gongjian.stats.schemas import AnnualStats, StatsFormat
@@ -17,13 +17,7 @@ from gongjian.stats.schemas import AnnualStats, StatsFormat
 router = DomainRouter(tags=["stats"])
 
 Reader = Annotated[Principal, caller("stats:read")]
-XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {
-        "description": "年度统计（format=xlsx 时为报表文件）",
-        "content": {XLSX_MEDIA_TYPE: {"schema": {"type": "string", "format": "binary"}}},
-    }
-}
+_RESPONSES = file_responses("年度统计（format=xlsx 时为报表文件）")
 
 
 @router.get("/stats/annual", summary="社区年度统计（实时从记录计算）", responses=_RESPONSES)
@@ -38,6 +32,4 @@ async def annual_stats(
     if format is StatsFormat.json:
         return stats
     content = await run_in_threadpool(service.render_xlsx, stats)
-    filename = f"{stats.community.name}{year}年度统计.xlsx"
-    disposition = f"attachment; filename=\"annual-stats-{year}.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=XLSX_MEDIA_TYPE, headers={"Content-Disposition": disposition})  # type: ignore[return-value]
+    return download(content, f"{stats.community.name}{year}年度统计.xlsx", f"annual-stats-{year}.xlsx")  # type: ignore[return-value]

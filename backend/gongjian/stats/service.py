@@ -10,7 +10,6 @@ count. "Overdue" tasks and concerns are as of today (derived, like everywhere el
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
@@ -22,6 +21,7 @@ from gongjian.concerns.service import overdue_condition
 from gongjian.kit.calendar import end_of, local_today, start_of
 from gongjian.kit.errors import not_found
 from gongjian.kit.principal import SYSTEM, Principal
+from gongjian.kit.spreadsheet import Sheet, xlsx
 from gongjian.meetings.permissions import community_scope
 from gongjian.meetings.service import effective_status
 from gongjian.models import (
@@ -231,78 +231,63 @@ def annual(session: Session, principal: Principal, *, year: int, community_id: i
 
 def render_xlsx(stats: AnnualStats) -> bytes:
     """The figures as a one-sheet report (CPU work: call from the thread pool)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font
-
     from gongjian.models.enums import ServiceCategoryCode as Category
 
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = f"{stats.year}年度统计"
-    bold = Font(bold=True)
-    sheet.append([f"{stats.community.name} {stats.year} 年度共驻共建工作统计"])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append([])
+    sheet = Sheet(f"{stats.year}年度统计", widths={1: 34, 2: 22, 3: 14, 4: 10, 5: 24})
+    sheet.title(f"{stats.community.name} {stats.year} 年度共驻共建工作统计")
+    sheet.line()
 
     def section(title: str, header: list[str]) -> None:
-        sheet.append([title])
-        sheet.cell(sheet.max_row, 1).font = bold
-        sheet.append(header)
-        for cell in sheet[sheet.max_row]:
-            cell.font = bold
+        sheet.header(title)
+        sheet.header(*header)
 
     section("一、活动", ["类别", "次数", "参与人次"])
-    for a in stats.activities_by_kind:
-        sheet.append([ActivityKind.label_of(a.kind), a.activities, a.participant_times])
-    sheet.append([])
+    sheet.rows([ActivityKind.label_of(a.kind), a.activities, a.participant_times] for a in stats.activities_by_kind)
+    sheet.line()
     section("二、志愿服务", ["项目", "数值"])
     v = stats.volunteer
-    sheet.append(["集体志愿服务活动（次）", v.collective_activities])
-    sheet.append(["集体志愿服务参与（人次）", v.participant_times])
-    sheet.append(["经审核志愿服务时长（小时）", v.approved_hours])
-    sheet.append(["志愿服务记录（条）", v.approved_records])
-    sheet.append([])
+    sheet.line("集体志愿服务活动（次）", v.collective_activities)
+    sheet.line("集体志愿服务参与（人次）", v.participant_times)
+    sheet.line("经审核志愿服务时长（小时）", v.approved_hours)
+    sheet.line("志愿服务记录（条）", v.approved_records)
+    sheet.line()
     section("三、微心愿", ["项目", "数值"])
-    sheet.append(["登记（个）", stats.wishes.submitted])
-    sheet.append(["实现（个）", stats.wishes.fulfilled])
-    sheet.append([])
+    sheet.line("登记（个）", stats.wishes.submitted)
+    sheet.line("实现（个）", stats.wishes.fulfilled)
+    sheet.line()
     section("四、双向认领", ["类别", "状态", "件数"])
-    for claim in stats.claims.by_category_and_status:
-        sheet.append([Category.label_of(claim.category), ClaimStatus.label_of(claim.status), claim.count])
-    sheet.append(["合计", "", stats.claims.total])
-    sheet.append([])
+    sheet.rows(
+        [Category.label_of(claim.category), ClaimStatus.label_of(claim.status), claim.count]
+        for claim in stats.claims.by_category_and_status
+    )
+    sheet.line("合计", "", stats.claims.total)
+    sheet.line()
     section("五、联席会例会", ["项目", "数值"])
     m = stats.meetings
-    for k in m.by_kind:
-        sheet.append([MeetingKind.label_of(k.kind) + "（次）", k.count])
-    sheet.append(["议题（个）", m.topics])
-    sheet.append(["任务已完成", m.tasks_done])
-    sheet.append(["任务未开始", m.tasks_open])
-    sheet.append(["任务进行中", m.tasks_in_progress])
-    sheet.append(["任务已逾期", m.tasks_overdue])
-    sheet.append([])
+    sheet.rows([MeetingKind.label_of(k.kind) + "（次）", k.count] for k in m.by_kind)
+    sheet.line("议题（个）", m.topics)
+    sheet.line("任务已完成", m.tasks_done)
+    sheet.line("任务未开始", m.tasks_open)
+    sheet.line("任务进行中", m.tasks_in_progress)
+    sheet.line("任务已逾期", m.tasks_overdue)
+    sheet.line()
     section("六、社情民意", ["项目", "件数"])
     c = stats.concerns
-    for label, value in (
-        ("收集", c.reported),
-        ("已解决", c.resolved),
-        ("就地化解", c.resolved_locally),
-        ("上报协调", c.escalated),
-        ("未解决", c.open),
-        ("逾期未解决", c.overdue),
-    ):
-        sheet.append([label, value])
-    sheet.append([])
+    sheet.rows(
+        [
+            ("收集", c.reported),
+            ("已解决", c.resolved),
+            ("就地化解", c.resolved_locally),
+            ("上报协调", c.escalated),
+            ("未解决", c.open),
+            ("逾期未解决", c.overdue),
+        ]
+    )
+    sheet.line()
     section("七、荣誉", ["荣誉", "授予机关", "日期", "级别", "获得者"])
-    for h in stats.honors.items:
-        sheet.append(
-            [h.title, h.awarding_body, h.awarded_on.isoformat(), HonorLevel.label_of(h.level), h.recipient_name]
-        )
-    sheet.append(["合计", stats.honors.count])
-    for column, width in zip("ABCDE", (34, 22, 14, 10, 24), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet["A1"].alignment = Alignment(horizontal="left")
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    sheet.rows(
+        [h.title, h.awarding_body, h.awarded_on, HonorLevel.label_of(h.level), h.recipient_name]
+        for h in stats.honors.items
+    )
+    sheet.line("合计", stats.honors.count)
+    return xlsx([sheet])

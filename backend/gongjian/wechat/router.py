@@ -1,15 +1,11 @@
-"""WeChat mini-program login. The WeChat call happens before any database work, so no connection
-is held while waiting on WeChat (a unit of work never spans an await)."""
+"""WeChat mini-program login and binding, and the invitations administrators issue for binding."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
 from fastapi import Response
-from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 
-from gongjian.auth import service as auth_service
 from gongjian.auth.dependencies import caller
 from gongjian.auth.schemas import TokenResponse
 from gongjian.db import unit_of_work
@@ -18,7 +14,6 @@ from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter
 from gongjian.kit.types import PathId
 from gongjian.wechat import service
-from gongjian.wechat.client import code_to_session
 from gongjian.wechat.schemas import (
     WechatBindingRequired,
     WechatBindRequest,
@@ -38,9 +33,7 @@ router = DomainRouter(tags=["wechat"])
     responses=problem_responses(401, 403, 422, 429, 502, 503),
 )
 async def wechat_login(body: WechatLoginRequest) -> WechatLoginBound | WechatBindingRequired:
-    wx = await code_to_session(body.code)
-    with unit_of_work() as session:
-        return service.login(session, wx)
+    return await service.login(body.code)
 
 
 @router.post(
@@ -49,26 +42,7 @@ async def wechat_login(body: WechatLoginRequest) -> WechatLoginBound | WechatBin
     responses=problem_responses(401, 403, 409, 422, 429),
 )
 async def wechat_bind(body: WechatBindRequest) -> TokenResponse:
-    try:
-        if body.invitation_code is not None:
-            with unit_of_work(write_lock=True) as session:
-                return service.bind_with_invitation(session, body.binding_ticket, body.invitation_code)
-        assert body.username is not None and body.password is not None
-        username = body.username.strip()
-        with unit_of_work() as session:
-            service.check_ticket(session, body.binding_ticket)
-            candidate = auth_service.check_not_locked(session, username)
-        # The same throttle and timing as password login: argon2 off the event loop.
-        if not await run_in_threadpool(auth_service.verify_candidate, candidate, body.password):
-            with unit_of_work(write_lock=True) as session:
-                auth_service.record_failure(session, username)
-            raise auth_service.BAD_LOGIN
-        assert candidate.user_id is not None
-        with unit_of_work(write_lock=True) as session:
-            return service.bind_with_credentials(session, body.binding_ticket, candidate.user_id)
-    except IntegrityError:
-        # Two binds of one openid or one account raced past the check: the unique index decided.
-        raise service.ALREADY_BOUND from None
+    return await service.bind(body)
 
 
 @router.post(

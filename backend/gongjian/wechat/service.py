@@ -16,20 +16,27 @@ import secrets
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gongjian.auth import throttle
 from gongjian.auth.schemas import TokenResponse
 from gongjian.auth.service import tokens_for
+from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.errors import ProblemError, conflict, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.members import permissions as member_permissions
-from gongjian.members.service import get_member
 from gongjian.models import Member, User, WechatBindingTicket, WechatIdentity, WechatInvitation
 from gongjian.models.base import utcnow
 from gongjian.models.enums import ActorType, AuditAction, MemberStatus, Role
-from gongjian.wechat.client import WechatSession
-from gongjian.wechat.schemas import WechatBindingRequired, WechatInvitationCreated, WechatLoginBound
+from gongjian.wechat.client import WechatSession, code_to_session
+from gongjian.wechat.schemas import (
+    WechatBindingRequired,
+    WechatBindRequest,
+    WechatInvitationCreated,
+    WechatLoginBound,
+)
 
 TICKET_LIFETIME = timedelta(minutes=10)
 INVITATION_LIFETIME = timedelta(days=7)
@@ -60,7 +67,15 @@ def _actor(user: User) -> Principal:
     return Principal(ActorType.user, user.id, user.display_name, Role(user.role), user.organization_id)
 
 
-def login(session: Session, wx: WechatSession) -> WechatLoginBound | WechatBindingRequired:
+async def login(code: str) -> WechatLoginBound | WechatBindingRequired:
+    """Ask WeChat who this is first, then open the transaction: no connection is held while
+    waiting on WeChat (a unit of work never spans an await)."""
+    wx = await code_to_session(code)
+    with unit_of_work() as session:
+        return _login(session, wx)
+
+
+def _login(session: Session, wx: WechatSession) -> WechatLoginBound | WechatBindingRequired:
     now = utcnow()
     identity = session.execute(select(WechatIdentity).where(WechatIdentity.openid == wx.openid)).scalar_one_or_none()
     if identity is not None:
@@ -85,7 +100,7 @@ def login(session: Session, wx: WechatSession) -> WechatLoginBound | WechatBindi
     return WechatBindingRequired(binding_ticket=ticket, expires_in=int(TICKET_LIFETIME.total_seconds()))
 
 
-def check_ticket(session: Session, ticket: str, *, lock: bool = False) -> WechatBindingTicket:
+def _check_ticket(session: Session, ticket: str, *, lock: bool = False) -> WechatBindingTicket:
     stmt = select(WechatBindingTicket).where(WechatBindingTicket.ticket_hash == _digest(ticket))
     row = session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
@@ -115,14 +130,27 @@ def _bind(session: Session, ticket: WechatBindingTicket, user: User) -> TokenRes
     return tokens_for(user)
 
 
-def bind_with_credentials(session: Session, ticket_value: str, user_id: int) -> TokenResponse:
-    """After the password was verified (in the thread pool) for `user_id`."""
-    ticket = check_ticket(session, ticket_value, lock=True)
-    return _bind(session, ticket, session.get_one(User, user_id))
+async def bind(body: WechatBindRequest) -> TokenResponse:
+    """Spend a binding ticket with the member's credentials or an invitation code."""
+    try:
+        if body.invitation_code is not None:
+            with unit_of_work(write_lock=True) as session:
+                return _bind_with_invitation(session, body.binding_ticket, body.invitation_code)
+        assert body.username is not None and body.password is not None
+        with unit_of_work() as session:
+            _check_ticket(session, body.binding_ticket)
+        # The same throttle and timing as password login.
+        user_id = await throttle.verify_credentials(body.username.strip(), body.password)
+        with unit_of_work(write_lock=True) as session:
+            ticket = _check_ticket(session, body.binding_ticket, lock=True)
+            return _bind(session, ticket, session.get_one(User, user_id))
+    except IntegrityError:
+        # Two binds of one openid or one account raced past the check: the unique index decided.
+        raise ALREADY_BOUND from None
 
 
-def bind_with_invitation(session: Session, ticket_value: str, code: str) -> TokenResponse:
-    ticket = check_ticket(session, ticket_value, lock=True)
+def _bind_with_invitation(session: Session, ticket_value: str, code: str) -> TokenResponse:
+    ticket = _check_ticket(session, ticket_value, lock=True)
     invitation = session.execute(
         select(WechatInvitation)
         .where(WechatInvitation.code_hash == _digest(normalise_invitation_code(code)))
@@ -170,8 +198,8 @@ def _member_login(session: Session, member: Member) -> User:
 
 
 def issue_invitation(session: Session, principal: Principal, member_id: int) -> WechatInvitationCreated:
-    member = get_member(session, principal, member_id)
-    if not (principal.is_admin or member_permissions.is_org_admin_of(principal, member)):
+    member = member_permissions.visible_member(session, principal, member_id)
+    if not member_permissions.looks_after_member(principal, member):
         raise forbidden("只有平台管理员或该党员所在单位、社区的管理员可以发放邀请码")
     if member.status == MemberStatus.archived.value:
         raise conflict("member_archived", "党员已归档，恢复后才能发放邀请码")
