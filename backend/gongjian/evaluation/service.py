@@ -63,6 +63,7 @@ from gongjian.evaluation.schemas import (
     UnitScoreInput,
 )
 from gongjian.kit import audit
+from gongjian.kit.calendar import LOCAL_ZONE
 from gongjian.kit.errors import FieldError, ProblemError, conflict, forbidden, not_found, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page
@@ -91,8 +92,7 @@ from gongjian.models.enums import (
     WebhookEventType,
     WishStatus,
 )
-from gongjian.volunteering import rules as hour_rules
-from gongjian.volunteering.service import counted_records as counted_volunteer_records
+from gongjian.volunteering.records import counted_records as counted_volunteer_records
 from gongjian.webhooks.outbox import emit
 
 PERIOD_LABEL = "考评周期"
@@ -576,7 +576,7 @@ def get_evaluation(session: Session, principal: Principal, evaluation_id: int, *
 
 
 def _local_start(day: date) -> datetime:
-    return datetime.combine(day, time(0), hour_rules.SHANGHAI)
+    return datetime.combine(day, time(0), LOCAL_ZONE)
 
 
 def evidence(session: Session, ev: Evaluation) -> dict[str, Any]:
