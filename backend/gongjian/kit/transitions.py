@@ -16,10 +16,13 @@ from gongjian.models.enums import LabelledEnum
 S = TypeVar("S", bound=LabelledEnum)
 
 
-def check_move(current: S, target: S, moves: Mapping[S, Collection[S]], code: str, noun: str = "") -> None:
+def check_move(
+    current: S, target: S, moves: Mapping[S, Collection[S]], code: str, noun: str = "", *, detail: str | None = None
+) -> None:
     """Raise 409 `code` unless `moves` allows `current` → `target`.
 
-    The message reads "{noun}当前为“…”，不能改为“…”" with the states' Chinese labels."""
+    The message reads "{noun}当前为“…”，不能改为“…”" with the states' Chinese labels, or `detail`
+    where a domain's sentence is older than this format (clients already show it)."""
     if current in moves.get(target, ()):
         return
-    raise conflict(code, f"{noun}当前为“{current.label_of(current)}”，不能改为“{target.label_of(target)}”")
+    raise conflict(code, detail or f"{noun}当前为“{current.label_of(current)}”，不能改为“{target.label_of(target)}”")

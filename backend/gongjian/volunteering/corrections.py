@@ -16,9 +16,16 @@ from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.pagination import Page, PageParams, fetch_page, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
+from gongjian.kit.transitions import check_move
 from gongjian.models import VolunteerCorrectionRequest, VolunteerRecord
 from gongjian.models.base import utcnow
-from gongjian.models.enums import AuditAction, CorrectionRequestStatus, HoursSource, VolunteerRecordStatus
+from gongjian.models.enums import (
+    CORRECTION_REQUEST_MOVES,
+    AuditAction,
+    CorrectionRequestStatus,
+    HoursSource,
+    VolunteerRecordStatus,
+)
 from gongjian.volunteering import permissions
 from gongjian.volunteering.records import RECORD_FIELDS, as_read, entered_half_hours, get_record, is_current
 from gongjian.volunteering.schemas import CorrectionRequestCreate, CorrectionRequestRead, RecordCorrection, RecordRead
@@ -49,8 +56,7 @@ def correct_record(session: Session, principal: Principal, record_id: int, data:
         request = session.get(VolunteerCorrectionRequest, data.request_id)
         if request is None or request.record_id != original.id:
             raise unprocessable("request_not_found", "更正申请不存在或不属于该记录", field="body.request_id")
-        if request.status != CorrectionRequestStatus.open.value:
-            raise conflict("request_answered", "该更正申请已答复")
+        _check_answer(request, CorrectionRequestStatus.accepted)
     started_at = data.started_at or original.started_at
     ended_at = data.ended_at or original.ended_at
     if ended_at <= started_at:
@@ -152,6 +158,11 @@ def list_requests(
     return page_of(CorrectionRequestRead, rows, total, params)
 
 
+def _check_answer(request: VolunteerCorrectionRequest, answer: CorrectionRequestStatus) -> None:
+    current = CorrectionRequestStatus(request.status)
+    check_move(current, answer, CORRECTION_REQUEST_MOVES, "request_answered", detail="该更正申请已答复")
+
+
 def _answer(
     session: Session,
     principal: Principal,
@@ -175,7 +186,6 @@ def decline_request(session: Session, principal: Principal, request_id: int, rep
     request: VolunteerCorrectionRequest = one_or_404(session, stmt, REQUEST_LABEL, lock=True)
     record = session.get_one(VolunteerRecord, request.record_id)
     permissions.require_answerer(principal, record)
-    if request.status != CorrectionRequestStatus.open.value:
-        raise conflict("request_answered", "该更正申请已答复")
+    _check_answer(request, CorrectionRequestStatus.declined)
     _answer(session, principal, request, CorrectionRequestStatus.declined, reply, None)
     return CorrectionRequestRead.model_validate(request)

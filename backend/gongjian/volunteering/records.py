@@ -22,10 +22,17 @@ from gongjian.kit.pagination import Page, PageParams, fetch_page, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
+from gongjian.kit.transitions import check_move
 from gongjian.members.permissions import looks_after_member
 from gongjian.models import Activity, ActivitySignup, Member, Organization, VolunteerRecord
 from gongjian.models.base import utcnow
-from gongjian.models.enums import AuditAction, HoursSource, VolunteerRecordStatus, WebhookEventType
+from gongjian.models.enums import (
+    VOLUNTEER_RECORD_MOVES,
+    AuditAction,
+    HoursSource,
+    VolunteerRecordStatus,
+    WebhookEventType,
+)
 from gongjian.volunteering import permissions, rules
 from gongjian.volunteering.schemas import RecordCreate, RecordRead, RecordSort
 from gongjian.webhooks.outbox import emit
@@ -324,14 +331,15 @@ def is_current(session: Session, record_id: int) -> bool:
 def review(session: Session, principal: Principal, record_id: int, approve: bool, note: str) -> RecordRead:
     record = get_record(session, principal, record_id, lock=True)
     permissions.require_approver(principal, record)
-    if record.status != VolunteerRecordStatus.pending.value:
-        raise conflict("record_not_pending", "只有待审核的记录可以审核")
+    target = VolunteerRecordStatus.approved if approve else VolunteerRecordStatus.rejected
+    current = VolunteerRecordStatus(record.status)
+    check_move(current, target, VOLUNTEER_RECORD_MOVES, "record_not_pending", detail="只有待审核的记录可以审核")
     if not approve and not note:
         raise unprocessable("note_required", "驳回时请填写审核意见", field="body.note")
     if approve and record.corrects_id is not None and not is_current(session, record.corrects_id):
         raise conflict("record_superseded", "被更正的记录已被另一条更正取代")
     before = audit.snapshot(record, RECORD_FIELDS)
-    record.status = (VolunteerRecordStatus.approved if approve else VolunteerRecordStatus.rejected).value
+    record.status = target.value
     record.review_note = note
     record.reviewed_by = principal.key
     record.reviewed_by_name = principal.name
