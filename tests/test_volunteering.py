@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from factories import assert_problem, headers_for, make_org
 from factories_volunteering import iso, make_activity, make_member, member_login
+from gongjian.kit.calendar import local_date
 from gongjian.models.base import utcnow
 from gongjian.models.enums import Role
 from gongjian.volunteering import rules
@@ -140,7 +141,7 @@ def test_a_record_entered_after_ten_working_days_is_flagged_late(client: TestCli
     late = _record(client, org.recorder, **_entered(member_id, 2, days_ago=20))
     on_time = _record(client, org.recorder, **_entered(member_id, 2, days_ago=1))
     assert late["late"] is True and on_time["late"] is False
-    ended = rules.local_date(utcnow() - timedelta(days=20))
+    ended = local_date(utcnow() - timedelta(days=20))
     assert late["entry_deadline"] == rules.add_working_days(ended, 10).isoformat()
     flagged = client.get("volunteer-records?late=true", headers=org.approver).json()
     assert [r["id"] for r in flagged["items"]] == [late["id"]]
@@ -361,7 +362,7 @@ def test_summary_by_organization_community_and_year(client: TestClient) -> None:
     ] == [(court, 5), (org.id, 5)]
     by_community = client.get("volunteer-hours/summary?group_by=community", headers=admin).json()["items"]
     assert [(r["id"], r["hours"], r["record_count"]) for r in by_community] == [(org.id, 10, 3)]
-    this_year = rules.local_date(utcnow() - timedelta(days=2)).year
+    this_year = local_date(utcnow() - timedelta(days=2)).year
     year_rows = client.get(f"volunteer-hours/summary?group_by=member&year={this_year}", headers=admin).json()["items"]
     assert sum(r["hours"] for r in year_rows) == 5
     hours = client.get(f"members/{a}/volunteer-hours", headers=admin).json()
@@ -383,7 +384,7 @@ def test_proof_of_service_is_numbered_verifiable_and_printable(client: TestClien
     with_number = make_member(org.id, volunteer_number="420200123456")
     _approve(client, org, _record(client, org.recorder, **_entered(member_id, 6))["id"])
     _approve(client, org, _record(client, org.recorder, **_entered(member_id, 2.5, content="关爱空巢老人"))["id"])
-    today = rules.local_date(utcnow())
+    today = local_date(utcnow())
     period = {"period_start": (today - timedelta(days=60)).isoformat(), "period_end": today.isoformat()}
 
     assert_problem(

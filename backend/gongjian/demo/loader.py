@@ -57,7 +57,7 @@ from gongjian.organizations import service as organizations
 from gongjian.organizations.schemas import OrganizationCreate, PartnershipCreate
 from gongjian.users import service as users
 from gongjian.users.schemas import UserCreate
-from gongjian.volunteering import service as volunteering
+from gongjian.volunteering import records as volunteering
 from gongjian.volunteering.schemas import RecordCreate
 from gongjian.wishes import service as wishes
 from gongjian.wishes.schemas import WishClaim, WishClose, WishCreate, WishFulfil

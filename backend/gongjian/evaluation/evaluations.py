@@ -23,7 +23,7 @@ from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.models import CommunityRecord, Evaluation, EvaluationPeriod, Member, VolunteerRecord, Wish
 from gongjian.models.enums import EvaluationGrade, EvaluationStatus, WishStatus
-from gongjian.volunteering.service import counted_records as counted_volunteer_records
+from gongjian.volunteering.records import counted_records as counted_volunteer_records
 
 EVALUATION_LABEL = "考评记录"
 

@@ -306,6 +306,14 @@ class VolunteerRecordStatus(LabelledEnum):
     rejected = "rejected"
 
 
+# Review is the only move: an approved record is never edited (a correction is a new record, and
+# "superseded" is derived from an approved correction, not a state).
+VOLUNTEER_RECORD_MOVES: dict[VolunteerRecordStatus, set[VolunteerRecordStatus]] = {
+    VolunteerRecordStatus.approved: {VolunteerRecordStatus.pending},
+    VolunteerRecordStatus.rejected: {VolunteerRecordStatus.pending},
+}
+
+
 @register("hours_source", {"check_in": "按签到签退计算", "entered": "手工录入"})
 class HoursSource(LabelledEnum):
     check_in = "check_in"
@@ -317,6 +325,13 @@ class CorrectionRequestStatus(LabelledEnum):
     open = "open"
     accepted = "accepted"
     declined = "declined"
+
+
+# A member's request is answered once: by a correction (accepted) or a reply (declined).
+CORRECTION_REQUEST_MOVES: dict[CorrectionRequestStatus, set[CorrectionRequestStatus]] = {
+    CorrectionRequestStatus.accepted: {CorrectionRequestStatus.open},
+    CorrectionRequestStatus.declined: {CorrectionRequestStatus.open},
+}
 
 
 @register(

@@ -49,7 +49,7 @@ from gongjian.models.enums import (
     TaskStatus,
 )
 from gongjian.stats.schemas import AnnualStats
-from gongjian.volunteering.service import counted_records as counted_hours
+from gongjian.volunteering.records import counted_records as counted_hours
 from gongjian.wishes.service import wishes_summary
 
 COMMUNITY_LABEL = "社区"

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 from functools import lru_cache
 from importlib import resources
-from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib.enums import TA_CENTER
@@ -21,6 +20,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+from gongjian.volunteering.schemas import CertificatePublic
 
 FONT_NAME = "WQYMicroHei"
 
@@ -32,34 +33,34 @@ def _register_font() -> str:
     return FONT_NAME
 
 
-def render_certificate(cert: dict[str, Any]) -> bytes:
+def render_certificate(cert: CertificatePublic) -> bytes:
     font = _register_font()
     title = ParagraphStyle("title", fontName=font, fontSize=24, leading=34, alignment=TA_CENTER)
     body = ParagraphStyle("body", fontName=font, fontSize=13, leading=24, wordWrap="CJK", firstLineIndent=26)
     plain = ParagraphStyle("plain", fontName=font, fontSize=12, leading=22, wordWrap="CJK")
     right = ParagraphStyle("right", parent=plain, alignment=2)
-    hours = f"{cert['hours']:g}"
-    volunteer_number = cert["volunteer_number"] or "—"
-    start, end = f"{cert['period_start']:%Y年%m月%d日}", f"{cert['period_end']:%Y年%m月%d日}"
+    hours = f"{cert.hours:g}"
+    volunteer_number = cert.volunteer_number or "—"
+    start, end = f"{cert.period_start:%Y年%m月%d日}", f"{cert.period_end:%Y年%m月%d日}"
     story = [
         Paragraph("志愿服务证明", title),
         Spacer(1, 10 * mm),
         Paragraph(
             escape(
-                f"兹证明 {cert['member_name']}（志愿者编号：{volunteer_number}）于 {start} 至 {end} "
+                f"兹证明 {cert.member_name}（志愿者编号：{volunteer_number}）于 {start} 至 {end} "
                 f"期间参加志愿服务，经组织单位审核确认的志愿服务时长共计 {hours} 小时。"
             ),
             body,
         ),
         Spacer(1, 4 * mm),
-        Paragraph(escape(f"服务内容：{cert['content_summary']}"), plain),
+        Paragraph(escape(f"服务内容：{cert.content_summary}"), plain),
         Paragraph("特此证明。", body),
         Spacer(1, 16 * mm),
-        Paragraph(escape(f"出具组织：{cert['issuing_org_name']}"), right),
-        Paragraph(escape(f"出具日期：{cert['issued_on']:%Y年%m月%d日}"), right),
+        Paragraph(escape(f"出具组织：{cert.issuing_org_name}"), right),
+        Paragraph(escape(f"出具日期：{cert.issued_on:%Y年%m月%d日}"), right),
         Spacer(1, 12 * mm),
-        Paragraph(escape(f"证明编号：{cert['number']}"), plain),
-        Paragraph(escape(f"查验：GET /api/v1/certificates/{cert['number']}"), plain),
+        Paragraph(escape(f"证明编号：{cert.number}"), plain),
+        Paragraph(escape(f"查验：GET /api/v1/certificates/{cert.number}"), plain),
     ]
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -69,8 +70,8 @@ def render_certificate(cert: dict[str, Any]) -> bytes:
         rightMargin=25 * mm,
         topMargin=30 * mm,
         bottomMargin=25 * mm,
-        title=f"志愿服务证明 {cert['number']}",
-        author=cert["issuing_org_name"],
+        title=f"志愿服务证明 {cert.number}",
+        author=cert.issuing_org_name,
     )
     doc.build(story)
     return buffer.getvalue()

@@ -7,12 +7,13 @@ from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.etag import set_etag
+from gongjian.kit.pagination import Page, PageQuery
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import IsoDate, PathId, QueryId
 from gongjian.models.enums import CorrectionRequestStatus, VolunteerRecordStatus
-from gongjian.volunteering import pdf, service
+from gongjian.volunteering import certificates, corrections, hours, pdf, records
 from gongjian.volunteering.schemas import (
     CERTIFICATE_NUMBER_PATTERN,
     CertificateCreate,
@@ -39,10 +40,6 @@ Writer = Annotated[Principal, caller("hours:write")]
 Number = Annotated[str, Path(pattern=CERTIFICATE_NUMBER_PATTERN, description="证明编号")]
 
 
-def _one(session: object, record: object) -> RecordRead:
-    return RecordRead.model_validate(service.to_rows(session, [record])[0])  # type: ignore[arg-type, list-item]
-
-
 @router.get("/volunteer-records", summary="志愿服务记录列表")
 async def list_volunteer_records(
     principal: Reader,
@@ -57,7 +54,7 @@ async def list_volunteer_records(
     sort: RecordSort = RecordSort.ended_at_desc,
 ) -> Page[RecordRead]:
     with unit_of_work() as session:
-        rows, total = service.list_records(
+        return records.list_records(
             session,
             principal,
             page,
@@ -70,41 +67,40 @@ async def list_volunteer_records(
             ended_until=ended_until,
             sort=sort,
         )
-        return page_of(RecordRead, rows, total, page)
 
 
 @router.post("/volunteer-records", summary="录入志愿服务记录（组织单位）", status_code=201)
 async def create_volunteer_record(body: RecordCreate, principal: Writer, response: Response) -> RecordRead:
     with unit_of_work() as session:
-        record = service.create_record(session, principal, body)
+        record = records.create_record(session, principal, body)
         created(response, f"/volunteer-records/{record.id}", record.version)
-        return _one(session, record)
+        return record
 
 
 @router.get("/volunteer-records/{record_id}", summary="志愿服务记录详情")
 async def get_volunteer_record(record_id: PathId, principal: Reader, response: Response) -> RecordRead:
     with unit_of_work() as session:
-        record = service.get_record(session, principal, record_id)
-        response.headers["ETag"] = f'"v{record.version}"'
-        return _one(session, record)
+        record = records.read_record(session, principal, record_id)
+        set_etag(response, record.version)
+        return record
 
 
 @router.get("/volunteer-records/{record_id}/history", summary="记录的全部版本（原始记录与各次更正），按时间先后")
 async def get_volunteer_record_history(record_id: PathId, principal: Reader) -> list[RecordRead]:
     with unit_of_work() as session:
-        return [RecordRead.model_validate(row) for row in service.record_history(session, principal, record_id)]
+        return records.record_history(session, principal, record_id)
 
 
 @router.post("/volunteer-records/{record_id}/approve", summary="审核通过（组织单位管理员，不能审核自己录入的）")
 async def approve_volunteer_record(record_id: PathId, body: ReviewBody, principal: Writer) -> RecordRead:
     with unit_of_work() as session:
-        return _one(session, service.review(session, principal, record_id, True, body.note))
+        return records.review(session, principal, record_id, True, body.note)
 
 
 @router.post("/volunteer-records/{record_id}/reject", summary="驳回（组织单位管理员，须填意见）")
 async def reject_volunteer_record(record_id: PathId, body: ReviewBody, principal: Writer) -> RecordRead:
     with unit_of_work() as session:
-        return _one(session, service.review(session, principal, record_id, False, body.note))
+        return records.review(session, principal, record_id, False, body.note)
 
 
 @router.post(
@@ -116,9 +112,9 @@ async def correct_volunteer_record(
     record_id: PathId, body: RecordCorrection, principal: Writer, response: Response
 ) -> RecordRead:
     with unit_of_work() as session:
-        record = service.correct_record(session, principal, record_id, body)
+        record = corrections.correct_record(session, principal, record_id, body)
         created(response, f"/volunteer-records/{record.id}", record.version)
-        return _one(session, record)
+        return record
 
 
 @router.post("/volunteer-records/{record_id}/correction-requests", summary="党员对本人记录申请更正", status_code=201)
@@ -126,7 +122,7 @@ async def request_volunteer_record_correction(
     record_id: PathId, body: CorrectionRequestCreate, principal: Writer
 ) -> CorrectionRequestRead:
     with unit_of_work() as session:
-        return CorrectionRequestRead.model_validate(service.request_correction(session, principal, record_id, body))
+        return corrections.request_correction(session, principal, record_id, body)
 
 
 @router.get("/volunteer-correction-requests", summary="更正申请列表")
@@ -137,8 +133,7 @@ async def list_volunteer_correction_requests(
     record_id: QueryId = None,
 ) -> Page[CorrectionRequestRead]:
     with unit_of_work() as session:
-        rows, total = service.list_requests(session, principal, page, status=status, record_id=record_id)
-        return page_of(CorrectionRequestRead, rows, total, page)
+        return corrections.list_requests(session, principal, page, status=status, record_id=record_id)
 
 
 @router.post(
@@ -149,7 +144,7 @@ async def decline_volunteer_correction_request(
     request_id: PathId, body: CorrectionRequestDecline, principal: Writer
 ) -> CorrectionRequestRead:
     with unit_of_work() as session:
-        return CorrectionRequestRead.model_validate(service.decline_request(session, principal, request_id, body.reply))
+        return corrections.decline_request(session, principal, request_id, body.reply)
 
 
 @router.get("/volunteer-hours/summary", summary="志愿服务时长汇总（只计审核通过的、未被更正取代的记录）")
@@ -160,14 +155,13 @@ async def volunteer_hours_summary(
     year: Annotated[int | None, Query(ge=2000, le=2100, description="服务结束的年份（北京时间）")] = None,
 ) -> Page[HoursSummaryRow]:
     with unit_of_work() as session:
-        rows, total = service.hours_summary(session, principal, page, group_by, year)
-        return page_of(HoursSummaryRow, rows, total, page)
+        return hours.hours_summary(session, principal, page, group_by, year)
 
 
 @router.get("/members/{member_id}/volunteer-hours", summary="党员的志愿服务时长：合计、星级、按年、按活动类型")
 async def get_member_volunteer_hours(member_id: PathId, principal: Reader) -> MemberHours:
     with unit_of_work() as session:
-        return MemberHours.model_validate(service.member_hours(session, principal, member_id))
+        return hours.member_hours(session, principal, member_id)
 
 
 @router.post("/members/{member_id}/volunteer-certificates", summary="出具志愿服务证明", status_code=201)
@@ -175,14 +169,14 @@ async def issue_volunteer_certificate(
     member_id: PathId, body: CertificateCreate, principal: Writer, response: Response
 ) -> CertificateRead:
     with unit_of_work() as session:
-        certificate = service.issue_certificate(session, principal, member_id, body)
+        certificate = certificates.issue_certificate(session, principal, member_id, body)
         created(response, f"/certificates/{certificate.number}")
-        return CertificateRead.model_validate(service.certificate_row(certificate))
+        return certificate
 
 
-def _public_row(number: str) -> dict[str, object]:
+def _public(number: str) -> CertificatePublic:
     with unit_of_work() as session:
-        return service.certificate_row(service.certificate_by_number(session, number))
+        return certificates.public_certificate(session, number)
 
 
 @public_router.get(
@@ -197,8 +191,8 @@ def _public_row(number: str) -> dict[str, object]:
     },
 )
 async def get_certificate_pdf(number: Number) -> Response:
-    row = _public_row(number)
-    content = await run_in_threadpool(pdf.render_certificate, row)
+    certificate = _public(number)
+    content = await run_in_threadpool(pdf.render_certificate, certificate)
     return Response(
         content,
         media_type="application/pdf",
@@ -208,4 +202,4 @@ async def get_certificate_pdf(number: Number) -> Response:
 
 @public_router.get("/certificates/{number}", summary="查验志愿服务证明（公开，凭编号；只显示证明上的内容）")
 async def verify_certificate(number: Number) -> CertificatePublic:
-    return CertificatePublic.model_validate(_public_row(number))
+    return _public(number)

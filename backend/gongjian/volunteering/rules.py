@@ -3,8 +3,9 @@
 - Hours go in half-hour steps, rounded *down* (1 h 29 min → 1 h; 1 h 30 min → 1.5 h): a record
   never claims more than was served.
 - A record is due within 10 working days after the service ends (志愿服务记录与证明出具办法).
-  Working days here are Monday to Friday; official holidays and make-up working days (调休) are
-  not modelled, so around holidays the deadline comes a little early and more records are flagged.
+  Working days here are Monday to Friday of the local calendar (`kit.calendar`); official holidays
+  and make-up working days (调休) are not modelled, so around holidays the deadline comes a little
+  early and more records are flagged.
 - Star levels (星级志愿者) by approved hours: 1–5 stars from 100 / 300 / 600 / 1000 / 1500 hours.
 """
 
@@ -12,9 +13,9 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from gongjian.kit.calendar import local_date
+
 ENTRY_WORKING_DAYS = 10
 STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
 
@@ -33,10 +34,6 @@ def add_working_days(day: date, count: int) -> date:
         if day.weekday() < 5:
             count -= 1
     return day
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(SHANGHAI).date()
 
 
 def entry_deadline(service_ended_at: datetime) -> date:

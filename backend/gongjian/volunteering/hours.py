@@ -1,0 +1,93 @@
+"""Hours: summaries by member, organiser or community, and one member's hours by year and
+activity kind with its star level. Only counted records (approved, not superseded) count.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gongjian.kit.calendar import local_date, year_bounds
+from gongjian.kit.pagination import Page, PageParams, count_of, page_of
+from gongjian.kit.principal import Principal
+from gongjian.members import permissions as member_permissions
+from gongjian.models import Activity, Member, Organization, VolunteerRecord
+from gongjian.volunteering import permissions, rules
+from gongjian.volunteering.records import counted_records
+from gongjian.volunteering.schemas import HoursSummaryRow, MemberHours, SummaryGroup
+
+
+def hours_summary(
+    session: Session, principal: Principal, params: PageParams, group_by: SummaryGroup, year: int | None
+) -> Page[HoursSummaryRow]:
+    total_half = func.sum(VolunteerRecord.half_hours)
+    count = func.count(VolunteerRecord.id)
+    stmt: Any  # Select of four typed columns; count_of takes any select
+    if group_by is SummaryGroup.member:
+        key, name = Member.id, Member.name
+        stmt = select(key, name, total_half, count).join(Member, Member.id == VolunteerRecord.member_id)
+    elif group_by is SummaryGroup.organization:
+        key, name = Organization.id, Organization.name
+        stmt = select(key, name, total_half, count).join(
+            Organization, Organization.id == VolunteerRecord.organizer_org_id
+        )
+    else:
+        key, name = Organization.id, Organization.name
+        stmt = (
+            select(key, name, total_half, count)
+            .join(Member, Member.id == VolunteerRecord.member_id)
+            .join(Organization, Organization.id == Member.community_org_id)
+        )
+    stmt = stmt.where(counted_records())
+    scope = permissions.record_scope(principal)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    if year is not None:
+        start, end = year_bounds(year)
+        stmt = stmt.where(VolunteerRecord.ended_at >= start, VolunteerRecord.ended_at < end)
+    stmt = stmt.group_by(key, name)
+    total = count_of(session, stmt)
+    ordered = stmt.order_by(total_half.desc(), key).limit(params.page_size).offset(params.offset)
+    rows = [
+        {
+            "id": row[0],
+            "name": row[1],
+            "hours": int(row[2] or 0) / 2,
+            "record_count": int(row[3]),
+            "stars": rules.stars_for(int(row[2] or 0)) if group_by is SummaryGroup.member else None,
+        }
+        for row in session.execute(ordered).all()
+    ]
+    return page_of(HoursSummaryRow, rows, total, params)
+
+
+def member_hours(session: Session, principal: Principal, member_id: int) -> MemberHours:
+    member = member_permissions.visible_member(session, principal, member_id)
+    rows = session.execute(
+        select(VolunteerRecord.ended_at, VolunteerRecord.half_hours, Activity.kind)
+        .outerjoin(Activity, Activity.id == VolunteerRecord.activity_id)
+        .where(VolunteerRecord.member_id == member.id, counted_records())
+    ).all()
+    by_year: dict[int, int] = defaultdict(int)
+    by_kind: dict[str | None, int] = defaultdict(int)
+    for ended_at, half, kind in rows:
+        by_year[local_date(ended_at).year] += half
+        by_kind[kind] += half
+    total = sum(by_year.values())
+    return MemberHours.model_validate(
+        {
+            "member_id": member.id,
+            "name": member.name,
+            "total_hours": total / 2,
+            "stars": rules.stars_for(total),
+            "record_count": len(rows),
+            "by_year": [{"year": y, "hours": h / 2} for y, h in sorted(by_year.items())],
+            "by_activity_kind": [
+                {"kind": k, "hours": h / 2}
+                for k, h in sorted(by_kind.items(), key=lambda item: (item[0] is None, item[0] or ""))
+            ],
+        }
+    )

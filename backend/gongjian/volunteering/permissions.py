@@ -1,0 +1,115 @@
+"""Who may see and act on volunteer records, members' correction requests and proofs of service.
+
+- Seeing records: a platform admin sees every record; an organisation's admin sees the records it
+  organised and those of the members it looks after; a member sees its own (everything else is
+  filtered out of the query, so it answers 404).
+- Entering: a platform admin or an organisation's admin. For an activity, only the admin of its
+  organiser; without one, in the admin's own organisation's name, for the members it looks after.
+- Approving: only the admin of the organiser organisation, and never the one who entered the
+  record. A platform admin does not approve.
+- Correcting a record and answering a member's request: the organiser's admin or a platform admin.
+- Asking for a correction: the member whose record it is.
+- Hours and proofs of service: of a member the caller sees (its own, or one it looks after). A
+  member's proof is issued by its community or unit; an organisation's admin issues in its own
+  organisation's name; a platform admin names the issuing organisation.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
+
+from gongjian.kit.access import acts_for, require_admin_role
+from gongjian.kit.errors import ProblemError, forbidden, unprocessable
+from gongjian.kit.principal import Principal
+from gongjian.members.permissions import looks_after_member, require_own_member, visible_members
+from gongjian.models import Member, VolunteerRecord
+from gongjian.models.enums import Role
+
+MEMBER_LABEL = "党员"
+
+
+def record_scope(principal: Principal) -> ColumnElement[bool] | None:
+    """The WHERE clause of every record read (and of requests, through their record); None: all."""
+    if principal.is_admin:
+        return None
+    of_visible_members = VolunteerRecord.member_id.in_(select(Member.id).where(visible_members(principal)))
+    if principal.is_org_admin:
+        return or_(VolunteerRecord.organizer_org_id == principal.organization_id, of_visible_members)
+    return of_visible_members
+
+
+# --- entering and reviewing records ------------------------------------------------------------
+
+
+def require_recorder(principal: Principal) -> None:
+    require_admin_role(principal, "志愿服务记录由组织单位录入")
+
+
+def require_activity_organizer(principal: Principal, organizer_org_id: int) -> None:
+    if not acts_for(principal, organizer_org_id):
+        raise forbidden("只有活动主办组织的管理员可以录入该活动的志愿服务记录")
+
+
+def require_own_organization(principal: Principal, organizer_org_id: int) -> None:
+    """A record without an activity is entered in the caller's own organisation's name."""
+    if not acts_for(principal, organizer_org_id):
+        raise forbidden("只能以本组织名义录入志愿服务记录")
+
+
+def require_looks_after(principal: Principal, member: Member) -> None:
+    """Without an activity, only the members the caller looks after."""
+    if not looks_after_member(principal, member):
+        raise forbidden("不属于本组织的党员，请通过活动录入")
+
+
+def require_approver(principal: Principal, record: VolunteerRecord) -> None:
+    # The organiser's admin only: a platform admin does not approve (README, Approval).
+    if principal.is_admin or not acts_for(principal, record.organizer_org_id):
+        raise forbidden("只有组织单位的管理员可以审核该记录")
+    if record.recorded_by == principal.key:
+        raise ProblemError(403, "self_approval", "无权操作", "录入人不能审核自己录入的记录")
+
+
+def require_corrector(principal: Principal, record: VolunteerRecord) -> None:
+    if not acts_for(principal, record.organizer_org_id):
+        raise forbidden("只有组织单位的管理员可以更正该记录")
+
+
+# --- members' correction requests --------------------------------------------------------------
+
+
+def require_record_owner(session: Session, principal: Principal, record: VolunteerRecord) -> Member:
+    """The caller's member row, when the record is its own."""
+    member = require_own_member(session, principal)
+    if record.member_id != member.id:
+        raise forbidden("只能对自己的记录申请更正")
+    return member
+
+
+def require_answerer(principal: Principal, record: VolunteerRecord) -> None:
+    if not acts_for(principal, record.organizer_org_id):
+        raise forbidden("更正申请由组织单位答复")
+
+
+# --- proofs of service -------------------------------------------------------------------------
+
+
+def issuing_org_id(principal: Principal, member: Member, requested: int | None) -> int:
+    """The organisation in whose name the caller issues the member's proof of service."""
+    member_orgs = {member.community_org_id, member.unit_org_id} - {None}
+    if principal.role is Role.member:
+        if requested is not None and requested not in member_orgs:
+            raise unprocessable("issuing_org_invalid", "出具组织应为本人所在社区或单位", field="body.issuing_org_id")
+        issuing_id = requested or member.community_org_id
+    elif principal.is_admin:
+        if requested is None:
+            raise unprocessable("issuing_org_required", "请指定出具证明的组织", field="body.issuing_org_id")
+        issuing_id = requested
+    else:
+        if requested is not None and not acts_for(principal, requested):
+            raise forbidden("只能以本组织名义出具证明")
+        issuing_id = principal.organization_id or 0
+    if issuing_id not in member_orgs:
+        raise unprocessable("issuing_org_invalid", "出具组织应为该党员所在社区或单位", field="body.issuing_org_id")
+    return issuing_id

@@ -1,0 +1,361 @@
+"""Volunteer records: which count, reading them, entering them, and their review.
+
+A record is entered by the organiser organisation (from check-in/check-out when the member has both
+for the activity), waits for review, and is approved or rejected; it is never edited afterwards
+(corrections are new records, in `corrections.py`). Who may do what is in `permissions.py`; the
+arithmetic (half hours, the entry deadline) in `rules.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from gongjian.kit import audit
+from gongjian.kit.calendar import end_of, local_date, start_of
+from gongjian.kit.errors import conflict, unprocessable
+from gongjian.kit.pagination import Page, PageParams, fetch_page, page_of
+from gongjian.kit.principal import Principal
+from gongjian.kit.rows import one_or_404
+from gongjian.kit.sorting import apply_sort
+from gongjian.kit.transitions import check_move
+from gongjian.members.permissions import looks_after_member
+from gongjian.models import Activity, ActivitySignup, Member, Organization, VolunteerRecord
+from gongjian.models.base import utcnow
+from gongjian.models.enums import (
+    VOLUNTEER_RECORD_MOVES,
+    AuditAction,
+    HoursSource,
+    VolunteerRecordStatus,
+    WebhookEventType,
+)
+from gongjian.volunteering import permissions, rules
+from gongjian.volunteering.schemas import RecordCreate, RecordRead, RecordSort
+from gongjian.webhooks.outbox import emit
+
+RECORD_LABEL = "志愿服务记录"
+RECORD_FIELDS = (
+    "member_id",
+    "activity_id",
+    "content",
+    "location",
+    "started_at",
+    "ended_at",
+    "half_hours",
+    "hours_source",
+    "organizer_org_id",
+    "evaluation",
+    "late",
+    "status",
+    "review_note",
+    "corrects_id",
+    "correction_reason",
+)
+
+
+# --- which records count -----------------------------------------------------------------------
+
+
+def _superseded() -> ColumnElement[bool]:
+    """SQL: an approved correction of this record exists (it no longer counts)."""
+    newer = aliased(VolunteerRecord)
+    return exists().where(newer.corrects_id == VolunteerRecord.id, newer.status == VolunteerRecordStatus.approved.value)
+
+
+def counted_records() -> ColumnElement[bool]:
+    """SQL: the records whose hours count — approved, and not replaced by an approved correction.
+
+    Hours, proofs of service, evaluation and statistics all count by this one rule."""
+    return and_(VolunteerRecord.status == VolunteerRecordStatus.approved.value, ~_superseded())
+
+
+# --- reading records ---------------------------------------------------------------------------
+
+
+def readable_records(principal: Principal) -> Select[VolunteerRecord]:
+    stmt = select(VolunteerRecord)
+    scope = permissions.record_scope(principal)
+    return stmt if scope is None else stmt.where(scope)
+
+
+def _rows(session: Session, records: Sequence[VolunteerRecord]) -> list[dict[str, Any]]:
+    """Records as response dicts, with names and flags fetched in one query each."""
+    if not records:
+        return []
+    ids = [r.id for r in records]
+    members = dict(
+        session.execute(select(Member.id, Member.name).where(Member.id.in_({r.member_id for r in records}))).all()
+    )
+    orgs = dict(
+        session.execute(
+            select(Organization.id, Organization.name).where(Organization.id.in_({r.organizer_org_id for r in records}))
+        ).all()
+    )
+    activity_ids = {r.activity_id for r in records if r.activity_id is not None}
+    kinds = (
+        dict(session.execute(select(Activity.id, Activity.kind).where(Activity.id.in_(activity_ids))).all())
+        if activity_ids
+        else {}
+    )
+    superseded = set(
+        session.execute(
+            select(VolunteerRecord.corrects_id).where(
+                VolunteerRecord.corrects_id.in_(ids), VolunteerRecord.status == VolunteerRecordStatus.approved.value
+            )
+        ).scalars()
+    )
+    rows = []
+    for r in records:
+        row = {name: getattr(r, name) for name in RECORD_FIELDS}
+        row.update(
+            id=r.id,
+            member={"id": r.member_id, "name": members.get(r.member_id, "")},
+            organizer_org={"id": r.organizer_org_id, "name": orgs.get(r.organizer_org_id, "")},
+            activity_kind=kinds.get(r.activity_id) if r.activity_id is not None else None,
+            hours=r.half_hours / 2,
+            recorded_by_name=r.recorded_by_name,
+            recorded_at=r.recorded_at,
+            entry_deadline=r.entry_deadline,
+            reviewed_by_name=r.reviewed_by_name,
+            reviewed_at=r.reviewed_at,
+            root_id=r.root_id or r.id,
+            superseded=r.id in superseded,
+            created_at=r.created_at,
+            updated_at=r.updated_at,
+            version=r.version,
+        )
+        rows.append(row)
+    return rows
+
+
+def list_records(
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    *,
+    member_id: int | None,
+    activity_id: int | None,
+    organizer_org_id: int | None,
+    status: VolunteerRecordStatus | None,
+    late: bool | None,
+    ended_from: date | None,
+    ended_until: date | None,
+    sort: RecordSort,
+) -> Page[RecordRead]:
+    stmt = readable_records(principal)
+    if member_id is not None:
+        stmt = stmt.where(VolunteerRecord.member_id == member_id)
+    if activity_id is not None:
+        stmt = stmt.where(VolunteerRecord.activity_id == activity_id)
+    if organizer_org_id is not None:
+        stmt = stmt.where(VolunteerRecord.organizer_org_id == organizer_org_id)
+    if status is not None:
+        stmt = stmt.where(VolunteerRecord.status == status.value)
+    if late is not None:
+        stmt = stmt.where(VolunteerRecord.late == late)
+    if ended_from is not None:
+        stmt = stmt.where(VolunteerRecord.ended_at >= start_of(ended_from))
+    if ended_until is not None:
+        stmt = stmt.where(VolunteerRecord.ended_at < end_of(ended_until))
+    columns = {"ended_at": VolunteerRecord.ended_at, "id": VolunteerRecord.id}
+    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, VolunteerRecord.id), params)
+    return page_of(RecordRead, _rows(session, rows), total, params)
+
+
+def as_read(session: Session, record: VolunteerRecord) -> RecordRead:
+    return RecordRead.model_validate(_rows(session, [record])[0])
+
+
+def get_record(session: Session, principal: Principal, record_id: int, *, lock: bool = False) -> VolunteerRecord:
+    """A record the caller sees, or 404; `lock` before changing anything that depends on it."""
+    stmt = readable_records(principal).where(VolunteerRecord.id == record_id)
+    record: VolunteerRecord = one_or_404(session, stmt, RECORD_LABEL, lock=lock)
+    return record
+
+
+def read_record(session: Session, principal: Principal, record_id: int) -> RecordRead:
+    return as_read(session, get_record(session, principal, record_id))
+
+
+def record_history(session: Session, principal: Principal, record_id: int) -> list[RecordRead]:
+    record = get_record(session, principal, record_id)
+    root = record.root_id or record.id
+    versions = session.execute(
+        select(VolunteerRecord).where(VolunteerRecord.root_id == root).order_by(VolunteerRecord.id)
+    ).scalars()
+    return [RecordRead.model_validate(row) for row in _rows(session, list(versions))]
+
+
+# --- entering records --------------------------------------------------------------------------
+
+
+def _attendance(session: Session, activity_id: int, member_id: int) -> ActivitySignup | None:
+    return session.execute(
+        select(ActivitySignup).where(ActivitySignup.activity_id == activity_id, ActivitySignup.member_id == member_id)
+    ).scalar_one_or_none()
+
+
+def entered_half_hours(hours: float | None, start: datetime, end: datetime, field: str) -> int:
+    if hours is None:
+        raise unprocessable("hours_required", "没有签到签退记录，请填写服务时长", field=field)
+    half = rules.half_hours_of(hours)
+    if half < 1:
+        raise unprocessable("hours_too_small", "服务时长按半小时计，至少 0.5 小时", field=field)
+    if half > rules.half_hours_between(start, end):
+        raise unprocessable("hours_exceed_span", "服务时长不能超过开始到结束的时间", field=field)
+    return half
+
+
+def create_record(session: Session, principal: Principal, data: RecordCreate) -> RecordRead:
+    permissions.require_recorder(principal)
+    member = session.get(Member, data.member_id)
+    if member is None or member.archived_at is not None:
+        raise unprocessable("member_not_found", "党员不存在或已归档", field="body.member_id")
+    signup: ActivitySignup | None = None
+    activity: Activity | None = None
+    if data.activity_id is not None:
+        activity = session.get(Activity, data.activity_id)
+        if activity is None:
+            raise unprocessable("activity_not_found", "活动不存在", field="body.activity_id")
+        if not activity.counts_hours:
+            raise unprocessable(
+                "activity_counts_no_hours", "该活动不计志愿服务时长，不产生志愿服务记录", field="body.activity_id"
+            )
+        if data.organizer_org_id is not None and data.organizer_org_id != activity.organizer_org_id:
+            raise unprocessable("organizer_mismatch", "组织单位应为活动的主办组织", field="body.organizer_org_id")
+        organizer_id = activity.organizer_org_id
+        signup = _attendance(session, activity.id, member.id)
+        permissions.require_activity_organizer(principal, organizer_id)
+        if signup is None and not looks_after_member(principal, member):
+            raise unprocessable("member_not_in_activity", "该党员没有报名此活动", field="body.member_id")
+        content = data.content or activity.title
+        location = data.location if data.location is not None else activity.location
+    else:
+        organizer_id = data.organizer_org_id or principal.organization_id or 0
+        permissions.require_own_organization(principal, organizer_id)
+        # Exists, archived or not (unlike `kit.rows.live_organization`): an archived organisation's
+        # past service is still recorded.
+        if session.get(Organization, organizer_id) is None:
+            raise unprocessable("organization_not_found", "请指定组织单位", field="body.organizer_org_id")
+        permissions.require_looks_after(principal, member)
+        if data.content is None:
+            raise unprocessable("content_required", "请填写服务内容", field="body.content")
+        content, location = data.content, data.location or ""
+    attended = signup is not None and signup.checked_in_at is not None and signup.checked_out_at is not None
+    if attended:
+        assert signup is not None and signup.checked_in_at is not None and signup.checked_out_at is not None
+        if data.hours is not None:
+            raise unprocessable(
+                "hours_from_attendance", "该党员有签到签退记录，时长按签到签退计算，不能另填", field="body.hours"
+            )
+        started_at = data.started_at or signup.checked_in_at
+        ended_at = data.ended_at or signup.checked_out_at
+        half = rules.half_hours_between(signup.checked_in_at, signup.checked_out_at)
+        if half < 1:
+            raise unprocessable("hours_too_small", "签到到签退不足半小时，没有可记录的时长", field="body.activity_id")
+        source = HoursSource.check_in
+    else:
+        if activity is not None:
+            started_at = data.started_at or activity.starts_at
+            ended_at = data.ended_at or activity.ends_at
+        elif data.started_at is None or data.ended_at is None:
+            raise unprocessable("time_required", "请填写服务开始和结束时间", field="body.started_at")
+        else:
+            started_at, ended_at = data.started_at, data.ended_at
+        half = entered_half_hours(data.hours, started_at, ended_at, "body.hours")
+        source = HoursSource.entered
+    now = utcnow()
+    if ended_at <= started_at:
+        raise unprocessable("invalid_time_range", "结束时间必须晚于开始时间", field="body.ended_at")
+    if ended_at > now:
+        raise unprocessable("service_not_ended", "服务结束后才能录入记录", field="body.ended_at")
+    if data.activity_id is not None:
+        duplicate = session.execute(
+            select(VolunteerRecord.id).where(
+                VolunteerRecord.activity_id == data.activity_id,
+                VolunteerRecord.member_id == member.id,
+                VolunteerRecord.corrects_id.is_(None),
+                VolunteerRecord.status != VolunteerRecordStatus.rejected.value,
+            )
+        ).first()
+        if duplicate is not None:
+            raise conflict("record_exists", "该党员在此活动已有志愿服务记录；如需修改请提交更正")
+    deadline = rules.entry_deadline(ended_at)
+    record = VolunteerRecord(
+        member_id=member.id,
+        activity_id=data.activity_id,
+        content=content,
+        location=location,
+        started_at=started_at,
+        ended_at=ended_at,
+        half_hours=half,
+        hours_source=source.value,
+        organizer_org_id=organizer_id,
+        evaluation=data.evaluation,
+        recorded_by=principal.key,
+        recorded_by_name=principal.name,
+        recorded_at=now,
+        entry_deadline=deadline,
+        late=local_date(now) > deadline,
+        status=VolunteerRecordStatus.pending.value,
+    )
+    session.add(record)
+    session.flush()
+    record.root_id = record.id
+    session.flush()
+    audit.record(
+        session, principal, AuditAction.create, "volunteer_record", record.id, audit.snapshot(record, RECORD_FIELDS)
+    )
+    return as_read(session, record)
+
+
+# --- review ------------------------------------------------------------------------------------
+
+
+def is_current(session: Session, record_id: int) -> bool:
+    record = session.get_one(VolunteerRecord, record_id)
+    if record.status != VolunteerRecordStatus.approved.value:
+        return False
+    newer = session.execute(
+        select(VolunteerRecord.id).where(
+            VolunteerRecord.corrects_id == record_id, VolunteerRecord.status == VolunteerRecordStatus.approved.value
+        )
+    ).first()
+    return newer is None
+
+
+def review(session: Session, principal: Principal, record_id: int, approve: bool, note: str) -> RecordRead:
+    record = get_record(session, principal, record_id, lock=True)
+    permissions.require_approver(principal, record)
+    target = VolunteerRecordStatus.approved if approve else VolunteerRecordStatus.rejected
+    current = VolunteerRecordStatus(record.status)
+    check_move(current, target, VOLUNTEER_RECORD_MOVES, "record_not_pending", detail="只有待审核的记录可以审核")
+    if not approve and not note:
+        raise unprocessable("note_required", "驳回时请填写审核意见", field="body.note")
+    if approve and record.corrects_id is not None and not is_current(session, record.corrects_id):
+        raise conflict("record_superseded", "被更正的记录已被另一条更正取代")
+    before = audit.snapshot(record, RECORD_FIELDS)
+    record.status = target.value
+    record.review_note = note
+    record.reviewed_by = principal.key
+    record.reviewed_by_name = principal.name
+    record.reviewed_at = utcnow()
+    audit.finish_update(session, principal, "volunteer_record", record, before, RECORD_FIELDS)
+    if approve:
+        emit(
+            session,
+            WebhookEventType.volunteer_record_approved,
+            {
+                "volunteer_record_id": record.id,
+                "member_id": record.member_id,
+                "organization_id": record.organizer_org_id,
+                "hours": record.half_hours / 2,
+                "corrects_id": record.corrects_id,
+                "approved_at": record.reviewed_at.isoformat(),
+            },
+        )
+    return as_read(session, record)
