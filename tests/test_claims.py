@@ -142,9 +142,10 @@ def test_provider_edits_publishes_and_closes_with_etags(client: TestClient, w: W
         422,
         "validation_error",
     )
-    assert_problem(
+    closing = assert_problem(
         client.post(f"service-items/{item_id}/close", headers=w.community_admin), 409, "item_invalid_transition"
     )
+    assert closing["detail"] == "服务项目当前为“草稿”，不能改为“已关闭”"
     published = client.post(f"service-items/{item_id}/publish", headers=w.community_admin).json()
     assert published["status"] == "published" and published["published_at"]
     # Now public: other organisations see it but may not change it.
@@ -443,7 +444,8 @@ def test_illegal_claim_transitions_are_409(client: TestClient, w: World) -> None
     def post(action: str, headers: dict[str, str], body: dict[str, Any] | None = None) -> Any:
         return client.post(f"claims/{cid}/{action}", json=body, headers=headers)
 
-    assert_problem(post("complete", w.unit_admin, {"report": "完成"}), 409, "claim_invalid_transition")
+    early = assert_problem(post("complete", w.unit_admin, {"report": "完成"}), 409, "claim_invalid_transition")
+    assert early["detail"] == "认领当前为“已认领”，不能改为“已完成”"
     assert_problem(post("verify", w.community_admin, {"rating": 4}), 409, "claim_invalid_transition")
     post("start", w.unit_admin)
     assert_problem(post("start", w.unit_admin), 409, "claim_invalid_transition")
