@@ -8,7 +8,7 @@ import json
 from datetime import date
 from typing import Any
 
-from gongjian.claims import service as claims_service
+from gongjian.claims import items as claim_items
 from gongjian.claims.reference import DATA_FILE
 from gongjian.claims.schemas import ServiceItemCreate
 from gongjian.db import unit_of_work
@@ -47,12 +47,12 @@ def make_item(
         claim_deadline=claim_deadline,
     )
     with unit_of_work() as session:
-        item_id = claims_service.create_item(session, SYSTEM, data).id
+        item_id = claim_items.create_item(session, SYSTEM, data).id
         status = ServiceItemStatus(status)
         if status is not ServiceItemStatus.draft:
-            claims_service.set_item_status(session, SYSTEM, item_id, ServiceItemStatus.published, None)
+            claim_items.set_item_status(session, SYSTEM, item_id, ServiceItemStatus.published, None)
         if status is ServiceItemStatus.closed:
-            claims_service.set_item_status(session, SYSTEM, item_id, ServiceItemStatus.closed, None)
+            claim_items.set_item_status(session, SYSTEM, item_id, ServiceItemStatus.closed, None)
     return item_id
 
 

@@ -142,9 +142,10 @@ def test_provider_edits_publishes_and_closes_with_etags(client: TestClient, w: W
         422,
         "validation_error",
     )
-    assert_problem(
+    closing = assert_problem(
         client.post(f"service-items/{item_id}/close", headers=w.community_admin), 409, "item_invalid_transition"
     )
+    assert closing["detail"] == "服务项目当前为“草稿”，不能改为“已关闭”"
     published = client.post(f"service-items/{item_id}/publish", headers=w.community_admin).json()
     assert published["status"] == "published" and published["published_at"]
     # Now public: other organisations see it but may not change it.
@@ -307,6 +308,114 @@ def test_who_may_claim_and_for_which_organisation(client: TestClient, w: World) 
     assert_problem(_claim(client, 999_999, w.unit_admin), 404, "not_found")
 
 
+# --- what the caller may do, on each item read ------------------------------------------------
+
+
+def _caller_view(client: TestClient, item_id: int, headers: dict[str, str]) -> tuple[Any, bool]:
+    """`(caller_claim, caller_may_claim)` of the item, from its detail and from the list, which agree."""
+    detail = client.get(f"service-items/{item_id}", headers=headers).json()
+    page = client.get("service-items?page_size=100", headers=headers).json()["items"]
+    listed = [i for i in page if i["id"] == item_id]
+    assert [(i["caller_claim"], i["caller_may_claim"]) for i in listed] == [
+        (detail["caller_claim"], detail["caller_may_claim"])
+    ]
+    return detail["caller_claim"], detail["caller_may_claim"]
+
+
+def test_items_carry_the_callers_active_claim_and_whether_it_may_claim(client: TestClient, w: World) -> None:
+    item_id = make_item(w.community, capacity=3)
+    assert _caller_view(client, item_id, w.unit_admin) == (None, True)
+    claim = _claim(client, item_id, w.unit_admin).json()
+    # The organisation that holds the item sees its claim and no 认领; one that doesn't may claim.
+    assert _caller_view(client, item_id, w.unit_admin) == ({"id": claim["id"], "status": "claimed"}, False)
+    assert _caller_view(client, item_id, w.other_unit_admin) == (None, True)
+    assert _caller_view(client, item_id, w.social_admin) == (None, True)
+    # The provider can't claim its own need, another community can't claim a need, a member claims
+    # nothing, and a platform admin acts for no organisation unless it names one.
+    for headers in (w.community_admin, w.other_community_admin, w.member, w.admin):
+        assert _caller_view(client, item_id, headers) == (None, False)
+
+    cid = claim["id"]
+    client.post(f"claims/{cid}/start", headers=w.unit_admin)
+    client.post(f"claims/{cid}/complete", json={"report": "已完成"}, headers=w.unit_admin)
+    assert _caller_view(client, item_id, w.unit_admin) == ({"id": cid, "status": "completed"}, False)
+    verified = client.post(f"claims/{cid}/verify", json={"rating": 4}, headers=w.community_admin)
+    assert verified.json()["status"] == "verified"
+    # A verified claim still holds the item: claiming again would be `already_claimed`.
+    assert _caller_view(client, item_id, w.unit_admin) == ({"id": cid, "status": "verified"}, False)
+    assert_problem(_claim(client, item_id, w.unit_admin), 409, "already_claimed")
+
+
+def test_a_withdrawn_claim_is_no_longer_the_callers_and_full_or_late_items_cannot_be_claimed(
+    client: TestClient, w: World
+) -> None:
+    item_id = make_item(w.community, capacity=1)
+    claim = _claim(client, item_id, w.unit_admin).json()
+    assert _caller_view(client, item_id, w.other_unit_admin) == (None, False)  # no place left
+    client.post(f"claims/{claim['id']}/withdraw", headers=w.unit_admin)
+    assert _caller_view(client, item_id, w.unit_admin) == (None, True)
+    assert _caller_view(client, item_id, w.other_unit_admin) == (None, True)
+    late = make_item(w.community, claim_deadline=local_today() - timedelta(days=1))
+    closed = make_item(w.community, status="closed")
+    offer = make_item(w.unit)
+    assert _caller_view(client, late, w.unit_admin) == (None, False)
+    assert _caller_view(client, closed, w.unit_admin) == (None, False)
+    assert _caller_view(client, offer, w.community_admin) == (None, True)
+    assert _caller_view(client, offer, w.unit_admin) == (None, False)  # its own resource
+
+
+def test_caller_may_claim_is_exactly_what_the_claim_endpoint_allows(client: TestClient, w: World) -> None:
+    items = [
+        make_item(w.community, capacity=2),
+        make_item(w.community, capacity=1),
+        make_item(w.unit),
+        make_item(w.social, claim_deadline=local_today()),
+        make_item(w.community, claim_deadline=local_today() - timedelta(days=1)),
+        make_item(w.community, status="closed"),
+    ]
+    reader = api_key_headers(client, w.admin, ["claims:read"], organization_id=w.other_unit)
+    writer = api_key_headers(client, w.admin, ["claims:read", "claims:write"], organization_id=w.social)
+    callers = [
+        w.unit_admin,
+        w.other_unit_admin,
+        w.social_admin,
+        w.community_admin,
+        w.other_community_admin,
+        w.member,
+        w.admin,
+        reader,
+        writer,
+    ]
+    for _round in range(2):  # the second round meets the claims the first one made
+        for item_id in items:
+            for headers in callers:
+                _, may = _caller_view(client, item_id, headers)
+                made = _claim(client, item_id, headers)
+                assert (made.status_code == 201) is may, (item_id, made.text)
+
+
+def test_the_item_list_reads_claims_without_a_query_per_item(client: TestClient, w: World) -> None:
+    from sqlalchemy import event
+
+    from gongjian.db import get_engine
+
+    for _ in range(6):
+        _claim(client, make_item(w.community, capacity=2), w.unit_admin)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(get_engine(), "before_cursor_execute", count)
+    try:
+        page = client.get("service-items", headers=w.unit_admin).json()
+    finally:
+        event.remove(get_engine(), "before_cursor_execute", count)
+    assert len(page["items"]) == 6 and all(i["caller_claim"] for i in page["items"])
+    reads = [s for s in statements if "service_items" in s]
+    assert len(reads) == 2, reads  # the total, and the page with its claim columns
+
+
 # --- transitions -------------------------------------------------------------------------------
 
 
@@ -335,7 +444,8 @@ def test_illegal_claim_transitions_are_409(client: TestClient, w: World) -> None
     def post(action: str, headers: dict[str, str], body: dict[str, Any] | None = None) -> Any:
         return client.post(f"claims/{cid}/{action}", json=body, headers=headers)
 
-    assert_problem(post("complete", w.unit_admin, {"report": "完成"}), 409, "claim_invalid_transition")
+    early = assert_problem(post("complete", w.unit_admin, {"report": "完成"}), 409, "claim_invalid_transition")
+    assert early["detail"] == "认领当前为“已认领”，不能改为“已完成”"
     assert_problem(post("verify", w.community_admin, {"rating": 4}), 409, "claim_invalid_transition")
     post("start", w.unit_admin)
     assert_problem(post("start", w.unit_admin), 409, "claim_invalid_transition")

@@ -80,9 +80,10 @@ def test_escalation_flow_with_feedback_the_reporter_reads(client: TestClient, wo
     )
     resolved = client.post(f"concerns/{cid}/resolve", json={"note": "已更换路灯 6 盏"}, headers=lht).json()
     assert resolved["status"] == "resolved" and resolved["resolved_locally"] is False
-    assert_problem(
+    again = assert_problem(
         client.post(f"concerns/{cid}/resolve", json={"note": "再次"}, headers=lht), 409, "concern_invalid_transition"
     )
+    assert again["detail"] == "当前为“已解决”，不能改为“已解决”"
     # The reporter sees every step and its note; another member does not see the concern at all.
     seen = client.get(f"concerns/{cid}", headers=world["member"]).json()
     assert [(s["from_status"], s["to_status"], s["note"]) for s in seen["steps"]] == [

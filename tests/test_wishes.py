@@ -105,6 +105,9 @@ def test_illegal_transitions_are_409(client: TestClient, w: World) -> None:
 
     verified = make_wish(w.community, status="verified")
     assert_problem(_act(client, verified, "verify", ca), 409, "wish_invalid_transition")
+    # Publishing and releasing both lead to 已发布, each from its own state only.
+    body = assert_problem(_act(client, verified, "release", ca), 409, "wish_invalid_transition")
+    assert body["detail"] == "心愿当前为“已核实”，不能改为“已发布”"
     assert_problem(_act(client, verified, "claim", w.unit_admin), 404, "not_found")  # not yet public
 
     published = make_wish(w.community, status="published")
@@ -114,6 +117,7 @@ def test_illegal_transitions_are_409(client: TestClient, w: World) -> None:
     claimed = make_wish(w.community, status="claimed")
     assert_problem(_act(client, claimed, "claim", w.unit_admin), 409, "wish_already_claimed")
     assert_problem(_act(client, claimed, "close", ca, {"feedback": "x"}), 409, "wish_invalid_transition")
+    assert_problem(_act(client, claimed, "publish", ca), 409, "wish_invalid_transition")
 
     fulfilled = make_wish(w.community, status="fulfilled")
     assert_problem(_act(client, fulfilled, "cancel", ca), 409, "wish_invalid_transition")

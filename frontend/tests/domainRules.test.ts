@@ -23,23 +23,17 @@ describe('actsFor', () => {
 })
 
 describe('itemActions', () => {
-  const need = { status: 'published' as const, direction: 'need' as const, free_capacity: 2, claim_deadline: '2026-12-31', provider_org: org(1) }
-  it('lets a unit claim a community need with free places before the deadline', () => {
-    expect(itemActions(need, unit, '2026-12-31')).toEqual(['claim'])
-    expect(itemActions(need, unit, '2026-12-31', true)).toEqual([])
-    expect(itemActions(need, unit, '2027-01-01')).toEqual([])
-    expect(itemActions({ ...need, free_capacity: 0 }, unit, '2026-01-01')).toEqual([])
-    expect(itemActions({ ...need, status: 'draft' }, unit, '2026-01-01')).toEqual([])
+  const need = { status: 'published' as const, provider_org: org(1), caller_may_claim: true }
+  it('offers 认领 exactly when the API says the caller may claim', () => {
+    expect(itemActions(need, unit)).toEqual(['claim'])
+    expect(itemActions({ ...need, caller_may_claim: false }, unit)).toEqual([])
+    expect(itemActions(need, null)).toEqual([])
   })
-  it('does not let the community claim its own need, but lets it manage it', () => {
-    expect(itemActions(need, community, '2026-01-01')).toEqual(['edit', 'close'])
-    expect(itemActions({ ...need, status: 'draft' }, community, '2026-01-01')).toEqual(['edit', 'publish'])
-    expect(itemActions({ ...need, status: 'closed' }, admin, '2026-01-01')).toEqual(['edit', 'publish'])
-  })
-  it('lets a community claim a unit’s resource', () => {
-    const resource = { ...need, direction: 'resource' as const, provider_org: org(2) }
-    expect(itemActions(resource, community, '2026-01-01')).toEqual(['claim'])
-    expect(itemActions(resource, otherUnit, '2026-01-01')).toEqual([])
+  it('lets the provider (or the platform admin) manage its item by its status', () => {
+    expect(itemActions({ ...need, caller_may_claim: false }, community)).toEqual(['edit', 'close'])
+    expect(itemActions({ ...need, status: 'draft', caller_may_claim: false }, community)).toEqual(['edit', 'publish'])
+    expect(itemActions({ ...need, status: 'closed', caller_may_claim: false }, admin)).toEqual(['edit', 'publish'])
+    expect(itemActions({ ...need, caller_may_claim: false }, otherUnit)).toEqual([])
   })
 })
 

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gongjian.claims.service import DIRECTION_OF_PROVIDER, ITEM_FIELDS
+from gongjian.claims.items import ITEM_FIELDS
+from gongjian.claims.permissions import DIRECTION_OF_PROVIDER
 from gongjian.kit import audit
 from gongjian.kit.principal import SYSTEM
 from gongjian.models import Organization, ServiceCategory, ServiceItem

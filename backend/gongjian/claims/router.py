@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Query, Response
 
 from gongjian.auth.dependencies import caller
-from gongjian.claims import service
+from gongjian.claims import claiming, items, summary
 from gongjian.claims.schemas import (
     ClaimComplete,
     ClaimCreate,
@@ -46,8 +46,8 @@ STATE_PROBLEMS = problem_responses(412)
 @router.get("/service-categories", summary="服务类别（五大类）")
 async def list_service_categories(principal: Reader, page: PageQuery) -> Page[ServiceCategoryRead]:
     with unit_of_work() as session:
-        rows, total = service.list_categories(session, page)
-        return page_of(ServiceCategoryRead, rows, total, page)
+        rows, total = items.list_categories(session, page)
+    return page_of(ServiceCategoryRead, rows, total, page)
 
 
 @router.get("/service-items", summary="双向认领清单：服务项目列表")
@@ -64,7 +64,7 @@ async def list_service_items(
     sort: ServiceItemSort = ServiceItemSort.id,
 ) -> Page[ServiceItemRead]:
     with unit_of_work() as session:
-        rows, total = service.list_items(
+        rows, total = items.list_items(
             session,
             principal,
             page,
@@ -83,7 +83,7 @@ async def list_service_items(
 @router.post("/service-items", summary="新建服务项目（草稿）", status_code=201)
 async def create_service_item(body: ServiceItemCreate, principal: Writer, response: Response) -> ServiceItemRead:
     with unit_of_work() as session:
-        item = service.create_item(session, principal, body)
+        item = items.create_item(session, principal, body)
     created(response, f"/service-items/{item.id}", item.version)
     return item
 
@@ -91,7 +91,7 @@ async def create_service_item(body: ServiceItemCreate, principal: Writer, respon
 @router.get("/service-items/{item_id}", summary="服务项目详情")
 async def get_service_item(item_id: PathId, principal: Reader, response: Response) -> ServiceItemRead:
     with unit_of_work() as session:
-        item = service.get_item_read(session, principal, item_id)
+        item = items.get_item_read(session, principal, item_id)
     set_etag(response, item.version)
     return item
 
@@ -101,7 +101,7 @@ async def update_service_item(
     item_id: PathId, body: ServiceItemUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ServiceItemRead:
     with unit_of_work(write_lock=True) as session:
-        item = service.update_item(session, principal, item_id, body, if_match)
+        item = items.update_item(session, principal, item_id, body, if_match)
     set_etag(response, item.version)
     return item
 
@@ -111,7 +111,7 @@ async def publish_service_item(
     item_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ServiceItemRead:
     with unit_of_work(write_lock=True) as session:
-        item = service.set_item_status(session, principal, item_id, ServiceItemStatus.published, if_match)
+        item = items.set_item_status(session, principal, item_id, ServiceItemStatus.published, if_match)
     set_etag(response, item.version)
     return item
 
@@ -121,7 +121,7 @@ async def close_service_item(
     item_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ServiceItemRead:
     with unit_of_work(write_lock=True) as session:
-        item = service.set_item_status(session, principal, item_id, ServiceItemStatus.closed, if_match)
+        item = items.set_item_status(session, principal, item_id, ServiceItemStatus.closed, if_match)
     set_etag(response, item.version)
     return item
 
@@ -135,17 +135,16 @@ async def list_item_claims(
     sort: ClaimSort = ClaimSort.created_at_desc,
 ) -> Page[ClaimRead]:
     with unit_of_work() as session:
-        service.get_item(session, principal, item_id)
-        rows, total = service.list_claims(session, principal, page, item_id=item_id, status=status, sort=sort)
-        return page_of(ClaimRead, rows, total, page)
+        rows, total = claiming.list_item_claims(session, principal, item_id, page, status=status, sort=sort)
+    return page_of(ClaimRead, rows, total, page)
 
 
 @router.post("/service-items/{item_id}/claims", summary="认领服务项目", status_code=201)
 async def create_claim(item_id: PathId, body: ClaimCreate, principal: Writer, response: Response) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
-        claim = service.create_claim(session, principal, item_id, body)
-        created(response, f"/claims/{claim.id}", claim.version)
-        return ClaimRead.model_validate(claim)
+        claim = claiming.create_claim(session, principal, item_id, body)
+    created(response, f"/claims/{claim.id}", claim.version)
+    return claim
 
 
 @router.get("/claims", summary="认领记录列表（跨项目）")
@@ -160,7 +159,7 @@ async def list_claims(
     sort: ClaimSort = ClaimSort.created_at_desc,
 ) -> Page[ClaimRead]:
     with unit_of_work() as session:
-        rows, total = service.list_claims(
+        rows, total = claiming.list_claims(
             session,
             principal,
             page,
@@ -171,7 +170,7 @@ async def list_claims(
             status=status,
             sort=sort,
         )
-        return page_of(ClaimRead, rows, total, page)
+    return page_of(ClaimRead, rows, total, page)
 
 
 @router.get("/claims/summary", summary="认领统计：按类别和状态（可按组织、期间）")
@@ -183,7 +182,7 @@ async def claims_summary(
     until: Annotated[IsoDate | None, Query(description="认领日期止（含，北京时间）")] = None,
 ) -> ClaimSummary:
     with unit_of_work() as session:
-        return service.claims_summary(
+        return summary.claims_summary(
             session,
             principal,
             organization_id=organization_id,
@@ -196,17 +195,17 @@ async def claims_summary(
 @router.get("/claims/{claim_id}", summary="认领记录详情")
 async def get_claim(claim_id: PathId, principal: Reader, response: Response) -> ClaimRead:
     with unit_of_work() as session:
-        claim = service.get_claim(session, principal, claim_id)
-        set_etag(response, claim.version)
-        return ClaimRead.model_validate(claim)
+        claim = claiming.get_claim(session, principal, claim_id)
+    set_etag(response, claim.version)
+    return claim
 
 
 @router.post("/claims/{claim_id}/start", summary="开始实施（认领组织）", responses=STATE_PROBLEMS)
 async def start_claim(claim_id: PathId, principal: Writer, response: Response, if_match: IfMatch = None) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
-        claim = service.start_claim(session, principal, claim_id, if_match)
-        set_etag(response, claim.version)
-        return ClaimRead.model_validate(claim)
+        claim = claiming.start_claim(session, principal, claim_id, if_match)
+    set_etag(response, claim.version)
+    return claim
 
 
 @router.post("/claims/{claim_id}/complete", summary="报告完成（认领组织）", responses=STATE_PROBLEMS)
@@ -214,9 +213,9 @@ async def complete_claim(
     claim_id: PathId, body: ClaimComplete, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
-        claim = service.complete_claim(session, principal, claim_id, body, if_match)
-        set_etag(response, claim.version)
-        return ClaimRead.model_validate(claim)
+        claim = claiming.complete_claim(session, principal, claim_id, body, if_match)
+    set_etag(response, claim.version)
+    return claim
 
 
 @router.post("/claims/{claim_id}/verify", summary="验收并评价（项目提供方）", responses=STATE_PROBLEMS)
@@ -224,9 +223,9 @@ async def verify_claim(
     claim_id: PathId, body: ClaimVerify, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
-        claim = service.verify_claim(session, principal, claim_id, body, if_match)
-        set_etag(response, claim.version)
-        return ClaimRead.model_validate(claim)
+        claim = claiming.verify_claim(session, principal, claim_id, body, if_match)
+    set_etag(response, claim.version)
+    return claim
 
 
 @router.post("/claims/{claim_id}/withdraw", summary="撤回认领（认领组织），释放名额", responses=STATE_PROBLEMS)
@@ -238,9 +237,9 @@ async def withdraw_claim(
     if_match: IfMatch = None,
 ) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
-        claim = service.withdraw_claim(session, principal, claim_id, body or ClaimWithdraw(), if_match)
-        set_etag(response, claim.version)
-        return ClaimRead.model_validate(claim)
+        claim = claiming.withdraw_claim(session, principal, claim_id, body or ClaimWithdraw(), if_match)
+    set_etag(response, claim.version)
+    return claim
 
 
 @router.post("/claims/{claim_id}/reject", summary="驳回认领（项目提供方），释放名额", responses=STATE_PROBLEMS)
@@ -248,6 +247,6 @@ async def reject_claim(
     claim_id: PathId, body: ClaimReject, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ClaimRead:
     with unit_of_work(write_lock=True) as session:
-        claim = service.reject_claim(session, principal, claim_id, body, if_match)
-        set_etag(response, claim.version)
-        return ClaimRead.model_validate(claim)
+        claim = claiming.reject_claim(session, principal, claim_id, body, if_match)
+    set_etag(response, claim.version)
+    return claim

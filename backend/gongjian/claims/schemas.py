@@ -42,6 +42,13 @@ class ServiceItemUpdate(InputModel):
     claim_deadline: IsoDate | None = None
 
 
+class CallerClaim(OutputModel):
+    """The caller's organisation's active claim on an item."""
+
+    id: int
+    status: ClaimStatus
+
+
 class ServiceItemRead(OutputModel):
     id: int
     code: str | None = Field(description="参考清单项目的稳定编码；手工新建的项目为空")
@@ -55,6 +62,13 @@ class ServiceItemRead(OutputModel):
     status: ServiceItemStatus
     active_claims: int = Field(description="当前占用名额的认领数（已撤回、已驳回的不计）")
     free_capacity: int
+    caller_claim: CallerClaim | None = Field(
+        description="调用者所在组织对该项目的有效认领（已撤回、已驳回的不计）；没有、或调用者是平台管理员（默认不代表任何组织）时为空"
+    )
+    caller_may_claim: bool = Field(
+        description="调用者现在能否以本组织名义认领该项目：与认领接口的规则相同（已发布、未过截止日、有空余名额、"
+        "本组织类型可认领该方向、不是本组织发布的、尚未认领）；平台管理员为 false"
+    )
     published_at: datetime | None
     closed_at: datetime | None
     created_at: datetime

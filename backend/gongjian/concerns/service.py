@@ -4,13 +4,9 @@
     reported / in_progress → escalated (to a named body, with a due date) → resolved
 
 Every step carries a note and is kept (`concern_steps`): it is the feedback the reporter reads.
-The community's admin (or a platform admin) handles concerns. Anyone may report: a member for
-itself, an admin for its organisation or on behalf of a resident (whose name is then shown in full
-only to the community's admin and platform admins). "Past due" is derived when read (not resolved
-and the due date before today), never stored.
-
-Visibility: the community's admin; the admins of its partner units (共建, the 五百 work); and the
-account that reported it. Members see only what they reported.
+"Past due" is derived when read (not resolved and the due date before today), never stored. Who
+may see, report and handle a concern is in `concerns.permissions`; the allowed moves are
+`CONCERN_MOVES` in `models/enums.py`.
 """
 
 from __future__ import annotations
@@ -19,9 +15,10 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from gongjian.concerns.permissions import masks_reporter, reporter, require_handler, require_reporter_in, visibility
 from gongjian.concerns.schemas import (
     ConcernCreate,
     ConcernEscalate,
@@ -31,25 +28,23 @@ from gongjian.concerns.schemas import (
 )
 from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, local_today, start_of
-from gongjian.kit.errors import ProblemError, conflict, forbidden, not_found, unprocessable
+from gongjian.kit.errors import unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, count_of
 from gongjian.kit.personal_data import mask_name
 from gongjian.kit.principal import Principal
+from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
-from gongjian.meetings.permissions import community_scope, manages_community
-from gongjian.members.permissions import own_member
+from gongjian.kit.transitions import check_move
 from gongjian.models import Concern, ConcernStep, Organization
 from gongjian.models.base import utcnow
 from gongjian.models.enums import (
+    CONCERN_MOVES,
     AuditAction,
     ConcernCategory,
-    ConcernReporterKind,
     ConcernStatus,
     OrganizationKind,
-    Role,
 )
-from gongjian.organizations.permissions import is_partner
 
 LABEL = "社情民意"
 FIELDS = (
@@ -71,19 +66,9 @@ def overdue_condition(today: date) -> ColumnElement[bool]:
     return and_(Concern.status != ConcernStatus.resolved.value, Concern.due_on < today)
 
 
-def _visibility(principal: Principal) -> ColumnElement[bool] | None:
-    if principal.is_admin:
-        return None
-    mine = Concern.reported_by == principal.key
-    if principal.role is Role.member:
-        return mine
-    scope = community_scope(principal, Concern.community_org_id)
-    return mine if scope is None else or_(scope, mine)
-
-
 def readable_concerns(principal: Principal) -> Select[Concern]:
     stmt = select(Concern)
-    visible = _visibility(principal)
+    visible = visibility(principal)
     return stmt if visible is None else stmt.where(visible)
 
 
@@ -106,9 +91,7 @@ def concern_reads(session: Session, principal: Principal, rows: list[Concern]) -
     reads = []
     for c in rows:
         values = {name: getattr(c, name) for name in ConcernRead.model_fields if hasattr(c, name)}
-        masked = c.reporter_kind == ConcernReporterKind.resident.value and not manages_community(
-            principal, c.community_org_id
-        )
+        masked = masks_reporter(principal, c)
         values.update(
             community_org=orgs[c.community_org_id],
             reporter_name=mask_name(c.reporter_name) if masked else c.reporter_name,
@@ -159,13 +142,10 @@ def list_concerns(
 
 
 def _get(session: Session, principal: Principal, concern_id: int, *, lock: bool = False) -> Concern:
-    stmt = readable_concerns(principal).where(Concern.id == concern_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    row = session.execute(stmt).scalar_one_or_none()
-    if row is None:
-        raise not_found(LABEL)
-    return row
+    concern: Concern = one_or_404(
+        session, readable_concerns(principal).where(Concern.id == concern_id), LABEL, lock=lock
+    )
+    return concern
 
 
 def get_concern(session: Session, principal: Principal, concern_id: int) -> ConcernRead:
@@ -198,47 +178,20 @@ def _step(
 
 
 def create_concern(session: Session, principal: Principal, data: ConcernCreate) -> ConcernRead:
-    member = own_member(session, principal)
-    if principal.role is Role.member:
-        if member is None:
-            raise ProblemError(403, "no_member_profile", "无权操作", "当前账号没有关联党员档案")
-        if data.reporter_kind not in (None, ConcernReporterKind.member):
-            raise forbidden("党员只能以本人名义反映")
-        kind = ConcernReporterKind.member
-        community_id = data.community_org_id or member.community_org_id
-        if community_id != member.community_org_id:
-            raise forbidden("党员只能反映报到社区的问题")
-        reporter_name = member.name
-    else:
-        kind = data.reporter_kind or ConcernReporterKind.admin
-        if kind is ConcernReporterKind.member:
-            raise unprocessable("reporter_kind_invalid", "管理员请以组织或代居民的名义登记", field="body.reporter_kind")
-        if data.community_org_id is None:
-            if principal.role is not Role.community_admin or principal.organization_id is None:
-                raise unprocessable("organization_required", "请指定所在社区", field="body.community_org_id")
-            community_id = principal.organization_id
-        else:
-            community_id = data.community_org_id
-        reporter_name = (
-            data.resident_name if kind is ConcernReporterKind.resident and data.resident_name else principal.name
-        )
-    community = session.get(Organization, community_id)
-    if community is None or community.archived_at is not None:
-        raise unprocessable("organization_not_found", "党组织不存在或已归档", field="body.community_org_id")
+    who = reporter(session, principal, data)
+    community = live_organization(session, who.community_org_id, "body.community_org_id")
     if community.kind != OrganizationKind.community.value:
         raise unprocessable("wrong_organization_kind", "社情民意须属于社区", field="body.community_org_id")
-    partner = principal.is_org_admin and is_partner(session, principal.organization_id, community_id)
-    if principal.role is not Role.member and not (manages_community(principal, community_id) or partner):
-        raise forbidden("只能反映本社区或共建社区的问题")
+    require_reporter_in(session, principal, community.id)
     concern = Concern(
-        community_org_id=community_id,
+        community_org_id=community.id,
         category=data.category.value,
         title=data.title,
         description=data.description,
         location=data.location,
-        reporter_kind=kind.value,
-        reporter_name=reporter_name,
-        reporter_member_id=member.id if member is not None and kind is ConcernReporterKind.member else None,
+        reporter_kind=who.kind.value,
+        reporter_name=who.name,
+        reporter_member_id=who.member_id,
         reported_by=principal.key,
         reported_at=utcnow(),
         status=ConcernStatus.reported.value,
@@ -252,23 +205,12 @@ def create_concern(session: Session, principal: Principal, data: ConcernCreate) 
 
 
 def _transition(
-    session: Session,
-    principal: Principal,
-    concern_id: int,
-    if_match: str | None,
-    allowed: set[ConcernStatus],
-    target: ConcernStatus,
+    session: Session, principal: Principal, concern_id: int, if_match: str | None, target: ConcernStatus
 ) -> tuple[Concern, dict[str, Any]]:
     concern = _get(session, principal, concern_id, lock=True)
-    if not manages_community(principal, concern.community_org_id):
-        raise forbidden("只有本社区党组织管理员或平台管理员可以处理社情民意")
+    require_handler(principal, concern)
     check_if_match(if_match, concern.version)
-    current = ConcernStatus(concern.status)
-    if current not in allowed:
-        raise conflict(
-            "concern_invalid_transition",
-            f"当前为“{ConcernStatus.label_of(current)}”，不能改为“{ConcernStatus.label_of(target)}”",
-        )
+    check_move(ConcernStatus(concern.status), target, CONCERN_MOVES, "concern_invalid_transition")
     before = audit.snapshot(concern, FIELDS)
     concern.status = target.value
     return concern, before
@@ -286,23 +228,14 @@ def _finish(
 def start_concern(
     session: Session, principal: Principal, concern_id: int, note: str, if_match: str | None
 ) -> ConcernRead:
-    concern, before = _transition(
-        session, principal, concern_id, if_match, {ConcernStatus.reported}, ConcernStatus.in_progress
-    )
+    concern, before = _transition(session, principal, concern_id, if_match, ConcernStatus.in_progress)
     return _finish(session, principal, concern, before, note)
 
 
 def escalate_concern(
     session: Session, principal: Principal, concern_id: int, data: ConcernEscalate, if_match: str | None
 ) -> ConcernRead:
-    concern, before = _transition(
-        session,
-        principal,
-        concern_id,
-        if_match,
-        {ConcernStatus.reported, ConcernStatus.in_progress},
-        ConcernStatus.escalated,
-    )
+    concern, before = _transition(session, principal, concern_id, if_match, ConcernStatus.escalated)
     concern.escalated_to = data.escalated_to
     concern.escalated_at = utcnow()
     concern.due_on = data.due_on
@@ -312,14 +245,7 @@ def escalate_concern(
 def resolve_concern(
     session: Session, principal: Principal, concern_id: int, note: str, if_match: str | None
 ) -> ConcernRead:
-    concern, before = _transition(
-        session,
-        principal,
-        concern_id,
-        if_match,
-        {ConcernStatus.reported, ConcernStatus.in_progress, ConcernStatus.escalated},
-        ConcernStatus.resolved,
-    )
+    concern, before = _transition(session, principal, concern_id, if_match, ConcernStatus.resolved)
     concern.resolved_at = utcnow()
     return _finish(session, principal, concern, before, note)
 
@@ -328,7 +254,7 @@ def summary(session: Session, principal: Principal, community_org_id: int | None
     """Counts by status and category, and the open concerns past their due date, all counted by
     the database from the concerns themselves."""
     conditions: list[ColumnElement[bool]] = []
-    visible = _visibility(principal)
+    visible = visibility(principal)
     if visible is not None:
         conditions.append(visible)
     if community_org_id is not None:

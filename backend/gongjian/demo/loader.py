@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from gongjian.activities import service as activities
 from gongjian.activities.schemas import ActivityCreate, AttendanceUpdate, SignupCreate
-from gongjian.claims import service as claims
+from gongjian.claims import claiming as claims
 from gongjian.claims.schemas import ClaimComplete, ClaimCreate, ClaimVerify
 from gongjian.concerns import service as concerns
 from gongjian.concerns.schemas import ConcernCreate, ConcernEscalate

@@ -3,6 +3,9 @@
 - "A platform admin, or an admin of organisation X": who may act in the name of an organisation
   (manage its items, approve its records, run its meetings).
 - "A platform admin only": platform-wide settings (evaluation periods, the audit log, API keys).
+- "Which organisation an admin acts for" when a body may name one (the provider of a service item,
+  the claimant of a claim, a wish's community): its own for an organisation's admin, the named one
+  for a platform admin, who belongs to none.
 
 Domain-specific rules (dual management of members, a community's partners) live in the owning
 domain's `permissions.py` and build on these.
@@ -10,7 +13,7 @@ domain's `permissions.py` and build on these.
 
 from __future__ import annotations
 
-from gongjian.kit.errors import forbidden
+from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.models.enums import ActorType
 
@@ -37,3 +40,29 @@ def require_admin_role(principal: Principal, detail: str = "当前身份无权�
     """403 unless the caller is a platform admin or some organisation's admin."""
     if not (principal.is_admin or principal.is_org_admin):
         raise forbidden(detail)
+
+
+def acting_org_id(
+    principal: Principal,
+    requested: int | None,
+    field: str,
+    detail: str,
+    *,
+    not_own: str = "只能以本组织名义办理",
+) -> int:
+    """The organisation a request acts for, given the `organization_id`-like value it sent.
+
+    A platform admin must name one (422 `organization_required` on `field`, message `detail`); an
+    organisation's admin acts for its own, may repeat its id, and gets 403 `not_own_organization`
+    (message `not_own`) for any other. Whether the caller may act at all, and whether the named
+    organisation is live and of the right kind, is the domain's to check.
+    """
+    if principal.is_admin:
+        if requested is None:
+            raise unprocessable("organization_required", detail, field=field)
+        return requested
+    if principal.organization_id is None:
+        raise forbidden()
+    if requested is not None and requested != principal.organization_id:
+        raise ProblemError(403, "not_own_organization", "无权操作", not_own)
+    return principal.organization_id

@@ -162,6 +162,13 @@ class ServiceItemStatus(LabelledEnum):
     closed = "closed"
 
 
+# Publishing also reopens a closed item; closing stops new claims (existing ones carry on).
+SERVICE_ITEM_MOVES: dict[ServiceItemStatus, set[ServiceItemStatus]] = {
+    ServiceItemStatus.published: {ServiceItemStatus.draft, ServiceItemStatus.closed},
+    ServiceItemStatus.closed: {ServiceItemStatus.published},
+}
+
+
 @register(
     "claim_status",
     {
@@ -180,6 +187,19 @@ class ClaimStatus(LabelledEnum):
     verified = "verified"
     withdrawn = "withdrawn"
     rejected = "rejected"
+
+
+# The claimant starts, completes or withdraws; the provider verifies or rejects.
+CLAIM_MOVES: dict[ClaimStatus, set[ClaimStatus]] = {
+    ClaimStatus.in_progress: {ClaimStatus.claimed},
+    ClaimStatus.completed: {ClaimStatus.in_progress},
+    ClaimStatus.verified: {ClaimStatus.completed},
+    ClaimStatus.withdrawn: {ClaimStatus.claimed, ClaimStatus.in_progress},
+    ClaimStatus.rejected: {ClaimStatus.claimed, ClaimStatus.in_progress, ClaimStatus.completed},
+}
+# Claims that hold a place on their item: a completed or verified claim keeps it (the item was
+# served by that organisation); a withdrawn or rejected one frees it.
+ACTIVE_CLAIM_STATUSES = (ClaimStatus.claimed, ClaimStatus.in_progress, ClaimStatus.completed, ClaimStatus.verified)
 
 
 @register("wish_kind", {"goods": "物品类", "service": "服务类"})
@@ -210,6 +230,20 @@ class WishStatus(LabelledEnum):
     closed = "closed"
     rejected = "rejected"
     cancelled = "cancelled"
+
+
+WISH_MOVES: dict[WishStatus, set[WishStatus]] = {
+    WishStatus.verified: {WishStatus.submitted},
+    WishStatus.rejected: {WishStatus.submitted, WishStatus.verified},
+    WishStatus.published: {WishStatus.verified},
+    WishStatus.claimed: {WishStatus.published},
+    WishStatus.fulfilled: {WishStatus.claimed},
+    WishStatus.closed: {WishStatus.fulfilled},
+    WishStatus.cancelled: {WishStatus.submitted, WishStatus.verified, WishStatus.published, WishStatus.claimed},
+}
+# Releasing a claim puts the wish back to published: a move of its own, because publishing (above)
+# never takes a claimed wish.
+WISH_RELEASE_MOVES: dict[WishStatus, set[WishStatus]] = {WishStatus.published: {WishStatus.claimed}}
 
 
 @register(
@@ -389,6 +423,13 @@ class ConcernStatus(LabelledEnum):
     in_progress = "in_progress"
     escalated = "escalated"
     resolved = "resolved"
+
+
+CONCERN_MOVES: dict[ConcernStatus, set[ConcernStatus]] = {
+    ConcernStatus.in_progress: {ConcernStatus.reported},
+    ConcernStatus.escalated: {ConcernStatus.reported, ConcernStatus.in_progress},
+    ConcernStatus.resolved: {ConcernStatus.reported, ConcernStatus.in_progress, ConcernStatus.escalated},
+}
 
 
 @register("concern_reporter_kind", {"member": "党员", "resident": "居民", "admin": "组织管理员"})

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from gongjian.claims.service import claims_summary
+from gongjian.claims.summary import claims_summary
 from gongjian.concerns.service import overdue_condition
 from gongjian.kit.calendar import end_of, local_today, start_of
 from gongjian.kit.errors import not_found

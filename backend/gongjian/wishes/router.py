@@ -85,8 +85,8 @@ async def wishes_summary(
 async def get_wish(wish_id: PathId, principal: Reader, response: Response) -> WishRead:
     with unit_of_work() as session:
         wish = service.get_wish(session, principal, wish_id)
-        set_etag(response, wish.version)
-        return service.wish_read(principal, wish)
+    set_etag(response, wish.version)
+    return wish
 
 
 @router.post("/wishes/{wish_id}/verify", summary="核实心愿（社区）", responses=STATE_PROBLEMS)

@@ -2422,6 +2422,15 @@ export interface components {
             username: string;
         };
         /**
+         * CallerClaim
+         * @description The caller's organisation's active claim on an item.
+         */
+        CallerClaim: {
+            /** Id */
+            id: number;
+            status: components["schemas"]["ClaimStatus"];
+        };
+        /**
          * CardEntrySort
          * @enum {string}
          */
@@ -5214,6 +5223,13 @@ export interface components {
              * @description 当前占用名额的认领数（已撤回、已驳回的不计）
              */
             active_claims: number;
+            /** @description 调用者所在组织对该项目的有效认领（已撤回、已驳回的不计）；没有、或调用者是平台管理员（默认不代表任何组织）时为空 */
+            caller_claim: components["schemas"]["CallerClaim"] | null;
+            /**
+             * Caller May Claim
+             * @description 调用者现在能否以本组织名义认领该项目：与认领接口的规则相同（已发布、未过截止日、有空余名额、本组织类型可认领该方向、不是本组织发布的、尚未认领）；平台管理员为 false
+             */
+            caller_may_claim: boolean;
             /** Capacity */
             capacity: number;
             category: components["schemas"]["ServiceCategoryCode"];

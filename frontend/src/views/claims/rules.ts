@@ -1,42 +1,22 @@
-/** Which claim-list actions are legal for the caller (mirrors backend/gongjian/claims/service.py). */
+/**
+ * Which buttons the claim board and the claims list show. The API decides every step; whether the
+ * caller may claim an item is the API's own answer (`caller_may_claim`, the rule the claim endpoint
+ * applies), so nothing here repeats the claim rules or which claim statuses hold a place.
+ */
 import type { Schemas } from '@gongjian/client'
-import { actsFor, isOrgAdmin, type Caller } from '@/api/acting'
+import { actsFor, type Caller } from '@/api/acting'
 
-type Item = Pick<Schemas['ServiceItemRead'], 'status' | 'direction' | 'free_capacity' | 'claim_deadline' | 'provider_org'>
+type Item = Pick<Schemas['ServiceItemRead'], 'status' | 'provider_org' | 'caller_may_claim'>
 type Claim = Pick<Schemas['ClaimRead'], 'status' | 'organization' | 'item'>
-/** Claims that hold a place on their item. */
-export const ACTIVE_CLAIM_STATUSES: readonly Schemas['ClaimStatus'][] = ['claimed', 'in_progress', 'completed']
 export type ClaimAction = 'start' | 'complete' | 'withdraw' | 'verify' | 'reject'
 export type ItemAction = 'claim' | 'edit' | 'publish' | 'close'
 
-/**
- * Needs are claimed by member units' and social organisations' admins (`unit_admin`), resources by
- * community admins. The platform admin claims in an organisation's name only through the API.
- */
-function claimsDirection(me: Caller): Schemas['ServiceDirection'] | null {
-  if (!isOrgAdmin(me)) return null
-  return me.role === 'community_admin' ? 'resource' : 'need'
-}
-
-/**
- * `today` is the Shanghai calendar day as YYYY-MM-DD (deadlines are inclusive); `held`: the
- * caller's organisation already has an active claim on the item (one per organisation and item).
- */
-export function itemActions(item: Item, me: Caller | null | undefined, today: string, held = false): ItemAction[] {
+/** 认领 when the API says the caller may claim; the provider's edit, publish and close. */
+export function itemActions(item: Item, me: Caller | null | undefined): ItemAction[] {
   if (!me) return []
   const actions: ItemAction[] = []
-  const provider = actsFor(me, item.provider_org.id)
-  if (
-    item.status === 'published' &&
-    item.free_capacity > 0 &&
-    (!item.claim_deadline || item.claim_deadline >= today) &&
-    !held &&
-    claimsDirection(me) === item.direction &&
-    me.organization_id !== item.provider_org.id
-  ) {
-    actions.push('claim')
-  }
-  if (provider) {
+  if (item.caller_may_claim) actions.push('claim')
+  if (actsFor(me, item.provider_org.id)) {
     actions.push('edit')
     if (item.status === 'draft' || item.status === 'closed') actions.push('publish')
     if (item.status === 'published') actions.push('close')

@@ -1,0 +1,239 @@
+"""Claims on service items: reading them, claiming, and the audited steps of a claim.
+
+    claimed → in_progress → completed → verified
+    claimed / in_progress → withdrawn (by the claimant);  claimed … completed → rejected (by the provider)
+
+A claim holds its place from claiming until it is withdrawn or rejected; a completed and verified
+claim keeps it (the item was served by that organisation), so capacity is how many organisations
+can take the item on. Active claims never exceed it, also under concurrent requests: the item row
+is locked (SQLite `BEGIN IMMEDIATE`, PostgreSQL `SELECT … FOR UPDATE`) before the count, so claims
+on one item are decided one after another. The rules a claim must pass and who may take each step
+are in `claims.permissions`; the allowed moves are `CLAIM_MOVES` in `models/enums.py`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, joinedload
+
+from gongjian.claims.items import ACTIVE_VALUES, get_item
+from gongjian.claims.permissions import (
+    claim_refusal,
+    claimant_org_id,
+    item_visibility,
+    require_claimant,
+    require_provider,
+)
+from gongjian.claims.schemas import (
+    ClaimComplete,
+    ClaimCreate,
+    ClaimRead,
+    ClaimReject,
+    ClaimSort,
+    ClaimVerify,
+    ClaimWithdraw,
+)
+from gongjian.kit import audit
+from gongjian.kit.calendar import local_today
+from gongjian.kit.etag import check_if_match
+from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.principal import Principal
+from gongjian.kit.rows import live_organization, one_or_404
+from gongjian.kit.sorting import apply_sort
+from gongjian.kit.transitions import check_move
+from gongjian.models import Claim, ServiceItem
+from gongjian.models.base import utcnow
+from gongjian.models.enums import (
+    CLAIM_MOVES,
+    AuditAction,
+    ClaimStatus,
+    ServiceCategoryCode,
+    WebhookEventType,
+)
+from gongjian.webhooks.outbox import emit
+
+CLAIM_LABEL = "认领记录"
+CLAIM_FIELDS = (
+    "item_id",
+    "organization_id",
+    "status",
+    "note",
+    "completion_report",
+    "rating",
+    "verify_comment",
+    "end_reason",
+)
+
+
+# --- reading claims ----------------------------------------------------------------------------
+
+
+def readable_claims(principal: Principal) -> Select[Any]:
+    stmt = (
+        select(Claim)
+        .join(ServiceItem, ServiceItem.id == Claim.item_id)
+        .options(
+            joinedload(Claim.item, innerjoin=True).joinedload(ServiceItem.provider_org, innerjoin=True),
+            joinedload(Claim.organization, innerjoin=True),
+        )
+    )
+    visible = item_visibility(principal)
+    return stmt if visible is None else stmt.where(visible)
+
+
+def list_claims(
+    session: Session,
+    principal: Principal,
+    params: PageParams,
+    *,
+    item_id: int | None = None,
+    organization_id: int | None = None,
+    provider_org_id: int | None = None,
+    category: ServiceCategoryCode | None = None,
+    status: ClaimStatus | None = None,
+    sort: ClaimSort = ClaimSort.created_at_desc,
+) -> tuple[list[ClaimRead], int]:
+    stmt = readable_claims(principal)
+    if item_id is not None:
+        stmt = stmt.where(Claim.item_id == item_id)
+    if organization_id is not None:
+        stmt = stmt.where(Claim.organization_id == organization_id)
+    if provider_org_id is not None:
+        stmt = stmt.where(ServiceItem.provider_org_id == provider_org_id)
+    if category is not None:
+        stmt = stmt.where(ServiceItem.category == category.value)
+    if status is not None:
+        stmt = stmt.where(Claim.status == status.value)
+    columns = {"created_at": Claim.created_at, "id": Claim.id}
+    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, Claim.id), params)
+    return [ClaimRead.model_validate(row) for row in rows], total
+
+
+def list_item_claims(
+    session: Session,
+    principal: Principal,
+    item_id: int,
+    params: PageParams,
+    *,
+    status: ClaimStatus | None,
+    sort: ClaimSort,
+) -> tuple[list[ClaimRead], int]:
+    """One item's claims; 404 when the caller can't see the item."""
+    get_item(session, principal, item_id)
+    return list_claims(session, principal, params, item_id=item_id, status=status, sort=sort)
+
+
+def _get_claim(session: Session, principal: Principal, claim_id: int) -> Claim:
+    claim: Claim = one_or_404(session, readable_claims(principal).where(Claim.id == claim_id), CLAIM_LABEL)
+    return claim
+
+
+def get_claim(session: Session, principal: Principal, claim_id: int) -> ClaimRead:
+    return ClaimRead.model_validate(_get_claim(session, principal, claim_id))
+
+
+# --- claiming ----------------------------------------------------------------------------------
+
+
+def create_claim(session: Session, principal: Principal, item_id: int, data: ClaimCreate) -> ClaimRead:
+    """Run inside `unit_of_work(write_lock=True)`: the item row is locked before anything is checked."""
+    item = get_item(session, principal, item_id, lock=True)
+    claimant = live_organization(session, claimant_org_id(principal, data.organization_id), "body.organization_id")
+    active = select(func.count(Claim.id)).where(Claim.item_id == item.id, Claim.status.in_(ACTIVE_VALUES))
+    held = session.execute(active.where(Claim.organization_id == claimant.id)).scalar_one() > 0
+    refusal = claim_refusal(item, claimant, held=held, active=session.execute(active).scalar_one(), today=local_today())
+    if refusal is not None:
+        raise refusal
+    claim = Claim(
+        item_id=item.id,
+        organization_id=claimant.id,
+        status=ClaimStatus.claimed.value,
+        note=data.note,
+        claimed_by=principal.name,
+    )
+    session.add(claim)
+    session.flush()
+    audit.record(session, principal, AuditAction.create, "claim", claim.id, audit.snapshot(claim, CLAIM_FIELDS))
+    return get_claim(session, principal, claim.id)
+
+
+# --- the steps of a claim ----------------------------------------------------------------------
+
+
+def _step(
+    session: Session, principal: Principal, claim_id: int, if_match: str | None, *, by: str, target: ClaimStatus
+) -> tuple[Claim, dict[str, Any]]:
+    """Check who takes the step (`by` the provider or the claimant), the version and the move."""
+    claim = _get_claim(session, principal, claim_id)
+    if by == "provider":
+        require_provider(principal, claim.item, "只有服务项目的提供方可以验收或驳回认领")
+    else:
+        require_claimant(principal, claim.organization_id)
+    check_if_match(if_match, claim.version)
+    check_move(ClaimStatus(claim.status), target, CLAIM_MOVES, "claim_invalid_transition", "认领")
+    before = audit.snapshot(claim, CLAIM_FIELDS)
+    claim.status = target.value
+    return claim, before
+
+
+def _finish(session: Session, principal: Principal, claim: Claim, before: dict[str, Any]) -> ClaimRead:
+    audit.finish_update(session, principal, "claim", claim, before, CLAIM_FIELDS)
+    return ClaimRead.model_validate(claim)
+
+
+def start_claim(session: Session, principal: Principal, claim_id: int, if_match: str | None) -> ClaimRead:
+    claim, before = _step(session, principal, claim_id, if_match, by="claimant", target=ClaimStatus.in_progress)
+    claim.started_at = utcnow()
+    return _finish(session, principal, claim, before)
+
+
+def complete_claim(
+    session: Session, principal: Principal, claim_id: int, data: ClaimComplete, if_match: str | None
+) -> ClaimRead:
+    claim, before = _step(session, principal, claim_id, if_match, by="claimant", target=ClaimStatus.completed)
+    claim.completed_at = utcnow()
+    claim.completion_report = data.report
+    return _finish(session, principal, claim, before)
+
+
+def verify_claim(
+    session: Session, principal: Principal, claim_id: int, data: ClaimVerify, if_match: str | None
+) -> ClaimRead:
+    claim, before = _step(session, principal, claim_id, if_match, by="provider", target=ClaimStatus.verified)
+    claim.verified_at = utcnow()
+    claim.rating = data.rating
+    claim.verify_comment = data.comment
+    emit(
+        session,
+        WebhookEventType.claim_verified,
+        {
+            "claim_id": claim.id,
+            "item_id": claim.item_id,
+            "item_code": claim.item.code,
+            "organization_id": claim.organization_id,
+            "provider_org_id": claim.item.provider_org_id,
+            "rating": claim.rating,
+            "verified_at": claim.verified_at,
+        },
+    )
+    return _finish(session, principal, claim, before)
+
+
+def withdraw_claim(
+    session: Session, principal: Principal, claim_id: int, data: ClaimWithdraw, if_match: str | None
+) -> ClaimRead:
+    claim, before = _step(session, principal, claim_id, if_match, by="claimant", target=ClaimStatus.withdrawn)
+    claim.ended_at = utcnow()
+    claim.end_reason = data.reason
+    return _finish(session, principal, claim, before)
+
+
+def reject_claim(
+    session: Session, principal: Principal, claim_id: int, data: ClaimReject, if_match: str | None
+) -> ClaimRead:
+    claim, before = _step(session, principal, claim_id, if_match, by="provider", target=ClaimStatus.rejected)
+    claim.ended_at = utcnow()
+    claim.end_reason = data.reason
+    return _finish(session, principal, claim, before)
