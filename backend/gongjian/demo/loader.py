@@ -117,17 +117,10 @@ class _Demo:
         orgs = {"community": self.community, "court": self.court}
         principals: dict[str, Principal] = {}
         for username, display, role, org in LOGINS:
-            created = users.create_user(
-                self.s,
-                SYSTEM,
-                UserCreate(
-                    username=username,
-                    display_name=display,
-                    role=role,
-                    organization_id=orgs[org],
-                    password=self.password,
-                ),
+            body = UserCreate(
+                username=username, display_name=display, role=role, organization_id=orgs[org], password=self.password
             )
+            created = users.create_user(self.s, SYSTEM, body)
             self.logins.append(Login(username, role, created.generated_password))
             principals[username] = Principal(ActorType.user, created.id, display, role, orgs[org])
         self.lht = principals["lht-admin"]
@@ -340,7 +333,7 @@ class _Demo:
             with clock_at(at(day, 17)):
                 meetings.close_meeting(self.s, self.lht, meeting_id, None)
                 minutes = f"会议围绕“{theme}”研究了 {len(topics)} 个难题，明确分工。"
-                meetings.update_meeting(self.s, self.lht, meeting_id, _minutes(minutes), None)
+                meetings.update_meeting(self.s, self.lht, meeting_id, MeetingUpdate(minutes=minutes), None)
                 planned = []
                 for topic_id, tasks in created:
                     for owner, text, due, done in tasks:
@@ -407,10 +400,6 @@ class _Demo:
                 note="2018 年 3 月中旬，黄石中院机关党委被市委组织部授予此称号。",
             )
             honors.create_honor(self.s, self.court_admin, honours_body)
-
-
-def _minutes(text: str) -> MeetingUpdate:
-    return MeetingUpdate(minutes=text)
 
 
 def find_demo(session: Session) -> tuple[int, int] | None:
