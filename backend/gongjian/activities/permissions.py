@@ -1,13 +1,81 @@
-"""Which activities a unit's admin sees: those in the communities it partners with (共建)."""
+"""Who sees an activity, who manages it, and who may publish one where.
+
+Visibility: a platform admin sees every activity; an organisation's admin sees the activities in
+its community, the ones it organises, and those in communities it partners with (共建); a member
+sees the same for its own community and unit. Anything else is 404.
+
+Managing an activity (edit, open/finish/cancel, check-in code, attendance by hand) belongs to the
+platform admin and the admins of its organiser and of its community. Publishing one belongs to a
+platform admin, or an organisation's admin in its own name, in its own community or a partner's.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.orm import Session
 
-from gongjian.models import Activity
-from gongjian.organizations.permissions import partner_community_ids
+from gongjian.kit.access import acts_for, is_platform_admin, require_admin_role
+from gongjian.kit.errors import forbidden
+from gongjian.kit.principal import Principal
+from gongjian.members.permissions import member_in_org
+from gongjian.models import Activity, ActivitySignup, Member, Partnership
+from gongjian.models.enums import Role
+from gongjian.organizations.permissions import is_partner, partner_community_ids
 
 
 def partner_communities(org_id: int | None) -> ColumnElement[bool]:
     """Activities in a community the organisation partners with (a unit's 共建 communities)."""
     return Activity.community_org_id.in_(partner_community_ids(org_id))
+
+
+def activity_scope(principal: Principal) -> ColumnElement[bool] | None:
+    """SQL condition on `Activity` for the activities the caller sees; None when it sees all."""
+    if principal.is_admin:
+        return None
+    if principal.role is Role.member:
+        mine = select(Member.community_org_id, Member.unit_org_id).where(Member.user_id == principal.id).subquery()
+        orgs = select(mine.c.community_org_id).union(select(mine.c.unit_org_id))
+        partners = select(Partnership.community_org_id).where(
+            Partnership.unit_org_id.in_(select(mine.c.unit_org_id)), Partnership.archived_at.is_(None)
+        )
+        return or_(
+            Activity.community_org_id.in_(orgs),
+            Activity.organizer_org_id.in_(orgs),
+            Activity.community_org_id.in_(partners),
+        )
+    org = principal.organization_id
+    return or_(Activity.community_org_id == org, Activity.organizer_org_id == org, partner_communities(org))
+
+
+def manages(principal: Principal, activity: Activity) -> bool:
+    return acts_for(principal, activity.organizer_org_id) or acts_for(principal, activity.community_org_id)
+
+
+def require_manager(principal: Principal, activity: Activity) -> None:
+    if not manages(principal, activity):
+        raise forbidden("只有平台管理员、主办组织或所在社区的管理员可以管理该活动")
+
+
+def require_publisher(principal: Principal) -> None:
+    require_admin_role(principal, "只有平台管理员或党组织管理员可以发布活动")
+
+
+def require_may_host(session: Session, principal: Principal, organizer_id: int, community_id: int) -> None:
+    """An organisation's admin publishes in its own name, in its community or a partner community."""
+    if is_platform_admin(principal):
+        return
+    org = principal.organization_id
+    if organizer_id != org:
+        raise forbidden("只能以本组织名义主办活动")
+    if community_id != org and not is_partner(session, org or 0, community_id):
+        raise forbidden("只能在本社区或共建社区发布活动")
+
+
+def signup_scope(principal: Principal, activity: Activity) -> ColumnElement[bool] | None:
+    """SQL condition on `ActivitySignup` for the sign-ups of `activity` the caller sees: all of them
+    for its managers, a member's own, an organisation's admin its members'."""
+    if manages(principal, activity):
+        return None
+    if principal.role is Role.member:
+        return ActivitySignup.member_id.in_(select(Member.id).where(Member.user_id == principal.id))
+    return ActivitySignup.member_id.in_(select(Member.id).where(member_in_org(principal.organization_id)))

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from gongjian.activities import service
+from gongjian.activities import service, signups
 from gongjian.activities.schemas import (
     ActivityCreate,
     ActivityRead,
@@ -57,23 +57,23 @@ async def list_activities(
             starts_until=starts_until,
             sort=sort,
         )
-        return page_of(ActivityRead, rows, total, page)
+    return page_of(ActivityRead, rows, total, page)
 
 
 @router.post("/activities", summary="发布活动（平台或党组织管理员）", status_code=201)
 async def create_activity(body: ActivityCreate, principal: Writer, response: Response) -> ActivityRead:
     with unit_of_work() as session:
         activity = service.create_activity(session, principal, body)
-        created(response, f"/activities/{activity.id}", activity.version)
-        return service.read_one(session, activity)
+    created(response, f"/activities/{activity.id}", activity.version)
+    return activity
 
 
 @router.get("/activities/{activity_id}", summary="活动详情（含报名数、签到数与参与人次）")
 async def get_activity(activity_id: PathId, principal: Reader, response: Response) -> ActivityRead:
     with unit_of_work() as session:
         activity = service.get_activity(session, principal, activity_id)
-        set_etag(response, activity.version)
-        return service.read_one(session, activity)
+    set_etag(response, activity.version)
+    return activity
 
 
 @router.patch("/activities/{activity_id}", summary="修改活动（含未注册参与人数）", responses=problem_responses(412))
@@ -82,65 +82,63 @@ async def update_activity(
 ) -> ActivityRead:
     with unit_of_work() as session:
         activity = service.update_activity(session, principal, activity_id, body, if_match)
-        set_etag(response, activity.version)
-        return service.read_one(session, activity)
+    set_etag(response, activity.version)
+    return activity
 
 
-async def _transition(activity_id: int, principal: Principal, response: Response, action: str) -> ActivityRead:
+async def _transition(
+    activity_id: int, principal: Principal, response: Response, target: ActivityStatus
+) -> ActivityRead:
     with unit_of_work() as session:
-        activity = service.transition(session, principal, activity_id, action)
-        set_etag(response, activity.version)
-        return service.read_one(session, activity)
+        activity = service.transition(session, principal, activity_id, target)
+    set_etag(response, activity.version)
+    return activity
 
 
 @router.post("/activities/{activity_id}/open", summary="开放报名（筹备中 → 报名中）")
 async def open_activity(activity_id: PathId, principal: Writer, response: Response) -> ActivityRead:
-    return await _transition(activity_id, principal, response, "open")
+    return await _transition(activity_id, principal, response, ActivityStatus.open)
 
 
 @router.post("/activities/{activity_id}/finish", summary="结束活动")
 async def finish_activity(activity_id: PathId, principal: Writer, response: Response) -> ActivityRead:
-    return await _transition(activity_id, principal, response, "finish")
+    return await _transition(activity_id, principal, response, ActivityStatus.finished)
 
 
 @router.post("/activities/{activity_id}/cancel", summary="取消活动")
 async def cancel_activity(activity_id: PathId, principal: Writer, response: Response) -> ActivityRead:
-    return await _transition(activity_id, principal, response, "cancel")
+    return await _transition(activity_id, principal, response, ActivityStatus.cancelled)
 
 
 @router.get("/activities/{activity_id}/check-in-code", summary="取得活动签到码（组织者），活动结束 1 小时后失效")
 async def get_check_in_code(activity_id: PathId, principal: Writer) -> CheckInCode:
     with unit_of_work() as session:
-        issued = service.check_in_code(session, principal, activity_id)
-    return CheckInCode(activity_id=activity_id, code=issued.code, expires_at=issued.expires_at)
+        return service.check_in_code(session, principal, activity_id)
 
 
 @router.post("/activities/{activity_id}/signups", summary="报名（党员本人，或管理员为本组织党员）", status_code=201)
 async def create_signup(activity_id: PathId, body: SignupCreate, principal: Writer) -> SignupRead:
     with unit_of_work(write_lock=True) as session:
-        signup = service.sign_up(session, principal, activity_id, body)
-        return SignupRead.model_validate(service.signup_rows_with_members(session, [signup])[0])
+        return signups.sign_up(session, principal, activity_id, body)
 
 
 @router.get("/activities/{activity_id}/signups", summary="报名与考勤名单")
 async def list_signups(activity_id: PathId, principal: Reader, page: PageQuery) -> Page[SignupRead]:
     with unit_of_work() as session:
-        rows, total = service.list_signups(session, principal, activity_id, page)
-        return page_of(SignupRead, rows, total, page)
+        rows, total = signups.list_signups(session, principal, activity_id, page)
+    return page_of(SignupRead, rows, total, page)
 
 
 @router.post("/activities/{activity_id}/check-in", summary="扫码签到（党员本人）")
 async def check_in(activity_id: PathId, body: CheckInBody, principal: Writer) -> SignupRead:
     with unit_of_work() as session:
-        signup = service.check_in(session, principal, activity_id, body.code)
-        return SignupRead.model_validate(service.signup_rows_with_members(session, [signup])[0])
+        return signups.check_in(session, principal, activity_id, body.code)
 
 
 @router.post("/activities/{activity_id}/check-out", summary="扫码签退（党员本人）")
 async def check_out(activity_id: PathId, body: CheckInBody, principal: Writer) -> SignupRead:
     with unit_of_work() as session:
-        signup = service.check_out(session, principal, activity_id, body.code)
-        return SignupRead.model_validate(service.signup_rows_with_members(session, [signup])[0])
+        return signups.check_out(session, principal, activity_id, body.code)
 
 
 @router.put("/activities/{activity_id}/signups/{signup_id}/attendance", summary="手工登记签到、签退时间（管理员）")
@@ -148,5 +146,4 @@ async def mark_attendance(
     activity_id: PathId, signup_id: PathId, body: AttendanceUpdate, principal: Writer
 ) -> SignupRead:
     with unit_of_work() as session:
-        signup = service.mark_attendance(session, principal, activity_id, signup_id, body)
-        return SignupRead.model_validate(service.signup_rows_with_members(session, [signup])[0])
+        return signups.mark_attendance(session, principal, activity_id, signup_id, body)

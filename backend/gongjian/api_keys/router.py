@@ -22,7 +22,7 @@ AdminUser = Annotated[Principal, caller()]
 async def list_api_keys(principal: AdminUser, page: PageQuery, revoked: bool | None = None) -> Page[ApiKeyRead]:
     with unit_of_work() as session:
         rows, total = service.list_keys(session, principal, page, revoked)
-        return page_of(ApiKeyRead, rows, total, page)
+    return page_of(ApiKeyRead, rows, total, page)
 
 
 @router.post("/api-keys", summary="创建 API 密钥（完整密钥只返回一次）", status_code=201)
@@ -36,10 +36,10 @@ async def create_api_key(body: ApiKeyCreate, principal: AdminUser, response: Res
 @router.get("/api-keys/{key_id}", summary="API 密钥详情（不含密钥本身）")
 async def get_api_key(key_id: PathId, principal: AdminUser) -> ApiKeyRead:
     with unit_of_work() as session:
-        return ApiKeyRead.model_validate(service.get_key(session, principal, key_id))
+        return service.get_key(session, principal, key_id)
 
 
 @router.delete("/api-keys/{key_id}", summary="吊销 API 密钥")
 async def revoke_api_key(key_id: PathId, principal: AdminUser) -> ApiKeyRead:
     with unit_of_work() as session:
-        return ApiKeyRead.model_validate(service.revoke_key(session, principal, key_id))
+        return service.revoke_key(session, principal, key_id)

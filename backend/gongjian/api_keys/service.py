@@ -10,39 +10,36 @@ from sqlalchemy.orm import Session
 from gongjian.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from gongjian.auth.dependencies import hash_api_key
 from gongjian.kit import audit
-from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
+from gongjian.kit.access import require_platform_admin
+from gongjian.kit.errors import conflict
 from gongjian.kit.pagination import PageParams, fetch_page
 from gongjian.kit.principal import Principal
-from gongjian.models import ApiKey, Organization
+from gongjian.kit.rows import live_organization, one_or_404
+from gongjian.models import ApiKey
 from gongjian.models.base import utcnow
-from gongjian.models.enums import ActorType, AuditAction
+from gongjian.models.enums import AuditAction
 
 KEY_PREFIX = "gj_"
 LABEL = "API 密钥"
-
-
-def require_admin_user(principal: Principal) -> None:
-    # A key never mints or revokes keys: only a person signed in as platform admin does.
-    if not (principal.is_admin and principal.actor_type is ActorType.user):
-        raise forbidden("只有平台管理员账号可以管理 API 密钥")
+# A key never mints or revokes keys: only a person signed in as platform admin does (`person=True`).
+ADMIN_USER_ONLY = "只有平台管理员账号可以管理 API 密钥"
 
 
 def list_keys(
     session: Session, principal: Principal, params: PageParams, revoked: bool | None
-) -> tuple[list[ApiKey], int]:
-    require_admin_user(principal)
+) -> tuple[list[ApiKeyRead], int]:
+    require_platform_admin(principal, ADMIN_USER_ONLY, person=True)
     stmt = select(ApiKey)
     if revoked is not None:
         stmt = stmt.where(ApiKey.revoked_at.is_not(None) if revoked else ApiKey.revoked_at.is_(None))
-    return fetch_page(session, stmt.order_by(ApiKey.id.desc()), params)
+    rows, total = fetch_page(session, stmt.order_by(ApiKey.id.desc()), params)
+    return [ApiKeyRead.model_validate(row) for row in rows], total
 
 
 def create_key(session: Session, principal: Principal, data: ApiKeyCreate) -> ApiKeyCreated:
-    require_admin_user(principal)
+    require_platform_admin(principal, ADMIN_USER_ONLY, person=True)
     if data.organization_id is not None:
-        org = session.get(Organization, data.organization_id)
-        if org is None or org.archived_at is not None:
-            raise unprocessable("organization_not_found", "党组织不存在或已归档", field="body.organization_id")
+        live_organization(session, data.organization_id, "body.organization_id")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
         name=data.name,
@@ -65,18 +62,20 @@ def create_key(session: Session, principal: Principal, data: ApiKeyCreate) -> Ap
     return ApiKeyCreated(**ApiKeyRead.model_validate(row).model_dump(), key=raw)
 
 
-def revoke_key(session: Session, principal: Principal, key_id: int) -> ApiKey:
-    row = get_key(session, principal, key_id)
+def revoke_key(session: Session, principal: Principal, key_id: int) -> ApiKeyRead:
+    row = _key(session, principal, key_id)
     if row.revoked_at is not None:
         raise conflict("already_revoked", "该密钥已吊销")
     row.revoked_at = utcnow()
     audit.record(session, principal, AuditAction.revoke, "api_key", row.id)
+    return ApiKeyRead.model_validate(row)
+
+
+def _key(session: Session, principal: Principal, key_id: int) -> ApiKey:
+    require_platform_admin(principal, ADMIN_USER_ONLY, person=True)
+    row: ApiKey = one_or_404(session, select(ApiKey).where(ApiKey.id == key_id), LABEL)
     return row
 
 
-def get_key(session: Session, principal: Principal, key_id: int) -> ApiKey:
-    require_admin_user(principal)
-    row = session.get(ApiKey, key_id)
-    if row is None:
-        raise not_found(LABEL)
-    return row
+def get_key(session: Session, principal: Principal, key_id: int) -> ApiKeyRead:
+    return ApiKeyRead.model_validate(_key(session, principal, key_id))

@@ -5,16 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query
-from sqlalchemy import select
 
+from gongjian.audit import service
 from gongjian.audit.schemas import AuditEventRead
-from gongjian.auth.dependencies import caller, require_admin
+from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
-from gongjian.kit.pagination import Page, PageQuery, fetch_page, page_of
+from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter
 from gongjian.kit.types import MAX_ID, IsoDateTime
-from gongjian.models import AuditEvent
 from gongjian.models.enums import ActorType, AuditAction
 
 router = DomainRouter(tags=["audit"])
@@ -32,22 +31,17 @@ async def list_audit_events(
     since: IsoDateTime | None = None,
     until: IsoDateTime | None = None,
 ) -> Page[AuditEventRead]:
-    require_admin(principal)
-    stmt = select(AuditEvent)
-    if entity:
-        stmt = stmt.where(AuditEvent.entity == entity)
-    if entity_id:
-        stmt = stmt.where(AuditEvent.entity_id == entity_id)
-    if actor_type is not None:
-        stmt = stmt.where(AuditEvent.actor_type == actor_type.value)
-    if actor_id is not None:
-        stmt = stmt.where(AuditEvent.actor_id == actor_id)
-    if action is not None:
-        stmt = stmt.where(AuditEvent.action == action.value)
-    if since is not None:
-        stmt = stmt.where(AuditEvent.occurred_at >= since)
-    if until is not None:
-        stmt = stmt.where(AuditEvent.occurred_at < until)
     with unit_of_work() as session:
-        rows, total = fetch_page(session, stmt.order_by(AuditEvent.id.desc()), page)
-        return page_of(AuditEventRead, rows, total, page)
+        rows, total = service.list_events(
+            session,
+            principal,
+            page,
+            entity=entity,
+            entity_id=entity_id,
+            actor_type=actor_type,
+            actor_id=actor_id,
+            action=action,
+            since=since,
+            until=until,
+        )
+    return page_of(AuditEventRead, rows, total, page)

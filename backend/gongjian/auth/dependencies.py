@@ -158,8 +158,3 @@ def document_security(schema: dict[str, Any], routes: list[RouteContext]) -> Non
             place_after(operation, "security", requirement, "operationId")
     if used:
         schema.setdefault("components", {})["securitySchemes"] = schemes
-
-
-def require_admin(principal: Principal) -> None:
-    if not principal.is_admin:
-        raise ProblemError(403, "forbidden", "无权操作", "仅平台管理员可执行此操作")

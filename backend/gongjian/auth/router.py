@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordRequestForm
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth import service
@@ -14,8 +13,6 @@ from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter
-from gongjian.models import Organization, User
-from gongjian.models.enums import ActorType
 
 router = DomainRouter(tags=["auth"])
 
@@ -44,28 +41,7 @@ async def refresh_token(body: RefreshRequest) -> TokenResponse:
 @router.get("/me", response_model=MeRead, summary="当前身份", responses=problem_responses(401))
 async def read_me(principal: Annotated[Principal, caller()]) -> MeRead:
     with unit_of_work() as session:
-        org_name = (
-            session.execute(
-                select(Organization.name).where(Organization.id == principal.organization_id)
-            ).scalar_one_or_none()
-            if principal.organization_id
-            else None
-        )
-        username = (
-            session.execute(select(User.username).where(User.id == principal.id)).scalar_one()
-            if principal.actor_type is ActorType.user
-            else None
-        )
-    return MeRead(
-        actor_type="user" if principal.actor_type is ActorType.user else "api_key",
-        id=principal.id,
-        name=principal.name,
-        role=principal.role,
-        organization_id=principal.organization_id,
-        organization_name=org_name,
-        username=username,
-        scopes=sorted(principal.scopes),
-    )
+        return service.me(session, principal)
 
 
 @router.post(

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gongjian.auth import throttle
 from gongjian.auth.passwords import hash_password, verify_password
-from gongjian.auth.schemas import TokenResponse
+from gongjian.auth.schemas import MeRead, TokenResponse
 from gongjian.auth.tokens import decode_token, issue_token
 from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.errors import ProblemError
 from gongjian.kit.principal import Principal
-from gongjian.models import User
+from gongjian.models import Organization, User
 from gongjian.models.base import utcnow
 from gongjian.models.enums import ActorType, AuditAction, Role
 
@@ -48,6 +49,32 @@ def refresh(session: Session, refresh_token: str) -> TokenResponse:
     if claims is None or user is None or not user.is_active or user.token_version != claims.token_version:
         raise ProblemError(401, "invalid_refresh_token", "刷新令牌无效", "刷新令牌无效或已过期，请重新登录")
     return tokens_for(user)
+
+
+def me(session: Session, principal: Principal) -> MeRead:
+    """Who the caller is, with its organisation's name and (for a person) its login name."""
+    org_name = (
+        session.execute(
+            select(Organization.name).where(Organization.id == principal.organization_id)
+        ).scalar_one_or_none()
+        if principal.organization_id
+        else None
+    )
+    username = (
+        session.execute(select(User.username).where(User.id == principal.id)).scalar_one()
+        if principal.actor_type is ActorType.user
+        else None
+    )
+    return MeRead(
+        actor_type="user" if principal.actor_type is ActorType.user else "api_key",
+        id=principal.id,
+        name=principal.name,
+        role=principal.role,
+        organization_id=principal.organization_id,
+        organization_name=org_name,
+        username=username,
+        scopes=sorted(principal.scopes),
+    )
 
 
 def change_own_password(session: Session, principal: Principal, current: str, new: str) -> TokenResponse:

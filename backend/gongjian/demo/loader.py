@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gongjian.activities import service as activities
+from gongjian.activities import signups as activity_signups
 from gongjian.activities.schemas import ActivityCreate, AttendanceUpdate, SignupCreate
 from gongjian.claims import claiming as claims
 from gongjian.claims.schemas import ClaimComplete, ClaimCreate, ClaimVerify
@@ -31,8 +31,10 @@ from gongjian.db import unit_of_work
 from gongjian.demo import data
 from gongjian.honors import service as honors
 from gongjian.honors.schemas import HonorCreate
+from gongjian.kit.calendar import at
 from gongjian.kit.principal import SYSTEM, Principal
 from gongjian.meetings import service as meetings
+from gongjian.meetings import tasks as meeting_tasks
 from gongjian.meetings.schemas import MeetingCreate, MeetingUpdate, TaskCreate, TopicCreate
 from gongjian.members import service as members
 from gongjian.members.schemas import MemberCreate
@@ -40,6 +42,7 @@ from gongjian.models import Organization, ServiceItem
 from gongjian.models.base import clock_at
 from gongjian.models.enums import (
     ActivityKind,
+    ActivityStatus,
     ActorType,
     ConcernCategory,
     ConcernReporterKind,
@@ -62,7 +65,6 @@ from gongjian.volunteering.schemas import RecordCreate
 from gongjian.wishes import service as wishes
 from gongjian.wishes.schemas import WishClaim, WishClose, WishCreate, WishFulfil
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PASSWORD_ENV = "GONGJIAN_DEMO_PASSWORD"
 LOGINS = (
     ("lht-admin", "老虎头社区党委管理员", Role.community_admin, "community"),
@@ -86,10 +88,6 @@ class DemoResult:
     logins: list[Login] = field(default_factory=list)
 
 
-def at(day: date, hour: int = 9, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), SHANGHAI)
-
-
 class _Demo:
     s: Session
 
@@ -102,7 +100,7 @@ class _Demo:
     # --- organisations, accounts, members ------------------------------------------------------
 
     def organisations(self) -> None:
-        with clock_at(at(date(2016, 12, 20))):
+        with clock_at(at(date(2016, 12, 20), 9)):
             court = OrganizationCreate(kind=OrganizationKind.unit, **data.COURT)
             community = OrganizationCreate(kind=OrganizationKind.community, **data.COMMUNITY)
             self.court = organizations.create_organization(self.s, SYSTEM, court).id
@@ -119,17 +117,10 @@ class _Demo:
         orgs = {"community": self.community, "court": self.court}
         principals: dict[str, Principal] = {}
         for username, display, role, org in LOGINS:
-            created = users.create_user(
-                self.s,
-                SYSTEM,
-                UserCreate(
-                    username=username,
-                    display_name=display,
-                    role=role,
-                    organization_id=orgs[org],
-                    password=self.password,
-                ),
+            body = UserCreate(
+                username=username, display_name=display, role=role, organization_id=orgs[org], password=self.password
             )
+            created = users.create_user(self.s, SYSTEM, body)
             self.logins.append(Login(username, role, created.generated_password))
             principals[username] = Principal(ActorType.user, created.id, display, role, orgs[org])
         self.lht = principals["lht-admin"]
@@ -149,7 +140,7 @@ class _Demo:
             }
             return members.create_member(self.s, SYSTEM, MemberCreate.model_validate(values)).id
 
-        with clock_at(at(date(2017, 1, 5))):
+        with clock_at(at(date(2017, 1, 5), 9)):
             for n, (name, gender) in enumerate(data.OFFICERS):
                 extra: dict[str, object] = {"unit_org_id": self.court, "volunteer_number": f"HSZY-{n + 1:03d}"}
                 if name == "陈立新":
@@ -195,15 +186,15 @@ class _Demo:
                 description=description,
             )
             activity_id = activities.create_activity(self.s, organiser, body).id
-            activities.transition(self.s, organiser, activity_id, "open")
+            activities.transition(self.s, organiser, activity_id, ActivityStatus.open)
             signups = [
-                activities.sign_up(self.s, SYSTEM, activity_id, SignupCreate(member_id=m)).id for m in member_ids
+                activity_signups.sign_up(self.s, SYSTEM, activity_id, SignupCreate(member_id=m)).id for m in member_ids
             ]
         with clock_at(ends + timedelta(hours=1)):
             attendance = AttendanceUpdate(checked_in_at=starts, checked_out_at=ends)
             for signup_id in signups:
-                activities.mark_attendance(self.s, organiser, activity_id, signup_id, attendance)
-            activities.transition(self.s, organiser, activity_id, "finish")
+                activity_signups.mark_attendance(self.s, organiser, activity_id, signup_id, attendance)
+            activities.transition(self.s, organiser, activity_id, ActivityStatus.finished)
         if counts_hours:
             with clock_at(ends + timedelta(days=2)):
                 for member_id in member_ids:
@@ -327,7 +318,7 @@ class _Demo:
     def meetings(self) -> None:
         owners = {"court": (self.court, self.court_admin), "community": (self.community, self.lht)}
         for kind, day, theme, topics in data.MEETINGS:
-            with clock_at(at(day - timedelta(days=7))):
+            with clock_at(at(day - timedelta(days=7), 9)):
                 body = MeetingCreate(
                     kind=MeetingKind(kind),
                     held_on=day,
@@ -342,19 +333,19 @@ class _Demo:
             with clock_at(at(day, 17)):
                 meetings.close_meeting(self.s, self.lht, meeting_id, None)
                 minutes = f"会议围绕“{theme}”研究了 {len(topics)} 个难题，明确分工。"
-                meetings.update_meeting(self.s, self.lht, meeting_id, _minutes(minutes), None)
+                meetings.update_meeting(self.s, self.lht, meeting_id, MeetingUpdate(minutes=minutes), None)
                 planned = []
                 for topic_id, tasks in created:
                     for owner, text, due, done in tasks:
                         org_id, who = owners[owner]
                         body_task = TaskCreate(topic_id=topic_id, owner_org_id=org_id, description=text, due_on=due)
-                        planned.append((meetings.create_task(self.s, self.lht, body_task).id, who, due, done))
+                        planned.append((meeting_tasks.create_task(self.s, self.lht, body_task).id, who, due, done))
             for task_id, who, due, done in planned:
                 with clock_at(at(day + timedelta(days=3), 10)):
-                    meetings.progress_task(self.s, who, task_id, TaskStatus.in_progress, "已着手办理", None)
+                    meeting_tasks.progress_task(self.s, who, task_id, TaskStatus.in_progress, "已着手办理", None)
                 if done:
                     with clock_at(at(due - timedelta(days=2), 16)):
-                        meetings.progress_task(self.s, who, task_id, TaskStatus.done, "已办结", None)
+                        meeting_tasks.progress_task(self.s, who, task_id, TaskStatus.done, "已办结", None)
 
     def concerns(self) -> None:
         for category, title, reporter, name, day, outcome, body_name, note in data.CONCERNS:
@@ -383,7 +374,7 @@ class _Demo:
 
     def honours(self) -> None:
         for title, body_name, day, level, kind, team in data.HONOURS:
-            with clock_at(at(day + timedelta(days=1))):
+            with clock_at(at(day + timedelta(days=1), 9)):
                 recipient = HonorRecipientKind(kind)
                 honours_body = HonorCreate(
                     title=title,
@@ -397,7 +388,7 @@ class _Demo:
                 )
                 honors.create_honor(self.s, self.lht, honours_body)
         title, body_name, day, level = data.COURT_HONOUR
-        with clock_at(at(day + timedelta(days=1))):
+        with clock_at(at(day + timedelta(days=1), 9)):
             honours_body = HonorCreate(
                 title=title,
                 awarding_body=body_name,
@@ -409,10 +400,6 @@ class _Demo:
                 note="2018 年 3 月中旬，黄石中院机关党委被市委组织部授予此称号。",
             )
             honors.create_honor(self.s, self.court_admin, honours_body)
-
-
-def _minutes(text: str) -> MeetingUpdate:
-    return MeetingUpdate(minutes=text)
 
 
 def find_demo(session: Session) -> tuple[int, int] | None:

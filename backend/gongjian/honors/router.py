@@ -43,23 +43,23 @@ async def list_honors(
             year=year,
             sort=sort,
         )
-        return page_of(HonorRead, rows, total, page)
+    return page_of(HonorRead, rows, total, page)
 
 
 @router.post("/honors", summary="登记荣誉", status_code=201)
 async def create_honor(body: HonorCreate, principal: Writer, response: Response) -> HonorRead:
     with unit_of_work() as session:
         honor = service.create_honor(session, principal, body)
-        created(response, f"/honors/{honor.id}", honor.version)
-        return HonorRead.model_validate(honor)
+    created(response, f"/honors/{honor.id}", honor.version)
+    return honor
 
 
 @router.get("/honors/{honor_id}", summary="荣誉详情")
 async def get_honor(honor_id: PathId, principal: Reader, response: Response) -> HonorRead:
     with unit_of_work() as session:
         honor = service.get_honor(session, principal, honor_id)
-        set_etag(response, honor.version)
-        return HonorRead.model_validate(honor)
+    set_etag(response, honor.version)
+    return honor
 
 
 @router.patch("/honors/{honor_id}", summary="修改荣誉", responses=problem_responses(412))
@@ -68,8 +68,8 @@ async def update_honor(
 ) -> HonorRead:
     with unit_of_work() as session:
         honor = service.update_honor(session, principal, honor_id, body, if_match)
-        set_etag(response, honor.version)
-        return HonorRead.model_validate(honor)
+    set_etag(response, honor.version)
+    return honor
 
 
 @router.delete("/honors/{honor_id}", summary="删除误登记的荣誉", status_code=204)

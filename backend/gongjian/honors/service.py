@@ -2,7 +2,8 @@
 
 Honours are public recognition: every authenticated caller with `honors:read` sees them. Each one
 counts in one community's annual figures (`community_org_id`). Recording and correcting belongs to
-that community's admin, a platform admin, or the admin of the organisation that received it.
+that community's admin, a platform admin, or the admin of the organisation that received it
+(`permissions.py`).
 """
 
 from __future__ import annotations
@@ -13,15 +14,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gongjian.honors.schemas import HonorCreate, HonorSort, HonorUpdate
+from gongjian.honors.permissions import require_may_record
+from gongjian.honors.schemas import HonorCreate, HonorRead, HonorSort, HonorUpdate
 from gongjian.kit import audit
-from gongjian.kit.errors import forbidden, not_found, unprocessable
+from gongjian.kit.errors import unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page
 from gongjian.kit.principal import Principal
+from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
-from gongjian.meetings.permissions import manages_community
-from gongjian.models import Honor, Member, Organization
+from gongjian.models import Honor, Member
 from gongjian.models.enums import AuditAction, HonorLevel, HonorRecipientKind, OrganizationKind
 
 LABEL = "荣誉"
@@ -49,7 +51,7 @@ def list_honors(
     recipient_kind: HonorRecipientKind | None,
     year: int | None,
     sort: HonorSort,
-) -> tuple[list[Honor], int]:
+) -> tuple[list[HonorRead], int]:
     stmt = select(Honor)
     if community_org_id is not None:
         stmt = stmt.where(Honor.community_org_id == community_org_id)
@@ -60,34 +62,24 @@ def list_honors(
     if year is not None:
         stmt = stmt.where(Honor.awarded_on >= date(year, 1, 1), Honor.awarded_on <= date(year, 12, 31))
     columns = {"awarded_on": Honor.awarded_on, "id": Honor.id}
-    return fetch_page(session, apply_sort(stmt, sort.value, columns, Honor.id), params)
+    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, Honor.id), params)
+    return [HonorRead.model_validate(row) for row in rows], total
 
 
-def get_honor(session: Session, principal: Principal, honor_id: int) -> Honor:
-    row = session.get(Honor, honor_id)
-    if row is None:
-        raise not_found(LABEL)
+def _honor(session: Session, honor_id: int) -> Honor:
+    row: Honor = one_or_404(session, select(Honor).where(Honor.id == honor_id), LABEL)
     return row
 
 
-def _may_record(principal: Principal, community_org_id: int, recipient_org_id: int | None) -> bool:
-    return manages_community(principal, community_org_id) or (
-        principal.is_org_admin and recipient_org_id is not None and principal.organization_id == recipient_org_id
-    )
+def get_honor(session: Session, principal: Principal, honor_id: int) -> HonorRead:
+    return HonorRead.model_validate(_honor(session, honor_id))
 
 
-def _org(session: Session, org_id: int, field: str) -> Organization:
-    org = session.get(Organization, org_id)
-    if org is None or org.archived_at is not None:
-        raise unprocessable("organization_not_found", "党组织不存在或已归档", field=field)
-    return org
-
-
-def create_honor(session: Session, principal: Principal, data: HonorCreate) -> Honor:
+def create_honor(session: Session, principal: Principal, data: HonorCreate) -> HonorRead:
     kind = data.recipient_kind
     community_id = data.community_org_id
     if data.recipient_org_id is not None:
-        org = _org(session, data.recipient_org_id, "body.recipient_org_id")
+        org = live_organization(session, data.recipient_org_id, "body.recipient_org_id")
         is_community = org.kind == OrganizationKind.community.value
         if (kind is HonorRecipientKind.community) != is_community:
             raise unprocessable(
@@ -108,11 +100,12 @@ def create_honor(session: Session, principal: Principal, data: HonorCreate) -> H
         name = data.team_name or ""
     if community_id is None:
         raise unprocessable("organization_required", "请指定计入统计的社区", field="body.community_org_id")
-    community = _org(session, community_id, "body.community_org_id")
+    community = live_organization(session, community_id, "body.community_org_id")
     if community.kind != OrganizationKind.community.value:
         raise unprocessable("wrong_organization_kind", "计入统计的组织须是社区党组织", field="body.community_org_id")
-    if not _may_record(principal, community_id, data.recipient_org_id):
-        raise forbidden("只有本社区、获奖组织的管理员或平台管理员可以登记荣誉")
+    require_may_record(
+        principal, community_id, data.recipient_org_id, "只有本社区、获奖组织的管理员或平台管理员可以登记荣誉"
+    )
     honor = Honor(
         title=data.title,
         awarding_body=data.awarding_body,
@@ -129,19 +122,23 @@ def create_honor(session: Session, principal: Principal, data: HonorCreate) -> H
     session.add(honor)
     session.flush()
     audit.record(session, principal, AuditAction.create, "honor", honor.id, audit.snapshot(honor, FIELDS))
-    return honor
+    return HonorRead.model_validate(honor)
 
 
 def _editable(session: Session, principal: Principal, honor_id: int) -> Honor:
-    honor = get_honor(session, principal, honor_id)
-    if not _may_record(principal, honor.community_org_id, honor.recipient_org_id):
-        raise forbidden("只有本社区、获奖组织的管理员或平台管理员可以修改荣誉")
+    honor = _honor(session, honor_id)
+    require_may_record(
+        principal,
+        honor.community_org_id,
+        honor.recipient_org_id,
+        "只有本社区、获奖组织的管理员或平台管理员可以修改荣誉",
+    )
     return honor
 
 
 def update_honor(
     session: Session, principal: Principal, honor_id: int, data: HonorUpdate, if_match: str | None
-) -> Honor:
+) -> HonorRead:
     honor = _editable(session, principal, honor_id)
     check_if_match(if_match, honor.version)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
@@ -149,7 +146,7 @@ def update_honor(
     for name, value in changes.items():
         setattr(honor, name, value.value if isinstance(value, HonorLevel) else value)
     audit.finish_update(session, principal, "honor", honor, before, FIELDS)
-    return honor
+    return HonorRead.model_validate(honor)
 
 
 def delete_honor(session: Session, principal: Principal, honor_id: int) -> None:

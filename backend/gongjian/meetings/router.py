@@ -12,7 +12,7 @@ from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import IsoDate, PathId, QueryId
-from gongjian.meetings import service
+from gongjian.meetings import service, tasks
 from gongjian.meetings.schemas import (
     MeetingCreate,
     MeetingDetail,
@@ -67,16 +67,16 @@ async def list_meetings(
 async def create_meeting(body: MeetingCreate, principal: Writer, response: Response) -> MeetingDetail:
     with unit_of_work() as session:
         meeting = service.create_meeting(session, principal, body)
-        created(response, f"/meetings/{meeting.id}", meeting.version)
-        return service.meeting_detail(session, principal, meeting)
+    created(response, f"/meetings/{meeting.id}", meeting.version)
+    return meeting
 
 
 @router.get("/meetings/{meeting_id}", summary="例会详情（议题、分工任务、上次例会未完成的任务）")
 async def get_meeting(meeting_id: PathId, principal: Reader, response: Response) -> MeetingDetail:
     with unit_of_work() as session:
         meeting = service.get_meeting(session, principal, meeting_id)
-        set_etag(response, meeting.version)
-        return service.meeting_detail(session, principal, meeting)
+    set_etag(response, meeting.version)
+    return meeting
 
 
 @router.patch("/meetings/{meeting_id}", summary="修改例会", responses=STATE_PROBLEMS)
@@ -85,8 +85,8 @@ async def update_meeting(
 ) -> MeetingDetail:
     with unit_of_work() as session:
         meeting = service.update_meeting(session, principal, meeting_id, body, if_match)
-        set_etag(response, meeting.version)
-        return service.meeting_detail(session, principal, meeting)
+    set_etag(response, meeting.version)
+    return meeting
 
 
 @router.post("/meetings/{meeting_id}/close", summary="结束例会（须有 2–3 个议题）", responses=STATE_PROBLEMS)
@@ -95,31 +95,31 @@ async def close_meeting(
 ) -> MeetingDetail:
     with unit_of_work() as session:
         meeting = service.close_meeting(session, principal, meeting_id, if_match)
-        set_etag(response, meeting.version)
-        return service.meeting_detail(session, principal, meeting)
+    set_etag(response, meeting.version)
+    return meeting
 
 
 @router.get("/meetings/{meeting_id}/topics", summary="例会议题列表")
 async def list_topics(meeting_id: PathId, principal: Reader, page: PageQuery) -> Page[TopicRead]:
     with unit_of_work() as session:
         rows, total = service.list_topics(session, principal, meeting_id, page)
-        return page_of(TopicRead, rows, total, page)
+    return page_of(TopicRead, rows, total, page)
 
 
 @router.post("/meetings/{meeting_id}/topics", summary="添加议题（例会召开前）", status_code=201)
 async def add_topic(meeting_id: PathId, body: TopicCreate, principal: Writer, response: Response) -> TopicRead:
     with unit_of_work() as session:
         topic = service.add_topic(session, principal, meeting_id, body)
-        created(response, f"/meetings/{meeting_id}/topics/{topic.id}", topic.version)
-        return TopicRead.model_validate(topic)
+    created(response, f"/meetings/{meeting_id}/topics/{topic.id}", topic.version)
+    return topic
 
 
 @router.get("/meetings/{meeting_id}/topics/{topic_id}", summary="议题详情")
 async def get_topic(meeting_id: PathId, topic_id: PathId, principal: Reader, response: Response) -> TopicRead:
     with unit_of_work() as session:
         topic = service.get_topic(session, principal, meeting_id, topic_id)
-        set_etag(response, topic.version)
-        return TopicRead.model_validate(topic)
+    set_etag(response, topic.version)
+    return topic
 
 
 @router.patch("/meetings/{meeting_id}/topics/{topic_id}", summary="修改议题（例会召开前）", responses=STATE_PROBLEMS)
@@ -133,8 +133,8 @@ async def update_topic(
 ) -> TopicRead:
     with unit_of_work() as session:
         topic = service.update_topic(session, principal, meeting_id, topic_id, body, if_match)
-        set_etag(response, topic.version)
-        return TopicRead.model_validate(topic)
+    set_etag(response, topic.version)
+    return topic
 
 
 @router.delete(
@@ -159,7 +159,7 @@ async def list_tasks(
     sort: TaskSort = TaskSort.due_on,
 ) -> Page[TaskRead]:
     with unit_of_work() as session:
-        rows, total = service.list_tasks(
+        rows, total = tasks.list_tasks(
             session,
             principal,
             page,
@@ -177,15 +177,15 @@ async def list_tasks(
 @router.post("/tasks", summary="为议题分工（社区党组织）", status_code=201)
 async def create_task(body: TaskCreate, principal: Writer, response: Response) -> TaskRead:
     with unit_of_work() as session:
-        task = service.create_task(session, principal, body)
-        created(response, f"/tasks/{task.id}", task.version)
-        return task
+        task = tasks.create_task(session, principal, body)
+    created(response, f"/tasks/{task.id}", task.version)
+    return task
 
 
 @router.get("/tasks/{task_id}", summary="任务详情")
 async def get_task(task_id: PathId, principal: Reader, response: Response) -> TaskRead:
     with unit_of_work() as session:
-        task = service.get_task(session, principal, task_id)
+        task = tasks.get_task(session, principal, task_id)
     set_etag(response, task.version)
     return task
 
@@ -195,7 +195,7 @@ async def update_task(
     task_id: PathId, body: TaskUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> TaskRead:
     with unit_of_work() as session:
-        task = service.update_task(session, principal, task_id, body, if_match)
+        task = tasks.update_task(session, principal, task_id, body, if_match)
     set_etag(response, task.version)
     return task
 
@@ -205,7 +205,7 @@ async def start_task(
     task_id: PathId, body: TaskProgress, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> TaskRead:
     with unit_of_work() as session:
-        task = service.progress_task(session, principal, task_id, TaskStatus.in_progress, body.note, if_match)
+        task = tasks.progress_task(session, principal, task_id, TaskStatus.in_progress, body.note, if_match)
     set_etag(response, task.version)
     return task
 
@@ -215,6 +215,6 @@ async def complete_task(
     task_id: PathId, body: TaskProgress, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> TaskRead:
     with unit_of_work() as session:
-        task = service.progress_task(session, principal, task_id, TaskStatus.done, body.note, if_match)
+        task = tasks.progress_task(session, principal, task_id, TaskStatus.done, body.note, if_match)
     set_etag(response, task.version)
     return task

@@ -333,6 +333,14 @@ class ActivityStatus(LabelledEnum):
     cancelled = "cancelled"
 
 
+# Opening, finishing and cancelling an activity: {target: states it may be reached from}.
+ACTIVITY_MOVES: dict[ActivityStatus, frozenset[ActivityStatus]] = {
+    ActivityStatus.open: frozenset({ActivityStatus.planned}),
+    ActivityStatus.finished: frozenset({ActivityStatus.planned, ActivityStatus.open}),
+    ActivityStatus.cancelled: frozenset({ActivityStatus.planned, ActivityStatus.open}),
+}
+
+
 @register("volunteer_record_status", {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"})
 class VolunteerRecordStatus(LabelledEnum):
     pending = "pending"
@@ -392,6 +400,13 @@ class TaskStatus(LabelledEnum):
     in_progress = "in_progress"
     done = "done"
     overdue = "overdue"
+
+
+# A task's progress (start, complete); `overdue` is read, never moved to.
+TASK_MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.in_progress: frozenset({TaskStatus.open}),
+    TaskStatus.done: frozenset({TaskStatus.open, TaskStatus.in_progress}),
+}
 
 
 @register(

@@ -2,7 +2,7 @@
 honours (荣誉).
 
 A task's `overdue` state and a concern's "past due" are never stored: they are derived from the due
-date and today's date whenever they are read (see gongjian.meetings.service), so no job has to
+date and today's date whenever they are read (see gongjian.meetings.tasks), so no job has to
 keep a flag up to date and no figure can be stale.
 """
 

@@ -1,15 +1,25 @@
 """Partnerships (共建关系) as permissions: which communities a unit works with, and who may act for
 an organisation. Activities, concerns, meetings and statistics ask here rather than each reading
-the partnerships table its own way."""
+the partnerships table its own way.
+
+Also who may change an organisation: a platform admin, or the organisation's own admin, who may
+not change its kind or code."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
+from gongjian.kit.access import acts_for, is_platform_admin
+from gongjian.kit.errors import forbidden
+from gongjian.kit.principal import Principal
 from gongjian.models import Partnership
+
+# Fields of an organisation only a platform admin changes.
+PLATFORM_FIELDS = frozenset({"kind", "code"})
 
 
 def partner_community_ids(unit_org_id: int | None) -> Select[Any]:
@@ -29,3 +39,21 @@ def is_partner(session: Session, unit_org_id: int | None, community_org_id: int)
         )
     ).first()
     return found is not None
+
+
+def partnership_scope(principal: Principal) -> ColumnElement[bool] | None:
+    """SQL condition: the partnerships the caller's organisation is a party to; None for all."""
+    if is_platform_admin(principal):
+        return None
+    org = principal.organization_id
+    return or_(Partnership.unit_org_id == org, Partnership.community_org_id == org)
+
+
+def require_may_edit_organization(principal: Principal, org_id: int) -> None:
+    if not acts_for(principal, org_id):
+        raise forbidden("只有平台管理员或本组织管理员可以修改")
+
+
+def require_may_change_fields(principal: Principal, fields: Collection[str]) -> None:
+    if not is_platform_admin(principal) and PLATFORM_FIELDS.intersection(fields):
+        raise forbidden("组织类型和简码只能由平台管理员修改")

@@ -45,16 +45,16 @@ async def list_organizations(
 async def create_organization(body: OrganizationCreate, principal: Writer, response: Response) -> OrganizationRead:
     with unit_of_work() as session:
         org = service.create_organization(session, principal, body)
-        created(response, f"/organizations/{org.id}", org.version)
-        return OrganizationRead.model_validate(org)
+    created(response, f"/organizations/{org.id}", org.version)
+    return org
 
 
 @router.get("/organizations/{org_id}", summary="党组织详情")
 async def get_organization(org_id: PathId, principal: Reader, response: Response) -> OrganizationRead:
     with unit_of_work() as session:
         org = service.get_organization(session, principal, org_id)
-        set_etag(response, org.version)
-        return OrganizationRead.model_validate(org)
+    set_etag(response, org.version)
+    return org
 
 
 @router.patch("/organizations/{org_id}", summary="修改党组织", responses=problem_responses(412))
@@ -63,24 +63,24 @@ async def update_organization(
 ) -> OrganizationRead:
     with unit_of_work() as session:
         org = service.update_organization(session, principal, org_id, body, if_match)
-        set_etag(response, org.version)
-        return OrganizationRead.model_validate(org)
+    set_etag(response, org.version)
+    return org
 
 
 @router.post("/organizations/{org_id}/archive", summary="归档党组织（平台管理员）")
 async def archive_organization(org_id: PathId, principal: Writer, response: Response) -> OrganizationRead:
     with unit_of_work() as session:
         org = service.set_organization_archived(session, principal, org_id, archived=True)
-        set_etag(response, org.version)
-        return OrganizationRead.model_validate(org)
+    set_etag(response, org.version)
+    return org
 
 
 @router.post("/organizations/{org_id}/restore", summary="恢复已归档的党组织（平台管理员）")
 async def restore_organization(org_id: PathId, principal: Writer, response: Response) -> OrganizationRead:
     with unit_of_work() as session:
         org = service.set_organization_archived(session, principal, org_id, archived=False)
-        set_etag(response, org.version)
-        return OrganizationRead.model_validate(org)
+    set_etag(response, org.version)
+    return org
 
 
 @router.get("/partnerships", summary="共建关系列表")
@@ -104,23 +104,23 @@ async def list_partnerships(
             active_on=active_on,
             sort=sort,
         )
-        return page_of(PartnershipRead, rows, total, page)
+    return page_of(PartnershipRead, rows, total, page)
 
 
 @router.post("/partnerships", summary="建立共建关系（平台管理员）", status_code=201)
 async def create_partnership(body: PartnershipCreate, principal: Writer, response: Response) -> PartnershipRead:
     with unit_of_work() as session:
         row = service.create_partnership(session, principal, body)
-        created(response, f"/partnerships/{row.id}", row.version)
-        return PartnershipRead.model_validate(row)
+    created(response, f"/partnerships/{row.id}", row.version)
+    return row
 
 
 @router.get("/partnerships/{partnership_id}", summary="共建关系详情")
 async def get_partnership(partnership_id: PathId, principal: Reader, response: Response) -> PartnershipRead:
     with unit_of_work() as session:
         row = service.get_partnership(session, principal, partnership_id)
-        set_etag(response, row.version)
-        return PartnershipRead.model_validate(row)
+    set_etag(response, row.version)
+    return row
 
 
 @router.patch("/partnerships/{partnership_id}", summary="修改共建关系", responses=problem_responses(412))
@@ -133,13 +133,13 @@ async def update_partnership(
 ) -> PartnershipRead:
     with unit_of_work() as session:
         row = service.update_partnership(session, principal, partnership_id, body, if_match)
-        set_etag(response, row.version)
-        return PartnershipRead.model_validate(row)
+    set_etag(response, row.version)
+    return row
 
 
 @router.post("/partnerships/{partnership_id}/archive", summary="归档共建关系（平台管理员）")
 async def archive_partnership(partnership_id: PathId, principal: Writer, response: Response) -> PartnershipRead:
     with unit_of_work() as session:
         row = service.set_partnership_archived(session, principal, partnership_id)
-        set_etag(response, row.version)
-        return PartnershipRead.model_validate(row)
+    set_etag(response, row.version)
+    return row

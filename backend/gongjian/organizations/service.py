@@ -1,8 +1,8 @@
 """Organisations and partnerships: row scoping, validation and audited writes.
 
-Visibility (DESIGN.md): a platform admin sees every row; anyone else sees only its own
-organisation, and only the partnerships its organisation is a party to. Rows outside that scope are
-filtered in the query, so they answer 404 exactly like rows that don't exist.
+Visibility: a platform admin sees every row; anyone else sees only its own organisation, and only
+the partnerships its organisation is a party to. Rows outside that scope are filtered in the query,
+so they answer 404 exactly like rows that don't exist. Who may change what: `permissions.py`.
 """
 
 from __future__ import annotations
@@ -15,19 +15,28 @@ from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.kit import audit
-from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
+from gongjian.kit.access import require_admin_role, require_platform_admin
+from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import HotPage, PageParams, fetch_page, paged
 from gongjian.kit.principal import Principal
+from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import LIKE_ESCAPE, apply_sort, like_pattern
 from gongjian.models import Organization, Partnership
 from gongjian.models.base import utcnow
 from gongjian.models.enums import AuditAction, OrganizationKind
+from gongjian.organizations.permissions import (
+    partnership_scope,
+    require_may_change_fields,
+    require_may_edit_organization,
+)
 from gongjian.organizations.schemas import (
     OrganizationCreate,
+    OrganizationRead,
     OrganizationSort,
     OrganizationUpdate,
     PartnershipCreate,
+    PartnershipRead,
     PartnershipSort,
     PartnershipUpdate,
 )
@@ -93,11 +102,15 @@ def _not_archived_count() -> ColumnElement[int]:
     return every - archived
 
 
-def get_organization(session: Session, principal: Principal, org_id: int) -> Organization:
-    org = session.execute(readable_organizations(principal).where(Organization.id == org_id)).scalar_one_or_none()
-    if org is None:
-        raise not_found(ORG_LABEL)
+def _organization(session: Session, principal: Principal, org_id: int) -> Organization:
+    org: Organization = one_or_404(
+        session, readable_organizations(principal).where(Organization.id == org_id), ORG_LABEL
+    )
     return org
+
+
+def get_organization(session: Session, principal: Principal, org_id: int) -> OrganizationRead:
+    return OrganizationRead.model_validate(_organization(session, principal, org_id))
 
 
 def _ensure_unique(session: Session, org_id: int | None, name: str | None, code: str | None) -> None:
@@ -113,43 +126,35 @@ def _ensure_unique(session: Session, org_id: int | None, name: str | None, code:
             raise conflict("organization_code_taken", f"简码“{code}”已被其他党组织使用", field="body.code")
 
 
-def create_organization(session: Session, principal: Principal, data: OrganizationCreate) -> Organization:
-    if not principal.is_admin:
-        raise forbidden("仅平台管理员可以新建党组织")
+def create_organization(session: Session, principal: Principal, data: OrganizationCreate) -> OrganizationRead:
+    require_platform_admin(principal, "仅平台管理员可以新建党组织")
     _ensure_unique(session, None, data.name, data.code)
     org = Organization(**data.model_dump())
     session.add(org)
     session.flush()
     audit.record(session, principal, AuditAction.create, "organization", org.id, audit.snapshot(org, ORG_FIELDS))
-    return org
-
-
-def _can_edit_organization(principal: Principal, org: Organization) -> bool:
-    return principal.is_admin or (principal.is_org_admin and principal.organization_id == org.id)
+    return OrganizationRead.model_validate(org)
 
 
 def update_organization(
     session: Session, principal: Principal, org_id: int, data: OrganizationUpdate, if_match: str | None
-) -> Organization:
-    org = get_organization(session, principal, org_id)
-    if not _can_edit_organization(principal, org):
-        raise forbidden("只有平台管理员或本组织管理员可以修改")
+) -> OrganizationRead:
+    org = _organization(session, principal, org_id)
+    require_may_edit_organization(principal, org.id)
     check_if_match(if_match, org.version)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
-    if not principal.is_admin and ({"kind", "code"} & changes.keys()):
-        raise forbidden("组织类型和简码只能由平台管理员修改")
+    require_may_change_fields(principal, changes.keys())
     _ensure_unique(session, org.id, changes.get("name"), changes.get("code"))
     before = audit.snapshot(org, ORG_FIELDS)
     for name, value in changes.items():
         setattr(org, name, value)
     audit.finish_update(session, principal, "organization", org, before, ORG_FIELDS)
-    return org
+    return OrganizationRead.model_validate(org)
 
 
-def set_organization_archived(session: Session, principal: Principal, org_id: int, archived: bool) -> Organization:
-    org = get_organization(session, principal, org_id)
-    if not principal.is_admin:
-        raise forbidden("仅平台管理员可以归档或恢复党组织")
+def set_organization_archived(session: Session, principal: Principal, org_id: int, archived: bool) -> OrganizationRead:
+    org = _organization(session, principal, org_id)
+    require_platform_admin(principal, "仅平台管理员可以归档或恢复党组织")
     if (org.archived_at is not None) == archived:
         raise conflict("already_archived" if archived else "not_archived", "党组织已是该状态")
     before = audit.snapshot(org, ORG_FIELDS)
@@ -163,7 +168,7 @@ def set_organization_archived(session: Session, principal: Principal, org_id: in
         ORG_FIELDS,
         action=AuditAction.archive if archived else AuditAction.restore,
     )
-    return org
+    return OrganizationRead.model_validate(org)
 
 
 # --- partnerships ------------------------------------------------------------------------------
@@ -171,10 +176,8 @@ def set_organization_archived(session: Session, principal: Principal, org_id: in
 
 def readable_partnerships(principal: Principal) -> Select[Partnership]:
     stmt = select(Partnership).options(joinedload(Partnership.unit_org), joinedload(Partnership.community_org))
-    if not principal.is_admin:
-        org = principal.organization_id
-        stmt = stmt.where(or_(Partnership.unit_org_id == org, Partnership.community_org_id == org))
-    return stmt
+    scope = partnership_scope(principal)
+    return stmt if scope is None else stmt.where(scope)
 
 
 def list_partnerships(
@@ -187,7 +190,7 @@ def list_partnerships(
     archived: bool,
     active_on: date | None,
     sort: PartnershipSort,
-) -> tuple[list[Partnership], int]:
+) -> tuple[list[PartnershipRead], int]:
     stmt = readable_partnerships(principal)
     stmt = stmt.where(Partnership.archived_at.is_not(None) if archived else Partnership.archived_at.is_(None))
     if unit_org_id is not None:
@@ -200,29 +203,30 @@ def list_partnerships(
             or_(Partnership.end_date.is_(None), Partnership.end_date >= active_on),
         )
     columns = {"start_date": Partnership.start_date, "id": Partnership.id}
-    return fetch_page(session, apply_sort(stmt, sort.value, columns, Partnership.id), params)
+    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, Partnership.id), params)
+    return [PartnershipRead.model_validate(row) for row in rows], total
 
 
-def get_partnership(session: Session, principal: Principal, partnership_id: int) -> Partnership:
-    row = session.execute(readable_partnerships(principal).where(Partnership.id == partnership_id)).scalar_one_or_none()
-    if row is None:
-        raise not_found(PARTNERSHIP_LABEL)
+def _partnership(session: Session, principal: Principal, partnership_id: int) -> Partnership:
+    stmt = readable_partnerships(principal).where(Partnership.id == partnership_id)
+    row: Partnership = one_or_404(session, stmt, PARTNERSHIP_LABEL)
     return row
 
 
+def get_partnership(session: Session, principal: Principal, partnership_id: int) -> PartnershipRead:
+    return PartnershipRead.model_validate(_partnership(session, principal, partnership_id))
+
+
 def _org_of_kind(session: Session, org_id: int, kinds: set[OrganizationKind], field: str) -> Organization:
-    org = session.get(Organization, org_id)
-    if org is None or org.archived_at is not None:
-        raise unprocessable("organization_not_found", "党组织不存在或已归档", field=field)
+    org = live_organization(session, org_id, field)
     if OrganizationKind(org.kind) not in kinds:
         allowed = "、".join(OrganizationKind.label_of(k) for k in kinds)
         raise unprocessable("wrong_organization_kind", f"该党组织类型应为：{allowed}", field=field)
     return org
 
 
-def create_partnership(session: Session, principal: Principal, data: PartnershipCreate) -> Partnership:
-    if not principal.is_admin:
-        raise forbidden("仅平台管理员可以建立共建关系")
+def create_partnership(session: Session, principal: Principal, data: PartnershipCreate) -> PartnershipRead:
+    require_platform_admin(principal, "仅平台管理员可以建立共建关系")
     _org_of_kind(session, data.unit_org_id, {OrganizationKind.unit, OrganizationKind.social}, "body.unit_org_id")
     _org_of_kind(session, data.community_org_id, {OrganizationKind.community}, "body.community_org_id")
     existing = session.execute(
@@ -243,10 +247,10 @@ def create_partnership(session: Session, principal: Principal, data: Partnership
 
 def update_partnership(
     session: Session, principal: Principal, partnership_id: int, data: PartnershipUpdate, if_match: str | None
-) -> Partnership:
-    row = get_partnership(session, principal, partnership_id)
-    if not (principal.is_admin or principal.is_org_admin):
-        raise forbidden("只有平台管理员或共建双方的管理员可以修改")
+) -> PartnershipRead:
+    row = _partnership(session, principal, partnership_id)
+    # Anyone who sees the partnership is a party to it; of them, the admins may change it.
+    require_admin_role(principal, "只有平台管理员或共建双方的管理员可以修改")
     check_if_match(if_match, row.version)
     changes = data.model_dump(exclude_unset=True)
     start = changes.get("start_date", row.start_date)
@@ -257,16 +261,15 @@ def update_partnership(
     for name, value in changes.items():
         setattr(row, name, value)
     audit.finish_update(session, principal, "partnership", row, before, PARTNERSHIP_FIELDS)
-    return row
+    return PartnershipRead.model_validate(row)
 
 
-def set_partnership_archived(session: Session, principal: Principal, partnership_id: int) -> Partnership:
-    row = get_partnership(session, principal, partnership_id)
-    if not principal.is_admin:
-        raise forbidden("仅平台管理员可以归档共建关系")
+def set_partnership_archived(session: Session, principal: Principal, partnership_id: int) -> PartnershipRead:
+    row = _partnership(session, principal, partnership_id)
+    require_platform_admin(principal, "仅平台管理员可以归档共建关系")
     if row.archived_at is not None:
         raise conflict("already_archived", "共建关系已归档")
     before = audit.snapshot(row, PARTNERSHIP_FIELDS)
     row.archived_at = utcnow()
     audit.finish_update(session, principal, "partnership", row, before, PARTNERSHIP_FIELDS, action=AuditAction.archive)
-    return row
+    return PartnershipRead.model_validate(row)

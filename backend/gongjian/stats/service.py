@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 
 from gongjian.claims.summary import claims_summary
 from gongjian.concerns.service import overdue_condition
-from gongjian.kit.calendar import end_of, local_today, start_of
-from gongjian.kit.errors import not_found
+from gongjian.kit.calendar import local_today, year_bounds
 from gongjian.kit.principal import SYSTEM, Principal
+from gongjian.kit.rows import one_or_404
 from gongjian.kit.spreadsheet import Sheet, xlsx
 from gongjian.meetings.permissions import community_scope
-from gongjian.meetings.service import effective_status
+from gongjian.meetings.tasks import effective_status
 from gongjian.models import (
     Activity,
     ActivitySignup,
@@ -62,9 +62,7 @@ def _community(session: Session, principal: Principal, community_id: int) -> Org
     scope = community_scope(principal, Organization.id)
     if scope is not None:
         stmt = stmt.where(scope)
-    org = session.execute(stmt).scalar_one_or_none()
-    if org is None:
-        raise not_found(COMMUNITY_LABEL)
+    org: Organization = one_or_404(session, stmt, COMMUNITY_LABEL)
     return org
 
 
@@ -74,13 +72,14 @@ def _activities(session: Session, community_id: int, year: int) -> list[dict[str
         .where(ActivitySignup.activity_id == Activity.id, ActivitySignup.checked_in_at.is_not(None))
         .scalar_subquery()
     )
+    since, until = year_bounds(year)
     rows = session.execute(
         select(Activity.kind, func.count(Activity.id), func.coalesce(func.sum(checked_in + Activity.guest_count), 0))
         .where(
             Activity.community_org_id == community_id,
             Activity.status != ActivityStatus.cancelled.value,
-            Activity.starts_at >= start_of(date(year, 1, 1)),
-            Activity.starts_at < end_of(date(year, 12, 31)),
+            Activity.starts_at >= since,
+            Activity.starts_at < until,
         )
         .group_by(Activity.kind)
     ).all()
@@ -92,14 +91,15 @@ def _activities(session: Session, community_id: int, year: int) -> list[dict[str
 
 
 def _hours(session: Session, community_id: int, year: int) -> tuple[int, int]:
+    since, until = year_bounds(year)
     half, records = session.execute(
         select(func.coalesce(func.sum(VolunteerRecord.half_hours), 0), func.count(VolunteerRecord.id))
         .join(Member, Member.id == VolunteerRecord.member_id)
         .where(
             Member.community_org_id == community_id,
             counted_hours(),
-            VolunteerRecord.ended_at >= start_of(date(year, 1, 1)),
-            VolunteerRecord.ended_at < end_of(date(year, 12, 31)),
+            VolunteerRecord.ended_at >= since,
+            VolunteerRecord.ended_at < until,
         )
     ).one()
     return int(half), int(records)
@@ -165,6 +165,7 @@ def _concerns(session: Session, community_id: int, year: int) -> dict[str, int]:
     def total(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
+    since, until = year_bounds(year)
     row = session.execute(
         select(
             func.count(Concern.id),
@@ -175,8 +176,8 @@ def _concerns(session: Session, community_id: int, year: int) -> dict[str, int]:
             total(overdue_condition(local_today())),
         ).where(
             Concern.community_org_id == community_id,
-            Concern.reported_at >= start_of(date(year, 1, 1)),
-            Concern.reported_at < end_of(date(year, 12, 31)),
+            Concern.reported_at >= since,
+            Concern.reported_at < until,
         )
     ).one()
     keys = ("reported", "resolved", "resolved_locally", "escalated", "open", "overdue")

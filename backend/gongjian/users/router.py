@@ -52,7 +52,7 @@ async def list_users(
             q=q,
             sort=sort,
         )
-        return page_of(UserRead, rows, total, page)
+    return page_of(UserRead, rows, total, page)
 
 
 @router.post("/users", summary="新建账号", status_code=201)
@@ -70,8 +70,8 @@ async def create_user(body: UserCreate, principal: Writer, response: Response) -
 async def get_user(user_id: PathId, principal: Reader, response: Response) -> UserRead:
     with unit_of_work() as session:
         user = service.get_user(session, principal, user_id)
-        set_etag(response, user.version)
-        return UserRead.model_validate(user)
+    set_etag(response, user.version)
+    return user
 
 
 @router.patch("/users/{user_id}", summary="修改账号", responses=problem_responses(412))
@@ -80,20 +80,20 @@ async def update_user(
 ) -> UserRead:
     with unit_of_work() as session:
         user = service.update_user(session, principal, user_id, body, if_match)
-        set_etag(response, user.version)
-        return UserRead.model_validate(user)
+    set_etag(response, user.version)
+    return user
 
 
 @router.post("/users/{user_id}/deactivate", summary="停用账号（令牌随即失效）")
 async def deactivate_user(user_id: PathId, principal: Writer) -> UserRead:
     with unit_of_work() as session:
-        return UserRead.model_validate(service.set_active(session, principal, user_id, active=False))
+        return service.set_active(session, principal, user_id, active=False)
 
 
 @router.post("/users/{user_id}/activate", summary="重新启用账号")
 async def activate_user(user_id: PathId, principal: Writer) -> UserRead:
     with unit_of_work() as session:
-        return UserRead.model_validate(service.set_active(session, principal, user_id, active=True))
+        return service.set_active(session, principal, user_id, active=True)
 
 
 @router.post("/users/{user_id}/reset-password", summary="重置密码（该账号的令牌随即失效）")

@@ -1,5 +1,6 @@
-"""Accounts. A platform admin manages every account; a community or unit admin manages the
-`member` accounts of its own organisation; a member sees only itself."""
+"""Accounts: creating them (with a generated password when none is given), changing, deactivating
+and resetting passwords, every change audited. Who sees and manages which account:
+`permissions.py`."""
 
 from __future__ import annotations
 
@@ -10,14 +11,21 @@ from sqlalchemy.orm import Session
 
 from gongjian.auth.passwords import generate_password, hash_password
 from gongjian.kit import audit
-from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
+from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page
 from gongjian.kit.principal import Principal
+from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
-from gongjian.models import Organization, User
+from gongjian.models import User
 from gongjian.models.enums import AuditAction, OrganizationKind, Role
-from gongjian.users.schemas import PasswordResetResult, UserCreate, UserCreated, UserSort, UserUpdate
+from gongjian.users.permissions import (
+    account_organization,
+    require_manages_account,
+    require_may_change_fields,
+    user_scope,
+)
+from gongjian.users.schemas import PasswordResetResult, UserCreate, UserCreated, UserRead, UserSort, UserUpdate
 
 USER_FIELDS = ("username", "display_name", "role", "organization_id", "is_active")
 LABEL = "账号"
@@ -32,13 +40,8 @@ ROLE_ORG_KINDS: dict[Role, set[OrganizationKind] | None] = {
 
 
 def readable_users(principal: Principal) -> Select[User]:
-    stmt = select(User)
-    if principal.is_admin:
-        return stmt
-    if principal.is_org_admin:
-        own_members = (User.organization_id == principal.organization_id) & (User.role == Role.member.value)
-        return stmt.where(or_(own_members, User.id == principal.id))
-    return stmt.where(User.id == principal.id)
+    scope = user_scope(principal)
+    return select(User) if scope is None else select(User).where(scope)
 
 
 def list_users(
@@ -51,7 +54,7 @@ def list_users(
     is_active: bool | None,
     q: str | None,
     sort: UserSort,
-) -> tuple[list[User], int]:
+) -> tuple[list[UserRead], int]:
     stmt = readable_users(principal)
     if role is not None:
         stmt = stmt.where(User.role == role.value)
@@ -64,14 +67,17 @@ def list_users(
             or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True))
         )
     columns = {"username": User.username, "created_at": User.created_at}
-    return fetch_page(session, apply_sort(stmt, sort.value, columns, User.id), params)
+    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, User.id), params)
+    return [UserRead.model_validate(row) for row in rows], total
 
 
-def get_user(session: Session, principal: Principal, user_id: int) -> User:
-    user = session.execute(readable_users(principal).where(User.id == user_id)).scalar_one_or_none()
-    if user is None:
-        raise not_found(LABEL)
+def _user(session: Session, principal: Principal, user_id: int) -> User:
+    user: User = one_or_404(session, readable_users(principal).where(User.id == user_id), LABEL)
     return user
+
+
+def get_user(session: Session, principal: Principal, user_id: int) -> UserRead:
+    return UserRead.model_validate(_user(session, principal, user_id))
 
 
 def _check_role_org(session: Session, role: Role, organization_id: int | None) -> None:
@@ -82,9 +88,7 @@ def _check_role_org(session: Session, role: Role, organization_id: int | None) -
         return
     if organization_id is None:
         raise unprocessable("organization_required", "该角色必须指定所属党组织", field="body.organization_id")
-    org = session.get(Organization, organization_id)
-    if org is None or org.archived_at is not None:
-        raise unprocessable("organization_not_found", "党组织不存在或已归档", field="body.organization_id")
+    org = live_organization(session, organization_id, "body.organization_id")
     if OrganizationKind(org.kind) not in kinds:
         raise unprocessable(
             "wrong_organization_kind",
@@ -93,26 +97,9 @@ def _check_role_org(session: Session, role: Role, organization_id: int | None) -
         )
 
 
-def _managed_by(principal: Principal, user: User) -> bool:
-    """May `principal` change this account? Admins: any. Org admins: members of their organisation."""
-    if principal.is_admin:
-        return True
-    return (
-        principal.is_org_admin and user.role == Role.member.value and user.organization_id == principal.organization_id
-    )
-
-
 def create_user(session: Session, principal: Principal, data: UserCreate) -> UserCreated:
     """Hashes a password: call from the thread pool."""
-    organization_id = data.organization_id
-    if not principal.is_admin:
-        if not principal.is_org_admin:
-            raise forbidden("无权新建账号")
-        if data.role is not Role.member:
-            raise forbidden("组织管理员只能新建党员账号")
-        organization_id = organization_id or principal.organization_id
-        if organization_id != principal.organization_id:
-            raise forbidden("只能为本组织新建账号")
+    organization_id = account_organization(principal, data.role, data.organization_id)
     _check_role_org(session, data.role, organization_id)
     if session.execute(select(User.id).where(User.username == data.username)).first():
         raise conflict("username_taken", f"登录名“{data.username}”已被使用", field="body.username")
@@ -138,14 +125,14 @@ def _created(user: User, generated: str | None) -> UserCreated:
     return UserCreated(**fields, generated_password=generated)
 
 
-def update_user(session: Session, principal: Principal, user_id: int, data: UserUpdate, if_match: str | None) -> User:
-    user = get_user(session, principal, user_id)
-    if not _managed_by(principal, user):
-        raise forbidden("无权修改该账号")
+def update_user(
+    session: Session, principal: Principal, user_id: int, data: UserUpdate, if_match: str | None
+) -> UserRead:
+    user = _user(session, principal, user_id)
+    require_manages_account(principal, user, "无权修改该账号")
     check_if_match(if_match, user.version)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
-    if not principal.is_admin and ({"role", "organization_id"} & changes.keys()):
-        raise forbidden("角色和所属组织只能由平台管理员修改")
+    require_may_change_fields(principal, changes.keys())
     if user.id == principal.id and "role" in changes and changes["role"] is not Role(user.role):
         raise conflict("cannot_change_own_role", "不能修改自己的角色")
     if "role" in changes or "organization_id" in changes:
@@ -161,13 +148,12 @@ def update_user(session: Session, principal: Principal, user_id: int, data: User
     for name, value in changes.items():
         setattr(user, name, value)
     audit.finish_update(session, principal, "user", user, before, USER_FIELDS)
-    return user
+    return UserRead.model_validate(user)
 
 
-def set_active(session: Session, principal: Principal, user_id: int, active: bool) -> User:
-    user = get_user(session, principal, user_id)
-    if not _managed_by(principal, user):
-        raise forbidden("无权停用或启用该账号")
+def set_active(session: Session, principal: Principal, user_id: int, active: bool) -> UserRead:
+    user = _user(session, principal, user_id)
+    require_manages_account(principal, user, "无权停用或启用该账号")
     if user.id == principal.id:
         raise conflict("cannot_deactivate_self", "不能停用自己的账号")
     if user.is_active == active:
@@ -184,16 +170,15 @@ def set_active(session: Session, principal: Principal, user_id: int, active: boo
         USER_FIELDS,
         action=AuditAction.activate if active else AuditAction.deactivate,
     )
-    return user
+    return UserRead.model_validate(user)
 
 
 def reset_password(
     session: Session, principal: Principal, user_id: int, new_password: str | None
 ) -> PasswordResetResult:
     """Hashes a password: call from the thread pool."""
-    user = get_user(session, principal, user_id)
-    if not _managed_by(principal, user):
-        raise forbidden("无权重置该账号的密码")
+    user = _user(session, principal, user_id)
+    require_manages_account(principal, user, "无权重置该账号的密码")
     if user.id == principal.id:
         raise conflict("cannot_reset_own_password", "请通过“修改本人密码”修改自己的密码")
     generated = None if new_password else generate_password()

@@ -34,7 +34,7 @@ Writer = Annotated[Principal, caller("webhooks:write")]
 async def list_webhooks(principal: Reader, page: PageQuery, is_active: bool | None = None) -> Page[WebhookRead]:
     with unit_of_work() as session:
         rows, total = service.list_subscriptions(session, principal, page, is_active)
-        return page_of(WebhookRead, rows, total, page)
+    return page_of(WebhookRead, rows, total, page)
 
 
 @router.post("/webhooks", summary="订阅 Webhook（签名密钥只返回一次）", status_code=201)
@@ -58,7 +58,7 @@ async def list_webhook_deliveries(
         rows, total = service.list_deliveries(
             session, principal, page, subscription_id=subscription_id, status=status, event_type=event_type, sort=sort
         )
-        return page_of(WebhookDeliveryRead, rows, total, page)
+    return page_of(WebhookDeliveryRead, rows, total, page)
 
 
 @router.get("/webhooks/deliveries/{delivery_id}", summary="Webhook 投递详情（含事件内容）")
@@ -80,8 +80,8 @@ async def resend_webhook_delivery(delivery_id: PathId, principal: Writer) -> Web
 async def get_webhook(subscription_id: PathId, principal: Reader, response: Response) -> WebhookRead:
     with unit_of_work() as session:
         row = service.get_subscription(session, principal, subscription_id)
-        set_etag(response, row.version)
-        return WebhookRead.model_validate(row)
+    set_etag(response, row.version)
+    return row
 
 
 @router.patch("/webhooks/{subscription_id}", summary="修改或停用 Webhook 订阅", responses=problem_responses(412))
@@ -90,5 +90,5 @@ async def update_webhook(
 ) -> WebhookRead:
     with unit_of_work() as session:
         row = service.update_subscription(session, principal, subscription_id, body, if_match)
-        set_etag(response, row.version)
-        return WebhookRead.model_validate(row)
+    set_etag(response, row.version)
+    return row

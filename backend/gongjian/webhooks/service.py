@@ -11,11 +11,13 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gongjian.kit import audit
-from gongjian.kit.errors import forbidden, not_found
+from gongjian.kit.access import require_platform_admin
+from gongjian.kit.errors import not_found
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page
 from gongjian.kit.personal_data import encrypt
 from gongjian.kit.principal import Principal
+from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from gongjian.models.base import utcnow
@@ -35,34 +37,34 @@ LABEL = "Webhook 订阅"
 DELIVERY_LABEL = "Webhook 投递"
 SECRET_PREFIX = "whsec_"
 FIELDS = ("url", "events", "description", "is_active")
-
-
-def require_platform_admin(principal: Principal) -> None:
-    # Events cover every organisation, so only platform-wide callers may subscribe or read them.
-    if not principal.is_admin:
-        raise forbidden("只有平台管理员（或全平台的 API 密钥）可以管理 Webhook")
+# Events cover every organisation, so only platform-wide callers may subscribe or read them.
+PLATFORM_WIDE_ONLY = "只有平台管理员（或全平台的 API 密钥）可以管理 Webhook"
 
 
 def list_subscriptions(
     session: Session, principal: Principal, params: PageParams, is_active: bool | None
-) -> tuple[list[WebhookSubscription], int]:
-    require_platform_admin(principal)
+) -> tuple[list[WebhookRead], int]:
+    require_platform_admin(principal, PLATFORM_WIDE_ONLY)
     stmt = select(WebhookSubscription)
     if is_active is not None:
         stmt = stmt.where(WebhookSubscription.is_active.is_(is_active))
-    return fetch_page(session, stmt.order_by(WebhookSubscription.id.desc()), params)
+    rows, total = fetch_page(session, stmt.order_by(WebhookSubscription.id.desc()), params)
+    return [WebhookRead.model_validate(row) for row in rows], total
 
 
-def get_subscription(session: Session, principal: Principal, subscription_id: int) -> WebhookSubscription:
-    require_platform_admin(principal)
-    row = session.get(WebhookSubscription, subscription_id)
-    if row is None:
-        raise not_found(LABEL)
+def _subscription(session: Session, principal: Principal, subscription_id: int) -> WebhookSubscription:
+    require_platform_admin(principal, PLATFORM_WIDE_ONLY)
+    stmt = select(WebhookSubscription).where(WebhookSubscription.id == subscription_id)
+    row: WebhookSubscription = one_or_404(session, stmt, LABEL)
     return row
 
 
+def get_subscription(session: Session, principal: Principal, subscription_id: int) -> WebhookRead:
+    return WebhookRead.model_validate(_subscription(session, principal, subscription_id))
+
+
 def create_subscription(session: Session, principal: Principal, data: WebhookCreate) -> WebhookCreated:
-    require_platform_admin(principal)
+    require_platform_admin(principal, PLATFORM_WIDE_ONLY)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     row = WebhookSubscription(
         url=data.url,
@@ -82,19 +84,19 @@ def create_subscription(session: Session, principal: Principal, data: WebhookCre
 
 def update_subscription(
     session: Session, principal: Principal, subscription_id: int, data: WebhookUpdate, if_match: str | None
-) -> WebhookSubscription:
-    row = get_subscription(session, principal, subscription_id)
+) -> WebhookRead:
+    row = _subscription(session, principal, subscription_id)
     check_if_match(if_match, row.version)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     before = audit.snapshot(row, FIELDS)
     for name, value in changes.items():
         setattr(row, name, [e.value for e in value] if name == "events" else value)
     audit.finish_update(session, principal, "webhook_subscription", row, before, FIELDS)
-    return row
+    return WebhookRead.model_validate(row)
 
 
 def _readable_deliveries(principal: Principal) -> Select[Any]:
-    require_platform_admin(principal)
+    require_platform_admin(principal, PLATFORM_WIDE_ONLY)
     return select(WebhookDelivery)
 
 
@@ -107,7 +109,7 @@ def list_deliveries(
     status: WebhookDeliveryStatus | None,
     event_type: WebhookEventType | None,
     sort: WebhookDeliverySort,
-) -> tuple[list[WebhookDelivery], int]:
+) -> tuple[list[WebhookDeliveryRead], int]:
     stmt = _readable_deliveries(principal)
     if subscription_id is not None:
         stmt = stmt.where(WebhookDelivery.subscription_id == subscription_id)
@@ -116,7 +118,8 @@ def list_deliveries(
     if event_type is not None:
         stmt = stmt.where(WebhookDelivery.event_type == event_type.value)
     columns = {"created_at": WebhookDelivery.created_at, "next_attempt_at": WebhookDelivery.next_attempt_at}
-    return fetch_page(session, apply_sort(stmt, sort, columns, WebhookDelivery.id), params)
+    rows, total = fetch_page(session, apply_sort(stmt, sort, columns, WebhookDelivery.id), params)
+    return [WebhookDeliveryRead.model_validate(row) for row in rows], total
 
 
 def get_delivery(session: Session, principal: Principal, delivery_id: int) -> WebhookDeliveryDetail:
@@ -136,10 +139,9 @@ def get_delivery(session: Session, principal: Principal, delivery_id: int) -> We
 
 def resend_delivery(session: Session, principal: Principal, delivery_id: int) -> WebhookDeliveryDetail:
     """Queue the delivery again, due now, with a fresh round of retries; the deliverer sends it."""
-    require_platform_admin(principal)
-    delivery = session.get(WebhookDelivery, delivery_id, with_for_update=True)
-    if delivery is None:
-        raise not_found(DELIVERY_LABEL)
+    require_platform_admin(principal, PLATFORM_WIDE_ONLY)
+    stmt = select(WebhookDelivery).where(WebhookDelivery.id == delivery_id)
+    delivery: WebhookDelivery = one_or_404(session, stmt, DELIVERY_LABEL, lock=True)
     before = {"status": delivery.status, "attempts": delivery.attempts}
     delivery.status = WebhookDeliveryStatus.pending.value
     delivery.attempts = 0

@@ -1,0 +1,195 @@
+"""Sign-ups and attendance: members sign up (or an admin signs them up), check in and out with the
+activity's code, and an activity's managers may set the times by hand.
+
+A sign-up is checked and inserted under the activity's row lock, so an activity's capacity holds
+however many members sign up at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gongjian.activities import codes
+from gongjian.activities.permissions import require_manager, signup_scope
+from gongjian.activities.schemas import AttendanceUpdate, SignupCreate, SignupRead
+from gongjian.activities.service import CHECK_IN_OPENS_BEFORE, activity_row
+from gongjian.kit import audit
+from gongjian.kit.errors import conflict, forbidden, unprocessable
+from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.principal import Principal
+from gongjian.kit.rows import one_or_404
+from gongjian.members.permissions import looks_after_member, own_member, require_own_member
+from gongjian.models import Activity, ActivitySignup, Member
+from gongjian.models.base import utcnow
+from gongjian.models.enums import ActivityStatus, AuditAction, Role
+
+SIGNUP_LABEL = "报名记录"
+
+
+def _signup_member(session: Session, principal: Principal, data: SignupCreate) -> Member:
+    if principal.role is Role.member:
+        member = require_own_member(session, principal)
+        if data.member_id is not None and data.member_id != member.id:
+            raise forbidden("党员只能为自己报名")
+        return member
+    if data.member_id is None:
+        raise unprocessable("member_required", "请指定报名的党员", field="body.member_id")
+    found = session.get(Member, data.member_id)
+    if found is None or found.archived_at is not None:
+        raise unprocessable("member_not_found", "党员不存在或已归档", field="body.member_id")
+    if not looks_after_member(principal, found):
+        raise forbidden("只能为本组织的党员报名")
+    return found
+
+
+def sign_up(session: Session, principal: Principal, activity_id: int, data: SignupCreate) -> SignupRead:
+    """Check-then-insert under a lock: the caller opened `unit_of_work(write_lock=True)` (SQLite),
+    and the activity row is locked FOR UPDATE (PostgreSQL), so sign-ups for one activity queue up
+    and the capacity can't be overshot."""
+    # Locked as it is read: the status and capacity checked below are the ones committed last.
+    activity = activity_row(session, principal, activity_id, lock=True)
+    member = _signup_member(session, principal, data)
+    if ActivityStatus(activity.status) is not ActivityStatus.open:
+        raise conflict("activity_not_open", "活动不在报名中")
+    existing = session.execute(
+        select(ActivitySignup.id).where(
+            ActivitySignup.activity_id == activity.id, ActivitySignup.member_id == member.id
+        )
+    ).first()
+    if existing is not None:
+        raise conflict("already_signed_up", "该党员已报名此活动")
+    if activity.capacity is not None:
+        signed = session.execute(
+            select(func.count()).select_from(ActivitySignup).where(ActivitySignup.activity_id == activity.id)
+        ).scalar_one()
+        if signed >= activity.capacity:
+            raise conflict("activity_full", f"活动报名已满（上限 {activity.capacity} 人）")
+    signup = ActivitySignup(activity_id=activity.id, member_id=member.id, signed_up_by=principal.key)
+    session.add(signup)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        AuditAction.create,
+        "activity_signup",
+        signup.id,
+        {"activity_id": activity.id, "member_id": member.id},
+    )
+    return _reads(session, [signup])[0]
+
+
+def _reads(session: Session, signups: Sequence[ActivitySignup]) -> list[SignupRead]:
+    ids = {s.member_id for s in signups}
+    names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all()) if ids else {}
+    return [
+        SignupRead.model_validate(
+            {
+                "id": s.id,
+                "activity_id": s.activity_id,
+                "member": {"id": s.member_id, "name": names.get(s.member_id, "")},
+                "signed_up_at": s.signed_up_at,
+                "checked_in_at": s.checked_in_at,
+                "checked_out_at": s.checked_out_at,
+                "attendance_marked_by": s.attendance_marked_by,
+            }
+        )
+        for s in signups
+    ]
+
+
+def list_signups(
+    session: Session, principal: Principal, activity_id: int, params: PageParams
+) -> tuple[list[SignupRead], int]:
+    activity = activity_row(session, principal, activity_id)
+    stmt = select(ActivitySignup).where(ActivitySignup.activity_id == activity.id)
+    scope = signup_scope(principal, activity)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    rows, total = fetch_page(session, stmt.order_by(ActivitySignup.id), params)
+    return _reads(session, rows), total
+
+
+def _own_signup(session: Session, principal: Principal, activity: Activity) -> ActivitySignup:
+    member = require_own_member(session, principal)
+    signup = session.execute(
+        select(ActivitySignup)
+        .where(ActivitySignup.activity_id == activity.id, ActivitySignup.member_id == member.id)
+        .with_for_update()
+    ).scalar_one_or_none()
+    if signup is None:
+        raise conflict("not_signed_up", "你没有报名此活动")
+    return signup
+
+
+def check_in(session: Session, principal: Principal, activity_id: int, code: str) -> SignupRead:
+    activity = activity_row(session, principal, activity_id)
+    now = utcnow()
+    codes.verify(code, activity.id, now)
+    if own_member(session, principal) is None:
+        raise forbidden("只有党员本人可以扫码签到")
+    if ActivityStatus(activity.status) is not ActivityStatus.open:
+        raise conflict("activity_not_open", "活动不在进行中，不能签到")
+    if now < activity.starts_at - CHECK_IN_OPENS_BEFORE:
+        raise conflict("check_in_not_started", "活动开始前 1 小时起才能签到")
+    signup = _own_signup(session, principal, activity)
+    if signup.checked_in_at is not None:
+        raise conflict("already_checked_in", "你已签到")
+    signup.checked_in_at = now
+    session.flush()
+    audit.record(
+        session, principal, AuditAction.update, "activity_signup", signup.id, {"checked_in_at": [None, now.isoformat()]}
+    )
+    return _reads(session, [signup])[0]
+
+
+def check_out(session: Session, principal: Principal, activity_id: int, code: str) -> SignupRead:
+    activity = activity_row(session, principal, activity_id)
+    now = utcnow()
+    codes.verify(code, activity.id, now)
+    if own_member(session, principal) is None:
+        raise forbidden("只有党员本人可以扫码签退")
+    if ActivityStatus(activity.status) not in (ActivityStatus.open, ActivityStatus.finished):
+        raise conflict("activity_not_open", "活动不在进行中，不能签退")
+    signup = _own_signup(session, principal, activity)
+    if signup.checked_in_at is None:
+        raise conflict("not_checked_in", "请先签到")
+    if signup.checked_out_at is not None:
+        raise conflict("already_checked_out", "你已签退")
+    signup.checked_out_at = now
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        AuditAction.update,
+        "activity_signup",
+        signup.id,
+        {"checked_out_at": [None, now.isoformat()]},
+    )
+    return _reads(session, [signup])[0]
+
+
+def mark_attendance(
+    session: Session, principal: Principal, activity_id: int, signup_id: int, data: AttendanceUpdate
+) -> SignupRead:
+    activity = activity_row(session, principal, activity_id)
+    require_manager(principal, activity)
+    if ActivityStatus(activity.status) is ActivityStatus.cancelled:
+        raise conflict("activity_cancelled", "活动已取消")
+    signup: ActivitySignup = one_or_404(
+        session,
+        select(ActivitySignup).where(ActivitySignup.id == signup_id, ActivitySignup.activity_id == activity.id),
+        SIGNUP_LABEL,
+    )
+    fields = ("checked_in_at", "checked_out_at", "attendance_marked_by")
+    before = audit.snapshot(signup, fields)
+    signup.checked_in_at = data.checked_in_at
+    signup.checked_out_at = data.checked_out_at
+    signup.attendance_marked_by = principal.name[:64]  # who marked it, as people read it
+    session.flush()
+    changes = audit.diff(before, audit.snapshot(signup, fields))
+    if changes:
+        audit.record(session, principal, AuditAction.update, "activity_signup", signup.id, changes)
+    return _reads(session, [signup])[0]
