@@ -1,7 +1,8 @@
 """Field types with the strictness the API promises.
 
 Pydantic's lax mode reads numbers as Unix timestamps for dates and times (`?since=0` would mean
-1970). The API takes ISO 8601 text only, and date-times must carry an offset (README, "Conventions every endpoint follows").
+1970). The API takes ISO 8601 text only, and date-times must carry
+an offset (README, "Conventions every endpoint follows").
 """
 
 from __future__ import annotations

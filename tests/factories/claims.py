@@ -1,5 +1,4 @@
-"""Factories for the claim list and micro-wishes: they add rows through the services (or, for
-members, whose API another domain owns, as plain `Member` rows) and return ids."""
+"""Factories for the claim list and micro-wishes: they add rows through the services and return ids."""
 
 from __future__ import annotations
 
@@ -8,14 +7,14 @@ import json
 from datetime import date
 from typing import Any
 
+from factories.members import make_member
 from gongjian.claims import items as claim_items
 from gongjian.claims.reference import DATA_FILE
 from gongjian.claims.schemas import ServiceItemCreate
 from gongjian.db import unit_of_work
 from gongjian.kit.principal import SYSTEM
-from gongjian.models import Member, ServiceCategory
-from gongjian.models.base import utcnow
-from gongjian.models.enums import MemberCategory, ServiceCategoryCode, ServiceItemStatus
+from gongjian.models import ServiceCategory
+from gongjian.models.enums import ServiceCategoryCode, ServiceItemStatus
 from gongjian.wishes import service as wish_service
 from gongjian.wishes.schemas import WishClaim, WishClose, WishCreate, WishFulfil
 
@@ -54,30 +53,6 @@ def make_item(
         if status is ServiceItemStatus.closed:
             claim_items.set_item_status(session, SYSTEM, item_id, ServiceItemStatus.closed, None)
     return item_id
-
-
-def make_member(
-    community_org_id: int,
-    *,
-    unit_org_id: int | None = None,
-    user_id: int | None = None,
-    name: str = "王党员",
-    archived: bool = False,
-) -> int:
-    with unit_of_work() as session:
-        member = Member(
-            name=name,
-            gender="male",
-            category=(MemberCategory.in_service if unit_org_id else MemberCategory.retired).value,
-            unit_org_id=unit_org_id,
-            community_org_id=community_org_id,
-            skills=[],
-            user_id=user_id,
-            archived_at=utcnow() if archived else None,
-        )
-        session.add(member)
-        session.flush()
-        return member.id
 
 
 def make_wish(community_org_id: int, *, status: str = "submitted", resident_name: str = "张三", **fields: Any) -> int:

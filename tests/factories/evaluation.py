@@ -1,5 +1,5 @@
-"""Factories for the evaluation tests: members inserted as rows (to control 报到日期 and category),
-periods and scores through the API."""
+"""Factories for the evaluation tests: a scene of one unit and its community, with periods and
+scores through the API."""
 
 from __future__ import annotations
 
@@ -11,38 +11,16 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from factories import headers_for, login, make_org, make_user, username_of
-from gongjian.db import unit_of_work
-from gongjian.models import Member
+from factories.members import link_user
+from factories.orgs import make_org
+from factories.users import headers_for, login, make_user, username_of
 from gongjian.models.enums import Role
 
 _seq = itertools.count(1)
 DEFAULT_CRITERIA = [("reporting", 30), ("volunteering", 30), ("contact", 20), ("discipline", 20)]
-
-
-def add_member(
-    community: int,
-    unit: int | None,
-    name: str | None = None,
-    *,
-    reported_on: date | None = date(2017, 3, 1),
-    category: str = "in_service",
-    user_id: int | None = None,
-) -> int:
-    with unit_of_work() as session:
-        member = Member(
-            name=name or f"党员{next(_seq)}",
-            gender="female",
-            category=category,
-            unit_org_id=unit,
-            community_org_id=community,
-            reported_on=reported_on,
-            skills=[],
-            user_id=user_id,
-        )
-        session.add(member)
-        session.flush()
-        return member.id
+# A 报到日期 early in 2017, the year of the test periods: members who reported then escape the
+# never-reported veto.
+REPORTED = date(2017, 3, 1)
 
 
 def points_for(total: float) -> dict[str, float]:
@@ -110,8 +88,7 @@ class Scene:
 
     def member_login(self, member_id: int) -> dict[str, str]:
         user_id = make_user(Role.member, self.unit)
-        with unit_of_work() as session:
-            session.get_one(Member, member_id).user_id = user_id
+        link_user(member_id, user_id)
         return login(self.client, username_of(user_id))
 
 

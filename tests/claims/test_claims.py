@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import api_key_headers, assert_problem, headers_for, make_org
-from factories_claims import load_categories, make_item
+from factories.claims import load_categories, make_item
 from gongjian.kit.calendar import local_today
 from gongjian.models.enums import OrganizationKind, Role
 

@@ -1,53 +1,24 @@
-"""Factories for activities and volunteering tests. Members are inserted directly as `Member` rows
-(the members API is another domain's work); everything else goes through the API."""
+"""Factories for activities and volunteering tests: members with a login, activities through the API."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
 
-from factories import login, make_user, username_of
-from gongjian.db import unit_of_work
-from gongjian.models import Member
+from factories.members import make_member
+from factories.users import login, make_user, username_of
 from gongjian.models.base import utcnow
 from gongjian.models.enums import Role
-
-_seq = itertools.count(1)
-
-
-def make_member(
-    community_org_id: int,
-    unit_org_id: int | None = None,
-    name: str | None = None,
-    volunteer_number: str | None = None,
-    user_id: int | None = None,
-) -> int:
-    n = next(_seq)
-    with unit_of_work() as session:
-        member = Member(
-            name=name or f"党员{n}",
-            gender="female" if n % 2 else "male",
-            category="in_service" if unit_org_id else "retired",
-            unit_org_id=unit_org_id,
-            community_org_id=community_org_id,
-            skills=[],
-            volunteer_number=volunteer_number,
-            user_id=user_id,
-        )
-        session.add(member)
-        session.flush()
-        return member.id
 
 
 def member_login(
     client: TestClient, community_org_id: int, unit_org_id: int | None = None, name: str | None = None
 ) -> tuple[int, dict[str, str]]:
-    """A member row linked to a `member`-role account; returns (member id, bearer headers)."""
+    """A member linked to a new `member`-role account; returns (member id, bearer headers)."""
     user_id = make_user(Role.member, unit_org_id or community_org_id)
-    member_id = make_member(community_org_id, unit_org_id, name=name, user_id=user_id)
+    member_id = make_member(community_org_id, unit_org_id=unit_org_id, name=name, user_id=user_id)
     return member_id, login(client, username_of(user_id))
 
 

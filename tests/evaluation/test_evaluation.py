@@ -11,8 +11,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from factories import api_key_headers, assert_problem, headers_for, make_org
-from factories_evaluation import Scene, add_member, make_scene, points_for
+from factories import api_key_headers, assert_problem, headers_for, make_member, make_org
+from factories.evaluation import REPORTED, Scene, make_scene, points_for
 from gongjian.db import unit_of_work
 from gongjian.evaluation import grading
 from gongjian.evaluation.reference import load_evaluation_schemes
@@ -118,7 +118,7 @@ def test_final_score_weighting_and_half_up_rounding() -> None:
 
 def test_final_score_is_computed_by_the_server(scene: Scene) -> None:
     scene.create_period(community_weight=0.5)
-    m = add_member(scene.community, scene.unit, "王一")
+    m = make_member(scene.community, unit_org_id=scene.unit, name="王一", reported_on=REPORTED)
     scene.open()
     scene.score(m, 80.1, None)
     ev = scene.evaluation_of(m)
@@ -134,7 +134,7 @@ def test_final_score_is_computed_by_the_server(scene: Scene) -> None:
 
 def test_criterion_above_its_maximum_is_rejected(scene: Scene) -> None:
     scene.create_period()
-    m = add_member(scene.community, scene.unit)
+    m = make_member(scene.community, unit_org_id=scene.unit, reported_on=REPORTED)
     scene.open()
     eid = scene.evaluation_of(m)["id"]
     url = f"evaluations/{eid}/community-score"
@@ -173,7 +173,7 @@ def test_criterion_above_its_maximum_is_rejected(scene: Scene) -> None:
 
 def test_scores_use_if_match(scene: Scene) -> None:
     scene.create_period()
-    m = add_member(scene.community, scene.unit)
+    m = make_member(scene.community, unit_org_id=scene.unit, reported_on=REPORTED)
     scene.open()
     eid = scene.evaluation_of(m)["id"]
     etag = scene.client.get(f"evaluations/{eid}", headers=scene.unit_admin).headers["ETag"]
@@ -190,7 +190,7 @@ def test_scores_use_if_match(scene: Scene) -> None:
 
 def test_only_the_members_own_admins_score(scene: Scene, client: TestClient) -> None:
     scene.create_period()
-    m = add_member(scene.community, scene.unit)
+    m = make_member(scene.community, unit_org_id=scene.unit, reported_on=REPORTED)
     scene.open()
     eid = scene.evaluation_of(m)["id"]
     community_body = {"points": points_for(90), "opinion": "好"}
@@ -210,8 +210,8 @@ def test_only_the_members_own_admins_score(scene: Scene, client: TestClient) -> 
 
 def test_opening_creates_evaluations_for_active_in_service_members_only(scene: Scene) -> None:
     scene.create_period()
-    in_service = add_member(scene.community, scene.unit, "在职甲")
-    add_member(scene.community, None, "退休乙", category="retired")
+    in_service = make_member(scene.community, unit_org_id=scene.unit, name="在职甲", reported_on=REPORTED)
+    make_member(scene.community, name="退休乙", category="retired", reported_on=REPORTED)
     assert scene.evaluations() == []  # a draft has no evaluations
     scene.open()
     rows = scene.evaluations()
@@ -222,9 +222,9 @@ def test_opening_creates_evaluations_for_active_in_service_members_only(scene: S
 
 def test_members_becoming_in_service_while_open_get_an_evaluation_lazily(scene: Scene) -> None:
     scene.create_period()
-    first = add_member(scene.community, scene.unit, "甲")
+    first = make_member(scene.community, unit_org_id=scene.unit, name="甲", reported_on=REPORTED)
     scene.open()
-    later = add_member(scene.community, None, "乙", category="retired")
+    later = make_member(scene.community, name="乙", category="retired", reported_on=REPORTED)
     assert [e["member"]["id"] for e in scene.evaluations()] == [first]
     with unit_of_work() as session:
         member = session.get_one(Member, later)
@@ -267,7 +267,10 @@ def test_worked_example_seven_members_of_one_unit(scene: Scene) -> None:
         "F": (60, 60, date(2017, 1, 1)),
         "G": (59.5, 59.5, date(2017, 1, 1)),
     }
-    ids = {name: add_member(scene.community, scene.unit, name, reported_on=rep) for name, (_, _, rep) in table.items()}
+    ids = {
+        name: make_member(scene.community, unit_org_id=scene.unit, name=name, reported_on=rep)
+        for name, (_, _, rep) in table.items()
+    }
     scene.open()
     for name, (c, u, _) in table.items():
         scene.score(ids[name], c, u, opinion=f"{name}的社区意见")
@@ -345,7 +348,7 @@ def test_tie_at_the_cut_nobody_tied_keeps_excellent(scene: Scene) -> None:
     community and unit scores and stand at places 2 and 3: neither keeps 优秀."""
     scene.create_period()
     scores = {"P": (98, 98), "Q": (95, 95), "R": (95, 95), "S": (70, 70), "T": (70, 70), "U": (65, 65)}
-    ids = {n: add_member(scene.community, scene.unit, n) for n in scores}
+    ids = {n: make_member(scene.community, unit_org_id=scene.unit, name=n, reported_on=REPORTED) for n in scores}
     scene.open()
     for n, (c, u) in scores.items():
         scene.score(ids[n], c, u)
@@ -385,10 +388,10 @@ def test_tie_broken_by_community_then_unit_score() -> None:
 def test_veto_caps_at_basically_qualified(scene: Scene) -> None:
     """Never reported, or reported only after the period: at most 基本合格; a low score stays lower."""
     scene.create_period()
-    never = add_member(scene.community, scene.unit, "未报到", reported_on=None)
-    late = add_member(scene.community, scene.unit, "期后报到", reported_on=date(2018, 1, 2))
-    low = add_member(scene.community, scene.unit, "低分未报到", reported_on=None)
-    ok = add_member(scene.community, scene.unit, "已报到", reported_on=date(2017, 12, 31))
+    never = make_member(scene.community, unit_org_id=scene.unit, name="未报到", reported_on=None)
+    late = make_member(scene.community, unit_org_id=scene.unit, name="期后报到", reported_on=date(2018, 1, 2))
+    low = make_member(scene.community, unit_org_id=scene.unit, name="低分未报到", reported_on=None)
+    ok = make_member(scene.community, unit_org_id=scene.unit, name="已报到", reported_on=date(2017, 12, 31))
     scene.open()
     scene.score(never, 80, 80)
     scene.score(late, 95, 95)
@@ -406,7 +409,7 @@ def test_veto_caps_at_basically_qualified(scene: Scene) -> None:
 
 def test_no_veto_when_the_scheme_has_none(scene: Scene) -> None:
     scene.create_period(vetoes=[])
-    m = add_member(scene.community, scene.unit, reported_on=None)
+    m = make_member(scene.community, unit_org_id=scene.unit, reported_on=None)
     scene.open()
     scene.score(m, 80, 80)
     assert scene.finalize().status_code == 200
@@ -418,9 +421,9 @@ def test_no_veto_when_the_scheme_has_none(scene: Scene) -> None:
 
 def test_finalize_refused_while_scores_are_missing(scene: Scene) -> None:
     scene.create_period()
-    done = add_member(scene.community, scene.unit, "甲")
-    half = add_member(scene.community, scene.unit, "乙")
-    none = add_member(scene.community, scene.unit, "丙")
+    done = make_member(scene.community, unit_org_id=scene.unit, name="甲", reported_on=REPORTED)
+    half = make_member(scene.community, unit_org_id=scene.unit, name="乙", reported_on=REPORTED)
+    none = make_member(scene.community, unit_org_id=scene.unit, name="丙", reported_on=REPORTED)
     scene.open()
     scene.score(done, 90, 90)
     scene.score(half, 90, None)
@@ -441,7 +444,7 @@ def test_finalize_refused_while_scores_are_missing(scene: Scene) -> None:
 
 def test_edits_after_finalize_are_refused_and_reopen_is_audited(scene: Scene, client: TestClient) -> None:
     scene.create_period()
-    m = add_member(scene.community, scene.unit)
+    m = make_member(scene.community, unit_org_id=scene.unit, reported_on=REPORTED)
     scene.open()
     scene.score(m, 92, 95)
     assert_problem(
@@ -506,7 +509,7 @@ def test_edits_after_finalize_are_refused_and_reopen_is_audited(scene: Scene, cl
 
 def test_evaluation_carries_evidence_for_the_period(scene: Scene) -> None:
     scene.create_period()
-    m = add_member(scene.community, scene.unit, reported_on=date(2017, 2, 1))
+    m = make_member(scene.community, unit_org_id=scene.unit, reported_on=date(2017, 2, 1))
     with unit_of_work() as session:
 
         def record(ended: datetime, half: int, status: str) -> None:
@@ -587,8 +590,8 @@ def test_evaluation_carries_evidence_for_the_period(scene: Scene) -> None:
 def test_each_roles_view(scene: Scene, client: TestClient) -> None:
     other_community = make_org("community")
     scene.create_period()
-    mine = add_member(scene.community, scene.unit, "本社区党员")
-    elsewhere = add_member(other_community, scene.unit, "外社区党员")
+    mine = make_member(scene.community, unit_org_id=scene.unit, name="本社区党员", reported_on=REPORTED)
+    elsewhere = make_member(other_community, unit_org_id=scene.unit, name="外社区党员", reported_on=REPORTED)
     self_headers = scene.member_login(mine)
     other_unit_admin = headers_for(client, Role.unit_admin, make_org("unit"))
     other_community_admin = headers_for(client, Role.community_admin, other_community)
@@ -659,8 +662,8 @@ def test_each_roles_view(scene: Scene, client: TestClient) -> None:
 def test_list_filters(scene: Scene) -> None:
     other_community = make_org("community")
     scene.create_period()
-    a = add_member(scene.community, scene.unit, "甲")
-    add_member(other_community, scene.unit, "乙")
+    a = make_member(scene.community, unit_org_id=scene.unit, name="甲", reported_on=REPORTED)
+    make_member(other_community, unit_org_id=scene.unit, name="乙", reported_on=REPORTED)
     scene.open()
     scene.score(a, 90, None)
     assert [e["member"]["name"] for e in scene.evaluations(community_org_id=scene.community)] == ["甲"]
@@ -683,7 +686,7 @@ def test_lazy_creation_is_safe_under_concurrent_readers(scene: Scene) -> None:
     scene.create_period()
     scene.open()
     for n in range(5):
-        add_member(scene.community, scene.unit, f"新党员{n}")
+        make_member(scene.community, unit_org_id=scene.unit, name=f"新党员{n}", reported_on=REPORTED)
     barrier = threading.Barrier(4, timeout=10)
     errors: list[BaseException] = []
 
@@ -716,14 +719,14 @@ def test_readers_who_may_not_see_an_open_period_write_nothing(scene: Scene) -> N
 
     client = scene.client
     scene.create_period()
-    leaving = add_member(scene.community, scene.unit, "将归档党员")
-    own = add_member(scene.community, scene.unit, "本人")
+    leaving = make_member(scene.community, unit_org_id=scene.unit, name="将归档党员", reported_on=REPORTED)
+    own = make_member(scene.community, unit_org_id=scene.unit, name="本人", reported_on=REPORTED)
     member_headers = scene.member_login(own)
     key = api_key_headers(client, scene.admin, ["evaluations:read"])
     unit_key = api_key_headers(client, scene.admin, ["evaluations:read"], organization_id=scene.unit)
     other_unit_admin = headers_for(client, Role.unit_admin, make_org("unit"))
     scene.open()
-    add_member(scene.community, scene.unit, "开考后转入党员")
+    make_member(scene.community, unit_org_id=scene.unit, name="开考后转入党员", reported_on=REPORTED)
     with unit_of_work() as session:
         session.get_one(Member, leaving).status = "archived"
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import httpx
 
 from factories import PASSWORD, make_user, username_of
-from fake_wechat import fake_wechat, wechat_env
+from factories.live_server import live_server
+from factories.wechat import fake_wechat, wechat_env
 from gongjian.models.enums import Role
-from live_server import live_server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CHECKS = ",".join(
     [
         "not_a_server_error",

@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from factories import api_key_headers, assert_problem, headers_for, make_org
-from factories_claims import load_categories, make_item, make_member, make_wish
-from factories_integration import closed_port_url, webhook_receiver
+from factories import api_key_headers, assert_problem, headers_for, make_member, make_org
+from factories.claims import load_categories, make_item, make_wish
+from factories.integration import closed_port_url, webhook_receiver
 from gongjian.db import unit_of_work
 from gongjian.models import WebhookDelivery, WebhookEvent
 from gongjian.models.base import utcnow

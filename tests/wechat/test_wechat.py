@@ -11,9 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from factories import PASSWORD, assert_problem, headers_for, login, make_org, make_user, username_of
-from factories_claims import make_member
-from fake_wechat import APPID, SECRET, FakeWechat, fake_wechat
+from factories import PASSWORD, assert_problem, headers_for, login, make_member, make_org, make_user, username_of
+from factories.wechat import APPID, SECRET, FakeWechat, fake_wechat
 from gongjian.db import unit_of_work
 from gongjian.models import AuditEvent, Member, User, WechatBindingTicket
 from gongjian.models.base import utcnow

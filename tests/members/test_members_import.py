@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 
-from factories import api_key_headers, assert_problem, headers_for, make_org
-from factories_members import MASKED, PHONE, make_member, make_world
+from factories import api_key_headers, assert_problem, headers_for, make_member, make_org
+from factories.members import MASKED, PHONE, make_world
 from gongjian.db import unit_of_work
 from gongjian.models import Card, Member
 from gongjian.models.enums import Role
@@ -228,8 +228,8 @@ def test_org_admins_import_only_their_own_members(client: TestClient) -> None:
 def test_export_with_filters_masks_for_api_keys_and_round_trips(client: TestClient) -> None:
     world = make_world()
     admin = headers_for(client, Role.admin)
-    make_member(world.community, "retired", name="李老")
-    make_member(world.other_community, "mobile", name="外人")
+    make_member(world.community, category="retired", name="李老")
+    make_member(world.other_community, category="mobile", name="外人")
     exported = client.get(f"members/export?format=csv&community_org_id={world.community}&sort=name", headers=admin)
     assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")
     table = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig"))))

@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from factories import headers_for, make_org
-from factories_claims import load_categories, make_item, make_wish
+from factories.claims import load_categories, make_item, make_wish
+from factories.live_server import live_server
 from gongjian.db import unit_of_work
 from gongjian.models import Claim, Wish
 from gongjian.models.enums import OrganizationKind, Role
-from live_server import live_server
 
 RACERS = 20
 

@@ -1,5 +1,5 @@
-"""Factories for the members domain: members through the service layer, and a small world of
-organisations in which to test dual management."""
+"""Party members: the one member factory every test uses, and a small world of organisations in
+which to test dual management."""
 
 from __future__ import annotations
 
@@ -9,32 +9,54 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from factories import headers_for, login, make_org, make_user, username_of
+from factories.orgs import make_org
+from factories.users import headers_for, login, make_user, username_of
 from gongjian.db import unit_of_work
 from gongjian.kit.principal import SYSTEM
 from gongjian.members import service as member_service
 from gongjian.members.schemas import MemberCreate, MemberUpdate
-from gongjian.models.enums import Role
+from gongjian.models.enums import MemberCategory, Role
 
 PHONE = "13812345678"
 MASKED = "138****5678"
 _seq = itertools.count(1)
 
 
-def make_member(community_org_id: int, category: str = "retired", unit_org_id: int | None = None, **extra: Any) -> int:
+def make_member(
+    community_org_id: int,
+    *,
+    category: MemberCategory | str | None = None,
+    unit_org_id: int | None = None,
+    user_id: int | None = None,
+    name: str | None = None,
+    archived: bool = False,
+    **fields: Any,
+) -> int:
+    """Register a member through the members service, as a platform admin would (so with its audit
+    entry and service card), and return its id.
+
+    `category` defaults to in-service when a unit is given, retired otherwise. `fields` are any other
+    `MemberCreate` fields (gender, phone, joined_party_on, reported_on, volunteer_number, …);
+    `archived=True` archives the member right after.
+    """
     body: dict[str, Any] = {
-        "name": extra.pop("name", f"党员{next(_seq)}"),
+        "name": name or f"党员{next(_seq)}",
         "gender": "female",
-        "category": category,
+        "category": category or (MemberCategory.in_service if unit_org_id else MemberCategory.retired),
         "community_org_id": community_org_id,
         "unit_org_id": unit_org_id,
-        **extra,
+        "user_id": user_id,
+        **fields,
     }
     with unit_of_work() as session:
-        return member_service.create_member(session, SYSTEM, MemberCreate.model_validate(body)).id
+        member_id = member_service.create_member(session, SYSTEM, MemberCreate.model_validate(body)).id
+        if archived:
+            member_service.set_member_archived(session, SYSTEM, member_id, True)
+    return member_id
 
 
 def link_user(member_id: int, user_id: int) -> None:
+    """Link a `member`-role account to an existing member."""
     with unit_of_work() as session:
         member_service.update_member(session, SYSTEM, member_id, MemberUpdate(user_id=user_id), None)
 
@@ -59,7 +81,9 @@ class World:
 def make_world() -> World:
     unit, community = make_org("unit"), make_org("community")
     other_unit, other_community = make_org("unit"), make_org("community")
-    member = make_member(community, "in_service", unit, name="张红", phone=PHONE, joined_party_on="2001-07-01")
+    member = make_member(
+        community, category="in_service", unit_org_id=unit, name="张红", phone=PHONE, joined_party_on="2001-07-01"
+    )
     return World(unit, community, other_unit, other_community, member)
 
 

@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from factories import api_key_headers, assert_problem, headers_for, make_org, make_user
-from factories_members import MASKED, PHONE, make_member, make_world, role_headers
+from factories import api_key_headers, assert_problem, headers_for, make_member, make_org, make_user
+from factories.members import MASKED, PHONE, make_world, role_headers
 from gongjian.db import unit_of_work
 from gongjian.models.enums import Role
 
@@ -174,7 +174,7 @@ def test_api_keys_get_masked_phones(client: TestClient) -> None:
 
 def test_a_member_sees_itself_and_no_one_else(client: TestClient) -> None:
     world = make_world()
-    colleague = make_member(world.community, "in_service", world.unit, phone="13700000000")
+    colleague = make_member(world.community, category="in_service", unit_org_id=world.unit, phone="13700000000")
     me = world.member_login(client)
     listed = client.get("members", headers=me).json()
     assert [m["id"] for m in listed["items"]] == [world.member] and listed["total"] == 1
@@ -198,7 +198,7 @@ def test_linking_a_login(client: TestClient) -> None:
         assert assert_problem(response, 422, "invalid_user_link")["errors"][0]["field"] == "body.user_id"
     linked = client.patch(f"members/{world.member}", json={"user_id": own_user}, headers=unit_admin)
     assert linked.json()["user_id"] == own_user
-    other = make_member(world.community, "in_service", world.unit)
+    other = make_member(world.community, category="in_service", unit_org_id=world.unit)
     community_admin = role_headers(client, world, "community_admin")
     assert_problem(
         client.patch(f"members/{other}", json={"user_id": own_user}, headers=community_admin),
@@ -254,7 +254,7 @@ def test_community_admin_edits_only_community_side_fields_of_unit_members(client
     # The former community no longer sees the member.
     assert_problem(client.get(f"members/{world.member}", headers=community_admin), 404, "not_found")
     # A community manages its members that have no unit in full.
-    retired = make_member(world.community, "retired")
+    retired = make_member(world.community, category="retired")
     assert client.patch(f"members/{retired}", json={"name": "王老"}, headers=community_admin).json()["name"] == "王老"
 
 
@@ -265,7 +265,7 @@ def test_org_admins_cannot_move_members_out_of_reach(client: TestClient) -> None
     admin = headers_for(client, Role.admin)
     away = client.patch(f"members/{world.member}", json={"unit_org_id": world.other_unit}, headers=unit_admin)
     assert_problem(away, 403, "forbidden")
-    retired = make_member(world.community, "retired")
+    retired = make_member(world.community, category="retired")
     away = client.patch(f"members/{retired}", json={"community_org_id": world.other_community}, headers=community_admin)
     assert_problem(away, 403, "forbidden")
     moved = client.patch(f"members/{world.member}", json={"unit_org_id": world.other_unit}, headers=admin)
@@ -318,9 +318,16 @@ def test_archive_and_restore(client: TestClient) -> None:
 def test_list_filters_search_and_sort(client: TestClient) -> None:
     admin = headers_for(client, Role.admin)
     unit, community, other = make_org("unit"), make_org("community"), make_org("community")
-    a = make_member(community, "in_service", unit, name="艾青", joined_party_on="2001-07-01", reported_on="2017-05-01")
-    b = make_member(community, "retired", name="白云", joined_party_on="1980-07-01", reported_on="2017-03-01")
-    c = make_member(other, "mobile", name="陈白", joined_party_on="1990-07-01", reported_on="2017-04-01")
+    a = make_member(
+        community,
+        category="in_service",
+        unit_org_id=unit,
+        name="艾青",
+        joined_party_on="2001-07-01",
+        reported_on="2017-05-01",
+    )
+    b = make_member(community, category="retired", name="白云", joined_party_on="1980-07-01", reported_on="2017-03-01")
+    c = make_member(other, category="mobile", name="陈白", joined_party_on="1990-07-01", reported_on="2017-04-01")
 
     def ids(query: str) -> list[int]:
         return [m["id"] for m in client.get(f"members?{query}", headers=admin).json()["items"]]

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import api_key_headers, assert_problem, headers_for, make_org, make_partnership
-from factories_governance import add_topics, create_meeting, create_task
+from factories.governance import add_topics, create_meeting, create_task
 from gongjian.models.enums import OrganizationKind, Role
 
 

@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from factories import assert_problem, headers_for
-from factories_members import make_world, role_headers
+from factories.members import make_world, role_headers
 from gongjian.models.enums import Role
 
 RECORD = {"occurred_on": "2017-08-01", "kind": "participation", "description": "参加社区“清洁家园”志愿服务"}

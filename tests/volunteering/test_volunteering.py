@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import assert_problem, headers_for, make_org
-from factories_volunteering import iso, make_activity, make_member, member_login
+from factories import assert_problem, headers_for, make_member, make_org
+from factories.volunteering import iso, make_activity, member_login
 from gongjian.kit.calendar import local_date
 from gongjian.models.base import utcnow
 from gongjian.models.enums import Role

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import api_key_headers, assert_problem, headers_for, login, make_org, make_user, username_of
-from factories_claims import make_member, make_wish
+from factories import api_key_headers, assert_problem, headers_for, login, make_member, make_org, make_user, username_of
+from factories.claims import make_wish
 from gongjian.kit.calendar import local_today
 from gongjian.kit.personal_data import mask_name
 from gongjian.models.enums import OrganizationKind, Role

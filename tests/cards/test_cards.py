@@ -9,11 +9,20 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from factories import PASSWORD, api_key_headers, assert_problem, headers_for, make_org, make_user, username_of
-from factories_members import MASKED, PHONE, make_member, make_world, role_headers
+from factories import (
+    PASSWORD,
+    api_key_headers,
+    assert_problem,
+    headers_for,
+    make_member,
+    make_org,
+    make_user,
+    username_of,
+)
+from factories.live_server import live_server
+from factories.members import MASKED, PHONE, make_world, role_headers
 from gongjian.db import unit_of_work
 from gongjian.models.enums import Role
-from live_server import live_server
 
 EXPECTED = {
     "in_service": ("contact", "LX"),
@@ -34,8 +43,8 @@ def test_each_category_gets_its_card_with_a_readable_unique_number(client: TestC
     unit, community = make_org("unit"), make_org("community", name="老虎头社区")
     code = client.get(f"organizations/{community}", headers=admin).json()["code"].upper()
     for category, (card_type, type_code) in EXPECTED.items():
-        first = make_member(community, category, unit if category == "in_service" else None)
-        second = make_member(community, category, unit if category == "in_service" else None)
+        first = make_member(community, category=category, unit_org_id=unit if category == "in_service" else None)
+        second = make_member(community, category=category, unit_org_id=unit if category == "in_service" else None)
         numbers = [_open_card(client, admin, m)["number"] for m in (first, second)]
         assert numbers == [f"{code}-{type_code}-000001", f"{code}-{type_code}-000002"]
         card = _open_card(client, admin, first)
@@ -48,7 +57,7 @@ def test_each_category_gets_its_card_with_a_readable_unique_number(client: TestC
 def test_category_change_issues_a_new_card_and_closes_the_old(client: TestClient) -> None:
     admin = headers_for(client, Role.admin)
     community = make_org("community")
-    member = make_member(community, "retired")
+    member = make_member(community, category="retired")
     old = _open_card(client, admin, member)
     entry = {"card_type": "points", "occurred_on": "2017-05-01", "points": 5, "reason": "义务巡逻"}
     assert client.post(f"cards/{old['id']}/entries", json=entry, headers=admin).status_code == 201
@@ -71,7 +80,7 @@ def test_category_change_issues_a_new_card_and_closes_the_old(client: TestClient
 
 def test_points_balance_arithmetic_and_reversal(client: TestClient) -> None:
     admin = headers_for(client, Role.admin)
-    card = _open_card(client, admin, make_member(make_org("community"), "retired"))
+    card = _open_card(client, admin, make_member(make_org("community"), category="retired"))
     url = f"cards/{card['id']}/entries"
 
     def add(**body: object) -> httpx.Response:
@@ -101,7 +110,7 @@ def test_points_balance_arithmetic_and_reversal(client: TestClient) -> None:
     assert_problem(add(points=0), 422, "validation_error")
     assert_problem(add(points=3, reverses_entry_id=entries[0]["id"]), 422, "validation_error")
     assert_problem(add(), 422, "validation_error")
-    other_card = _open_card(client, admin, make_member(make_org("community"), "retired"))
+    other_card = _open_card(client, admin, make_member(make_org("community"), category="retired"))
     foreign = client.post(
         f"cards/{other_card['id']}/entries",
         json={"card_type": "points", "occurred_on": "2017-06-01", "reason": "x", "reverses_entry_id": entries[0]["id"]},
@@ -115,7 +124,7 @@ def test_points_balance_arithmetic_and_reversal(client: TestClient) -> None:
 
 
 def test_points_entries_added_concurrently_keep_a_consistent_balance(client: TestClient) -> None:
-    card = _open_card(client, headers_for(client, Role.admin), make_member(make_org("community"), "retired"))
+    card = _open_card(client, headers_for(client, Role.admin), make_member(make_org("community"), category="retired"))
     admin = username_of(make_user(Role.admin))
     results: list[int] = []
     # Several worker processes: one process runs each request's database work without yielding.
@@ -169,7 +178,7 @@ def test_typed_entries(client: TestClient, card_type: str) -> None:
     admin = headers_for(client, Role.admin)
     unit, community = make_org("unit"), make_org("community")
     category = next(c for c, (t, _) in EXPECTED.items() if t == card_type)
-    member = make_member(community, category, unit if category == "in_service" else None)
+    member = make_member(community, category=category, unit_org_id=unit if category == "in_service" else None)
     card = _open_card(client, admin, member)
     body = {"card_type": card_type, "occurred_on": "2017-07-01", **TYPED[card_type]}
     created = client.post(f"cards/{card['id']}/entries", json=body, headers=admin)
@@ -191,7 +200,7 @@ def test_typed_entries(client: TestClient, card_type: str) -> None:
 def test_registration_phone_is_encrypted_and_masked_for_api_keys(client: TestClient) -> None:
     admin = headers_for(client, Role.admin)
     community = make_org("community")
-    card = _open_card(client, admin, make_member(community, "mobile"))
+    card = _open_card(client, admin, make_member(community, category="mobile"))
     body = {
         "card_type": "registration",
         "occurred_on": "2017-07-01",

@@ -15,7 +15,7 @@ from sqlalchemy.engine import make_url
 from gongjian.cli import alembic_config, render_openapi
 from gongjian.db import normalise_url
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

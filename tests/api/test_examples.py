@@ -12,14 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from factories import PASSWORD, make_org, make_user, username_of
-from factories_claims import make_member
+from factories import PASSWORD, make_member, make_org, make_user, username_of
+from factories.live_server import live_server
 from gongjian.db import unit_of_work
 from gongjian.models import CommunityRecord, VolunteerRecord
 from gongjian.models.enums import OrganizationKind, Role
-from live_server import live_server
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FRONTEND = ROOT / "frontend"
 
 

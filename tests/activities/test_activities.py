@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 import httpx
 from fastapi.testclient import TestClient
 
-from factories import assert_problem, headers_for, make_org, make_partnership
-from factories_volunteering import activity_body, iso, make_activity, make_member, member_login
+from factories import assert_problem, headers_for, make_member, make_org, make_partnership
+from factories.live_server import live_server
+from factories.volunteering import activity_body, iso, make_activity, member_login
 from gongjian.models.base import utcnow
 from gongjian.models.enums import Role
-from live_server import live_server
 
 ROUNDS = 3
 
