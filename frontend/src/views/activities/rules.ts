@@ -50,14 +50,6 @@ export function attendanceState(signup: Pick<Schemas['SignupRead'], 'checked_in_
 }
 
 /**
- * Date-time pickers work in Shanghai wall-clock time (`YYYY-MM-DD HH:mm`), whatever the browser's
- * zone: this turns a picker value into ISO 8601 with the +08:00 offset the API stores as UTC.
- */
-export function shanghaiInputToIso(value: string): string {
-  return `${value.replace(' ', 'T')}:00+08:00`
-}
-
-/**
  * The check-in code carries its activity id: `<id base 36>.<expiry base 36>.<mac>`. The QR image
  * encodes the code itself; the mini-program reads the id from it to post `/activities/{id}/check-in`.
  */

@@ -11,6 +11,7 @@
  */
 import type { Schemas } from '@gongjian/client'
 import { actsFor, isOrgAdmin, type Caller } from '@/api/acting'
+import { pickerToIso } from '@/composables/format'
 
 type Record = Pick<Schemas['RecordRead'], 'status' | 'superseded' | 'organizer_org' | 'recorded_by_name'>
 export type RecordAction = 'approve' | 'reject' | 'correct' | 'request'
@@ -37,6 +38,18 @@ export function canAnswerRequest(
   me: Caller | null | undefined,
 ): boolean {
   return request.status === 'open' && actsFor(me, record.organizer_org.id)
+}
+
+/**
+ * Whole hours and half hours between two picker values: the most a record may claim, shown beside
+ * the hours field (the API rounds the same way and refuses more).
+ */
+export function spanHours(start: string | null | undefined, end: string | null | undefined): number | null {
+  const a = pickerToIso(start)
+  const b = pickerToIso(end)
+  if (!a || !b) return null
+  const minutes = (Date.parse(b) - Date.parse(a)) / 60_000
+  return minutes > 0 ? Math.floor(minutes / 30) / 2 : null
 }
 
 /** Star level (星级志愿者) as stars, empty below one star. */
