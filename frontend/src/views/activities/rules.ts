@@ -1,6 +1,6 @@
 /** Who may do what with an activity (mirrors backend/gongjian/activities/service.py). */
 import type { Schemas } from '@gongjian/client'
-import { actsFor, isOrgAdmin, type Caller } from '@/api/acting'
+import { actsFor, hasAdminRole, type Caller } from '@/api/acting'
 
 type Activity = Pick<Schemas['ActivityRead'], 'status' | 'community_org' | 'organizer_org'>
 export type ActivityAction = 'edit' | 'open' | 'finish' | 'cancel'
@@ -12,7 +12,7 @@ export function managesActivity(activity: Activity, me: Caller | null | undefine
 
 /** Who may publish an activity at all: the platform admin and organisation admins. */
 export function canCreateActivity(me: Caller | null | undefined): boolean {
-  return !!me && (me.role === 'admin' || isOrgAdmin(me))
+  return hasAdminRole(me)
 }
 
 export function activityActions(activity: Activity, me: Caller | null | undefined): ActivityAction[] {
@@ -38,7 +38,7 @@ export function canMarkAttendance(activity: Activity, me: Caller | null | undefi
 /** Sign-ups are taken while the activity is open: a member for itself, an admin for its members. */
 export function canSignUp(activity: Activity, me: Caller | null | undefined): boolean {
   if (!me || activity.status !== 'open') return false
-  return me.role === 'member' || me.role === 'admin' || isOrgAdmin(me)
+  return me.role === 'member' || hasAdminRole(me)
 }
 
 /** Attendance state of a sign-up, for its tag. */

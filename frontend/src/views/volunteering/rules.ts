@@ -10,7 +10,7 @@
  * - declining a member's request: the platform admin or the organiser's admin.
  */
 import type { Schemas } from '@gongjian/client'
-import { actsFor, isOrgAdmin, type Caller } from '@/api/acting'
+import { actsFor, hasAdminRole, isOrgAdmin, type Caller } from '@/api/acting'
 import { pickerToIso } from '@/composables/format'
 
 type Record = Pick<Schemas['RecordRead'], 'status' | 'superseded' | 'organizer_org' | 'recorded_by_name'>
@@ -18,7 +18,7 @@ export type RecordAction = 'approve' | 'reject' | 'correct' | 'request'
 export type Me = Caller & { name: string }
 
 export function canEnterRecords(me: Caller | null | undefined): boolean {
-  return !!me && (me.role === 'admin' || isOrgAdmin(me))
+  return hasAdminRole(me)
 }
 
 export function recordActions(record: Record, me: Me | null | undefined): RecordAction[] {
