@@ -24,6 +24,7 @@ vi.mock('@/api/client', () => ({
 }))
 
 const { default: EnumSelect } = await import('@/components/EnumSelect.vue')
+const { default: EnumRadios } = await import('@/components/EnumRadios.vue')
 const { default: MemberSelect } = await import('@/components/MemberSelect.vue')
 const { useEnumsStore } = await import('@/stores/enums')
 const { useOrgNamesStore } = await import('@/stores/orgNames')
@@ -63,17 +64,54 @@ describe('EnumSelect', () => {
       ],
     }
     const value = ref<string | undefined>('held')
-    const root = mount(() => h(EnumSelect, { enum: 'meeting_status', modelValue: value.value, placeholder: '全部状态', 'data-test': 'filter-status' }))
+    const changed = vi.fn()
+    const root = mount(() =>
+      h(EnumSelect, {
+        enum: 'meeting_status',
+        modelValue: value.value,
+        'onUpdate:modelValue': (v: string | undefined) => (value.value = v),
+        onChange: changed,
+        placeholder: '全部状态',
+        'data-test': 'filter-status',
+      }),
+    )
     await flush()
     expect(offered()).toEqual(['待召开', '已召开'])
-    // The attributes are the select's own.
+    // The attributes and listeners are the select's own.
     expect(root.querySelector('[data-test=filter-status]')).not.toBeNull()
     expect(root.textContent).toContain('已召开')
+    ;(document.body.querySelector('.el-select-dropdown__item') as HTMLElement).click()
+    await flush()
+    expect(value.value).toBe('planned')
+    expect(changed).toHaveBeenCalledWith('planned')
 
     document.body.innerHTML = ''
     mount(() => h(EnumSelect, { enum: 'meeting_status', only: ['planned'] }))
     await flush()
     expect(offered()).toEqual(['待召开'])
+  })
+})
+
+describe('EnumRadios', () => {
+  it('offers the enum’s values as radios, or only those asked for, and sets the model', async () => {
+    useEnumsStore().byName = {
+      concern_reporter_kind: [
+        { code: 'member', label: '党员' },
+        { code: 'resident', label: '居民' },
+        { code: 'admin', label: '组织' },
+      ],
+    }
+    const value = ref<string | undefined>('resident')
+    const root = mount(() =>
+      h(EnumRadios, { enum: 'concern_reporter_kind', only: ['resident', 'admin'], modelValue: value.value, 'onUpdate:modelValue': (v: string | undefined) => (value.value = v), 'data-test': 'kind' }),
+    )
+    await flush()
+    const labels = [...root.querySelectorAll('[data-test=kind] label')]
+    expect(labels.map((l) => l.textContent?.trim())).toEqual(['居民', '组织'])
+    expect(root.querySelector('[data-test=kind] .is-checked')?.textContent?.trim()).toBe('居民')
+    ;(labels[1].querySelector('input') as HTMLInputElement).click()
+    await flush()
+    expect(value.value).toBe('admin')
   })
 })
 
@@ -83,6 +121,11 @@ describe('MemberSelect', () => {
     await flush()
     expect(requests).toEqual([{ path: '/api/v1/members', query: { q: undefined, status: 'active', page_size: 20, sort: 'name' }, member_id: undefined }])
     expect(offered()).toEqual(['陈立新市中级人民法院党组', '王又明老虎头社区党委'])
+  })
+  it('shows each member’s community instead where that is what counts', async () => {
+    mount(() => h(MemberSelect, { note: 'community' }))
+    await flush()
+    expect(offered()).toEqual(['陈立新老虎头社区党委', '王又明老虎头社区党委'])
   })
   it('keeps the name of a chosen member that is not among the options', async () => {
     const root = mount(() => h(MemberSelect, { modelValue: 9, known: { id: 9, name: '张三' } }))
