@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
   activityActions,
-  activityIdOfCode,
   attendanceState,
   canMarkAttendance,
   canShowCheckInCode,
@@ -42,11 +41,6 @@ describe('activity rules', () => {
     expect(attendanceState({ checked_in_at: null, checked_out_at: null })).toBe('absent')
     expect(attendanceState({ checked_in_at: '2026-01-01T01:00:00Z', checked_out_at: null })).toBe('checked_in')
     expect(attendanceState({ checked_in_at: '2026-01-01T01:00:00Z', checked_out_at: '2026-01-01T03:00:00Z' })).toBe('checked_out')
-  })
-  it('takes the activity id out of a check-in code', () => {
-    expect(activityIdOfCode('Z.TP58I0.ZMEQTYH5WZ5BCC4K')).toBe(35)
-    expect(activityIdOfCode('1A.TP58I0.ZMEQTYH5WZ5BCC4K')).toBe(46)
-    expect(activityIdOfCode('.x')).toBeNull()
   })
 })
 

@@ -1,4 +1,8 @@
-/** Who may do what with an activity (mirrors backend/gongjian/activities/service.py). */
+/**
+ * Who may do what with an activity: a copy of the backend's rules (`gongjian/activities/`), kept
+ * because the API does not yet say per record what the caller may do. The API decides; these only
+ * hide what it would refuse.
+ */
 import type { Schemas } from '@gongjian/client'
 import { actsFor, hasAdminRole, type Caller } from '@/api/acting'
 
@@ -47,14 +51,4 @@ export function attendanceState(signup: Pick<Schemas['SignupRead'], 'checked_in_
   if (signup.checked_out_at) return 'checked_out'
   if (signup.checked_in_at) return 'checked_in'
   return 'absent'
-}
-
-/**
- * The check-in code carries its activity id: `<id base 36>.<expiry base 36>.<mac>`. The QR image
- * encodes the code itself; the mini-program reads the id from it to post `/activities/{id}/check-in`.
- */
-export function activityIdOfCode(code: string): number | null {
-  const [head] = code.split('.')
-  const id = parseInt(head, 36)
-  return Number.isFinite(id) && /^[0-9A-Z]+$/i.test(head) ? id : null
 }

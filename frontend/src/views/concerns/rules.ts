@@ -1,4 +1,8 @@
-/** What the caller may do with residents' concerns (mirrors backend/gongjian/concerns/service.py). */
+/**
+ * What the caller may do with residents' concerns: a copy of the backend's rules
+ * (`gongjian/concerns/`), kept because the API does not yet say per record what the caller may do.
+ * The API decides; these only hide what it would refuse.
+ */
 import type { Schemas } from '@gongjian/client'
 import { managesCommunity, type Caller } from '@/api/acting'
 

@@ -1,4 +1,8 @@
-/** Who may record and correct honours (mirrors backend/gongjian/honors/service.py). */
+/**
+ * Who may record and correct honours: a copy of the backend's rules (`gongjian/honors/`), kept
+ * because the API does not yet say per record what the caller may do. The API decides; these only
+ * hide what it would refuse.
+ */
 import type { Schemas } from '@gongjian/client'
 import { hasAdminRole, isOrgAdmin, managesCommunity, type Caller } from '@/api/acting'
 

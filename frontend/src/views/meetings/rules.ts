@@ -1,4 +1,8 @@
-/** What the caller may do with meetings and their tasks (mirrors backend/gongjian/meetings/service.py). */
+/**
+ * What the caller may do with meetings and their tasks: a copy of the backend's rules
+ * (`gongjian/meetings/`), kept because the API does not yet say per record what the caller may do.
+ * The API decides; these only hide what it would refuse.
+ */
 import type { Schemas } from '@gongjian/client'
 import { isOrgAdmin, managesCommunity, type Caller } from '@/api/acting'
 

@@ -1,6 +1,7 @@
 /**
- * Which volunteer-record actions the caller may take (mirrors backend/gongjian/volunteering/service.py).
- * The API decides; these only hide what it would refuse.
+ * Which volunteer-record actions the caller may take: a copy of the backend's rules
+ * (`gongjian/volunteering/`), kept because the API does not yet say per record what the caller may
+ * do. The API decides; these only hide what it would refuse.
  *
  * - entering a record: the platform admin (for any organiser) or an organisation's admin (in its own name);
  * - approving / rejecting: only an admin of the organiser organisation (not the platform admin), and

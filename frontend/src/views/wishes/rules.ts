@@ -1,4 +1,8 @@
-/** Which micro-wish steps are legal for the caller (mirrors backend/gongjian/wishes/service.py). */
+/**
+ * Which micro-wish steps are legal for the caller: a copy of the backend's rules
+ * (`gongjian/wishes/`), kept because the API does not yet say per record what the caller may do.
+ * The API decides; these only hide what it would refuse.
+ */
 import type { Schemas } from '@gongjian/client'
 import { actsFor, managesCommunity, type Caller } from '@/api/acting'
 
