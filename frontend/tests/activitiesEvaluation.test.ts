@@ -1,12 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import {
   activityActions,
-  activityIdOfCode,
   attendanceState,
   canMarkAttendance,
   canShowCheckInCode,
   canSignUp,
-  shanghaiInputToIso,
 } from '@/views/activities/rules'
 import { canScoreCommunity, canScoreUnit, canSeeRanking, finalScore, periodActions, pointsTotal } from '@/views/evaluation/rules'
 
@@ -39,16 +37,10 @@ describe('activity rules', () => {
     expect(canSignUp({ ...planned, status: 'open' }, member)).toBe(true)
     expect(canSignUp({ ...planned, status: 'open' }, otherUnit)).toBe(true)
   })
-  it('reads attendance state and Shanghai picker values', () => {
+  it('reads attendance state', () => {
     expect(attendanceState({ checked_in_at: null, checked_out_at: null })).toBe('absent')
     expect(attendanceState({ checked_in_at: '2026-01-01T01:00:00Z', checked_out_at: null })).toBe('checked_in')
     expect(attendanceState({ checked_in_at: '2026-01-01T01:00:00Z', checked_out_at: '2026-01-01T03:00:00Z' })).toBe('checked_out')
-    expect(shanghaiInputToIso('2026-11-27 09:05')).toBe('2026-11-27T09:05:00+08:00')
-  })
-  it('takes the activity id out of a check-in code', () => {
-    expect(activityIdOfCode('Z.TP58I0.ZMEQTYH5WZ5BCC4K')).toBe(35)
-    expect(activityIdOfCode('1A.TP58I0.ZMEQTYH5WZ5BCC4K')).toBe(46)
-    expect(activityIdOfCode('.x')).toBeNull()
   })
 })
 

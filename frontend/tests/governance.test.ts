@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { managesCommunity, mayCreateMeeting, meetingActions, taskActions } from '@/views/meetings/rules'
+import { managesCommunity } from '@/api/acting'
+import { mayCreateMeeting, meetingActions, taskActions } from '@/views/meetings/rules'
 import { concernActions } from '@/views/concerns/rules'
 import { mayEditHonor, mayRecordHonor } from '@/views/honors/rules'
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { createApp, defineComponent, h, nextTick } from 'vue'
+import { createApp, defineComponent, h, nextTick, reactive } from 'vue'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import { field, parseQuery, sortCode, tableSort, toQuery, usePagedQuery, type PageResult } from '@/composables/usePagedQuery'
+import { useDateRange } from '@/composables/useDateRange'
 
 const SORTS = ['name', '-name', 'created_at', '-created_at'] as const
 const spec = {
@@ -137,5 +138,31 @@ describe('usePagedQuery', () => {
     await flush()
     expect(router.currentRoute.value.query).toEqual({ page_size: '50' })
     expect(api().draft.q).toBe('')
+  })
+})
+
+describe('day filters and their date range', () => {
+  it('take calendar days from the URL and ignore anything else', () => {
+    const days = { from: field.day(), until: field.day() }
+    expect(parseQuery(days, { from: '2017-03-05', until: '2017-13-01' })).toEqual({ from: '2017-03-05', until: '' })
+    expect(parseQuery(days, { from: '2017-3-5', until: "2017-03-05' OR 1" })).toEqual({ from: '', until: '' })
+  })
+  it('show a range once both ends are set, and apply a picked or cleared range at once', async () => {
+    const applied: Record<string, string>[] = []
+    const list = {
+      draft: reactive({ q: 'x', from: '2017-01-01', until: '' }),
+      async apply(patch: Partial<{ q: string; from: string; until: string }>) {
+        applied.push(patch as Record<string, string>)
+        Object.assign(this.draft, patch)
+      },
+    }
+    const range = useDateRange(list, 'from', 'until')
+    expect(range.value).toBeNull()
+    range.value = ['2017-03-01', '2017-03-31']
+    await flush()
+    expect(applied).toEqual([{ from: '2017-03-01', until: '2017-03-31' }])
+    expect(range.value).toEqual(['2017-03-01', '2017-03-31'])
+    range.value = null
+    expect(applied.at(-1)).toEqual({ from: '', until: '' })
   })
 })

@@ -50,6 +50,18 @@ describe('useFormProblem', () => {
     expect(shown[0]).toContain('请求内容无效：请检查标出的字段')
     expect(shown[0]).toContain('scopes：未知的作用域；重复')
   })
+  it('places nested errors on the deepest item the form has, read from a getter when items change', () => {
+    shown.length = 0
+    const items = ['opinion', 'points']
+    const form = useFormProblem(() => items)
+    const nested = { ...validation, errors: [{ field: 'body.points.a', message: '超过满分' }, { field: 'body.points.b', message: '缺少' }] }
+    expect(form.report(nested)).toEqual(['points'])
+    expect(form.errors).toEqual({ points: '超过满分；缺少' })
+    items.push('points.a')
+    expect(form.report(nested)).toEqual(['points.a', 'points'])
+    expect(form.errors).toEqual({ 'points.a': '超过满分', points: '缺少' })
+    expect(shown.at(-1)).toBe('请求内容无效：请检查标出的字段')
+  })
   it('clears the previous errors on the next report', () => {
     const form = useFormProblem(['name'])
     form.report(validation)

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Schemas } from '@gongjian/client'
-import { canAnswerRequest, canEnterRecords, recordActions, starsText } from '@/views/volunteering/rules'
-import { isoToPicker, pickerToIso, spanHours } from '@/views/volunteering/time'
-import { activitiesOption, claimsOption, concernsOption, formatHours, shanghaiYear, tasksOption } from '@/views/dashboard/chartOptions'
+import { canAnswerRequest, canEnterRecords, recordActions, spanHours, starsText } from '@/views/volunteering/rules'
+import { activitiesOption, claimsOption, concernsOption, formatHours, tasksOption } from '@/views/dashboard/chartOptions'
 
 const admin = { role: 'admin' as const, organization_id: null, name: '平台管理员' }
 const lht = { role: 'community_admin' as const, organization_id: 1, name: '老虎头管理员' }
@@ -54,12 +53,6 @@ describe('recordActions', () => {
 })
 
 describe('record times', () => {
-  it('reads the picker as Shanghai wall-clock time', () => {
-    expect(pickerToIso('2017-03-05 09:30')).toBe('2017-03-05T09:30:00+08:00')
-    expect(pickerToIso('')).toBeUndefined()
-    expect(pickerToIso('2017-03-05')).toBeUndefined()
-    expect(isoToPicker('2017-03-05T01:30:00Z')).toBe('2017-03-05 09:30')
-  })
   it('gives the most hours a span allows, in half hours rounded down', () => {
     expect(spanHours('2017-03-05 09:00', '2017-03-05 11:40')).toBe(2.5)
     expect(spanHours('2017-03-05 09:00', '2017-03-05 09:00')).toBeNull()
@@ -110,10 +103,8 @@ describe('dashboard charts', () => {
     const none = { ...stats, meetings: { ...stats.meetings, tasks_open: 0, tasks_in_progress: 0 } }
     expect(tasksOption(none).series).toMatchObject([{ data: [{ name: '已完成', value: 6 }, { name: '已逾期', value: 2 }] }])
   })
-  it('formats hours and finds the Shanghai year', () => {
+  it('formats hours', () => {
     expect(formatHours(231.5)).toBe('231.5')
     expect(formatHours(12)).toBe('12')
-    // 2016-12-31 17:00 UTC is already 2017 in Shanghai.
-    expect(shanghaiYear(new Date('2016-12-31T17:00:00Z'))).toBe(2017)
   })
 })

@@ -32,10 +32,24 @@ export function showProblem(problem: Problem): void {
 }
 
 /**
+ * The form field a body error belongs to: the longest leading part of its path that is one of
+ * `fields` (`body.points.a` → `points.a` when the form has that item, else `points`), or, when none
+ * is, the top-level name it can't be shown on.
+ */
+function formFieldOf(path: string[], fields: readonly string[]): { key: string; placed: boolean } {
+  for (let n = path.length; n >= 1; n--) {
+    const key = path.slice(0, n).join('.')
+    if (fields.includes(key)) return { key, placed: true }
+  }
+  return { key: path[0], placed: false }
+}
+
+/**
  * Error state of one form: `errors[field]` goes to `<el-form-item :error="errors.field">`.
  * `report` shows the message and maps field errors; it returns the fields it could place.
+ * `fields` may be a getter when the form's items change (one per criterion, say).
  */
-export function useFormProblem(fields: readonly string[]) {
+export function useFormProblem(fields: readonly string[] | (() => readonly string[])) {
   const errors = reactive<FieldErrors>({})
 
   function clear(): void {
@@ -44,13 +58,22 @@ export function useFormProblem(fields: readonly string[]) {
 
   function report(problem: Problem): string[] {
     clear()
-    const found = fieldErrorsOf(problem)
-    const placed = Object.keys(found).filter((key) => fields.includes(key))
-    for (const key of placed) errors[key] = found[key]
-    const unplaced = Object.entries(found).filter(([key]) => !fields.includes(key))
-    const extra = unplaced.map(([key, message]) => `${key}：${message}`).join('；')
+    const known = typeof fields === 'function' ? fields() : fields
+    const placed: FieldErrors = {}
+    const unplaced: FieldErrors = {}
+    for (const { field, message } of problem.errors ?? []) {
+      const parts = field.split('.')
+      if (parts[0] !== 'body' || parts.length < 2) continue
+      const { key, placed: onForm } = formFieldOf(parts.slice(1), known)
+      const into = onForm ? placed : unplaced
+      into[key] = into[key] ? `${into[key]}；${message}` : message
+    }
+    Object.assign(errors, placed)
+    const extra = Object.entries(unplaced)
+      .map(([key, message]) => `${key}：${message}`)
+      .join('；')
     showProblem(extra ? { ...problem, detail: [problem.detail, extra].filter(Boolean).join('；') } : problem)
-    return placed
+    return Object.keys(placed)
   }
 
   return { errors, clear, report }

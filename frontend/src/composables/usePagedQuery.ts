@@ -39,6 +39,11 @@ export const field = {
       serialize: (v) => (v === undefined ? '' : String(v)),
     }
   },
+  /** A calendar day `YYYY-MM-DD` (empty when absent); anything else in the URL is ignored. */
+  day(): QueryField<string> {
+    const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/
+    return { default: '', parse: (raw) => (DAY.test(raw) ? raw : undefined), serialize: (v) => v }
+  },
   bool(def: boolean): QueryField<boolean> {
     return { default: def, parse: (raw) => (raw === 'true' ? true : raw === 'false' ? false : undefined), serialize: String }
   },

@@ -1,6 +1,10 @@
-/** Who may do what with an activity (mirrors backend/gongjian/activities/service.py). */
+/**
+ * Who may do what with an activity: a copy of the backend's rules (`gongjian/activities/`), kept
+ * because the API does not yet say per record what the caller may do. The API decides; these only
+ * hide what it would refuse.
+ */
 import type { Schemas } from '@gongjian/client'
-import { actsFor, isOrgAdmin, type Caller } from '@/api/acting'
+import { actsFor, hasAdminRole, type Caller } from '@/api/acting'
 
 type Activity = Pick<Schemas['ActivityRead'], 'status' | 'community_org' | 'organizer_org'>
 export type ActivityAction = 'edit' | 'open' | 'finish' | 'cancel'
@@ -12,7 +16,7 @@ export function managesActivity(activity: Activity, me: Caller | null | undefine
 
 /** Who may publish an activity at all: the platform admin and organisation admins. */
 export function canCreateActivity(me: Caller | null | undefined): boolean {
-  return !!me && (me.role === 'admin' || isOrgAdmin(me))
+  return hasAdminRole(me)
 }
 
 export function activityActions(activity: Activity, me: Caller | null | undefined): ActivityAction[] {
@@ -38,7 +42,7 @@ export function canMarkAttendance(activity: Activity, me: Caller | null | undefi
 /** Sign-ups are taken while the activity is open: a member for itself, an admin for its members. */
 export function canSignUp(activity: Activity, me: Caller | null | undefined): boolean {
   if (!me || activity.status !== 'open') return false
-  return me.role === 'member' || me.role === 'admin' || isOrgAdmin(me)
+  return me.role === 'member' || hasAdminRole(me)
 }
 
 /** Attendance state of a sign-up, for its tag. */
@@ -47,22 +51,4 @@ export function attendanceState(signup: Pick<Schemas['SignupRead'], 'checked_in_
   if (signup.checked_out_at) return 'checked_out'
   if (signup.checked_in_at) return 'checked_in'
   return 'absent'
-}
-
-/**
- * Date-time pickers work in Shanghai wall-clock time (`YYYY-MM-DD HH:mm`), whatever the browser's
- * zone: this turns a picker value into ISO 8601 with the +08:00 offset the API stores as UTC.
- */
-export function shanghaiInputToIso(value: string): string {
-  return `${value.replace(' ', 'T')}:00+08:00`
-}
-
-/**
- * The check-in code carries its activity id: `<id base 36>.<expiry base 36>.<mac>`. The QR image
- * encodes the code itself; the mini-program reads the id from it to post `/activities/{id}/check-in`.
- */
-export function activityIdOfCode(code: string): number | null {
-  const [head] = code.split('.')
-  const id = parseInt(head, 36)
-  return Number.isFinite(id) && /^[0-9A-Z]+$/i.test(head) ? id : null
 }

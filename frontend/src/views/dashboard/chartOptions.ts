@@ -118,11 +118,6 @@ export function meetingsOption(stats: Stats, label: Label): ChartOption {
   return barsOption(stats.meetings.by_kind.map((k) => ({ label: label('meeting_kind', k.kind), value: k.count })), '#409eff')
 }
 
-/** The current calendar year in Asia/Shanghai. */
-export function shanghaiYear(when: Date = new Date()): number {
-  return Number(new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric' }).format(when))
-}
-
 /** Hours as people read them: no trailing `.0`. */
 export function formatHours(hours: number): string {
   return Number.isInteger(hours) ? String(hours) : hours.toFixed(1)

@@ -1,4 +1,8 @@
-/** Who may do what in the two-way evaluation (mirrors backend/gongjian/evaluation/service.py). */
+/**
+ * Who may do what in the two-way evaluation: a copy of the backend's rules
+ * (`gongjian/evaluation/`), kept because the API does not yet say per record what the caller may
+ * do. The API decides; these only hide what it would refuse.
+ */
 import type { Schemas } from '@gongjian/client'
 import type { Caller } from '@/api/acting'
 

@@ -1,20 +1,18 @@
-/** What the caller may do with meetings and their tasks (mirrors backend/gongjian/meetings/service.py). */
+/**
+ * What the caller may do with meetings and their tasks: a copy of the backend's rules
+ * (`gongjian/meetings/`), kept because the API does not yet say per record what the caller may do.
+ * The API decides; these only hide what it would refuse.
+ */
 import type { Schemas } from '@gongjian/client'
-import { isOrgAdmin, type Caller } from '@/api/acting'
+import { isOrgAdmin, managesCommunity, type Caller } from '@/api/acting'
 
 type Meeting = Pick<Schemas['MeetingRead'], 'status' | 'community_org'>
 type Task = Pick<Schemas['TaskRead'], 'status' | 'owner_org' | 'started_at'>
 export type TaskAction = 'start' | 'complete'
 
-/** The platform admin, or the admin of the meeting's community. */
-export function managesCommunity(me: Caller | null | undefined, communityId: number | null | undefined): boolean {
-  if (!me) return false
-  return me.role === 'admin' || (me.role === 'community_admin' && communityId != null && me.organization_id === communityId)
-}
-
-/** Meetings are called by a community's admin or the platform admin. */
+/** Meetings are called by a community's admin (for its own community) or the platform admin. */
 export function mayCreateMeeting(me: Caller | null | undefined): boolean {
-  return !!me && (me.role === 'admin' || (me.role === 'community_admin' && me.organization_id != null))
+  return managesCommunity(me, me?.organization_id)
 }
 
 /** Theme, date, kind, topics: only while planned; minutes and attendance also afterwards. */

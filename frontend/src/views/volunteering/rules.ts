@@ -1,6 +1,7 @@
 /**
- * Which volunteer-record actions the caller may take (mirrors backend/gongjian/volunteering/service.py).
- * The API decides; these only hide what it would refuse.
+ * Which volunteer-record actions the caller may take: a copy of the backend's rules
+ * (`gongjian/volunteering/`), kept because the API does not yet say per record what the caller may
+ * do. The API decides; these only hide what it would refuse.
  *
  * - entering a record: the platform admin (for any organiser) or an organisation's admin (in its own name);
  * - approving / rejecting: only an admin of the organiser organisation (not the platform admin), and
@@ -10,14 +11,15 @@
  * - declining a member's request: the platform admin or the organiser's admin.
  */
 import type { Schemas } from '@gongjian/client'
-import { actsFor, isOrgAdmin, type Caller } from '@/api/acting'
+import { actsFor, hasAdminRole, isOrgAdmin, type Caller } from '@/api/acting'
+import { pickerToIso } from '@/composables/format'
 
 type Record = Pick<Schemas['RecordRead'], 'status' | 'superseded' | 'organizer_org' | 'recorded_by_name'>
 export type RecordAction = 'approve' | 'reject' | 'correct' | 'request'
 export type Me = Caller & { name: string }
 
 export function canEnterRecords(me: Caller | null | undefined): boolean {
-  return !!me && (me.role === 'admin' || isOrgAdmin(me))
+  return hasAdminRole(me)
 }
 
 export function recordActions(record: Record, me: Me | null | undefined): RecordAction[] {
@@ -37,6 +39,18 @@ export function canAnswerRequest(
   me: Caller | null | undefined,
 ): boolean {
   return request.status === 'open' && actsFor(me, record.organizer_org.id)
+}
+
+/**
+ * Whole hours and half hours between two picker values: the most a record may claim, shown beside
+ * the hours field (the API rounds the same way and refuses more).
+ */
+export function spanHours(start: string | null | undefined, end: string | null | undefined): number | null {
+  const a = pickerToIso(start)
+  const b = pickerToIso(end)
+  if (!a || !b) return null
+  const minutes = (Date.parse(b) - Date.parse(a)) / 60_000
+  return minutes > 0 ? Math.floor(minutes / 30) / 2 : null
 }
 
 /** Star level (星级志愿者) as stars, empty below one star. */

@@ -1,14 +1,13 @@
-/** Which micro-wish steps are legal for the caller (mirrors backend/gongjian/wishes/service.py). */
+/**
+ * Which micro-wish steps are legal for the caller: a copy of the backend's rules
+ * (`gongjian/wishes/`), kept because the API does not yet say per record what the caller may do.
+ * The API decides; these only hide what it would refuse.
+ */
 import type { Schemas } from '@gongjian/client'
-import { actsFor, type Caller } from '@/api/acting'
+import { actsFor, managesCommunity, type Caller } from '@/api/acting'
 
 type Wish = Pick<Schemas['WishRead'], 'status' | 'community_org' | 'claimant_org' | 'claimant_member'>
 export type WishAction = 'verify' | 'reject' | 'publish' | 'claim' | 'release' | 'fulfil' | 'close' | 'cancel'
-
-/** The wish's community admin, or the platform admin. */
-function manages(wish: Wish, me: Caller): boolean {
-  return me.role === 'admin' || (me.role === 'community_admin' && me.organization_id === wish.community_org.id)
-}
 
 /**
  * Who claimed: an organisation's admin; for a member's claim the member or (the API checks which)
@@ -23,7 +22,7 @@ function isClaimant(wish: Wish, me: Caller): boolean {
 
 export function wishActions(wish: Wish, me: Caller | null | undefined): WishAction[] {
   if (!me) return []
-  const m = manages(wish, me)
+  const m = managesCommunity(me, wish.community_org.id)
   const claimant = isClaimant(wish, me)
   const actions: WishAction[] = []
   if (m && wish.status === 'submitted') actions.push('verify')
