@@ -542,8 +542,8 @@ def test_evaluation_carries_evidence_for_the_period(scene: Scene) -> None:
                     occurred_on=date(2017, 5, day),
                     kind=kind,
                     description="参加活动",
+                    recorded_by="user:1",
                     recorded_by_name="社区",
-                    recorded_by_type="user",
                 )
             )
         session.add(
@@ -553,8 +553,8 @@ def test_evaluation_carries_evidence_for_the_period(scene: Scene) -> None:
                 occurred_on=date(2018, 1, 1),
                 kind="criticism",
                 description="期外",
+                recorded_by="user:1",
                 recorded_by_name="社区",
-                recorded_by_type="user",
             )
         )
         for status in ("fulfilled", "claimed"):

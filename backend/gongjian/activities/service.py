@@ -31,7 +31,7 @@ from gongjian.kit.calendar import end_of, start_of
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.kit.transitions import check_move
@@ -153,8 +153,7 @@ def create_activity(session: Session, principal: Principal, data: ActivityCreate
     require_may_host(session, principal, organizer_id, community.id)
     values = data.model_dump()
     values["organizer_org_id"] = organizer_id
-    activity = Activity(**values)
-    activity.created_by = principal.key
+    activity = Activity(**values, **stamp(principal, "created"))
     session.add(activity)
     session.flush()
     audit.record(

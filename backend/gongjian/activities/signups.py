@@ -19,7 +19,7 @@ from gongjian.activities.service import CHECK_IN_OPENS_BEFORE, activity_row
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, forbidden, unprocessable
 from gongjian.kit.pagination import PageParams, fetch_page
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.members.permissions import looks_after_member, own_member, require_own_member
 from gongjian.models import Activity, ActivitySignup, Member
@@ -67,7 +67,7 @@ def sign_up(session: Session, principal: Principal, activity_id: int, data: Sign
         ).scalar_one()
         if signed >= activity.capacity:
             raise conflict("activity_full", f"活动报名已满（上限 {activity.capacity} 人）")
-    signup = ActivitySignup(activity_id=activity.id, member_id=member.id, signed_up_by=principal.key)
+    signup = ActivitySignup(activity_id=activity.id, member_id=member.id, **stamp(principal, "signed_up"))
     session.add(signup)
     session.flush()
     audit.record(
@@ -93,7 +93,7 @@ def _reads(session: Session, signups: Sequence[ActivitySignup]) -> list[SignupRe
                 "signed_up_at": s.signed_up_at,
                 "checked_in_at": s.checked_in_at,
                 "checked_out_at": s.checked_out_at,
-                "attendance_marked_by": s.attendance_marked_by,
+                "attendance_marked_by": s.attendance_marked_by_name,
             }
         )
         for s in signups
@@ -183,11 +183,11 @@ def mark_attendance(
         select(ActivitySignup).where(ActivitySignup.id == signup_id, ActivitySignup.activity_id == activity.id),
         SIGNUP_LABEL,
     )
-    fields = ("checked_in_at", "checked_out_at", "attendance_marked_by")
+    fields = ("checked_in_at", "checked_out_at", "attendance_marked_by", "attendance_marked_by_name")
     before = audit.snapshot(signup, fields)
     signup.checked_in_at = data.checked_in_at
     signup.checked_out_at = data.checked_out_at
-    signup.attendance_marked_by = principal.name[:64]  # who marked it, as people read it
+    set_stamp(signup, "attendance_marked", principal)
     session.flush()
     changes = audit.diff(before, audit.snapshot(signup, fields))
     if changes:

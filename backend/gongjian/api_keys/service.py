@@ -13,7 +13,7 @@ from gongjian.kit import audit
 from gongjian.kit.access import require_platform_admin
 from gongjian.kit.errors import conflict
 from gongjian.kit.pagination import PageParams, fetch_page
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.models import ApiKey
 from gongjian.models.base import utcnow
@@ -47,7 +47,7 @@ def create_key(session: Session, principal: Principal, data: ApiKeyCreate) -> Ap
         key_hash=hash_api_key(raw),
         scopes=data.scopes,
         organization_id=data.organization_id,
-        created_by_id=principal.id,
+        **stamp(principal, "created"),
     )
     session.add(row)
     session.flush()

@@ -31,7 +31,7 @@ from gongjian.kit import audit
 from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
 from gongjian.kit.pagination import PageParams, fetch_page
 from gongjian.kit.personal_data import decrypt, encrypt, mask_mobile
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.sorting import apply_sort
 from gongjian.members import permissions
 from gongjian.models import Card, CardEntry, Member, Organization
@@ -280,9 +280,7 @@ def add_entry(session: Session, principal: Principal, card_id: int, body: CardEn
         card_type=card.card_type,
         occurred_on=body.occurred_on,
         details=details,
-        recorded_by_name=principal.name,
-        recorded_by_type=principal.actor_type.value,
-        recorded_by_id=principal.id or None,
+        **stamp(principal, "recorded"),
     )
     if isinstance(body, PointsEntryCreate):
         _apply_points(session, card, entry, body)

@@ -39,7 +39,7 @@ from gongjian.kit import audit
 from gongjian.kit.calendar import local_today
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.kit.transitions import check_move
@@ -151,7 +151,7 @@ def create_claim(session: Session, principal: Principal, item_id: int, data: Cla
         organization_id=claimant.id,
         status=ClaimStatus.claimed.value,
         note=data.note,
-        claimed_by=principal.name,
+        **stamp(principal, "claimed"),
     )
     session.add(claim)
     session.flush()

@@ -128,7 +128,7 @@ class ClaimRead(OutputModel):
     organization: OrganizationRef
     status: ClaimStatus
     note: str
-    claimed_by: str = Field(description="办理认领的账号或密钥名称")
+    claimed_by: str = Field(validation_alias="claimed_by_name", description="办理认领的账号或密钥名称")
     created_at: datetime = Field(description="认领时间")
     started_at: datetime | None
     completed_at: datetime | None

@@ -51,7 +51,7 @@ class StepRead(OutputModel):
     note: str
     escalated_to: str | None
     due_on: date | None
-    actor_name: str
+    actor_name: str = Field(validation_alias="changed_by_name")
     at: datetime
 
 

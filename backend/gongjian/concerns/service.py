@@ -32,7 +32,7 @@ from gongjian.kit.errors import unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, count_of
 from gongjian.kit.personal_data import mask_name
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.kit.transitions import check_move
@@ -170,8 +170,7 @@ def _step(
             note=note,
             escalated_to=escalated_to,
             due_on=due_on,
-            actor=principal.key,
-            actor_name=principal.name,
+            **stamp(principal, "changed"),
             at=utcnow(),
         )
     )
@@ -192,7 +191,7 @@ def create_concern(session: Session, principal: Principal, data: ConcernCreate) 
         reporter_kind=who.kind.value,
         reporter_name=who.name,
         reporter_member_id=who.member_id,
-        reported_by=principal.key,
+        **stamp(principal, "reported"),
         reported_at=utcnow(),
         status=ConcernStatus.reported.value,
         due_on=data.due_on,

@@ -16,7 +16,7 @@ from gongjian.evaluation.schemas import CommunityScoreInput, EvaluationRead, Uni
 from gongjian.kit import audit
 from gongjian.kit.errors import unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, set_stamp
 from gongjian.models import Evaluation
 from gongjian.models.base import utcnow
 from gongjian.models.enums import EvaluationStatus
@@ -85,7 +85,7 @@ def set_community_score(
     ev.community_score_tenths = sum(points.values())
     ev.community_opinion = data.opinion
     ev.community_scored_at = utcnow()
-    ev.community_scored_by = principal.name
+    set_stamp(ev, "community_scored", principal)
     _recompute(ev)
     audit.finish_update(session, principal, "evaluation", ev, before, COMMUNITY_FIELDS)
     return evaluation_read(ev)
@@ -101,7 +101,7 @@ def set_unit_score(
     ev.unit_score_tenths = tenths
     ev.unit_comment = data.comment
     ev.unit_scored_at = utcnow()
-    ev.unit_scored_by = principal.name
+    set_stamp(ev, "unit_scored", principal)
     _recompute(ev)
     audit.finish_update(session, principal, "evaluation", ev, before, UNIT_FIELDS)
     return evaluation_read(ev)

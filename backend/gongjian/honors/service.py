@@ -20,7 +20,7 @@ from gongjian.kit import audit
 from gongjian.kit.errors import unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.models import Honor, Member
@@ -117,7 +117,7 @@ def create_honor(session: Session, principal: Principal, data: HonorCreate) -> H
         recipient_name=name,
         community_org_id=community_id,
         note=data.note,
-        created_by=principal.key,
+        **stamp(principal, "created"),
     )
     session.add(honor)
     session.flush()

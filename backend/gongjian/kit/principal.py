@@ -1,4 +1,11 @@
-"""Who is calling: a user (by token) or an API key, reduced to what permission checks need."""
+"""Who is calling: a user (by token) or an API key, reduced to what permission checks need; and the
+one form in which a row records who did something to it (a *stamp*).
+
+Every stamp is two columns: `<act>_by`, the principal's key (`user:7`, `api_key:3`, `system:0`),
+which rules compare ("my own concerns", "recorded by me"), and `<act>_by_name`, the display name
+at the time, which people read. Write them only through `stamp` and `set_stamp`. Rows stamped
+before the stamps took this form may carry an empty key where only a name was kept (revision 0009).
+"""
 
 from __future__ import annotations
 
@@ -28,8 +35,20 @@ class Principal:
 
     @property
     def key(self) -> str:
-        """A stable string naming this caller (for idempotency records)."""
+        """A stable string naming this caller (stamps, idempotency records)."""
         return f"{self.actor_type.value}:{self.id}"
 
 
 SYSTEM = Principal(ActorType.system, 0, "系统", Role.admin, None)
+
+
+def stamp(principal: Principal, act: str) -> dict[str, str]:
+    """The stamp columns for a new row: `Model(..., **stamp(principal, "created"))`."""
+    return {f"{act}_by": principal.key, f"{act}_by_name": principal.name}
+
+
+def set_stamp(row: object, act: str, principal: Principal) -> None:
+    """Stamp an existing row: `set_stamp(request, "answered", principal)`."""
+    for column, value in stamp(principal, act).items():
+        getattr(type(row), column)  # a misspelt act fails here, not as a silently unsaved attribute
+        setattr(row, column, value)

@@ -28,7 +28,7 @@ from gongjian.kit import audit
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, count_of
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.meetings.permissions import community_scope, convening_community, require_meeting_manager
@@ -183,7 +183,7 @@ def create_meeting(session: Session, principal: Principal, data: MeetingCreate) 
         attending_org_ids=_attending(session, data.attending_org_ids),
         minutes=data.minutes,
         status=MeetingStatus.planned.value,
-        created_by=principal.key,
+        **stamp(principal, "created"),
     )
     session.add(meeting)
     session.flush()

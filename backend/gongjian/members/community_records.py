@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, forbidden, unprocessable
 from gongjian.kit.pagination import PageParams, fetch_page
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.members import permissions
@@ -67,9 +67,7 @@ def add_community_record(
         occurred_on=data.occurred_on,
         kind=data.kind.value,
         description=data.description,
-        recorded_by_name=principal.name,
-        recorded_by_type=principal.actor_type.value,
-        recorded_by_id=principal.id or None,
+        **stamp(principal, "recorded"),
     )
     session.add(record)
     session.flush()

@@ -35,7 +35,8 @@ class ApiKey(IdMixin, TimestampMixin, Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     scopes: Mapped[list[str]] = mapped_column(JSON)
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_by_name: Mapped[str] = mapped_column(String(100))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

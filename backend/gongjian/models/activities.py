@@ -18,12 +18,14 @@ class ActivitySignup(IdMixin, Base):
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     signed_up_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Who signed up: the member itself, or an admin for its member (a principal key, e.g. "user:7").
+    # Who signed up: the member itself, or an admin for its member (a stamp: see kit.principal).
     signed_up_by: Mapped[str] = mapped_column(String(64))
+    signed_up_by_name: Mapped[str] = mapped_column(String(100))
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when an admin marked attendance by hand instead of the member scanning the code.
     attendance_marked_by: Mapped[str | None] = mapped_column(String(64))
+    attendance_marked_by_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class Activity(IdMixin, TimestampMixin, VersionedMixin, Base):
@@ -44,7 +46,8 @@ class Activity(IdMixin, TimestampMixin, VersionedMixin, Base):
     # Participants who are not registered members (residents in the audience), counted by head.
     guest_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
-    created_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_by_name: Mapped[str] = mapped_column(String(100))
 
     community_org: Mapped[Organization] = relationship(foreign_keys=[community_org_id], lazy="raise")
     organizer_org: Mapped[Organization] = relationship(foreign_keys=[organizer_org_id], lazy="raise")

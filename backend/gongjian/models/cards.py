@@ -62,7 +62,6 @@ class CardEntry(IdMixin, Base):
     points: Mapped[int | None] = mapped_column(Integer)
     balance: Mapped[int | None] = mapped_column(Integer)
     reverses_entry_id: Mapped[int | None] = mapped_column(ForeignKey("card_entries.id"), unique=True)
+    recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_by_name: Mapped[str] = mapped_column(String(100))
-    recorded_by_type: Mapped[str] = mapped_column(String(16))
-    recorded_by_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

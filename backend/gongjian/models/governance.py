@@ -30,7 +30,8 @@ class Meeting(IdMixin, TimestampMixin, VersionedMixin, Base):
     minutes: Mapped[str] = mapped_column(Text, default="", server_default="")
     status: Mapped[str] = mapped_column(String(16), default="planned", server_default="planned")
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_by_name: Mapped[str] = mapped_column(String(100))
 
     community_org: Mapped[Organization] = relationship(lazy="raise")
 
@@ -85,6 +86,7 @@ class Concern(IdMixin, TimestampMixin, VersionedMixin, Base):
     reporter_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
     # The principal who entered it (e.g. "user:7"): that account sees the concern and its feedback.
     reported_by: Mapped[str] = mapped_column(String(64), index=True)
+    reported_by_name: Mapped[str] = mapped_column(String(100))
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default="reported", server_default="reported")
     # Handle-by date (Asia/Shanghai); set when reported or when escalated.
@@ -105,8 +107,8 @@ class ConcernStep(IdMixin, Base):
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
     escalated_to: Mapped[str | None] = mapped_column(String(200))
     due_on: Mapped[date | None] = mapped_column(Date)
-    actor: Mapped[str] = mapped_column(String(64))
-    actor_name: Mapped[str] = mapped_column(String(100))
+    changed_by: Mapped[str] = mapped_column(String(64))
+    changed_by_name: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -129,7 +131,8 @@ class Honor(IdMixin, TimestampMixin, VersionedMixin, Base):
     # The community whose annual figures count this honour.
     community_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     note: Mapped[str] = mapped_column(Text, default="", server_default="")
-    created_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_by_name: Mapped[str] = mapped_column(String(100))
 
 
 __all__ = ["Concern", "ConcernStep", "Honor", "Meeting", "MeetingTask", "MeetingTopic"]

@@ -47,6 +47,7 @@ class WechatInvitation(IdMixin, Base):
 
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    created_by: Mapped[str] = mapped_column(String(64))
     created_by_name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -64,6 +65,7 @@ class WebhookSubscription(IdMixin, TimestampMixin, VersionedMixin, Base):
     secret_ciphertext: Mapped[str] = mapped_column(String(255))
     secret_prefix: Mapped[str] = mapped_column(String(16))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    created_by: Mapped[str] = mapped_column(String(64))
     created_by_name: Mapped[str] = mapped_column(String(100))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
@@ -58,7 +58,6 @@ class CommunityRecord(IdMixin, Base):
     occurred_on: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_by_name: Mapped[str] = mapped_column(String(100))
-    recorded_by_type: Mapped[str] = mapped_column(String(16))
-    recorded_by_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -33,7 +33,7 @@ class VolunteerRecord(IdMixin, TimestampMixin, VersionedMixin, Base):
     hours_source: Mapped[str] = mapped_column(String(16))
     organizer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     evaluation: Mapped[str] = mapped_column(String(500), default="", server_default="")
-    # The principal who entered it (e.g. "user:7", "api_key:3") and its display name.
+    # Who entered it and who reviewed it (stamps: the principal's key, e.g. "user:7", and its name).
     recorded_by: Mapped[str] = mapped_column(String(64))
     recorded_by_name: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -59,9 +59,11 @@ class VolunteerCorrectionRequest(IdMixin, TimestampMixin, VersionedMixin, Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     reason: Mapped[str] = mapped_column(String(500))
     requested_by: Mapped[str] = mapped_column(String(64))
+    requested_by_name: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     reply: Mapped[str] = mapped_column(String(500), default="", server_default="")
     answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_by_name: Mapped[str | None] = mapped_column(String(100))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     correction_record_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_records.id"))
 
@@ -85,4 +87,5 @@ class VolunteerCertificate(IdMixin, TimestampMixin, Base):
     issuing_org_name: Mapped[str] = mapped_column(String(100))
     issued_on: Mapped[date] = mapped_column(Date)
     issued_by: Mapped[str] = mapped_column(String(64))
+    issued_by_name: Mapped[str] = mapped_column(String(100))
     record_ids: Mapped[list[int]] = mapped_column(JSON)

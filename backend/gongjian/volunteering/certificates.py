@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, local_today, start_of
 from gongjian.kit.errors import unprocessable
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.members import permissions as member_permissions
 from gongjian.models import Organization, VolunteerCertificate, VolunteerRecord
@@ -65,7 +65,7 @@ def issue_certificate(
         issuing_org_id=issuer.id,
         issuing_org_name=issuer.name,
         issued_on=today,
-        issued_by=principal.key,
+        **stamp(principal, "issued"),
         record_ids=[r.id for r in records],
     )
     session.add(certificate)

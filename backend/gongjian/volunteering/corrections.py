@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.pagination import Page, PageParams, fetch_page, page_of
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.transitions import check_move
 from gongjian.models import VolunteerCorrectionRequest, VolunteerRecord
@@ -78,8 +78,7 @@ def correct_record(session: Session, principal: Principal, record_id: int, data:
         hours_source=source.value,
         organizer_org_id=original.organizer_org_id,
         evaluation=data.evaluation if data.evaluation is not None else original.evaluation,
-        recorded_by=principal.key,
-        recorded_by_name=principal.name,
+        **stamp(principal, "recorded"),
         recorded_at=now,
         # The entry deadline is the original's; a correction is not a late entry.
         entry_deadline=original.entry_deadline,
@@ -126,7 +125,7 @@ def request_correction(
     if open_request is not None:
         raise conflict("request_open", "该记录已有一条待答复的更正申请")
     request = VolunteerCorrectionRequest(
-        record_id=record.id, member_id=member.id, reason=data.reason, requested_by=principal.key
+        record_id=record.id, member_id=member.id, reason=data.reason, **stamp(principal, "requested")
     )
     session.add(request)
     session.flush()
@@ -175,7 +174,7 @@ def _answer(
     before = audit.snapshot(request, fields)
     request.status = status.value
     request.reply = reply
-    request.answered_by = principal.key
+    set_stamp(request, "answered", principal)
     request.answered_at = utcnow()
     request.correction_record_id = correction_record_id
     audit.finish_update(session, principal, "volunteer_correction_request", request, before, fields)

@@ -19,7 +19,7 @@ from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, local_date, start_of
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.pagination import Page, PageParams, fetch_page, page_of
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.kit.transitions import check_move
@@ -296,8 +296,7 @@ def create_record(session: Session, principal: Principal, data: RecordCreate) ->
         hours_source=source.value,
         organizer_org_id=organizer_id,
         evaluation=data.evaluation,
-        recorded_by=principal.key,
-        recorded_by_name=principal.name,
+        **stamp(principal, "recorded"),
         recorded_at=now,
         entry_deadline=deadline,
         late=local_date(now) > deadline,
@@ -341,8 +340,7 @@ def review(session: Session, principal: Principal, record_id: int, approve: bool
     before = audit.snapshot(record, RECORD_FIELDS)
     record.status = target.value
     record.review_note = note
-    record.reviewed_by = principal.key
-    record.reviewed_by_name = principal.name
+    set_stamp(record, "reviewed", principal)
     record.reviewed_at = utcnow()
     audit.finish_update(session, principal, "volunteer_record", record, before, RECORD_FIELDS)
     if approve:

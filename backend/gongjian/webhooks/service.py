@@ -16,7 +16,7 @@ from gongjian.kit.errors import not_found
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import PageParams, fetch_page
 from gongjian.kit.personal_data import encrypt
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.models import WebhookDelivery, WebhookEvent, WebhookSubscription
@@ -73,7 +73,7 @@ def create_subscription(session: Session, principal: Principal, data: WebhookCre
         secret_ciphertext=encrypt(secret, SECRET_PURPOSE),
         secret_prefix=secret[:10],
         is_active=True,
-        created_by_name=principal.name,
+        **stamp(principal, "created"),
         version=1,
     )
     session.add(row)

@@ -25,7 +25,7 @@ from gongjian.auth.service import tokens_for
 from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.errors import ProblemError, conflict, forbidden, unprocessable
-from gongjian.kit.principal import Principal
+from gongjian.kit.principal import Principal, stamp
 from gongjian.members import permissions as member_permissions
 from gongjian.models import Member, User, WechatBindingTicket, WechatIdentity, WechatInvitation
 from gongjian.models.base import utcnow
@@ -213,7 +213,7 @@ def issue_invitation(session: Session, principal: Principal, member_id: int) -> 
     invitation = WechatInvitation(
         code_hash=_digest(raw),
         member_id=member.id,
-        created_by_name=principal.name,
+        **stamp(principal, "created"),
         created_at=now,
         expires_at=now + INVITATION_LIFETIME,
     )
