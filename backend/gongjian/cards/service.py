@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any, cast
 
 from pydantic import TypeAdapter
@@ -28,6 +28,7 @@ from gongjian.cards.schemas import (
     RegistrationEntryCreate,
 )
 from gongjian.kit import audit
+from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
 from gongjian.kit.pagination import PageParams, fetch_page
 from gongjian.kit.personal_data import decrypt, encrypt, mask_mobile
@@ -264,7 +265,7 @@ def add_entry(session: Session, principal: Principal, card_id: int, body: CardEn
         )
     if member.status == MemberStatus.archived.value:
         raise conflict("member_archived", "党员已归档，不能再登记")
-    if body.occurred_on > date.today() + FUTURE_SLACK:
+    if body.occurred_on > local_today() + FUTURE_SLACK:
         raise unprocessable("date_in_future", "日期不能晚于今天", field="body.occurred_on")
     # Lock the card (PostgreSQL; SQLite holds the write lock) and read its state afresh.
     card = session.execute(

@@ -6,12 +6,13 @@ community adds them, on an active member only, dated no later than today. Record
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gongjian.kit import audit
+from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, forbidden, unprocessable
 from gongjian.kit.pagination import PageParams, fetch_page
 from gongjian.kit.principal import Principal, stamp
@@ -59,7 +60,7 @@ def add_community_record(
         raise forbidden("在社区表现记录由党员报到社区的管理员填写")
     if member.status == MemberStatus.archived.value:
         raise conflict("member_archived", "党员已归档，不能再记录")
-    if data.occurred_on > date.today() + FUTURE_SLACK:
+    if data.occurred_on > local_today() + FUTURE_SLACK:
         raise unprocessable("date_in_future", "日期不能晚于今天", field="body.occurred_on")
     record = CommunityRecord(
         member_id=member.id,

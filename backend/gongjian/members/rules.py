@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.personal_data import encrypt
 from gongjian.members.schemas import MemberCreate
@@ -106,7 +107,7 @@ def placement_issues(
 
 
 def date_issues(birth_date: date | None, joined_party_on: date | None, reported_on: date | None) -> list[Issue]:
-    today = date.today() + timedelta(days=1)  # slack for time zones
+    today = local_today() + timedelta(days=1)  # slack for time zones
     issues: list[Issue] = []
     for name, value, label in (
         ("birth_date", birth_date, "出生日期"),
