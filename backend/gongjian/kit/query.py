@@ -1,11 +1,11 @@
-"""Query parameters declared as one model and parsed in one validation.
+"""Query strings declared as one model and parsed in one validation.
 
-FastAPI reads each declared query parameter with several Python steps per request (alias lookup,
-type introspection, default copying, a validation call): about 58 µs for the six parameters of the
-organisation list, against 13 µs for validating the same six as one Pydantic model in
-pydantic-core (measured in-process, bench notes in the README). For the busiest lists that
-difference is a tenth of the request, so they declare their filters as a `QueryModel` and take it
-with `query_of(Model)`.
+Every list declares its query string as a `ListQuery` subclass (the list contract: kit.pagination)
+and takes it with `query_of(Model)`. FastAPI reads each declared query parameter with several
+Python steps per request (alias lookup, type introspection, default copying, a validation call):
+about 58 µs for the six parameters of the organisation list, against 13 µs for validating the same
+six as one Pydantic model in pydantic-core (measured in-process, bench notes in the README) — a
+tenth of a list request.
 
 The spec still lists every parameter: `document_query_models` writes them into each operation that
 uses a model, in FastAPI's own form (name, in, required, schema, description). Errors are FastAPI's
@@ -23,9 +23,14 @@ from fastapi.routing import RouteContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gongjian.kit.openapi_docs import dependency_of, operations_of, place_after
-from gongjian.kit.pagination import PAGE_LIMITS, PAGE_SIZE_LIMITS, PageParams
 
 Q = TypeVar("Q", bound="QueryModel")
+
+MAX_PAGE_SIZE = 100
+# The paging parameters' bounds and help, shared by `ListQuery` and `kit.pagination.page_params`.
+PAGE_LIMITS: dict[str, Any] = {"ge": 1, "le": 100_000, "description": "页码，从 1 开始"}
+PAGE_SIZE_LIMITS: dict[str, Any] = {"ge": 1, "le": MAX_PAGE_SIZE, "description": "每页条数，最多 100"}
+PAGING_FIELDS = frozenset({"page", "page_size"})
 
 
 class QueryModel(BaseModel):
@@ -35,14 +40,14 @@ class QueryModel(BaseModel):
 
 
 class ListQuery(QueryModel):
-    """Paging, shared by every list that declares its query as a model."""
+    """A list's query string: paging here, filters and `sort` in each subclass (kit.pagination)."""
 
     page: int = Field(1, **PAGE_LIMITS)
     page_size: int = Field(20, **PAGE_SIZE_LIMITS)
 
-    @property
-    def paging(self) -> PageParams:
-        return PageParams(page=self.page, page_size=self.page_size)
+    def filters(self) -> tuple[Any, ...]:
+        """Every value but the paging: what the list's rows depend on (`pagination.cached_select`)."""
+        return tuple(value for name, value in self.__dict__.items() if name not in PAGING_FIELDS)
 
 
 class _QueryParser:

@@ -109,7 +109,7 @@ class PartnershipSort(StrEnum):
 
 
 class OrganizationListQuery(ListQuery):
-    """The organisation list's filters (the busiest list: parsed in one validation, see kit.query)."""
+    """The organisation list's query string (the list contract: kit.pagination)."""
 
     kind: OrganizationKind | None = None
     q: str | None = Field(None, max_length=100, description="按名称模糊查找")
