@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from factories import assert_problem, headers_for, login, make_org, make_user, username_of
 from gongjian.db import unit_of_work
+from gongjian.kit.pagination import PageParams, cached_select, read_rows
 from gongjian.models import IdempotencyRecord, Organization
 from gongjian.models.base import utcnow
 from gongjian.models.enums import ENUM_REGISTRY, Role
+from gongjian.organizations.schemas import OrganizationListQuery
 
 ORG = {"name": "老虎头社区党委", "kind": "community", "code": "LHT"}
 
@@ -195,3 +200,42 @@ def test_nul_characters_are_refused_before_the_database(client: TestClient) -> N
     assert_problem(
         client.post("auth/token", data={"username": "ad\x00min", "password": "whatever1"}), 401, "invalid_credentials"
     )
+
+
+def test_read_rows_reads_entities_columns_and_in_lists_alike(client: TestClient) -> None:
+    """kit.pagination.read_rows, one contract whatever the select: ORM entities through the session,
+    columns on the raw cursor (inside a unit of work or on their own), IN lists through the session."""
+    ids = [make_org("community", name=f"社区{i}") for i in range(5)]
+    by_id = select(Organization).order_by(Organization.id)
+    with unit_of_work() as session:
+        entities, total = read_rows(by_id, PageParams(2, 2), session=session)
+        assert [o.id for o in entities] == ids[2:4] and total == 5 and isinstance(entities[0], Organization)
+        assert read_rows(by_id, PageParams(9, 2), session=session) == ([], 5)
+        listed = select(Organization.id, Organization.name).where(Organization.id.in_(ids[:3]))
+        listed = listed.order_by(Organization.id.desc())
+        assert read_rows(listed, PageParams(1, 2), session=session) == (
+            [{"id": ids[2], "name": "社区2"}, {"id": ids[1], "name": "社区1"}],
+            3,
+        )
+        assert read_rows(listed, PageParams(3, 2), session=session) == ([], 3)
+        columns = select(Organization.id).where(Organization.kind == "community").order_by(Organization.id)
+        assert read_rows(columns, PageParams(3, 2), session=session) == ([{"id": ids[4]}], 5)
+    assert read_rows(columns, PageParams(3, 2)) == ([{"id": ids[4]}], 5)
+    assert read_rows(columns, PageParams(4, 2)) == ([], 5)
+    with pytest.raises(TypeError):
+        read_rows(by_id, PageParams(1, 2))
+
+
+def test_cached_select_builds_once_per_filters_whatever_the_page() -> None:
+    built: list[Any] = []
+
+    @cached_select(maxsize=4)
+    def matching(query: OrganizationListQuery, org_id: int | None) -> Any:
+        built.append((query.q, org_id))
+        return select(Organization.id).where(Organization.name == query.q)
+
+    first = matching(OrganizationListQuery(q="甲"), None)
+    assert matching(OrganizationListQuery.model_validate({"q": "甲", "page": "3", "page_size": "5"}), None) is first
+    assert matching(OrganizationListQuery(q="乙"), None) is not first
+    assert matching(OrganizationListQuery(q="甲"), 7) is not first
+    assert built == [("甲", None), ("乙", None), ("甲", 7)]
