@@ -157,7 +157,7 @@ def read_rows(
     if plan is None:
         if session is None:
             raise TypeError("a select of ORM entities (or one SQLAlchemy can't cache) needs session=")
-        return _read_through_session(session, found, limit, offset)
+        return _read_through_session(session, stmt, found, limit, offset)
     rows = read_raw(plan.page.sql, plan.page.args(values, limit, offset), session=session)
     if not rows:
         counted = read_raw(plan.total.sql, plan.total.args(values, limit, offset), session=session, one=True)
@@ -196,9 +196,11 @@ def _count_of(stmt: Select[Any]) -> ColumnElement[int]:
     return select(func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
 
 
-def _read_through_session(session: Session, read: _Read, limit: int, offset: int) -> tuple[list[Any], int]:
+def _read_through_session(
+    session: Session, stmt: Select[Any], read: _Read, limit: int, offset: int
+) -> tuple[list[Any], int]:
     if read.session_page is None:
-        read.session_page = _page_statement(read.stmt, read.total)
+        read.session_page = _page_statement(stmt, read.total)
     page, count = read.session_page
     result = session.execute(page, {"_limit": limit, "_offset": offset})
     rows = result.unique().all() if read.orm else result.all()
@@ -299,9 +301,9 @@ _PLANS: dict[tuple[Any, ...], _Plan | None] = {}
 
 @dataclass(slots=True, eq=False)
 class _Read:
-    """One select object's plan and bind values (a `cached_select` hands out the same object again)."""
+    """One select object's plan and bind values (a `cached_select` hands out the same object again).
+    Nothing here refers to the select itself, which is what lets it go when nothing else keeps it."""
 
-    stmt: Select[Any]
     dialect: Dialect
     total: ColumnElement[int] | None
     plan: _Plan | None
@@ -327,7 +329,7 @@ def _read_of(stmt: Select[Any], total: ColumnElement[int] | None, dialect: Diale
                 _PLANS.clear()  # a bound, not an eviction policy: never reached in practice
             plan = _PLANS[shape] = _plan(stmt, key.bindparams, total, dialect)
         values = [bind.effective_value for bind in key.bindparams]
-    read = _Read(stmt, dialect, total, plan, values, orm)
+    read = _Read(dialect, total, plan, values, orm)
     if key is None or not any(bind.callable for bind in key.bindparams):  # values fixed for good
         _READS[stmt] = read
     return read
