@@ -245,6 +245,9 @@ def test_cached_select_builds_once_per_filters_whatever_the_page() -> None:
     assert matching(OrganizationListQuery(q="乙"), None) is not first
     assert matching(OrganizationListQuery(q="甲"), 7) is not first
     assert built == [("甲", None), ("乙", None), ("甲", 7)]
+    # Repeated parameters (list fields) count too.
+    assert _Filters(status=["active"]).filters() == _Filters.model_validate({"status": ["active"], "page": 2}).filters()
+    assert hash(_Filters(status=["active"]).filters()) != hash(_Filters(status=["archived"]).filters())
 
 
 class _Filters(ListQuery):

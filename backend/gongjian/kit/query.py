@@ -59,7 +59,11 @@ class ListQuery(QueryModel):
 
     def filters(self) -> tuple[Any, ...]:
         """Every value but the paging: what the list's rows depend on (`pagination.cached_select`)."""
-        return tuple(value for name, value in self.__dict__.items() if name not in PAGING_FIELDS)
+        return tuple(
+            tuple(value) if isinstance(value, list) else value
+            for name, value in self.__dict__.items()
+            if name not in PAGING_FIELDS
+        )
 
 
 class _QueryParser:
