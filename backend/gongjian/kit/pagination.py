@@ -53,8 +53,12 @@ the session as usual, still in one round trip, and comes back as entities. Eithe
 is done once per select object, which is why the selects come from `cached_select`: building a
 select and its cache key costs SQLAlchemy more than reading the page does.
 
-`fetch_page` and `count_of` (a COUNT, then the page: two round trips) are the old way, left until
-every list has moved to `read_page`.
+`fetch_page`, `count_of` and `PageQuery` (a COUNT, then the page: two round trips) are the old way,
+left until every list has moved. Moving a list: cut its parameters from the route into a `ListQuery`
+subclass as they are declared (`unit_org_id: QueryId = None`, `q: Search = None`, … — the spec then
+stays byte for byte the same, see kit.query; `page: PageQuery` goes, the model has it), move its
+filters into a `cached_select` builder that takes the query and what the scope needs, read with
+`read_page` (or `read_rows` + `page_of`), and check `gongjian openapi` leaves `openapi.yaml` unchanged.
 """
 
 from __future__ import annotations
