@@ -15,7 +15,7 @@ from factories import assert_problem, headers_for, login, make_org, make_user, u
 from gongjian.app import api_routes
 from gongjian.db import unit_of_work
 from gongjian.kit.pagination import PageParams, PageQuery, cached_select, read_rows
-from gongjian.kit.query import ListQuery, document_query_models, query_of
+from gongjian.kit.query import ListQuery, QueryModel, document_query_models, query_of
 from gongjian.kit.types import IsoDate, QueryId
 from gongjian.models import IdempotencyRecord, Organization
 from gongjian.models.base import utcnow
@@ -246,12 +246,13 @@ def test_cached_select_builds_once_per_filters_whatever_the_page() -> None:
     assert matching(OrganizationListQuery(q="甲"), 7) is not first
     assert built == [("甲", None), ("乙", None), ("甲", 7)]
     # Repeated parameters (list fields) count too.
-    assert _Filters(status=["active"]).filters() == _Filters.model_validate({"status": ["active"], "page": 2}).filters()
-    assert hash(_Filters(status=["active"]).filters()) != hash(_Filters(status=["archived"]).filters())
+    listed = _ListFilters.model_validate({"status": ["active"], "page": 2})
+    assert _ListFilters(status=["active"]).filters() == listed.filters() == _Filters(status=["active"]).filters()
+    assert hash(listed.filters()) != hash(_ListFilters(status=["archived"]).filters())
 
 
-class _Filters(ListQuery):
-    """Every kind of parameter a list declares, as a query model."""
+class _Filters(QueryModel):
+    """Every kind of parameter a list declares, as a query model (an export's, without paging)."""
 
     kind: OrganizationKind | None = None
     org_id: QueryId = None
@@ -260,6 +261,10 @@ class _Filters(ListQuery):
     q: str | None = Field(None, max_length=50, description="按名称模糊查找")
     status: Annotated[list[MemberStatus] | None, Query(description="可重复")] = None
     sort: OrganizationSort = OrganizationSort.name
+
+
+class _ListFilters(ListQuery, _Filters):
+    """The list beside the export: the same filters, and paging."""
 
 
 def test_a_query_model_reads_in_the_spec_and_parses_as_its_parameters_declared_one_by_one() -> None:
@@ -280,15 +285,32 @@ def test_a_query_model_reads_in_the_spec_and_parses_as_its_parameters_declared_o
         return None
 
     @modelled.get("/things")
-    async def things_as_model(query: Annotated[_Filters, query_of(_Filters)]) -> dict[str, Any]:
+    async def things_as_model(query: Annotated[_ListFilters, query_of(_ListFilters)]) -> dict[str, Any]:
         return query.model_dump(mode="json")
+
+    @declared.get("/things/export")
+    async def export(
+        kind: OrganizationKind | None = None,
+        org_id: QueryId = None,
+        late: Annotated[bool | None, Query(description="只列超期的")] = None,
+        since: Annotated[IsoDate | None, Query(description="不早于")] = None,
+        q: Annotated[str | None, Query(max_length=50, description="按名称模糊查找")] = None,
+        status: Annotated[list[MemberStatus] | None, Query(description="可重复")] = None,
+        sort: OrganizationSort = OrganizationSort.name,
+    ) -> None:
+        return None
+
+    @modelled.get("/things/export")
+    async def export_as_model(query: Annotated[_Filters, query_of(_Filters)]) -> None:
+        return None
 
     spec = modelled.openapi()
     document_query_models(spec, api_routes(modelled))
     want = declared.openapi()
-    assert json.dumps(spec["paths"]["/things"]["get"]["parameters"], ensure_ascii=False) == json.dumps(
-        want["paths"]["/things"]["get"]["parameters"], ensure_ascii=False
-    )
+    for path in ("/things", "/things/export"):
+        assert json.dumps(spec["paths"][path]["get"]["parameters"], ensure_ascii=False) == json.dumps(
+            want["paths"][path]["get"]["parameters"], ensure_ascii=False
+        )
     for name in ("OrganizationKind", "OrganizationSort", "MemberStatus"):
         assert spec["components"]["schemas"][name] == want["components"]["schemas"][name]
 

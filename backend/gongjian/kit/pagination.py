@@ -75,7 +75,7 @@ from sqlalchemy import ColumnElement, Connection, Dialect, Select, bindparam, fu
 from sqlalchemy.orm import Session
 
 from gongjian.db import get_engine, read_raw
-from gongjian.kit.query import PAGE_LIMITS, PAGE_SIZE_LIMITS, ListQuery
+from gongjian.kit.query import PAGE_LIMITS, PAGE_SIZE_LIMITS, QueryModel
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -223,7 +223,7 @@ def cached_select(maxsize: int = 256) -> Callable[[Callable[P, S]], Callable[P, 
 
     Building a select and its cache key costs SQLAlchemy 50–100 µs, as much as reading the page, so
     the lists build each distinct select once: the default view, the same filters again, the next
-    page (a `ListQuery` argument counts by its `filters()`, not its page). The builder must depend on
+    page (a query model argument counts by its `filters()`, not its page). The builder must depend on
     its arguments only (no clock, no database reads: pass today's date in if it needs one), and its
     arguments must be hashable (a `Principal` is).
 
@@ -254,9 +254,9 @@ class _Call:
 
     def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self.args, self.kwargs = args, kwargs
-        self.key = tuple(arg.filters() if isinstance(arg, ListQuery) else arg for arg in args)
+        self.key = tuple(arg.filters() if isinstance(arg, QueryModel) else arg for arg in args)
         if kwargs:
-            self.key += tuple((k, v.filters() if isinstance(v, ListQuery) else v) for k, v in sorted(kwargs.items()))
+            self.key += tuple((k, v.filters() if isinstance(v, QueryModel) else v) for k, v in sorted(kwargs.items()))
         self.hash = hash(self.key)
 
     def __hash__(self) -> int:

@@ -50,20 +50,24 @@ class QueryModel(BaseModel):
     # spec took when it became the first model; every other model reads as FastAPI writes it.
     documented_from_schema: ClassVar[bool] = False
 
-
-class ListQuery(QueryModel):
-    """A list's query string: paging here, filters and `sort` in each subclass (kit.pagination)."""
-
-    page: int = Field(1, **PAGE_LIMITS)
-    page_size: int = Field(20, **PAGE_SIZE_LIMITS)
-
     def filters(self) -> tuple[Any, ...]:
-        """Every value but the paging: what the list's rows depend on (`pagination.cached_select`)."""
+        """Every value but the paging: what a list's rows depend on (`pagination.cached_select`)."""
         return tuple(
             tuple(value) if isinstance(value, list) else value
             for name, value in self.__dict__.items()
             if name not in PAGING_FIELDS
         )
+
+
+class ListQuery(QueryModel):
+    """A list's query string: paging here, filters and `sort` in each subclass (kit.pagination).
+
+    An export that shares a list's filters without its paging takes a `QueryModel` of the filters,
+    and the list `class XListQuery(ListQuery, XFilters)`: the list's spec still reads as before.
+    """
+
+    page: int = Field(1, **PAGE_LIMITS)
+    page_size: int = Field(20, **PAGE_SIZE_LIMITS)
 
 
 class _QueryParser:
