@@ -73,6 +73,8 @@ test-backend: $(VENV)/.installed
 test-frontend: install
 	@if [ -f frontend/package.json ]; then cd frontend && npm test; fi
 
+# The benchmark (README, "Performance"); BENCH_ROUNDS, BENCH_DURATION, BENCH_LISTS=organizations,…,
+# BENCH_BASELINE=<another checkout>/backend (compared round by round), BENCH_DATABASE_URL.
 bench: install
 	$(BIN)/python bench/run.py
 

@@ -119,7 +119,7 @@ def unit_of_work(*, write_lock: bool = False) -> Iterator[Session]:
 class HotQuery:
     """A Core select compiled once and run straight on the DB-API cursor.
 
-    For the statements every request makes (who is calling, the busiest list), SQLAlchemy's
+    For the statements every request makes (who is calling), SQLAlchemy's
     per-execution machinery (cache key, execution context, result object) costs several times the
     query itself. This keeps the statement written in SQLAlchemy (portable, dialect-compiled) and
     converts each column with the same result processor SQLAlchemy would apply (so `UTCDateTime`,
@@ -148,20 +148,9 @@ class HotQuery:
         return prepared
 
     def _run(self, params: dict[str, Any], one: bool) -> list[Sequence[Any]]:
-        engine = get_engine()
-        sql, positional, names, processors = self._prepare(engine)
+        sql, positional, names, processors = self._prepare(get_engine())
         args: Any = tuple(params[name] for name in names) if positional else {name: params[name] for name in names}
-        if positional and engine.dialect.name == "sqlite":
-            fetched = _sqlite_reader.run(engine, sql, args, one)
-        else:
-            raw = engine.raw_connection()
-            try:
-                cursor = raw.cursor()
-                cursor.execute(sql, args)
-                fetched = list(cursor.fetchmany(1) if one else cursor.fetchall())
-                cursor.close()
-            finally:
-                raw.close()  # back to the pool, which rolls back whatever the driver began
+        fetched = read_raw(sql, args, one=one)
         if not processors:
             return fetched
         rows: list[Sequence[Any]] = []
@@ -180,8 +169,35 @@ class HotQuery:
         return self._run(params, one=False)
 
 
+def read_raw(sql: str, args: Any, *, session: Session | None = None, one: bool = False) -> list[Sequence[Any]]:
+    """Run compiled SQL on a DB-API cursor and fetch its rows, unconverted.
+
+    With a session: on its connection, inside its transaction. Without: on its own, on SQLite
+    through the per-thread reader, elsewhere on a pooled connection given straight back.
+    """
+    if session is not None:
+        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, args)
+            return list(cursor.fetchmany(1) if one else cursor.fetchall())
+        finally:
+            cursor.close()
+    engine = get_engine()
+    if engine.dialect.name == "sqlite":
+        return _sqlite_reader.run(engine, sql, args, one)
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute(sql, args)
+        fetched = list(cursor.fetchmany(1) if one else cursor.fetchall())
+        cursor.close()
+    finally:
+        raw.close()  # back to the pool, which rolls back whatever the driver began
+    return fetched
+
+
 class _SQLiteReader(threading.local):
-    """One SQLite connection per thread, kept open, for `HotQuery`.
+    """One SQLite connection per thread, kept open, for `HotQuery` and `read_raw`.
 
     A pool checkout and the rollback on return cost more than these queries. SQLite connections
     are cheap and local, and ours run without an open transaction between statements (isolation

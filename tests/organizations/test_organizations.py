@@ -240,3 +240,68 @@ def test_list_query_errors_name_each_parameter_in_chinese(client: TestClient) ->
     # Unknown parameters are ignored and the last of a repeated one wins, as for FastAPI's own.
     page = client.get("organizations?unknown=1&kind=community&kind=unit", headers=admin).json()
     assert [o["name"] for o in page["items"]] == ["乙单位"] and page["total"] == 1
+
+
+# --- the list contract (kit.pagination.read_page), through the organisation list ----------------------
+
+
+def test_list_total_comes_with_the_page_and_counts_the_filters(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    communities = [make_org("community", name=f"社区{i}") for i in range(5)]
+    for i in range(3):
+        make_org("unit", name=f"单位{i}")
+    assert client.post(f"organizations/{communities[0]}/archive", headers=admin).status_code == 200
+
+    def page(query: str) -> dict[str, object]:
+        response = client.get(f"organizations?{query}", headers=admin)
+        assert response.status_code == 200, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    # The default view (its total is all rows minus archived ones), then filtered views.
+    assert page("page_size=3")["total"] == 7
+    assert page("kind=community&page_size=2")["total"] == 4
+    assert page("kind=community&q=社区&sort=-name&page_size=3&page=2") == {
+        "items": [page("kind=community&sort=-name")["items"][3]],
+        "total": 4,
+        "page": 2,
+        "page_size": 3,
+    }
+    assert page("archived=true")["total"] == 1
+    assert page("q=单位&sort=-name&page_size=1")["total"] == 3
+    # Walking the pages of one filter (one select, read with each page's LIMIT/OFFSET) sees each row once.
+    walked = [o["name"] for n in (1, 2, 3) for o in page(f"sort=-name&page_size=3&page={n}")["items"]]  # type: ignore[attr-defined]
+    assert walked == sorted(["社区1", "社区2", "社区3", "社区4", "单位0", "单位1", "单位2"], reverse=True)
+
+
+def test_list_past_the_last_page_answers_the_total_and_no_items(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    own = make_org("community")
+    for _ in range(4):
+        make_org("unit")
+    beyond = client.get("organizations?page=3&page_size=3", headers=admin).json()
+    assert beyond == {"items": [], "total": 5, "page": 3, "page_size": 3}
+    assert client.get("organizations?kind=unit&page=2&page_size=4", headers=admin).json()["total"] == 4
+    assert client.get("organizations?kind=unit&page=3&page_size=4", headers=admin).json()["items"] == []
+    assert client.get("organizations?kind=unit&page=3&page_size=4", headers=admin).json()["total"] == 4
+    assert client.get("organizations?q=无此名称", headers=admin).json() == {
+        "items": [],
+        "total": 0,
+        "page": 1,
+        "page_size": 20,
+    }
+    scoped = headers_for(client, Role.community_admin, own)
+    assert client.get("organizations?page=2", headers=scoped).json() == {
+        "items": [],
+        "total": 1,
+        "page": 2,
+        "page_size": 20,
+    }
+
+
+def test_list_sort_is_validated_against_its_keys(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    for sort in ("password", "-bogus", "name,id", "--name"):
+        bad = assert_problem(client.get(f"organizations?sort={sort}", headers=admin), 422, "validation_error")
+        assert [e["field"] for e in bad["errors"]] == ["query.sort"]
+    for sort in ("name", "-name", "created_at", "-created_at", "id", "-id"):
+        assert client.get(f"organizations?sort={sort}", headers=admin).status_code == 200

@@ -1,25 +1,86 @@
-"""The one pagination contract: `?page=&page_size=` in, `{items, total, page, page_size}` out."""
+"""The one list contract: a query model in, `{items, total, page, page_size}` out, one round trip.
+
+A list endpoint is three short pieces:
+
+1. Its query string is a `kit.query.ListQuery` subclass — `page` and `page_size` come with it; add
+   the typed filters and a `sort` StrEnum (so a bad sort key is a 422 and the spec lists the keys):
+
+       class OrganizationListQuery(ListQuery):
+           kind: OrganizationKind | None = None
+           q: str | None = Field(None, max_length=100, description="按名称模糊查找")
+           sort: OrganizationSort = OrganizationSort.name
+
+2. The router takes it with `query_of` and hands it to one service function:
+
+       @router.get("/organizations", summary="党组织列表")
+       async def list_organizations(
+           principal: Reader, query: Annotated[OrganizationListQuery, query_of(OrganizationListQuery)]
+       ) -> Page[OrganizationRead]:
+           return service.list_organizations(principal, query)
+
+3. The service builds the filtered, ordered select in a `cached_select` function of the query and
+   whatever else the rows depend on (the caller, today's date), with filter values as plain values
+   (`.value` of an enum), and reads the page with `read_page`:
+
+       def list_organizations(principal: Principal, query: OrganizationListQuery) -> Page[OrganizationRead]:
+           return read_page(_matching(query, principal.is_admin, principal.organization_id), query, OrganizationRead)
+
+       @cached_select()
+       def _matching(query: OrganizationListQuery, every: bool, own_org_id: int | None) -> Select[Any]:
+           stmt = select(ORGANIZATIONS)
+           if not every:
+               stmt = stmt.where(ORGANIZATIONS.c.id == own_org_id)
+           if query.kind is not None:
+               stmt = stmt.where(ORGANIZATIONS.c.kind == query.kind.value)
+           return apply_sort(stmt, query.sort, SORT_COLUMNS, ORGANIZATIONS.c.id)
+
+   Pass the builder what the rows depend on and no more (here the scope, not the whole caller), so
+   callers who see the same rows share one select.
+
+   Inside a unit of work pass `session=session`. When the rows need converting first (decrypting,
+   masking, names from other tables), `read_rows` gives the rows and the total, and `page_of`
+   validates the converted rows into the page.
+
+What `read_page` does: it adds the total to the select as one more column (a scalar subquery the
+database evaluates once) and LIMIT/OFFSET as bind parameters, so the rows and the total come back
+together; past the last page, where no row carries it, the total is read alone. For a select of
+columns (`select(Table)` or `select(Model.a, Model.b)`), the page statement is compiled once per
+statement shape — SQLAlchemy's cache key of the select, which leaves out the filter values — and
+run straight on the DB-API cursor with each column converted by SQLAlchemy's own result processor,
+as `db.HotQuery` does: SQLAlchemy's per-execution machinery costs more than such a query. Rows come
+back as dicts. A select of ORM entities (`select(Member).options(joinedload(...))`) runs through
+the session as usual, still in one round trip, and comes back as entities. Either way the work
+is done once per select object, which is why the selects come from `cached_select`: building a
+select and its cache key costs SQLAlchemy more than reading the page does.
+
+`fetch_page`, `count_of` and `PageQuery` (a COUNT, then the page: two round trips) are the old way,
+left until every list has moved. Moving a list: cut its parameters from the route into a `ListQuery`
+subclass as they are declared (`unit_org_id: QueryId = None`, `q: Search = None`, … — the spec then
+stays byte for byte the same, see kit.query; `page: PageQuery` goes, the model has it), move its
+filters into a `cached_select` builder that takes the query and what the scope needs, read with
+`read_page` (or `read_rows` + `page_of`), and check `gongjian openapi` leaves `openapi.yaml` unchanged.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, TypeVar
+from functools import cache, lru_cache, wraps
+from typing import Annotated, Any, Generic, NamedTuple, ParamSpec, Protocol, TypeVar
+from weakref import WeakKeyDictionary
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Connection, Dialect, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from gongjian.db import HotQuery
-
-MAX_PAGE_SIZE = 100
-# The paging parameters' bounds and help, shared by `page_params` and `kit.query.ListQuery`.
-PAGE_LIMITS: dict[str, Any] = {"ge": 1, "le": 100_000, "description": "页码，从 1 开始"}
-PAGE_SIZE_LIMITS: dict[str, Any] = {"ge": 1, "le": MAX_PAGE_SIZE, "description": "每页条数，最多 100"}
-
+from gongjian.db import get_engine, read_raw
+from gongjian.kit.query import PAGE_LIMITS, PAGE_SIZE_LIMITS, QueryModel
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
+P = ParamSpec("P")
+S = TypeVar("S", bound=Select[Any])
 
 
 class Page(BaseModel, Generic[T]):
@@ -27,6 +88,16 @@ class Page(BaseModel, Generic[T]):
     total: int
     page: int
     page_size: int
+
+
+class Paging(Protocol):
+    """What a page needs to know: a `ListQuery`, or `PageParams` from `page_params`."""
+
+    @property
+    def page(self) -> int: ...
+
+    @property
+    def page_size(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,60 +122,277 @@ async def page_params(
 PageQuery = Annotated[PageParams, Depends(page_params)]
 
 
+# --- reading a page ------------------------------------------------------------------------------
+
+
+def read_page(
+    stmt: Select[Any],
+    query: Paging,
+    schema: type[M],
+    *,
+    session: Session | None = None,
+    total: ColumnElement[int] | None = None,
+) -> Page[M]:
+    """One page of `stmt` (filtered and ordered) as `Page[schema]`, rows and total in one round trip.
+
+    `session`: read inside that unit of work; without it the read runs on its own (a select of
+    columns only). `total`: a cheaper exact expression for the count, when one is known; build it
+    once (module level), since it is part of the statement's cache key.
+    """
+    rows, count = read_rows(stmt, query, session=session, total=total)
+    return page_of(schema, rows, count, query)
+
+
+def read_rows(
+    stmt: Select[Any],
+    query: Paging,
+    *,
+    session: Session | None = None,
+    total: ColumnElement[int] | None = None,
+) -> tuple[list[Any], int]:
+    """`read_page` without the validation: the page's rows (dicts for a select of columns, entities
+    for a select of one ORM entity) and the total."""
+    limit, offset = query.page_size, (query.page - 1) * query.page_size
+    dialect = (session.get_bind() if session is not None else get_engine()).dialect
+    found = _READS.get(stmt)
+    if found is None or found.dialect is not dialect or found.total is not total:
+        found = _read_of(stmt, total, dialect)
+    plan, values = found.plan, found.values
+    if plan is None:
+        if session is None:
+            raise TypeError("a select of ORM entities (or one SQLAlchemy can't cache) needs session=")
+        return _read_through_session(session, stmt, found, limit, offset)
+    rows = read_raw(plan.page.sql, plan.page.args(values, limit, offset), session=session)
+    if not rows:
+        counted = read_raw(plan.total.sql, plan.total.args(values, limit, offset), session=session, one=True)
+        return [], int(counted[0][0]) if counted else 0
+    keys, processors = plan.keys, plan.processors
+    items = []
+    for row in rows:
+        if processors:
+            row = list(row)
+            for index, convert in processors:
+                row[index] = convert(row[index])
+        items.append(dict(zip(keys, row, strict=False)))
+    return items, int(rows[0][-1])
+
+
+def page_of(schema: type[M], rows: Sequence[Any], total: int, query: Paging) -> Page[M]:
+    """Validate a whole page in one pass (dicts, schema instances, or ORM objects read by attribute)."""
+    return _page_model(schema).model_validate(
+        {"items": rows, "total": total, "page": query.page, "page_size": query.page_size},
+        from_attributes=True,
+    )
+
+
+@cache
+def _page_model(schema: type[M]) -> type[Page[M]]:
+    return Page[schema]  # type: ignore[valid-type]
+
+
+def _page_statement(stmt: Select[Any], total: ColumnElement[int] | None) -> tuple[Select[Any], Select[Any]]:
+    """`stmt` with its total as the last column and LIMIT/OFFSET as bind parameters; and the total alone."""
+    count = (total if total is not None else _count_of(stmt)).label("_total")
+    return stmt.add_columns(count).limit(bindparam("_limit")).offset(bindparam("_offset")), select(count)
+
+
+def _count_of(stmt: Select[Any]) -> ColumnElement[int]:
+    return select(func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
+
+
+def _read_through_session(
+    session: Session, stmt: Select[Any], read: _Read, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    if read.session_page is None:
+        read.session_page = _page_statement(stmt, read.total)
+    page, count = read.session_page
+    result = session.execute(page, {"_limit": limit, "_offset": offset})
+    rows = result.unique().all() if read.orm else result.all()
+    if not rows:
+        return [], int(session.execute(count).scalar_one())
+    if read.orm and len(rows[0]) == 2:
+        return [row[0] for row in rows], int(rows[0][-1])
+    return [{k: v for k, v in row._mapping.items() if k != "_total"} for row in rows], int(rows[0][-1])
+
+
+# --- selects built once per distinct filters ---------------------------------------------------------
+
+
+def cached_select(maxsize: int = 256) -> Callable[[Callable[P, S]], Callable[P, S]]:
+    """Keep what a list's select builder returns, per distinct arguments, and hand it out again.
+
+    Building a select and its cache key costs SQLAlchemy 50–100 µs, as much as reading the page, so
+    the lists build each distinct select once: the default view, the same filters again, the next
+    page (a query model argument counts by its `filters()`, not its page). The builder must depend on
+    its arguments only (no clock, no database reads: pass today's date in if it needs one), and its
+    arguments must be hashable (a `Principal` is).
+
+        @cached_select()
+        def organizations_matching(query: OrganizationListQuery, viewer: Principal) -> Select[Any]:
+            ...
+    """
+
+    def decorate(build: Callable[P, S]) -> Callable[P, S]:
+        @lru_cache(maxsize=maxsize)
+        def built(call: _Call) -> S:
+            return build(*call.args, **call.kwargs)
+
+        @wraps(build)
+        def cached(*args: P.args, **kwargs: P.kwargs) -> S:
+            return built(_Call(args, kwargs))
+
+        cached.cache_clear = built.cache_clear  # type: ignore[attr-defined]
+        return cached
+
+    return decorate
+
+
+class _Call:
+    """The arguments of one call, equal to another call's when the select would be the same."""
+
+    __slots__ = ("args", "hash", "key", "kwargs")
+
+    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.args, self.kwargs = args, kwargs
+        self.key = tuple(arg.filters() if isinstance(arg, QueryModel) else arg for arg in args)
+        if kwargs:
+            self.key += tuple((k, v.filters() if isinstance(v, QueryModel) else v) for k, v in sorted(kwargs.items()))
+        self.hash = hash(self.key)
+
+    def __hash__(self) -> int:
+        return self.hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Call) and self.key == other.key
+
+
+# --- how each select is read ------------------------------------------------------------------------
+
+
+class _Compiled(NamedTuple):
+    """One compiled statement and where each of its placeholders takes its value from."""
+
+    sql: str
+    positional: bool  # SQLite's `?` placeholders take a tuple, PostgreSQL's named ones a dict
+    names: tuple[str, ...]
+    # Per placeholder: index into the select's bind values, or -1 for LIMIT, -2 for OFFSET.
+    sources: tuple[int, ...]
+    converters: tuple[Callable[[Any], Any] | None, ...]
+
+    def args(self, values: Sequence[Any], limit: int, offset: int) -> Any:
+        out = []
+        for source, convert in zip(self.sources, self.converters, strict=True):
+            value = values[source] if source >= 0 else (limit if source == -1 else offset)
+            out.append(convert(value) if convert is not None else value)
+        return tuple(out) if self.positional else dict(zip(self.names, out, strict=True))
+
+
+class _Plan(NamedTuple):
+    """The compiled page of one statement shape, run on the raw cursor."""
+
+    page: _Compiled
+    total: _Compiled  # the total alone, for a page past the end
+    keys: tuple[str, ...]
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+# Plans by (dialect, the select's cache key, the total's): a process sees a few dozen shapes. None:
+# the shape runs through the session (ORM entities, values that change the SQL text such as
+# expanding IN lists, clashing column names).
+MAX_SHAPES = 500
+_PLANS: dict[tuple[Any, ...], _Plan | None] = {}
+
+
+@dataclass(slots=True, eq=False)
+class _Read:
+    """One select object's plan and bind values (a `cached_select` hands out the same object again).
+    Nothing here refers to the select itself, which is what lets it go when nothing else keeps it."""
+
+    dialect: Dialect
+    total: ColumnElement[int] | None
+    plan: _Plan | None
+    values: list[Any]
+    orm: bool
+    session_page: tuple[Select[Any], Select[Any]] | None = None
+
+
+_READS: WeakKeyDictionary[Select[Any], _Read] = WeakKeyDictionary()
+
+
+def _read_of(stmt: Select[Any], total: ColumnElement[int] | None, dialect: Dialect) -> _Read:
+    key = stmt._generate_cache_key()
+    total_key = total._generate_cache_key() if total is not None else None
+    orm = _is_orm(stmt)
+    plan, values = None, []
+    if key is not None and (total is None or total_key is not None) and not orm:
+        shape = (dialect.name, key.key, total_key.key if total_key is not None else None)
+        if shape in _PLANS:
+            plan = _PLANS[shape]
+        else:
+            if len(_PLANS) >= MAX_SHAPES:
+                _PLANS.clear()  # a bound, not an eviction policy: never reached in practice
+            plan = _PLANS[shape] = _plan(stmt, key.bindparams, total, dialect)
+        values = [bind.effective_value for bind in key.bindparams]
+    read = _Read(dialect, total, plan, values, orm)
+    if key is None or not any(bind.callable for bind in key.bindparams):  # values fixed for good
+        _READS[stmt] = read
+    return read
+
+
+def _is_orm(stmt: Select[Any]) -> bool:
+    return any(isinstance(column["type"], type) for column in stmt.column_descriptions)
+
+
+def _plan(stmt: Select[Any], binds: Sequence[Any], total: ColumnElement[int] | None, dialect: Dialect) -> _Plan | None:
+    keys = tuple(str(column.key) for column in stmt.selected_columns)
+    if len(set(keys)) != len(keys):
+        return None  # rows can't be dicts
+    page, count = _page_statement(stmt, total)
+    page_sql = _compile(page, binds, dialect)
+    total_sql = _compile(count, binds, dialect)
+    if page_sql is None or total_sql is None:
+        return None
+    processors = tuple(
+        (index, convert)
+        for index, column in enumerate(stmt.selected_columns)
+        if (convert := column.type._cached_result_processor(dialect, None)) is not None
+    )
+    return _Plan(page_sql, total_sql, keys, processors)
+
+
+def _compile(stmt: Select[Any], binds: Sequence[Any], dialect: Dialect) -> _Compiled | None:
+    """None when the SQL text depends on the values (expanding IN lists, literal binds)."""
+    compiled = stmt.compile(dialect=dialect)
+    if compiled.literal_execute_params or compiled.post_compile_params:
+        return None
+    index_of = {bind.key: index for index, bind in enumerate(binds)}
+    index_of.update({"_limit": -1, "_offset": -2})
+    names = tuple(compiled.positiontup or ()) if dialect.positional else tuple(compiled.bind_names.values())
+    processors = compiled._bind_processors
+    sources: list[int] = []
+    converters: list[Callable[[Any], Any] | None] = []
+    for name in names:
+        bind = compiled.binds[name]
+        if bind.key not in index_of:
+            return None  # a value the cache key doesn't carry: let SQLAlchemy bind it
+        sources.append(index_of[bind.key])
+        converters.append(processors.get(name))  # type: ignore[arg-type]  # one per scalar bind
+    escaped = tuple(compiled.escaped_bind_names.get(name, name) for name in names)
+    return _Compiled(compiled.string, dialect.positional, escaped, tuple(sources), tuple(converters))
+
+
+# --- the old way (two round trips), until every list reads with read_page --------------------------
+
+
 def count_of(db: Session | Connection, stmt: Select[Any]) -> int:
     return int(db.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
 
 
-def fetch_page(session: Session, stmt: Select[Any], params: PageParams) -> tuple[list[Any], int]:
+def fetch_page(session: Session, stmt: Select[Any], params: Paging) -> tuple[list[Any], int]:
     """ORM: run `stmt` (filtered and ordered) for one page of entities, and count all it matches."""
     total = count_of(session, stmt)
-    if total == 0 or params.offset >= total:
+    offset = (params.page - 1) * params.page_size
+    if total == 0 or offset >= total:
         return [], total
-    rows = list(session.execute(stmt.limit(params.page_size).offset(params.offset)).scalars())
+    rows = list(session.execute(stmt.limit(params.page_size).offset(offset)).scalars())
     return rows, total
-
-
-def paged(stmt: Select[Any], total: ColumnElement[int] | None = None) -> Select[Any]:
-    """Turn a filtered, ordered Core select into a page query: LIMIT/OFFSET as bind parameters and
-    the total as an extra last column (a scalar subquery the database evaluates once).
-
-    Build it once per filter shape (filter *values* as bind parameters) and keep it: constructing
-    SQLAlchemy statements costs more than running them. `total` replaces the default count(*) when
-    a cheaper exact expression is known.
-    """
-    count = (
-        total
-        if total is not None
-        else select(func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
-    )
-    return stmt.add_columns(count.label("_total")).limit(bindparam("_limit")).offset(bindparam("_offset"))
-
-
-class HotPage:
-    """A `paged()` statement for a hot list, run through `HotQuery` (compiled once, raw cursor).
-
-    One round trip for the rows (as plain dicts, the cheapest input for `page_of`) and the total;
-    past the last page the total is read on its own.
-    """
-
-    def __init__(self, page_stmt: Select[Any]) -> None:
-        self.rows = HotQuery(page_stmt)
-        self.total = HotQuery(select(list(page_stmt.selected_columns)[-1]))
-        self.keys = self.rows.keys[:-1]
-
-    def fetch(self, params: PageParams, binds: dict[str, Any] | None = None) -> tuple[list[dict[str, Any]], int]:
-        values = {**(binds or {}), "_limit": params.page_size, "_offset": params.offset}
-        rows = self.rows.all(**values)
-        if not rows:
-            total = self.total.first(**values)
-            return [], int(total[0]) if total else 0
-        keys = self.keys
-        return [dict(zip(keys, row, strict=False)) for row in rows], int(rows[0][-1])
-
-
-def page_of(schema: type[M], rows: list[Any], total: int, params: PageParams) -> Page[M]:
-    """Validate a whole page in one pass (dicts, or ORM objects read by attribute)."""
-    return Page[schema].model_validate(  # type: ignore[valid-type]
-        {"items": rows, "total": total, "page": params.page, "page_size": params.page_size},
-        from_attributes=True,
-    )

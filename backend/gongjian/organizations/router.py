@@ -35,10 +35,7 @@ Writer = Annotated[Principal, caller("organizations:write")]
 async def list_organizations(
     principal: Reader, query: Annotated[OrganizationListQuery, query_of(OrganizationListQuery)]
 ) -> Page[OrganizationRead]:
-    rows, total = service.list_organizations(
-        principal, query.paging, kind=query.kind, q=query.q, archived=query.archived, sort=query.sort
-    )
-    return page_of(OrganizationRead, rows, total, query.paging)
+    return service.list_organizations(principal, query)
 
 
 @router.post("/organizations", summary="新建党组织（平台管理员）", status_code=201)

@@ -109,7 +109,9 @@ class PartnershipSort(StrEnum):
 
 
 class OrganizationListQuery(ListQuery):
-    """The organisation list's filters (the busiest list: parsed in one validation, see kit.query)."""
+    """The organisation list's query string (the list contract: kit.pagination)."""
+
+    documented_from_schema = True  # its spec's form since it became the first query model
 
     kind: OrganizationKind | None = None
     q: str | None = Field(None, max_length=100, description="按名称模糊查找")

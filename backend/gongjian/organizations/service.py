@@ -8,17 +8,16 @@ so they answer 404 exactly like rows that don't exist. Who may change what: `per
 from __future__ import annotations
 
 from datetime import date
-from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select
+from sqlalchemy import ColumnElement, Select, Table, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.kit import audit
 from gongjian.kit.access import require_admin_role, require_platform_admin
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import HotPage, PageParams, fetch_page, paged
+from gongjian.kit.pagination import Page, PageParams, cached_select, fetch_page, read_page
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import LIKE_ESCAPE, apply_sort, like_pattern
@@ -32,8 +31,8 @@ from gongjian.organizations.permissions import (
 )
 from gongjian.organizations.schemas import (
     OrganizationCreate,
+    OrganizationListQuery,
     OrganizationRead,
-    OrganizationSort,
     OrganizationUpdate,
     PartnershipCreate,
     PartnershipRead,
@@ -57,49 +56,41 @@ def readable_organizations(principal: Principal) -> Select[Organization]:
     return stmt
 
 
-def list_organizations(
-    principal: Principal,
-    params: PageParams,
-    *,
-    kind: OrganizationKind | None,
-    q: str | None,
-    archived: bool,
-    sort: OrganizationSort,
-) -> tuple[list[dict[str, Any]], int]:
-    """The busiest list: a prebuilt statement per filter shape, run on the raw cursor (HotPage)."""
-    query = _list_query(not principal.is_admin, archived, kind is not None, bool(q), sort)
-    binds = {"org_id": principal.organization_id, "kind": kind.value if kind else None, "name_like": like_pattern(q)}
-    return query.fetch(params, binds)
+ORGANIZATIONS = cast(Table, Organization.__table__)
+_ORG = ORGANIZATIONS.c
+_ORG_SORT_COLUMNS = {"name": _ORG.name, "created_at": _ORG.created_at, "id": _ORG.id}
+# All rows minus archived rows, instead of counting the rows that aren't archived: SQLite counts a
+# whole table from its b-tree without reading rows, and archived rows are few and indexed, while
+# `count(*) WHERE archived_at IS NULL` reads every index entry (0.01 ms against 0.46 ms at 10,000
+# organisations, most of the list's budget).
+_NOT_ARCHIVED_COUNT: ColumnElement[int] = (
+    select(func.count()).select_from(ORGANIZATIONS).scalar_subquery()
+    - select(func.count()).where(_ORG.archived_at.is_not(None)).scalar_subquery()
+)
 
 
-@lru_cache(maxsize=128)
-def _list_query(scoped: bool, archived: bool, by_kind: bool, search: bool, sort: OrganizationSort) -> HotPage:
-    org = Organization.__table__.c
-    stmt = select(Organization.__table__)
-    if scoped:
-        stmt = stmt.where(org.id == bindparam("org_id"))
-    stmt = stmt.where(org.archived_at.is_not(None) if archived else org.archived_at.is_(None))
-    if by_kind:
-        stmt = stmt.where(org.kind == bindparam("kind"))
-    if search:
-        stmt = stmt.where(org.name.like(bindparam("name_like"), escape=LIKE_ESCAPE))
-    columns = {"name": Organization.name, "created_at": Organization.created_at, "id": Organization.id}
-    stmt = apply_sort(stmt, sort.value, columns, Organization.id)
-    plain_default_view = not (scoped or archived or by_kind or search)
-    return HotPage(paged(stmt, _not_archived_count() if plain_default_view else None))
+def list_organizations(principal: Principal, query: OrganizationListQuery) -> Page[OrganizationRead]:
+    default_view = principal.is_admin and not query.archived and query.kind is None and not query.q
+    return read_page(
+        _organizations_matching(query, principal.is_admin, principal.organization_id),
+        query,
+        OrganizationRead,
+        total=_NOT_ARCHIVED_COUNT if default_view else None,
+    )
 
 
-def _not_archived_count() -> ColumnElement[int]:
-    """All rows minus archived rows, instead of counting the rows that aren't archived.
-
-    SQLite counts a whole table from its b-tree without reading rows, and archived rows are few
-    and indexed, while `count(*) WHERE archived_at IS NULL` reads every index entry: 0.01 ms
-    against 0.46 ms at 10,000 organisations, most of the list's budget.
-    """
-    org = Organization.__table__.c
-    every = select(func.count()).select_from(Organization.__table__).scalar_subquery()
-    archived = select(func.count()).where(org.archived_at.is_not(None)).scalar_subquery()
-    return every - archived
+@cached_select()
+def _organizations_matching(query: OrganizationListQuery, every: bool, own_org_id: int | None) -> Select[Any]:
+    """The list's rows: every organisation for a platform admin, else only the caller's own."""
+    stmt = select(ORGANIZATIONS)
+    if not every:
+        stmt = stmt.where(_ORG.id == own_org_id)
+    stmt = stmt.where(_ORG.archived_at.is_not(None) if query.archived else _ORG.archived_at.is_(None))
+    if query.kind is not None:
+        stmt = stmt.where(_ORG.kind == query.kind.value)
+    if query.q:
+        stmt = stmt.where(_ORG.name.like(like_pattern(query.q), escape=LIKE_ESCAPE))
+    return apply_sort(stmt, query.sort, _ORG_SORT_COLUMNS, _ORG.id)
 
 
 def _organization(session: Session, principal: Principal, org_id: int) -> Organization:
