@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { ADMIN_PASSWORD, DEMO_LOGINS, DEMO_PASSWORD, FRONTEND, assertNoSideScroll, buildSpa, ensureChromium, launchBrowser, signIn, signOut, startBackend } from './harness.mjs'
+import { ADMIN_PASSWORD, DEMO_LOGINS, DEMO_PASSWORD, FRONTEND, apiCall, apiToken, assertNoSideScroll, buildSpa, ensureChromium, launchBrowser, signIn, signOut, startBackend } from './harness.mjs'
 
 const SHOTS = join(FRONTEND, 'test-results', 'screenshots')
 const NAME = 'activities-evaluation'
@@ -28,30 +28,12 @@ let profile
 let labels = {}
 const tokens = {}
 
-async function tokenOf({ username, password }) {
-  const form = new URLSearchParams({ username, password, grant_type: 'password' })
-  const res = await fetch(`${backend.baseUrl}/api/v1/auth/token`, { method: 'POST', body: form })
-  assert.ok(res.ok, `login ${username}: ${res.status}`)
-  return (await res.json()).access_token
-}
-
-async function apiCall(method, path, token, body) {
-  const res = await fetch(`${backend.baseUrl}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  const data = await res.json().catch(() => null)
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`)
-  return data
-}
-
 before(async () => {
   ensureChromium()
   buildSpa()
   backend = await startBackend({ demo: true })
-  for (const [key, login] of Object.entries({ admin: ADMIN, community: COMMUNITY_ADMIN, unit: UNIT_ADMIN, member: MEMBER })) tokens[key] = await tokenOf(login)
-  const enums = await apiCall('GET', '/meta/enums', tokens.admin)
+  for (const [key, login] of Object.entries({ admin: ADMIN, community: COMMUNITY_ADMIN, unit: UNIT_ADMIN, member: MEMBER })) tokens[key] = await apiToken(backend, login)
+  const enums = await apiCall(backend, 'GET', '/meta/enums', tokens.admin)
   labels = Object.fromEntries(enums.enums.map((e) => [e.name, Object.fromEntries(e.values.map((v) => [v.code, v.label]))]))
   profile = mkdtempSync(join(tmpdir(), 'gongjian-chromium-'))
   mkdirSync(SHOTS, { recursive: true })
@@ -153,7 +135,7 @@ test('community admin: publishes and opens an activity, shows the QR check-in co
   assert.equal(parseInt(code.split('.')[0], 36), activityId, 'the code carries the activity id')
 
   // The member signs up (in the mini-program; here through the API).
-  const signup = await apiCall('POST', `/activities/${activityId}/signups`, tokens.member, {})
+  const signup = await apiCall(backend, 'POST', `/activities/${activityId}/signups`, tokens.member, {})
   assert.equal(signup.member.name, MEMBER_NAME)
   await page.reload()
   const row = rowsOf(MEMBER_NAME, page.locator('[data-test=signups]'))
@@ -242,13 +224,13 @@ test('platform admin: creates and opens an evaluation period; finalize refuses w
   await page.locator('[data-test=period-finalize]').waitFor()
 
   // Everyone but the demo member is scored through the API (the flow clicks through one member).
-  const period = await apiCall('GET', `/evaluation-periods/${periodId}`, tokens.admin)
-  const evaluations = await apiCall('GET', `/evaluation-periods/${periodId}/evaluations?page_size=100`, tokens.admin)
+  const period = await apiCall(backend, 'GET', `/evaluation-periods/${periodId}`, tokens.admin)
+  const evaluations = await apiCall(backend, 'GET', `/evaluation-periods/${periodId}/evaluations?page_size=100`, tokens.admin)
   let n = 0
   for (const ev of evaluations.items.filter((e) => e.member.name !== MEMBER_NAME)) {
     const points = Object.fromEntries(period.criteria.map((c) => [c.code, Math.round(c.max_points * (0.7 + (n % 4) * 0.05))]))
-    await apiCall('PUT', `/evaluations/${ev.id}/community-score`, tokens.community, { points, opinion: '按时报到，积极参加社区活动。' })
-    await apiCall('PUT', `/evaluations/${ev.id}/unit-score`, tokens.unit, { score: 70 + n, comment: '' })
+    await apiCall(backend, 'PUT', `/evaluations/${ev.id}/community-score`, tokens.community, { points, opinion: '按时报到，积极参加社区活动。' })
+    await apiCall(backend, 'PUT', `/evaluations/${ev.id}/unit-score`, tokens.unit, { score: 70 + n, comment: '' })
     n += 1
   }
 

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { ADMIN_PASSWORD, buildSpa, ensureChromium, launchBrowser, signIn, startBackend } from './harness.mjs'
+import { ADMIN_PASSWORD, apiCall, apiToken, buildSpa, ensureChromium, launchBrowser, signIn, startBackend } from './harness.mjs'
 
 const COMMUNITY_ADMIN = { username: 'board_community', password: 'Board-community-2026' }
 const UNIT_ADMIN = { username: 'board_unit', password: 'Board-unit-2026' }
@@ -24,42 +24,24 @@ let labels = {}
 const tokens = {}
 const ids = {}
 
-async function tokenOf(username, password) {
-  const form = new URLSearchParams({ username, password, grant_type: 'password' })
-  const res = await fetch(`${backend.baseUrl}/api/v1/auth/token`, { method: 'POST', body: form })
-  assert.ok(res.ok, `sign-in of ${username}: ${res.status}`)
-  return (await res.json()).access_token
-}
-
-async function apiCall(method, path, token, body) {
-  const res = await fetch(`${backend.baseUrl}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  const data = await res.json().catch(() => null)
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`)
-  return data
-}
-
 async function publishedItem(token, title, providerId) {
-  const item = await apiCall('POST', '/service-items', token, { title, category: 'volunteer', provider_org_id: providerId, capacity: 2 })
-  await apiCall('POST', `/service-items/${item.id}/publish`, token)
+  const item = await apiCall(backend, 'POST', '/service-items', token, { title, category: 'volunteer', provider_org_id: providerId, capacity: 2 })
+  await apiCall(backend, 'POST', `/service-items/${item.id}/publish`, token)
   return item.id
 }
 
 async function seed() {
-  const admin = await tokenOf('admin', ADMIN_PASSWORD)
-  const community = await apiCall('POST', '/organizations', admin, { name: '桂林路社区党委', kind: 'community', code: 'GLL' })
-  const unit = await apiCall('POST', '/organizations', admin, { name: '黄石市档案馆党支部', kind: 'unit', code: 'DAG' })
-  await apiCall('POST', '/users', admin, { ...COMMUNITY_ADMIN, display_name: '桂林路社区管理员', role: 'community_admin', organization_id: community.id })
-  await apiCall('POST', '/users', admin, { ...UNIT_ADMIN, display_name: '档案馆党建专员', role: 'unit_admin', organization_id: unit.id })
+  const admin = await apiToken(backend, { username: 'admin', password: ADMIN_PASSWORD })
+  const community = await apiCall(backend, 'POST', '/organizations', admin, { name: '桂林路社区党委', kind: 'community', code: 'GLL' })
+  const unit = await apiCall(backend, 'POST', '/organizations', admin, { name: '黄石市档案馆党支部', kind: 'unit', code: 'DAG' })
+  await apiCall(backend, 'POST', '/users', admin, { ...COMMUNITY_ADMIN, display_name: '桂林路社区管理员', role: 'community_admin', organization_id: community.id })
+  await apiCall(backend, 'POST', '/users', admin, { ...UNIT_ADMIN, display_name: '档案馆党建专员', role: 'unit_admin', organization_id: unit.id })
   ids.need = await publishedItem(admin, NEED, community.id)
   ids.otherNeed = await publishedItem(admin, OTHER_NEED, community.id)
   ids.resource = await publishedItem(admin, RESOURCE, unit.id)
-  tokens.community = await tokenOf(COMMUNITY_ADMIN.username, COMMUNITY_ADMIN.password)
-  tokens.unit = await tokenOf(UNIT_ADMIN.username, UNIT_ADMIN.password)
-  const enums = await apiCall('GET', '/meta/enums', admin)
+  tokens.community = await apiToken(backend, { username: COMMUNITY_ADMIN.username, password: COMMUNITY_ADMIN.password })
+  tokens.unit = await apiToken(backend, { username: UNIT_ADMIN.username, password: UNIT_ADMIN.password })
+  const enums = await apiCall(backend, 'GET', '/meta/enums', admin)
   labels = Object.fromEntries(enums.enums.map((e) => [e.name, Object.fromEntries(e.values.map((v) => [v.code, v.label]))]))
 }
 
@@ -110,10 +92,10 @@ test('a unit admin claims a need on the board, and the board no longer offers �
   // The same after a fresh load, and once the claim has gone all the way to 已验收.
   await openBoard()
   assert.equal(await claimButtons(NEED).count(), 0)
-  const [claim] = (await apiCall('GET', `/claims?item_id=${ids.need}`, tokens.unit)).items
-  await apiCall('POST', `/claims/${claim.id}/start`, tokens.unit)
-  await apiCall('POST', `/claims/${claim.id}/complete`, tokens.unit, { report: '已陪护 4 次' })
-  await apiCall('POST', `/claims/${claim.id}/verify`, tokens.community, { rating: 5 })
+  const [claim] = (await apiCall(backend, 'GET', `/claims?item_id=${ids.need}`, tokens.unit)).items
+  await apiCall(backend, 'POST', `/claims/${claim.id}/start`, tokens.unit)
+  await apiCall(backend, 'POST', `/claims/${claim.id}/complete`, tokens.unit, { report: '已陪护 4 次' })
+  await apiCall(backend, 'POST', `/claims/${claim.id}/verify`, tokens.community, { rating: 5 })
   await openBoard()
   await heldTag(NEED).filter({ hasText: labels.claim_status.verified }).waitFor()
   assert.equal(await claimButtons(NEED).count(), 0, 'a verified claim still holds the item')

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { ADMIN_PASSWORD, FRONTEND, assertNoSideScroll, buildSpa, ensureChromium, launchBrowser, signIn, signOut, startBackend } from './harness.mjs'
+import { ADMIN_PASSWORD, FRONTEND, apiCall, assertNoSideScroll, buildSpa, ensureChromium, launchBrowser, signIn, signOut, startBackend } from './harness.mjs'
 
 const SHOTS = join(FRONTEND, 'test-results', 'screenshots')
 const COMMUNITY = { name: '东岳路社区党委', kind: 'community', code: 'DYL' }
@@ -23,33 +23,22 @@ let profile
 let files
 let labels = {}
 
-async function apiCall(method, path, token, body) {
-  const res = await fetch(`${backend.baseUrl}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  const data = await res.json().catch(() => null)
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`)
-  return data
-}
-
 async function seed() {
   const form = new URLSearchParams({ username: 'admin', password: ADMIN_PASSWORD, grant_type: 'password' })
   const token = (await (await fetch(`${backend.baseUrl}/api/v1/auth/token`, { method: 'POST', body: form })).json()).access_token
-  const community = await apiCall('POST', '/organizations', token, COMMUNITY)
-  const unit = await apiCall('POST', '/organizations', token, UNIT)
-  await apiCall('POST', '/users', token, { ...COMMUNITY_ADMIN, display_name: '东岳路社区管理员', role: 'community_admin', organization_id: community.id })
-  await apiCall('POST', '/users', token, { ...UNIT_ADMIN, display_name: '司法局党建专员', role: 'unit_admin', organization_id: unit.id })
-  const item = await apiCall('POST', '/service-items', token, {
+  const community = await apiCall(backend, 'POST', '/organizations', token, COMMUNITY)
+  const unit = await apiCall(backend, 'POST', '/organizations', token, UNIT)
+  await apiCall(backend, 'POST', '/users', token, { ...COMMUNITY_ADMIN, display_name: '东岳路社区管理员', role: 'community_admin', organization_id: community.id })
+  await apiCall(backend, 'POST', '/users', token, { ...UNIT_ADMIN, display_name: '司法局党建专员', role: 'unit_admin', organization_id: unit.id })
+  const item = await apiCall(backend, 'POST', '/service-items', token, {
     title: ITEM,
     description: '每月最后一个周六上午，清理楼道堆放杂物、张贴消防安全提示。',
     category: 'volunteer',
     provider_org_id: community.id,
     capacity: 2,
   })
-  await apiCall('POST', `/service-items/${item.id}/publish`, token)
-  const enums = await apiCall('GET', '/meta/enums', token)
+  await apiCall(backend, 'POST', `/service-items/${item.id}/publish`, token)
+  const enums = await apiCall(backend, 'GET', '/meta/enums', token)
   labels = Object.fromEntries(enums.enums.map((e) => [e.name, Object.fromEntries(e.values.map((v) => [v.code, v.label]))]))
 }
 

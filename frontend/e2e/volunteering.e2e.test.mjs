@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import { chromium } from 'playwright-core'
-import { ADMIN_PASSWORD, DEMO_LOGINS, DEMO_PASSWORD, FRONTEND, assertNoSideScroll, buildSpa, ensureChromium, launchBrowser, signIn, signOut, startBackend } from './harness.mjs'
+import { ADMIN_PASSWORD, DEMO_LOGINS, DEMO_PASSWORD, FRONTEND, apiCall, apiToken, assertNoSideScroll, buildSpa, ensureChromium, launchBrowser, signIn, signOut, startBackend } from './harness.mjs'
 
 const SHOTS = join(FRONTEND, 'test-results', 'screenshots')
 const ADMIN = { username: 'admin', password: ADMIN_PASSWORD }
@@ -26,34 +26,16 @@ let context
 let page
 let profile
 
-async function token({ username, password }) {
-  const form = new URLSearchParams({ username, password, grant_type: 'password' })
-  const res = await fetch(`${backend.baseUrl}/api/v1/auth/token`, { method: 'POST', body: form })
-  assert.ok(res.ok, `login ${username}: ${res.status}`)
-  return (await res.json()).access_token
-}
-
-async function apiCall(method, path, bearer, body) {
-  const res = await fetch(`${backend.baseUrl}/api/v1${path}`, {
-    method,
-    headers: { Authorization: `Bearer ${bearer}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  const data = await res.json().catch(() => null)
-  assert.ok(res.ok, `${method} ${path}: ${res.status} ${JSON.stringify(data)}`)
-  return data
-}
-
 /** An evaluation period for 2017, opened, with the court's score for the demo member (the evaluations tab has a row). */
 async function seedEvaluation() {
-  const admin = await token(ADMIN)
-  const period = await apiCall('POST', '/evaluation-periods', admin, { name: PERIOD, start_date: '2017-01-01', end_date: '2017-12-31' })
-  await apiCall('POST', `/evaluation-periods/${period.id}/open`, admin)
-  const court = await token(COURT)
-  const page1 = await apiCall('GET', `/evaluation-periods/${period.id}/evaluations?page_size=100`, court)
+  const admin = await apiToken(backend, ADMIN)
+  const period = await apiCall(backend, 'POST', '/evaluation-periods', admin, { name: PERIOD, start_date: '2017-01-01', end_date: '2017-12-31' })
+  await apiCall(backend, 'POST', `/evaluation-periods/${period.id}/open`, admin)
+  const court = await apiToken(backend, COURT)
+  const page1 = await apiCall(backend, 'GET', `/evaluation-periods/${period.id}/evaluations?page_size=100`, court)
   const mine = page1.items.find((e) => e.member.name === MEMBER_NAME)
   assert.ok(mine, 'the demo member has an evaluation')
-  await apiCall('PUT', `/evaluations/${mine.id}/unit-score`, court, { score: 92, comment: '工作积极，服务群众热情' })
+  await apiCall(backend, 'PUT', `/evaluations/${mine.id}/unit-score`, court, { score: 92, comment: '工作积极，服务群众热情' })
 }
 
 before(async () => {
@@ -342,11 +324,11 @@ test('a member’s hours: entered by the platform admin, approved by the communi
 })
 
 test('the community admin rejects a record with a reason; the court declines a member’s correction request', async () => {
-  const admin = await token(ADMIN)
-  const member = (await apiCall('GET', `/members?q=${encodeURIComponent(MEMBER_NAME)}`, admin)).items[0]
-  const lht = (await apiCall('GET', `/organizations?q=${encodeURIComponent('老虎头')}&kind=community`, admin)).items[0]
+  const admin = await apiToken(backend, ADMIN)
+  const member = (await apiCall(backend, 'GET', `/members?q=${encodeURIComponent(MEMBER_NAME)}`, admin)).items[0]
+  const lht = (await apiCall(backend, 'GET', `/organizations?q=${encodeURIComponent('老虎头')}&kind=community`, admin)).items[0]
   const wrong = '重复登记：老虎头社区环境整治'
-  await apiCall('POST', '/volunteer-records', admin, {
+  await apiCall(backend, 'POST', '/volunteer-records', admin, {
     member_id: member.id,
     organizer_org_id: lht.id,
     content: wrong,
@@ -354,9 +336,9 @@ test('the community admin rejects a record with a reason; the court declines a m
     ended_at: '2017-03-05T12:00:00+08:00',
     hours: 3,
   })
-  const courtRecord = (await apiCall('GET', `/volunteer-records?member_id=${member.id}&organizer_org_id=${member.unit_org.id}&status=approved`, admin)).items[0]
+  const courtRecord = (await apiCall(backend, 'GET', `/volunteer-records?member_id=${member.id}&organizer_org_id=${member.unit_org.id}&status=approved`, admin)).items[0]
   const reason = '实际服务 4 小时，签退时间登记有误'
-  await apiCall('POST', `/volunteer-records/${courtRecord.id}/correction-requests`, await token(MEMBER), { reason })
+  await apiCall(backend, 'POST', `/volunteer-records/${courtRecord.id}/correction-requests`, await apiToken(backend, MEMBER), { reason })
 
   await login(LHT)
   await page.goto(url('/volunteer-records?status=pending'))
