@@ -10,9 +10,10 @@ from gongjian.db import unit_of_work
 from gongjian.kit.etag import set_etag
 from gongjian.kit.pagination import Page, PageQuery
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate, PathId, QueryId
-from gongjian.models.enums import CorrectionRequestStatus, VolunteerRecordStatus
+from gongjian.kit.types import PathId, QueryId
+from gongjian.models.enums import CorrectionRequestStatus
 from gongjian.volunteering import certificates, corrections, hours, pdf, records
 from gongjian.volunteering.schemas import (
     CERTIFICATE_NUMBER_PATTERN,
@@ -26,8 +27,8 @@ from gongjian.volunteering.schemas import (
     MemberHours,
     RecordCorrection,
     RecordCreate,
+    RecordListQuery,
     RecordRead,
-    RecordSort,
     ReviewBody,
     SummaryGroup,
 )
@@ -42,31 +43,10 @@ Number = Annotated[str, Path(pattern=CERTIFICATE_NUMBER_PATTERN, description="�
 
 @router.get("/volunteer-records", summary="志愿服务记录列表")
 async def list_volunteer_records(
-    principal: Reader,
-    page: PageQuery,
-    member_id: QueryId = None,
-    activity_id: QueryId = None,
-    organizer_org_id: QueryId = None,
-    status: VolunteerRecordStatus | None = None,
-    late: Annotated[bool | None, Query(description="只列超期录入（true）或按期录入（false）的")] = None,
-    ended_from: Annotated[IsoDate | None, Query(description="服务结束日期不早于（北京时间）")] = None,
-    ended_until: Annotated[IsoDate | None, Query(description="服务结束日期不晚于（北京时间，含当天）")] = None,
-    sort: RecordSort = RecordSort.ended_at_desc,
+    principal: Reader, query: Annotated[RecordListQuery, query_of(RecordListQuery)]
 ) -> Page[RecordRead]:
     with unit_of_work() as session:
-        return records.list_records(
-            session,
-            principal,
-            page,
-            member_id=member_id,
-            activity_id=activity_id,
-            organizer_org_id=organizer_org_id,
-            status=status,
-            late=late,
-            ended_from=ended_from,
-            ended_until=ended_until,
-            sort=sort,
-        )
+        return records.list_records(session, principal, query)
 
 
 @router.post("/volunteer-records", summary="录入志愿服务记录（组织单位）", status_code=201)

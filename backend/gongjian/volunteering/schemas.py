@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field, model_validator
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel
-from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime
+from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime, QueryId
 from gongjian.models.enums import ActivityKind, CorrectionRequestStatus, HoursSource, VolunteerRecordStatus
 
 CERTIFICATE_NUMBER_PATTERN = r"^[0-9A-Z-]{1,32}$"
@@ -99,6 +102,19 @@ class RecordSort(StrEnum):
     ended_at_desc = "-ended_at"
     id = "id"
     id_desc = "-id"
+
+
+class RecordListQuery(ListQuery):
+    """The volunteer-record list's query string (the list contract: kit.pagination)."""
+
+    member_id: QueryId = None
+    activity_id: QueryId = None
+    organizer_org_id: QueryId = None
+    status: VolunteerRecordStatus | None = None
+    late: Annotated[bool | None, Query(description="只列超期录入（true）或按期录入（false）的")] = None
+    ended_from: Annotated[IsoDate | None, Query(description="服务结束日期不早于（北京时间）")] = None
+    ended_until: Annotated[IsoDate | None, Query(description="服务结束日期不晚于（北京时间，含当天）")] = None
+    sort: RecordSort = RecordSort.ended_at_desc
 
 
 class CorrectionRequestCreate(InputModel):
