@@ -125,6 +125,13 @@ class CorrectionRequestDecline(InputModel):
     reply: str = Field(min_length=2, max_length=500, description="不予更正的理由")
 
 
+class CorrectionRequestListQuery(ListQuery):
+    """The correction-request list's query string (the list contract: kit.pagination)."""
+
+    status: CorrectionRequestStatus | None = None
+    record_id: QueryId = None
+
+
 class CorrectionRequestRead(OutputModel):
     id: int
     record_id: int
@@ -142,6 +149,13 @@ class SummaryGroup(StrEnum):
     member = "member"
     organization = "organization"
     community = "community"
+
+
+class HoursSummaryQuery(ListQuery):
+    """The hours summary's query string (the list contract: kit.pagination)."""
+
+    group_by: SummaryGroup = SummaryGroup.member
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="服务结束的年份（北京时间）")] = None
 
 
 class HoursSummaryRow(OutputModel):
