@@ -14,15 +14,15 @@ from sqlalchemy.orm import Session, joinedload
 
 from gongjian.evaluation import grading, permissions
 from gongjian.evaluation.periods import get_period
-from gongjian.evaluation.schemas import EvaluationDetail, EvaluationRead, EvaluationSort
+from gongjian.evaluation.schemas import EvaluationDetail, EvaluationListQuery, EvaluationRead
 from gongjian.evaluation.syncing import read_synced
 from gongjian.kit.calendar import end_of, start_of
-from gongjian.kit.pagination import Page, PageParams, fetch_page, page_of
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.models import CommunityRecord, Evaluation, EvaluationPeriod, Member, VolunteerRecord, Wish
-from gongjian.models.enums import EvaluationGrade, EvaluationStatus, WishStatus
+from gongjian.models.enums import WishStatus
 from gongjian.volunteering.records import counted_records as counted_volunteer_records
 
 EVALUATION_LABEL = "考评记录"
@@ -77,35 +77,26 @@ def evaluation_read(ev: Evaluation) -> EvaluationRead:
     return EvaluationRead.model_validate(_evaluation_dict(ev))
 
 
-def list_evaluations(
-    principal: Principal,
-    period_id: int,
-    params: PageParams,
-    *,
-    unit_org_id: int | None,
-    community_org_id: int | None,
-    member_id: int | None,
-    grade: EvaluationGrade | None,
-    status: EvaluationStatus | None,
-    sort: EvaluationSort,
-) -> Page[EvaluationRead]:
+def list_evaluations(principal: Principal, period_id: int, query: EvaluationListQuery) -> Page[EvaluationRead]:
     """Opens its own transactions: the period's evaluations may be synced before they are read."""
 
     def read(session: Session, period: EvaluationPeriod) -> Page[EvaluationRead]:
+        # Built per request: the caller's scope is a subquery of who they see (permissions).
         stmt = readable_evaluations(principal).where(Evaluation.period_id == period.id)
-        if unit_org_id is not None:
-            stmt = stmt.where(Evaluation.unit_org_id == unit_org_id)
-        if community_org_id is not None:
-            stmt = stmt.where(Evaluation.community_org_id == community_org_id)
-        if member_id is not None:
-            stmt = stmt.where(Evaluation.member_id == member_id)
-        if grade is not None:
-            stmt = stmt.where(Evaluation.grade == grade.value)
-        if status is not None:
-            stmt = stmt.where(Evaluation.status == status.value)
+        if query.unit_org_id is not None:
+            stmt = stmt.where(Evaluation.unit_org_id == query.unit_org_id)
+        if query.community_org_id is not None:
+            stmt = stmt.where(Evaluation.community_org_id == query.community_org_id)
+        if query.member_id is not None:
+            stmt = stmt.where(Evaluation.member_id == query.member_id)
+        if query.grade is not None:
+            stmt = stmt.where(Evaluation.grade == query.grade.value)
+        if query.status is not None:
+            stmt = stmt.where(Evaluation.status == query.status.value)
         columns = {"name": Member.name, "final_score": Evaluation.final_score_tenths, "id": Evaluation.id}
-        rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, Evaluation.id), params)
-        return page_of(EvaluationRead, [_evaluation_dict(ev) for ev in rows], total, params)
+        stmt = apply_sort(stmt, query.sort.value, columns, Evaluation.id)
+        rows, total = read_rows(stmt, query, session=session)
+        return page_of(EvaluationRead, [_evaluation_dict(ev) for ev in rows], total, query)
 
     return read_synced(
         period_id,

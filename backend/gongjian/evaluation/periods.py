@@ -14,17 +14,17 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gongjian.evaluation import grading, permissions
 from gongjian.evaluation.reference import default_scheme
-from gongjian.evaluation.schemas import PeriodCreate, PeriodRead, PeriodReopen, PeriodSort, PeriodUpdate
+from gongjian.evaluation.schemas import PeriodCreate, PeriodListQuery, PeriodRead, PeriodReopen, PeriodUpdate
 from gongjian.evaluation.syncing import sync_evaluations
 from gongjian.kit import audit
 from gongjian.kit.errors import FieldError, ProblemError, conflict, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import Page, PageParams, fetch_page, page_of
+from gongjian.kit.pagination import Page, cached_select, page_of, read_rows
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -155,16 +155,21 @@ def get_period(session: Session, period_id: int, *, lock: bool = False, share: b
     return period
 
 
-def list_periods(
-    session: Session, params: PageParams, *, status: EvaluationPeriodStatus | None, sort: PeriodSort
-) -> Page[PeriodRead]:
+def list_periods(session: Session, query: PeriodListQuery) -> Page[PeriodRead]:
     """Periods and their schemes are not confidential: every caller with `evaluations:read` lists them."""
+    rows, total = read_rows(_periods_matching(query), query, session=session)
+    return page_of(PeriodRead, [_period_dict(p) for p in rows], total, query)
+
+
+_PERIOD_SORT_COLUMNS: dict[str, Any] = {"start_date": EvaluationPeriod.start_date, "id": EvaluationPeriod.id}
+
+
+@cached_select()
+def _periods_matching(query: PeriodListQuery) -> Select[Any]:
     stmt = select(EvaluationPeriod)
-    if status is not None:
-        stmt = stmt.where(EvaluationPeriod.status == status.value)
-    columns = {"start_date": EvaluationPeriod.start_date, "id": EvaluationPeriod.id}
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, EvaluationPeriod.id), params)
-    return page_of(PeriodRead, [_period_dict(p) for p in rows], total, params)
+    if query.status is not None:
+        stmt = stmt.where(EvaluationPeriod.status == query.status.value)
+    return apply_sort(stmt, query.sort.value, _PERIOD_SORT_COLUMNS, EvaluationPeriod.id)
 
 
 def read_period(session: Session, period_id: int) -> PeriodRead:

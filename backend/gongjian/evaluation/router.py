@@ -11,25 +11,25 @@ from gongjian.evaluation import evaluations, periods, ranking, scores
 from gongjian.evaluation.schemas import (
     CommunityScoreInput,
     EvaluationDetail,
+    EvaluationListQuery,
     EvaluationRead,
-    EvaluationSort,
     ExportFormat,
     PeriodCreate,
+    PeriodListQuery,
     PeriodRead,
     PeriodReopen,
-    PeriodSort,
     PeriodUpdate,
     Ranking,
     UnitScoreInput,
 )
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.spreadsheet import download, file_responses
-from gongjian.kit.types import ID_BOUNDS, PathId, QueryId
-from gongjian.models.enums import EvaluationGrade, EvaluationPeriodStatus, EvaluationStatus
+from gongjian.kit.types import ID_BOUNDS, PathId
 
 router = DomainRouter(tags=["evaluation"])
 
@@ -42,13 +42,10 @@ _XLSX_RESPONSE = file_responses("xlsx 文件")
 
 @router.get("/evaluation-periods", summary="考评周期列表")
 async def list_evaluation_periods(
-    principal: Reader,
-    page: PageQuery,
-    status: EvaluationPeriodStatus | None = None,
-    sort: PeriodSort = PeriodSort.start_date_desc,
+    principal: Reader, query: Annotated[PeriodListQuery, query_of(PeriodListQuery)]
 ) -> Page[PeriodRead]:
     with unit_of_work() as session:
-        return periods.list_periods(session, page, status=status, sort=sort)
+        return periods.list_periods(session, query)
 
 
 @router.post("/evaluation-periods", summary="新建考评周期（平台管理员；未给出的方案项取默认方案）", status_code=201)
@@ -121,27 +118,9 @@ async def reopen_evaluation_period(
 
 @router.get("/evaluation-periods/{period_id}/evaluations", summary="考评记录列表")
 async def list_evaluations(
-    period_id: PathId,
-    principal: Reader,
-    page: PageQuery,
-    unit_org_id: QueryId = None,
-    community_org_id: QueryId = None,
-    member_id: Annotated[int | None, Query(**ID_BOUNDS, description="只看这名党员")] = None,
-    grade: EvaluationGrade | None = None,
-    status: EvaluationStatus | None = None,
-    sort: EvaluationSort = EvaluationSort.name,
+    period_id: PathId, principal: Reader, query: Annotated[EvaluationListQuery, query_of(EvaluationListQuery)]
 ) -> Page[EvaluationRead]:
-    return evaluations.list_evaluations(
-        principal,
-        period_id,
-        page,
-        unit_org_id=unit_org_id,
-        community_org_id=community_org_id,
-        member_id=member_id,
-        grade=grade,
-        status=status,
-        sort=sort,
-    )
+    return evaluations.list_evaluations(principal, period_id, query)
 
 
 @router.get("/evaluation-periods/{period_id}/ranking", summary="单位内排名与评优推荐")

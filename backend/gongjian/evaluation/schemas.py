@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field, field_validator, model_validator
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import IsoDate
+from gongjian.kit.types import ID_BOUNDS, IsoDate, QueryId
 from gongjian.models.enums import EvaluationGrade, EvaluationPeriodStatus, EvaluationStatus, EvaluationVeto
 
 CRITERION_CODE = r"^[a-z][a-z0-9_]{0,31}$"
@@ -156,6 +159,13 @@ class PeriodSort(StrEnum):
     id_desc = "-id"
 
 
+class PeriodListQuery(ListQuery):
+    """The period list's query string (the list contract: kit.pagination)."""
+
+    status: EvaluationPeriodStatus | None = None
+    sort: PeriodSort = PeriodSort.start_date_desc
+
+
 class Ref(OutputModel):
     id: int
     name: str
@@ -216,6 +226,17 @@ class EvaluationSort(StrEnum):
     name = "name"
     final_score_desc = "-final_score"
     id = "id"
+
+
+class EvaluationListQuery(ListQuery):
+    """The evaluation list's query string (the list contract: kit.pagination); the period is in the path."""
+
+    unit_org_id: QueryId = None
+    community_org_id: QueryId = None
+    member_id: Annotated[int | None, Query(**ID_BOUNDS, description="只看这名党员")] = None
+    grade: EvaluationGrade | None = None
+    status: EvaluationStatus | None = None
+    sort: EvaluationSort = EvaluationSort.name
 
 
 class CommunityScoreInput(InputModel):

@@ -112,6 +112,10 @@ def document_query_models(schema: dict[str, Any], routes: list[RouteContext]) ->
     """List each query model's fields as the operation's query parameters, and put the schemas
     they reference (enums) into the spec's components."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    # FastAPI writes its components sorted by name: a schema a declared-as-is model references goes
+    # where FastAPI would have put it; the schema-written form's go after (where they have been).
+    declared: dict[str, Any] = {}
+    written: dict[str, Any] = {}
     for route in routes:
         parser = dependency_of(route, _QueryParser)
         if parser is None or not route.include_in_schema:
@@ -119,15 +123,41 @@ def document_query_models(schema: dict[str, Any], routes: list[RouteContext]) ->
         model = parser.model
         if model.documented_from_schema:
             parameters, referenced = _parameters_from_schema(model)
+            into = written
         else:
             parameters, referenced = _parameters_as_declared(model)
+            into = declared
+            _body_as_fastapi_writes(schema["paths"][route.path_format])
         for name, definition in referenced.items():
-            if components.setdefault(name, definition) != definition:
+            if {**components, **declared, **written}.setdefault(name, definition) != definition:
                 raise RuntimeError(f"{model.__name__}: two schemas named {name} in the spec")
+            into.setdefault(name, definition)
         for operation in operations_of(schema, route):
             # Where FastAPI puts them, so the spec reads the same as for any other endpoint.
             merged = [*operation.get("parameters", []), *copy.deepcopy(parameters)]
             place_after(operation, "parameters", merged, "security", "operationId")
+    merged_components = {**components, **declared}
+    ordered = {name: merged_components[name] for name in sorted(merged_components)}
+    for name, definition in written.items():
+        ordered.setdefault(name, definition)
+    components.clear()
+    components.update(ordered)
+
+
+def _body_as_fastapi_writes(path_item: dict[str, Any]) -> None:
+    """`required` before `content` in each request body of the path, as FastAPI writes them.
+
+    A path whose operations declare no query parameters of their own comes out of FastAPI's final
+    validation of the spec as its models (body keys in the model's order: `content` first), where a
+    path with declared parameters stays as FastAPI wrote it; moving a list's parameters into a model
+    must not reorder the bodies beside it.
+    """
+    for operation in path_item.values():
+        body = operation.get("requestBody") if isinstance(operation, dict) else None
+        if isinstance(body, dict) and "required" in body:
+            ordered = {"required": body["required"], **{k: v for k, v in body.items() if k != "required"}}
+            body.clear()
+            body.update(ordered)
 
 
 @cache
@@ -153,7 +183,29 @@ def _parameters_as_declared(model: type[QueryModel]) -> tuple[list[dict[str, Any
     app = FastAPI()
     app.get("/stand-in")(stand_in)
     spec = app.openapi()
-    return spec["paths"]["/stand-in"]["get"].get("parameters", []), spec.get("components", {}).get("schemas", {})
+    parameters = spec["paths"]["/stand-in"]["get"].get("parameters", [])
+    schemas = spec.get("components", {}).get("schemas", {})
+    # Only what the parameters reference (the stand-in's 422 response brings FastAPI's own).
+    referenced = {name: schemas[name] for name in sorted(_refs_in(parameters, schemas))}
+    return parameters, referenced
+
+
+def _refs_in(node: Any, schemas: dict[str, Any], found: set[str] | None = None) -> set[str]:
+    """The component names `node` references, and those they reference in turn."""
+    found = set() if found is None else found
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[-1]
+            if name not in found and name in schemas:
+                found.add(name)
+                _refs_in(schemas[name], schemas, found)
+        for value in node.values():
+            _refs_in(value, schemas, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs_in(value, schemas, found)
+    return found
 
 
 @cache

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, unprocessable
-from gongjian.kit.pagination import Page, PageParams, fetch_page, page_of
+from gongjian.kit.pagination import Page, read_page
 from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.transitions import check_move
@@ -28,7 +28,13 @@ from gongjian.models.enums import (
 )
 from gongjian.volunteering import permissions
 from gongjian.volunteering.records import RECORD_FIELDS, as_read, entered_half_hours, get_record, is_current
-from gongjian.volunteering.schemas import CorrectionRequestCreate, CorrectionRequestRead, RecordCorrection, RecordRead
+from gongjian.volunteering.schemas import (
+    CorrectionRequestCreate,
+    CorrectionRequestListQuery,
+    CorrectionRequestRead,
+    RecordCorrection,
+    RecordRead,
+)
 
 REQUEST_LABEL = "更正申请"
 
@@ -141,20 +147,16 @@ def request_correction(
 
 
 def list_requests(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    status: CorrectionRequestStatus | None,
-    record_id: int | None,
+    session: Session, principal: Principal, query: CorrectionRequestListQuery
 ) -> Page[CorrectionRequestRead]:
+    # Built per request: the caller's scope is a subquery of the records they see (permissions).
     stmt = readable_requests(principal)
-    if status is not None:
-        stmt = stmt.where(VolunteerCorrectionRequest.status == status.value)
-    if record_id is not None:
-        stmt = stmt.where(VolunteerCorrectionRequest.record_id == record_id)
-    rows, total = fetch_page(session, stmt.order_by(VolunteerCorrectionRequest.id.desc()), params)
-    return page_of(CorrectionRequestRead, rows, total, params)
+    if query.status is not None:
+        stmt = stmt.where(VolunteerCorrectionRequest.status == query.status.value)
+    if query.record_id is not None:
+        stmt = stmt.where(VolunteerCorrectionRequest.record_id == query.record_id)
+    stmt = stmt.order_by(VolunteerCorrectionRequest.id.desc())
+    return read_page(stmt, query, CorrectionRequestRead, session=session)
 
 
 def _check_answer(request: VolunteerCorrectionRequest, answer: CorrectionRequestStatus) -> None:

@@ -11,21 +11,20 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gongjian.kit.calendar import local_date, year_bounds
-from gongjian.kit.pagination import Page, PageParams, count_of, page_of
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal
 from gongjian.members import permissions as member_permissions
 from gongjian.models import Activity, Member, Organization, VolunteerRecord
 from gongjian.volunteering import permissions, rules
 from gongjian.volunteering.records import counted_records
-from gongjian.volunteering.schemas import HoursSummaryRow, MemberHours, SummaryGroup
+from gongjian.volunteering.schemas import HoursSummaryQuery, HoursSummaryRow, MemberHours, SummaryGroup
 
 
-def hours_summary(
-    session: Session, principal: Principal, params: PageParams, group_by: SummaryGroup, year: int | None
-) -> Page[HoursSummaryRow]:
+def hours_summary(session: Session, principal: Principal, query: HoursSummaryQuery) -> Page[HoursSummaryRow]:
+    group_by, year = query.group_by, query.year
     total_half = func.sum(VolunteerRecord.half_hours)
     count = func.count(VolunteerRecord.id)
-    stmt: Any  # Select of four typed columns; count_of takes any select
+    stmt: Any  # Select of four typed columns, whichever the grouping
     if group_by is SummaryGroup.member:
         key, name = Member.id, Member.name
         stmt = select(key, name, total_half, count).join(Member, Member.id == VolunteerRecord.member_id)
@@ -48,20 +47,22 @@ def hours_summary(
     if year is not None:
         start, end = year_bounds(year)
         stmt = stmt.where(VolunteerRecord.ended_at >= start, VolunteerRecord.ended_at < end)
-    stmt = stmt.group_by(key, name)
-    total = count_of(session, stmt)
-    ordered = stmt.order_by(total_half.desc(), key).limit(params.page_size).offset(params.offset)
-    rows = [
-        {
-            "id": row[0],
-            "name": row[1],
-            "hours": int(row[2] or 0) / 2,
-            "record_count": int(row[3]),
-            "stars": rules.stars_for(int(row[2] or 0)) if group_by is SummaryGroup.member else None,
-        }
-        for row in session.execute(ordered).all()
-    ]
-    return page_of(HoursSummaryRow, rows, total, params)
+    # Built per request: the caller's scope is a subquery of the members they see (permissions).
+    stmt = stmt.group_by(key, name).order_by(total_half.desc(), key)
+    found, total = read_rows(stmt, query, session=session)
+    rows = []
+    for row in found:
+        id_, name_, half, records = row.values()
+        rows.append(
+            {
+                "id": id_,
+                "name": name_,
+                "hours": int(half or 0) / 2,
+                "record_count": int(records),
+                "stars": rules.stars_for(int(half or 0)) if group_by is SummaryGroup.member else None,
+            }
+        )
+    return page_of(HoursSummaryRow, rows, total, query)
 
 
 def member_hours(session: Session, principal: Principal, member_id: int) -> MemberHours:

@@ -9,7 +9,7 @@ arithmetic (half hours, the entry deadline) in `rules.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, select
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, aliased
 from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, local_date, start_of
 from gongjian.kit.errors import conflict, unprocessable
-from gongjian.kit.pagination import Page, PageParams, fetch_page, page_of
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -34,7 +34,7 @@ from gongjian.models.enums import (
     WebhookEventType,
 )
 from gongjian.volunteering import permissions, rules
-from gongjian.volunteering.schemas import RecordCreate, RecordRead, RecordSort
+from gongjian.volunteering.schemas import RecordCreate, RecordListQuery, RecordRead
 from gongjian.webhooks.outbox import emit
 
 RECORD_LABEL = "志愿服务记录"
@@ -132,38 +132,30 @@ def _rows(session: Session, records: Sequence[VolunteerRecord]) -> list[dict[str
     return rows
 
 
-def list_records(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    member_id: int | None,
-    activity_id: int | None,
-    organizer_org_id: int | None,
-    status: VolunteerRecordStatus | None,
-    late: bool | None,
-    ended_from: date | None,
-    ended_until: date | None,
-    sort: RecordSort,
-) -> Page[RecordRead]:
+def list_records(session: Session, principal: Principal, query: RecordListQuery) -> Page[RecordRead]:
+    # Built per request: the caller's scope (`permissions.record_scope`) is a subquery of who they
+    # see, not a few hashable values, so the select is not a `cached_select`.
     stmt = readable_records(principal)
-    if member_id is not None:
-        stmt = stmt.where(VolunteerRecord.member_id == member_id)
-    if activity_id is not None:
-        stmt = stmt.where(VolunteerRecord.activity_id == activity_id)
-    if organizer_org_id is not None:
-        stmt = stmt.where(VolunteerRecord.organizer_org_id == organizer_org_id)
-    if status is not None:
-        stmt = stmt.where(VolunteerRecord.status == status.value)
-    if late is not None:
-        stmt = stmt.where(VolunteerRecord.late == late)
-    if ended_from is not None:
-        stmt = stmt.where(VolunteerRecord.ended_at >= start_of(ended_from))
-    if ended_until is not None:
-        stmt = stmt.where(VolunteerRecord.ended_at < end_of(ended_until))
-    columns = {"ended_at": VolunteerRecord.ended_at, "id": VolunteerRecord.id}
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, VolunteerRecord.id), params)
-    return page_of(RecordRead, _rows(session, rows), total, params)
+    if query.member_id is not None:
+        stmt = stmt.where(VolunteerRecord.member_id == query.member_id)
+    if query.activity_id is not None:
+        stmt = stmt.where(VolunteerRecord.activity_id == query.activity_id)
+    if query.organizer_org_id is not None:
+        stmt = stmt.where(VolunteerRecord.organizer_org_id == query.organizer_org_id)
+    if query.status is not None:
+        stmt = stmt.where(VolunteerRecord.status == query.status.value)
+    if query.late is not None:
+        stmt = stmt.where(VolunteerRecord.late == query.late)
+    if query.ended_from is not None:
+        stmt = stmt.where(VolunteerRecord.ended_at >= start_of(query.ended_from))
+    if query.ended_until is not None:
+        stmt = stmt.where(VolunteerRecord.ended_at < end_of(query.ended_until))
+    stmt = apply_sort(stmt, query.sort.value, _RECORD_SORT_COLUMNS, VolunteerRecord.id)
+    rows, total = read_rows(stmt, query, session=session)
+    return page_of(RecordRead, _rows(session, rows), total, query)
+
+
+_RECORD_SORT_COLUMNS: dict[str, Any] = {"ended_at": VolunteerRecord.ended_at, "id": VolunteerRecord.id}
 
 
 def as_read(session: Session, record: VolunteerRecord) -> RecordRead:

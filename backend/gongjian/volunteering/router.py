@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Query, Response
+from fastapi import Path, Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.etag import set_etag
-from gongjian.kit.pagination import Page, PageQuery
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate, PathId, QueryId
-from gongjian.models.enums import CorrectionRequestStatus, VolunteerRecordStatus
+from gongjian.kit.types import PathId
 from gongjian.volunteering import certificates, corrections, hours, pdf, records
 from gongjian.volunteering.schemas import (
     CERTIFICATE_NUMBER_PATTERN,
@@ -21,15 +21,16 @@ from gongjian.volunteering.schemas import (
     CertificateRead,
     CorrectionRequestCreate,
     CorrectionRequestDecline,
+    CorrectionRequestListQuery,
     CorrectionRequestRead,
+    HoursSummaryQuery,
     HoursSummaryRow,
     MemberHours,
     RecordCorrection,
     RecordCreate,
+    RecordListQuery,
     RecordRead,
-    RecordSort,
     ReviewBody,
-    SummaryGroup,
 )
 
 router = DomainRouter(tags=["volunteering"])
@@ -42,31 +43,10 @@ Number = Annotated[str, Path(pattern=CERTIFICATE_NUMBER_PATTERN, description="�
 
 @router.get("/volunteer-records", summary="志愿服务记录列表")
 async def list_volunteer_records(
-    principal: Reader,
-    page: PageQuery,
-    member_id: QueryId = None,
-    activity_id: QueryId = None,
-    organizer_org_id: QueryId = None,
-    status: VolunteerRecordStatus | None = None,
-    late: Annotated[bool | None, Query(description="只列超期录入（true）或按期录入（false）的")] = None,
-    ended_from: Annotated[IsoDate | None, Query(description="服务结束日期不早于（北京时间）")] = None,
-    ended_until: Annotated[IsoDate | None, Query(description="服务结束日期不晚于（北京时间，含当天）")] = None,
-    sort: RecordSort = RecordSort.ended_at_desc,
+    principal: Reader, query: Annotated[RecordListQuery, query_of(RecordListQuery)]
 ) -> Page[RecordRead]:
     with unit_of_work() as session:
-        return records.list_records(
-            session,
-            principal,
-            page,
-            member_id=member_id,
-            activity_id=activity_id,
-            organizer_org_id=organizer_org_id,
-            status=status,
-            late=late,
-            ended_from=ended_from,
-            ended_until=ended_until,
-            sort=sort,
-        )
+        return records.list_records(session, principal, query)
 
 
 @router.post("/volunteer-records", summary="录入志愿服务记录（组织单位）", status_code=201)
@@ -127,13 +107,10 @@ async def request_volunteer_record_correction(
 
 @router.get("/volunteer-correction-requests", summary="更正申请列表")
 async def list_volunteer_correction_requests(
-    principal: Reader,
-    page: PageQuery,
-    status: CorrectionRequestStatus | None = None,
-    record_id: QueryId = None,
+    principal: Reader, query: Annotated[CorrectionRequestListQuery, query_of(CorrectionRequestListQuery)]
 ) -> Page[CorrectionRequestRead]:
     with unit_of_work() as session:
-        return corrections.list_requests(session, principal, page, status=status, record_id=record_id)
+        return corrections.list_requests(session, principal, query)
 
 
 @router.post(
@@ -149,13 +126,10 @@ async def decline_volunteer_correction_request(
 
 @router.get("/volunteer-hours/summary", summary="志愿服务时长汇总（只计审核通过的、未被更正取代的记录）")
 async def volunteer_hours_summary(
-    principal: Reader,
-    page: PageQuery,
-    group_by: SummaryGroup = SummaryGroup.member,
-    year: Annotated[int | None, Query(ge=2000, le=2100, description="服务结束的年份（北京时间）")] = None,
+    principal: Reader, query: Annotated[HoursSummaryQuery, query_of(HoursSummaryQuery)]
 ) -> Page[HoursSummaryRow]:
     with unit_of_work() as session:
-        return hours.hours_summary(session, principal, page, group_by, year)
+        return hours.hours_summary(session, principal, query)
 
 
 @router.get("/members/{member_id}/volunteer-hours", summary="党员的志愿服务时长：合计、星级、按年、按活动类型")

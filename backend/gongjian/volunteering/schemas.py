@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field, model_validator
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel
-from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime
+from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime, QueryId
 from gongjian.models.enums import ActivityKind, CorrectionRequestStatus, HoursSource, VolunteerRecordStatus
 
 CERTIFICATE_NUMBER_PATTERN = r"^[0-9A-Z-]{1,32}$"
@@ -101,12 +104,32 @@ class RecordSort(StrEnum):
     id_desc = "-id"
 
 
+class RecordListQuery(ListQuery):
+    """The volunteer-record list's query string (the list contract: kit.pagination)."""
+
+    member_id: QueryId = None
+    activity_id: QueryId = None
+    organizer_org_id: QueryId = None
+    status: VolunteerRecordStatus | None = None
+    late: Annotated[bool | None, Query(description="只列超期录入（true）或按期录入（false）的")] = None
+    ended_from: Annotated[IsoDate | None, Query(description="服务结束日期不早于（北京时间）")] = None
+    ended_until: Annotated[IsoDate | None, Query(description="服务结束日期不晚于（北京时间，含当天）")] = None
+    sort: RecordSort = RecordSort.ended_at_desc
+
+
 class CorrectionRequestCreate(InputModel):
     reason: str = Field(min_length=2, max_length=500, description="需要更正的内容与理由")
 
 
 class CorrectionRequestDecline(InputModel):
     reply: str = Field(min_length=2, max_length=500, description="不予更正的理由")
+
+
+class CorrectionRequestListQuery(ListQuery):
+    """The correction-request list's query string (the list contract: kit.pagination)."""
+
+    status: CorrectionRequestStatus | None = None
+    record_id: QueryId = None
 
 
 class CorrectionRequestRead(OutputModel):
@@ -126,6 +149,13 @@ class SummaryGroup(StrEnum):
     member = "member"
     organization = "organization"
     community = "community"
+
+
+class HoursSummaryQuery(ListQuery):
+    """The hours summary's query string (the list contract: kit.pagination)."""
+
+    group_by: SummaryGroup = SummaryGroup.member
+    year: Annotated[int | None, Query(ge=2000, le=2100, description="服务结束的年份（北京时间）")] = None
 
 
 class HoursSummaryRow(OutputModel):
