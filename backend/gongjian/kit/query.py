@@ -122,6 +122,9 @@ def document_query_models(schema: dict[str, Any], routes: list[RouteContext]) ->
         else:
             parameters, referenced = _parameters_as_declared(model)
         for name, definition in referenced.items():
+            if name not in components and not model.documented_from_schema:
+                # Where FastAPI would have put it: its components are in name order.
+                _insert_in_order(components, name, definition)
             if components.setdefault(name, definition) != definition:
                 raise RuntimeError(f"{model.__name__}: two schemas named {name} in the spec")
         for operation in operations_of(schema, route):
@@ -153,7 +156,37 @@ def _parameters_as_declared(model: type[QueryModel]) -> tuple[list[dict[str, Any
     app = FastAPI()
     app.get("/stand-in")(stand_in)
     spec = app.openapi()
-    return spec["paths"]["/stand-in"]["get"].get("parameters", []), spec.get("components", {}).get("schemas", {})
+    parameters = spec["paths"]["/stand-in"]["get"].get("parameters", [])
+    schemas = spec.get("components", {}).get("schemas", {})
+    # Only what the parameters reference (the stand-in's own 422 schemas stay out).
+    return parameters, {name: schemas[name] for name in sorted(_refs_in(parameters, schemas))}
+
+
+def _refs_in(node: Any, schemas: dict[str, Any], found: set[str] | None = None) -> set[str]:
+    """The component names `node` references, directly or through other components."""
+    found = set() if found is None else found
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name not in found:
+                found.add(name)
+                _refs_in(schemas.get(name), schemas, found)
+        for value in node.values():
+            _refs_in(value, schemas, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs_in(value, schemas, found)
+    return found
+
+
+def _insert_in_order(components: dict[str, Any], name: str, definition: Any) -> None:
+    """Put `name` before the first component whose name sorts after it."""
+    items = list(components.items())
+    at = next((i for i, (other, _) in enumerate(items) if other > name), len(items))
+    items.insert(at, (name, definition))
+    components.clear()
+    components.update(items)
 
 
 @cache
