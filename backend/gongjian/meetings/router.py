@@ -10,14 +10,15 @@ from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page, PageQuery, page_of
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import IsoDate, PathId, QueryId
 from gongjian.meetings import service, tasks
 from gongjian.meetings.schemas import (
     MeetingCreate,
     MeetingDetail,
+    MeetingListQuery,
     MeetingRead,
-    MeetingSort,
     MeetingUpdate,
     TaskCreate,
     TaskProgress,
@@ -25,10 +26,11 @@ from gongjian.meetings.schemas import (
     TaskSort,
     TaskUpdate,
     TopicCreate,
+    TopicListQuery,
     TopicRead,
     TopicUpdate,
 )
-from gongjian.models.enums import MeetingKind, MeetingStatus, TaskStatus
+from gongjian.models.enums import TaskStatus
 
 router = DomainRouter(tags=["meetings"])
 
@@ -39,28 +41,10 @@ STATE_PROBLEMS = problem_responses(412)
 
 @router.get("/meetings", summary="联席会例会列表")
 async def list_meetings(
-    principal: Reader,
-    page: PageQuery,
-    community_org_id: QueryId = None,
-    kind: MeetingKind | None = None,
-    status: MeetingStatus | None = None,
-    held_from: Annotated[IsoDate | None, Query(description="召开日期不早于")] = None,
-    held_until: Annotated[IsoDate | None, Query(description="召开日期不晚于")] = None,
-    sort: MeetingSort = MeetingSort.held_on_desc,
+    principal: Reader, query: Annotated[MeetingListQuery, query_of(MeetingListQuery)]
 ) -> Page[MeetingRead]:
     with unit_of_work() as session:
-        rows, total = service.list_meetings(
-            session,
-            principal,
-            page,
-            community_org_id=community_org_id,
-            kind=kind,
-            status=status,
-            held_from=held_from,
-            held_until=held_until,
-            sort=sort,
-        )
-    return page_of(MeetingRead, rows, total, page)
+        return service.list_meetings(session, principal, query)
 
 
 @router.post("/meetings", summary="召集例会（社区党组织）", status_code=201)
@@ -100,10 +84,11 @@ async def close_meeting(
 
 
 @router.get("/meetings/{meeting_id}/topics", summary="例会议题列表")
-async def list_topics(meeting_id: PathId, principal: Reader, page: PageQuery) -> Page[TopicRead]:
+async def list_topics(
+    meeting_id: PathId, principal: Reader, query: Annotated[TopicListQuery, query_of(TopicListQuery)]
+) -> Page[TopicRead]:
     with unit_of_work() as session:
-        rows, total = service.list_topics(session, principal, meeting_id, page)
-    return page_of(TopicRead, rows, total, page)
+        return service.list_topics(session, principal, meeting_id, query)
 
 
 @router.post("/meetings/{meeting_id}/topics", summary="添加议题（例会召开前）", status_code=201)
