@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate, PathId, QueryId
+from gongjian.kit.types import PathId
 from gongjian.meetings import service, tasks
 from gongjian.meetings.schemas import (
     MeetingCreate,
@@ -21,9 +21,9 @@ from gongjian.meetings.schemas import (
     MeetingRead,
     MeetingUpdate,
     TaskCreate,
+    TaskListQuery,
     TaskProgress,
     TaskRead,
-    TaskSort,
     TaskUpdate,
     TopicCreate,
     TopicListQuery,
@@ -132,31 +132,9 @@ async def delete_topic(meeting_id: PathId, topic_id: PathId, principal: Writer) 
 
 
 @router.get("/tasks", summary="例会分工任务列表（status=overdue 为已逾期）")
-async def list_tasks(
-    principal: Reader,
-    page: PageQuery,
-    meeting_id: QueryId = None,
-    topic_id: QueryId = None,
-    community_org_id: QueryId = None,
-    owner_org_id: QueryId = None,
-    status: TaskStatus | None = None,
-    due_until: Annotated[IsoDate | None, Query(description="期限不晚于")] = None,
-    sort: TaskSort = TaskSort.due_on,
-) -> Page[TaskRead]:
+async def list_tasks(principal: Reader, query: Annotated[TaskListQuery, query_of(TaskListQuery)]) -> Page[TaskRead]:
     with unit_of_work() as session:
-        rows, total = tasks.list_tasks(
-            session,
-            principal,
-            page,
-            meeting_id=meeting_id,
-            topic_id=topic_id,
-            community_org_id=community_org_id,
-            owner_org_id=owner_org_id,
-            status=status,
-            due_until=due_until,
-            sort=sort,
-        )
-    return page_of(TaskRead, rows, total, page)
+        return tasks.list_tasks(session, principal, query)
 
 
 @router.post("/tasks", summary="为议题分工（社区党组织）", status_code=201)

@@ -151,3 +151,15 @@ class MeetingListQuery(ListQuery):
 
 class TopicListQuery(ListQuery):
     """A meeting's topic list's query string: paging only."""
+
+
+class TaskListQuery(ListQuery):
+    """The task list's query string (the list contract: kit.pagination)."""
+
+    meeting_id: QueryId = None
+    topic_id: QueryId = None
+    community_org_id: QueryId = None
+    owner_org_id: QueryId = None
+    status: TaskStatus | None = None
+    due_until: Annotated[IsoDate | None, Query(description="期限不晚于")] = None
+    sort: TaskSort = TaskSort.due_on
