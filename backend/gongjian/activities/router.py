@@ -2,29 +2,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Response
 
 from gongjian.activities import service, signups
 from gongjian.activities.schemas import (
     ActivityCreate,
+    ActivityListQuery,
     ActivityRead,
-    ActivitySort,
     ActivityUpdate,
     AttendanceUpdate,
     CheckInBody,
     CheckInCode,
     SignupCreate,
+    SignupListQuery,
     SignupRead,
 )
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate, PathId, QueryId
-from gongjian.models.enums import ActivityKind, ActivityStatus
+from gongjian.kit.types import PathId
+from gongjian.models.enums import ActivityStatus
 
 router = DomainRouter(tags=["activities"])
 
@@ -34,30 +36,10 @@ Writer = Annotated[Principal, caller("activities:write")]
 
 @router.get("/activities", summary="活动列表")
 async def list_activities(
-    principal: Reader,
-    page: PageQuery,
-    kind: ActivityKind | None = None,
-    community_org_id: QueryId = None,
-    organizer_org_id: QueryId = None,
-    status: ActivityStatus | None = None,
-    starts_from: Annotated[IsoDate | None, Query(description="开始日期不早于（北京时间）")] = None,
-    starts_until: Annotated[IsoDate | None, Query(description="开始日期不晚于（北京时间，含当天）")] = None,
-    sort: ActivitySort = ActivitySort.starts_at_desc,
+    principal: Reader, query: Annotated[ActivityListQuery, query_of(ActivityListQuery)]
 ) -> Page[ActivityRead]:
     with unit_of_work() as session:
-        rows, total = service.list_activities(
-            session,
-            principal,
-            page,
-            kind=kind,
-            community_org_id=community_org_id,
-            organizer_org_id=organizer_org_id,
-            status=status,
-            starts_from=starts_from,
-            starts_until=starts_until,
-            sort=sort,
-        )
-    return page_of(ActivityRead, rows, total, page)
+        return service.list_activities(session, principal, query)
 
 
 @router.post("/activities", summary="发布活动（平台或党组织管理员）", status_code=201)
@@ -123,10 +105,11 @@ async def create_signup(activity_id: PathId, body: SignupCreate, principal: Writ
 
 
 @router.get("/activities/{activity_id}/signups", summary="报名与考勤名单")
-async def list_signups(activity_id: PathId, principal: Reader, page: PageQuery) -> Page[SignupRead]:
+async def list_signups(
+    activity_id: PathId, principal: Reader, query: Annotated[SignupListQuery, query_of(SignupListQuery)]
+) -> Page[SignupRead]:
     with unit_of_work() as session:
-        rows, total = signups.list_signups(session, principal, activity_id, page)
-    return page_of(SignupRead, rows, total, page)
+        return signups.list_signups(session, principal, activity_id, query)
 
 
 @router.post("/activities/{activity_id}/check-in", summary="扫码签到（党员本人）")

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field, model_validator
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import ID_BOUNDS, IsoDateTime
+from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime, QueryId
 from gongjian.models.enums import ActivityKind, ActivityStatus, OrganizationKind
 
 
@@ -124,3 +127,19 @@ class AttendanceUpdate(InputModel):
             if self.checked_out_at <= self.checked_in_at:
                 raise ValueError("签退时间必须晚于签到时间")
         return self
+
+
+class ActivityListQuery(ListQuery):
+    """The activity list's query string (the list contract: kit.pagination)."""
+
+    kind: ActivityKind | None = None
+    community_org_id: QueryId = None
+    organizer_org_id: QueryId = None
+    status: ActivityStatus | None = None
+    starts_from: Annotated[IsoDate | None, Query(description="开始日期不早于（北京时间）")] = None
+    starts_until: Annotated[IsoDate | None, Query(description="开始日期不晚于（北京时间，含当天）")] = None
+    sort: ActivitySort = ActivitySort.starts_at_desc
+
+
+class SignupListQuery(ListQuery):
+    """The sign-up list's query string: paging only."""

@@ -6,7 +6,7 @@ who manages an activity in `permissions.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -21,8 +21,8 @@ from gongjian.activities.permissions import (
 )
 from gongjian.activities.schemas import (
     ActivityCreate,
+    ActivityListQuery,
     ActivityRead,
-    ActivitySort,
     ActivityUpdate,
     CheckInCode,
 )
@@ -30,7 +30,7 @@ from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, start_of
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -95,36 +95,28 @@ def _read_one(session: Session, activity: Activity) -> ActivityRead:
     return _to_read(activity, counts_of(session, [activity.id]))
 
 
-def list_activities(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    kind: ActivityKind | None,
-    community_org_id: int | None,
-    organizer_org_id: int | None,
-    status: ActivityStatus | None,
-    starts_from: date | None,
-    starts_until: date | None,
-    sort: ActivitySort,
-) -> tuple[list[ActivityRead], int]:
+def list_activities(session: Session, principal: Principal, query: ActivityListQuery) -> Page[ActivityRead]:
+    # Built per request: the scope comes from the caller (readable_activities).
     stmt = readable_activities(principal)
-    if kind is not None:
-        stmt = stmt.where(Activity.kind == kind.value)
-    if community_org_id is not None:
-        stmt = stmt.where(Activity.community_org_id == community_org_id)
-    if organizer_org_id is not None:
-        stmt = stmt.where(Activity.organizer_org_id == organizer_org_id)
-    if status is not None:
-        stmt = stmt.where(Activity.status == status.value)
-    if starts_from is not None:
-        stmt = stmt.where(Activity.starts_at >= start_of(starts_from))
-    if starts_until is not None:
-        stmt = stmt.where(Activity.starts_at < end_of(starts_until))
-    columns = {"starts_at": Activity.starts_at, "id": Activity.id}
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, Activity.id), params)
+    if query.kind is not None:
+        stmt = stmt.where(Activity.kind == query.kind.value)
+    if query.community_org_id is not None:
+        stmt = stmt.where(Activity.community_org_id == query.community_org_id)
+    if query.organizer_org_id is not None:
+        stmt = stmt.where(Activity.organizer_org_id == query.organizer_org_id)
+    if query.status is not None:
+        stmt = stmt.where(Activity.status == query.status.value)
+    if query.starts_from is not None:
+        stmt = stmt.where(Activity.starts_at >= start_of(query.starts_from))
+    if query.starts_until is not None:
+        stmt = stmt.where(Activity.starts_at < end_of(query.starts_until))
+    stmt = apply_sort(stmt, query.sort.value, ACTIVITY_SORT_COLUMNS, Activity.id)
+    rows, total = read_rows(stmt, query, session=session)
     counts = counts_of(session, [a.id for a in rows])
-    return [_to_read(a, counts) for a in rows], total
+    return page_of(ActivityRead, [_to_read(a, counts) for a in rows], total, query)
+
+
+ACTIVITY_SORT_COLUMNS = {"starts_at": Activity.starts_at, "id": Activity.id}
 
 
 def activity_row(session: Session, principal: Principal, activity_id: int, *, lock: bool = False) -> Activity:

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 
 from gongjian.activities import codes
 from gongjian.activities.permissions import require_manager, signup_scope
-from gongjian.activities.schemas import AttendanceUpdate, SignupCreate, SignupRead
+from gongjian.activities.schemas import AttendanceUpdate, SignupCreate, SignupListQuery, SignupRead
 from gongjian.activities.service import CHECK_IN_OPENS_BEFORE, activity_row
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, forbidden, unprocessable
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.members.permissions import looks_after_member, own_member, require_own_member
@@ -100,16 +100,14 @@ def _reads(session: Session, signups: Sequence[ActivitySignup]) -> list[SignupRe
     ]
 
 
-def list_signups(
-    session: Session, principal: Principal, activity_id: int, params: PageParams
-) -> tuple[list[SignupRead], int]:
+def list_signups(session: Session, principal: Principal, activity_id: int, query: SignupListQuery) -> Page[SignupRead]:
     activity = activity_row(session, principal, activity_id)
     stmt = select(ActivitySignup).where(ActivitySignup.activity_id == activity.id)
     scope = signup_scope(principal, activity)
     if scope is not None:
         stmt = stmt.where(scope)
-    rows, total = fetch_page(session, stmt.order_by(ActivitySignup.id), params)
-    return _reads(session, rows), total
+    rows, total = read_rows(stmt.order_by(ActivitySignup.id), query, session=session)
+    return page_of(SignupRead, _reads(session, rows), total, query)
 
 
 def _own_signup(session: Session, principal: Principal, activity: Activity) -> ActivitySignup:

@@ -2,33 +2,35 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate, PathId, QueryId
+from gongjian.kit.types import PathId
 from gongjian.meetings import service, tasks
 from gongjian.meetings.schemas import (
     MeetingCreate,
     MeetingDetail,
+    MeetingListQuery,
     MeetingRead,
-    MeetingSort,
     MeetingUpdate,
     TaskCreate,
+    TaskListQuery,
     TaskProgress,
     TaskRead,
-    TaskSort,
     TaskUpdate,
     TopicCreate,
+    TopicListQuery,
     TopicRead,
     TopicUpdate,
 )
-from gongjian.models.enums import MeetingKind, MeetingStatus, TaskStatus
+from gongjian.models.enums import TaskStatus
 
 router = DomainRouter(tags=["meetings"])
 
@@ -39,28 +41,10 @@ STATE_PROBLEMS = problem_responses(412)
 
 @router.get("/meetings", summary="联席会例会列表")
 async def list_meetings(
-    principal: Reader,
-    page: PageQuery,
-    community_org_id: QueryId = None,
-    kind: MeetingKind | None = None,
-    status: MeetingStatus | None = None,
-    held_from: Annotated[IsoDate | None, Query(description="召开日期不早于")] = None,
-    held_until: Annotated[IsoDate | None, Query(description="召开日期不晚于")] = None,
-    sort: MeetingSort = MeetingSort.held_on_desc,
+    principal: Reader, query: Annotated[MeetingListQuery, query_of(MeetingListQuery)]
 ) -> Page[MeetingRead]:
     with unit_of_work() as session:
-        rows, total = service.list_meetings(
-            session,
-            principal,
-            page,
-            community_org_id=community_org_id,
-            kind=kind,
-            status=status,
-            held_from=held_from,
-            held_until=held_until,
-            sort=sort,
-        )
-    return page_of(MeetingRead, rows, total, page)
+        return service.list_meetings(session, principal, query)
 
 
 @router.post("/meetings", summary="召集例会（社区党组织）", status_code=201)
@@ -100,10 +84,11 @@ async def close_meeting(
 
 
 @router.get("/meetings/{meeting_id}/topics", summary="例会议题列表")
-async def list_topics(meeting_id: PathId, principal: Reader, page: PageQuery) -> Page[TopicRead]:
+async def list_topics(
+    meeting_id: PathId, principal: Reader, query: Annotated[TopicListQuery, query_of(TopicListQuery)]
+) -> Page[TopicRead]:
     with unit_of_work() as session:
-        rows, total = service.list_topics(session, principal, meeting_id, page)
-    return page_of(TopicRead, rows, total, page)
+        return service.list_topics(session, principal, meeting_id, query)
 
 
 @router.post("/meetings/{meeting_id}/topics", summary="添加议题（例会召开前）", status_code=201)
@@ -147,31 +132,9 @@ async def delete_topic(meeting_id: PathId, topic_id: PathId, principal: Writer) 
 
 
 @router.get("/tasks", summary="例会分工任务列表（status=overdue 为已逾期）")
-async def list_tasks(
-    principal: Reader,
-    page: PageQuery,
-    meeting_id: QueryId = None,
-    topic_id: QueryId = None,
-    community_org_id: QueryId = None,
-    owner_org_id: QueryId = None,
-    status: TaskStatus | None = None,
-    due_until: Annotated[IsoDate | None, Query(description="期限不晚于")] = None,
-    sort: TaskSort = TaskSort.due_on,
-) -> Page[TaskRead]:
+async def list_tasks(principal: Reader, query: Annotated[TaskListQuery, query_of(TaskListQuery)]) -> Page[TaskRead]:
     with unit_of_work() as session:
-        rows, total = tasks.list_tasks(
-            session,
-            principal,
-            page,
-            meeting_id=meeting_id,
-            topic_id=topic_id,
-            community_org_id=community_org_id,
-            owner_org_id=owner_org_id,
-            status=status,
-            due_until=due_until,
-            sort=sort,
-        )
-    return page_of(TaskRead, rows, total, page)
+        return tasks.list_tasks(session, principal, query)
 
 
 @router.post("/tasks", summary="为议题分工（社区党组织）", status_code=201)

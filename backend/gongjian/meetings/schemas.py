@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import BodyId, IsoDate
+from gongjian.kit.types import BodyId, IsoDate, QueryId
 from gongjian.models.enums import MeetingKind, MeetingStatus, OrganizationKind, TaskStatus
 
 MIN_TOPICS = 2
@@ -133,3 +136,30 @@ class TaskSort(StrEnum):
     due_on_desc = "-due_on"
     id = "id"
     id_desc = "-id"
+
+
+class MeetingListQuery(ListQuery):
+    """The meeting list's query string (the list contract: kit.pagination)."""
+
+    community_org_id: QueryId = None
+    kind: MeetingKind | None = None
+    status: MeetingStatus | None = None
+    held_from: Annotated[IsoDate | None, Query(description="召开日期不早于")] = None
+    held_until: Annotated[IsoDate | None, Query(description="召开日期不晚于")] = None
+    sort: MeetingSort = MeetingSort.held_on_desc
+
+
+class TopicListQuery(ListQuery):
+    """A meeting's topic list's query string: paging only."""
+
+
+class TaskListQuery(ListQuery):
+    """The task list's query string (the list contract: kit.pagination)."""
+
+    meeting_id: QueryId = None
+    topic_id: QueryId = None
+    community_org_id: QueryId = None
+    owner_org_id: QueryId = None
+    status: TaskStatus | None = None
+    due_until: Annotated[IsoDate | None, Query(description="期限不晚于")] = None
+    sort: TaskSort = TaskSort.due_on

@@ -18,7 +18,6 @@ Meetings and their topics live here, tasks in `tasks.py`, who may do what in `pe
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -27,7 +26,7 @@ from sqlalchemy.orm import Session, joinedload
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, count_of
+from gongjian.kit.pagination import Page, page_of, read_page, read_rows
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -37,10 +36,11 @@ from gongjian.meetings.schemas import (
     MIN_TOPICS,
     MeetingCreate,
     MeetingDetail,
+    MeetingListQuery,
     MeetingRead,
-    MeetingSort,
     MeetingUpdate,
     TopicCreate,
+    TopicListQuery,
     TopicRead,
     TopicUpdate,
 )
@@ -93,33 +93,22 @@ def meeting_reads(session: Session, meetings: list[Meeting]) -> list[MeetingRead
     return reads
 
 
-def list_meetings(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    community_org_id: int | None,
-    kind: MeetingKind | None,
-    status: MeetingStatus | None,
-    held_from: date | None,
-    held_until: date | None,
-    sort: MeetingSort,
-) -> tuple[list[MeetingRead], int]:
+def list_meetings(session: Session, principal: Principal, query: MeetingListQuery) -> Page[MeetingRead]:
+    # Built per request: the scope comes from the caller (readable_meetings).
     stmt = readable_meetings(principal)
-    if community_org_id is not None:
-        stmt = stmt.where(Meeting.community_org_id == community_org_id)
-    if kind is not None:
-        stmt = stmt.where(Meeting.kind == kind.value)
-    if status is not None:
-        stmt = stmt.where(Meeting.status == status.value)
-    if held_from is not None:
-        stmt = stmt.where(Meeting.held_on >= held_from)
-    if held_until is not None:
-        stmt = stmt.where(Meeting.held_on <= held_until)
-    stmt = apply_sort(stmt, sort.value, {"held_on": Meeting.held_on, "id": Meeting.id}, Meeting.id)
-    total = count_of(session, stmt)
-    rows = list(session.execute(stmt.limit(params.page_size).offset(params.offset)).scalars()) if total else []
-    return meeting_reads(session, rows), total
+    if query.community_org_id is not None:
+        stmt = stmt.where(Meeting.community_org_id == query.community_org_id)
+    if query.kind is not None:
+        stmt = stmt.where(Meeting.kind == query.kind.value)
+    if query.status is not None:
+        stmt = stmt.where(Meeting.status == query.status.value)
+    if query.held_from is not None:
+        stmt = stmt.where(Meeting.held_on >= query.held_from)
+    if query.held_until is not None:
+        stmt = stmt.where(Meeting.held_on <= query.held_until)
+    stmt = apply_sort(stmt, query.sort.value, {"held_on": Meeting.held_on, "id": Meeting.id}, Meeting.id)
+    rows, total = read_rows(stmt, query, session=session)
+    return page_of(MeetingRead, meeting_reads(session, rows), total, query)
 
 
 def _meeting(session: Session, principal: Principal, meeting_id: int, *, lock: bool = False) -> Meeting:
@@ -233,14 +222,10 @@ def close_meeting(session: Session, principal: Principal, meeting_id: int, if_ma
 # --- topics ------------------------------------------------------------------------------------
 
 
-def list_topics(
-    session: Session, principal: Principal, meeting_id: int, params: PageParams
-) -> tuple[list[TopicRead], int]:
+def list_topics(session: Session, principal: Principal, meeting_id: int, query: TopicListQuery) -> Page[TopicRead]:
     meeting = _meeting(session, principal, meeting_id)
     stmt = select(MeetingTopic).where(MeetingTopic.meeting_id == meeting.id).order_by(MeetingTopic.id)
-    total = count_of(session, stmt)
-    rows = session.execute(stmt.limit(params.page_size).offset(params.offset)).scalars()
-    return [TopicRead.model_validate(row) for row in rows], total
+    return read_page(stmt, query, TopicRead, session=session)
 
 
 def _planned_meeting(session: Session, principal: Principal, meeting_id: int) -> Meeting:

@@ -17,7 +17,7 @@ from gongjian.kit import audit
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import not_found, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, count_of
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.transitions import check_move
@@ -27,7 +27,7 @@ from gongjian.meetings.permissions import (
     require_meeting_manager,
     task_scope,
 )
-from gongjian.meetings.schemas import TaskCreate, TaskRead, TaskSort, TaskUpdate
+from gongjian.meetings.schemas import TaskCreate, TaskListQuery, TaskRead, TaskUpdate
 from gongjian.models import Meeting, MeetingTask, MeetingTopic
 from gongjian.models.base import utcnow
 from gongjian.models.enums import TASK_MOVES, AuditAction, TaskStatus
@@ -50,7 +50,13 @@ TaskSelect = Select[MeetingTask, str, int, date, str]
 
 def task_select() -> TaskSelect:
     return (
-        select(MeetingTask, MeetingTopic.title, Meeting.id, Meeting.held_on, effective_status(local_today()))
+        select(
+            MeetingTask,
+            MeetingTopic.title.label("topic_title"),
+            Meeting.id.label("meeting_id"),
+            Meeting.held_on.label("meeting_held_on"),
+            effective_status(local_today()).label("status"),
+        )
         .join(MeetingTopic, MeetingTopic.id == MeetingTask.topic_id)
         .join(Meeting, Meeting.id == MeetingTopic.meeting_id)
         .options(joinedload(MeetingTask.owner_org))
@@ -58,12 +64,13 @@ def task_select() -> TaskSelect:
 
 
 def task_reads(session: Session, stmt: TaskSelect) -> list[TaskRead]:
-    reads = []
-    for task, topic_title, meeting_id, held_on, status in session.execute(stmt).all():
-        values = {name: getattr(task, name) for name in TaskRead.model_fields if hasattr(task, name)}
-        values.update(topic_title=topic_title, meeting_id=meeting_id, meeting_held_on=held_on, status=status)
-        reads.append(TaskRead.model_validate(values))
-    return reads
+    return [_task_read(*row) for row in session.execute(stmt).all()]
+
+
+def _task_read(task: MeetingTask, topic_title: str, meeting_id: int, held_on: date, status: str) -> TaskRead:
+    values = {name: getattr(task, name) for name in TaskRead.model_fields if hasattr(task, name)}
+    values.update(topic_title=topic_title, meeting_id=meeting_id, meeting_held_on=held_on, status=status)
+    return TaskRead.model_validate(values)
 
 
 def readable_tasks(principal: Principal) -> TaskSelect:
@@ -72,41 +79,33 @@ def readable_tasks(principal: Principal) -> TaskSelect:
     return stmt if scope is None else stmt.where(scope)
 
 
-def list_tasks(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    meeting_id: int | None,
-    topic_id: int | None,
-    community_org_id: int | None,
-    owner_org_id: int | None,
-    status: TaskStatus | None,
-    due_until: date | None,
-    sort: TaskSort,
-) -> tuple[list[TaskRead], int]:
+def list_tasks(session: Session, principal: Principal, query: TaskListQuery) -> Page[TaskRead]:
+    # Built per request: the scope comes from the caller and the status from today's date.
     stmt = readable_tasks(principal)
-    if meeting_id is not None:
-        stmt = stmt.where(Meeting.id == meeting_id)
-    if topic_id is not None:
-        stmt = stmt.where(MeetingTask.topic_id == topic_id)
-    if community_org_id is not None:
-        stmt = stmt.where(Meeting.community_org_id == community_org_id)
-    if owner_org_id is not None:
-        stmt = stmt.where(MeetingTask.owner_org_id == owner_org_id)
-    if status is not None:
-        stmt = stmt.where(effective_status(local_today()) == status.value)
-    if due_until is not None:
-        stmt = stmt.where(MeetingTask.due_on <= due_until)
-    descending = sort.value.startswith("-")
-    column = MeetingTask.due_on if sort.value.lstrip("-") == "due_on" else MeetingTask.id
+    if query.meeting_id is not None:
+        stmt = stmt.where(Meeting.id == query.meeting_id)
+    if query.topic_id is not None:
+        stmt = stmt.where(MeetingTask.topic_id == query.topic_id)
+    if query.community_org_id is not None:
+        stmt = stmt.where(Meeting.community_org_id == query.community_org_id)
+    if query.owner_org_id is not None:
+        stmt = stmt.where(MeetingTask.owner_org_id == query.owner_org_id)
+    if query.status is not None:
+        stmt = stmt.where(effective_status(local_today()) == query.status.value)
+    if query.due_until is not None:
+        stmt = stmt.where(MeetingTask.due_on <= query.due_until)
+    descending = query.sort.value.startswith("-")
+    column = MeetingTask.due_on if query.sort.value.lstrip("-") == "due_on" else MeetingTask.id
     stmt = stmt.order_by(
         column.desc() if descending else column.asc(), MeetingTask.id.desc() if descending else MeetingTask.id
     )
-    total = count_of(session, stmt)  # type: ignore[arg-type]
-    if total == 0:
-        return [], total
-    return task_reads(session, stmt.limit(params.page_size).offset(params.offset)), total
+    # A select of the task entity and columns: each row comes back as a dict keyed by entity and label.
+    rows, total = read_rows(stmt, query, session=session)  # type: ignore[arg-type]
+    reads = [
+        _task_read(row["MeetingTask"], row["topic_title"], row["meeting_id"], row["meeting_held_on"], row["status"])
+        for row in rows
+    ]
+    return page_of(TaskRead, reads, total, query)
 
 
 def get_task(session: Session, principal: Principal, task_id: int) -> TaskRead:

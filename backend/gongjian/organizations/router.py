@@ -2,17 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate, PathId, QueryId
+from gongjian.kit.types import PathId
 from gongjian.organizations import service
 from gongjian.organizations.schemas import (
     OrganizationCreate,
@@ -20,8 +20,8 @@ from gongjian.organizations.schemas import (
     OrganizationRead,
     OrganizationUpdate,
     PartnershipCreate,
+    PartnershipListQuery,
     PartnershipRead,
-    PartnershipSort,
     PartnershipUpdate,
 )
 
@@ -82,26 +82,10 @@ async def restore_organization(org_id: PathId, principal: Writer, response: Resp
 
 @router.get("/partnerships", summary="共建关系列表")
 async def list_partnerships(
-    principal: Reader,
-    page: PageQuery,
-    unit_org_id: QueryId = None,
-    community_org_id: QueryId = None,
-    active_on: Annotated[IsoDate | None, Query(description="只列该日期有效的共建关系")] = None,
-    archived: bool = False,
-    sort: PartnershipSort = PartnershipSort.start_date_desc,
+    principal: Reader, query: Annotated[PartnershipListQuery, query_of(PartnershipListQuery)]
 ) -> Page[PartnershipRead]:
     with unit_of_work() as session:
-        rows, total = service.list_partnerships(
-            session,
-            principal,
-            page,
-            unit_org_id=unit_org_id,
-            community_org_id=community_org_id,
-            archived=archived,
-            active_on=active_on,
-            sort=sort,
-        )
-    return page_of(PartnershipRead, rows, total, page)
+        return service.list_partnerships(session, principal, query)
 
 
 @router.post("/partnerships", summary="建立共建关系（平台管理员）", status_code=201)

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field, model_validator
 
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import ID_BOUNDS, IsoDate
+from gongjian.kit.types import ID_BOUNDS, IsoDate, QueryId
 from gongjian.models.enums import OrganizationKind
 
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$"
@@ -117,3 +119,13 @@ class OrganizationListQuery(ListQuery):
     q: str | None = Field(None, max_length=100, description="按名称模糊查找")
     archived: bool = Field(False, description="true 只列已归档的")
     sort: OrganizationSort = OrganizationSort.name
+
+
+class PartnershipListQuery(ListQuery):
+    """The partnership list's query string (the list contract: kit.pagination)."""
+
+    unit_org_id: QueryId = None
+    community_org_id: QueryId = None
+    active_on: Annotated[IsoDate | None, Query(description="只列该日期有效的共建关系")] = None
+    archived: bool = False
+    sort: PartnershipSort = PartnershipSort.start_date_desc

@@ -7,7 +7,6 @@ so they answer 404 exactly like rows that don't exist. Who may change what: `per
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Table, func, or_, select
@@ -17,7 +16,7 @@ from gongjian.kit import audit
 from gongjian.kit.access import require_admin_role, require_platform_admin
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import Page, PageParams, cached_select, fetch_page, read_page
+from gongjian.kit.pagination import Page, cached_select, read_page
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import LIKE_ESCAPE, apply_sort, like_pattern
@@ -35,8 +34,8 @@ from gongjian.organizations.schemas import (
     OrganizationRead,
     OrganizationUpdate,
     PartnershipCreate,
+    PartnershipListQuery,
     PartnershipRead,
-    PartnershipSort,
     PartnershipUpdate,
 )
 
@@ -171,31 +170,24 @@ def readable_partnerships(principal: Principal) -> Select[Partnership]:
     return stmt if scope is None else stmt.where(scope)
 
 
-def list_partnerships(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    unit_org_id: int | None,
-    community_org_id: int | None,
-    archived: bool,
-    active_on: date | None,
-    sort: PartnershipSort,
-) -> tuple[list[PartnershipRead], int]:
+def list_partnerships(session: Session, principal: Principal, query: PartnershipListQuery) -> Page[PartnershipRead]:
+    # Built per request: the scope comes from the caller (permissions.partnership_scope).
     stmt = readable_partnerships(principal)
-    stmt = stmt.where(Partnership.archived_at.is_not(None) if archived else Partnership.archived_at.is_(None))
-    if unit_org_id is not None:
-        stmt = stmt.where(Partnership.unit_org_id == unit_org_id)
-    if community_org_id is not None:
-        stmt = stmt.where(Partnership.community_org_id == community_org_id)
-    if active_on is not None:
+    stmt = stmt.where(Partnership.archived_at.is_not(None) if query.archived else Partnership.archived_at.is_(None))
+    if query.unit_org_id is not None:
+        stmt = stmt.where(Partnership.unit_org_id == query.unit_org_id)
+    if query.community_org_id is not None:
+        stmt = stmt.where(Partnership.community_org_id == query.community_org_id)
+    if query.active_on is not None:
         stmt = stmt.where(
-            Partnership.start_date <= active_on,
-            or_(Partnership.end_date.is_(None), Partnership.end_date >= active_on),
+            Partnership.start_date <= query.active_on,
+            or_(Partnership.end_date.is_(None), Partnership.end_date >= query.active_on),
         )
-    columns = {"start_date": Partnership.start_date, "id": Partnership.id}
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, Partnership.id), params)
-    return [PartnershipRead.model_validate(row) for row in rows], total
+    stmt = apply_sort(stmt, query.sort.value, PARTNERSHIP_SORT_COLUMNS, Partnership.id)
+    return read_page(stmt, query, PartnershipRead, session=session)
+
+
+PARTNERSHIP_SORT_COLUMNS = {"start_date": Partnership.start_date, "id": Partnership.id}
 
 
 def _partnership(session: Session, principal: Principal, partnership_id: int) -> Partnership:
