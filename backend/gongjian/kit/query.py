@@ -112,6 +112,7 @@ def document_query_models(schema: dict[str, Any], routes: list[RouteContext]) ->
     """List each query model's fields as the operation's query parameters, and put the schemas
     they reference (enums) into the spec's components."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    declared: set[str] = set()  # the paths of operations that take a model documented as declared
     for route in routes:
         parser = dependency_of(route, _QueryParser)
         if parser is None or not route.include_in_schema:
@@ -122,12 +123,36 @@ def document_query_models(schema: dict[str, Any], routes: list[RouteContext]) ->
         else:
             parameters, referenced = _parameters_as_declared(model)
         for name, definition in referenced.items():
+            if name not in components and not model.documented_from_schema:
+                _insert_sorted(components, name, definition)  # where FastAPI puts its components
             if components.setdefault(name, definition) != definition:
                 raise RuntimeError(f"{model.__name__}: two schemas named {name} in the spec")
         for operation in operations_of(schema, route):
             # Where FastAPI puts them, so the spec reads the same as for any other endpoint.
             merged = [*operation.get("parameters", []), *copy.deepcopy(parameters)]
             place_after(operation, "parameters", merged, "security", "operationId")
+        if not model.documented_from_schema:
+            declared.add(str(route.path_format))
+    for path in declared:
+        # FastAPI passes its document through its OpenAPI model, which writes a request body's keys
+        # in the model's order (content, required) unless an operation of the same path has query
+        # parameters, when they stay as FastAPI wrote them (required, content): as they would here.
+        for operation in schema["paths"][path].values():
+            body = operation.get("requestBody") if isinstance(operation, dict) else None
+            if body is not None and "required" in body:
+                rest = {key: value for key, value in body.items() if key != "required"}
+                required = body["required"]
+                body.clear()
+                body.update({"required": required, **rest})
+
+
+def _insert_sorted(components: dict[str, Any], name: str, definition: Any) -> None:
+    """Add `name` before the first component named after it (FastAPI writes its components sorted)."""
+    items = list(components.items())
+    at = next((i for i, (key, _) in enumerate(items) if key > name), len(items))
+    items.insert(at, (name, definition))
+    components.clear()
+    components.update(items)
 
 
 @cache
@@ -153,7 +178,19 @@ def _parameters_as_declared(model: type[QueryModel]) -> tuple[list[dict[str, Any
     app = FastAPI()
     app.get("/stand-in")(stand_in)
     spec = app.openapi()
-    return spec["paths"]["/stand-in"]["get"].get("parameters", []), spec.get("components", {}).get("schemas", {})
+    parameters = spec["paths"]["/stand-in"]["get"].get("parameters", [])
+    # Only the schemas the parameters reference (enums): not the stand-in's own 422 schemas.
+    referenced = {ref.rsplit("/", 1)[-1] for ref in _refs_in(parameters)}
+    schemas = spec.get("components", {}).get("schemas", {})
+    return parameters, {name: schemas[name] for name in schemas if name in referenced}
+
+
+def _refs_in(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [ref for key, item in value.items() for ref in ([item] if key == "$ref" else _refs_in(item))]
+    if isinstance(value, list):
+        return [ref for item in value for ref in _refs_in(item)]
+    return []
 
 
 @cache
