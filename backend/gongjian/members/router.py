@@ -10,7 +10,7 @@ from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemError, problem_content, problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
@@ -19,8 +19,8 @@ from gongjian.kit.types import PathId
 from gongjian.members import community_records, importing, service, spreadsheet
 from gongjian.members.schemas import (
     CommunityRecordCreate,
+    CommunityRecordListQuery,
     CommunityRecordRead,
-    CommunityRecordSort,
     FileFormat,
     ImportProblem,
     ImportResult,
@@ -30,7 +30,6 @@ from gongjian.members.schemas import (
     MemberRead,
     MemberUpdate,
 )
-from gongjian.models.enums import CommunityRecordKind
 
 router = DomainRouter(tags=["members"])
 
@@ -144,15 +143,9 @@ async def restore_member(member_id: PathId, principal: Writer, response: Respons
 async def list_community_records(
     member_id: PathId,
     principal: Reader,
-    page: PageQuery,
-    kind: CommunityRecordKind | None = None,
-    sort: CommunityRecordSort = CommunityRecordSort.occurred_on_desc,
+    query: Annotated[CommunityRecordListQuery, query_of(CommunityRecordListQuery)],
 ) -> Page[CommunityRecordRead]:
-    with unit_of_work() as session:
-        rows, total = community_records.list_community_records(
-            session, principal, member_id, page, kind=kind, sort=sort
-        )
-        return page_of(CommunityRecordRead, rows, total, page)
+    return community_records.list_community_records(principal, member_id, query)
 
 
 @router.post("/members/{member_id}/community-records", summary="记录党员在社区的表现（报到社区）", status_code=201)

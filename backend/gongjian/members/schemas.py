@@ -180,3 +180,8 @@ class CommunityRecordSort(StrEnum):
     occurred_on_desc = "-occurred_on"
     id = "id"
     id_desc = "-id"
+
+
+class CommunityRecordListQuery(ListQuery):
+    kind: CommunityRecordKind | None = None
+    sort: CommunityRecordSort = CommunityRecordSort.occurred_on_desc
