@@ -5,11 +5,12 @@ from typing import Annotated
 from fastapi import Response
 
 from gongjian.api_keys import service
-from gongjian.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from gongjian.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyListQuery, ApiKeyRead
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import PathId
 
@@ -19,10 +20,10 @@ AdminUser = Annotated[Principal, caller()]
 
 
 @router.get("/api-keys", summary="API 密钥列表（平台管理员）")
-async def list_api_keys(principal: AdminUser, page: PageQuery, revoked: bool | None = None) -> Page[ApiKeyRead]:
-    with unit_of_work() as session:
-        rows, total = service.list_keys(session, principal, page, revoked)
-    return page_of(ApiKeyRead, rows, total, page)
+async def list_api_keys(
+    principal: AdminUser, query: Annotated[ApiKeyListQuery, query_of(ApiKeyListQuery)]
+) -> Page[ApiKeyRead]:
+    return service.list_keys(principal, query)
 
 
 @router.post("/api-keys", summary="创建 API 密钥（完整密钥只返回一次）", status_code=201)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import secrets
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from gongjian.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
+from gongjian.api_keys.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyListQuery, ApiKeyRead
 from gongjian.auth.dependencies import hash_api_key
+from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.access import require_platform_admin
 from gongjian.kit.errors import conflict
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, cached_select, read_page
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.models import ApiKey
@@ -25,15 +27,18 @@ LABEL = "API 密钥"
 ADMIN_USER_ONLY = "只有平台管理员账号可以管理 API 密钥"
 
 
-def list_keys(
-    session: Session, principal: Principal, params: PageParams, revoked: bool | None
-) -> tuple[list[ApiKeyRead], int]:
+def list_keys(principal: Principal, query: ApiKeyListQuery) -> Page[ApiKeyRead]:
     require_platform_admin(principal, ADMIN_USER_ONLY, person=True)
+    with unit_of_work() as session:
+        return read_page(_keys(query), query, ApiKeyRead, session=session)
+
+
+@cached_select()
+def _keys(query: ApiKeyListQuery) -> Select[Any]:
     stmt = select(ApiKey)
-    if revoked is not None:
-        stmt = stmt.where(ApiKey.revoked_at.is_not(None) if revoked else ApiKey.revoked_at.is_(None))
-    rows, total = fetch_page(session, stmt.order_by(ApiKey.id.desc()), params)
-    return [ApiKeyRead.model_validate(row) for row in rows], total
+    if query.revoked is not None:
+        stmt = stmt.where(ApiKey.revoked_at.is_not(None) if query.revoked else ApiKey.revoked_at.is_(None))
+    return stmt.order_by(ApiKey.id.desc())
 
 
 def create_key(session: Session, principal: Principal, data: ApiKeyCreate) -> ApiKeyCreated:

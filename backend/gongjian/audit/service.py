@@ -3,47 +3,39 @@ newest first."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, select
 
-from gongjian.audit.schemas import AuditEventRead
+from gongjian.audit.schemas import AuditEventListQuery, AuditEventRead
+from gongjian.db import unit_of_work
 from gongjian.kit.access import require_platform_admin
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, cached_select, read_page
 from gongjian.kit.principal import Principal
 from gongjian.models import AuditEvent
-from gongjian.models.enums import ActorType, AuditAction
 
 
-def list_events(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    entity: str | None,
-    entity_id: str | None,
-    actor_type: ActorType | None,
-    actor_id: int | None,
-    action: AuditAction | None,
-    since: datetime | None,
-    until: datetime | None,
-) -> tuple[list[AuditEventRead], int]:
+def list_events(principal: Principal, query: AuditEventListQuery) -> Page[AuditEventRead]:
     require_platform_admin(principal)
+    with unit_of_work() as session:
+        return read_page(_events(query), query, AuditEventRead, session=session)
+
+
+@cached_select()
+def _events(query: AuditEventListQuery) -> Select[Any]:
     stmt = select(AuditEvent)
-    if entity:
-        stmt = stmt.where(AuditEvent.entity == entity)
-    if entity_id:
-        stmt = stmt.where(AuditEvent.entity_id == entity_id)
-    if actor_type is not None:
-        stmt = stmt.where(AuditEvent.actor_type == actor_type.value)
-    if actor_id is not None:
-        stmt = stmt.where(AuditEvent.actor_id == actor_id)
-    if action is not None:
-        stmt = stmt.where(AuditEvent.action == action.value)
-    if since is not None:
-        stmt = stmt.where(AuditEvent.occurred_at >= since)
-    if until is not None:
-        stmt = stmt.where(AuditEvent.occurred_at < until)
-    rows, total = fetch_page(session, stmt.order_by(AuditEvent.id.desc()), params)
-    return [AuditEventRead.model_validate(row) for row in rows], total
+    if query.entity:
+        stmt = stmt.where(AuditEvent.entity == query.entity)
+    if query.entity_id:
+        stmt = stmt.where(AuditEvent.entity_id == query.entity_id)
+    if query.actor_type is not None:
+        stmt = stmt.where(AuditEvent.actor_type == query.actor_type.value)
+    if query.actor_id is not None:
+        stmt = stmt.where(AuditEvent.actor_id == query.actor_id)
+    if query.action is not None:
+        stmt = stmt.where(AuditEvent.action == query.action.value)
+    if query.since is not None:
+        stmt = stmt.where(AuditEvent.occurred_at >= query.since)
+    if query.until is not None:
+        stmt = stmt.where(AuditEvent.occurred_at < query.until)
+    return stmt.order_by(AuditEvent.id.desc())

@@ -6,10 +6,11 @@ from fastapi import Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.cards import service
-from gongjian.cards.schemas import CardEntryCreate, CardEntryRead, CardEntrySort, CardRead, CardSort
+from gongjian.cards.schemas import CardEntryCreate, CardEntryListQuery, CardEntryRead, CardListQuery, CardRead
 from gongjian.db import unit_of_work
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import PathId
 
@@ -22,11 +23,9 @@ Writer = Annotated[Principal, caller("members:write")]
 
 @router.get("/members/{member_id}/cards", summary="党员的服务卡（含已关闭的旧卡）")
 async def list_member_cards(
-    member_id: PathId, principal: Reader, page: PageQuery, sort: CardSort = CardSort.issued_at_desc
+    member_id: PathId, principal: Reader, query: Annotated[CardListQuery, query_of(CardListQuery)]
 ) -> Page[CardRead]:
-    with unit_of_work() as session:
-        rows, total = service.list_member_cards(session, principal, member_id, page, sort)
-        return page_of(CardRead, rows, total, page)
+    return service.list_member_cards(principal, member_id, query)
 
 
 @router.get("/cards/{card_id}", summary="服务卡详情")
@@ -37,13 +36,9 @@ async def get_card(card_id: PathId, principal: Reader) -> CardRead:
 
 @router.get("/cards/{card_id}/entries", summary="服务卡记录")
 async def list_card_entries(
-    card_id: PathId, principal: Reader, page: PageQuery, sort: CardEntrySort = CardEntrySort.id
+    card_id: PathId, principal: Reader, query: Annotated[CardEntryListQuery, query_of(CardEntryListQuery)]
 ) -> Page[CardEntryRead]:
-    with unit_of_work() as session:
-        rows, total = service.list_entries(session, principal, card_id, page, sort)
-        return Page[CardEntryRead].model_validate(
-            {"items": rows, "total": total, "page": page.page, "page_size": page.page_size}
-        )
+    return service.list_entries(principal, card_id, query)
 
 
 @router.post("/cards/{card_id}/entries", summary="登记服务卡记录（记录不可修改；积分只能冲正）", status_code=201)

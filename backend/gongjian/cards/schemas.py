@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel
 from gongjian.kit.types import BodyId, IsoDate
 from gongjian.members.schemas import MobilePhone
@@ -36,6 +37,14 @@ class CardEntrySort(StrEnum):
     id_desc = "-id"
     occurred_on = "occurred_on"
     occurred_on_desc = "-occurred_on"
+
+
+class CardListQuery(ListQuery):
+    sort: CardSort = CardSort.issued_at_desc
+
+
+class CardEntryListQuery(ListQuery):
+    sort: CardEntrySort = CardEntrySort.id
 
 
 # --- entries in ------------------------------------------------------------------------------------

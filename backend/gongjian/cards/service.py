@@ -19,18 +19,19 @@ from sqlalchemy.orm import Session
 
 from gongjian.cards.schemas import (
     CardEntryCreate,
+    CardEntryListQuery,
     CardEntryRead,
-    CardEntrySort,
+    CardListQuery,
     CardRead,
-    CardSort,
     EntryRead,
     PointsEntryCreate,
     RegistrationEntryCreate,
 )
+from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, cached_select, read_page, read_rows
 from gongjian.kit.personal_data import decrypt, encrypt, mask_mobile
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.sorting import apply_sort
@@ -170,13 +171,13 @@ def readable_cards(principal: Principal) -> Select[Any]:
     return select(Card).join(Member, Member.id == Card.member_id).where(permissions.visible_members(principal))
 
 
-def list_member_cards(
-    session: Session, principal: Principal, member_id: int, params: PageParams, sort: CardSort
-) -> tuple[list[CardRead], int]:
-    permissions.visible_member(session, principal, member_id)
-    stmt = readable_cards(principal).where(Card.member_id == member_id)
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, {"issued_at": Card.issued_at}, Card.id), params)
-    return [CardRead.model_validate(card) for card in rows], total
+def list_member_cards(principal: Principal, member_id: int, query: CardListQuery) -> Page[CardRead]:
+    with unit_of_work() as session:
+        permissions.visible_member(session, principal, member_id)
+        # Built per request: the scope is a where clause of the caller (members/permissions.py).
+        stmt = readable_cards(principal).where(Card.member_id == member_id)
+        stmt = apply_sort(stmt, query.sort.value, {"issued_at": Card.issued_at}, Card.id)
+        return read_page(stmt, query, CardRead, session=session)
 
 
 def get_card(session: Session, principal: Principal, card_id: int) -> CardRead:
@@ -195,13 +196,27 @@ def _card_and_member(session: Session, principal: Principal, card_id: int) -> tu
     return row[0], row[1]
 
 
-def list_entries(
-    session: Session, principal: Principal, card_id: int, params: PageParams, sort: CardEntrySort
-) -> tuple[list[EntryRead], int]:
-    _card, member = _card_and_member(session, principal, card_id)
+def list_entries(principal: Principal, card_id: int, query: CardEntryListQuery) -> Page[CardEntryRead]:
+    with unit_of_work() as session:
+        _card, member = _card_and_member(session, principal, card_id)
+        rows, total = read_rows(_entries(card_id, query), query, session=session)
+        items = _entry_reads(session, principal, member, rows)
+        return _ENTRY_PAGE.validate_python(
+            {"items": items, "total": total, "page": query.page, "page_size": query.page_size}
+        )
+
+
+_ENTRY_PAGE: TypeAdapter[Page[CardEntryRead]] = TypeAdapter(Page[CardEntryRead])
+
+
+@cached_select()
+def _entries(card_id: int, query: CardEntryListQuery) -> Select[Any]:
     stmt = select(CardEntry).where(CardEntry.card_id == card_id)
     columns = {"id": CardEntry.id, "occurred_on": CardEntry.occurred_on}
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, CardEntry.id), params)
+    return apply_sort(stmt, query.sort.value, columns, CardEntry.id)
+
+
+def _entry_reads(session: Session, principal: Principal, member: Member, rows: list[Any]) -> list[EntryRead]:
     reversed_by: dict[int, int] = {}
     if rows and rows[0].card_type == CardType.points.value:
         pairs = session.execute(
@@ -211,7 +226,7 @@ def list_entries(
         )
         reversed_by = {target: entry_id for target, entry_id in pairs if target is not None}
     full_phone = permissions.sees_full_phone(principal, member)
-    return [entry_read(r, full_phone, reversed_by.get(r.id)) for r in rows], total
+    return [entry_read(r, full_phone, reversed_by.get(r.id)) for r in rows]
 
 
 def get_entry(session: Session, principal: Principal, card_id: int, entry_id: int) -> EntryRead:

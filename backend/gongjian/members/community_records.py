@@ -7,21 +7,23 @@ community adds them, on an active member only, dated no later than today. Record
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, forbidden, unprocessable
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, cached_select, read_page
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.members import permissions
-from gongjian.members.schemas import CommunityRecordCreate, CommunityRecordRead, CommunityRecordSort
+from gongjian.members.schemas import CommunityRecordCreate, CommunityRecordListQuery, CommunityRecordRead
 from gongjian.models import CommunityRecord
-from gongjian.models.enums import AuditAction, CommunityRecordKind, MemberStatus
+from gongjian.models.enums import AuditAction, MemberStatus
 
 LABEL = "在社区表现记录"
 # Records say what happened: not later than tomorrow (slack for time zones).
@@ -29,21 +31,20 @@ FUTURE_SLACK = timedelta(days=1)
 
 
 def list_community_records(
-    session: Session,
-    principal: Principal,
-    member_id: int,
-    params: PageParams,
-    *,
-    kind: CommunityRecordKind | None,
-    sort: CommunityRecordSort,
-) -> tuple[list[CommunityRecordRead], int]:
-    permissions.visible_member(session, principal, member_id)
+    principal: Principal, member_id: int, query: CommunityRecordListQuery
+) -> Page[CommunityRecordRead]:
+    with unit_of_work() as session:
+        permissions.visible_member(session, principal, member_id)
+        return read_page(_records(member_id, query), query, CommunityRecordRead, session=session)
+
+
+@cached_select()
+def _records(member_id: int, query: CommunityRecordListQuery) -> Select[Any]:
     stmt = select(CommunityRecord).where(CommunityRecord.member_id == member_id)
-    if kind is not None:
-        stmt = stmt.where(CommunityRecord.kind == kind.value)
+    if query.kind is not None:
+        stmt = stmt.where(CommunityRecord.kind == query.kind.value)
     columns = {"occurred_on": CommunityRecord.occurred_on, "id": CommunityRecord.id}
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, CommunityRecord.id), params)
-    return [CommunityRecordRead.model_validate(r) for r in rows], total
+    return apply_sort(stmt, query.sort.value, columns, CommunityRecord.id)
 
 
 def get_community_record(session: Session, principal: Principal, member_id: int, record_id: int) -> CommunityRecordRead:

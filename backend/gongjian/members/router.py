@@ -10,60 +10,40 @@ from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemError, problem_content, problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.spreadsheet import download, file_responses
-from gongjian.kit.types import PathId, QueryId
+from gongjian.kit.types import PathId
 from gongjian.members import community_records, importing, service, spreadsheet
 from gongjian.members.schemas import (
     CommunityRecordCreate,
+    CommunityRecordListQuery,
     CommunityRecordRead,
-    CommunityRecordSort,
     FileFormat,
     ImportProblem,
     ImportResult,
     MemberCreate,
+    MemberFilters,
+    MemberListQuery,
     MemberRead,
-    MemberSort,
     MemberUpdate,
 )
-from gongjian.models.enums import CommunityRecordKind, MemberCategory, MemberStatus
 
 router = DomainRouter(tags=["members"])
 
 Reader = Annotated[Principal, caller("members:read")]
 Writer = Annotated[Principal, caller("members:write")]
-Search = Annotated[str | None, Query(max_length=50, description="按姓名模糊查找")]
-StatusFilter = Annotated[MemberStatus | None, Query(description="不填则列出全部状态")]
 
 _FILE_RESPONSE = file_responses("文件（xlsx 或 csv，按 format）", with_csv=True)
 
 
 @router.get("/members", summary="党员列表")
 async def list_members(
-    principal: Reader,
-    page: PageQuery,
-    category: MemberCategory | None = None,
-    unit_org_id: QueryId = None,
-    community_org_id: QueryId = None,
-    status: StatusFilter = None,
-    q: Search = None,
-    sort: MemberSort = MemberSort.name,
+    principal: Reader, query: Annotated[MemberListQuery, query_of(MemberListQuery)]
 ) -> Page[MemberRead]:
-    with unit_of_work() as session:
-        rows, total = service.list_members(
-            session,
-            principal,
-            page,
-            category=category,
-            unit_org_id=unit_org_id,
-            community_org_id=community_org_id,
-            status=status,
-            q=q,
-            sort=sort,
-        )
-        return page_of(MemberRead, rows, total, page)
+    return service.list_members(principal, query)
 
 
 @router.post("/members", summary="登记党员（发放对应服务卡）", status_code=201)
@@ -116,27 +96,11 @@ async def import_members(
 )
 async def export_members(
     principal: Reader,
+    query: Annotated[MemberFilters, query_of(MemberFilters)],
     format: FileFormat = FileFormat.xlsx,
-    category: MemberCategory | None = None,
-    unit_org_id: QueryId = None,
-    community_org_id: QueryId = None,
-    status: StatusFilter = None,
-    q: Search = None,
-    sort: MemberSort = MemberSort.name,
 ) -> Response:
     def work() -> bytes:
-        with unit_of_work() as session:
-            members = service.export_members(
-                session,
-                principal,
-                category=category,
-                unit_org_id=unit_org_id,
-                community_org_id=community_org_id,
-                status=status,
-                q=q,
-                sort=sort,
-            )
-        return spreadsheet.render(members, format)
+        return spreadsheet.render(service.export_members(principal, query), format)
 
     return download(await run_in_threadpool(work), f"党员名册.{format.value}", f"members.{format.value}")
 
@@ -179,15 +143,9 @@ async def restore_member(member_id: PathId, principal: Writer, response: Respons
 async def list_community_records(
     member_id: PathId,
     principal: Reader,
-    page: PageQuery,
-    kind: CommunityRecordKind | None = None,
-    sort: CommunityRecordSort = CommunityRecordSort.occurred_on_desc,
+    query: Annotated[CommunityRecordListQuery, query_of(CommunityRecordListQuery)],
 ) -> Page[CommunityRecordRead]:
-    with unit_of_work() as session:
-        rows, total = community_records.list_community_records(
-            session, principal, member_id, page, kind=kind, sort=sort
-        )
-        return page_of(CommunityRecordRead, rows, total, page)
+    return community_records.list_community_records(principal, member_id, query)
 
 
 @router.post("/members/{member_id}/community-records", summary="记录党员在社区的表现（报到社区）", status_code=201)

@@ -4,12 +4,14 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated
 
+from fastapi import Query
 from pydantic import AfterValidator, Field, field_validator
 
 from gongjian.kit.errors import FieldError
 from gongjian.kit.personal_data import normalise_mobile
+from gongjian.kit.query import ListQuery, QueryModel
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import BodyId, IsoDate
+from gongjian.kit.types import BodyId, IsoDate, QueryId
 from gongjian.models.enums import CommunityRecordKind, Gender, MemberCategory, MemberStatus, OrganizationKind
 
 MobilePhone = Annotated[
@@ -108,6 +110,21 @@ class MemberSort(StrEnum):
     id_desc = "-id"
 
 
+class MemberFilters(QueryModel):
+    """The member list's filters and order, shared by its export (`/members/export`)."""
+
+    category: MemberCategory | None = None
+    unit_org_id: QueryId = None
+    community_org_id: QueryId = None
+    status: Annotated[MemberStatus | None, Query(description="不填则列出全部状态")] = None
+    q: Annotated[str | None, Query(max_length=50, description="按姓名模糊查找")] = None
+    sort: MemberSort = MemberSort.name
+
+
+class MemberListQuery(ListQuery, MemberFilters):
+    pass
+
+
 class FileFormat(StrEnum):
     xlsx = "xlsx"
     csv = "csv"
@@ -163,3 +180,8 @@ class CommunityRecordSort(StrEnum):
     occurred_on_desc = "-occurred_on"
     id = "id"
     id_desc = "-id"
+
+
+class CommunityRecordListQuery(ListQuery):
+    kind: CommunityRecordKind | None = None
+    sort: CommunityRecordSort = CommunityRecordSort.occurred_on_desc

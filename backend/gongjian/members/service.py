@@ -18,11 +18,12 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.cards import service as cards
+from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.access import require_admin_role
 from gongjian.kit.errors import conflict, forbidden
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.personal_data import decrypt, encrypt, mask_mobile
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
@@ -38,7 +39,7 @@ from gongjian.members.rules import (
     raise_first,
     row_values,
 )
-from gongjian.members.schemas import MemberCreate, MemberRead, MemberSort, MemberUpdate
+from gongjian.members.schemas import MemberCreate, MemberFilters, MemberListQuery, MemberRead, MemberUpdate
 from gongjian.models import Member
 from gongjian.models.base import utcnow
 from gongjian.models.enums import AuditAction, MemberCategory, MemberStatus, WebhookEventType
@@ -57,44 +58,41 @@ def readable_members(principal: Principal) -> Select[Any]:
     )
 
 
-def _filtered(
-    principal: Principal,
-    *,
-    category: MemberCategory | None,
-    unit_org_id: int | None,
-    community_org_id: int | None,
-    status: MemberStatus | None,
-    q: str | None,
-    sort: MemberSort,
-) -> Select[Any]:
+def _filtered(principal: Principal, query: MemberFilters) -> Select[Any]:
+    # Built per request: the scope is a where clause of the caller (members/permissions.py).
     stmt = readable_members(principal)
-    if category is not None:
-        stmt = stmt.where(Member.category == category.value)
-    if unit_org_id is not None:
-        stmt = stmt.where(Member.unit_org_id == unit_org_id)
-    if community_org_id is not None:
-        stmt = stmt.where(Member.community_org_id == community_org_id)
-    if status is not None:
-        stmt = stmt.where(Member.status == status.value)
-    if q:
-        stmt = stmt.where(Member.name.like(like_pattern(q), escape=LIKE_ESCAPE))
-    columns = {
-        "name": Member.name,
-        "joined_party_on": Member.joined_party_on,
-        "reported_on": Member.reported_on,
-        "id": Member.id,
-    }
-    return apply_sort(stmt, sort.value, columns, Member.id)
+    if query.category is not None:
+        stmt = stmt.where(Member.category == query.category.value)
+    if query.unit_org_id is not None:
+        stmt = stmt.where(Member.unit_org_id == query.unit_org_id)
+    if query.community_org_id is not None:
+        stmt = stmt.where(Member.community_org_id == query.community_org_id)
+    if query.status is not None:
+        stmt = stmt.where(Member.status == query.status.value)
+    if query.q:
+        stmt = stmt.where(Member.name.like(like_pattern(query.q), escape=LIKE_ESCAPE))
+    return apply_sort(stmt, query.sort.value, SORT_COLUMNS, Member.id)
 
 
-def list_members(session: Session, principal: Principal, params: PageParams, **filters: Any) -> tuple[list[Any], int]:
-    rows, total = fetch_page(session, _filtered(principal, **filters), params)
-    return [to_read(principal, m) for m in rows], total
+SORT_COLUMNS = {
+    "name": Member.name,
+    "joined_party_on": Member.joined_party_on,
+    "reported_on": Member.reported_on,
+    "id": Member.id,
+}
 
 
-def export_members(session: Session, principal: Principal, **filters: Any) -> list[MemberRead]:
+def list_members(principal: Principal, query: MemberListQuery) -> Page[MemberRead]:
+    """One page of the members the caller may see, phones masked as `sees_full_phone` says."""
+    with unit_of_work() as session:
+        rows, total = read_rows(_filtered(principal, query), query, session=session)
+        return page_of(MemberRead, [to_read(principal, m) for m in rows], total, query)
+
+
+def export_members(principal: Principal, query: MemberFilters) -> list[MemberRead]:
     """Every member the list would show with these filters, in its order (no pages)."""
-    return [to_read(principal, m) for m in session.execute(_filtered(principal, **filters)).scalars()]
+    with unit_of_work() as session:
+        return [to_read(principal, m) for m in session.execute(_filtered(principal, query)).scalars()]
 
 
 def get_member(session: Session, principal: Principal, member_id: int) -> MemberRead:

@@ -2,26 +2,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import PathId, QueryId
-from gongjian.models.enums import Role
+from gongjian.kit.types import PathId
 from gongjian.users import service
 from gongjian.users.schemas import (
     PasswordReset,
     PasswordResetResult,
     UserCreate,
     UserCreated,
+    UserListQuery,
     UserRead,
-    UserSort,
     UserUpdate,
 )
 
@@ -32,27 +32,8 @@ Writer = Annotated[Principal, caller("users:write")]
 
 
 @router.get("/users", summary="账号列表")
-async def list_users(
-    principal: Reader,
-    page: PageQuery,
-    role: Role | None = None,
-    organization_id: QueryId = None,
-    is_active: bool | None = None,
-    q: Annotated[str | None, Query(max_length=64, description="按登录名或姓名查找")] = None,
-    sort: UserSort = UserSort.username,
-) -> Page[UserRead]:
-    with unit_of_work() as session:
-        rows, total = service.list_users(
-            session,
-            principal,
-            page,
-            role=role,
-            organization_id=organization_id,
-            is_active=is_active,
-            q=q,
-            sort=sort,
-        )
-    return page_of(UserRead, rows, total, page)
+async def list_users(principal: Reader, query: Annotated[UserListQuery, query_of(UserListQuery)]) -> Page[UserRead]:
+    return service.list_users(principal, query)
 
 
 @router.post("/users", summary="新建账号", status_code=201)

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import ID_BOUNDS
+from gongjian.kit.types import ID_BOUNDS, QueryId
 from gongjian.models.enums import Role
 
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@-]{3,64}$"
@@ -63,3 +66,11 @@ class UserSort(StrEnum):
     username_desc = "-username"
     created_at = "created_at"
     created_at_desc = "-created_at"
+
+
+class UserListQuery(ListQuery):
+    role: Role | None = None
+    organization_id: QueryId = None
+    is_active: bool | None = None
+    q: Annotated[str | None, Query(max_length=64, description="按登录名或姓名查找")] = None
+    sort: UserSort = UserSort.username

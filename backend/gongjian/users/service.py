@@ -10,10 +10,11 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from gongjian.auth.passwords import generate_password, hash_password
+from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, read_page
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -25,7 +26,7 @@ from gongjian.users.permissions import (
     require_may_change_fields,
     user_scope,
 )
-from gongjian.users.schemas import PasswordResetResult, UserCreate, UserCreated, UserRead, UserSort, UserUpdate
+from gongjian.users.schemas import PasswordResetResult, UserCreate, UserCreated, UserListQuery, UserRead, UserUpdate
 
 USER_FIELDS = ("username", "display_name", "role", "organization_id", "is_active")
 LABEL = "账号"
@@ -44,31 +45,22 @@ def readable_users(principal: Principal) -> Select[User]:
     return select(User) if scope is None else select(User).where(scope)
 
 
-def list_users(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    role: Role | None,
-    organization_id: int | None,
-    is_active: bool | None,
-    q: str | None,
-    sort: UserSort,
-) -> tuple[list[UserRead], int]:
+def list_users(principal: Principal, query: UserListQuery) -> Page[UserRead]:
+    # Built per request: the scope is a where clause of the caller (users/permissions.py).
     stmt = readable_users(principal)
-    if role is not None:
-        stmt = stmt.where(User.role == role.value)
-    if organization_id is not None:
-        stmt = stmt.where(User.organization_id == organization_id)
-    if is_active is not None:
-        stmt = stmt.where(User.is_active.is_(is_active))
-    if q:
+    if query.role is not None:
+        stmt = stmt.where(User.role == query.role.value)
+    if query.organization_id is not None:
+        stmt = stmt.where(User.organization_id == query.organization_id)
+    if query.is_active is not None:
+        stmt = stmt.where(User.is_active.is_(query.is_active))
+    if query.q:
         stmt = stmt.where(
-            or_(User.username.contains(q, autoescape=True), User.display_name.contains(q, autoescape=True))
+            or_(User.username.contains(query.q, autoescape=True), User.display_name.contains(query.q, autoescape=True))
         )
     columns = {"username": User.username, "created_at": User.created_at}
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, User.id), params)
-    return [UserRead.model_validate(row) for row in rows], total
+    with unit_of_work() as session:
+        return read_page(apply_sort(stmt, query.sort.value, columns, User.id), query, UserRead, session=session)
 
 
 def _user(session: Session, principal: Principal, user_id: int) -> User:

@@ -8,18 +8,19 @@ from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import PathId, QueryId
-from gongjian.models.enums import WebhookDeliveryStatus, WebhookEventType
+from gongjian.kit.types import PathId
 from gongjian.webhooks import service
 from gongjian.webhooks.schemas import (
     WebhookCreate,
     WebhookCreated,
     WebhookDeliveryDetail,
+    WebhookDeliveryListQuery,
     WebhookDeliveryRead,
-    WebhookDeliverySort,
+    WebhookListQuery,
     WebhookRead,
     WebhookUpdate,
 )
@@ -31,10 +32,10 @@ Writer = Annotated[Principal, caller("webhooks:write")]
 
 
 @router.get("/webhooks", summary="Webhook 订阅列表")
-async def list_webhooks(principal: Reader, page: PageQuery, is_active: bool | None = None) -> Page[WebhookRead]:
-    with unit_of_work() as session:
-        rows, total = service.list_subscriptions(session, principal, page, is_active)
-    return page_of(WebhookRead, rows, total, page)
+async def list_webhooks(
+    principal: Reader, query: Annotated[WebhookListQuery, query_of(WebhookListQuery)]
+) -> Page[WebhookRead]:
+    return service.list_subscriptions(principal, query)
 
 
 @router.post("/webhooks", summary="订阅 Webhook（签名密钥只返回一次）", status_code=201)
@@ -47,18 +48,9 @@ async def create_webhook(body: WebhookCreate, principal: Writer, response: Respo
 
 @router.get("/webhooks/deliveries", summary="Webhook 投递记录")
 async def list_webhook_deliveries(
-    principal: Reader,
-    page: PageQuery,
-    subscription_id: QueryId = None,
-    status: WebhookDeliveryStatus | None = None,
-    event_type: WebhookEventType | None = None,
-    sort: WebhookDeliverySort = WebhookDeliverySort.created_at_desc,
+    principal: Reader, query: Annotated[WebhookDeliveryListQuery, query_of(WebhookDeliveryListQuery)]
 ) -> Page[WebhookDeliveryRead]:
-    with unit_of_work() as session:
-        rows, total = service.list_deliveries(
-            session, principal, page, subscription_id=subscription_id, status=status, event_type=event_type, sort=sort
-        )
-    return page_of(WebhookDeliveryRead, rows, total, page)
+    return service.list_deliveries(principal, query)
 
 
 @router.get("/webhooks/deliveries/{delivery_id}", summary="Webhook 投递详情（含事件内容）")

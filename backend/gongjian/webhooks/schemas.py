@@ -6,7 +6,9 @@ from typing import Any
 
 from pydantic import Field, StrictBool, field_validator
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.types import QueryId
 from gongjian.models.enums import WebhookDeliveryStatus, WebhookEventType
 
 URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
@@ -76,3 +78,14 @@ class WebhookDeliverySort(StrEnum):
     created_at_desc = "-created_at"
     next_attempt_at = "next_attempt_at"
     next_attempt_at_desc = "-next_attempt_at"
+
+
+class WebhookListQuery(ListQuery):
+    is_active: bool | None = None
+
+
+class WebhookDeliveryListQuery(ListQuery):
+    subscription_id: QueryId = None
+    status: WebhookDeliveryStatus | None = None
+    event_type: WebhookEventType | None = None
+    sort: WebhookDeliverySort = WebhookDeliverySort.created_at_desc

@@ -10,25 +10,27 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.access import require_platform_admin
 from gongjian.kit.errors import not_found
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, cached_select, read_page
 from gongjian.kit.personal_data import encrypt
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from gongjian.models.base import utcnow
-from gongjian.models.enums import AuditAction, WebhookDeliveryStatus, WebhookEventType
+from gongjian.models.enums import AuditAction, WebhookDeliveryStatus
 from gongjian.webhooks.delivery import SECRET_PURPOSE
 from gongjian.webhooks.schemas import (
     WebhookCreate,
     WebhookCreated,
     WebhookDeliveryDetail,
+    WebhookDeliveryListQuery,
     WebhookDeliveryRead,
-    WebhookDeliverySort,
+    WebhookListQuery,
     WebhookRead,
     WebhookUpdate,
 )
@@ -41,15 +43,18 @@ FIELDS = ("url", "events", "description", "is_active")
 PLATFORM_WIDE_ONLY = "只有平台管理员（或全平台的 API 密钥）可以管理 Webhook"
 
 
-def list_subscriptions(
-    session: Session, principal: Principal, params: PageParams, is_active: bool | None
-) -> tuple[list[WebhookRead], int]:
+def list_subscriptions(principal: Principal, query: WebhookListQuery) -> Page[WebhookRead]:
     require_platform_admin(principal, PLATFORM_WIDE_ONLY)
+    with unit_of_work() as session:
+        return read_page(_subscriptions(query), query, WebhookRead, session=session)
+
+
+@cached_select()
+def _subscriptions(query: WebhookListQuery) -> Select[Any]:
     stmt = select(WebhookSubscription)
-    if is_active is not None:
-        stmt = stmt.where(WebhookSubscription.is_active.is_(is_active))
-    rows, total = fetch_page(session, stmt.order_by(WebhookSubscription.id.desc()), params)
-    return [WebhookRead.model_validate(row) for row in rows], total
+    if query.is_active is not None:
+        stmt = stmt.where(WebhookSubscription.is_active.is_(query.is_active))
+    return stmt.order_by(WebhookSubscription.id.desc())
 
 
 def _subscription(session: Session, principal: Principal, subscription_id: int) -> WebhookSubscription:
@@ -100,26 +105,23 @@ def _readable_deliveries(principal: Principal) -> Select[Any]:
     return select(WebhookDelivery)
 
 
-def list_deliveries(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    subscription_id: int | None,
-    status: WebhookDeliveryStatus | None,
-    event_type: WebhookEventType | None,
-    sort: WebhookDeliverySort,
-) -> tuple[list[WebhookDeliveryRead], int]:
-    stmt = _readable_deliveries(principal)
-    if subscription_id is not None:
-        stmt = stmt.where(WebhookDelivery.subscription_id == subscription_id)
-    if status is not None:
-        stmt = stmt.where(WebhookDelivery.status == status.value)
-    if event_type is not None:
-        stmt = stmt.where(WebhookDelivery.event_type == event_type.value)
+def list_deliveries(principal: Principal, query: WebhookDeliveryListQuery) -> Page[WebhookDeliveryRead]:
+    require_platform_admin(principal, PLATFORM_WIDE_ONLY)
+    with unit_of_work() as session:
+        return read_page(_deliveries(query), query, WebhookDeliveryRead, session=session)
+
+
+@cached_select()
+def _deliveries(query: WebhookDeliveryListQuery) -> Select[Any]:
+    stmt = select(WebhookDelivery)
+    if query.subscription_id is not None:
+        stmt = stmt.where(WebhookDelivery.subscription_id == query.subscription_id)
+    if query.status is not None:
+        stmt = stmt.where(WebhookDelivery.status == query.status.value)
+    if query.event_type is not None:
+        stmt = stmt.where(WebhookDelivery.event_type == query.event_type.value)
     columns = {"created_at": WebhookDelivery.created_at, "next_attempt_at": WebhookDelivery.next_attempt_at}
-    rows, total = fetch_page(session, apply_sort(stmt, sort, columns, WebhookDelivery.id), params)
-    return [WebhookDeliveryRead.model_validate(row) for row in rows], total
+    return apply_sort(stmt, query.sort, columns, WebhookDelivery.id)
 
 
 def get_delivery(session: Session, principal: Principal, delivery_id: int) -> WebhookDeliveryDetail:
