@@ -112,6 +112,8 @@ def document_query_models(schema: dict[str, Any], routes: list[RouteContext]) ->
     """List each query model's fields as the operation's query parameters, and put the schemas
     they reference (enums) into the spec's components."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
+    declared: dict[str, Any] = {}
+    from_schema: dict[str, Any] = {}
     for route in routes:
         parser = dependency_of(route, _QueryParser)
         if parser is None or not route.include_in_schema:
@@ -121,13 +123,33 @@ def document_query_models(schema: dict[str, Any], routes: list[RouteContext]) ->
             parameters, referenced = _parameters_from_schema(model)
         else:
             parameters, referenced = _parameters_as_declared(model)
+        # FastAPI writes its components sorted by name; the schemas a declared model adds (its
+        # enums) go into that order, where FastAPI puts them for declared parameters.
+        added = declared if not model.documented_from_schema else from_schema
         for name, definition in referenced.items():
-            if components.setdefault(name, definition) != definition:
+            if {**components, **declared, **from_schema}.setdefault(name, definition) != definition:
                 raise RuntimeError(f"{model.__name__}: two schemas named {name} in the spec")
+            added.setdefault(name, definition)
         for operation in operations_of(schema, route):
             # Where FastAPI puts them, so the spec reads the same as for any other endpoint.
             merged = [*operation.get("parameters", []), *copy.deepcopy(parameters)]
             place_after(operation, "parameters", merged, "security", "operationId")
+        if not model.documented_from_schema:
+            _reorder_request_bodies(schema["paths"][route.path_format])
+    every = {**components, **declared}
+    components.clear()
+    components.update(sorted(every.items()))
+    components.update({name: value for name, value in from_schema.items() if name not in components})
+
+
+def _reorder_request_bodies(path: dict[str, Any]) -> None:
+    """`required` before `content` in the path's request bodies, as FastAPI builds them. FastAPI's
+    final pass through its pydantic models may reorder them when the path's GET declares no
+    parameters of its own (a query model), which a GET declaring them one by one did not."""
+    for operation in path.values():
+        body = operation.get("requestBody") if isinstance(operation, dict) else None
+        if isinstance(body, dict) and "required" in body:
+            operation["requestBody"] = {"required": body["required"], **body}
 
 
 @cache
@@ -153,7 +175,30 @@ def _parameters_as_declared(model: type[QueryModel]) -> tuple[list[dict[str, Any
     app = FastAPI()
     app.get("/stand-in")(stand_in)
     spec = app.openapi()
-    return spec["paths"]["/stand-in"]["get"].get("parameters", []), spec.get("components", {}).get("schemas", {})
+    parameters = spec["paths"]["/stand-in"]["get"].get("parameters", [])
+    schemas = spec.get("components", {}).get("schemas", {})
+    # Only what the parameters reference (the stand-in's own 422 response brings FastAPI's
+    # HTTPValidationError, which the app's routes replace with problem+json).
+    wanted: dict[str, Any] = {}
+    pending = _refs_in(parameters)
+    while pending:
+        name = pending.pop()
+        if name not in wanted and name in schemas:
+            wanted[name] = schemas[name]
+            pending |= _refs_in(schemas[name])
+    return parameters, wanted
+
+
+def _refs_in(value: Any) -> set[str]:
+    """The component names `value` references (`{"$ref": "#/components/schemas/X"}`)."""
+    if isinstance(value, dict):
+        found = {value["$ref"].rsplit("/", 1)[-1]} if isinstance(value.get("$ref"), str) else set()
+        for item in value.values():
+            found |= _refs_in(item)
+        return found
+    if isinstance(value, list):
+        return set().union(*(_refs_in(item) for item in value)) if value else set()
+    return set()
 
 
 @cache
