@@ -29,16 +29,18 @@ from gongjian.claims.permissions import (
 from gongjian.claims.schemas import (
     ClaimComplete,
     ClaimCreate,
+    ClaimListQuery,
     ClaimRead,
     ClaimReject,
     ClaimSort,
     ClaimVerify,
     ClaimWithdraw,
+    ItemClaimListQuery,
 )
 from gongjian.kit import audit
 from gongjian.kit.calendar import local_today
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, read_page
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -83,18 +85,39 @@ def readable_claims(principal: Principal) -> Select[Any]:
     return stmt if visible is None else stmt.where(visible)
 
 
-def list_claims(
-    session: Session,
+def list_claims(session: Session, principal: Principal, query: ClaimListQuery) -> Page[ClaimRead]:
+    stmt = _claims_matching(
+        principal,
+        item_id=query.item_id,
+        organization_id=query.organization_id,
+        provider_org_id=query.provider_org_id,
+        category=query.category,
+        status=query.status,
+        sort=query.sort,
+    )
+    return read_page(stmt, query, ClaimRead, session=session)
+
+
+def list_item_claims(
+    session: Session, principal: Principal, item_id: int, query: ItemClaimListQuery
+) -> Page[ClaimRead]:
+    """One item's claims; 404 when the caller can't see the item."""
+    get_item(session, principal, item_id)
+    stmt = _claims_matching(principal, item_id=item_id, status=query.status, sort=query.sort)
+    return read_page(stmt, query, ClaimRead, session=session)
+
+
+def _claims_matching(
     principal: Principal,
-    params: PageParams,
     *,
     item_id: int | None = None,
     organization_id: int | None = None,
     provider_org_id: int | None = None,
     category: ServiceCategoryCode | None = None,
     status: ClaimStatus | None = None,
-    sort: ClaimSort = ClaimSort.created_at_desc,
-) -> tuple[list[ClaimRead], int]:
+    sort: ClaimSort,
+) -> Select[Any]:
+    """Built per request: what the caller may read comes from their role and organisation."""
     stmt = readable_claims(principal)
     if item_id is not None:
         stmt = stmt.where(Claim.item_id == item_id)
@@ -107,22 +130,7 @@ def list_claims(
     if status is not None:
         stmt = stmt.where(Claim.status == status.value)
     columns = {"created_at": Claim.created_at, "id": Claim.id}
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, Claim.id), params)
-    return [ClaimRead.model_validate(row) for row in rows], total
-
-
-def list_item_claims(
-    session: Session,
-    principal: Principal,
-    item_id: int,
-    params: PageParams,
-    *,
-    status: ClaimStatus | None,
-    sort: ClaimSort,
-) -> tuple[list[ClaimRead], int]:
-    """One item's claims; 404 when the caller can't see the item."""
-    get_item(session, principal, item_id)
-    return list_claims(session, principal, params, item_id=item_id, status=status, sort=sort)
+    return apply_sort(stmt, sort.value, columns, Claim.id)
 
 
 def _get_claim(session: Session, principal: Principal, claim_id: int) -> Claim:

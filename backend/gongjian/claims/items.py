@@ -9,6 +9,7 @@ Who may see and change what is in `claims.permissions`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -27,16 +28,17 @@ from gongjian.claims.permissions import (
 from gongjian.claims.schemas import (
     ServiceCategoryRead,
     ServiceItemCreate,
+    ServiceItemListQuery,
     ServiceItemRead,
-    ServiceItemSort,
     ServiceItemUpdate,
 )
 from gongjian.kit import audit
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, not_found, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, count_of, fetch_page
+from gongjian.kit.pagination import Page, page_of, read_page, read_rows
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import ListQuery
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import LIKE_ESCAPE, apply_sort, like_pattern
 from gongjian.kit.transitions import check_move
@@ -48,7 +50,6 @@ from gongjian.models.enums import (
     AuditAction,
     OrganizationKind,
     ServiceCategoryCode,
-    ServiceDirection,
     ServiceItemStatus,
 )
 
@@ -70,10 +71,11 @@ ACTIVE_VALUES = tuple(s.value for s in ACTIVE_CLAIM_STATUSES)
 # --- categories --------------------------------------------------------------------------------
 
 
-def list_categories(session: Session, params: PageParams) -> tuple[list[ServiceCategoryRead], int]:
-    stmt = select(ServiceCategory).order_by(ServiceCategory.sort_order, ServiceCategory.id)
-    rows, total = fetch_page(session, stmt, params)
-    return [ServiceCategoryRead.model_validate(row) for row in rows], total
+CATEGORIES = select(ServiceCategory).order_by(ServiceCategory.sort_order, ServiceCategory.id)
+
+
+def list_categories(session: Session, query: ListQuery) -> Page[ServiceCategoryRead]:
+    return read_page(CATEGORIES, query, ServiceCategoryRead, session=session)
 
 
 # --- reading items -----------------------------------------------------------------------------
@@ -100,8 +102,14 @@ def get_item(session: Session, principal: Principal, item_id: int, *, lock: bool
 
 
 def _item_reads(session: Session, principal: Principal, stmt: Select[Any]) -> list[ServiceItemRead]:
-    """Run a `readable_items` select with, per item, its active claims and the caller's
-    organisation's active claim (correlated subqueries in the same query: no query per row)."""
+    """Run a `readable_items` select with its claim columns (`_with_claims`)."""
+    rows = session.execute(_with_claims(principal, stmt)).unique().all()
+    return _reads_of(session, principal, [row._mapping for row in rows])
+
+
+def _with_claims(principal: Principal, stmt: Select[Any]) -> Select[Any]:
+    """A `readable_items` select with, per item, its active claims and the caller's organisation's
+    active claim (correlated subqueries in the same query: no query per row)."""
     org_id = own_claimant_id(principal)
     held: list[ColumnElement[Any]] = [null(), null()]
     if org_id is not None:
@@ -113,13 +121,25 @@ def _item_reads(session: Session, principal: Principal, stmt: Select[Any]) -> li
             .scalar_subquery()
             for column in (Claim.id, Claim.status)
         ]
-    rows = session.execute(stmt.add_columns(active_claims_of(ServiceItem.id), *held)).all()
+    return stmt.add_columns(
+        active_claims_of(ServiceItem.id).label("active"), held[0].label("held_id"), held[1].label("held_status")
+    )
+
+
+def _reads_of(session: Session, principal: Principal, rows: Sequence[Mapping[Any, Any]]) -> list[ServiceItemRead]:
+    """Rows of a `_with_claims` select as the caller reads them."""
+    if not rows:
+        return []
+    org_id = own_claimant_id(principal)
     # Whether the caller could claim depends on the organisation it claims for: read it once.
     claimant = session.get(Organization, org_id) if org_id is not None and may_write_claims(principal) else None
     if claimant is not None and claimant.archived_at is not None:
         claimant = None
     today = local_today()
-    return [_item_read(item, active, held_id, status, claimant, today) for item, active, held_id, status in rows]
+    return [
+        _item_read(row["ServiceItem"], row["active"], row["held_id"], row["held_status"], claimant, today)
+        for row in rows
+    ]
 
 
 def _item_read(
@@ -143,48 +163,34 @@ def _item_read(
     return ServiceItemRead.model_validate(values)
 
 
-def list_items(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    category: ServiceCategoryCode | None,
-    direction: ServiceDirection | None,
-    provider_kind: OrganizationKind | None,
-    provider_org_id: int | None,
-    status: ServiceItemStatus | None,
-    has_free_capacity: bool | None,
-    q: str | None,
-    sort: ServiceItemSort,
-) -> tuple[list[ServiceItemRead], int]:
+def list_items(session: Session, principal: Principal, query: ServiceItemListQuery) -> Page[ServiceItemRead]:
+    # Built per request: the caller's scope and their organisation's claims are in the select.
     stmt = readable_items(principal)
-    if category is not None:
-        stmt = stmt.where(ServiceItem.category == category.value)
-    if direction is not None:
-        stmt = stmt.where(ServiceItem.direction == direction.value)
-    if provider_kind is not None:
-        kind_ids = select(Organization.id).where(Organization.kind == provider_kind.value)
+    if query.category is not None:
+        stmt = stmt.where(ServiceItem.category == query.category.value)
+    if query.direction is not None:
+        stmt = stmt.where(ServiceItem.direction == query.direction.value)
+    if query.provider_kind is not None:
+        kind_ids = select(Organization.id).where(Organization.kind == query.provider_kind.value)
         stmt = stmt.where(ServiceItem.provider_org_id.in_(kind_ids))
-    if provider_org_id is not None:
-        stmt = stmt.where(ServiceItem.provider_org_id == provider_org_id)
-    if status is not None:
-        stmt = stmt.where(ServiceItem.status == status.value)
-    if has_free_capacity is not None:
+    if query.provider_org_id is not None:
+        stmt = stmt.where(ServiceItem.provider_org_id == query.provider_org_id)
+    if query.status is not None:
+        stmt = stmt.where(ServiceItem.status == query.status.value)
+    if query.has_free_capacity is not None:
         active = active_claims_of(ServiceItem.id)
-        stmt = stmt.where(ServiceItem.capacity > active if has_free_capacity else ServiceItem.capacity <= active)
-    if q:
-        stmt = stmt.where(ServiceItem.title.like(like_pattern(q), escape=LIKE_ESCAPE))
+        stmt = stmt.where(ServiceItem.capacity > active if query.has_free_capacity else ServiceItem.capacity <= active)
+    if query.q:
+        stmt = stmt.where(ServiceItem.title.like(like_pattern(query.q), escape=LIKE_ESCAPE))
     columns = {
         "id": ServiceItem.id,
         "title": ServiceItem.title,
         "claim_deadline": ServiceItem.claim_deadline,
         "created_at": ServiceItem.created_at,
     }
-    stmt = apply_sort(stmt, sort.value, columns, ServiceItem.id)
-    total = count_of(session, stmt)
-    if total == 0 or params.offset >= total:
-        return [], total
-    return _item_reads(session, principal, stmt.limit(params.page_size).offset(params.offset)), total
+    stmt = _with_claims(principal, apply_sort(stmt, query.sort.value, columns, ServiceItem.id))
+    rows, total = read_rows(stmt, query, session=session)
+    return page_of(ServiceItemRead, _reads_of(session, principal, rows), total, query)
 
 
 def get_item_read(session: Session, principal: Principal, item_id: int) -> ServiceItemRead:

@@ -9,30 +9,28 @@ from gongjian.claims import claiming, items, summary
 from gongjian.claims.schemas import (
     ClaimComplete,
     ClaimCreate,
+    ClaimListQuery,
     ClaimRead,
     ClaimReject,
-    ClaimSort,
     ClaimSummary,
     ClaimVerify,
     ClaimWithdraw,
+    ItemClaimListQuery,
     ServiceCategoryRead,
     ServiceItemCreate,
+    ServiceItemListQuery,
     ServiceItemRead,
-    ServiceItemSort,
     ServiceItemUpdate,
 )
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import ListQuery, query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import ID_BOUNDS, IsoDate, PathId, QueryId
+from gongjian.kit.types import ID_BOUNDS, IsoDate, PathId
 from gongjian.models.enums import (
-    ClaimStatus,
-    OrganizationKind,
-    ServiceCategoryCode,
-    ServiceDirection,
     ServiceItemStatus,
 )
 
@@ -44,40 +42,19 @@ STATE_PROBLEMS = problem_responses(412)
 
 
 @router.get("/service-categories", summary="服务类别（五大类）")
-async def list_service_categories(principal: Reader, page: PageQuery) -> Page[ServiceCategoryRead]:
+async def list_service_categories(
+    principal: Reader, query: Annotated[ListQuery, query_of(ListQuery)]
+) -> Page[ServiceCategoryRead]:
     with unit_of_work() as session:
-        rows, total = items.list_categories(session, page)
-    return page_of(ServiceCategoryRead, rows, total, page)
+        return items.list_categories(session, query)
 
 
 @router.get("/service-items", summary="双向认领清单：服务项目列表")
 async def list_service_items(
-    principal: Reader,
-    page: PageQuery,
-    category: ServiceCategoryCode | None = None,
-    direction: ServiceDirection | None = None,
-    provider_kind: Annotated[OrganizationKind | None, Query(description="提供方类型：社区、驻区单位或社会组织")] = None,
-    provider_org_id: QueryId = None,
-    status: ServiceItemStatus | None = None,
-    has_free_capacity: Annotated[bool | None, Query(description="true 只列还有认领名额的，false 只列已满的")] = None,
-    q: Annotated[str | None, Query(max_length=100, description="按标题模糊查找")] = None,
-    sort: ServiceItemSort = ServiceItemSort.id,
+    principal: Reader, query: Annotated[ServiceItemListQuery, query_of(ServiceItemListQuery)]
 ) -> Page[ServiceItemRead]:
     with unit_of_work() as session:
-        rows, total = items.list_items(
-            session,
-            principal,
-            page,
-            category=category,
-            direction=direction,
-            provider_kind=provider_kind,
-            provider_org_id=provider_org_id,
-            status=status,
-            has_free_capacity=has_free_capacity,
-            q=q,
-            sort=sort,
-        )
-    return page_of(ServiceItemRead, rows, total, page)
+        return items.list_items(session, principal, query)
 
 
 @router.post("/service-items", summary="新建服务项目（草稿）", status_code=201)
@@ -128,15 +105,10 @@ async def close_service_item(
 
 @router.get("/service-items/{item_id}/claims", summary="某服务项目的认领记录")
 async def list_item_claims(
-    item_id: PathId,
-    principal: Reader,
-    page: PageQuery,
-    status: ClaimStatus | None = None,
-    sort: ClaimSort = ClaimSort.created_at_desc,
+    item_id: PathId, principal: Reader, query: Annotated[ItemClaimListQuery, query_of(ItemClaimListQuery)]
 ) -> Page[ClaimRead]:
     with unit_of_work() as session:
-        rows, total = claiming.list_item_claims(session, principal, item_id, page, status=status, sort=sort)
-    return page_of(ClaimRead, rows, total, page)
+        return claiming.list_item_claims(session, principal, item_id, query)
 
 
 @router.post("/service-items/{item_id}/claims", summary="认领服务项目", status_code=201)
@@ -148,29 +120,9 @@ async def create_claim(item_id: PathId, body: ClaimCreate, principal: Writer, re
 
 
 @router.get("/claims", summary="认领记录列表（跨项目）")
-async def list_claims(
-    principal: Reader,
-    page: PageQuery,
-    organization_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领组织")] = None,
-    item_id: QueryId = None,
-    provider_org_id: Annotated[int | None, Query(**ID_BOUNDS, description="项目提供方")] = None,
-    category: ServiceCategoryCode | None = None,
-    status: ClaimStatus | None = None,
-    sort: ClaimSort = ClaimSort.created_at_desc,
-) -> Page[ClaimRead]:
+async def list_claims(principal: Reader, query: Annotated[ClaimListQuery, query_of(ClaimListQuery)]) -> Page[ClaimRead]:
     with unit_of_work() as session:
-        rows, total = claiming.list_claims(
-            session,
-            principal,
-            page,
-            item_id=item_id,
-            organization_id=organization_id,
-            provider_org_id=provider_org_id,
-            category=category,
-            status=status,
-            sort=sort,
-        )
-    return page_of(ClaimRead, rows, total, page)
+        return claiming.list_claims(session, principal, query)
 
 
 @router.get("/claims/summary", summary="认领统计：按类别和状态（可按组织、期间）")

@@ -2,12 +2,21 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import ID_BOUNDS, IsoDate
-from gongjian.models.enums import ClaimStatus, ServiceCategoryCode, ServiceDirection, ServiceItemStatus
+from gongjian.kit.types import ID_BOUNDS, IsoDate, QueryId
+from gongjian.models.enums import (
+    ClaimStatus,
+    OrganizationKind,
+    ServiceCategoryCode,
+    ServiceDirection,
+    ServiceItemStatus,
+)
 from gongjian.organizations.schemas import OrganizationRef
 
 
@@ -173,3 +182,28 @@ class ClaimSummary(BaseModel):
     total: int = Field(description="期间内的全部认领（含已撤回、已驳回）")
     by_category_and_status: list[ClaimCount]
     by_category: list[CategoryClaimTotals] = Field(description="五类各一行，没有认领的为 0")
+
+
+class ServiceItemListQuery(ListQuery):
+    category: ServiceCategoryCode | None = None
+    direction: ServiceDirection | None = None
+    provider_kind: Annotated[OrganizationKind | None, Query(description="提供方类型：社区、驻区单位或社会组织")] = None
+    provider_org_id: QueryId = None
+    status: ServiceItemStatus | None = None
+    has_free_capacity: Annotated[bool | None, Query(description="true 只列还有认领名额的，false 只列已满的")] = None
+    q: Annotated[str | None, Query(max_length=100, description="按标题模糊查找")] = None
+    sort: ServiceItemSort = ServiceItemSort.id
+
+
+class ItemClaimListQuery(ListQuery):
+    status: ClaimStatus | None = None
+    sort: ClaimSort = ClaimSort.created_at_desc
+
+
+class ClaimListQuery(ListQuery):
+    organization_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领组织")] = None
+    item_id: QueryId = None
+    provider_org_id: Annotated[int | None, Query(**ID_BOUNDS, description="项目提供方")] = None
+    category: ServiceCategoryCode | None = None
+    status: ClaimStatus | None = None
+    sort: ClaimSort = ClaimSort.created_at_desc

@@ -2,26 +2,26 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.concerns import service
 from gongjian.concerns.schemas import (
     ConcernCreate,
     ConcernEscalate,
+    ConcernListQuery,
     ConcernNote,
     ConcernRead,
-    ConcernSort,
     ConcernSummary,
 )
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import IsoDate, PathId, QueryId
-from gongjian.models.enums import ConcernCategory, ConcernStatus
+from gongjian.kit.types import PathId, QueryId
 
 router = DomainRouter(tags=["concerns"])
 
@@ -32,32 +32,10 @@ STATE_PROBLEMS = problem_responses(412)
 
 @router.get("/concerns", summary="社情民意列表")
 async def list_concerns(
-    principal: Reader,
-    page: PageQuery,
-    community_org_id: QueryId = None,
-    status: ConcernStatus | None = None,
-    category: ConcernCategory | None = None,
-    overdue: Annotated[bool | None, Query(description="true：未解决且已过办理期限")] = None,
-    escalated: Annotated[bool | None, Query(description="true：曾上报协调")] = None,
-    reported_from: IsoDate | None = None,
-    reported_until: IsoDate | None = None,
-    sort: ConcernSort = ConcernSort.reported_at_desc,
+    principal: Reader, query: Annotated[ConcernListQuery, query_of(ConcernListQuery)]
 ) -> Page[ConcernRead]:
     with unit_of_work() as session:
-        rows, total = service.list_concerns(
-            session,
-            principal,
-            page,
-            community_org_id=community_org_id,
-            status=status,
-            category=category,
-            overdue=overdue,
-            escalated=escalated,
-            reported_from=reported_from,
-            reported_until=reported_until,
-            sort=sort,
-        )
-    return page_of(ConcernRead, rows, total, page)
+        return service.list_concerns(session, principal, query)
 
 
 @router.get("/concerns/summary", summary="社情民意统计（含未解决且逾期的件数）")

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field, model_validator
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel
-from gongjian.kit.types import BodyId, IsoDate
+from gongjian.kit.types import BodyId, IsoDate, QueryId
 from gongjian.models.enums import ConcernCategory, ConcernReporterKind, ConcernStatus
 from gongjian.organizations.schemas import OrganizationRef
 
@@ -104,3 +107,14 @@ class ConcernSort(StrEnum):
     due_on_desc = "-due_on"
     id = "id"
     id_desc = "-id"
+
+
+class ConcernListQuery(ListQuery):
+    community_org_id: QueryId = None
+    status: ConcernStatus | None = None
+    category: ConcernCategory | None = None
+    overdue: Annotated[bool | None, Query(description="true：未解决且已过办理期限")] = None
+    escalated: Annotated[bool | None, Query(description="true：曾上报协调")] = None
+    reported_from: IsoDate | None = None
+    reported_until: IsoDate | None = None
+    sort: ConcernSort = ConcernSort.reported_at_desc

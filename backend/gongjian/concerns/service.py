@@ -22,15 +22,15 @@ from gongjian.concerns.permissions import masks_reporter, reporter, require_hand
 from gongjian.concerns.schemas import (
     ConcernCreate,
     ConcernEscalate,
+    ConcernListQuery,
     ConcernRead,
-    ConcernSort,
     ConcernSummary,
 )
 from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, local_today, start_of
 from gongjian.kit.errors import unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, count_of
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.personal_data import mask_name
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
@@ -104,41 +104,27 @@ def concern_reads(session: Session, principal: Principal, rows: list[Concern]) -
     return reads
 
 
-def list_concerns(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    community_org_id: int | None,
-    status: ConcernStatus | None,
-    category: ConcernCategory | None,
-    overdue: bool | None,
-    escalated: bool | None,
-    reported_from: date | None,
-    reported_until: date | None,
-    sort: ConcernSort,
-) -> tuple[list[ConcernRead], int]:
+def list_concerns(session: Session, principal: Principal, query: ConcernListQuery) -> Page[ConcernRead]:
+    # Built per request: the caller's scope, and "overdue" is measured against today.
     stmt = readable_concerns(principal)
-    if community_org_id is not None:
-        stmt = stmt.where(Concern.community_org_id == community_org_id)
-    if status is not None:
-        stmt = stmt.where(Concern.status == status.value)
-    if category is not None:
-        stmt = stmt.where(Concern.category == category.value)
-    if overdue is not None:
+    if query.community_org_id is not None:
+        stmt = stmt.where(Concern.community_org_id == query.community_org_id)
+    if query.status is not None:
+        stmt = stmt.where(Concern.status == query.status.value)
+    if query.category is not None:
+        stmt = stmt.where(Concern.category == query.category.value)
+    if query.overdue is not None:
         condition = overdue_condition(local_today())
-        stmt = stmt.where(condition if overdue else ~condition | Concern.due_on.is_(None))
-    if escalated is not None:
-        stmt = stmt.where(Concern.escalated_to.is_not(None) if escalated else Concern.escalated_to.is_(None))
-    if reported_from is not None:
-        stmt = stmt.where(Concern.reported_at >= start_of(reported_from))
-    if reported_until is not None:
-        stmt = stmt.where(Concern.reported_at < end_of(reported_until))
+        stmt = stmt.where(condition if query.overdue else ~condition | Concern.due_on.is_(None))
+    if query.escalated is not None:
+        stmt = stmt.where(Concern.escalated_to.is_not(None) if query.escalated else Concern.escalated_to.is_(None))
+    if query.reported_from is not None:
+        stmt = stmt.where(Concern.reported_at >= start_of(query.reported_from))
+    if query.reported_until is not None:
+        stmt = stmt.where(Concern.reported_at < end_of(query.reported_until))
     columns = {"reported_at": Concern.reported_at, "due_on": Concern.due_on, "id": Concern.id}
-    stmt = apply_sort(stmt, sort.value, columns, Concern.id)
-    total = count_of(session, stmt)
-    rows = list(session.execute(stmt.limit(params.page_size).offset(params.offset)).scalars()) if total else []
-    return concern_reads(session, principal, rows), total
+    rows, total = read_rows(apply_sort(stmt, query.sort.value, columns, Concern.id), query, session=session)
+    return page_of(ConcernRead, concern_reads(session, principal, rows), total, query)
 
 
 def _get(session: Session, principal: Principal, concern_id: int, *, lock: bool = False) -> Concern:

@@ -2,19 +2,19 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Query, Response
+from fastapi import Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.honors import service
-from gongjian.honors.schemas import HonorCreate, HonorRead, HonorSort, HonorUpdate
+from gongjian.honors.schemas import HonorCreate, HonorListQuery, HonorRead, HonorUpdate
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import PathId, QueryId
-from gongjian.models.enums import HonorLevel, HonorRecipientKind
+from gongjian.kit.types import PathId
 
 router = DomainRouter(tags=["honors"])
 
@@ -23,27 +23,9 @@ Writer = Annotated[Principal, caller("honors:write")]
 
 
 @router.get("/honors", summary="荣誉列表")
-async def list_honors(
-    principal: Reader,
-    page: PageQuery,
-    community_org_id: QueryId = None,
-    level: HonorLevel | None = None,
-    recipient_kind: HonorRecipientKind | None = None,
-    year: Annotated[int | None, Query(ge=1900, le=2999, description="获奖年份")] = None,
-    sort: HonorSort = HonorSort.awarded_on_desc,
-) -> Page[HonorRead]:
+async def list_honors(principal: Reader, query: Annotated[HonorListQuery, query_of(HonorListQuery)]) -> Page[HonorRead]:
     with unit_of_work() as session:
-        rows, total = service.list_honors(
-            session,
-            principal,
-            page,
-            community_org_id=community_org_id,
-            level=level,
-            recipient_kind=recipient_kind,
-            year=year,
-            sort=sort,
-        )
-    return page_of(HonorRead, rows, total, page)
+        return service.list_honors(session, principal, query)
 
 
 @router.post("/honors", summary="登记荣誉", status_code=201)

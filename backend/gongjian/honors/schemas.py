@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import Field, model_validator
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import BodyId, IsoDate
+from gongjian.kit.types import BodyId, IsoDate, QueryId
 from gongjian.models.enums import HonorLevel, HonorRecipientKind
 
 
@@ -71,3 +74,11 @@ class HonorSort(StrEnum):
     awarded_on_desc = "-awarded_on"
     id = "id"
     id_desc = "-id"
+
+
+class HonorListQuery(ListQuery):
+    community_org_id: QueryId = None
+    level: HonorLevel | None = None
+    recipient_kind: HonorRecipientKind | None = None
+    year: Annotated[int | None, Query(ge=1900, le=2999, description="获奖年份")] = None
+    sort: HonorSort = HonorSort.awarded_on_desc

@@ -11,15 +11,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gongjian.honors.permissions import require_may_record
-from gongjian.honors.schemas import HonorCreate, HonorRead, HonorSort, HonorUpdate
+from gongjian.honors.schemas import HonorCreate, HonorListQuery, HonorRead, HonorUpdate
 from gongjian.kit import audit
 from gongjian.kit.errors import unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, cached_select, read_page
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -41,29 +41,23 @@ FIELDS = (
 )
 
 
-def list_honors(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    community_org_id: int | None,
-    level: HonorLevel | None,
-    recipient_kind: HonorRecipientKind | None,
-    year: int | None,
-    sort: HonorSort,
-) -> tuple[list[HonorRead], int]:
+def list_honors(session: Session, principal: Principal, query: HonorListQuery) -> Page[HonorRead]:
+    return read_page(_honors_matching(query), query, HonorRead, session=session)
+
+
+@cached_select()
+def _honors_matching(query: HonorListQuery) -> Select[Any]:
     stmt = select(Honor)
-    if community_org_id is not None:
-        stmt = stmt.where(Honor.community_org_id == community_org_id)
-    if level is not None:
-        stmt = stmt.where(Honor.level == level.value)
-    if recipient_kind is not None:
-        stmt = stmt.where(Honor.recipient_kind == recipient_kind.value)
-    if year is not None:
-        stmt = stmt.where(Honor.awarded_on >= date(year, 1, 1), Honor.awarded_on <= date(year, 12, 31))
+    if query.community_org_id is not None:
+        stmt = stmt.where(Honor.community_org_id == query.community_org_id)
+    if query.level is not None:
+        stmt = stmt.where(Honor.level == query.level.value)
+    if query.recipient_kind is not None:
+        stmt = stmt.where(Honor.recipient_kind == query.recipient_kind.value)
+    if query.year is not None:
+        stmt = stmt.where(Honor.awarded_on >= date(query.year, 1, 1), Honor.awarded_on <= date(query.year, 12, 31))
     columns = {"awarded_on": Honor.awarded_on, "id": Honor.id}
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, Honor.id), params)
-    return [HonorRead.model_validate(row) for row in rows], total
+    return apply_sort(stmt, query.sort.value, columns, Honor.id)
 
 
 def _honor(session: Session, honor_id: int) -> Honor:

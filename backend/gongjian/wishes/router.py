@@ -8,22 +8,21 @@ from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
-from gongjian.kit.pagination import Page, PageQuery, page_of
+from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
+from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.types import ID_BOUNDS, IsoDate, PathId, QueryId
-from gongjian.models.enums import WishKind, WishStatus
+from gongjian.kit.types import IsoDate, PathId, QueryId
 from gongjian.wishes import service
 from gongjian.wishes.schemas import (
-    MONTH_PATTERN,
     WishCancel,
     WishClaim,
     WishClose,
     WishCreate,
     WishFulfil,
+    WishListQuery,
     WishRead,
     WishReject,
-    WishSort,
     WishSummary,
 )
 
@@ -35,31 +34,9 @@ STATE_PROBLEMS = problem_responses(412)
 
 
 @router.get("/wishes", summary="微心愿列表")
-async def list_wishes(
-    principal: Reader,
-    page: PageQuery,
-    status: WishStatus | None = None,
-    community_org_id: QueryId = None,
-    claimant_org_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领单位")] = None,
-    claimant_member_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领党员")] = None,
-    kind: WishKind | None = None,
-    month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="登记月份 YYYY-MM（北京时间）")] = None,
-    sort: WishSort = WishSort.created_at_desc,
-) -> Page[WishRead]:
+async def list_wishes(principal: Reader, query: Annotated[WishListQuery, query_of(WishListQuery)]) -> Page[WishRead]:
     with unit_of_work() as session:
-        rows, total = service.list_wishes(
-            session,
-            principal,
-            page,
-            status=status,
-            community_org_id=community_org_id,
-            claimant_org_id=claimant_org_id,
-            claimant_member_id=claimant_member_id,
-            kind=kind,
-            month=month,
-            sort=sort,
-        )
-    return page_of(WishRead, rows, total, page)
+        return service.list_wishes(session, principal, query)
 
 
 @router.post("/wishes", summary="登记微心愿（社区）", status_code=201)

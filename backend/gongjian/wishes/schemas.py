@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Annotated
 
+from fastapi import Query
 from pydantic import BaseModel, Field
 
+from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel
-from gongjian.kit.types import ID_BOUNDS
+from gongjian.kit.types import ID_BOUNDS, QueryId
 from gongjian.models.enums import WishKind, WishStatus
 from gongjian.organizations.schemas import OrganizationRef
 
@@ -109,3 +112,13 @@ class WishSummary(BaseModel):
     fulfilled: int = Field(description="期间内实现的心愿数（含已回访）")
     by_month: list[WishMonth]
     by_status: list[WishStatusCount] = Field(description="期间内登记的心愿的当前状态")
+
+
+class WishListQuery(ListQuery):
+    status: WishStatus | None = None
+    community_org_id: QueryId = None
+    claimant_org_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领单位")] = None
+    claimant_member_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领党员")] = None
+    kind: WishKind | None = None
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="登记月份 YYYY-MM（北京时间）")] = None
+    sort: WishSort = WishSort.created_at_desc

@@ -24,7 +24,7 @@ from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, local_month, month_bounds, start_of
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import PageParams, fetch_page
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.personal_data import mask_name
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import live_organization, one_or_404
@@ -38,7 +38,6 @@ from gongjian.models.enums import (
     AuditAction,
     OrganizationKind,
     WebhookEventType,
-    WishKind,
     WishStatus,
 )
 from gongjian.webhooks.outbox import emit
@@ -49,10 +48,10 @@ from gongjian.wishes.schemas import (
     WishClose,
     WishCreate,
     WishFulfil,
+    WishListQuery,
     WishMonth,
     WishRead,
     WishReject,
-    WishSort,
     WishStatusCount,
     WishSummary,
 )
@@ -93,36 +92,25 @@ def wish_read(principal: Principal, wish: Wish) -> WishRead:
     return WishRead.model_validate(values)
 
 
-def list_wishes(
-    session: Session,
-    principal: Principal,
-    params: PageParams,
-    *,
-    status: WishStatus | None,
-    community_org_id: int | None,
-    claimant_org_id: int | None,
-    claimant_member_id: int | None,
-    kind: WishKind | None,
-    month: str | None,
-    sort: WishSort,
-) -> tuple[list[WishRead], int]:
+def list_wishes(session: Session, principal: Principal, query: WishListQuery) -> Page[WishRead]:
+    # Built per request: what the caller may read comes from their role and organisation.
     stmt = readable_wishes(principal)
-    if status is not None:
-        stmt = stmt.where(Wish.status == status.value)
-    if community_org_id is not None:
-        stmt = stmt.where(Wish.community_org_id == community_org_id)
-    if claimant_org_id is not None:
-        stmt = stmt.where(Wish.claimant_org_id == claimant_org_id)
-    if claimant_member_id is not None:
-        stmt = stmt.where(Wish.claimant_member_id == claimant_member_id)
-    if kind is not None:
-        stmt = stmt.where(Wish.kind == kind.value)
-    if month is not None:
-        first, following = month_bounds(month)
+    if query.status is not None:
+        stmt = stmt.where(Wish.status == query.status.value)
+    if query.community_org_id is not None:
+        stmt = stmt.where(Wish.community_org_id == query.community_org_id)
+    if query.claimant_org_id is not None:
+        stmt = stmt.where(Wish.claimant_org_id == query.claimant_org_id)
+    if query.claimant_member_id is not None:
+        stmt = stmt.where(Wish.claimant_member_id == query.claimant_member_id)
+    if query.kind is not None:
+        stmt = stmt.where(Wish.kind == query.kind.value)
+    if query.month is not None:
+        first, following = month_bounds(query.month)
         stmt = stmt.where(Wish.created_at >= first, Wish.created_at < following)
     columns = {"created_at": Wish.created_at, "estimated_value": Wish.estimated_value, "id": Wish.id}
-    rows, total = fetch_page(session, apply_sort(stmt, sort.value, columns, Wish.id), params)
-    return [wish_read(principal, w) for w in rows], total
+    rows, total = read_rows(apply_sort(stmt, query.sort.value, columns, Wish.id), query, session=session)
+    return page_of(WishRead, [wish_read(principal, w) for w in rows], total, query)
 
 
 def _get_wish(session: Session, principal: Principal, wish_id: int, *, lock: bool = False) -> Wish:
