@@ -6,7 +6,7 @@ import json
 from typing import Annotated, Any
 
 import pytest
-from fastapi import FastAPI, Query
+from fastapi import Depends, FastAPI, Query
 from fastapi.testclient import TestClient
 from pydantic import Field
 from sqlalchemy import func, select
@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from factories import assert_problem, headers_for, login, make_org, make_user, username_of
 from gongjian.app import api_routes
 from gongjian.db import unit_of_work
-from gongjian.kit.pagination import PageParams, PageQuery, cached_select, read_rows
-from gongjian.kit.query import ListQuery, QueryModel, document_query_models, query_of
+from gongjian.kit.pagination import PageParams, cached_select, read_rows
+from gongjian.kit.query import PAGE_LIMITS, PAGE_SIZE_LIMITS, ListQuery, QueryModel, document_query_models, query_of
 from gongjian.kit.types import IsoDate, QueryId
 from gongjian.models import IdempotencyRecord, Organization
 from gongjian.models.base import utcnow
@@ -267,13 +267,21 @@ class _ListFilters(ListQuery, _Filters):
     """The list beside the export: the same filters, and paging."""
 
 
+async def _page_params(
+    page: Annotated[int, Query(**PAGE_LIMITS)] = 1,
+    page_size: Annotated[int, Query(**PAGE_SIZE_LIMITS)] = 20,
+) -> PageParams:
+    """Paging as the lists declared it before they had query models."""
+    return PageParams(page=page, page_size=page_size)
+
+
 def test_a_query_model_reads_in_the_spec_and_parses_as_its_parameters_declared_one_by_one() -> None:
     """Moving a list's parameters into a `ListQuery` (kit.query) leaves its spec byte for byte as it was."""
     declared, modelled = FastAPI(), FastAPI()
 
     @declared.get("/things")
     async def things(
-        page: PageQuery,
+        page: Annotated[PageParams, Depends(_page_params)],
         kind: OrganizationKind | None = None,
         org_id: QueryId = None,
         late: Annotated[bool | None, Query(description="只列超期的")] = None,

@@ -53,12 +53,8 @@ the session as usual, still in one round trip, and comes back as entities. Eithe
 is done once per select object, which is why the selects come from `cached_select`: building a
 select and its cache key costs SQLAlchemy more than reading the page does.
 
-`fetch_page`, `count_of` and `PageQuery` (a COUNT, then the page: two round trips) are the old way,
-left until every list has moved. Moving a list: cut its parameters from the route into a `ListQuery`
-subclass as they are declared (`unit_org_id: QueryId = None`, `q: Search = None`, … — the spec then
-stays byte for byte the same, see kit.query; `page: PageQuery` goes, the model has it), move its
-filters into a `cached_select` builder that takes the query and what the scope needs, read with
-`read_page` (or `read_rows` + `page_of`), and check `gongjian openapi` leaves `openapi.yaml` unchanged.
+Every list in the API reads this way; a new list follows the three steps above and checks that
+`gongjian openapi` writes its parameters as the spec should read.
 """
 
 from __future__ import annotations
@@ -66,16 +62,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache, wraps
-from typing import Annotated, Any, Generic, NamedTuple, ParamSpec, Protocol, TypeVar
+from typing import Any, Generic, NamedTuple, ParamSpec, Protocol, TypeVar
 from weakref import WeakKeyDictionary
 
-from fastapi import Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Connection, Dialect, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Dialect, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from gongjian.db import get_engine, read_raw
-from gongjian.kit.query import PAGE_LIMITS, PAGE_SIZE_LIMITS, QueryModel
+from gongjian.kit.query import QueryModel
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -91,7 +86,7 @@ class Page(BaseModel, Generic[T]):
 
 
 class Paging(Protocol):
-    """What a page needs to know: a `ListQuery`, or `PageParams` from `page_params`."""
+    """What a page needs to know: a `ListQuery` (or a plain `PageParams`)."""
 
     @property
     def page(self) -> int: ...
@@ -108,18 +103,6 @@ class PageParams:
     @property
     def offset(self) -> int:
         return (self.page - 1) * self.page_size
-
-
-# Dependencies are coroutines on purpose: FastAPI runs plain `def` dependencies in the thread pool,
-# a hop that costs more than the work here.
-async def page_params(
-    page: Annotated[int, Query(**PAGE_LIMITS)] = 1,
-    page_size: Annotated[int, Query(**PAGE_SIZE_LIMITS)] = 20,
-) -> PageParams:
-    return PageParams(page=page, page_size=page_size)
-
-
-PageQuery = Annotated[PageParams, Depends(page_params)]
 
 
 # --- reading a page ------------------------------------------------------------------------------
@@ -379,20 +362,3 @@ def _compile(stmt: Select[Any], binds: Sequence[Any], dialect: Dialect) -> _Comp
         converters.append(processors.get(name))  # type: ignore[arg-type]  # one per scalar bind
     escaped = tuple(compiled.escaped_bind_names.get(name, name) for name in names)
     return _Compiled(compiled.string, dialect.positional, escaped, tuple(sources), tuple(converters))
-
-
-# --- the old way (two round trips), until every list reads with read_page --------------------------
-
-
-def count_of(db: Session | Connection, stmt: Select[Any]) -> int:
-    return int(db.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one())
-
-
-def fetch_page(session: Session, stmt: Select[Any], params: Paging) -> tuple[list[Any], int]:
-    """ORM: run `stmt` (filtered and ordered) for one page of entities, and count all it matches."""
-    total = count_of(session, stmt)
-    offset = (params.page - 1) * params.page_size
-    if total == 0 or offset >= total:
-        return [], total
-    rows = list(session.execute(stmt.limit(params.page_size).offset(offset)).scalars())
-    return rows, total

@@ -32,7 +32,7 @@ from gongjian.kit.openapi_docs import dependency_of, operations_of, place_after
 Q = TypeVar("Q", bound="QueryModel")
 
 MAX_PAGE_SIZE = 100
-# The paging parameters' bounds and help, shared by `ListQuery` and `kit.pagination.page_params`.
+# The paging parameters' bounds and help (`ListQuery`).
 PAGE_LIMITS: dict[str, Any] = {"ge": 1, "le": 100_000, "description": "页码，从 1 开始"}
 PAGE_SIZE_LIMITS: dict[str, Any] = {"ge": 1, "le": MAX_PAGE_SIZE, "description": "每页条数，最多 100"}
 PAGING_FIELDS = frozenset({"page", "page_size"})
@@ -163,8 +163,8 @@ def _body_as_fastapi_writes(path_item: dict[str, Any]) -> None:
 @cache
 def _parameters_as_declared(model: type[QueryModel]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The parameters exactly as FastAPI writes them for an endpoint that declares the model's
-    fields one by one (paging last, where `page_params` puts it): FastAPI itself writes them, for a
-    stand-in endpoint with that signature in an app of its own."""
+    fields one by one (paging last, where the lists declared it before they had models): FastAPI
+    itself writes them, for a stand-in endpoint with that signature in an app of its own."""
     hints = get_type_hints(model, include_extras=True)
     own: list[inspect.Parameter] = []
     paging: list[inspect.Parameter] = []
