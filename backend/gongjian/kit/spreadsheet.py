@@ -4,6 +4,10 @@
   header rows, data rows; set column widths by column number. `xlsx(sheets)` writes the workbook
   (openpyxl's write-only mode: exports run to tens of thousands of rows); `csv_bytes` the CSV twin.
   Dates are written as text, 2017-03-01: what people type and what the imports read back.
+- Exported text is people's input (names, opinions), so no cell may become a formula (CSV / formula
+  injection): a text cell starting with `= + - @`, a tab or a carriage return gets a leading `'`
+  (OWASP's advice; spreadsheet programs then show it as text), and every xlsx text cell is written
+  as a string cell. Numbers stay numbers, negative ones too: only text is neutralised.
 - `download(content, filename, fallback)` is the response: the Chinese file name as RFC 5987
   `filename*`, an ASCII `filename` for clients that don't read it.
 - `file_responses` is the matching entry of a route's `responses=` for the spec.
@@ -25,10 +29,16 @@ XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.s
 CSV_MEDIA_TYPE = "text/csv"
 _MEDIA_TYPES = {"xlsx": XLSX_MEDIA_TYPE, "csv": CSV_MEDIA_TYPE}
 _TITLE, _PLAIN, _HEADER, _DATA, _WRAPPED = range(5)
+# What spreadsheet programs read as the start of a formula (or, tab and CR, what hides one).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _cell_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 @dataclass
@@ -75,15 +85,13 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
         for column, width in sheet.widths.items():
             ws.column_dimensions[get_column_letter(column)].width = width
         for kind, rows in sheet._blocks:
-            style = styles.get(kind)
+            style = styles.get(kind, {})
             for row in rows:
-                values = [_cell_value(v) for v in row]
-                if style is None:
-                    ws.append(values)
-                    continue
                 cells = []
-                for value in values:
+                for value in map(_cell_value, row):
                     cell = WriteOnlyCell(ws, value=value)
+                    if isinstance(value, str):
+                        cell.data_type = "s"  # text is never a formula, whatever it starts with
                     for name, setting in style.items():
                         setattr(cell, name, setting)
                     cells.append(cell)
