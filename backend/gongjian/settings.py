@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     wechat_timeout_seconds: float = Field(default=5.0, validation_alias="GONGJIAN_WECHAT_TIMEOUT_SECONDS")
     # Webhook deliveries: how long one POST to a receiver may take.
     webhook_timeout_seconds: float = Field(default=10.0, validation_alias="GONGJIAN_WEBHOOK_TIMEOUT_SECONDS")
+    # Lets webhooks reach loopback and private addresses: for development and tests only (a receiver
+    # on 127.0.0.1). Off, a subscription must resolve to public addresses only (webhooks/addresses.py).
+    webhook_allow_private: bool = Field(default=False, validation_alias="GONGJIAN_WEBHOOK_ALLOW_PRIVATE")
 
     @property
     def resolved_database_url(self) -> str:

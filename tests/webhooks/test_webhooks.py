@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import func, select
 
 from factories import api_key_headers, assert_problem, headers_for, make_member, make_org
 from factories.claims import load_categories, make_item, make_wish
-from factories.integration import closed_port_url, webhook_receiver
+from factories.integration import closed_port_url, private_webhooks_allowed, webhook_receiver
 from gongjian.db import unit_of_work
 from gongjian.models import WebhookDelivery, WebhookEvent
 from gongjian.models.base import utcnow
@@ -34,6 +35,13 @@ class World:
         self.community_admin = headers_for(client, Role.community_admin, self.community)
         self.unit_admin = headers_for(client, Role.unit_admin, self.unit)
         self.member = headers_for(client, Role.member, self.unit)
+
+
+@pytest.fixture(autouse=True)
+def _local_receiver_allowed() -> Iterator[None]:
+    """The receiver listens on 127.0.0.1, which webhooks refuse by default (tests/security checks that)."""
+    with private_webhooks_allowed():
+        yield
 
 
 @pytest.fixture

@@ -7,6 +7,11 @@ Never called from a request handler. One run:
 3. records each result in its own short transaction: 2xx is delivered; anything else (an error
    status, a timeout, a refused connection) is retried after 1 min, 5 min, 30 min, 2 h and 12 h,
    and after the sixth failed attempt the delivery is `failed` (it can still be re-sent by hand).
+
+Right before each POST the receiver's host is resolved and checked again and the connection goes to
+the checked address (`addresses.pinned`); an address that is no longer public is a failed attempt.
+A failure keeps the status code and a short reason of our own ("HTTP 500", "ConnectTimeout"), never
+the receiver's answer: an internal service's body must not become readable through the API.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from gongjian.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from gongjian.models.base import utcnow
 from gongjian.models.enums import WebhookDeliveryStatus
 from gongjian.settings import get_settings
+from gongjian.webhooks.addresses import AddressRefused, pinned
 from gongjian.webhooks.signing import SIGNATURE_HEADER, sign
 
 BACKOFF = (
@@ -113,12 +119,17 @@ def send(client: httpx.Client, item: Outgoing, now: datetime) -> tuple[bool, int
         SIGNATURE_HEADER: sign(item.secret, item.body, int(now.timestamp())),
     }
     try:
-        response = client.post(item.url, content=item.body, headers=headers)
-    except httpx.HTTPError as exc:
-        return False, None, f"{type(exc).__name__}: {exc}"[:1000]
+        target = pinned(item.url)
+        response = client.post(
+            target.url, content=item.body, headers={**headers, **target.headers}, extensions=target.extensions
+        )
+    except AddressRefused as refused:
+        return False, None, refused.reason
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        return False, None, type(exc).__name__
     if 200 <= response.status_code < 300:
         return True, response.status_code, None
-    return False, response.status_code, f"HTTP {response.status_code}: {response.text[:500]}"
+    return False, response.status_code, f"HTTP {response.status_code}"
 
 
 def record_result(delivery_id: int, ok: bool, status_code: int | None, error: str | None, now: datetime) -> str:

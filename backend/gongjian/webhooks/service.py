@@ -23,6 +23,7 @@ from gongjian.kit.sorting import apply_sort
 from gongjian.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from gongjian.models.base import utcnow
 from gongjian.models.enums import AuditAction, WebhookDeliveryStatus
+from gongjian.webhooks.addresses import require_public
 from gongjian.webhooks.delivery import SECRET_PURPOSE
 from gongjian.webhooks.schemas import (
     WebhookCreate,
@@ -70,6 +71,7 @@ def get_subscription(session: Session, principal: Principal, subscription_id: in
 
 def create_subscription(session: Session, principal: Principal, data: WebhookCreate) -> WebhookCreated:
     require_platform_admin(principal, PLATFORM_WIDE_ONLY)
+    require_public(data.url)
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     row = WebhookSubscription(
         url=data.url,
@@ -93,6 +95,8 @@ def update_subscription(
     row = _subscription(session, principal, subscription_id)
     check_if_match(if_match, row.version)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
+    if "url" in changes:
+        require_public(changes["url"])
     before = audit.snapshot(row, FIELDS)
     for name, value in changes.items():
         setattr(row, name, [e.value for e in value] if name == "events" else value)
