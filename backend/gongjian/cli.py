@@ -156,7 +156,8 @@ def serve(
     """Serve API, Swagger UI and the SPA on one port."""
     import uvicorn
 
-    get_settings().resolved_secret_key  # noqa: B018 - create the shared key before workers race for it
+    get_settings().resolved_secret_key  # noqa: B018 - create the shared keys before workers race for them
+    get_settings().resolved_data_key  # noqa: B018
     typer.echo(f"共建 Gongjian: http://{host}:{port}/ （API /api/v1，文档 /docs）")
     uvicorn.run(
         "gongjian.app:app",
@@ -190,6 +191,38 @@ def purge_idempotency() -> None:
     from gongjian.kit.idempotency import purge_expired
 
     typer.echo(f"已清理 {purge_expired()} 条")
+
+
+@app.command("rotate-data-key")
+def rotate_data_key(
+    resume: Annotated[
+        bool, typer.Option("--resume", help="不换新密钥，只把尚未使用当前密钥的数据重新加密（中断后续跑）")
+    ] = False,
+    batch_size: Annotated[int, typer.Option(help="每批处理的行数（每批一个事务）")] = 500,
+) -> None:
+    """Re-encrypt every encrypted value under a new data key (README "Data keys").
+
+    With the key kept in var/data.key: the old key moves to var/data.keyring (it still decrypts),
+    a new one is written, and every value is re-encrypted, a batch per transaction. With
+    GONGJIAN_DATA_KEY set, put the old value in var/data.keyring, set the new one, and run this
+    (it then only re-encrypts). Safe to run again; exits 1 while some value can't be decrypted.
+    """
+    from gongjian.db import get_engine
+    from gongjian.kit.data_keys import keyring, retire_current_key
+    from gongjian.kit.rekeying import reencrypt_all
+
+    if not resume and not get_settings().data_key:
+        typer.echo(f"已生成新的数据密钥（{retire_current_key()}），旧密钥移入 data.keyring")
+    typer.echo(f"当前数据密钥：{keyring().current_id}")
+    with get_engine().connect() as conn:
+        tally = reencrypt_all(conn, batch_size=batch_size, after_batch=conn.commit)
+        conn.commit()
+    typer.echo(f"已重新加密 {tally.rewritten} 项，已是当前密钥 {tally.current} 项，无法解密 {tally.unreadable} 项")
+    if tally.unreadable:
+        typer.echo(
+            "有数据无法解密（见日志）：找回对应的旧密钥放入 data.keyring 后再运行；在此之前不要删除旧密钥", err=True
+        )
+        raise typer.Exit(1)
 
 
 @app.command("deliver-webhooks")

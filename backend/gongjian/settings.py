@@ -6,14 +6,24 @@ balancer agree on the database and the signing key; nothing here is mutable stat
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# A key shorter than this is refused: HS256 and AES-256 want 256 bits, and a short key is a guessable one.
+MIN_KEY_BYTES = 32
+_KEY_HINT = "至少 32 字节；可用 python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 生成"
+
+
+def _long_enough(name: str, value: str) -> str:
+    if len(value.encode()) < MIN_KEY_BYTES:
+        raise ValueError(f"{name} 太短（{len(value.encode())} 字节），{_KEY_HINT}")
+    return value
 
 
 class Settings(BaseSettings):
@@ -23,7 +33,8 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
     var_dir: Path = Field(default=PROJECT_ROOT / "var", validation_alias="GONGJIAN_VAR_DIR")
     secret_key: str = Field(default="", validation_alias="GONGJIAN_SECRET_KEY")
-    # Encrypts personal data at rest (phone numbers); derived from the secret key when empty.
+    # Encrypts personal data at rest (phone numbers, webhook secrets); var/data.key when empty — never
+    # the signing key (kit/data_keys.py).
     data_key: str = Field(default="", validation_alias="GONGJIAN_DATA_KEY")
     access_token_minutes: int = Field(default=30, validation_alias="GONGJIAN_ACCESS_TOKEN_MINUTES")
     refresh_token_days: int = Field(default=14, validation_alias="GONGJIAN_REFRESH_TOKEN_DAYS")
@@ -50,6 +61,13 @@ class Settings(BaseSettings):
     # on 127.0.0.1). Off, a subscription must resolve to public addresses only (webhooks/addresses.py).
     webhook_allow_private: bool = Field(default=False, validation_alias="GONGJIAN_WEBHOOK_ALLOW_PRIVATE")
 
+    @field_validator("secret_key", "data_key")
+    @classmethod
+    def _keys_long_enough(cls, value: str, info: ValidationInfo) -> str:
+        """Refuse to start with a short key (an unset one is generated, long, under var/)."""
+        name = {"secret_key": "GONGJIAN_SECRET_KEY", "data_key": "GONGJIAN_DATA_KEY"}[str(info.field_name)]
+        return _long_enough(name, value) if value else value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -64,14 +82,44 @@ class Settings(BaseSettings):
         Keeping it on disk (not in memory) lets restarts and several local workers accept each
         other's tokens. Production sets GONGJIAN_SECRET_KEY.
         """
-        if self.secret_key:
-            return self.secret_key
+        return self.secret_key or self.kept_key("secret.key")
+
+    @property
+    def resolved_data_key(self) -> str:
+        """The key personal data is encrypted under: the environment's, else one generated once and
+        kept in var/data.key — separate from the signing key, so that a leaked signing key exposes no
+        data and rotating it loses none. Production sets GONGJIAN_DATA_KEY (see kit/data_keys.py)."""
+        return self.data_key or self.kept_key("data.key")
+
+    def kept_key(self, name: str) -> str:
+        """A key kept in var/`name`, created once with a random 64-character key: written to a
+        private temporary file (0600 from the start) and linked into place, so two workers starting
+        at once agree on one complete key."""
         self.var_dir.mkdir(parents=True, exist_ok=True)
-        key_file = self.var_dir / "secret.key"
+        key_file = self.var_dir / name
         if not key_file.exists():
-            key_file.write_text(secrets.token_urlsafe(48))
-            key_file.chmod(0o600)
-        return key_file.read_text().strip()
+            write_private(key_file, secrets.token_urlsafe(48), replace=False)
+        return _long_enough(str(key_file), key_file.read_text().strip())
+
+
+def write_private(path: Path, text: str, *, replace: bool) -> None:
+    """Write `text` to `path`, readable by the owner only; atomically, replacing an existing file only
+    if `replace` (else the file that got there first stays)."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    try:
+        if replace:
+            os.replace(temporary, path)
+        else:
+            os.link(temporary, path)
+    except FileExistsError:
+        pass
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 @lru_cache(maxsize=1)

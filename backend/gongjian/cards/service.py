@@ -32,7 +32,7 @@ from gongjian.kit import audit
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, forbidden, not_found, unprocessable
 from gongjian.kit.pagination import Page, cached_select, read_page, read_rows
-from gongjian.kit.personal_data import decrypt, encrypt, mask_mobile
+from gongjian.kit.personal_data import encrypt, mask_mobile, reveal
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.sorting import apply_sort
 from gongjian.members import permissions
@@ -259,7 +259,7 @@ def entry_read(entry: CardEntry, full_phone: bool, reversed_by: int | None = Non
         )
     if entry.card_type == CardType.registration.value:
         sealed = details.pop("contact_phone_ciphertext", None)
-        phone = decrypt(sealed) if sealed else None
+        phone = reveal(sealed) if sealed else None
         details["contact_phone"] = phone if phone is None or full_phone else mask_mobile(phone)
     data.update(details)
     return _entry_adapter.validate_python(data)

@@ -1,59 +1,90 @@
 """Personal data at rest and on the wire: phone numbers encrypted in the database, phone numbers and
 residents' names masked in answers.
 
-A database dump must not show phone numbers, so they are stored as AES-GCM ciphertext under a data
-key derived (HKDF-SHA256, fixed info string) from GONGJIAN_DATA_KEY, or from the token signing key
-when that is not set. Every API process of a deployment derives the same key from the same setting.
+A database dump must not show phone numbers (nor webhook signing secrets), so they are stored as
+AES-GCM ciphertext, `v2.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`, under the current data
+key; `kit/data_keys.py` says which keys exist and how they rotate. A value that can't be decrypted
+(its key is gone, the row was tampered with) is never a 500: `reveal` answers a masked placeholder
+and logs a warning; `decrypt` raises `UnreadableCiphertext` for callers that must not go on without
+the value (signing a webhook).
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import logging
 import os
 import re
-from functools import lru_cache
 
-from cryptography.hazmat.primitives import hashes
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from gongjian.settings import get_settings
+from gongjian.kit.data_keys import key_for, keyring
 
-CIPHERTEXT_PREFIX = "v1."
-_HKDF_INFO = b"gongjian personal data v1"
+logger = logging.getLogger("gongjian.personal_data")
+
+CIPHERTEXT_PREFIX = "v2."
+LEGACY_PREFIX = "v1."
 _NONCE_BYTES = 12
+# What `purpose` binds a value to (AES-GCM associated data): a phone can't be passed off as a secret.
+PHONE = b"phone"
+WEBHOOK_SECRET = b"webhook secret"
+# Shown instead of a phone number that can't be decrypted: as long as a number, visibly not one.
+UNREADABLE = "*" * 11
 
 # Mainland China mobile numbers: 11 digits starting 13–19.
 MOBILE_PATTERN = re.compile(r"^1[3-9]\d{9}$")
 _SEPARATORS = re.compile(r"[\s\-()（）]")
 
 
-@lru_cache(maxsize=1)
-def _cipher() -> AESGCM:
-    settings = get_settings()
-    secret = settings.data_key or settings.resolved_secret_key
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(secret.encode())
-    return AESGCM(key)
+class UnreadableCiphertext(ValueError):
+    """No key we hold opens this value (or it is not a ciphertext of ours)."""
 
 
-def reset_data_key() -> None:
-    """Forget the derived key (tests that switch settings)."""
-    _cipher.cache_clear()
-
-
-def encrypt(text: str, purpose: bytes = b"phone") -> str:
-    """`v1.` + base64url(nonce ‖ ciphertext ‖ tag); `purpose` binds the value to its use."""
+def encrypt(text: str, purpose: bytes = PHONE) -> str:
+    ring = keyring()
     nonce = os.urandom(_NONCE_BYTES)
-    sealed = _cipher().encrypt(nonce, text.encode(), purpose)
-    return CIPHERTEXT_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+    sealed = ring.current.encrypt(nonce, text.encode(), purpose)
+    body = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+    return f"{CIPHERTEXT_PREFIX}{ring.current_id}.{body}"
 
 
-def decrypt(token: str, purpose: bytes = b"phone") -> str:
-    if not token.startswith(CIPHERTEXT_PREFIX):
-        raise ValueError("unknown ciphertext format")
-    body = token[len(CIPHERTEXT_PREFIX) :]
-    raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
-    return _cipher().decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], purpose).decode()
+def decrypt(token: str, purpose: bytes = PHONE) -> str:
+    candidates: tuple[AESGCM | None, ...]
+    if token.startswith(CIPHERTEXT_PREFIX):
+        kid, _, body = token[len(CIPHERTEXT_PREFIX) :].partition(".")
+        candidates = (key_for(kid),)
+    elif token.startswith(LEGACY_PREFIX):
+        body, candidates = token[len(LEGACY_PREFIX) :], keyring().legacy
+    else:
+        raise UnreadableCiphertext("unknown ciphertext format")
+    try:
+        raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise UnreadableCiphertext("not base64") from exc
+    for key in candidates:
+        if key is None:
+            continue
+        try:
+            return key.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], purpose).decode()
+        except (InvalidTag, ValueError):
+            continue
+    raise UnreadableCiphertext("no key opens this value")
+
+
+def reveal(token: str, purpose: bytes = PHONE) -> str:
+    """The plain value, or `UNREADABLE` (with a warning in the log) when no key opens it."""
+    try:
+        return decrypt(token, purpose)
+    except UnreadableCiphertext as exc:
+        logger.warning("undecryptable %s value (%s…): %s", purpose.decode(), token[:12], exc)
+        return UNREADABLE
+
+
+def is_current(token: str) -> bool:
+    """Encrypted under the current key (nothing for `rotate-data-key` to do)."""
+    return token.startswith(f"{CIPHERTEXT_PREFIX}{keyring().current_id}.")
 
 
 def normalise_mobile(value: str) -> str:

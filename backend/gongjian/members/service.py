@@ -24,7 +24,7 @@ from gongjian.kit.access import require_admin_role
 from gongjian.kit.errors import conflict, forbidden
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import Page, page_of, read_rows
-from gongjian.kit.personal_data import decrypt, encrypt, mask_mobile
+from gongjian.kit.personal_data import encrypt, mask_mobile, reveal
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import LIKE_ESCAPE, apply_sort, like_pattern
@@ -104,7 +104,7 @@ def _member(session: Session, principal: Principal, member_id: int) -> Member:
 
 
 def phone_of(member: Member) -> str | None:
-    return decrypt(member.phone_ciphertext) if member.phone_ciphertext else None
+    return reveal(member.phone_ciphertext) if member.phone_ciphertext else None
 
 
 def to_read(principal: Principal, member: Member) -> MemberRead:

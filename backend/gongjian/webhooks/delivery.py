@@ -17,6 +17,7 @@ the receiver's answer: an internal service's body must not become readable throu
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,13 +26,15 @@ import httpx
 from sqlalchemy import select
 
 from gongjian.db import unit_of_work
-from gongjian.kit.personal_data import decrypt
+from gongjian.kit.personal_data import WEBHOOK_SECRET, UnreadableCiphertext, decrypt
 from gongjian.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from gongjian.models.base import utcnow
 from gongjian.models.enums import WebhookDeliveryStatus
 from gongjian.settings import get_settings
 from gongjian.webhooks.addresses import AddressRefused, pinned
 from gongjian.webhooks.signing import SIGNATURE_HEADER, sign
+
+logger = logging.getLogger("gongjian.webhooks")
 
 BACKOFF = (
     timedelta(minutes=1),
@@ -43,7 +46,7 @@ BACKOFF = (
 MAX_ATTEMPTS = len(BACKOFF) + 1
 # Longer than any one POST may take, so a claimed delivery is not picked up twice.
 LEASE = timedelta(minutes=2)
-SECRET_PURPOSE = b"webhook secret"
+SECRET_PURPOSE = WEBHOOK_SECRET
 USER_AGENT = "Gongjian-Webhooks/1.0"
 
 
@@ -53,7 +56,8 @@ class Outgoing:
     event_id: int
     event_type: str
     url: str
-    secret: str
+    # None when no data key we hold opens the stored secret: nothing is sent unsigned.
+    secret: str | None
     body: bytes
 
 
@@ -102,14 +106,24 @@ def claim_due(now: datetime, limit: int) -> list[Outgoing]:
                     event.id,
                     event.event_type,
                     subscription.url,
-                    decrypt(subscription.secret_ciphertext, SECRET_PURPOSE),
+                    _secret(subscription),
                     event_body(event),
                 )
             )
         return outgoing
 
 
+def _secret(subscription: WebhookSubscription) -> str | None:
+    try:
+        return decrypt(subscription.secret_ciphertext, SECRET_PURPOSE)
+    except UnreadableCiphertext:
+        logger.warning("webhook subscription %s: signing secret can't be decrypted", subscription.id)
+        return None
+
+
 def send(client: httpx.Client, item: Outgoing, now: datetime) -> tuple[bool, int | None, str | None]:
+    if item.secret is None:
+        return False, None, "secret_unreadable"
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "User-Agent": USER_AGENT,
