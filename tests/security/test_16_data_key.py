@@ -35,7 +35,7 @@ from sqlalchemy import select
 from factories import login, make_member, make_org, make_user, username_of
 from factories.live_server import free_port, live_server
 from gongjian.db import get_engine, unit_of_work
-from gongjian.models import Member
+from gongjian.models import CardEntry, Member
 from gongjian.models.enums import OrganizationKind, Role
 from gongjian.settings import get_settings
 
@@ -200,22 +200,33 @@ def test_rotate_data_key_reencrypts_everything_and_can_run_again(server: str, ht
     admin = _admin_on(http)
     hook = http.post("webhooks", json={"url": "https://93.184.215.14/h", "events": ["member.archived"]}, headers=admin)
     assert hook.status_code == 201, hook.text
+    mobile = make_member(community, category="mobile")
+    card = http.get(f"members/{mobile}/cards", headers=admin).json()["items"][0]["id"]
+    entry = {"card_type": "registration", "occurred_on": "2017-07-01", "location": "深圳", "contact_phone": PHONE}
+    entry_id = http.post(f"cards/{card}/entries", json=entry, headers=admin).json()["id"]
+    with unit_of_work() as session:
+        sealed_before = session.get_one(CardEntry, entry_id).details["contact_phone_ciphertext"]
     var = get_settings().var_dir
     before_key = (var / "data.key").read_text()
     before = {m: _stored(m) for m in [*members, legacy]}
 
     rotated = _gongjian("rotate-data-key", "--batch-size", "3")
     assert rotated.returncode == 0, rotated.stdout + rotated.stderr
-    assert "已重新加密 9 项" in rotated.stdout  # 8 phones and the webhook secret
+    assert "已重新加密 10 项" in rotated.stdout  # 8 phones, a registration card's phone, the webhook secret
     new_key = (var / "data.key").read_text()
     assert new_key != before_key and before_key in (var / "data.keyring").read_text().splitlines()
     assert oct((var / "data.key").stat().st_mode)[-3:] == "600"
     assert oct((var / "data.keyring").stat().st_mode)[-3:] == "600"
     kids = {_stored(m).split(".")[1] for m in before}
     assert len(kids) == 1 and all(_stored(m) != before[m] for m in before)
+    with unit_of_work() as session:
+        sealed_after = session.get_one(CardEntry, entry_id).details["contact_phone_ciphertext"]
+    assert sealed_after != sealed_before and sealed_after.split(".")[1] in kids
     # The running server had the old key in memory: it reads the new values all the same.
     assert _phones(server, [*members, legacy]) == [PHONE] * 7 + [OTHER_PHONE]
+    read_entry = http.get(f"cards/{card}/entries/{entry_id}", headers=admin)
+    assert read_entry.json()["contact_phone"] == PHONE
 
     again = _gongjian("rotate-data-key", "--resume")
     assert again.returncode == 0, again.stdout + again.stderr
-    assert "已重新加密 0 项，已是当前密钥 9 项，无法解密 0 项" in again.stdout
+    assert "已重新加密 0 项，已是当前密钥 10 项，无法解密 0 项" in again.stdout
