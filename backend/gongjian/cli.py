@@ -156,8 +156,11 @@ def serve(
     """Serve API, Swagger UI and the SPA on one port."""
     import uvicorn
 
-    get_settings().resolved_secret_key  # noqa: B018 - create the shared key before workers race for it
+    settings = get_settings()
+    settings.resolved_secret_key  # noqa: B018 - create the shared key before workers race for it
     typer.echo(f"共建 Gongjian: http://{host}:{port}/ （API /api/v1，文档 /docs）")
+    # X-Forwarded-For decides the client address the login throttle counts, so it is believed only
+    # from the proxies named in GONGJIAN_TRUSTED_PROXIES (uvicorn would otherwise trust 127.0.0.1).
     uvicorn.run(
         "gongjian.app:app",
         host=host,
@@ -166,6 +169,8 @@ def serve(
         access_log=False,
         loop=SERVER_LOOP,
         http=SERVER_HTTP,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
 
 

@@ -53,9 +53,7 @@ def test_weak_password_is_refused_on_reset_and_own_change(http: httpx.Client, ad
     reset = http.post(f"users/{user_id}/reset-password", json={"new_password": "password123"}, headers=admin)
     assert assert_problem(reset, 422, "weak_password")["errors"][0]["field"] == "body.new_password"
     member = login(http, username_of(user_id))
-    change = http.post(
-        "me/password", json={"current_password": PASSWORD, "new_password": "abcdefghij"}, headers=member
-    )
+    change = http.post("me/password", json={"current_password": PASSWORD, "new_password": "abcdefghij"}, headers=member)
     assert assert_problem(change, 422, "weak_password")["errors"][0]["field"] == "body.new_password"
     # Nothing changed: the old password still signs in.
     login(http, username_of(user_id))
@@ -80,4 +78,7 @@ def test_the_password_set_is_the_password_that_signs_in(http: httpx.Client, admi
         headers=headers,
     )
     assert changed.status_code == 200, changed.text
-    assert http.post("auth/token", data={"username": "spaced-pass", "password": " quiet meadow lantern "}).status_code == 200
+    assert (
+        http.post("auth/token", data={"username": "spaced-pass", "password": " quiet meadow lantern "}).status_code
+        == 200
+    )
