@@ -40,10 +40,8 @@ def test_concurrent_logins_are_bounded_and_refused_with_retry_after(database_url
         assert _login(base, "warm-up").status_code == 401  # the dummy hash is made once, up front
         started = time.monotonic()
         futures = [pool.submit(_login, base, f"nobody-{secrets.token_hex(4)}") for _ in range(ATTEMPTS)]
-        time.sleep(0.3)  # the logins are queued on the server now
-        health_started = time.monotonic()
-        health = httpx.get(f"{base}/api/v1/health", timeout=60)
-        health_seconds = time.monotonic() - health_started
+        time.sleep(0.2)  # the logins are queued on the server now
+        health = [_timed_health(base) for _ in range(5)]
         answers = [f.result() for f in futures]
         total = time.monotonic() - started
     statuses = sorted(r.status_code for r in answers)
@@ -58,5 +56,12 @@ def test_concurrent_logins_are_bounded_and_refused_with_retry_after(database_url
             assert_problem(response, 401, "invalid_credentials")
     # Refused quickly rather than queued behind every other check.
     assert total < 20, total
-    assert health.status_code == 200
-    assert health_seconds < 0.5, health_seconds
+    # The rest of the API answers meanwhile (the median of five probes: the machine may be shared).
+    assert all(status == 200 for status, _ in health)
+    assert sorted(seconds for _, seconds in health)[2] < 0.5, health
+
+
+def _timed_health(base: str) -> tuple[int, float]:
+    started = time.monotonic()
+    status = httpx.get(f"{base}/api/v1/health", timeout=60).status_code
+    return status, time.monotonic() - started
