@@ -191,3 +191,20 @@ def test_change_password_needs_the_current_one(client: TestClient) -> None:
     assert_problem(wrong, 422, "wrong_password")
     short = client.post("me/password", json={"current_password": PASSWORD, "new_password": "short"}, headers=member)
     assert_problem(short, 422, "validation_error")
+
+
+@pytest.mark.parametrize(
+    ("peer", "counted_as"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),  # one host's /64 is one client
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # IPv4 through a dual-stack socket stays per address
+        ("testclient", "testclient"),
+    ],
+)
+def test_the_throttle_counts_a_client_by_its_address(peer: str, counted_as: str) -> None:
+    from starlette.requests import Request
+
+    from gongjian.auth.throttle import client_address
+
+    assert client_address(Request({"type": "http", "client": (peer, 5000), "headers": []})) == counted_as

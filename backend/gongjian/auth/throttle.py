@@ -53,13 +53,16 @@ ADDRESS, ACCOUNT = "address", "account"
 def client_address(request: Request) -> str:
     """The caller's address as the throttle counts it: the TCP peer (a reverse proxy's forwarded
     address only when GONGJIAN_TRUSTED_PROXIES says so; `gongjian serve` passes it to uvicorn).
-    IPv6 counts per /64, the block one host usually has."""
+    IPv6 counts per /64, the block one host usually has; an IPv4 client seen by a dual-stack socket
+    (::ffff:a.b.c.d) is its IPv4 address, not one /64 shared by every IPv4 client."""
     host = request.client.host if request.client else ""
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
         return host[:64] or "unknown"
-    if ip.version == 6:
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
     return str(ip)
 
