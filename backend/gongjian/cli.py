@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 import yaml
@@ -46,6 +46,23 @@ def load_reference() -> None:
     typer.echo("参考数据已加载：" + ("，".join(f"{k} {v}" for k, v in counts.items()) or "无"))
 
 
+def _refuse(what: str, exc: Exception) -> NoReturn:
+    """A refused account (a weak password, a taken name, a bad field): say why and exit 1."""
+    from pydantic import ValidationError
+
+    from gongjian.kit.errors import ProblemError
+    from gongjian.kit.messages import message_for
+
+    if isinstance(exc, ProblemError):
+        reason = f"{exc.detail or exc.title}（{exc.code}）"
+    elif isinstance(exc, ValidationError):
+        reason = "；".join(f"{'.'.join(map(str, e['loc']))}：{message_for(e)}" for e in exc.errors())
+    else:
+        raise exc
+    typer.echo(f"{what}失败：{reason}", err=True)
+    raise typer.Exit(1) from exc
+
+
 def _read_password(env_var: str) -> str | None:
     value = os.environ.get(env_var)
     if value:
@@ -66,6 +83,8 @@ def create_user(
     ] = "GONGJIAN_PASSWORD",
 ) -> None:
     """Create an account. The password never comes from the command line itself."""
+    from pydantic import ValidationError
+
     from gongjian.db import unit_of_work
     from gongjian.kit.errors import ProblemError
     from gongjian.kit.principal import SYSTEM
@@ -73,19 +92,18 @@ def create_user(
     from gongjian.users.service import create_user as create
 
     password = _read_password(password_env)
-    data = UserCreate(
-        username=username,
-        display_name=display_name or username,
-        role=role,
-        organization_id=organization_id,
-        password=password,
-    )
     try:
+        data = UserCreate(
+            username=username,
+            display_name=display_name or username,
+            role=role,
+            organization_id=organization_id,
+            password=password,
+        )
         with unit_of_work() as session:
             result = create(session, SYSTEM, data)
-    except ProblemError as exc:
-        typer.echo(f"创建失败：{exc.detail or exc.title}（{exc.code}）", err=True)
-        raise typer.Exit(1) from exc
+    except (ProblemError, ValidationError) as exc:
+        _refuse("创建", exc)
     typer.echo(f"已创建账号 {result.username}（{Role.label_of(result.role)}，id {result.id}）")
     if result.generated_password:
         typer.echo(f"初始密码（只显示这一次）：{result.generated_password}")
@@ -94,24 +112,30 @@ def create_user(
 @app.command("ensure-admin")
 def ensure_admin() -> None:
     """Create the first platform admin if there is none (used by `make run`)."""
+    from pydantic import ValidationError
+
     from gongjian.db import unit_of_work
+    from gongjian.kit.errors import ProblemError
     from gongjian.kit.principal import SYSTEM
     from gongjian.models import User
     from gongjian.users.schemas import UserCreate
     from gongjian.users.service import create_user as create
 
-    with unit_of_work() as session:
-        if session.execute(select(User.id).where(User.role == Role.admin.value)).first():
-            typer.echo("已有平台管理员账号，跳过创建")
-            return
-        username = os.environ.get("GONGJIAN_ADMIN_USERNAME", "admin")
-        data = UserCreate(
-            username=username,
-            display_name="平台管理员",
-            role=Role.admin,
-            password=os.environ.get("GONGJIAN_ADMIN_PASSWORD") or None,
-        )
-        result = create(session, SYSTEM, data)
+    try:
+        with unit_of_work() as session:
+            if session.execute(select(User.id).where(User.role == Role.admin.value)).first():
+                typer.echo("已有平台管理员账号，跳过创建")
+                return
+            username = os.environ.get("GONGJIAN_ADMIN_USERNAME", "admin")
+            data = UserCreate(
+                username=username,
+                display_name="平台管理员",
+                role=Role.admin,
+                password=os.environ.get("GONGJIAN_ADMIN_PASSWORD") or None,
+            )
+            result = create(session, SYSTEM, data)
+    except (ProblemError, ValidationError) as exc:
+        _refuse("创建平台管理员", exc)
     typer.echo(f"已创建平台管理员：{result.username}")
     if result.generated_password:
         typer.echo(f"初始密码（只显示这一次，请妥善保存）：{result.generated_password}")
@@ -126,8 +150,12 @@ def load_demo() -> None:
     """
     from gongjian.demo.loader import PASSWORD_ENV
     from gongjian.demo.loader import load_demo as load
+    from gongjian.kit.errors import ProblemError
 
-    result = load()
+    try:
+        result = load()
+    except ProblemError as exc:
+        _refuse("加载演示数据", exc)
     if not result.created:
         typer.echo(f"演示社区（老虎头社区党委，id {result.community_id}）已存在，跳过")
         return
@@ -156,9 +184,12 @@ def serve(
     """Serve API, Swagger UI and the SPA on one port."""
     import uvicorn
 
-    get_settings().resolved_secret_key  # noqa: B018 - create the shared keys before workers race for them
-    get_settings().resolved_data_key  # noqa: B018
+    settings = get_settings()
+    settings.resolved_secret_key  # noqa: B018 - create the shared keys before workers race for them
+    settings.resolved_data_key  # noqa: B018
     typer.echo(f"共建 Gongjian: http://{host}:{port}/ （API /api/v1，文档 /docs）")
+    # X-Forwarded-For decides the client address the login throttle counts, so it is believed only
+    # from the proxies named in GONGJIAN_TRUSTED_PROXIES (uvicorn would otherwise trust 127.0.0.1).
     uvicorn.run(
         "gongjian.app:app",
         host=host,
@@ -167,6 +198,8 @@ def serve(
         access_log=False,
         loop=SERVER_LOOP,
         http=SERVER_HTTP,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
 
 

@@ -38,10 +38,27 @@ class Settings(BaseSettings):
     data_key: str = Field(default="", validation_alias="GONGJIAN_DATA_KEY")
     access_token_minutes: int = Field(default=30, validation_alias="GONGJIAN_ACCESS_TOKEN_MINUTES")
     refresh_token_days: int = Field(default=14, validation_alias="GONGJIAN_REFRESH_TOKEN_DAYS")
-    # Failed-login throttle: this many failures inside the window locks the user name for lock_minutes.
-    login_max_failures: int = Field(default=5, validation_alias="GONGJIAN_LOGIN_MAX_FAILURES")
+    # Failed-login throttle (auth/throttle.py), per client address and per account: after this many
+    # failures each further one doubles a delay (1 s, 2 s, 4 s, ...) up to the cap. The account's cap is
+    # short so an attacker can't keep the owner out; the address's grows. Forgotten after the window.
+    login_account_free_failures: int = Field(default=5, validation_alias="GONGJIAN_LOGIN_ACCOUNT_FREE_FAILURES")
+    login_account_max_delay_seconds: int = Field(
+        default=30, validation_alias="GONGJIAN_LOGIN_ACCOUNT_MAX_DELAY_SECONDS"
+    )
+    login_address_free_failures: int = Field(default=10, validation_alias="GONGJIAN_LOGIN_ADDRESS_FREE_FAILURES")
+    login_address_max_delay_seconds: int = Field(
+        default=900, validation_alias="GONGJIAN_LOGIN_ADDRESS_MAX_DELAY_SECONDS"
+    )
     login_window_minutes: int = Field(default=15, validation_alias="GONGJIAN_LOGIN_WINDOW_MINUTES")
-    login_lock_minutes: int = Field(default=5, validation_alias="GONGJIAN_LOGIN_LOCK_MINUTES")
+    # Reverse proxies whose X-Forwarded-For is believed (comma-separated addresses or networks);
+    # empty: the client address is the TCP peer's, and X-Forwarded-For is ignored.
+    trusted_proxies: str = Field(default="", validation_alias="GONGJIAN_TRUSTED_PROXIES")
+    # Password hashing (argon2, ~64 MiB each) at once per process, and how long a login waits for a
+    # free slot before it is answered 429 `server_busy`.
+    hash_concurrency: int = Field(default=2, ge=1, validation_alias="GONGJIAN_HASH_CONCURRENCY")
+    hash_wait_seconds: float = Field(default=1.0, ge=0, validation_alias="GONGJIAN_HASH_WAIT_SECONDS")
+    # New passwords need this zxcvbn score (0–4; 3: "safely unguessable") besides 10 characters.
+    password_min_score: int = Field(default=3, ge=0, le=4, validation_alias="GONGJIAN_PASSWORD_MIN_SCORE")
     # argon2id cost; 0 means argon2-cffi's default (RFC 9106 low-memory profile).
     argon2_time_cost: int = Field(default=0, validation_alias="GONGJIAN_ARGON2_TIME_COST")
     argon2_memory_kib: int = Field(default=0, validation_alias="GONGJIAN_ARGON2_MEMORY_KIB")

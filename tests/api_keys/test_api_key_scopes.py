@@ -16,13 +16,14 @@ from gongjian.kit.scopes import SCOPES
 from gongjian.models.enums import Role
 
 PREFIX = "/api/v1/"
-# Operations that need no scope: public ones, how tokens are obtained, the caller's own account,
+# Operations that need no scope: public ones, how tokens are obtained (and a login ended), the caller's own account,
 # and API-key management (refused to every key whatever its scopes: only a signed-in admin).
 UNSCOPED = {
     "GET /api/v1/meta/enums",
     "GET /api/v1/health",
     "POST /api/v1/auth/token",
     "POST /api/v1/auth/refresh",
+    "POST /api/v1/auth/logout",
     "POST /api/v1/auth/wechat",
     "POST /api/v1/auth/wechat/bind",
     "GET /api/v1/me",

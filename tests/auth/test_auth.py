@@ -7,9 +7,12 @@ import time
 import jwt
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from factories import PASSWORD, assert_problem, headers_for, login, make_org, make_user, username_of
 from gongjian.auth.tokens import ALGORITHM, signing_key
+from gongjian.db import unit_of_work
+from gongjian.models import LoginThrottle
 from gongjian.models.enums import Role
 
 
@@ -47,26 +50,43 @@ def test_missing_form_fields_is_422_listing_them(client: TestClient) -> None:
     assert [e["field"] for e in body["errors"]] == ["body.password"]
 
 
-def test_repeated_failures_lock_the_username_with_retry_after(client: TestClient) -> None:
+def _expire_delays() -> None:
+    """As if every delay so far had passed (the counts stay)."""
+    with unit_of_work() as session:
+        session.execute(update(LoginThrottle).values(blocked_until=None))
+
+
+def test_repeated_failures_delay_the_username_with_growing_bounded_waits(client: TestClient) -> None:
     make_user(Role.admin, username="target")
-    for _ in range(4):
+    for _ in range(5):
         assert_problem(
             client.post("auth/token", data={"username": "target", "password": "bad-pass"}),
             401,
             "invalid_credentials",
         )
-    # The fifth failure locks; from then on even the right password is refused until the lock ends.
-    assert_problem(
-        client.post("auth/token", data={"username": "target", "password": "bad-pass"}),
-        401,
-        "invalid_credentials",
-    )
-    locked = client.post("auth/token", data={"username": "target", "password": PASSWORD})
-    assert_problem(locked, 429, "login_locked")
-    assert 0 < int(locked.headers["Retry-After"]) <= 5 * 60
-    # Another user name is not affected.
+    # The fifth failure starts a delay: meanwhile even the right password waits (no password work).
+    waiting = client.post("auth/token", data={"username": "target", "password": PASSWORD})
+    assert_problem(waiting, 429, "login_throttled")
+    assert waiting.headers["Retry-After"] == "1"
+    # Each further failure doubles the account's delay.
+    waits = []
+    for _ in range(4):
+        _expire_delays()
+        client.post("auth/token", data={"username": "target", "password": "bad-pass"})
+        retry = client.post("auth/token", data={"username": "target", "password": PASSWORD})
+        waits.append(int(retry.headers["Retry-After"]))
+    assert waits == [2, 4, 8, 16]
+    # Another user name is not affected (this client has 9 failures: its address is not delayed yet).
     make_user(Role.admin, username="bystander")
     assert client.post("auth/token", data={"username": "bystander", "password": PASSWORD}).status_code == 200
+    # The account's delay never exceeds 30 s, however many failures.
+    with unit_of_work() as session:
+        session.execute(update(LoginThrottle).where(LoginThrottle.key == "target").values(failures=40))
+    _expire_delays()
+    client.post("auth/token", data={"username": "target", "password": "bad-pass"})
+    capped = client.post("auth/token", data={"username": "target", "password": PASSWORD})
+    assert_problem(capped, 429, "login_throttled")
+    assert capped.headers["Retry-After"] == "30"
 
 
 def test_success_resets_the_failure_count(client: TestClient) -> None:
@@ -171,3 +191,20 @@ def test_change_password_needs_the_current_one(client: TestClient) -> None:
     assert_problem(wrong, 422, "wrong_password")
     short = client.post("me/password", json={"current_password": PASSWORD, "new_password": "short"}, headers=member)
     assert_problem(short, 422, "validation_error")
+
+
+@pytest.mark.parametrize(
+    ("peer", "counted_as"),
+    [
+        ("203.0.113.7", "203.0.113.7"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),  # one host's /64 is one client
+        ("::ffff:203.0.113.7", "203.0.113.7"),  # IPv4 through a dual-stack socket stays per address
+        ("testclient", "testclient"),
+    ],
+)
+def test_the_throttle_counts_a_client_by_its_address(peer: str, counted_as: str) -> None:
+    from starlette.requests import Request
+
+    from gongjian.auth.throttle import client_address
+
+    assert client_address(Request({"type": "http", "client": (peer, 5000), "headers": []})) == counted_as

@@ -4,6 +4,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from gongjian.auth.passwords import NewPassword, Password
 from gongjian.kit.schemas import InputModel, OutputModel
 from gongjian.models.enums import Role
 
@@ -19,9 +20,13 @@ class RefreshRequest(InputModel):
     refresh_token: str = Field(min_length=1, max_length=4096)
 
 
+class LogoutRequest(InputModel):
+    refresh_token: str = Field(min_length=1, max_length=4096, description="要结束的登录会话的刷新令牌")
+
+
 class ChangePasswordRequest(InputModel):
-    current_password: str = Field(min_length=1, max_length=256)
-    new_password: str = Field(min_length=8, max_length=256)
+    current_password: Password
+    new_password: NewPassword = Field(description="至少 10 个字符，不能是常见或易猜的密码；前后空格也算在内")
 
 
 class MeRead(OutputModel):

@@ -1,14 +1,15 @@
-"""Login (the failed-attempt throttle is in throttle.py), token refresh, and the caller's own account."""
+"""Login (the failed-attempt throttle is in throttle.py), token refresh and logout (the refresh-token
+families are in sessions.py), and the caller's own account."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
-from gongjian.auth import throttle
-from gongjian.auth.passwords import hash_password, verify_password
+from gongjian.auth import sessions, throttle
+from gongjian.auth.passwords import hash_password, require_acceptable, verify_password
 from gongjian.auth.schemas import MeRead, TokenResponse
-from gongjian.auth.tokens import decode_token, issue_token
+from gongjian.auth.tokens import TokenClaims, decode_token
 from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.errors import ProblemError
@@ -17,13 +18,15 @@ from gongjian.models import Organization, User
 from gongjian.models.base import utcnow
 from gongjian.models.enums import ActorType, AuditAction, Role
 
+INVALID_REFRESH = ProblemError(401, "invalid_refresh_token", "刷新令牌无效", "刷新令牌无效或已过期，请重新登录")
 
-async def login(username: str, password: str) -> TokenResponse:
+
+async def login(username: str, password: str, client: str) -> TokenResponse:
     """Password login: the throttled credential check, then tokens (and the login audited)."""
     username = username.strip()
     if "\x00" in username or len(username) > 64:  # can't be a user name; PostgreSQL refuses NUL
         raise throttle.BAD_LOGIN
-    user_id = await throttle.verify_credentials(username, password)
+    user_id = await throttle.verify_credentials(username, password, client)
     with unit_of_work() as session:
         return complete_login(session, user_id)
 
@@ -38,17 +41,36 @@ def complete_login(session: Session, user_id: int) -> TokenResponse:
 
 
 def tokens_for(user: User) -> TokenResponse:
-    access, expires_in = issue_token(user.id, user.token_version, "access")
-    refresh, _ = issue_token(user.id, user.token_version, "refresh")
-    return TokenResponse(access_token=access, refresh_token=refresh, expires_in=expires_in)
+    """Tokens for a user who just signed in: a new login session, written in the transaction
+    that loaded `user` (the sign-in's)."""
+    session = object_session(user)
+    assert session is not None, "tokens_for needs a user loaded in the sign-in's session"
+    return sessions.start(session, user)
 
 
-def refresh(session: Session, refresh_token: str) -> TokenResponse:
+def _refresh_claims(refresh_token: str) -> TokenClaims:
     claims = decode_token(refresh_token, "refresh")
-    user = session.get(User, claims.user_id) if claims else None
-    if claims is None or user is None or not user.is_active or user.token_version != claims.token_version:
-        raise ProblemError(401, "invalid_refresh_token", "刷新令牌无效", "刷新令牌无效或已过期，请重新登录")
-    return tokens_for(user)
+    if claims is None:
+        raise INVALID_REFRESH
+    return claims
+
+
+def refresh(refresh_token: str) -> TokenResponse:
+    """Rotate: new tokens for a refresh token that may be spent. A refused one is 401; if it was
+    spent before, its family's revocation is committed first."""
+    claims = _refresh_claims(refresh_token)
+    with unit_of_work(write_lock=True) as session:
+        tokens = sessions.rotate(session, claims)
+    if tokens is None:
+        raise INVALID_REFRESH
+    return tokens
+
+
+def logout(refresh_token: str) -> None:
+    """End the login session (refresh-token family) this token belongs to; ended already is fine."""
+    claims = _refresh_claims(refresh_token)
+    with unit_of_work(write_lock=True) as session:
+        sessions.end(session, claims)
 
 
 def me(session: Session, principal: Principal) -> MeRead:
@@ -83,6 +105,7 @@ def change_own_password(session: Session, principal: Principal, current: str, ne
     user = session.get_one(User, principal.id)
     if not verify_password(user.password_hash, current):
         raise ProblemError(422, "wrong_password", "请求内容无效", "当前密码不正确")
+    require_acceptable(new, "body.new_password", user.username, user.display_name)
     user.password_hash = hash_password(new)
     user.token_version += 1
     user.version += 1

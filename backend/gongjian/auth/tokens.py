@@ -1,4 +1,10 @@
-"""Access and refresh tokens: HS256 JWTs with `exp` required and the algorithm list fixed."""
+"""Access and refresh tokens: HS256 JWTs with `exp` required and the algorithm list fixed.
+
+A refresh token also names its login session (`sid`, a refresh-token family) and its own id
+(`jti`); sessions.py decides whether that id may still be spent. Access tokens stay stateless:
+they are checked against the user row only (active, `token_version`), so one issued before a logout
+or a revoked family lives out its short lifetime (GONGJIAN_ACCESS_TOKEN_MINUTES) and no longer.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +32,14 @@ class TokenClaims:
     user_id: int
     token_version: int
     token_type: TokenType
+    # Refresh tokens only: the login session (family) and this token's id.
+    session_id: str | None = None
+    jti: str | None = None
 
 
-def issue_token(user_id: int, token_version: int, token_type: TokenType) -> tuple[str, int]:
+def issue_token(
+    user_id: int, token_version: int, token_type: TokenType, session_id: str | None = None, jti: str | None = None
+) -> tuple[str, int]:
     """Returns the token and its lifetime in seconds."""
     settings = get_settings()
     lifetime = (
@@ -37,13 +48,16 @@ def issue_token(user_id: int, token_version: int, token_type: TokenType) -> tupl
         else timedelta(days=settings.refresh_token_days)
     )
     now = datetime.now(UTC)
-    payload = {
+    payload: dict[str, object] = {
         "sub": str(user_id),
         "ver": token_version,
         "typ": token_type,
         "iat": int(now.timestamp()),
         "exp": int((now + lifetime).timestamp()),
     }
+    if session_id is not None:
+        payload["sid"] = session_id
+        payload["jti"] = jti
     return jwt.encode(payload, signing_key(), algorithm=ALGORITHM), int(lifetime.total_seconds())
 
 
@@ -72,6 +86,10 @@ def _verify(token: str) -> tuple[TokenClaims, int] | None:
         )
         if payload["typ"] not in ("access", "refresh"):
             return None
-        return TokenClaims(int(payload["sub"]), int(payload["ver"]), payload["typ"]), int(payload["exp"])
+        sid, jti = payload.get("sid"), payload.get("jti")
+        if payload["typ"] == "refresh" and not (isinstance(sid, str) and isinstance(jti, str)):
+            return None  # issued before refresh tokens rotated: sign in again
+        claims = TokenClaims(int(payload["sub"]), int(payload["ver"]), payload["typ"], sid, jti)
+        return claims, int(payload["exp"])
     except (jwt.PyJWTError, ValueError, TypeError, KeyError):
         return None

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from gongjian.activities import service as activities
 from gongjian.activities import signups as activity_signups
 from gongjian.activities.schemas import ActivityCreate, AttendanceUpdate, SignupCreate
+from gongjian.auth.passwords import require_acceptable
 from gongjian.claims import claiming as claims
 from gongjian.claims.schemas import ClaimComplete, ClaimCreate, ClaimVerify
 from gongjian.concerns import service as concerns
@@ -420,6 +421,9 @@ def load_demo(password: str | None = None) -> DemoResult:
     from gongjian.reference.loader import load_all
 
     password = password or os.environ.get(PASSWORD_ENV) or None
+    if password is not None:  # refused before anything is written, not halfway through
+        for username, display, _role, _org in LOGINS:
+            require_acceptable(password, PASSWORD_ENV, username, display)
     with unit_of_work() as session:
         existing = find_demo(session)
         if existing is not None:

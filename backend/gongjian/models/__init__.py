@@ -3,7 +3,7 @@
 Import from here (`from gongjian.models import Organization`); Alembic reads `Base.metadata`.
 """
 
-from gongjian.models.accounts import ApiKey, LoginThrottle, User
+from gongjian.models.accounts import ApiKey, LoginSession, LoginThrottle, User
 from gongjian.models.activities import Activity, ActivitySignup
 from gongjian.models.base import Base
 from gongjian.models.cards import Card, CardEntry
@@ -41,6 +41,7 @@ __all__ = [
     "EvaluationScheme",
     "Honor",
     "IdempotencyRecord",
+    "LoginSession",
     "LoginThrottle",
     "Meeting",
     "MeetingTask",

@@ -1,4 +1,4 @@
-"""Users, API keys and the failed-login throttle."""
+"""Users, API keys, the failed-login throttle and login sessions (refresh-token families)."""
 
 from __future__ import annotations
 
@@ -42,11 +42,30 @@ class ApiKey(IdMixin, TimestampMixin, Base):
 
 
 class LoginThrottle(Base):
-    """Failed logins per user name, kept in the database so every API process sees the same count."""
+    """Failed logins per client address and per user name (auth/throttle.py), kept in the database so
+    every API process sees the same count. A row is forgotten (and purged) after `forget_after`."""
 
     __tablename__ = "login_throttles"
 
-    username: Mapped[str] = mapped_column(String(64), primary_key=True)
-    failures: Mapped[int] = mapped_column(Integer, default=0)
-    window_started_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    scope: Mapped[str] = mapped_column(String(8), primary_key=True)  # "address" or "account"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    forget_after: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class LoginSession(Base):
+    """One login's family of refresh tokens (auth/tokens.py). Only the id of the one refresh token
+    that may be spent next is kept, never a token; presenting an older one revokes the family."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    current_jti: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "logout" or "reuse" (a spent refresh token came back).
+    revoked_reason: Mapped[str | None] = mapped_column(String(16))

@@ -84,6 +84,8 @@ class ActorType(LabelledEnum):
         "change_password": "修改密码",
         "revoke": "吊销",
         "login": "登录",
+        "login_failed": "登录失败",
+        "logout": "退出登录",
         "delete": "删除",
     },
 )
@@ -98,6 +100,8 @@ class AuditAction(LabelledEnum):
     change_password = "change_password"
     revoke = "revoke"
     login = "login"
+    login_failed = "login_failed"
+    logout = "logout"
     delete = "delete"
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field
 
+from gongjian.auth.passwords import NewPassword
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
 from gongjian.kit.types import ID_BOUNDS, QueryId
@@ -22,8 +23,8 @@ class UserCreate(InputModel):
     organization_id: int | None = Field(
         default=None, **ID_BOUNDS, description="所属党组织；平台管理员为空，组织管理员建号时默认本组织"
     )
-    password: str | None = Field(
-        default=None, min_length=8, max_length=256, description="初始密码；不填则生成并只在本次返回"
+    password: NewPassword | None = Field(
+        default=None, description="初始密码（至少 10 个字符，不能是常见或易猜的密码）；不填则生成并只在本次返回"
     )
 
 
@@ -53,7 +54,9 @@ class UserCreated(UserRead):
 
 
 class PasswordReset(InputModel):
-    new_password: str | None = Field(default=None, min_length=8, max_length=256, description="不填则生成")
+    new_password: NewPassword | None = Field(
+        default=None, description="至少 10 个字符，不能是常见或易猜的密码；不填则生成"
+    )
 
 
 class PasswordResetResult(OutputModel):

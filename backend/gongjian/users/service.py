@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from gongjian.auth.passwords import generate_password, hash_password
+from gongjian.auth.passwords import generate_password, hash_password, require_acceptable
 from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, unprocessable
@@ -95,6 +95,8 @@ def create_user(session: Session, principal: Principal, data: UserCreate) -> Use
     _check_role_org(session, data.role, organization_id)
     if session.execute(select(User.id).where(User.username == data.username)).first():
         raise conflict("username_taken", f"登录名“{data.username}”已被使用", field="body.username")
+    if data.password is not None:
+        require_acceptable(data.password, "body.password", data.username, data.display_name)
     generated = None if data.password else generate_password()
     user = User(
         username=data.username,
@@ -173,6 +175,8 @@ def reset_password(
     require_manages_account(principal, user, "无权重置该账号的密码")
     if user.id == principal.id:
         raise conflict("cannot_reset_own_password", "请通过“修改本人密码”修改自己的密码")
+    if new_password is not None:
+        require_acceptable(new_password, "body.new_password", user.username, user.display_name)
     generated = None if new_password else generate_password()
     user.password_hash = hash_password(new_password or generated or "")
     user.token_version += 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Response
+from fastapi import Depends, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.auth.schemas import TokenResponse
+from gongjian.auth.throttle import client_address
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.principal import Principal
@@ -41,8 +42,8 @@ async def wechat_login(body: WechatLoginRequest) -> WechatLoginBound | WechatBin
     summary="绑定微信到党员账号（账号密码或邀请码），返回令牌",
     responses=problem_responses(401, 403, 409, 422, 429),
 )
-async def wechat_bind(body: WechatBindRequest) -> TokenResponse:
-    return await service.bind(body)
+async def wechat_bind(body: WechatBindRequest, client: Annotated[str, Depends(client_address)]) -> TokenResponse:
+    return await service.bind(body, client)
 
 
 @router.post(

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from gongjian.auth.passwords import Password
 from gongjian.kit.schemas import InputModel, OutputModel
 
 
@@ -38,7 +39,7 @@ class WechatBindRequest(InputModel):
 
     binding_ticket: str = Field(min_length=1, max_length=200)
     username: str | None = Field(default=None, min_length=1, max_length=64)
-    password: str | None = Field(default=None, min_length=1, max_length=256)
+    password: Password | None = None
     invitation_code: str | None = Field(default=None, min_length=4, max_length=32, description="管理员发放的邀请码")
 
     @model_validator(mode="after")

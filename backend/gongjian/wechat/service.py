@@ -130,7 +130,7 @@ def _bind(session: Session, ticket: WechatBindingTicket, user: User) -> TokenRes
     return tokens_for(user)
 
 
-async def bind(body: WechatBindRequest) -> TokenResponse:
+async def bind(body: WechatBindRequest, client: str) -> TokenResponse:
     """Spend a binding ticket with the member's credentials or an invitation code."""
     try:
         if body.invitation_code is not None:
@@ -140,7 +140,7 @@ async def bind(body: WechatBindRequest) -> TokenResponse:
         with unit_of_work() as session:
             _check_ticket(session, body.binding_ticket)
         # The same throttle and timing as password login.
-        user_id = await throttle.verify_credentials(body.username.strip(), body.password)
+        user_id = await throttle.verify_credentials(body.username.strip(), body.password, client, via="wechat")
         with unit_of_work(write_lock=True) as session:
             ticket = _check_ticket(session, body.binding_ticket, lock=True)
             return _bind(session, ticket, session.get_one(User, user_id))

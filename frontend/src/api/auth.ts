@@ -1,7 +1,7 @@
 /** Who is signed in: login, logout and the `/me` identity, shared by the router guard and the layout. */
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { asProblem, login as loginRequest, type Problem, type Schemas } from '@gongjian/client'
+import { asProblem, login as loginRequest, logout as logoutRequest, type Problem, type Schemas } from '@gongjian/client'
 import { api } from './client'
 import { clearTokens, saveTokens, tokens } from './tokens'
 
@@ -38,9 +38,13 @@ export const useAuthStore = defineStore('auth', () => {
     return null
   }
 
-  function logout(): void {
+  /** Signs out: the API ends the login (its refresh tokens stop working), then this tab forgets it.
+   * Signed out locally even when the API can't be reached. */
+  async function logout(): Promise<void> {
+    const refresh = tokens.refresh
     clearTokens()
     me.value = null
+    if (refresh) await logoutRequest(api, refresh).catch(() => false)
   }
 
   /** The session ended elsewhere (refresh refused): forget who was signed in. */

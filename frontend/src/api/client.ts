@@ -1,6 +1,6 @@
 /** The one API client of the SPA. Every call goes through it; endpoints and types come from openapi.yaml. */
 import { createGongjianClient, refreshTokens } from '@gongjian/client'
-import { clearTokens, saveTokens, tokens } from './tokens'
+import { adoptStoredTokens, clearTokens, saveTokens, storedRefreshToken, tokens } from './tokens'
 
 type SessionEndedListener = () => void
 const sessionEndedListeners: SessionEndedListener[] = []
@@ -10,18 +10,30 @@ export function onSessionEnded(listener: SessionEndedListener): void {
   sessionEndedListeners.push(listener)
 }
 
+/**
+ * Refresh tokens rotate and each may be spent once: two tabs spending the same one would end the
+ * login. So tabs take turns (a Web Lock shared by every tab of the origin), and a tab whose token
+ * was already rotated by another takes the stored result instead of spending it again.
+ */
 async function refreshSession(): Promise<string | null> {
-  const refresh = tokens.refresh
-  const fresh = refresh ? await refreshTokens(api, refresh).catch(() => null) : null
-  if (!fresh) {
-    // Another tab may have refreshed first (refresh tokens rotate): take its token if it did.
-    if (tokens.refresh && tokens.refresh !== refresh) return tokens.access
-    clearTokens()
-    for (const listener of sessionEndedListeners) listener()
-    return null
-  }
-  saveTokens(fresh)
-  return fresh.access_token
+  const seen = tokens.refresh
+  return inTurn(async () => {
+    const stored = storedRefreshToken()
+    if (stored && stored !== seen) return adoptStoredTokens()
+    const fresh = stored ? await refreshTokens(api, stored).catch(() => null) : null
+    if (!fresh) {
+      clearTokens()
+      for (const listener of sessionEndedListeners) listener()
+      return null
+    }
+    saveTokens(fresh)
+    return fresh.access_token
+  })
+}
+
+async function inTurn(work: () => Promise<string | null>): Promise<string | null> {
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+  return locks ? await locks.request('gongjian-refresh', work) : await work()
 }
 
 export const api = createGongjianClient({

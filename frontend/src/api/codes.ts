@@ -27,6 +27,8 @@ export const AUDIT_ACTIONS = allOf<Schemas['AuditAction']>()([
   'change_password',
   'revoke',
   'login',
+  'login_failed',
+  'logout',
   'delete',
 ])
 export const MEMBER_CATEGORIES = allOf<Schemas['MemberCategory']>()(['in_service', 'retired', 'unemployed', 'mobile', 'two_new'])

@@ -17,6 +17,18 @@ export function saveTokens(t: TokenResponse): void {
   localStorage.setItem(REFRESH, t.refresh_token)
 }
 
+/** The refresh token as stored now (another tab may have rotated it since `tokens` was read). */
+export function storedRefreshToken(): string | null {
+  return localStorage.getItem(REFRESH)
+}
+
+/** Take the tokens another tab stored; resolves to the access token. */
+export function adoptStoredTokens(): string | null {
+  tokens.access = localStorage.getItem(ACCESS)
+  tokens.refresh = localStorage.getItem(REFRESH)
+  return tokens.access
+}
+
 export function clearTokens(): void {
   tokens.access = null
   tokens.refresh = null

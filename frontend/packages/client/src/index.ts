@@ -28,8 +28,15 @@ export interface GongjianClientOptions {
   onTokenExpired?: () => Promise<string | null>
 }
 
-/** Paths that must never carry a bearer token nor trigger a refresh: they are how tokens are obtained. */
-const TOKEN_PATHS = ['/api/v1/auth/token', '/api/v1/auth/refresh', '/api/v1/auth/wechat', '/api/v1/auth/wechat/bind']
+/** Paths that must never carry a bearer token nor trigger a refresh: they are how tokens are obtained
+ * (and given up: logout names its session by the refresh token). */
+const TOKEN_PATHS = [
+  '/api/v1/auth/token',
+  '/api/v1/auth/refresh',
+  '/api/v1/auth/logout',
+  '/api/v1/auth/wechat',
+  '/api/v1/auth/wechat/bind',
+]
 
 /** The path of a URL, without `URL` (the mini-program has none). */
 function pathOf(url: string): string {
@@ -118,10 +125,20 @@ export function bindWechat(client: GongjianClient, body: Schemas['WechatBindRequ
   return client.POST('/api/v1/auth/wechat/bind', { body })
 }
 
-/** Exchanges a refresh token for new tokens; resolves to null when it is no longer accepted. */
+/**
+ * Exchanges a refresh token for new tokens; resolves to null when it is no longer accepted. Refresh
+ * tokens rotate: keep the answer's `refresh_token` in place of the old one, which is now spent —
+ * presenting a spent one again ends the whole login (every token descended from it).
+ */
 export async function refreshTokens(client: GongjianClient, refreshToken: string): Promise<TokenResponse | null> {
   const { data } = await client.POST('/api/v1/auth/refresh', { body: { refresh_token: refreshToken } })
   return data ?? null
+}
+
+/** Signs out: ends the login this refresh token belongs to. Resolves to whether the API confirmed it. */
+export async function logout(client: GongjianClient, refreshToken: string): Promise<boolean> {
+  const { response } = await client.POST('/api/v1/auth/logout', { body: { refresh_token: refreshToken } })
+  return response.status === 204
 }
 
 /** The problem+json body of a failed call, or a stand-in when the answer had none (network, proxy). */

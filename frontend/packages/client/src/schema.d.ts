@@ -230,6 +230,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 退出登录：结束该刷新令牌所属的登录会话
+         * @description 已签发的访问令牌在其有效期（expires_in）内仍可使用。
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/auth/refresh": {
         parameters: {
             query?: never;
@@ -239,7 +259,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 用刷新令牌换取新令牌 */
+        /**
+         * 用刷新令牌换取新令牌（刷新令牌随之轮换，旧的作废）
+         * @description 每个刷新令牌只能用一次；已用过的刷新令牌再次出现时，该次登录的全部令牌作废（401）。
+         */
         post: operations["refresh_token"];
         delete?: never;
         options?: never;
@@ -256,7 +279,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 用户名密码登录（OAuth2 密码模式） */
+        /**
+         * 用户名密码登录（OAuth2 密码模式）
+         * @description 失败过多时按客户端地址和账号逐步延时（429 `login_throttled`，带 Retry-After）；服务器忙于校验密码时为 429 `server_busy`。
+         */
         post: operations["login"];
         delete?: never;
         options?: never;
@@ -2364,7 +2390,7 @@ export interface components {
          * AuditAction
          * @enum {string}
          */
-        AuditAction: "create" | "update" | "archive" | "restore" | "deactivate" | "activate" | "reset_password" | "change_password" | "revoke" | "login" | "delete";
+        AuditAction: "create" | "update" | "archive" | "restore" | "deactivate" | "activate" | "reset_password" | "change_password" | "revoke" | "login" | "login_failed" | "logout" | "delete";
         /** AuditEventRead */
         AuditEventRead: {
             action: components["schemas"]["AuditAction"];
@@ -2603,7 +2629,10 @@ export interface components {
         ChangePasswordRequest: {
             /** Current Password */
             current_password: string;
-            /** New Password */
+            /**
+             * New Password
+             * @description 至少 10 个字符，不能是常见或易猜的密码；前后空格也算在内
+             */
             new_password: string;
         };
         /** CheckInBody */
@@ -3801,6 +3830,14 @@ export interface components {
             /** @description 活动类型；不属于任何活动的记录为空 */
             kind: components["schemas"]["ActivityKind"] | null;
         };
+        /** LogoutRequest */
+        LogoutRequest: {
+            /**
+             * Refresh Token
+             * @description 要结束的登录会话的刷新令牌
+             */
+            refresh_token: string;
+        };
         /** MeetingCreate */
         MeetingCreate: {
             /**
@@ -4637,7 +4674,7 @@ export interface components {
         PasswordReset: {
             /**
              * New Password
-             * @description 不填则生成
+             * @description 至少 10 个字符，不能是常见或易猜的密码；不填则生成
              */
             new_password?: string | null;
         };
@@ -5623,7 +5660,7 @@ export interface components {
             organization_id?: number | null;
             /**
              * Password
-             * @description 初始密码；不填则生成并只在本次返回
+             * @description 初始密码（至少 10 个字符，不能是常见或易猜的密码）；不填则生成并只在本次返回
              */
             password?: string | null;
             /** @default member */
@@ -7939,6 +7976,100 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Page_AuditEventRead_"];
                 };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LogoutRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description 请求有误 */
             400: {

@@ -11,7 +11,7 @@ import type { GongjianClient, GongjianClientOptions } from './index'
 import { authenticatedFetch } from './index'
 import { ensureFetchGlobals, LiteRequest, LiteResponse } from './fetch-lite'
 
-export { wechatLogin, bindWechat } from './index'
+export { wechatLogin, bindWechat, refreshTokens, logout } from './index'
 export { LiteHeaders, LiteRequest, LiteResponse } from './fetch-lite'
 
 /** The part of the mini-program's `wx` object the adapter uses. */

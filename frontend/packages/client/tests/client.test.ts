@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { describe, expect, it } from 'vitest'
-import { asProblem, createGongjianClient, login } from '../src/index'
+import { asProblem, createGongjianClient, login, logout } from '../src/index'
 
 type Call = { url: string; method: string; auth: string | null; body: string }
 
@@ -115,6 +115,29 @@ describe('createGongjianClient', () => {
     expect(data?.access_token).toBe('a1')
     expect(api.calls[0].auth).toBeNull()
     expect(new URLSearchParams(api.calls[0].body).get('password')).toBe('p@ss word')
+    expect(refreshes).toBe(0)
+  })
+})
+
+describe('logout', () => {
+  it('names the login by its refresh token, carries no bearer token and never refreshes', async () => {
+    const api = fakeApi({ token: 'x' })
+    let refreshes = 0
+    const client = createGongjianClient({
+      baseUrl: 'http://api.test',
+      fetch: api.fetch,
+      getToken: () => 'stale',
+      onTokenExpired: async () => {
+        refreshes += 1
+        return 'x'
+      },
+    })
+    // The fake answers 401 to anything without the valid token: logout reports it wasn't confirmed.
+    expect(await logout(client, 'r-current')).toBe(false)
+    expect(api.calls).toHaveLength(1)
+    expect(new URL(api.calls[0].url).pathname).toBe('/api/v1/auth/logout')
+    expect(api.calls[0].auth).toBeNull()
+    expect(JSON.parse(api.calls[0].body)).toEqual({ refresh_token: 'r-current' })
     expect(refreshes).toBe(0)
   })
 })
