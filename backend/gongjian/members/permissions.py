@@ -12,12 +12,12 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from gongjian.kit.access import acts_for
+from gongjian.kit.access import acts_for, is_this_user, this_user
 from gongjian.kit.errors import forbidden
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
@@ -43,8 +43,8 @@ def visible_members(principal: Principal) -> ColumnElement[bool]:
     if principal.is_org_admin and principal.organization_id is not None:
         org = principal.organization_id
         return or_(Member.unit_org_id == org, Member.community_org_id == org)
-    if principal.actor_type is ActorType.user and principal.role is Role.member:
-        return Member.user_id == principal.id
+    if principal.role is Role.member:
+        return this_user(principal, Member.user_id)
     return false()
 
 
@@ -70,7 +70,7 @@ def sees_full_phone(principal: Principal, member: Member) -> bool:
         return False
     if looks_after_member(principal, member):
         return True
-    return member.user_id is not None and member.user_id == principal.id
+    return is_this_user(principal, member.user_id)
 
 
 # --- the caller's own member row, and the members an organisation's admin looks after ---------
@@ -83,9 +83,9 @@ def visible_member(session: Session, principal: Principal, member_id: int) -> Me
 
 def own_member(session: Session, principal: Principal) -> Member | None:
     """The member row of a `member`-role user (linked by members.user_id), if any."""
-    if principal.role is not Role.member or principal.actor_type is not ActorType.user:
+    if principal.role is not Role.member:
         return None
-    return session.execute(select(Member).where(Member.user_id == principal.id)).scalar_one_or_none()
+    return session.execute(select(Member).where(this_user(principal, Member.user_id))).scalar_one_or_none()
 
 
 def require_own_member(session: Session, principal: Principal) -> Member:
@@ -95,9 +95,9 @@ def require_own_member(session: Session, principal: Principal) -> Member:
     return member
 
 
-def own_member_id_subquery(principal: Principal) -> ColumnElement[bool]:
-    """SQL: members.user_id = the caller (for row scoping without a round trip)."""
-    return Member.user_id == principal.id
+def own_member_ids(principal: Principal) -> Select[Any]:
+    """SQL: the id of the caller's own member row (none for an API key), for row scoping."""
+    return select(Member.id).where(this_user(principal, Member.user_id))
 
 
 def looks_after(principal: Principal, unit_org_id: int | None, community_org_id: int) -> bool:

@@ -11,26 +11,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from gongjian.kit.access import acting_org_id
+from gongjian.kit.access import acting_org_id, is_this_user, this_user
 from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import live_organization
 from gongjian.meetings.permissions import manages_community
+from gongjian.members.permissions import own_member_ids
 from gongjian.models import Member, Wish
 from gongjian.models.enums import ActorType, OrganizationKind, Role, WishStatus
 from gongjian.wishes.schemas import WishClaim
 
 PUBLIC_STATUSES = (WishStatus.published, WishStatus.claimed, WishStatus.fulfilled, WishStatus.closed)
 CLAIMANT_ORG_KINDS = {OrganizationKind.unit.value, OrganizationKind.social.value}
-
-
-def _own_member_ids(principal: Principal) -> Select[Any]:
-    return select(Member.id).where(Member.user_id == principal.id)
 
 
 def visibility(principal: Principal) -> ColumnElement[bool] | None:
@@ -43,7 +38,7 @@ def visibility(principal: Principal) -> ColumnElement[bool] | None:
     if principal.organization_id is not None and principal.role is Role.unit_admin:
         conditions.append(Wish.claimant_org_id == principal.organization_id)
     if principal.role is Role.member and principal.actor_type is ActorType.user:
-        conditions.append(Wish.claimant_member_id.in_(_own_member_ids(principal)))
+        conditions.append(Wish.claimant_member_id.in_(own_member_ids(principal)))
     return or_(*conditions)
 
 
@@ -68,7 +63,7 @@ def _is_claimant(session: Session, principal: Principal, wish: Wish) -> bool:
         member = session.get(Member, wish.claimant_member_id)
         if member is None:
             return False
-        if principal.actor_type is ActorType.user and member.user_id == principal.id:
+        if is_this_user(principal, member.user_id):
             return True
         return principal.role is Role.unit_admin and principal.organization_id == member.unit_org_id
     return False
@@ -113,7 +108,7 @@ def claimant(session: Session, principal: Principal, data: WishClaim) -> tuple[i
         if data.member_id is not None or data.organization_id is not None:
             raise ProblemError(403, "not_own_member", "无权操作", "党员只能以本人名义认领")
         member = session.execute(
-            select(Member).where(Member.user_id == principal.id, Member.archived_at.is_(None))
+            select(Member).where(this_user(principal, Member.user_id), Member.archived_at.is_(None))
         ).scalar_one_or_none()
         if member is None:
             raise ProblemError(403, "no_member_profile", "无权操作", "当前账号没有关联党员档案，不能认领心愿")
