@@ -6,6 +6,11 @@
 - The managing organisation is the member's unit when it has one, else its community. Its admin
   edits the whole profile; the community admin of a unit-managed member edits the community-side
   fields only. A non-admin may not move a member out of its own organisation's reach.
+- Placing a member (creating, moving, importing): an organisation's admin places a member only
+  between its unit and a community joined by a live partnership (共建), as it publishes activities
+  only in partner communities — otherwise it could hand a member (and its records, and a place in
+  the unit's evaluation quota) to an organisation it has no tie to. A platform admin, who belongs to
+  no tenant, places anywhere (and handles transfers, 组织关系转接).
 - Phone numbers in full: the member itself, platform admins and the admins of the member's two
   organisations — people. API keys (third-party systems, scripts) get them masked.
 """
@@ -105,6 +110,18 @@ def looks_after(principal: Principal, unit_org_id: int | None, community_org_id:
     the member's cards, issue its WeChat invitation, and create or move a member to that place."""
     org = principal.organization_id
     return principal.is_admin or (principal.is_org_admin and org is not None and org in (community_org_id, unit_org_id))
+
+
+def placement_needs_partnership(principal: Principal, unit_org_id: int | None, community_org_id: int) -> bool:
+    """Whether the caller may place a member at (unit, community) only if the two are partners: an
+    organisation's admin of either side naming a unit. (An admin of neither is refused by
+    `looks_after` anyway, without learning whether the two are partners.)"""
+    return (
+        unit_org_id is not None
+        and not principal.is_admin
+        and principal.is_org_admin
+        and principal.organization_id in (unit_org_id, community_org_id)
+    )
 
 
 def looks_after_member(principal: Principal, member: Placed) -> bool:

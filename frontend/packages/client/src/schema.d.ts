@@ -3775,6 +3775,11 @@ export interface components {
         /** ImportRowError */
         ImportRowError: {
             /**
+             * Code
+             * @description 与单条登记时相同的稳定错误代码（如 no_partnership、wrong_organization_kind）；格式错误等为空
+             */
+            code: string | null;
+            /**
              * Column
              * @description 列名（中文表头）；整行或整个文件的问题为空
              */
