@@ -6,7 +6,9 @@
   publishes, closes and cancels; the claimant may also report fulfilment or release the wish.
 - A member claims for itself (through its linked member record); a unit or social organisation's
   admin claims for its organisation or names one of its members; a platform admin names either.
-- Residents' names are shown in full only to those who manage the wish.
+- Residents' names are shown in full only to those who manage the wish; the household note (an
+  elderly resident's address and phone) only to them, withheld (null) from everyone else — the
+  claimant too: the community arranges the visit.
 """
 
 from __future__ import annotations
@@ -45,6 +47,11 @@ def visibility(principal: Principal) -> ColumnElement[bool] | None:
 def manages(principal: Principal, wish: Wish) -> bool:
     """The wish's community admin, or a platform admin; they also see residents' names in full."""
     return manages_community(principal, wish.community_org_id)
+
+
+def sees_household_note(principal: Principal, wish: Wish) -> bool:
+    """The wish's community admins and the platform admin: those who arrange the visit."""
+    return manages(principal, wish)
 
 
 def community_org_id(principal: Principal, requested: int | None) -> int:

@@ -6168,8 +6168,11 @@ export interface components {
             fulfil_note: string | null;
             /** Fulfilled At */
             fulfilled_at: string | null;
-            /** Household Note */
-            household_note: string;
+            /**
+             * Household Note
+             * @description 家庭情况说明（住址、电话等）：仅本社区管理员和平台管理员可见，其他人（含认领人）为 null
+             */
+            household_note: string | null;
             /** Id */
             id: number;
             kind: components["schemas"]["WishKind"];
