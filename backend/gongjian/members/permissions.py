@@ -11,6 +11,8 @@
   only in partner communities — otherwise it could hand a member (and its records, and a place in
   the unit's evaluation quota) to an organisation it has no tie to. A platform admin, who belongs to
   no tenant, places anywhere (and handles transfers, 组织关系转接).
+- A member a write names (a sign-up, a volunteer record, a claim, an honour) must be one the caller
+  sees: one it can't see is answered like one that doesn't exist (422 `member_not_found`).
 - Phone numbers in full: the member itself, platform admins and the admins of the member's two
   organisations — people. API keys (third-party systems, scripts) get them masked.
 """
@@ -23,7 +25,7 @@ from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from gongjian.kit.access import acts_for, is_this_user, this_user
-from gongjian.kit.errors import forbidden
+from gongjian.kit.errors import forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
 from gongjian.models import Member
@@ -84,6 +86,26 @@ def sees_full_phone(principal: Principal, member: Member) -> bool:
 def visible_member(session: Session, principal: Principal, member_id: int) -> Member:
     """The member row, if the caller may see it; else 404, as if it didn't exist."""
     return one_or_404(session, select(Member).where(Member.id == member_id, visible_members(principal)), LABEL)  # type: ignore[no-any-return]
+
+
+def named_member(
+    session: Session,
+    principal: Principal,
+    member_id: int,
+    field: str,
+    *,
+    or_where: ColumnElement[bool] | None = None,
+    archived_ok: bool = False,
+) -> Member:
+    """The member a request body names (on `field`), if the caller may see it — or it matches
+    `or_where`, e.g. "signed up for this activity" — and (unless `archived_ok`) it is not archived.
+    Else 422 `member_not_found`, the same answer whether it doesn't exist or the caller can't see
+    it, so member ids can't be probed through writes (as `visible_member`'s 404 for paths)."""
+    seen = visible_members(principal) if or_where is None else or_(visible_members(principal), or_where)
+    member = session.execute(select(Member).where(Member.id == member_id, seen)).scalar_one_or_none()
+    if member is None or (member.archived_at is not None and not archived_ok):
+        raise unprocessable("member_not_found", "党员不存在" if archived_ok else "党员不存在或已归档", field=field)
+    return member
 
 
 def own_member(session: Session, principal: Principal) -> Member | None:

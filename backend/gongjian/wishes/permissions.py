@@ -21,7 +21,7 @@ from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import live_organization
 from gongjian.meetings.permissions import manages_community
-from gongjian.members.permissions import own_member_ids
+from gongjian.members.permissions import named_member, own_member_ids
 from gongjian.models import Member, Wish
 from gongjian.models.enums import ActorType, OrganizationKind, Role, WishStatus
 from gongjian.wishes.schemas import WishClaim
@@ -90,20 +90,13 @@ def require_handler(session: Session, principal: Principal, wish: Wish, *, claim
 # --- who claims --------------------------------------------------------------------------------
 
 
-def _member(session: Session, member_id: int) -> Member:
-    member = session.get(Member, member_id)
-    if member is None or member.archived_at is not None:
-        raise unprocessable("member_not_found", "党员不存在或已归档", field="body.member_id")
-    return member
-
-
 def claimant(session: Session, principal: Principal, data: WishClaim) -> tuple[int | None, int | None]:
     """(member id, organisation id) of who claims, exactly one of them set."""
     if principal.is_admin:
         if (data.member_id is None) == (data.organization_id is None):
             raise unprocessable("claimant_required", "平台管理员须指定认领党员或认领单位之一")
         if data.member_id is not None:
-            return _member(session, data.member_id).id, None
+            return named_member(session, principal, data.member_id, "body.member_id").id, None
         assert data.organization_id is not None
         org = live_organization(session, data.organization_id, "body.organization_id")
         if org.kind not in CLAIMANT_ORG_KINDS:
@@ -129,9 +122,7 @@ def claimant(session: Session, principal: Principal, data: WishClaim) -> tuple[i
             not_own="只能以本组织名义认领",
         )
         if data.member_id is not None:
-            member = _member(session, data.member_id)
-            if member.unit_org_id != org_id:
-                raise unprocessable("member_not_in_unit", "该党员不属于本单位", field="body.member_id")
-            return member.id, None
+            # The members a unit's admin sees are its unit's: another's is answered as missing.
+            return named_member(session, principal, data.member_id, "body.member_id").id, None
         return None, org_id
     raise forbidden("微心愿由党员或驻区单位、社会组织认领")
