@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from factories.orgs import make_org
+from factories.orgs import make_org, make_partnership
 from factories.users import headers_for, login, make_user, username_of
 from gongjian.db import unit_of_work
 from gongjian.kit.principal import SYSTEM
@@ -63,7 +63,8 @@ def link_user(member_id: int, user_id: int) -> None:
 
 @dataclass
 class World:
-    """A court (unit) whose in-service member reports to a community; and outsiders."""
+    """A court (unit) whose in-service member reports to a community it partners with (共建); and
+    outsiders (with no partnership to anyone)."""
 
     unit: int
     community: int
@@ -81,6 +82,7 @@ class World:
 def make_world() -> World:
     unit, community = make_org("unit"), make_org("community")
     other_unit, other_community = make_org("unit"), make_org("community")
+    make_partnership(unit, community)
     member = make_member(
         community, category="in_service", unit_org_id=unit, name="张红", phone=PHONE, joined_party_on="2001-07-01"
     )

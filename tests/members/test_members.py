@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from factories import api_key_headers, assert_problem, headers_for, make_member, make_org, make_user
+from factories import api_key_headers, assert_problem, headers_for, make_member, make_org, make_partnership, make_user
 from factories.members import MASKED, PHONE, make_world, role_headers
 from gongjian.db import unit_of_work
 from gongjian.models.enums import Role
@@ -244,7 +244,11 @@ def test_community_admin_edits_only_community_side_fields_of_unit_members(client
         response = client.patch(f"members/{world.member}", json={field: value}, headers=community_admin)
         assert_problem(response, 403, "forbidden")
     assert_problem(client.post(f"members/{world.member}/archive", headers=community_admin), 403, "forbidden")
-    # The unit edits the whole profile, including where its member reports.
+    # The unit edits the whole profile, including where its member reports: to a community it
+    # partners with (共建), not to any community (that one would then read the member's records).
+    elsewhere = {"community_org_id": world.other_community}
+    assert_problem(client.patch(f"members/{world.member}", json=elsewhere, headers=unit_admin), 422, "no_partnership")
+    make_partnership(world.unit, world.other_community)
     moved = client.patch(
         f"members/{world.member}",
         json={"name": "张红梅", "community_org_id": world.other_community},

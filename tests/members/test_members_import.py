@@ -121,7 +121,7 @@ def test_one_bad_row_imports_nothing_and_is_named(client: TestClient) -> None:
     rows = [good] * 5 + [["李四", "女", "", "12345", "", "离退休党员", "", community_code, "", "", ""]] + [good] * 3
     response = _upload(client, admin, _csv(rows))
     body = assert_problem(response, 422, "import_rejected")
-    assert body["rows"] == [{"line": 7, "column": "手机号码", "message": body["rows"][0]["message"]}]
+    assert body["rows"] == [{"line": 7, "column": "手机号码", "message": body["rows"][0]["message"], "code": None}]
     assert "手机号码格式不正确" in body["rows"][0]["message"] and body["error_count"] == 1
     assert body["errors"][0]["field"] == "file.line7.手机号码"
     assert _count(Member) == 0 and _count(Card) == 0

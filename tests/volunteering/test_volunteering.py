@@ -322,7 +322,9 @@ def test_who_sees_records(client: TestClient) -> None:
     assert_problem(client.get(f"volunteer-records/{record['id']}", headers=stranger), 404, "not_found")
     assert client.get(f"volunteer-records/{record['id']}", headers=headers_for(client, Role.admin)).status_code == 200
     assert_problem(client.post("volunteer-records", json=_entered(member_id, 1), headers=member), 403, "forbidden")
-    assert_problem(client.post("volunteer-records", json=_entered(member_id, 1), headers=stranger), 403, "forbidden")
+    # Another organisation's member is answered like a missing one (no probing of member ids).
+    stranger_entry = client.post("volunteer-records", json=_entered(member_id, 1), headers=stranger)
+    assert_problem(stranger_entry, 422, "member_not_found")
     assert_problem(client.get(f"members/{member_id}/volunteer-hours", headers=other_member), 404, "not_found")
     assert_problem(client.get(f"members/{member_id}/volunteer-hours", headers=stranger), 404, "not_found")
     assert client.get(f"members/{member_id}/volunteer-hours", headers=member).json()["total_hours"] == 0

@@ -14,10 +14,10 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from gongjian.kit.access import acts_for, is_platform_admin, require_admin_role
+from gongjian.kit.access import acts_for, is_platform_admin, require_admin_role, this_user
 from gongjian.kit.errors import forbidden
 from gongjian.kit.principal import Principal
-from gongjian.members.permissions import member_in_org
+from gongjian.members.permissions import member_in_org, own_member_ids
 from gongjian.models import Activity, ActivitySignup, Member, Partnership
 from gongjian.models.enums import Role
 from gongjian.organizations.permissions import is_partner, partner_community_ids
@@ -33,7 +33,9 @@ def activity_scope(principal: Principal) -> ColumnElement[bool] | None:
     if principal.is_admin:
         return None
     if principal.role is Role.member:
-        mine = select(Member.community_org_id, Member.unit_org_id).where(Member.user_id == principal.id).subquery()
+        mine = (
+            select(Member.community_org_id, Member.unit_org_id).where(this_user(principal, Member.user_id)).subquery()
+        )
         orgs = select(mine.c.community_org_id).union(select(mine.c.unit_org_id))
         partners = select(Partnership.community_org_id).where(
             Partnership.unit_org_id.in_(select(mine.c.unit_org_id)), Partnership.archived_at.is_(None)
@@ -77,5 +79,5 @@ def signup_scope(principal: Principal, activity: Activity) -> ColumnElement[bool
     if manages(principal, activity):
         return None
     if principal.role is Role.member:
-        return ActivitySignup.member_id.in_(select(Member.id).where(Member.user_id == principal.id))
+        return ActivitySignup.member_id.in_(own_member_ids(principal))
     return ActivitySignup.member_id.in_(select(Member.id).where(member_in_org(principal.organization_id)))

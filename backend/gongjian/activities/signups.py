@@ -21,7 +21,7 @@ from gongjian.kit.errors import conflict, forbidden, unprocessable
 from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
-from gongjian.members.permissions import looks_after_member, own_member, require_own_member
+from gongjian.members.permissions import named_member, own_member, require_own_member
 from gongjian.models import Activity, ActivitySignup, Member
 from gongjian.models.base import utcnow
 from gongjian.models.enums import ActivityStatus, AuditAction, Role
@@ -37,12 +37,9 @@ def _signup_member(session: Session, principal: Principal, data: SignupCreate) -
         return member
     if data.member_id is None:
         raise unprocessable("member_required", "请指定报名的党员", field="body.member_id")
-    found = session.get(Member, data.member_id)
-    if found is None or found.archived_at is not None:
-        raise unprocessable("member_not_found", "党员不存在或已归档", field="body.member_id")
-    if not looks_after_member(principal, found):
-        raise forbidden("只能为本组织的党员报名")
-    return found
+    # An admin signs up the members it looks after, which are the ones it sees: any other is
+    # answered like a missing one.
+    return named_member(session, principal, data.member_id, "body.member_id")
 
 
 def sign_up(session: Session, principal: Principal, activity_id: int, data: SignupCreate) -> SignupRead:

@@ -17,12 +17,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from gongjian.kit.access import require_platform_admin
 from gongjian.kit.errors import forbidden
 from gongjian.kit.principal import Principal
-from gongjian.models import Evaluation, EvaluationPeriod, Member
+from gongjian.members.permissions import own_member_ids
+from gongjian.models import Evaluation, EvaluationPeriod
 from gongjian.models.enums import ActorType, EvaluationPeriodStatus, Role
 
 
@@ -49,8 +50,7 @@ def visible_evaluations(principal: Principal) -> ColumnElement[bool]:
     if principal.role is Role.community_admin:
         return Evaluation.community_org_id == principal.organization_id
     if principal.role is Role.member:
-        own = select(Member.id).where(Member.user_id == principal.id)
-        return and_(finalized, Evaluation.member_id.in_(own))
+        return and_(finalized, Evaluation.member_id.in_(own_member_ids(principal)))
     return false()
 
 

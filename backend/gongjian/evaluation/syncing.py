@@ -11,8 +11,10 @@ community the member had when it was created: they decide who scores it and in w
 it counts.
 
 A read syncs only after the caller's permission checks have passed, and only for a caller who may
-see the open period's evaluations (`permissions.sees_open_evaluations`): a GET that ends in 403 or
-404, or whose caller sees none of it, writes nothing.
+see the open period's evaluations (`permissions.sees_open_evaluations`). A GET that ends in 403 or
+404, or whose caller sees none of it, writes nothing: when a sync is due, the checks, the sync and
+the read share one transaction, so a refusal raised anywhere in them — the read's own included (a
+unit's ranking refuses a community that has no member in it) — rolls the sync back.
 """
 
 from __future__ import annotations
@@ -74,10 +76,15 @@ def ensure_evaluations(period_id: int) -> None:
         needed = _sync_needed(session, period_id)
     if needed:
         with unit_of_work(write_lock=True) as session:
-            stmt = select(EvaluationPeriod).where(EvaluationPeriod.id == period_id).with_for_update()
-            period = session.execute(stmt).scalar_one_or_none()
-            if period is not None:
-                sync_evaluations(session, period)
+            _sync_locked(session, period_id)
+
+
+def _sync_locked(session: Session, period_id: int) -> None:
+    """Sync under the period's row lock (PostgreSQL; SQLite's write lock is the transaction's)."""
+    stmt = select(EvaluationPeriod).where(EvaluationPeriod.id == period_id).with_for_update()
+    period = session.execute(stmt).scalar_one_or_none()
+    if period is not None:
+        sync_evaluations(session, period)
 
 
 def read_synced(period_id: int, may_sync: bool, checked: Callable[[Session], S], read: Callable[[Session, S], T]) -> T:
@@ -85,14 +92,17 @@ def read_synced(period_id: int, may_sync: bool, checked: Callable[[Session], S],
 
     `checked` runs the caller's permission checks (raising 403/404) and returns what `read` needs;
     `may_sync` says whether the caller sees the period's open evaluations. In the usual case,
-    nothing to sync, checks and read share one read transaction."""
+    nothing to sync, checks and read share one read transaction. Otherwise checks, sync and read
+    run again in one write transaction, committed only if the read answers: a caller refused by the
+    checks or by the read leaves the sync rolled back."""
     with unit_of_work() as session:
         context = checked(session)
         if not (may_sync and _sync_needed(session, period_id)):
             return read(session, context)
-    ensure_evaluations(period_id)
-    with unit_of_work() as session:
-        return read(session, checked(session))
+    with unit_of_work(write_lock=True) as session:
+        context = checked(session)
+        _sync_locked(session, period_id)
+        return read(session, context)
 
 
 def sync_evaluations(session: Session, period: EvaluationPeriod) -> None:

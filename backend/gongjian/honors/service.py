@@ -23,7 +23,8 @@ from gongjian.kit.pagination import Page, cached_select, read_page
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
-from gongjian.models import Honor, Member
+from gongjian.members.permissions import named_member
+from gongjian.models import Honor
 from gongjian.models.enums import AuditAction, HonorLevel, HonorRecipientKind, OrganizationKind
 
 LABEL = "荣誉"
@@ -85,9 +86,10 @@ def create_honor(session: Session, principal: Principal, data: HonorCreate) -> H
         if is_community:
             community_id = community_id or org.id
     elif data.recipient_member_id is not None:
-        member = session.get(Member, data.recipient_member_id)
-        if member is None:
-            raise unprocessable("member_not_found", "党员不存在", field="body.recipient_member_id")
+        # A past honour may be recorded for a member archived since; one the caller can't see, not.
+        member = named_member(
+            session, principal, data.recipient_member_id, "body.recipient_member_id", archived_ok=True
+        )
         name = member.name
         community_id = community_id or member.community_org_id
     else:

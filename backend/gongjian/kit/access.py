@@ -3,6 +3,8 @@
 - "A platform admin, or an admin of organisation X": who may act in the name of an organisation
   (manage its items, approve its records, run its meetings).
 - "A platform admin only": platform-wide settings (evaluation periods, the audit log, API keys).
+- "Is the caller this user?" (its own account, its own member row): only a signed-in person is
+  ever a user. API keys and users are numbered separately, so API key 3 must never pass for user 3.
 - "Which organisation an admin acts for" when a body may name one (the provider of a service item,
   the claimant of a claim, a wish's community): its own for an organisation's admin, the named one
   for a platform admin, who belongs to none.
@@ -12,6 +14,11 @@ domain's `permissions.py` and build on these.
 """
 
 from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, false
+from sqlalchemy.orm import QueryableAttribute
 
 from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
@@ -23,6 +30,18 @@ PLATFORM_ADMIN_ONLY = "仅平台管理员可执行此操作"
 def acts_for(principal: Principal, org_id: int | None) -> bool:
     """A platform admin, or an admin (user or org-limited API key) of organisation `org_id`."""
     return principal.is_admin or (principal.is_org_admin and org_id is not None and principal.organization_id == org_id)
+
+
+def is_this_user(principal: Principal, user_id: int | None) -> bool:
+    """Whether the caller is the signed-in user `user_id` (never an API key or the system)."""
+    return principal.actor_type is ActorType.user and user_id is not None and principal.id == user_id
+
+
+def this_user(principal: Principal, column: QueryableAttribute[Any]) -> ColumnElement[bool]:
+    """SQL: the user id in `column` is the caller's; false for an API key or the system."""
+    if principal.actor_type is not ActorType.user:
+        return false()
+    return column == principal.id
 
 
 def is_platform_admin(principal: Principal, *, person: bool = False) -> bool:

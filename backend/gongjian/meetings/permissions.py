@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, false, or_, select
 
-from gongjian.kit.access import acts_for, is_platform_admin
+from gongjian.kit.access import acts_for, is_platform_admin, this_user
 from gongjian.kit.errors import forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.models import Meeting, MeetingTask, Member
@@ -34,7 +34,7 @@ def community_scope(principal: Principal, column: Any) -> ColumnElement[bool] | 
     if principal.role is Role.unit_admin:
         return column.in_(partner_community_ids(org))  # type: ignore[no-any-return]
     if principal.role is Role.member:
-        return column.in_(select(Member.community_org_id).where(Member.user_id == principal.id))  # type: ignore[no-any-return]
+        return column.in_(select(Member.community_org_id).where(this_user(principal, Member.user_id)))  # type: ignore[no-any-return]
     return false()
 
 

@@ -105,8 +105,8 @@ def import_members(
     require_admin_role(principal, "只有平台管理员或党组织管理员可以导入党员")
     errors: list[ImportRowError] = []
 
-    def fail(line: int, column: str | None, message: str) -> None:
-        errors.append(ImportRowError(line=line, column=column, message=message))
+    def fail(line: int, column: str | None, message: str, code: str | None = None) -> None:
+        errors.append(ImportRowError(line=line, column=column, message=message, code=code))
 
     refs = {str(r.values[k]) for r in rows for k in ("unit_org", "community_org") if r.values.get(k)}
     org_ids = _resolve_org_refs(session, refs)
@@ -134,11 +134,12 @@ def import_members(
                 name = str(err["loc"][0]) if err["loc"] else ""
                 fail(row.line, columns.get(name.removesuffix("_id"), columns.get(name)), message_for(err))
             continue
-        issues = placement_issues(data.category, data.unit_org_id, data.community_org_id, orgs) + date_issues(
-            data.birth_date, data.joined_party_on, data.reported_on
-        )
+        issues = placement_issues(
+            principal, data.category, data.unit_org_id, data.community_org_id, orgs
+        ) + date_issues(data.birth_date, data.joined_party_on, data.reported_on)
         for issue in issues:
-            fail(row.line, columns.get(issue.field.removesuffix("_id"), columns.get(issue.field)), issue.message)
+            header = columns.get(issue.field.removesuffix("_id"), columns.get(issue.field))
+            fail(row.line, header, issue.message, issue.code)
         if issues:
             continue
         if not permissions.looks_after(principal, data.unit_org_id, data.community_org_id):

@@ -6,19 +6,26 @@
 - The managing organisation is the member's unit when it has one, else its community. Its admin
   edits the whole profile; the community admin of a unit-managed member edits the community-side
   fields only. A non-admin may not move a member out of its own organisation's reach.
+- Placing a member (creating, moving, importing): an organisation's admin places a member only
+  between its unit and a community joined by a live partnership (共建), as it publishes activities
+  only in partner communities — otherwise it could hand a member (and its records, and a place in
+  the unit's evaluation quota) to an organisation it has no tie to. A platform admin, who belongs to
+  no tenant, places anywhere (and handles transfers, 组织关系转接).
+- A member a write names (a sign-up, a volunteer record, a claim, an honour) must be one the caller
+  sees: one it can't see is answered like one that doesn't exist (422 `member_not_found`).
 - Phone numbers in full: the member itself, platform admins and the admins of the member's two
   organisations — people. API keys (third-party systems, scripts) get them masked.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from gongjian.kit.access import acts_for
-from gongjian.kit.errors import forbidden
+from gongjian.kit.access import acts_for, is_this_user, this_user
+from gongjian.kit.errors import forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
 from gongjian.models import Member
@@ -43,8 +50,8 @@ def visible_members(principal: Principal) -> ColumnElement[bool]:
     if principal.is_org_admin and principal.organization_id is not None:
         org = principal.organization_id
         return or_(Member.unit_org_id == org, Member.community_org_id == org)
-    if principal.actor_type is ActorType.user and principal.role is Role.member:
-        return Member.user_id == principal.id
+    if principal.role is Role.member:
+        return this_user(principal, Member.user_id)
     return false()
 
 
@@ -70,7 +77,7 @@ def sees_full_phone(principal: Principal, member: Member) -> bool:
         return False
     if looks_after_member(principal, member):
         return True
-    return member.user_id is not None and member.user_id == principal.id
+    return is_this_user(principal, member.user_id)
 
 
 # --- the caller's own member row, and the members an organisation's admin looks after ---------
@@ -81,11 +88,31 @@ def visible_member(session: Session, principal: Principal, member_id: int) -> Me
     return one_or_404(session, select(Member).where(Member.id == member_id, visible_members(principal)), LABEL)  # type: ignore[no-any-return]
 
 
+def named_member(
+    session: Session,
+    principal: Principal,
+    member_id: int,
+    field: str,
+    *,
+    or_where: ColumnElement[bool] | None = None,
+    archived_ok: bool = False,
+) -> Member:
+    """The member a request body names (on `field`), if the caller may see it — or it matches
+    `or_where`, e.g. "signed up for this activity" — and (unless `archived_ok`) it is not archived.
+    Else 422 `member_not_found`, the same answer whether it doesn't exist or the caller can't see
+    it, so member ids can't be probed through writes (as `visible_member`'s 404 for paths)."""
+    seen = visible_members(principal) if or_where is None else or_(visible_members(principal), or_where)
+    member = session.execute(select(Member).where(Member.id == member_id, seen)).scalar_one_or_none()
+    if member is None or (member.archived_at is not None and not archived_ok):
+        raise unprocessable("member_not_found", "党员不存在" if archived_ok else "党员不存在或已归档", field=field)
+    return member
+
+
 def own_member(session: Session, principal: Principal) -> Member | None:
     """The member row of a `member`-role user (linked by members.user_id), if any."""
-    if principal.role is not Role.member or principal.actor_type is not ActorType.user:
+    if principal.role is not Role.member:
         return None
-    return session.execute(select(Member).where(Member.user_id == principal.id)).scalar_one_or_none()
+    return session.execute(select(Member).where(this_user(principal, Member.user_id))).scalar_one_or_none()
 
 
 def require_own_member(session: Session, principal: Principal) -> Member:
@@ -95,9 +122,9 @@ def require_own_member(session: Session, principal: Principal) -> Member:
     return member
 
 
-def own_member_id_subquery(principal: Principal) -> ColumnElement[bool]:
-    """SQL: members.user_id = the caller (for row scoping without a round trip)."""
-    return Member.user_id == principal.id
+def own_member_ids(principal: Principal) -> Select[Any]:
+    """SQL: the id of the caller's own member row (none for an API key), for row scoping."""
+    return select(Member.id).where(this_user(principal, Member.user_id))
 
 
 def looks_after(principal: Principal, unit_org_id: int | None, community_org_id: int) -> bool:
@@ -105,6 +132,18 @@ def looks_after(principal: Principal, unit_org_id: int | None, community_org_id:
     the member's cards, issue its WeChat invitation, and create or move a member to that place."""
     org = principal.organization_id
     return principal.is_admin or (principal.is_org_admin and org is not None and org in (community_org_id, unit_org_id))
+
+
+def placement_needs_partnership(principal: Principal, unit_org_id: int | None, community_org_id: int) -> bool:
+    """Whether the caller may place a member at (unit, community) only if the two are partners: an
+    organisation's admin of either side naming a unit. (An admin of neither is refused by
+    `looks_after` anyway, without learning whether the two are partners.)"""
+    return (
+        unit_org_id is not None
+        and not principal.is_admin
+        and principal.is_org_admin
+        and principal.organization_id in (unit_org_id, community_org_id)
+    )
 
 
 def looks_after_member(principal: Principal, member: Placed) -> bool:

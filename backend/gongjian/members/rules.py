@@ -2,7 +2,8 @@
 
 - the placement: an `in_service` member has a unit organisation of kind `unit` and a community of
   kind `community`; the other categories need the community (and may name a unit or social
-  organisation); each organisation must exist and be live;
+  organisation); each organisation must exist and be live; placed by an organisation's admin, the
+  unit and the community must be partners (422 `no_partnership`, members/permissions.py says when);
 - dates: none in the future; joining the party after birth;
 - a volunteer number belongs to one member; a login is linked to at most one member, and only a
   `member`-role account of one of the member's two organisations.
@@ -24,9 +25,14 @@ from sqlalchemy.orm import Session
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.personal_data import encrypt
+from gongjian.kit.principal import Principal
+from gongjian.members import permissions
 from gongjian.members.schemas import MemberCreate
 from gongjian.models import Member, Organization, User
 from gongjian.models.enums import MemberCategory, MemberStatus, OrganizationKind, Role
+from gongjian.organizations.permissions import partner_pairs
+
+NO_PARTNERSHIP = "工作单位与报到社区之间没有有效的共建关系，不能在两者之间登记或转移党员；如需转接请联系平台管理员"
 
 # The fields a member's audit events record.
 MEMBER_FIELDS = (
@@ -54,6 +60,8 @@ class OrgInfo:
     code: str
     name: str
     archived: bool
+    # The organisations among those loaded with which this one has a live partnership (共建).
+    partners: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,12 +88,25 @@ def load_orgs(session: Session, ids: Iterable[int | None]) -> dict[int, OrgInfo]
             Organization.id, Organization.kind, Organization.code, Organization.name, Organization.archived_at
         ).where(Organization.id.in_(wanted))
     ).all()
-    return {r.id: OrgInfo(r.id, r.kind, r.code, r.name, r.archived_at is not None) for r in rows}
+    partners: dict[int, set[int]] = {}
+    for unit, community in partner_pairs(session, wanted):
+        partners.setdefault(unit, set()).add(community)
+        partners.setdefault(community, set()).add(unit)
+    return {
+        r.id: OrgInfo(r.id, r.kind, r.code, r.name, r.archived_at is not None, frozenset(partners.get(r.id, ())))
+        for r in rows
+    }
 
 
 def placement_issues(
-    category: MemberCategory, unit_org_id: int | None, community_org_id: int, orgs: Mapping[int, OrgInfo]
+    principal: Principal,
+    category: MemberCategory,
+    unit_org_id: int | None,
+    community_org_id: int,
+    orgs: Mapping[int, OrgInfo],
 ) -> list[Issue]:
+    """What is wrong with placing a member at (unit, community), as `principal` places it; `orgs`
+    from `load_orgs` (with their partners)."""
     issues: list[Issue] = []
     community = orgs.get(community_org_id)
     if community is None or community.archived:
@@ -103,6 +124,14 @@ def placement_issues(
         issues.append(Issue("unit_org_id", "wrong_organization_kind", "在职党员的工作单位必须是驻区单位党组织"))
     elif unit.kind not in (OrganizationKind.unit.value, OrganizationKind.social.value):
         issues.append(Issue("unit_org_id", "wrong_organization_kind", "工作单位必须是驻区单位或社会组织"))
+    elif (
+        not issues
+        and permissions.placement_needs_partnership(principal, unit_org_id, community_org_id)
+        and community_org_id not in unit.partners
+    ):
+        # Named on the field the caller filled in: the other organisation than its own.
+        field = "unit_org_id" if principal.organization_id == community_org_id else "community_org_id"
+        issues.append(Issue(field, "no_partnership", NO_PARTNERSHIP))
     return issues
 
 

@@ -140,6 +140,9 @@ class ImportRowError(OutputModel):
     line: int = Field(description="文件中的行号（表头为第 1 行）")
     column: str | None = Field(description="列名（中文表头）；整行或整个文件的问题为空")
     message: str
+    code: str | None = Field(
+        description="与单条登记时相同的稳定错误代码（如 no_partnership、wrong_organization_kind）；格式错误等为空",
+    )
 
 
 class ImportProblem(OutputModel):

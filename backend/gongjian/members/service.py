@@ -122,7 +122,7 @@ def create_member(session: Session, principal: Principal, data: MemberCreate) ->
     require_admin_role(principal, "只有平台管理员或党组织管理员可以登记党员")
     orgs = load_orgs(session, [data.unit_org_id, data.community_org_id])
     raise_first(
-        placement_issues(data.category, data.unit_org_id, data.community_org_id, orgs)
+        placement_issues(principal, data.category, data.unit_org_id, data.community_org_id, orgs)
         + date_issues(data.birth_date, data.joined_party_on, data.reported_on)
     )
     if not permissions.looks_after(principal, data.unit_org_id, data.community_org_id):
@@ -165,7 +165,7 @@ def update_member(
     )
     if placement_changed:
         orgs = load_orgs(session, [unit_org_id, community_org_id])
-        raise_first(placement_issues(category, unit_org_id, community_org_id, orgs))
+        raise_first(placement_issues(principal, category, unit_org_id, community_org_id, orgs))
         if not permissions.looks_after(principal, unit_org_id, community_org_id):
             raise forbidden("不能把党员转出本组织；组织关系转接请联系平台管理员")
     raise_first(

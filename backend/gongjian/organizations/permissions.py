@@ -1,6 +1,6 @@
 """Partnerships (共建关系) as permissions: which communities a unit works with, and who may act for
-an organisation. Activities, concerns, meetings and statistics ask here rather than each reading
-the partnerships table its own way.
+an organisation. Activities, concerns, meetings, statistics and the placing of members ask here
+rather than each reading the partnerships table its own way.
 
 Also who may change an organisation: a platform admin, or the organisation's own admin, who may
 not change its kind or code."""
@@ -22,23 +22,38 @@ from gongjian.models import Partnership
 PLATFORM_FIELDS = frozenset({"kind", "code"})
 
 
+def _live() -> ColumnElement[bool]:
+    """A partnership in force: one not archived (the one meaning of "partners" everywhere)."""
+    return Partnership.archived_at.is_(None)
+
+
 def partner_community_ids(unit_org_id: int | None) -> Select[Any]:
     """SQL: the communities a unit (or social organisation) has a live partnership with."""
-    return select(Partnership.community_org_id).where(
-        Partnership.unit_org_id == unit_org_id, Partnership.archived_at.is_(None)
-    )
+    return select(Partnership.community_org_id).where(Partnership.unit_org_id == unit_org_id, _live())
 
 
 def is_partner(session: Session, unit_org_id: int | None, community_org_id: int) -> bool:
     """Whether a live partnership joins the unit and the community."""
     found = session.execute(
         select(Partnership.id).where(
-            Partnership.unit_org_id == unit_org_id,
-            Partnership.community_org_id == community_org_id,
-            Partnership.archived_at.is_(None),
+            Partnership.unit_org_id == unit_org_id, Partnership.community_org_id == community_org_id, _live()
         )
     ).first()
     return found is not None
+
+
+def partner_pairs(session: Session, org_ids: Collection[int | None]) -> set[tuple[int, int]]:
+    """The (unit, community) pairs among these organisations that a live partnership joins, in one
+    query: a member import checks all its rows at once."""
+    wanted = sorted({i for i in org_ids if i is not None})
+    if not wanted:
+        return set()
+    rows = session.execute(
+        select(Partnership.unit_org_id, Partnership.community_org_id).where(
+            Partnership.unit_org_id.in_(wanted), Partnership.community_org_id.in_(wanted), _live()
+        )
+    )
+    return {(unit, community) for unit, community in rows}
 
 
 def partnership_scope(principal: Principal) -> ColumnElement[bool] | None:

@@ -2,7 +2,8 @@
 
 A platform admin sees and manages every account; a community's or unit's admin sees its own
 account and the `member` accounts of its organisation, and manages those members' accounts (it
-creates member accounts for its own organisation only); anyone else sees only itself. Roles and
+creates member accounts for its own organisation only); anyone else sees only itself. "Its own
+account" is a signed-in user's: an API key has none (`kit.access.this_user`). Roles and
 organisations are changed by platform admins alone.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Collection
 
 from sqlalchemy import ColumnElement, or_
 
-from gongjian.kit.access import acts_for, is_platform_admin, require_admin_role
+from gongjian.kit.access import acts_for, is_platform_admin, require_admin_role, this_user
 from gongjian.kit.errors import forbidden
 from gongjian.kit.principal import Principal
 from gongjian.models import User
@@ -28,8 +29,8 @@ def user_scope(principal: Principal) -> ColumnElement[bool] | None:
         return None
     if principal.is_org_admin:
         own_members = (User.organization_id == principal.organization_id) & (User.role == Role.member.value)
-        return or_(own_members, User.id == principal.id)
-    return User.id == principal.id
+        return or_(own_members, this_user(principal, User.id))
+    return this_user(principal, User.id)
 
 
 def manages_account(principal: Principal, user: User) -> bool:

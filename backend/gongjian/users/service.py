@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from gongjian.auth.passwords import generate_password, hash_password, require_acceptable
 from gongjian.db import unit_of_work
 from gongjian.kit import audit
+from gongjian.kit.access import is_this_user
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import Page, read_page
@@ -127,7 +128,7 @@ def update_user(
     check_if_match(if_match, user.version)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     require_may_change_fields(principal, changes.keys())
-    if user.id == principal.id and "role" in changes and changes["role"] is not Role(user.role):
+    if is_this_user(principal, user.id) and "role" in changes and changes["role"] is not Role(user.role):
         raise conflict("cannot_change_own_role", "不能修改自己的角色")
     if "role" in changes or "organization_id" in changes:
         role = changes.get("role") or Role(user.role)
@@ -148,7 +149,7 @@ def update_user(
 def set_active(session: Session, principal: Principal, user_id: int, active: bool) -> UserRead:
     user = _user(session, principal, user_id)
     require_manages_account(principal, user, "无权停用或启用该账号")
-    if user.id == principal.id:
+    if is_this_user(principal, user.id):
         raise conflict("cannot_deactivate_self", "不能停用自己的账号")
     if user.is_active == active:
         raise conflict("already_active" if active else "already_inactive", "账号已是该状态")
@@ -173,7 +174,7 @@ def reset_password(
     """Hashes a password: call from the thread pool."""
     user = _user(session, principal, user_id)
     require_manages_account(principal, user, "无权重置该账号的密码")
-    if user.id == principal.id:
+    if is_this_user(principal, user.id):
         raise conflict("cannot_reset_own_password", "请通过“修改本人密码”修改自己的密码")
     if new_password is not None:
         require_acceptable(new_password, "body.new_password", user.username, user.display_name)

@@ -5,8 +5,10 @@
   filtered out of the query, so it answers 404).
 - Entering: a platform admin or an organisation's admin. For an activity, only the admin of its
   organiser; without one, in the admin's own organisation's name, for the members it looks after.
-- Approving: only the admin of the organiser organisation, and never the one who entered the
-  record. A platform admin does not approve.
+- Approving (and rejecting): only an admin of the organiser organisation, signed in as a person,
+  and never the one who entered the record. A platform admin does not approve. An API key never
+  does: it acts for its whole organisation, the recorder included, so it can't show that it is
+  not the recorder (`self_approval`); keys may enter records, people of the organiser review them.
 - Correcting a record and answering a member's request: the organiser's admin or a platform admin.
 - Asking for a correction: the member whose record it is.
 - Hours and proofs of service: of a member the caller sees (its own, or one it looks after). A
@@ -24,9 +26,10 @@ from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.members.permissions import looks_after_member, require_own_member, visible_members
 from gongjian.models import Member, VolunteerRecord
-from gongjian.models.enums import Role
+from gongjian.models.enums import ActorType, Role
 
 MEMBER_LABEL = "党员"
+KEY_REVIEWS = "API 密钥代表整个组织（包括录入人），不能审核记录；请由组织单位的管理员登录后审核"
 
 
 def record_scope(principal: Principal) -> ColumnElement[bool] | None:
@@ -67,6 +70,13 @@ def require_approver(principal: Principal, record: VolunteerRecord) -> None:
     # The organiser's admin only: a platform admin does not approve (README, Approval).
     if principal.is_admin or not acts_for(principal, record.organizer_org_id):
         raise forbidden("只有组织单位的管理员可以审核该记录")
+    if principal.actor_type is not ActorType.user:
+        raise ProblemError(
+            403,
+            "self_approval",
+            "无权操作",
+            "API 密钥代表整个组织（包括录入人），不能审核记录；请由组织单位的管理员登录后审核",
+        )
     if record.recorded_by == principal.key:
         raise ProblemError(403, "self_approval", "无权操作", "录入人不能审核自己录入的记录")
 

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
+from gongjian.activities.permissions import activity_scope
 from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, local_date, start_of
 from gongjian.kit.errors import conflict, unprocessable
@@ -23,7 +24,7 @@ from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.kit.transitions import check_move
-from gongjian.members.permissions import looks_after_member
+from gongjian.members.permissions import named_member
 from gongjian.models import Activity, ActivitySignup, Member, Organization, VolunteerRecord
 from gongjian.models.base import utcnow
 from gongjian.models.enums import (
@@ -203,14 +204,14 @@ def entered_half_hours(hours: float | None, start: datetime, end: datetime, fiel
 
 
 def create_record(session: Session, principal: Principal, data: RecordCreate) -> RecordRead:
+    # The caller's own rights first, then the member it names (one it can't see answers like a
+    # missing one): no answer tells it about members beyond its reach.
     permissions.require_recorder(principal)
-    member = session.get(Member, data.member_id)
-    if member is None or member.archived_at is not None:
-        raise unprocessable("member_not_found", "党员不存在或已归档", field="body.member_id")
     signup: ActivitySignup | None = None
     activity: Activity | None = None
     if data.activity_id is not None:
-        activity = session.get(Activity, data.activity_id)
+        stmt, scope = select(Activity).where(Activity.id == data.activity_id), activity_scope(principal)
+        activity = session.execute(stmt if scope is None else stmt.where(scope)).scalar_one_or_none()
         if activity is None:
             raise unprocessable("activity_not_found", "活动不存在", field="body.activity_id")
         if not activity.counts_hours:
@@ -220,10 +221,11 @@ def create_record(session: Session, principal: Principal, data: RecordCreate) ->
         if data.organizer_org_id is not None and data.organizer_org_id != activity.organizer_org_id:
             raise unprocessable("organizer_mismatch", "组织单位应为活动的主办组织", field="body.organizer_org_id")
         organizer_id = activity.organizer_org_id
-        signup = _attendance(session, activity.id, member.id)
         permissions.require_activity_organizer(principal, organizer_id)
-        if signup is None and not looks_after_member(principal, member):
-            raise unprocessable("member_not_in_activity", "该党员没有报名此活动", field="body.member_id")
+        # The organiser records the members who signed up, whoever's they are, and its own.
+        signed_up = Member.id.in_(select(ActivitySignup.member_id).where(ActivitySignup.activity_id == activity.id))
+        member = named_member(session, principal, data.member_id, "body.member_id", or_where=signed_up)
+        signup = _attendance(session, activity.id, member.id)
         content = data.content or activity.title
         location = data.location if data.location is not None else activity.location
     else:
@@ -233,6 +235,7 @@ def create_record(session: Session, principal: Principal, data: RecordCreate) ->
         # past service is still recorded.
         if session.get(Organization, organizer_id) is None:
             raise unprocessable("organization_not_found", "请指定组织单位", field="body.organizer_org_id")
+        member = named_member(session, principal, data.member_id, "body.member_id")
         permissions.require_looks_after(principal, member)
         if data.content is None:
             raise unprocessable("content_required", "请填写服务内容", field="body.content")

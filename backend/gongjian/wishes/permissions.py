@@ -6,31 +6,28 @@
   publishes, closes and cancels; the claimant may also report fulfilment or release the wish.
 - A member claims for itself (through its linked member record); a unit or social organisation's
   admin claims for its organisation or names one of its members; a platform admin names either.
-- Residents' names are shown in full only to those who manage the wish.
+- Residents' names are shown in full only to those who manage the wish; the household note (an
+  elderly resident's address and phone) only to them, withheld (null) from everyone else — the
+  claimant too: the community arranges the visit.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
-from gongjian.kit.access import acting_org_id
+from gongjian.kit.access import acting_org_id, is_this_user, this_user
 from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import live_organization
 from gongjian.meetings.permissions import manages_community
+from gongjian.members.permissions import named_member, own_member_ids
 from gongjian.models import Member, Wish
 from gongjian.models.enums import ActorType, OrganizationKind, Role, WishStatus
 from gongjian.wishes.schemas import WishClaim
 
 PUBLIC_STATUSES = (WishStatus.published, WishStatus.claimed, WishStatus.fulfilled, WishStatus.closed)
 CLAIMANT_ORG_KINDS = {OrganizationKind.unit.value, OrganizationKind.social.value}
-
-
-def _own_member_ids(principal: Principal) -> Select[Any]:
-    return select(Member.id).where(Member.user_id == principal.id)
 
 
 def visibility(principal: Principal) -> ColumnElement[bool] | None:
@@ -43,13 +40,18 @@ def visibility(principal: Principal) -> ColumnElement[bool] | None:
     if principal.organization_id is not None and principal.role is Role.unit_admin:
         conditions.append(Wish.claimant_org_id == principal.organization_id)
     if principal.role is Role.member and principal.actor_type is ActorType.user:
-        conditions.append(Wish.claimant_member_id.in_(_own_member_ids(principal)))
+        conditions.append(Wish.claimant_member_id.in_(own_member_ids(principal)))
     return or_(*conditions)
 
 
 def manages(principal: Principal, wish: Wish) -> bool:
     """The wish's community admin, or a platform admin; they also see residents' names in full."""
     return manages_community(principal, wish.community_org_id)
+
+
+def sees_household_note(principal: Principal, wish: Wish) -> bool:
+    """The wish's community admins and the platform admin: those who arrange the visit."""
+    return manages(principal, wish)
 
 
 def community_org_id(principal: Principal, requested: int | None) -> int:
@@ -68,7 +70,7 @@ def _is_claimant(session: Session, principal: Principal, wish: Wish) -> bool:
         member = session.get(Member, wish.claimant_member_id)
         if member is None:
             return False
-        if principal.actor_type is ActorType.user and member.user_id == principal.id:
+        if is_this_user(principal, member.user_id):
             return True
         return principal.role is Role.unit_admin and principal.organization_id == member.unit_org_id
     return False
@@ -88,20 +90,13 @@ def require_handler(session: Session, principal: Principal, wish: Wish, *, claim
 # --- who claims --------------------------------------------------------------------------------
 
 
-def _member(session: Session, member_id: int) -> Member:
-    member = session.get(Member, member_id)
-    if member is None or member.archived_at is not None:
-        raise unprocessable("member_not_found", "党员不存在或已归档", field="body.member_id")
-    return member
-
-
 def claimant(session: Session, principal: Principal, data: WishClaim) -> tuple[int | None, int | None]:
     """(member id, organisation id) of who claims, exactly one of them set."""
     if principal.is_admin:
         if (data.member_id is None) == (data.organization_id is None):
             raise unprocessable("claimant_required", "平台管理员须指定认领党员或认领单位之一")
         if data.member_id is not None:
-            return _member(session, data.member_id).id, None
+            return named_member(session, principal, data.member_id, "body.member_id").id, None
         assert data.organization_id is not None
         org = live_organization(session, data.organization_id, "body.organization_id")
         if org.kind not in CLAIMANT_ORG_KINDS:
@@ -113,7 +108,7 @@ def claimant(session: Session, principal: Principal, data: WishClaim) -> tuple[i
         if data.member_id is not None or data.organization_id is not None:
             raise ProblemError(403, "not_own_member", "无权操作", "党员只能以本人名义认领")
         member = session.execute(
-            select(Member).where(Member.user_id == principal.id, Member.archived_at.is_(None))
+            select(Member).where(this_user(principal, Member.user_id), Member.archived_at.is_(None))
         ).scalar_one_or_none()
         if member is None:
             raise ProblemError(403, "no_member_profile", "无权操作", "当前账号没有关联党员档案，不能认领心愿")
@@ -127,9 +122,7 @@ def claimant(session: Session, principal: Principal, data: WishClaim) -> tuple[i
             not_own="只能以本组织名义认领",
         )
         if data.member_id is not None:
-            member = _member(session, data.member_id)
-            if member.unit_org_id != org_id:
-                raise unprocessable("member_not_in_unit", "该党员不属于本单位", field="body.member_id")
-            return member.id, None
+            # The members a unit's admin sees are its unit's: another's is answered as missing.
+            return named_member(session, principal, data.member_id, "body.member_id").id, None
         return None, org_id
     raise forbidden("微心愿由党员或驻区单位、社会组织认领")

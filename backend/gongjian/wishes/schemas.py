@@ -62,7 +62,9 @@ class WishRead(OutputModel):
     community_org: OrganizationRef
     resident_name: str = Field(description="本社区管理员和平台管理员看到全名，其他人看到如“张*”的遮挡姓名")
     resident_name_masked: bool
-    household_note: str
+    household_note: str | None = Field(
+        description="家庭情况说明（住址、电话等）：仅本社区管理员和平台管理员可见，其他人（含认领人）为 null"
+    )
     content: str
     kind: WishKind
     estimated_value: int

@@ -8,7 +8,7 @@ decided under a row lock exactly like claims on service items; the claimant or t
 reports fulfilment, or releases the wish back to `published`. Who may do each, and who sees which
 wish, is in `wishes.permissions`; the allowed moves are `WISH_MOVES` in `models/enums.py`.
 Residents' names are shown in full only to those who manage the wish, masked (`张*`, `欧阳**`) for
-everyone else.
+everyone else; the household note goes to them alone (`permissions.sees_household_note`).
 """
 
 from __future__ import annotations
@@ -41,7 +41,14 @@ from gongjian.models.enums import (
     WishStatus,
 )
 from gongjian.webhooks.outbox import emit
-from gongjian.wishes.permissions import claimant, community_org_id, manages, require_handler, visibility
+from gongjian.wishes.permissions import (
+    claimant,
+    community_org_id,
+    manages,
+    require_handler,
+    sees_household_note,
+    visibility,
+)
 from gongjian.wishes.schemas import (
     WishCancel,
     WishClaim,
@@ -89,6 +96,7 @@ def wish_read(principal: Principal, wish: Wish) -> WishRead:
     full = manages(principal, wish)
     values["resident_name"] = wish.resident_name if full else mask_name(wish.resident_name)
     values["resident_name_masked"] = not full
+    values["household_note"] = wish.household_note if sees_household_note(principal, wish) else None
     return WishRead.model_validate(values)
 
 

@@ -3804,6 +3804,11 @@ export interface components {
         /** ImportRowError */
         ImportRowError: {
             /**
+             * Code
+             * @description 与单条登记时相同的稳定错误代码（如 no_partnership、wrong_organization_kind）；格式错误等为空
+             */
+            code: string | null;
+            /**
              * Column
              * @description 列名（中文表头）；整行或整个文件的问题为空
              */
@@ -6200,8 +6205,11 @@ export interface components {
             fulfil_note: string | null;
             /** Fulfilled At */
             fulfilled_at: string | null;
-            /** Household Note */
-            household_note: string;
+            /**
+             * Household Note
+             * @description 家庭情况说明（住址、电话等）：仅本社区管理员和平台管理员可见，其他人（含认领人）为 null
+             */
+            household_note: string | null;
             /** Id */
             id: number;
             kind: components["schemas"]["WishKind"];
