@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import sqlite3
 import time
 from collections.abc import Iterator
 
@@ -146,3 +147,25 @@ def test_writes_beside_a_large_import_still_succeed(two_workers: str) -> None:
         assert 200 <= response.status_code < 300, response.text
     longest = max(elapsed for _, elapsed in beside)
     assert longest < LONGEST_WAIT_SECONDS, f"a write waited {longest:.1f} s beside the import"
+
+
+def test_a_database_busy_past_the_wait_answers_503_with_retry_after(database_url: str) -> None:
+    if database_url.startswith("postgres"):
+        pytest.skip("holds SQLite's database-wide write lock from another connection")
+    community = make_org("community")
+    with (
+        live_server({"GONGJIAN_DB_BUSY_TIMEOUT_SECONDS": "0.3"}) as base,
+        httpx.Client(base_url=f"{base}/api/v1/", timeout=60) as http,
+    ):
+        admin = login(http, username_of(make_user(Role.admin)))
+        body = {"community_org_id": community, "category": "sanitation", "title": "路灯不亮"}
+        holder = sqlite3.connect(database_url.removeprefix("sqlite:///"), isolation_level=None)
+        try:
+            holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+            busy = http.post("concerns", json=body, headers=admin)
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        _assert_safe(busy)
+        assert busy.status_code == 503
+        assert http.post("concerns", json=body, headers=admin).status_code == 201

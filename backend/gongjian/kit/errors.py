@@ -8,6 +8,7 @@ into the same shape. Each route declares the shape via `PROBLEM_RESPONSES` so it
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -127,12 +128,12 @@ _STATUS_TITLES = {
 def database_busy(exc: BaseException) -> bool:
     """The database couldn't give this request its lock in time: a retry can succeed (503), not a
     fault (500)."""
-    if not isinstance(exc, OperationalError):
-        return False
-    sqlite_code = getattr(exc.orig, "sqlite_errorcode", None)
-    if sqlite_code is not None:
-        return sqlite_code & 0xFF in _SQLITE_BUSY_CODES
-    return getattr(exc.orig, "sqlstate", None) in _POSTGRESQL_BUSY_STATES
+    # SQLAlchemy wraps the driver's error; `BEGIN IMMEDIATE`, issued straight on the driver's
+    # connection (db._sqlite_begin), raises it bare.
+    driver_error = exc.orig if isinstance(exc, OperationalError) else exc
+    if isinstance(driver_error, sqlite3.OperationalError):
+        return getattr(driver_error, "sqlite_errorcode", 0) & 0xFF in _SQLITE_BUSY_CODES
+    return isinstance(exc, OperationalError) and getattr(driver_error, "sqlstate", None) in _POSTGRESQL_BUSY_STATES
 
 
 def busy_response() -> JSONResponse:
@@ -176,7 +177,8 @@ def install_problem_handlers(app: FastAPI) -> None:
         return await _unexpected(request, exc)
 
     @app.exception_handler(OperationalError)
-    async def _operational(request: Request, exc: OperationalError) -> JSONResponse:
+    @app.exception_handler(sqlite3.OperationalError)
+    async def _operational(request: Request, exc: Exception) -> JSONResponse:
         if database_busy(exc):
             logger.warning("database busy on %s %s: answered 503", request.method, request.url.path)
             return busy_response()
