@@ -24,6 +24,7 @@ from gongjian.auth.tokens import decode_token
 from gongjian.cards.router import router as cards_router
 from gongjian.claims.router import router as claims_router
 from gongjian.concerns.router import router as concerns_router
+from gongjian.db import WriteIntentMiddleware
 from gongjian.evaluation.router import router as evaluation_router
 from gongjian.honors.router import router as honors_router
 from gongjian.kit.errors import COMMON_PROBLEMS, install_problem_handlers, problem_schemas
@@ -132,6 +133,7 @@ def create_app() -> FastAPI:
     _complete_openapi(app)
     app.add_middleware(IdempotencyMiddleware, resolve_principal=_idempotency_principal)
     app.add_middleware(RejectNulMiddleware)
+    app.add_middleware(WriteIntentMiddleware)
     _mount_spa(app, get_settings().spa_dir)
     return app
 

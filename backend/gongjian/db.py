@@ -6,6 +6,17 @@ connection is therefore only ever held by code that doesn't yield to the event l
 never needs more than one pooled connection for its event-loop work, and no request pays the
 thread-pool hop a `def` endpoint costs. Slow work (password hashing, imports) is sent to the thread
 pool explicitly.
+
+Writes under contention: on SQLite a transaction that begins deferred, reads, then writes must
+upgrade its read snapshot to the write lock, and if another connection committed in between SQLite
+answers "database is locked" at once (no busy timeout can wait that out; this gave 500s with two
+worker processes). So a unit of work that may write takes the write lock when it begins
+(`BEGIN IMMEDIATE`), where the busy timeout does wait. Which units may write is known from the
+request: `WriteIntentMiddleware` marks every request but GET/HEAD/OPTIONS as writing, and
+`unit_of_work()` follows that mark unless told otherwise (outside a request, e.g. the CLI, it
+assumes writes). A database still busy after `GONGJIAN_DB_BUSY_TIMEOUT_SECONDS` raises, and
+kit/errors.py answers 503 with Retry-After. PostgreSQL locks rows, not the database: there the
+same setting is its `lock_timeout`.
 """
 
 from __future__ import annotations
@@ -13,14 +24,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, Select, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gongjian.settings import get_settings
+
+# Whether the current request may write (see the module docstring); True outside a request.
+_writes_expected: ContextVar[bool] = ContextVar("writes_expected", default=True)
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def _is_sqlite(url: str) -> bool:
@@ -45,12 +62,13 @@ def build_engine(url: str, *, pooled: bool = True) -> Engine:
         if pooled
         else {"poolclass": NullPool}
     )
+    busy_ms = int(settings.db_busy_timeout_seconds * 1000)
     if _is_sqlite(url):
         engine = create_engine(
             url,
             **pool_args,
             # Connections are shared between the event loop thread and the thread pool.
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": settings.db_busy_timeout_seconds},
         )
 
         @event.listens_for(engine, "connect")
@@ -62,7 +80,7 @@ def build_engine(url: str, *, pooled: bool = True) -> Engine:
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.execute("PRAGMA synchronous=NORMAL")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms}")
             cur.close()
 
         @event.listens_for(engine, "begin")
@@ -72,7 +90,17 @@ def build_engine(url: str, *, pooled: bool = True) -> Engine:
             conn.connection.dbapi_connection.execute(f"BEGIN {mode}".strip())
 
         return engine
-    return create_engine(url, **pool_args, pool_pre_ping=pooled)
+    engine = create_engine(url, **pool_args, pool_pre_ping=pooled)
+    if pooled:  # the app's engine; migrations (unpooled) may wait for their locks as long as it takes
+
+        @event.listens_for(engine, "connect")
+        def _postgresql_lock_timeout(dbapi_conn: Any, _record: Any) -> None:
+            # A write blocked on a row lock gives up like a SQLite write waiting for the database.
+            with dbapi_conn.cursor() as cur:
+                cur.execute(f"SET lock_timeout = {busy_ms}")
+            dbapi_conn.commit()
+
+    return engine
 
 
 @lru_cache(maxsize=1)
@@ -96,13 +124,17 @@ def reset_engine() -> None:
 
 
 @contextmanager
-def unit_of_work(*, write_lock: bool = False) -> Iterator[Session]:
+def unit_of_work(*, write_lock: bool | None = None) -> Iterator[Session]:
     """One transaction: commit when the block ends normally, roll back when it raises.
 
-    Services flush, never commit. `write_lock=True` takes the database's write lock at the start
-    (SQLite `BEGIN IMMEDIATE`; on PostgreSQL callers use `with_for_update()` on the rows they check)
-    for check-then-write sequences that must not race.
+    Services flush, never commit. A unit that may write takes SQLite's write lock at its start
+    (`BEGIN IMMEDIATE`): by default when the request's method writes (`WriteIntentMiddleware`),
+    `write_lock=True` for a read request that writes, `write_lock=False` for a write request's
+    read-only work (an import's long check). On PostgreSQL callers use `with_for_update()` on the
+    rows they check for check-then-write sequences that must not race.
     """
+    if write_lock is None:
+        write_lock = _writes_expected.get()
     session = _session_factory()()
     try:
         if write_lock and get_engine().dialect.name == "sqlite":
@@ -114,6 +146,27 @@ def unit_of_work(*, write_lock: bool = False) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class WriteIntentMiddleware:
+    """Marks each HTTP request as writing or not by its method, for `unit_of_work()`'s default.
+
+    Pure ASGI: the request runs in this task, so the mark holds for its whole handling (and the
+    thread-pool work it starts, which copies the context).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = _writes_expected.set(scope["method"] not in _READ_METHODS)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            _writes_expected.reset(token)
 
 
 class HotQuery:

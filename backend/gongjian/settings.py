@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     # Database connection pool, sized above the number of threads that can hold a connection at once.
     db_pool_size: int = Field(default=10, validation_alias="GONGJIAN_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=30, validation_alias="GONGJIAN_DB_MAX_OVERFLOW")
+    # How long a write waits for a busy database (SQLite's write lock, a PostgreSQL row lock) before
+    # the request is answered 503 with Retry-After.
+    db_busy_timeout_seconds: float = Field(default=5.0, gt=0, validation_alias="GONGJIAN_DB_BUSY_TIMEOUT_SECONDS")
+    # How long the member import may spend reading and checking a file before it stops (nothing written).
+    import_timeout_seconds: float = Field(default=120.0, gt=0, validation_alias="GONGJIAN_IMPORT_TIMEOUT_SECONDS")
     # WeChat mini-program login (jscode2session). The secret never leaves the server.
     wechat_appid: str = Field(default="", validation_alias="GONGJIAN_WECHAT_APPID")
     wechat_secret: str = Field(default="", validation_alias="GONGJIAN_WECHAT_SECRET")

@@ -248,3 +248,37 @@ def test_export_with_filters_masks_for_api_keys_and_round_trips(client: TestClie
     # An export is importable as it stands (export-only columns are ignored).
     retired_only = client.get("members/export?format=csv&category=retired", headers=admin).content
     assert _upload(client, admin, retired_only, query="?dry_run=true").json()["total_rows"] == 1
+
+
+def test_a_chunk_that_cannot_be_written_takes_back_the_chunks_before_it(client: TestClient, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A volunteer number taken by another write between the check and the write of its chunk:
+    the chunks already written are deleted again (with delete audit events) and the row is named."""
+    from gongjian.kit.principal import SYSTEM
+    from gongjian.members import importing, spreadsheet
+    from gongjian.models import AuditEvent
+
+    monkeypatch.setattr(importing, "WRITE_CHUNK_ROWS", 2)
+    monkeypatch.setattr(importing, "PAUSE_BETWEEN_CHUNKS_SECONDS", 0)
+    community = make_org("community")
+    admin = headers_for(client, Role.admin)
+    (code,) = _codes(client, admin, community)
+    content = _csv([[f"党员{i}", "男", "", "", "", "离退休党员", "", code, "", "", f"V-{i}"] for i in range(5)])
+    deadline = spreadsheet.Deadline(60)
+    rows = spreadsheet.read_upload(content, "m.csv", deadline)
+    with unit_of_work(write_lock=False) as session:
+        checked = importing.check_rows(session, SYSTEM, rows, spreadsheet.FIELD_TO_HEADER, deadline)
+    assert isinstance(checked, list)
+    make_member(community, volunteer_number="V-4")  # taken meanwhile: the third chunk's row
+    members, cards = _count(Member), _count(Card)
+
+    refused = importing.write_rows(SYSTEM, checked, spreadsheet.FIELD_TO_HEADER)
+
+    assert refused is not None
+    listed, count = refused
+    assert count == 1 and listed[0].line == 6 and "已被其他党员使用" in listed[0].message
+    assert (_count(Member), _count(Card)) == (members, cards)
+    with unit_of_work() as session:
+        taken_back = session.scalars(
+            select(AuditEvent.entity_id).where(AuditEvent.entity == "member", AuditEvent.action == "delete")
+        ).all()
+    assert len(taken_back) == 4

@@ -8,13 +8,14 @@ into the same shape. Each route declares the shape via `PROBLEM_RESPONSES` so it
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gongjian.kit.messages import message_for
@@ -22,6 +23,13 @@ from gongjian.kit.messages import message_for
 logger = logging.getLogger("gongjian.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# How long a client is asked to wait after a busy database (a write holds the lock for milliseconds;
+# the busy wait that came before was GONGJIAN_DB_BUSY_TIMEOUT_SECONDS).
+BUSY_RETRY_AFTER_SECONDS = 2
+# SQLite's SQLITE_BUSY and SQLITE_LOCKED (the low byte of an extended result code).
+_SQLITE_BUSY_CODES = frozenset({5, 6})
+# PostgreSQL: lock_not_available (lock_timeout), serialization_failure, deadlock_detected.
+_POSTGRESQL_BUSY_STATES = frozenset({"55P03", "40001", "40P01"})
 
 
 class FieldError(BaseModel):
@@ -117,6 +125,27 @@ _STATUS_TITLES = {
 }
 
 
+def database_busy(exc: BaseException) -> bool:
+    """The database couldn't give this request its lock in time: a retry can succeed (503), not a
+    fault (500)."""
+    # SQLAlchemy wraps the driver's error; `BEGIN IMMEDIATE`, issued straight on the driver's
+    # connection (db._sqlite_begin), raises it bare.
+    driver_error = exc.orig if isinstance(exc, OperationalError) else exc
+    if isinstance(driver_error, sqlite3.OperationalError):
+        return getattr(driver_error, "sqlite_errorcode", 0) & 0xFF in _SQLITE_BUSY_CODES
+    return isinstance(exc, OperationalError) and getattr(driver_error, "sqlstate", None) in _POSTGRESQL_BUSY_STATES
+
+
+def busy_response() -> JSONResponse:
+    return problem_response(
+        503,
+        "database_busy",
+        "服务繁忙",
+        "数据库正忙，请求未执行；请稍后重试",
+        headers={"Retry-After": str(BUSY_RETRY_AFTER_SECONDS)},
+    )
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
@@ -147,8 +176,18 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem_response(422, "validation_error", "请求内容无效", "文本中不能包含 NUL（\\u0000）字符")
         return await _unexpected(request, exc)
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(sqlite3.OperationalError)
+    async def _operational(request: Request, exc: Exception) -> JSONResponse:
+        if database_busy(exc):
+            logger.warning("database busy on %s %s: answered 503", request.method, request.url.path)
+            return busy_response()
+        return await _unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if database_busy(exc):  # raised in a middleware (idempotency), outside the handler above
+            return busy_response()
         # Logged with the stack for operators; the caller never sees internals.
         logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return problem_response(500, "internal_error", "服务器内部错误", "请稍后重试；如果持续出现，请联系管理员")
@@ -188,10 +227,10 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         429: "请求过于频繁",
         500: "服务器内部错误",
         502: "上游服务（如微信）不可用",
-        503: "服务未配置或暂不可用",
+        503: "服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试）",
     }
     return {s: {"description": descriptions[s], "content": problem_content()} for s in statuses}
 
 
 # Declared on every API route: what any endpoint can answer besides its own success.
-COMMON_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429, 500)
+COMMON_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 422, 429, 500, 503)

@@ -2,17 +2,31 @@
 
 Every row runs the checks `create_member` runs (members/rules.py), with the rows' organisations
 loaded in bulk; the answer lists every bad row (up to `MAX_LISTED_IMPORT_ERRORS`) by line and
-column, so a person can fix the file in one go. When all rows pass, members, their audit events
-and their cards are written with a few bulk statements.
+column, so a person can fix the file in one go. The file is read and checked under a deadline
+(`GONGJIAN_IMPORT_TIMEOUT_SECONDS`) in a read-only transaction, so other writers aren't held up
+while it is checked.
+
+Writing holds the database's write lock, and on SQLite that lock is the whole database's: one
+transaction for 50,000 rows made every other write wait (and fail) for seconds. So rows are
+written in chunks of `WRITE_CHUNK_ROWS`, each its own short transaction that first re-checks what a
+concurrent write could have taken since the check (volunteer numbers), with a pause between
+chunks so waiting writers get their turn. All or nothing is kept for the outcome: when a chunk
+can't be written, the chunks already written are taken back (members and their cards deleted,
+with `delete` audit events beside the `create` ones) and the answer says nothing was imported.
+The trade-off: while an import runs (seconds), others can already see its first chunks, and a
+process killed in the middle leaves the chunks written so far: complete members, each with its
+card and audit events marked `source: import`.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping, Sequence
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Table, func, insert, or_, select
+from sqlalchemy import Table, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from gongjian.cards import service as cards
@@ -25,30 +39,56 @@ from gongjian.kit.principal import Principal
 from gongjian.members import permissions, spreadsheet
 from gongjian.members.rules import MEMBER_FIELDS, date_issues, load_orgs, placement_issues, row_values
 from gongjian.members.schemas import ImportProblem, ImportResult, ImportRowError, MemberCreate
-from gongjian.members.spreadsheet import SheetRow
-from gongjian.models import Member, Organization
+from gongjian.members.spreadsheet import Deadline, SheetRow
+from gongjian.models import Card, Member, Organization
 from gongjian.models.base import utcnow
 from gongjian.models.enums import AuditAction
+from gongjian.settings import get_settings
+
+logger = logging.getLogger("gongjian.members.importing")
 
 # Rows listed in a rejected import's answer (the count covers all).
 MAX_LISTED_IMPORT_ERRORS = 1000
 _IN_CHUNKS = 5000
+# One write transaction: ~50 ms of lock on SQLite, so a writer beside the import waits little.
+WRITE_CHUNK_ROWS = 500
+# Between chunks the import lets go of the lock for longer than SQLite's busy handler sleeps
+# (100 ms at most), so a writer waiting in another process wakes while the lock is free.
+PAUSE_BETWEEN_CHUNKS_SECONDS = 0.12
 MEMBERS_TABLE = cast(Table, Member.__table__)
+
+Valid = list[tuple[int, MemberCreate]]
+
+
+class Fail(Protocol):
+    """Adds one row error (line, column header, message, and the stable code when there is one)."""
+
+    def __call__(self, line: int, column: str | None, message: str, code: str | None = None) -> None: ...
 
 
 def import_upload(
     principal: Principal, content: bytes, filename: str | None, *, dry_run: bool
 ) -> ImportResult | ImportProblem:
-    """Read the file, then validate (and unless `dry_run`, write) its rows in one transaction.
+    """Read and check the file, then (unless `dry_run`) write its rows in chunks, or none.
 
     Parsing and validating 10,000 rows is CPU work: callers run this in the thread pool.
     """
-    rows = spreadsheet.read_upload(content, filename)
-    with unit_of_work(write_lock=not dry_run) as session:
-        outcome = import_members(session, principal, rows, spreadsheet.FIELD_TO_HEADER, dry_run=dry_run)
-    if isinstance(outcome, ImportResult):
-        return outcome
-    listed, error_count = outcome
+    deadline = Deadline(get_settings().import_timeout_seconds)
+    rows = spreadsheet.read_upload(content, filename, deadline)
+    columns = spreadsheet.FIELD_TO_HEADER
+    with unit_of_work(write_lock=False) as session:
+        checked = check_rows(session, principal, rows, columns, deadline)
+    if isinstance(checked, tuple):
+        return _rejected(*checked)
+    if dry_run:
+        return ImportResult(dry_run=True, total_rows=len(rows), created=0)
+    refused = write_rows(principal, checked, columns)
+    if refused is not None:
+        return _rejected(*refused)
+    return ImportResult(dry_run=False, total_rows=len(rows), created=len(checked))
+
+
+def _rejected(listed: list[ImportRowError], error_count: int) -> ImportProblem:
     return ImportProblem(
         type="urn:gongjian:problem:import_rejected",
         title="请求内容无效",
@@ -62,6 +102,16 @@ def import_upload(
         rows=listed,
         error_count=error_count,
     )
+
+
+def _collector() -> tuple[list[ImportRowError], Fail]:
+    """A list of row errors and the function that adds one."""
+    errors: list[ImportRowError] = []
+
+    def fail(line: int, column: str | None, message: str, code: str | None = None) -> None:
+        errors.append(ImportRowError(line=line, column=column, message=message, code=code))
+
+    return errors, fail
 
 
 def _resolve_org_refs(session: Session, refs: set[str]) -> dict[str, int]:
@@ -89,31 +139,25 @@ def _resolve_org_refs(session: Session, refs: set[str]) -> dict[str, int]:
     return found
 
 
-def import_members(
+def check_rows(
     session: Session,
     principal: Principal,
     rows: Sequence[SheetRow],
     columns: Mapping[str, str],
-    *,
-    dry_run: bool,
-) -> ImportResult | tuple[list[ImportRowError], int]:
-    """Validate every row as `create_member` would; write all of them, or none and say why.
-
-    `columns` maps a field name to its column header, for the messages. A rejected import answers
-    the errors to list and how many there are in all.
-    """
+    deadline: Deadline,
+) -> Valid | tuple[list[ImportRowError], int]:
+    """Validate every row as `create_member` would: the rows to write, or the errors to list and
+    how many there are in all. `columns` maps a field name to its column header, for the messages."""
     require_admin_role(principal, "只有平台管理员或党组织管理员可以导入党员")
-    errors: list[ImportRowError] = []
-
-    def fail(line: int, column: str | None, message: str, code: str | None = None) -> None:
-        errors.append(ImportRowError(line=line, column=column, message=message, code=code))
+    errors, fail = _collector()
 
     refs = {str(r.values[k]) for r in rows for k in ("unit_org", "community_org") if r.values.get(k)}
     org_ids = _resolve_org_refs(session, refs)
     orgs = load_orgs(session, org_ids.values())
 
-    valid: list[tuple[int, MemberCreate]] = []
+    valid: Valid = []
     for row in rows:
+        deadline.check()
         for column, message in row.cell_errors:
             fail(row.line, column, message)
         values = dict(row.values)
@@ -151,14 +195,45 @@ def import_members(
     if errors:
         errors.sort(key=lambda e: e.line)
         return errors[:MAX_LISTED_IMPORT_ERRORS], len(errors)
-    if dry_run:
-        return ImportResult(dry_run=True, total_rows=len(rows), created=0)
+    return valid
 
-    ids = cards.allocate_ids(session, MEMBERS_TABLE, len(valid))
+
+def write_rows(
+    principal: Principal, valid: Valid, columns: Mapping[str, str]
+) -> tuple[list[ImportRowError], int] | None:
+    """Write the checked rows chunk by chunk; on any failure take back what was written.
+
+    Answers the rows refused by a chunk's re-check (nothing is then left written), or None when
+    every row is in. Any other failure (the database busy past its wait, ...) is raised once the
+    written chunks are taken back.
+    """
+    written: list[int] = []
+    try:
+        for start in range(0, len(valid), WRITE_CHUNK_ROWS):
+            if start:
+                time.sleep(PAUSE_BETWEEN_CHUNKS_SECONDS)
+            chunk = valid[start : start + WRITE_CHUNK_ROWS]
+            errors, fail = _collector()
+            with unit_of_work(write_lock=True) as session:
+                _check_volunteer_numbers(session, chunk, columns, fail)
+                if not errors:
+                    written += _insert_members(session, principal, chunk)
+            if errors:  # taken by a write since the check: out of this chunk's lock, undo the rest
+                _take_back(principal, written)
+                return errors[:MAX_LISTED_IMPORT_ERRORS], len(errors)
+    except BaseException:
+        _take_back(principal, written)
+        raise
+    return None
+
+
+def _insert_members(session: Session, principal: Principal, chunk: Valid) -> list[int]:
+    """Members, their audit events and their cards, with a few bulk statements."""
+    ids = cards.allocate_ids(session, MEMBERS_TABLE, len(chunk))
     now = utcnow()
     member_rows = [
         {**row_values(data), "id": member_id, "created_at": now, "updated_at": now, "version": 1}
-        for member_id, (_line, data) in zip(ids, valid, strict=True)
+        for member_id, (_line, data) in zip(ids, chunk, strict=True)
     ]
     session.execute(insert(MEMBERS_TABLE), member_rows)
     audit.record_many(
@@ -176,10 +251,30 @@ def import_members(
         principal,
         [
             cards.CardRequest(member_id, data.category, data.community_org_id)
-            for member_id, (_line, data) in zip(ids, valid, strict=True)
+            for member_id, (_line, data) in zip(ids, chunk, strict=True)
         ],
     )
-    return ImportResult(dry_run=False, total_rows=len(rows), created=len(ids))
+    return ids
+
+
+def _take_back(principal: Principal, member_ids: Sequence[int]) -> None:
+    """Undo the chunks an unfinished import wrote: its members and their cards go, and the audit
+    log keeps both their creation and their removal. Should that fail too (the database still
+    busy, or a row already used by someone), the ids are logged for an operator."""
+    if not member_ids:
+        return
+    try:
+        for start in range(0, len(member_ids), WRITE_CHUNK_ROWS):
+            chunk = list(member_ids[start : start + WRITE_CHUNK_ROWS])
+            with unit_of_work(write_lock=True) as session:
+                card_ids = list(session.scalars(select(Card.id).where(Card.member_id.in_(chunk))))
+                session.execute(delete(Card).where(Card.id.in_(card_ids)))
+                session.execute(delete(Member).where(Member.id.in_(chunk)))
+                reason = {"source": "import", "reason": "导入未完成，已撤回"}
+                audit.record_many(session, principal, AuditAction.delete, "card", [(i, reason) for i in card_ids])
+                audit.record_many(session, principal, AuditAction.delete, "member", [(i, reason) for i in chunk])
+    except Exception:
+        logger.exception("an unfinished member import could not be taken back; member ids %s", list(member_ids))
 
 
 class _Snapshot:
@@ -193,7 +288,7 @@ class _Snapshot:
 
 
 def _check_volunteer_numbers(
-    session: Session, valid: Sequence[tuple[int, MemberCreate]], columns: Mapping[str, str], fail: Any
+    session: Session, valid: Sequence[tuple[int, MemberCreate]], columns: Mapping[str, str], fail: Fail
 ) -> None:
     column = columns["volunteer_number"]
     seen: dict[str, int] = {}

@@ -65,13 +65,27 @@ async def get_member_import_template(principal: Reader, format: FileFormat = Fil
     return download(content, f"党员导入模板.{format.value}", f"member-import-template.{format.value}")
 
 
+_IMPORT_LIMITS = f"""按导入模板逐行校验全部行：有任何一行出错则什么都不导入，并列出出错的行；全部通过后分批写入
+（每批 {importing.WRITE_CHUNK_ROWS} 行，期间其他写操作照常进行；某批写入失败时已写入的批次会撤回）。
+
+文件限制（超出时返回 422，code 见括号）：
+- 文件不超过 {spreadsheet.MAX_UPLOAD_BYTES // 1024 // 1024} MB（413）；
+- 表头之后最多 {spreadsheet.MAX_ROWS} 行，空行也计入（`too_many_rows`）；每行只读前 {spreadsheet.MAX_COLUMNS} 列；
+- .xlsx 在打开前按压缩包目录检查（`import_too_large`）：内含文件不超过 {spreadsheet.MAX_XLSX_ENTRIES} 个，
+  单个部件解压后不超过 {spreadsheet.MAX_XLSX_ENTRY_BYTES // 1024 // 1024} MB，合计不超过
+  {spreadsheet.MAX_XLSX_TOTAL_BYTES // 1024 // 1024} MB，1 MB 以上部件的压缩比不超过 {spreadsheet.MAX_XLSX_RATIO} 倍；
+- 读取和校验须在 GONGJIAN_IMPORT_TIMEOUT_SECONDS（默认 120 秒）内完成，超时即停止、不写入（`import_timeout`）。
+"""
+
+
 @router.post(
     "/members/import",
     summary="批量导入党员（全部成功或全部不导入）",
+    description=_IMPORT_LIMITS,
     responses={
         **problem_responses(413),
         422: {
-            "description": "文件无法读取，或有行出错（rows 列出每一行的错误；什么都没有导入）",
+            "description": "文件无法读取或超出限制，或有行出错（rows 列出每一行的错误；什么都没有导入）",
             # A bad request (no file, bad query) is the ordinary validation problem, without rows.
             "content": problem_content(ImportProblem, Problem),
         },
@@ -83,7 +97,8 @@ async def import_members(
     dry_run: Annotated[bool, Query(description="true 只校验，不写入")] = False,
 ) -> ImportResult:
     if file.size is not None and file.size > spreadsheet.MAX_UPLOAD_BYTES:
-        raise ProblemError(413, "payload_too_large", "请求内容过大", "文件不能超过 10 MB")
+        limit = spreadsheet.MAX_UPLOAD_BYTES // 1024 // 1024
+        raise ProblemError(413, "payload_too_large", "请求内容过大", f"文件不能超过 {limit} MB")
     content = await file.read()
     outcome = await run_in_threadpool(importing.import_upload, principal, content, file.filename, dry_run=dry_run)
     if isinstance(outcome, ImportProblem):

@@ -4,6 +4,12 @@ Columns have Chinese headers (what the communities' spreadsheets already use). E
 Chinese label or the code; organisation cells take the organisation's code or full name; dates take
 2017-03-01, 2017/3/1, 2017.3.1 or 2017年3月1日 (or a real date cell). The header is line 1, so the
 line numbers in an answer are the row numbers a person sees in Excel.
+
+An upload is untrusted: a few megabytes of `.xlsx` can unpack to gigabytes (openpyxl reads the whole
+shared-strings table before the first row), and a tiny sheet can read as a million empty rows. So
+the zip directory is checked against the limits below before openpyxl sees the file, every line
+read counts against the row cap whether it is blank or not, and reading stops at the import's
+deadline. The import endpoint's description states these limits.
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator, Sequence
+import time
+import zipfile
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -21,8 +29,20 @@ from gongjian.kit.spreadsheet import Sheet, csv_bytes, xlsx
 from gongjian.members.schemas import FileFormat, MemberRead
 from gongjian.models.enums import Gender, LabelledEnum, MemberCategory, MemberStatus
 
+# What one import may be: the file as sent, its lines after the header (blank lines count: a
+# reader must not walk a million empty rows to find the end), and the columns read per line.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
+MAX_COLUMNS = 64
+# An .xlsx is a zip: limits read from its directory before anything is unpacked. A 50,000-row sheet
+# saved by openpyxl unpacks to ~32 MB at ~11:1; Excel's shared-strings form to ~23 MB at ~9:1.
+MAX_XLSX_ENTRIES = 1_000
+MAX_XLSX_ENTRY_BYTES = 64 * 1024 * 1024
+MAX_XLSX_TOTAL_BYTES = 96 * 1024 * 1024
+# Unpacked ÷ packed, for parts big enough to matter (a tiny part of repeated XML may pack tighter).
+MAX_XLSX_RATIO = 100
+_RATIO_FROM_BYTES = 1024 * 1024
+_MB = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +103,30 @@ def _unreadable(detail: str) -> ProblemError:
     return unprocessable("import_unreadable", detail, field="body.file")
 
 
-def read_upload(content: bytes, filename: str | None) -> list[SheetRow]:
+def _too_large(detail: str) -> ProblemError:
+    return unprocessable("import_too_large", detail, field="body.file")
+
+
+class Deadline:
+    """When an import must be done reading and checking its rows; `check` refuses it after that.
+
+    Checked once per row (a clock read costs far less than a row), before anything is written.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._at = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self._at:
+            raise unprocessable(
+                "import_timeout",
+                f"导入处理超过 {self.seconds:g} 秒，已停止，未导入任何数据；请拆分文件后分批导入",
+                field="body.file",
+            )
+
+
+def read_upload(content: bytes, filename: str | None, deadline: Deadline) -> list[SheetRow]:
     name = (filename or "").lower()
     if name.endswith(".xlsx") or (not name.endswith(".csv") and content[:4] == b"PK\x03\x04"):
         table = _xlsx_rows(content)
@@ -91,20 +134,48 @@ def read_upload(content: bytes, filename: str | None) -> list[SheetRow]:
         table = _csv_rows(content)
     else:
         raise unprocessable("unsupported_file_type", "只支持 .xlsx 或 .csv 文件", field="body.file")
-    return _rows_from_table(table)
+    return _rows_from_table(table, deadline)
 
 
-def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
+def check_xlsx_archive(content: bytes) -> None:
+    """Refuse a zip whose directory says it unpacks to more than an import can hold.
+
+    The directory's sizes can be trusted as upper bounds: `zipfile` stops inflating a part at its
+    declared size (and then fails its CRC), so a part can't unpack past what is checked here.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError) as exc:
+        raise _unreadable("无法读取该 Excel 文件，请使用导入模板（.xlsx）") from exc
+    if len(entries) > MAX_XLSX_ENTRIES:
+        raise _too_large(f"Excel 文件内的文件数（{len(entries)}）超过 {MAX_XLSX_ENTRIES} 个，不是有效的导入文件")
+    total = 0
+    for entry in entries:
+        if entry.file_size > MAX_XLSX_ENTRY_BYTES:
+            raise _too_large(f"Excel 文件中有部件解压后超过 {MAX_XLSX_ENTRY_BYTES // _MB} MB，请拆分文件")
+        if entry.file_size > _RATIO_FROM_BYTES and entry.file_size > MAX_XLSX_RATIO * max(entry.compress_size, 1):
+            raise _too_large(f"Excel 文件中有部件的压缩比超过 {MAX_XLSX_RATIO} 倍，不是有效的导入文件")
+        total += entry.file_size
+    if total > MAX_XLSX_TOTAL_BYTES:
+        raise _too_large(f"Excel 文件解压后超过 {MAX_XLSX_TOTAL_BYTES // _MB} MB，请拆分文件")
+
+
+def _xlsx_rows(content: bytes) -> Generator[Sequence[Any]]:
     from openpyxl import load_workbook
 
+    check_xlsx_archive(content)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
         sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        # The sheet's own <dimension> is whatever the file says: it could cut the rows short or
+        # widen every row to 16,384 columns. Read the rows that are there, at most MAX_COLUMNS wide.
+        sheet.reset_dimensions()
+        rows = sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True)
     except Exception as exc:  # an untrusted file: whatever the parser trips on, the answer is the same
         raise _unreadable("无法读取该 Excel 文件，请使用导入模板（.xlsx）") from exc
 
-    def generate() -> Iterator[Sequence[Any]]:
+    def generate() -> Generator[Sequence[Any]]:
         try:
             yield from rows
         except Exception as exc:
@@ -115,7 +186,7 @@ def _xlsx_rows(content: bytes) -> Iterator[Sequence[Any]]:
     return generate()
 
 
-def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
+def _csv_rows(content: bytes) -> Generator[Sequence[Any]]:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = content.decode(encoding)
@@ -126,13 +197,26 @@ def _csv_rows(content: bytes) -> Iterator[Sequence[Any]]:
         raise _unreadable("无法识别 CSV 文件的编码（应为 UTF-8 或 GBK）")
     if "\x00" in text:
         raise _unreadable("CSV 文件含有不可识别的字符")
+
+    def generate() -> Generator[Sequence[Any]]:
+        # Lazily, so the row cap stops reading (a list of every line would be built first).
+        try:
+            for line in csv.reader(io.StringIO(text, newline="")):
+                yield line[:MAX_COLUMNS]
+        except csv.Error as exc:
+            raise _unreadable(f"CSV 格式有误：{exc}") from exc
+
+    return generate()
+
+
+def _rows_from_table(table: Generator[Sequence[Any]], deadline: Deadline) -> list[SheetRow]:
     try:
-        return iter(list(csv.reader(io.StringIO(text, newline=""))))
-    except csv.Error as exc:
-        raise _unreadable(f"CSV 格式有误：{exc}") from exc
+        return _read_rows(table, deadline)
+    finally:
+        table.close()  # stopped early (a cap, a bad header): let the workbook go now
 
 
-def _rows_from_table(table: Iterator[Sequence[Any]]) -> list[SheetRow]:
+def _read_rows(table: Iterator[Sequence[Any]], deadline: Deadline) -> list[SheetRow]:
     header = next(table, None)
     if header is None:
         raise _unreadable("文件是空的：第 1 行应为表头")
@@ -153,10 +237,12 @@ def _rows_from_table(table: Iterator[Sequence[Any]]) -> list[SheetRow]:
 
     rows: list[SheetRow] = []
     for line, cells in enumerate(table, start=2):
+        if line > MAX_ROWS + 1:
+            detail = f"一次最多导入 {MAX_ROWS} 行（空行也计入），请删除多余的空行或拆分文件"
+            raise unprocessable("too_many_rows", detail, field="body.file")
+        deadline.check()
         if all(_blank(c) for c in cells):
             continue
-        if len(rows) >= MAX_ROWS:
-            raise unprocessable("too_many_rows", f"一次最多导入 {MAX_ROWS} 行，请拆分文件", field="body.file")
         row = SheetRow(line=line, values={})
         for index, name in positions:
             cell = cells[index] if index < len(cells) else None

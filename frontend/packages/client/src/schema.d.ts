@@ -1215,7 +1215,19 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 批量导入党员（全部成功或全部不导入） */
+        /**
+         * 批量导入党员（全部成功或全部不导入）
+         * @description 按导入模板逐行校验全部行：有任何一行出错则什么都不导入，并列出出错的行；全部通过后分批写入
+         *     （每批 500 行，期间其他写操作照常进行；某批写入失败时已写入的批次会撤回）。
+         *
+         *     文件限制（超出时返回 422，code 见括号）：
+         *     - 文件不超过 10 MB（413）；
+         *     - 表头之后最多 50000 行，空行也计入（`too_many_rows`）；每行只读前 64 列；
+         *     - .xlsx 在打开前按压缩包目录检查（`import_too_large`）：内含文件不超过 1000 个，
+         *       单个部件解压后不超过 64 MB，合计不超过
+         *       96 MB，1 MB 以上部件的压缩比不超过 100 倍；
+         *     - 读取和校验须在 GONGJIAN_IMPORT_TIMEOUT_SECONDS（默认 120 秒）内完成，超时即停止、不写入（`import_timeout`）。
+         */
         post: operations["import_members"];
         delete?: never;
         options?: never;
@@ -6402,6 +6414,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_activity: {
@@ -6498,6 +6519,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_activity: {
@@ -6585,6 +6615,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6702,6 +6741,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     cancel_activity: {
@@ -6789,6 +6837,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6894,6 +6951,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_check_in_code: {
@@ -6981,6 +7047,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7086,6 +7161,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     finish_activity: {
@@ -7180,6 +7264,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     open_activity: {
@@ -7267,6 +7360,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7373,6 +7475,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_signup: {
@@ -7464,6 +7575,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7570,6 +7690,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_api_keys: {
@@ -7661,6 +7790,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7764,6 +7902,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_api_key: {
@@ -7858,6 +8005,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     revoke_api_key: {
@@ -7945,6 +8101,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8057,6 +8222,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     logout: {
@@ -8144,6 +8318,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8247,6 +8430,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     login: {
@@ -8336,6 +8528,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8448,7 +8649,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 服务未配置或暂不可用 */
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -8553,6 +8754,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_card: {
@@ -8640,6 +8850,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8747,6 +8966,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     add_card_entry: {
@@ -8838,6 +9066,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8940,6 +9177,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     verify_certificate: {
@@ -9035,6 +9281,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_certificate_pdf: {
@@ -9123,6 +9378,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9235,6 +9499,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_claim: {
@@ -9322,6 +9595,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9439,6 +9721,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     reject_claim: {
@@ -9549,6 +9840,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     start_claim: {
@@ -9648,6 +9948,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -9765,6 +10074,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     withdraw_claim: {
@@ -9875,6 +10193,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     claims_summary: {
@@ -9969,6 +10296,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10083,6 +10419,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_concern: {
@@ -10179,6 +10524,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_concern: {
@@ -10266,6 +10620,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10383,6 +10746,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     resolve_concern: {
@@ -10486,6 +10858,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10603,6 +10984,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     concerns_summary: {
@@ -10690,6 +11080,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -10796,6 +11195,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_evaluation_period: {
@@ -10892,6 +11300,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_evaluation_period: {
@@ -10979,6 +11396,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11096,6 +11522,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_evaluations: {
@@ -11202,6 +11637,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     export_evaluations: {
@@ -11293,6 +11737,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11406,6 +11859,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     open_evaluation_period: {
@@ -11512,6 +11974,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_evaluation_ranking: {
@@ -11602,6 +12073,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11719,6 +12199,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_evaluation: {
@@ -11806,6 +12295,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -11923,6 +12421,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     put_unit_score: {
@@ -12026,6 +12533,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12237,6 +12753,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_honor: {
@@ -12326,6 +12851,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12427,6 +12961,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_honor: {
@@ -12512,6 +13055,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12629,6 +13181,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     read_me: {
@@ -12714,6 +13275,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12810,6 +13380,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -12922,6 +13501,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_meeting: {
@@ -13018,6 +13606,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_meeting: {
@@ -13105,6 +13702,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13222,6 +13828,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     close_meeting: {
@@ -13328,6 +13943,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_topics: {
@@ -13420,6 +14044,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13525,6 +14158,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_topic: {
@@ -13620,6 +14262,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     delete_topic: {
@@ -13706,6 +14357,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -13824,6 +14484,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_members: {
@@ -13929,6 +14598,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_member: {
@@ -14025,6 +14703,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_member: {
@@ -14112,6 +14799,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14229,6 +14925,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     archive_member: {
@@ -14316,6 +15021,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14416,6 +15130,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14524,6 +15247,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     add_community_record: {
@@ -14615,6 +15347,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14717,6 +15458,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     restore_member: {
@@ -14804,6 +15554,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -14909,6 +15668,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_member_volunteer_hours: {
@@ -15003,6 +15771,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_wechat_invitation: {
@@ -15090,6 +15867,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15200,6 +15986,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     import_members: {
@@ -15281,7 +16076,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description 文件无法读取，或有行出错（rows 列出每一行的错误；什么都没有导入） */
+            /** @description 文件无法读取或超出限制，或有行出错（rows 列出每一行的错误；什么都没有导入） */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -15301,6 +16096,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15403,6 +16207,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_enums: {
@@ -15488,6 +16301,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15598,6 +16420,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_organization: {
@@ -15694,6 +16525,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_organization: {
@@ -15781,6 +16621,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -15898,6 +16747,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     archive_organization: {
@@ -15992,6 +16850,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     restore_organization: {
@@ -16079,6 +16946,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16189,6 +17065,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_partnership: {
@@ -16285,6 +17170,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_partnership: {
@@ -16372,6 +17266,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16489,6 +17392,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     archive_partnership: {
@@ -16576,6 +17488,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16673,6 +17594,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -16788,6 +17718,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_service_item: {
@@ -16884,6 +17823,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_service_item: {
@@ -16971,6 +17919,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17088,6 +18045,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_item_claims: {
@@ -17189,6 +18155,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_claim: {
@@ -17280,6 +18255,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17393,6 +18377,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     publish_service_item: {
@@ -17499,6 +18492,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     annual_stats: {
@@ -17591,6 +18593,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -17703,6 +18714,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_task: {
@@ -17799,6 +18819,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_task: {
@@ -17886,6 +18915,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18003,6 +19041,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     complete_task: {
@@ -18106,6 +19153,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18223,6 +19279,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_users: {
@@ -18326,6 +19391,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_user: {
@@ -18422,6 +19496,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_user: {
@@ -18509,6 +19592,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18626,6 +19718,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     activate_user: {
@@ -18713,6 +19814,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -18814,6 +19924,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     reset_user_password: {
@@ -18905,6 +20024,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19011,6 +20139,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     decline_volunteer_correction_request: {
@@ -19102,6 +20239,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19202,6 +20348,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19317,6 +20472,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_volunteer_record: {
@@ -19413,6 +20577,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_volunteer_record: {
@@ -19500,6 +20673,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19605,6 +20787,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     request_volunteer_record_correction: {
@@ -19696,6 +20887,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19801,6 +21001,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_volunteer_record_history: {
@@ -19888,6 +21097,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -19993,6 +21211,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_webhooks: {
@@ -20084,6 +21311,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20187,6 +21423,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_webhook: {
@@ -20274,6 +21519,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20391,6 +21645,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     list_webhook_deliveries: {
@@ -20492,6 +21755,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_webhook_delivery: {
@@ -20586,6 +21858,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     resend_webhook_delivery: {
@@ -20673,6 +21954,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20787,6 +22077,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     create_wish: {
@@ -20883,6 +22182,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     get_wish: {
@@ -20970,6 +22278,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21087,6 +22404,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     claim_wish: {
@@ -21190,6 +22516,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21307,6 +22642,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     fulfil_wish: {
@@ -21417,6 +22761,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     publish_wish: {
@@ -21516,6 +22869,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21633,6 +22995,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     release_wish: {
@@ -21732,6 +23103,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -21845,6 +23225,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     wishes_summary: {
@@ -21936,6 +23325,15 @@ export interface operations {
             };
             /** @description 服务器内部错误 */
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
