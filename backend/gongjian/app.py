@@ -18,16 +18,15 @@ from starlette.exceptions import HTTPException
 from gongjian.activities.router import router as activities_router
 from gongjian.api_keys.router import router as api_keys_router
 from gongjian.audit.router import router as audit_router
-from gongjian.auth.dependencies import document_security, hash_api_key
+from gongjian.auth.dependencies import authenticate, document_security
 from gongjian.auth.router import router as auth_router
-from gongjian.auth.tokens import decode_token
 from gongjian.cards.router import router as cards_router
 from gongjian.claims.router import router as claims_router
 from gongjian.concerns.router import router as concerns_router
 from gongjian.db import WriteIntentMiddleware
 from gongjian.evaluation.router import router as evaluation_router
 from gongjian.honors.router import router as honors_router
-from gongjian.kit.errors import COMMON_PROBLEMS, install_problem_handlers, problem_schemas
+from gongjian.kit.errors import COMMON_PROBLEMS, ProblemError, install_problem_handlers, problem_schemas
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
 from gongjian.kit.query import document_query_models
@@ -83,14 +82,13 @@ def operation_id(route: APIRoute) -> str:
 
 
 def _idempotency_principal(headers: dict[str, str]) -> str | None:
-    auth = headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
-        claims = decode_token(auth[7:].strip(), "access")
-        return f"user:{claims.user_id}" if claims else None
-    api_key = headers.get("x-api-key")
-    if api_key:
-        return "api_key:" + hash_api_key(api_key)[:32]
-    return None
+    """Whose `Idempotency-Key` this is, authenticated exactly as the endpoint will authenticate it:
+    an expired or outdated token, a deactivated user or a revoked key is nobody (no replay; the app
+    answers 401)."""
+    try:
+        return authenticate(headers.get("authorization"), headers.get("x-api-key")).key
+    except ProblemError:
+        return None
 
 
 @asynccontextmanager

@@ -28,6 +28,7 @@ UNSCOPED = {
     "POST /api/v1/auth/wechat/bind",
     "GET /api/v1/me",
     "POST /api/v1/me/password",
+    "DELETE /api/v1/me/wechat-binding",
     "GET /api/v1/api-keys",
     "POST /api/v1/api-keys",
     "GET /api/v1/api-keys/{key_id}",

@@ -11,7 +11,18 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
-from factories import PASSWORD, assert_problem, headers_for, login, make_member, make_org, make_user, username_of
+from factories import (
+    PASSWORD,
+    api_key_headers,
+    assert_problem,
+    headers_for,
+    link_user,
+    login,
+    make_member,
+    make_org,
+    make_user,
+    username_of,
+)
 from factories.wechat import APPID, SECRET, FakeWechat, fake_wechat
 from gongjian.db import unit_of_work
 from gongjian.models import AuditEvent, Member, User, WechatBindingTicket
@@ -248,24 +259,94 @@ def test_bound_but_deactivated_account_is_refused(client: TestClient, wx: FakeWe
 
 
 def test_who_may_issue_invitations(client: TestClient) -> None:
+    """Who manages the login the invitation binds: its organisation's admin (the community's for a
+    member without a login, who gets one there) or a platform admin; not the other side of dual
+    management, which sees the member but doesn't own its login."""
     community, unit, other = (make_org(k) for k in ("community", "unit", "community"))
     member_id = make_member(community, unit_org_id=unit)
+    unit_login = make_user(Role.member, unit)
+    with_unit_login = make_member(community, unit_org_id=unit, user_id=unit_login)
     archived_id = make_member(community)
-    allowed = {
+    headers = {
         "admin": headers_for(client, Role.admin),
         "community_admin": headers_for(client, Role.community_admin, community),
         "unit_admin": headers_for(client, Role.unit_admin, unit),
     }
-    for who, headers in allowed.items():
-        assert client.post(f"members/{member_id}/wechat-invitations", headers=headers).status_code == 201, who
+    allowed = {
+        (member_id, "admin"): 201,
+        (member_id, "community_admin"): 201,
+        (member_id, "unit_admin"): 403,
+        (with_unit_login, "admin"): 201,
+        (with_unit_login, "community_admin"): 403,
+        (with_unit_login, "unit_admin"): 201,
+    }
+    for (member, who), status in allowed.items():
+        response = client.post(f"members/{member}/wechat-invitations", headers=headers[who])
+        assert response.status_code == status, (member, who, response.text)
     other_admin = headers_for(client, Role.community_admin, other)
     assert_problem(client.post(f"members/{member_id}/wechat-invitations", headers=other_admin), 404, "not_found")
     member_user = make_user(Role.member, community)
     linked = make_member(community, user_id=member_user)
     own = login(client, username_of(member_user))
     assert_problem(client.post(f"members/{linked}/wechat-invitations", headers=own), 403, "forbidden")
-    client.post(f"members/{archived_id}/archive", headers=allowed["admin"])
+    client.post(f"members/{archived_id}/archive", headers=headers["admin"])
     assert_problem(
-        client.post(f"members/{archived_id}/wechat-invitations", headers=allowed["admin"]), 409, "member_archived"
+        client.post(f"members/{archived_id}/wechat-invitations", headers=headers["admin"]), 409, "member_archived"
     )
-    assert_problem(client.post("members/999/wechat-invitations", headers=allowed["admin"]), 404, "not_found")
+    assert_problem(client.post("members/999/wechat-invitations", headers=headers["admin"]), 404, "not_found")
+
+
+def test_an_invitation_binds_only_the_login_it_was_issued_for(client: TestClient, wx: FakeWechat) -> None:
+    community, unit = make_org(OrganizationKind.community), make_org(OrganizationKind.unit)
+    member_id = make_member(community, unit_org_id=unit)
+    community_admin = headers_for(client, Role.community_admin, community)
+    code = client.post(f"members/{member_id}/wechat-invitations", headers=community_admin).json()["code"]
+    # Meanwhile the unit gives the member its login: the community's code must not bind that one.
+    link_user(member_id, make_user(Role.member, unit))
+    ticket = ticket_for(client, wx, "late", "openid-late")
+    assert_problem(
+        client.post("auth/wechat/bind", json={"binding_ticket": ticket, "invitation_code": code}),
+        422,
+        "invitation_invalid",
+    )
+
+
+def test_a_reset_voids_unredeemed_invitations_and_audit_names_the_wechat(client: TestClient, wx: FakeWechat) -> None:
+    community = make_org(OrganizationKind.community)
+    user_id = make_user(Role.member, community)
+    member_id = make_member(community, user_id=user_id)
+    admin = headers_for(client, Role.community_admin, community)
+    code = client.post(f"members/{member_id}/wechat-invitations", headers=admin).json()["code"]
+    assert client.post(f"users/{user_id}/reset-password", json={}, headers=admin).status_code == 200
+    ticket = ticket_for(client, wx, "after-reset", "openid-after-reset")
+    assert_problem(
+        client.post("auth/wechat/bind", json={"binding_ticket": ticket, "invitation_code": code}),
+        422,
+        "invitation_invalid",
+    )
+    # A new invitation works; the WeChat that redeemed it is the actor of the binding and of the
+    # login it made, the account is only what was bound.
+    code = client.post(f"members/{member_id}/wechat-invitations", headers=admin).json()["code"]
+    assert client.post("auth/wechat/bind", json={"binding_ticket": ticket, "invitation_code": code}).status_code == 200
+    with unit_of_work() as session:
+        events = session.execute(
+            select(AuditEvent.actor_type, AuditEvent.action, AuditEvent.entity, AuditEvent.actor_name)
+            .where(AuditEvent.entity.in_(("wechat_identity", "user")), AuditEvent.entity_id == str(user_id))
+            .order_by(AuditEvent.id)
+        ).all()
+        bound = session.execute(
+            select(AuditEvent).where(AuditEvent.entity == "wechat_identity", AuditEvent.action == "create")
+        ).scalar_one()
+    assert [tuple(e[:3]) for e in events][-1] == ("wechat", "login", "user")
+    assert bound.actor_type == "wechat" and bound.changes["via"] == "invitation"
+    assert "测试用户" in bound.actor_name  # the admin who issued the code
+
+
+def test_unbinding_needs_a_person_and_a_binding(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    key = api_key_headers(client, admin, ["users:write"])
+    assert_problem(client.delete("me/wechat-binding", headers=key), 403, "forbidden")
+    assert_problem(client.delete("me/wechat-binding", headers=admin), 404, "wechat_not_bound")
+    user_id = make_user(Role.member, make_org(OrganizationKind.unit))
+    assert_problem(client.delete(f"users/{user_id}/wechat-binding", headers=key), 404, "wechat_not_bound")
+    assert_problem(client.delete("users/999/wechat-binding", headers=admin), 404, "not_found")

@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import Field, field_validator
 
 from gongjian.kit.query import ListQuery
-from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.kit.schemas import Confidential, InputModel, OutputModel
 from gongjian.kit.scopes import SCOPES
 from gongjian.kit.types import ID_BOUNDS
 
@@ -38,7 +38,7 @@ class ApiKeyRead(OutputModel):
 
 
 class ApiKeyCreated(ApiKeyRead):
-    key: str = Field(description="完整密钥，只在创建时返回这一次；请求时放在 X-API-Key 头里")
+    key: Confidential[str] = Field(description="完整密钥，只在创建时返回这一次；请求时放在 X-API-Key 头里")
 
 
 class ApiKeyListQuery(ListQuery):

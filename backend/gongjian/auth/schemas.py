@@ -5,13 +5,13 @@ from typing import Literal
 from pydantic import Field
 
 from gongjian.auth.passwords import NewPassword, Password
-from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.kit.schemas import Confidential, InputModel, OutputModel
 from gongjian.models.enums import Role
 
 
 class TokenResponse(OutputModel):
-    access_token: str
-    refresh_token: str
+    access_token: Confidential[str]
+    refresh_token: Confidential[str]
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="访问令牌有效秒数")
 

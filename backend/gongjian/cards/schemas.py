@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from gongjian.kit.query import ListQuery
-from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.kit.schemas import Confidential, InputModel, OutputModel
 from gongjian.kit.types import BodyId, IsoDate
 from gongjian.members.schemas import MobilePhone
 from gongjian.models.enums import CardStatus, CardType, EmploymentService
@@ -157,7 +157,7 @@ class RegistrationEntryRead(_EntryBase):
     card_type: Literal["registration"]
     location: str
     employer: str
-    contact_phone: str | None
+    contact_phone: Confidential[str | None]
     contact_other: str
     note: str
 

@@ -1,39 +1,60 @@
 """`Idempotency-Key` for POSTs that mobile clients retry.
 
 A pure ASGI middleware (no per-request cost for requests without the header):
+- the caller is authenticated as the endpoint would authenticate it (`resolve_principal`): an
+  expired or outdated token, a deactivated user or a revoked key is nobody, gets no replay, and the
+  app answers it 401 as usual;
 - first request with a key: a row is stored `in_progress` (committed), the request runs, and a
   success answer is stored with the row;
 - the same caller, key and body within 24 h: the stored answer is replayed, nothing runs again;
+- an answer that carries a secret or personal data (a response model with a `Confidential` field,
+  kit/schemas.py) or that we can't see into is not stored: the row keeps only its status and
+  `Location` (`withheld`), and a retry gets 409 `idempotency_not_replayable` — the secret was shown
+  once, as when there is no retry;
 - the same key with another body: 422 `idempotency_key_reused`;
-- while the first request is still running: 409 `idempotency_in_progress`.
+- while the first request is still running: 409 `idempotency_in_progress`, however long it runs.
+  The running request renews its marker every quarter of the lease (`heartbeat_at`,
+  `GONGJIAN_IDEMPOTENCY_LEASE_SECONDS`); a marker not renewed for a whole lease belongs to a request
+  whose process died, and its key may run again.
 A request that fails (4xx/5xx) releases its key, so the client may fix the body and retry with it.
 The row is claimed in its own short transaction before the request runs, so two processes can't
-both run the same key: the unique (principal, key) constraint decides.
+both run the same key: the unique (principal, key) constraint decides. Expired rows are deleted a
+batch at a time as new keys are claimed (`gongjian purge-idempotency` remains for a full sweep).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+import anyio
 from sqlalchemy import delete, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_response
+from gongjian.kit.schemas import carries_confidential
 from gongjian.models import IdempotencyRecord
 from gongjian.models.base import utcnow
+from gongjian.settings import get_settings
+
+logger = logging.getLogger("gongjian.idempotency")
 
 KEY_TTL = timedelta(hours=24)
-# An in_progress row older than this belongs to a request that died (process killed): reclaimable.
-STALE_AFTER = timedelta(minutes=2)
 MAX_KEY_LENGTH = 255
-# Response headers worth replaying.
+# Expired rows deleted per claim: more than one key is claimed, so the store shrinks as it grows.
+PURGE_BATCH = 100
+# Response headers worth replaying; a withheld answer keeps only where the created resource is.
 REPLAYED_HEADERS = ("location", "etag", "content-type")
+WITHHELD_HEADERS = ("location",)
+
+IN_PROGRESS, COMPLETED, WITHHELD = "in_progress", "completed", "withheld"
 
 PrincipalResolver = Callable[[dict[str, str]], str | None]
 
@@ -42,6 +63,8 @@ class IdempotencyMiddleware:
     def __init__(self, app: ASGIApp, resolve_principal: PrincipalResolver) -> None:
         self.app = app
         self.resolve_principal = resolve_principal
+        # By route identity (routes live as long as the app; APIRoute isn't hashable).
+        self._withheld_routes: dict[int, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -59,7 +82,7 @@ class IdempotencyMiddleware:
             return
         principal = self.resolve_principal(headers)
         if principal is None:
-            # Unauthenticated: let the app answer 401 as usual; nothing to scope the key to.
+            # Not a valid caller: let the app answer 401 as usual; nothing to scope the key to.
             await self.app(scope, receive, send)
             return
 
@@ -68,9 +91,9 @@ class IdempotencyMiddleware:
             b"\n".join([scope["method"].encode(), scope["path"].encode(), scope.get("query_string", b""), body])
         ).hexdigest()
 
-        outcome = _claim(principal, key, scope["method"], scope["path"], request_hash)
-        if outcome is not None:
-            await outcome(scope, receive, send)
+        claimed = _claim(principal, key, scope["method"], scope["path"], request_hash)
+        if not isinstance(claimed, int):
+            await claimed(scope, receive, send)
             return
 
         captured: dict[str, Any] = {"status": 500, "headers": [], "body": b""}
@@ -83,10 +106,24 @@ class IdempotencyMiddleware:
                 captured["body"] += message.get("body", b"")
             await send(message)
 
+        heartbeat = asyncio.create_task(_renew_while_running(claimed))
         try:
             await self.app(scope, _replay_body(body), capture_send)
         finally:
-            _finish(principal, key, captured)
+            heartbeat.cancel()
+            _finish(claimed, captured, self._withholds(scope, captured["body"]))
+
+    def _withholds(self, scope: Scope, body: bytes) -> bool:
+        """Whether this answer must not be stored: its route's response model can carry a
+        confidential field, or the route declares no model (a body we can't see into)."""
+        route = scope.get("route")
+        model = getattr(route, "response_model", None)
+        if model is None:
+            return bool(body)
+        withheld = self._withheld_routes.get(id(route))
+        if withheld is None:
+            withheld = self._withheld_routes[id(route)] = carries_confidential(model)
+        return withheld
 
 
 async def _read_body(receive: Receive) -> bytes:
@@ -111,33 +148,50 @@ def _replay_body(body: bytes) -> Receive:
     return receive
 
 
-def _claim(principal: str, key: str, method: str, path: str, request_hash: str) -> ASGIApp | None:
-    """Take the key for this request, or return the answer for a key already taken."""
+def _lease() -> timedelta:
+    return timedelta(seconds=get_settings().idempotency_lease_seconds)
+
+
+def _claim(principal: str, key: str, method: str, path: str, request_hash: str) -> int | ASGIApp:
+    """Take the key for this request (the new row's id), or return the answer for a key already taken."""
     now = utcnow()
     with unit_of_work() as session:
+        expired_ids = list(
+            session.execute(
+                select(IdempotencyRecord.id)
+                .where(IdempotencyRecord.created_at < now - KEY_TTL)
+                .order_by(IdempotencyRecord.created_at)
+                .limit(PURGE_BATCH)
+            ).scalars()
+        )
         existing = session.execute(
             select(IdempotencyRecord).where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
         ).scalar_one_or_none()
         if existing is not None:
-            expired = now - existing.created_at > KEY_TTL
-            abandoned = existing.state == "in_progress" and now - existing.created_at > STALE_AFTER
-            if not (expired or abandoned):
+            last_sign_of_life = existing.heartbeat_at or existing.created_at
+            # Past its life, or in progress but not renewed for a lease: its process died.
+            abandoned = existing.state == IN_PROGRESS and now - last_sign_of_life > _lease()
+            if not (existing.id in expired_ids or abandoned):
                 return _answer_for(existing, request_hash)
             session.delete(existing)
-            session.flush()
+            expired_ids = [i for i in expired_ids if i != existing.id]
+    if expired_ids:
+        _purge(expired_ids)
     try:
         with unit_of_work() as session:
-            session.add(
-                IdempotencyRecord(
-                    principal=principal,
-                    key=key,
-                    method=method,
-                    path=path,
-                    request_hash=request_hash,
-                    state="in_progress",
-                    created_at=now,
-                )
+            record = IdempotencyRecord(
+                principal=principal,
+                key=key,
+                method=method,
+                path=path,
+                request_hash=request_hash,
+                state=IN_PROGRESS,
+                created_at=now,
+                heartbeat_at=now,
             )
+            session.add(record)
+            session.flush()
+            return record.id
     except IntegrityError:
         # Another process claimed the same key between our read and insert.
         with unit_of_work() as session:
@@ -145,11 +199,38 @@ def _claim(principal: str, key: str, method: str, path: str, request_hash: str) 
                 select(IdempotencyRecord).where(IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
             ).scalar_one()
             return _answer_for(existing, request_hash)
-    return None
+
+
+def _purge(ids: list[int]) -> None:
+    """Housekeeping, never a reason to fail the request: a busy database just leaves them for later."""
+    try:
+        with unit_of_work() as session:
+            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id.in_(ids)))
+    except DBAPIError:
+        logger.info("expired idempotency records left for a later claim", exc_info=True)
+
+
+async def _renew_while_running(record_id: int) -> None:
+    every = get_settings().idempotency_lease_seconds / 4
+    while True:
+        await anyio.sleep(every)
+        try:
+            await anyio.to_thread.run_sync(_renew, record_id, utcnow())
+        except DBAPIError:
+            logger.warning("could not renew an idempotency marker; trying again", exc_info=True)
+
+
+def _renew(record_id: int, now: datetime) -> None:
+    with unit_of_work() as session:
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == record_id, IdempotencyRecord.state == IN_PROGRESS)
+            .values(heartbeat_at=now)
+        )
 
 
 def _answer_for(record: IdempotencyRecord, request_hash: str) -> ASGIApp:
-    if record.state != "completed":
+    if record.state == IN_PROGRESS:
         return problem_response(
             409,
             "idempotency_in_progress",
@@ -164,36 +245,44 @@ def _answer_for(record: IdempotencyRecord, request_hash: str) -> ASGIApp:
             "请求内容无效",
             "该 Idempotency-Key 已用于另一个请求内容，请换一个键",
         )
+    if record.state == WITHHELD:
+        return problem_response(
+            409,
+            "idempotency_not_replayable",
+            "操作冲突",
+            "该请求已处理成功；其结果含密钥或个人信息，只返回一次，不能重放。请查询结果，或换一个 Idempotency-Key",
+            headers=dict(record.response_headers or {}),
+        )
     headers = dict(record.response_headers or {})
     headers["Idempotent-Replayed"] = "true"
     return Response(record.response_body or "", status_code=record.status_code or 200, headers=headers)
 
 
-def _finish(principal: str, key: str, captured: dict[str, Any]) -> None:
-    where = (IdempotencyRecord.principal == principal, IdempotencyRecord.key == key)
+def _finish(record_id: int, captured: dict[str, Any], withheld: bool) -> None:
     with unit_of_work() as session:
-        if 200 <= captured["status"] < 300:
-            kept = {
-                k.decode("latin-1").lower(): v.decode("latin-1")
-                for k, v in captured["headers"]
-                if k.decode("latin-1").lower() in REPLAYED_HEADERS
-            }
-            session.execute(
-                update(IdempotencyRecord)
-                .where(*where)
-                .values(
-                    state="completed",
-                    status_code=captured["status"],
-                    response_body=captured["body"].decode("utf-8", errors="replace"),
-                    response_headers=kept,
-                )
+        if not 200 <= captured["status"] < 300:
+            session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.id == record_id))
+            return
+        kept_headers = WITHHELD_HEADERS if withheld else REPLAYED_HEADERS
+        kept = {
+            k.decode("latin-1").lower(): v.decode("latin-1")
+            for k, v in captured["headers"]
+            if k.decode("latin-1").lower() in kept_headers
+        }
+        session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.id == record_id)
+            .values(
+                state=WITHHELD if withheld else COMPLETED,
+                status_code=captured["status"],
+                response_body=None if withheld else captured["body"].decode("utf-8", errors="replace"),
+                response_headers=kept,
             )
-        else:
-            session.execute(delete(IdempotencyRecord).where(*where))
+        )
 
 
 def purge_expired() -> int:
-    """Drop records past their 24 h life (`gongjian purge-idempotency`, e.g. from cron)."""
+    """Drop every record past its 24 h life (`gongjian purge-idempotency`); claims purge a batch each."""
     with unit_of_work() as session:
         result = session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < utcnow() - KEY_TTL))
         return int(getattr(result, "rowcount", 0) or 0)

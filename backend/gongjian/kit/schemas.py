@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -47,3 +47,37 @@ def omittable(**field_args: Any) -> Any:
     spec shows the field as non-nullable. Read the changes with `model_dump(exclude_unset=True)`.
     """
     return Field(default=None, **field_args)
+
+
+class _Confidential:
+    """Marks a response field whose value its caller sees once and nobody keeps elsewhere."""
+
+    def __repr__(self) -> str:
+        return "CONFIDENTIAL"
+
+
+CONFIDENTIAL = _Confidential()
+
+# A secret (a key, a generated password, a token, an invitation code) or personal data (a full phone
+# number) in a response: `key: Confidential[str]`. An answer carrying one is not stored for an
+# `Idempotency-Key` replay (kit/idempotency.py), so the idempotency store never holds it in clear.
+_T = TypeVar("_T")
+Confidential = Annotated[_T, CONFIDENTIAL]
+
+
+def carries_confidential(annotation: Any) -> bool:
+    """Whether a response of this type (a model, a union, a list or page of models) can carry a
+    `Confidential` field, anywhere inside it."""
+    return _carries(annotation, set())
+
+
+def _carries(annotation: Any, seen: set[Any]) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if annotation in seen:
+            return False
+        seen.add(annotation)
+        return any(
+            CONFIDENTIAL in field.metadata or _carries(field.annotation, seen)
+            for field in annotation.model_fields.values()
+        )
+    return any(arg is CONFIDENTIAL or _carries(arg, seen) for arg in get_args(annotation))

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, Field, field_validator
 from gongjian.kit.errors import FieldError
 from gongjian.kit.personal_data import normalise_mobile
 from gongjian.kit.query import ListQuery, QueryModel
-from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.schemas import Confidential, InputModel, OutputModel, omittable
 from gongjian.kit.types import BodyId, IsoDate, QueryId
 from gongjian.models.enums import CommunityRecordKind, Gender, MemberCategory, MemberStatus, OrganizationKind
 
@@ -82,7 +82,7 @@ class MemberRead(OutputModel):
     name: str
     gender: Gender
     birth_date: date | None
-    phone: str | None = Field(description="全号，或对无权查看者返回掩码 138****5678")
+    phone: Confidential[str | None] = Field(description="全号，或对无权查看者返回掩码 138****5678")
     phone_masked: bool = Field(description="phone 是否为掩码")
     joined_party_on: date | None
     category: MemberCategory

@@ -64,11 +64,13 @@ class OrganizationKind(LabelledEnum):
     social = "social"
 
 
-@register("actor_type", {"user": "用户", "api_key": "API 密钥", "system": "系统"})
+@register("actor_type", {"user": "用户", "api_key": "API 密钥", "system": "系统", "wechat": "微信用户"})
 class ActorType(LabelledEnum):
     user = "user"
     api_key = "api_key"
     system = "system"
+    # A WeChat identity acting before it is bound to an account: redeeming an invitation.
+    wechat = "wechat"
 
 
 @register(

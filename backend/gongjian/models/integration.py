@@ -47,6 +47,9 @@ class WechatInvitation(IdMixin, Base):
 
     code_hash: Mapped[str] = mapped_column(String(64), unique=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    # The member's login when issued (None: it had none; redeeming creates one). The invitation binds
+    # only that login: who may invite depended on who owns it (wechat/permissions.py).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_by: Mapped[str] = mapped_column(String(64))
     created_by_name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

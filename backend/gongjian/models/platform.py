@@ -35,9 +35,13 @@ class IdempotencyRecord(IdMixin, Base):
     method: Mapped[str] = mapped_column(String(8))
     path: Mapped[str] = mapped_column(String(500))
     request_hash: Mapped[str] = mapped_column(String(64))
-    # in_progress while the first request runs; completed once its response is stored.
+    # in_progress while the first request runs; completed once its response is stored; withheld
+    # when the response carried a secret or personal data and so was not stored (kit/idempotency).
     state: Mapped[str] = mapped_column(String(16))
     status_code: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(Text)
     response_headers: Mapped[dict[str, str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    # Renewed by the running request while in_progress: a marker not renewed for the lease belongs
+    # to a request whose process died.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from gongjian.auth.passwords import NewPassword
 from gongjian.kit.query import ListQuery
-from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.schemas import Confidential, InputModel, OutputModel, omittable
 from gongjian.kit.types import ID_BOUNDS, QueryId
 from gongjian.models.enums import Role
 
@@ -50,7 +50,7 @@ class UserRead(OutputModel):
 
 
 class UserCreated(UserRead):
-    generated_password: str | None = Field(description="系统生成的初始密码，只返回这一次；自设密码时为空")
+    generated_password: Confidential[str | None] = Field(description="系统生成的初始密码，只返回这一次；自设密码时为空")
 
 
 class PasswordReset(InputModel):
@@ -61,7 +61,7 @@ class PasswordReset(InputModel):
 
 class PasswordResetResult(OutputModel):
     user_id: int
-    generated_password: str | None = Field(description="系统生成的新密码，只返回这一次")
+    generated_password: Confidential[str | None] = Field(description="系统生成的新密码，只返回这一次")
 
 
 class UserSort(StrEnum):

@@ -1,6 +1,6 @@
 """Accounts: creating them (with a generated password when none is given), changing, deactivating
-and resetting passwords, every change audited. Who sees and manages which account:
-`permissions.py`."""
+and resetting passwords (which also ends a WeChat binding), every change audited. Who sees and
+manages which account: `permissions.py`."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from gongjian.users.permissions import (
     user_scope,
 )
 from gongjian.users.schemas import PasswordResetResult, UserCreate, UserCreated, UserListQuery, UserRead, UserUpdate
+from gongjian.wechat import service as wechat_service
 
 USER_FIELDS = ("username", "display_name", "role", "organization_id", "is_active")
 LABEL = "账号"
@@ -183,4 +184,6 @@ def reset_password(
     user.token_version += 1
     user.version += 1
     audit.record(session, principal, AuditAction.reset_password, "user", user.id)
+    # A reset is how an admin takes an account back: a WeChat bound to it would log straight in again.
+    wechat_service.end_binding(session, principal, user, "reset_password")
     return PasswordResetResult(user_id=user.id, generated_password=generated)

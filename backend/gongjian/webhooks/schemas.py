@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import Field, StrictBool, field_validator
 
 from gongjian.kit.query import ListQuery
-from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.schemas import Confidential, InputModel, OutputModel, omittable
 from gongjian.kit.types import QueryId
 from gongjian.models.enums import WebhookDeliveryStatus, WebhookEventType
 
@@ -50,7 +50,9 @@ class WebhookRead(OutputModel):
 
 
 class WebhookCreated(WebhookRead):
-    secret: str = Field(description="签名密钥，只在创建时返回这一次（见 README 中的 X-Gongjian-Signature）")
+    secret: Confidential[str] = Field(
+        description="签名密钥，只在创建时返回这一次（见 README 中的 X-Gongjian-Signature）"
+    )
 
 
 class WebhookDeliveryRead(OutputModel):

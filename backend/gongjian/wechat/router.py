@@ -1,4 +1,5 @@
-"""WeChat mini-program login and binding, and the invitations administrators issue for binding."""
+"""WeChat mini-program login and binding, the invitations administrators issue for binding, and
+unbinding (by the account itself or by who manages it)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ async def wechat_bind(body: WechatBindRequest, client: Annotated[str, Depends(cl
 
 @router.post(
     "/members/{member_id}/wechat-invitations",
-    summary="为党员发放微信绑定邀请码（7 天有效，只显示一次）",
+    summary="为党员发放微信绑定邀请码（7 天有效，只显示一次；仅平台管理员或党员登录账号所属组织的管理员）",
     status_code=201,
 )
 async def create_wechat_invitation(
@@ -60,3 +61,25 @@ async def create_wechat_invitation(
         result = service.issue_invitation(session, principal, member_id)
     response.status_code = 201
     return result
+
+
+@router.delete(
+    "/me/wechat-binding",
+    summary="解除本人账号的微信绑定（该账号的所有令牌随即失效）",
+    status_code=204,
+)
+async def unbind_my_wechat(principal: Annotated[Principal, caller()]) -> Response:
+    with unit_of_work() as session:
+        service.unbind_own(session, principal)
+    return Response(status_code=204)
+
+
+@router.delete(
+    "/users/{user_id}/wechat-binding",
+    summary="解除账号的微信绑定（本人、平台管理员或账号所属组织的管理员；该账号的所有令牌随即失效）",
+    status_code=204,
+)
+async def unbind_user_wechat(user_id: PathId, principal: Annotated[Principal, caller("users:write")]) -> Response:
+    with unit_of_work() as session:
+        service.unbind_account(session, principal, user_id)
+    return Response(status_code=204)

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from gongjian.auth.passwords import Password
-from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.kit.schemas import Confidential, InputModel, OutputModel
 
 
 class WechatLoginRequest(InputModel):
@@ -17,8 +17,8 @@ class WechatLoginBound(OutputModel):
     """The openid is bound to an account: our own tokens, as from `POST /auth/token`."""
 
     status: Literal["bound"] = "bound"
-    access_token: str
-    refresh_token: str
+    access_token: Confidential[str]
+    refresh_token: Confidential[str]
     token_type: Literal["bearer"] = "bearer"
     expires_in: int = Field(description="访问令牌有效秒数")
 
@@ -27,7 +27,7 @@ class WechatBindingRequired(OutputModel):
     """No account is bound yet: bind one within `expires_in` seconds with this ticket."""
 
     status: Literal["binding_required"] = "binding_required"
-    binding_ticket: str = Field(description="一次性绑定凭证，用于 POST /auth/wechat/bind")
+    binding_ticket: Confidential[str] = Field(description="一次性绑定凭证，用于 POST /auth/wechat/bind")
     expires_in: int = Field(description="绑定凭证有效秒数")
 
 
@@ -53,5 +53,5 @@ class WechatBindRequest(InputModel):
 
 class WechatInvitationCreated(OutputModel):
     member_id: int
-    code: str = Field(description="邀请码，只显示这一次；党员在小程序中输入它完成绑定")
+    code: Confidential[str] = Field(description="邀请码，只显示这一次；党员在小程序中输入它完成绑定")
     expires_at: datetime

@@ -4,9 +4,15 @@
   only its hash stored) that `bind` spends with either the member's credentials or an invitation
   code an administrator issued for that member.
 - One WeChat identity per account and one account per identity (409 `wechat_already_bound`).
+- Who may invite and unbind: `permissions.py`. An invitation binds only the login it was issued for.
 - Binding by invitation to a member without a login creates one: role `member` in the member's
   community, linked to the member, with no usable password (WeChat is its way in; an admin can set
   a password later with reset-password).
+- Unbinding (the account itself, or who manages it) and an admin's password reset remove the
+  binding, void the account's unredeemed invitations and end every session of the account (the
+  WeChat ones are ordinary tokens of the account: `token_version`).
+- Audit: a binding by password names the account (it proved the password); a binding by invitation,
+  and the login it creates, name the WeChat identity that redeemed it; an unbinding names who did it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -26,10 +32,13 @@ from gongjian.db import unit_of_work
 from gongjian.kit import audit
 from gongjian.kit.errors import ProblemError, conflict, forbidden, unprocessable
 from gongjian.kit.principal import Principal, stamp
+from gongjian.kit.rows import one_or_404
 from gongjian.members import permissions as member_permissions
 from gongjian.models import Member, User, WechatBindingTicket, WechatIdentity, WechatInvitation
 from gongjian.models.base import utcnow
 from gongjian.models.enums import ActorType, AuditAction, MemberStatus, Role
+from gongjian.users.permissions import user_scope
+from gongjian.wechat import permissions
 from gongjian.wechat.client import WechatSession, code_to_session
 from gongjian.wechat.schemas import (
     WechatBindingRequired,
@@ -53,6 +62,7 @@ INVITATION_INVALID = unprocessable(
     "invitation_invalid", "邀请码无效、已使用或已过期，请向管理员重新索取", field="body.invitation_code"
 )
 ALREADY_BOUND = conflict("wechat_already_bound", "该微信或该账号已绑定，不能重复绑定")
+NOT_BOUND = ProblemError(404, "wechat_not_bound", "未绑定微信", "该账号没有绑定微信")
 
 
 def _digest(value: str) -> str:
@@ -65,6 +75,12 @@ def normalise_invitation_code(code: str) -> str:
 
 def _actor(user: User) -> Principal:
     return Principal(ActorType.user, user.id, user.display_name, Role(user.role), user.organization_id)
+
+
+def _wechat_actor(identity: WechatIdentity, invitation: WechatInvitation) -> Principal:
+    """The WeChat identity redeeming an invitation: it acts, not the account it is bound to."""
+    name = f"微信用户（{invitation.created_by_name} 发放的邀请码）"[:100]
+    return Principal(ActorType.wechat, identity.id, name, Role.member, None)
 
 
 async def login(code: str) -> WechatLoginBound | WechatBindingRequired:
@@ -85,7 +101,14 @@ def _login(session: Session, wx: WechatSession) -> WechatLoginBound | WechatBind
         identity.last_login_at = now
         identity.unionid = wx.unionid or identity.unionid
         user.last_login_at = now
-        audit.record(session, _actor(user), AuditAction.login, "user", user.id, {"via": "wechat"})
+        audit.record(
+            session,
+            _actor(user),
+            AuditAction.login,
+            "user",
+            user.id,
+            {"via": "wechat", "wechat_identity_id": identity.id},
+        )
         return WechatLoginBound(**tokens_for(user).model_dump(exclude={"token_type"}))
     ticket = secrets.token_urlsafe(32)
     session.add(
@@ -108,7 +131,7 @@ def _check_ticket(session: Session, ticket: str, *, lock: bool = False) -> Wecha
     return row
 
 
-def _bind(session: Session, ticket: WechatBindingTicket, user: User) -> TokenResponse:
+def _bind(session: Session, ticket: WechatBindingTicket, user: User) -> WechatIdentity:
     if not user.is_active:
         raise ProblemError(403, "account_inactive", "账号已停用", "该账号已停用，请联系管理员")
     taken = session.execute(
@@ -124,10 +147,21 @@ def _bind(session: Session, ticket: WechatBindingTicket, user: User) -> TokenRes
     session.add(identity)
     user.last_login_at = now
     session.flush()
-    actor = _actor(user)
-    audit.record(session, actor, AuditAction.create, "wechat_identity", identity.id, {"user_id": user.id})
-    audit.record(session, actor, AuditAction.login, "user", user.id, {"via": "wechat"})
-    return tokens_for(user)
+    return identity
+
+
+def _audit_binding(session: Session, actor: Principal, identity: WechatIdentity, changes: dict[str, object]) -> None:
+    audit.record(
+        session, actor, AuditAction.create, "wechat_identity", identity.id, {"user_id": identity.user_id, **changes}
+    )
+    audit.record(
+        session,
+        actor,
+        AuditAction.login,
+        "user",
+        identity.user_id,
+        {"via": "wechat", "wechat_identity_id": identity.id},
+    )
 
 
 async def bind(body: WechatBindRequest, client: str) -> TokenResponse:
@@ -143,7 +177,10 @@ async def bind(body: WechatBindRequest, client: str) -> TokenResponse:
         user_id = await throttle.verify_credentials(body.username.strip(), body.password, client, via="wechat")
         with unit_of_work(write_lock=True) as session:
             ticket = _check_ticket(session, body.binding_ticket, lock=True)
-            return _bind(session, ticket, session.get_one(User, user_id))
+            user = session.get_one(User, user_id)
+            identity = _bind(session, ticket, user)
+            _audit_binding(session, _actor(user), identity, {"via": "password"})
+            return tokens_for(user)
     except IntegrityError:
         # Two binds of one openid or one account raced past the check: the unique index decided.
         raise ALREADY_BOUND from None
@@ -159,13 +196,21 @@ def _bind_with_invitation(session: Session, ticket_value: str, code: str) -> Tok
     if invitation is None or invitation.used_at is not None or invitation.expires_at <= utcnow():
         raise INVITATION_INVALID
     member = session.get_one(Member, invitation.member_id)
-    if member.status == MemberStatus.archived.value:
+    # Issued for another login (or for none) than the member has now: who could invite has changed.
+    if member.status == MemberStatus.archived.value or member.user_id != invitation.user_id:
         raise INVITATION_INVALID
-    user = session.get_one(User, member.user_id) if member.user_id is not None else _member_login(session, member)
-    tokens = _bind(session, ticket, user)
+    created = member.user_id is None
+    user = _member_login(session, member) if created else session.get_one(User, member.user_id)
+    identity = _bind(session, ticket, user)
     invitation.used_at = utcnow()
     invitation.used_by_user_id = user.id
-    return tokens
+    actor = _wechat_actor(identity, invitation)
+    if created:
+        _audit_member_login(session, actor, member, user)
+    _audit_binding(
+        session, actor, identity, {"via": "invitation", "invitation_id": invitation.id, "member_id": member.id}
+    )
+    return tokens_for(user)
 
 
 def _member_login(session: Session, member: Member) -> User:
@@ -174,7 +219,7 @@ def _member_login(session: Session, member: Member) -> User:
         username=username,
         display_name=member.name,
         role=Role.member.value,
-        organization_id=member.community_org_id,
+        organization_id=permissions.login_organization_id(member),
         password_hash=NO_PASSWORD,
         is_active=True,
         token_version=1,
@@ -184,23 +229,20 @@ def _member_login(session: Session, member: Member) -> User:
     session.flush()
     member.user_id = user.id
     member.version += 1
-    actor = _actor(user)
-    audit.record(
-        session,
-        actor,
-        AuditAction.create,
-        "user",
-        user.id,
-        {"username": username, "role": user.role, "organization_id": user.organization_id, "via": "wechat"},
-    )
-    audit.record(session, actor, AuditAction.update, "member", member.id, {"user_id": [None, user.id]})
     return user
+
+
+def _audit_member_login(session: Session, actor: Principal, member: Member, user: User) -> None:
+    changes = {"username": user.username, "role": user.role, "organization_id": user.organization_id, "via": "wechat"}
+    audit.record(session, actor, AuditAction.create, "user", user.id, changes)
+    audit.record(session, actor, AuditAction.update, "member", member.id, {"user_id": [None, user.id]})
 
 
 def issue_invitation(session: Session, principal: Principal, member_id: int) -> WechatInvitationCreated:
     member = member_permissions.visible_member(session, principal, member_id)
-    if not member_permissions.looks_after_member(principal, member):
-        raise forbidden("只有平台管理员或该党员所在单位、社区的管理员可以发放邀请码")
+    login = session.get_one(User, member.user_id) if member.user_id is not None else None
+    if not permissions.may_invite(principal, member, login):
+        raise forbidden("只有平台管理员或该党员登录账号所属组织的管理员可以发放邀请码")
     if member.status == MemberStatus.archived.value:
         raise conflict("member_archived", "党员已归档，恢复后才能发放邀请码")
     if (
@@ -213,6 +255,7 @@ def issue_invitation(session: Session, principal: Principal, member_id: int) -> 
     invitation = WechatInvitation(
         code_hash=_digest(raw),
         member_id=member.id,
+        user_id=member.user_id,
         **stamp(principal, "created"),
         created_at=now,
         expires_at=now + INVITATION_LIFETIME,
@@ -223,3 +266,54 @@ def issue_invitation(session: Session, principal: Principal, member_id: int) -> 
     half = INVITATION_LENGTH // 2
     code = f"{raw[:half]}-{raw[half:]}"
     return WechatInvitationCreated(member_id=member.id, code=code, expires_at=invitation.expires_at)
+
+
+# --- unbinding ----------------------------------------------------------------------------------
+
+
+def unbind_own(session: Session, principal: Principal) -> None:
+    """`DELETE /me/wechat-binding`: the signed-in account drops its own WeChat."""
+    if principal.actor_type is not ActorType.user:
+        raise forbidden("API 密钥没有微信绑定")
+    _unbind(session, principal, session.get_one(User, principal.id))
+
+
+def unbind_account(session: Session, principal: Principal, user_id: int) -> None:
+    """`DELETE /users/{id}/wechat-binding`: the account, or who manages it (404 for an account the
+    caller doesn't see, as the users endpoints answer)."""
+    scope = user_scope(principal)
+    stmt = select(User).where(User.id == user_id)
+    user: User = one_or_404(session, stmt if scope is None else stmt.where(scope), "账号")
+    if not permissions.may_unbind(principal, user):
+        raise forbidden("只有本人、平台管理员或该账号所属组织的管理员可以解除微信绑定")
+    _unbind(session, principal, user)
+
+
+def _unbind(session: Session, principal: Principal, user: User) -> None:
+    if not end_binding(session, principal, user, "unbind"):
+        raise NOT_BOUND
+    # Whatever the WeChat obtained dies with the binding: they are ordinary tokens of the account.
+    user.token_version += 1
+
+
+def end_binding(session: Session, principal: Principal, user: User, reason: str) -> bool:
+    """Remove the account's WeChat binding, if any, and void its unredeemed invitations (an admin's
+    password reset does this too: users/service.py). Ending the sessions is the caller's part
+    (`token_version`). Whether there was a binding."""
+    now = utcnow()
+    session.execute(
+        update(WechatInvitation)
+        .where(
+            WechatInvitation.user_id == user.id, WechatInvitation.used_at.is_(None), WechatInvitation.expires_at > now
+        )
+        .values(expires_at=now)
+    )
+    identity = session.execute(select(WechatIdentity).where(WechatIdentity.user_id == user.id)).scalar_one_or_none()
+    if identity is None:
+        return False
+    session.delete(identity)
+    session.flush()
+    audit.record(
+        session, principal, AuditAction.delete, "wechat_identity", identity.id, {"user_id": user.id, "reason": reason}
+    )
+    return True

@@ -8,7 +8,7 @@ from fastapi import Query
 from pydantic import BaseModel, Field
 
 from gongjian.kit.query import ListQuery
-from gongjian.kit.schemas import InputModel, OutputModel
+from gongjian.kit.schemas import Confidential, InputModel, OutputModel
 from gongjian.kit.types import ID_BOUNDS, QueryId
 from gongjian.models.enums import WishKind, WishStatus
 from gongjian.organizations.schemas import OrganizationRef
@@ -60,7 +60,9 @@ class MemberRef(OutputModel):
 class WishRead(OutputModel):
     id: int
     community_org: OrganizationRef
-    resident_name: str = Field(description="本社区管理员和平台管理员看到全名，其他人看到如“张*”的遮挡姓名")
+    resident_name: Confidential[str] = Field(
+        description="本社区管理员和平台管理员看到全名，其他人看到如“张*”的遮挡姓名"
+    )
     resident_name_masked: bool
     household_note: str | None = Field(
         description="家庭情况说明（住址、电话等）：仅本社区管理员和平台管理员可见，其他人（含认领人）为 null"

@@ -15,7 +15,7 @@ export const ORGANIZATION_SORTS = allOf<Schemas['OrganizationSort']>()(['name', 
 export const PARTNERSHIP_SORTS = allOf<Schemas['PartnershipSort']>()(['start_date', '-start_date', 'id', '-id'])
 export const ROLES = allOf<Schemas['Role']>()(['admin', 'community_admin', 'unit_admin', 'member'])
 export const USER_SORTS = allOf<Schemas['UserSort']>()(['username', '-username', 'created_at', '-created_at'])
-export const ACTOR_TYPES = allOf<Schemas['ActorType']>()(['user', 'api_key', 'system'])
+export const ACTOR_TYPES = allOf<Schemas['ActorType']>()(['user', 'api_key', 'system', 'wechat'])
 export const AUDIT_ACTIONS = allOf<Schemas['AuditAction']>()([
   'create',
   'update',
