@@ -44,7 +44,7 @@ def build_engine(url: str, *, pooled: bool = True) -> Engine:
         {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
         if pooled
         else {"poolclass": NullPool}
-    )
+    ) | {"hide_parameters": True}  # errors and logs never show bound values (phones, hashes)
     if _is_sqlite(url):
         engine = create_engine(
             url,
