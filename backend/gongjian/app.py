@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 from gongjian.activities.router import router as activities_router
 from gongjian.api_keys.router import router as api_keys_router
 from gongjian.audit.router import router as audit_router
-from gongjian.auth.dependencies import document_security, hash_api_key
+from gongjian.auth.dependencies import authenticate_before_body, document_security, hash_api_key
 from gongjian.auth.router import router as auth_router
 from gongjian.auth.tokens import decode_token
 from gongjian.cards.router import router as cards_router
@@ -26,6 +26,7 @@ from gongjian.claims.router import router as claims_router
 from gongjian.concerns.router import router as concerns_router
 from gongjian.evaluation.router import router as evaluation_router
 from gongjian.honors.router import router as honors_router
+from gongjian.kit.body_limit import BodyLimitMiddleware, OperationTable, document_body_limits
 from gongjian.kit.errors import COMMON_PROBLEMS, install_problem_handlers, problem_schemas
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
@@ -50,6 +51,7 @@ DESCRIPTION = """
 - 登录：`POST /api/v1/auth/token`（表单 username、password）取得 Bearer 令牌，或用 `X-API-Key`。
 - 错误统一为 `application/problem+json`，带稳定的 `code`。
 - 列表统一分页：`?page=&page_size=`（最多 100），返回 `{items, total, page, page_size}`。
+- 请求体不超过 1 MiB（上传文件的接口在其说明中另定），超过答复 413；JSON 嵌套不超过 32 层。
 """
 
 DOMAIN_ROUTERS: list[DomainRouter] = [
@@ -131,6 +133,8 @@ def create_app() -> FastAPI:
     _check_unique_operation_ids(app)
     _complete_openapi(app)
     app.add_middleware(IdempotencyMiddleware, resolve_principal=_idempotency_principal)
+    # Outside the idempotency middleware, which reads bodies: limits and authentication come first.
+    app.add_middleware(BodyLimitMiddleware, operations=OperationTable(api_routes(app), authenticate_before_body))
     app.add_middleware(RejectNulMiddleware)
     _mount_spa(app, get_settings().spa_dir)
     return app
@@ -163,6 +167,7 @@ def _complete_openapi(app: FastAPI) -> None:
         routes = api_routes(app)
         document_security(schema, routes)
         document_query_models(schema, routes)
+        document_body_limits(schema, routes)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, model in problem_schemas().items():
             defs = model.model_json_schema(ref_template="#/components/schemas/{model}")
