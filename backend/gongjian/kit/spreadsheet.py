@@ -4,6 +4,7 @@
   header rows, data rows; set column widths by column number. `xlsx(sheets)` writes the workbook
   (openpyxl's write-only mode: exports run to tens of thousands of rows); `csv_bytes` the CSV twin.
   Dates are written as text, 2017-03-01: what people type and what the imports read back.
+  Control characters are dropped from text (XML can't hold them).
 - `download(content, filename, fallback)` is the response: the Chinese file name as RFC 5987
   `filename*`, an ASCII `filename` for clients that don't read it.
 - `file_responses` is the matching entry of a route's `responses=` for the spec.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -27,7 +29,14 @@ _MEDIA_TYPES = {"xlsx": XLSX_MEDIA_TYPE, "csv": CSV_MEDIA_TYPE}
 _TITLE, _PLAIN, _HEADER, _DATA, _WRAPPED = range(5)
 
 
+# Control characters other than tab and line breaks: XML 1.0 can't hold them, so openpyxl refuses
+# a cell that has one (a 500 for a name typed with one); they are dropped from every cell.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _cell_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
     return value.isoformat() if isinstance(value, date) else value
 
 
