@@ -6,11 +6,13 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -32,6 +34,7 @@ from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
 from gongjian.kit.query import document_query_models
 from gongjian.kit.routing import API_PREFIX, DomainRouter
+from gongjian.kit.security_headers import SecurityHeadersMiddleware, policy_allowing_inline_scripts
 from gongjian.meetings.router import router as meetings_router
 from gongjian.members.router import router as members_router
 from gongjian.meta.router import router as meta_router
@@ -121,10 +124,11 @@ def create_app() -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # _mount_docs: Swagger UI's files from the app, not a CDN
         redoc_url=None,
         generate_unique_id_function=operation_id,
-        swagger_ui_parameters={"persistAuthorization": True},
+        # No validator badge: it is an image from a public service.
+        swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
     )
     install_problem_handlers(app)
     for router in DOMAIN_ROUTERS:
@@ -136,6 +140,8 @@ def create_app() -> FastAPI:
     # Outside the idempotency middleware, which reads bodies: limits and authentication come first.
     app.add_middleware(BodyLimitMiddleware, operations=OperationTable(api_routes(app), authenticate_before_body))
     app.add_middleware(RejectNulMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    _mount_docs(app)
     _mount_spa(app, get_settings().spa_dir)
     return app
 
@@ -178,6 +184,28 @@ def _complete_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs, its files served by the app from the fastapi-offline package: nothing
+    loads from another origin (an intranet without internet sees it too), and the page's one inline
+    start-up script is allowed by its hash in the page's Content-Security-Policy."""
+    app.mount("/docs/static", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        page = get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}/docs/static/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs/static/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs/static/favicon.png",
+            oauth2_redirect_url=None,
+            swagger_ui_parameters=app.swagger_ui_parameters,
+        )
+        html = bytes(page.body).decode()
+        return HTMLResponse(html, headers={"Content-Security-Policy": policy_allowing_inline_scripts(html)})
 
 
 def _mount_spa(app: FastAPI, spa_dir: Path) -> None:
