@@ -32,6 +32,7 @@ from gongjian.kit.body_limit import BodyLimitMiddleware, OperationTable, documen
 from gongjian.kit.errors import COMMON_PROBLEMS, install_problem_handlers, problem_schemas
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
+from gongjian.kit.openapi_docs import document_links
 from gongjian.kit.query import document_query_models
 from gongjian.kit.routing import API_PREFIX, DomainRouter
 from gongjian.kit.security_headers import SecurityHeadersMiddleware, policy_allowing_inline_scripts
@@ -174,6 +175,7 @@ def _complete_openapi(app: FastAPI) -> None:
         document_security(schema, routes)
         document_query_models(schema, routes)
         document_body_limits(schema, routes)
+        document_links(schema)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, model in problem_schemas().items():
             defs = model.model_json_schema(ref_template="#/components/schemas/{model}")

@@ -33,8 +33,8 @@ CHECKS = ",".join(
 )
 
 
-# Stateful last: it chains operations through the links it inferred from the earlier phases'
-# answers (`Location` headers, ids in bodies).
+# Stateful last: it follows the spec's links from each create to the operations on the new row
+# (kit.openapi_docs.document_links), and those it infers from earlier answers.
 PHASES = "examples,coverage,fuzzing,stateful"
 
 
