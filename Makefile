@@ -10,7 +10,7 @@ WORKERS ?= 1
 DEMO ?= 1
 export PORT WORKERS
 
-.PHONY: install run dev test test-tools test-backend test-frontend lint openapi openapi-check migrate bench spa clean
+.PHONY: install run dev test test-tools test-backend test-frontend lint openapi openapi-check migrate bench attack-memory spa clean
 
 install: $(VENV)/.installed frontend/node_modules/.installed
 
@@ -77,6 +77,11 @@ test-frontend: install
 # BENCH_BASELINE=<another checkout>/backend (compared round by round), BENCH_DATABASE_URL.
 bench: install
 	$(BIN)/python bench/run.py
+
+# Peak memory of a server under the hardening issue's two memory attacks (bench/attack_memory.py);
+# ATTACK_BACKEND=<another checkout>/backend measures that code instead.
+attack-memory: install
+	$(BIN)/python bench/attack_memory.py $(ATTACK_BACKEND)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules frontend/dist var

@@ -6,11 +6,13 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -18,7 +20,7 @@ from starlette.exceptions import HTTPException
 from gongjian.activities.router import router as activities_router
 from gongjian.api_keys.router import router as api_keys_router
 from gongjian.audit.router import router as audit_router
-from gongjian.auth.dependencies import authenticate, document_security
+from gongjian.auth.dependencies import authenticate, authenticate_before_body, document_security
 from gongjian.auth.router import router as auth_router
 from gongjian.cards.router import router as cards_router
 from gongjian.claims.router import router as claims_router
@@ -26,11 +28,14 @@ from gongjian.concerns.router import router as concerns_router
 from gongjian.db import WriteIntentMiddleware
 from gongjian.evaluation.router import router as evaluation_router
 from gongjian.honors.router import router as honors_router
+from gongjian.kit.body_limit import BodyLimitMiddleware, OperationTable, document_body_limits
 from gongjian.kit.errors import COMMON_PROBLEMS, ProblemError, install_problem_handlers, problem_schemas
 from gongjian.kit.idempotency import IdempotencyMiddleware
 from gongjian.kit.input_guard import RejectNulMiddleware
+from gongjian.kit.openapi_docs import document_links
 from gongjian.kit.query import document_query_models
 from gongjian.kit.routing import API_PREFIX, DomainRouter
+from gongjian.kit.security_headers import SecurityHeadersMiddleware, policy_allowing_inline_scripts
 from gongjian.meetings.router import router as meetings_router
 from gongjian.members.router import router as members_router
 from gongjian.meta.router import router as meta_router
@@ -50,6 +55,7 @@ DESCRIPTION = """
 - 登录：`POST /api/v1/auth/token`（表单 username、password）取得 Bearer 令牌，或用 `X-API-Key`。
 - 错误统一为 `application/problem+json`，带稳定的 `code`。
 - 列表统一分页：`?page=&page_size=`（最多 100），返回 `{items, total, page, page_size}`。
+- 请求体不超过 1 MiB（上传文件的接口在其说明中另定），超过答复 413；JSON 嵌套不超过 32 层。
 """
 
 DOMAIN_ROUTERS: list[DomainRouter] = [
@@ -118,10 +124,11 @@ def create_app() -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # _mount_docs: Swagger UI's files from the app, not a CDN
         redoc_url=None,
         generate_unique_id_function=operation_id,
-        swagger_ui_parameters={"persistAuthorization": True},
+        # No validator badge: it is an image from a public service.
+        swagger_ui_parameters={"persistAuthorization": True, "validatorUrl": None},
     )
     install_problem_handlers(app)
     for router in DOMAIN_ROUTERS:
@@ -130,8 +137,12 @@ def create_app() -> FastAPI:
     _check_unique_operation_ids(app)
     _complete_openapi(app)
     app.add_middleware(IdempotencyMiddleware, resolve_principal=_idempotency_principal)
+    # Outside the idempotency middleware, which reads bodies: limits and authentication come first.
+    app.add_middleware(BodyLimitMiddleware, operations=OperationTable(api_routes(app), authenticate_before_body))
     app.add_middleware(RejectNulMiddleware)
     app.add_middleware(WriteIntentMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    _mount_docs(app)
     _mount_spa(app, get_settings().spa_dir)
     return app
 
@@ -163,6 +174,8 @@ def _complete_openapi(app: FastAPI) -> None:
         routes = api_routes(app)
         document_security(schema, routes)
         document_query_models(schema, routes)
+        document_body_limits(schema, routes)
+        document_links(schema)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for name, model in problem_schemas().items():
             defs = model.model_json_schema(ref_template="#/components/schemas/{model}")
@@ -173,6 +186,28 @@ def _complete_openapi(app: FastAPI) -> None:
         return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs, its files served by the app from the fastapi-offline package: nothing
+    loads from another origin (an intranet without internet sees it too), and the page's one inline
+    start-up script is allowed by its hash in the page's Content-Security-Policy."""
+    app.mount("/docs/static", StaticFiles(directory=str(files("fastapi_offline") / "static")), name="swagger-ui")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "").rstrip("/")
+        page = get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}/docs/static/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs/static/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs/static/favicon.png",
+            oauth2_redirect_url=None,
+            swagger_ui_parameters=app.swagger_ui_parameters,
+        )
+        html = bytes(page.body).decode()
+        return HTMLResponse(html, headers={"Content-Security-Policy": policy_allowing_inline_scripts(html)})
 
 
 def _mount_spa(app: FastAPI, spa_dir: Path) -> None:

@@ -61,7 +61,7 @@ def build_engine(url: str, *, pooled: bool = True) -> Engine:
         {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow}
         if pooled
         else {"poolclass": NullPool}
-    )
+    ) | {"hide_parameters": True}  # errors and logs never show bound values (phones, hashes)
     busy_ms = int(settings.db_busy_timeout_seconds * 1000)
     if _is_sqlite(url):
         engine = create_engine(

@@ -11,6 +11,11 @@ over path, query, header and cookie parameters, and for the busiest lists that t
 the query (measured: README, "Architecture"). The two schemes stay declared in the spec, so Swagger
 UI's Authorize button and generated clients see exactly what they saw before: `document_security`
 writes them into each operation from the scopes recorded here.
+
+Operations that take a body authenticate before it is read: `kit.body_limit`'s middleware calls
+`authenticate_before_body`'s guard with the request's headers and keeps the principal in the ASGI
+scope, where the dependency finds it (one authentication per request, and a 401 for a caller
+without valid credentials however large a body it announces).
 """
 
 from __future__ import annotations
@@ -24,9 +29,12 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.routing import RouteContext
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlalchemy import bindparam, select, update
+from starlette.datastructures import Headers
+from starlette.types import Scope
 
 from gongjian.auth.tokens import decode_token
 from gongjian.db import HotQuery, get_engine
+from gongjian.kit.body_limit import Guard
 from gongjian.kit.errors import ProblemError
 from gongjian.kit.openapi_docs import dependency_of, operations_of, place_after
 from gongjian.kit.principal import Principal
@@ -124,6 +132,10 @@ def authenticate(authorization: str | None, api_key: str | None, scopes: tuple[s
     raise _unauthorized("请先登录或提供 API 密钥")
 
 
+# Where the principal authenticated before the body waits for the dependency: (scopes, principal).
+_SCOPE_KEY = "gongjian.principal"
+
+
 class Authenticated:
     """The dependency behind `caller()`: one instance per scope set, so the spec can name them."""
 
@@ -131,8 +143,22 @@ class Authenticated:
         self.scopes = scopes
 
     async def __call__(self, request: Request) -> Principal:
+        resolved = request.scope.get(_SCOPE_KEY)
+        if resolved is not None and resolved[0] == self.scopes:
+            return resolved[1]  # type: ignore[no-any-return]
         headers = request.headers
         return authenticate(headers.get("authorization"), headers.get("x-api-key"), self.scopes)
+
+    def before_body(self, scope: Scope) -> None:
+        headers = Headers(scope=scope)
+        principal = authenticate(headers.get("authorization"), headers.get("x-api-key"), self.scopes)
+        scope[_SCOPE_KEY] = (self.scopes, principal)
+
+
+def authenticate_before_body(route: RouteContext) -> Guard | None:
+    """The guard `kit.body_limit` runs on the headers of a request for `route`, if it authenticates."""
+    auth = dependency_of(route, Authenticated)
+    return auth.before_body if auth is not None else None
 
 
 def caller(*scopes: str) -> Any:

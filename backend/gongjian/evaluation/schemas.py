@@ -65,12 +65,6 @@ def _vetoes_unique(vetoes: list[EvaluationVeto] | None) -> list[EvaluationVeto] 
     return vetoes
 
 
-def _sane_year(value: date | None) -> date | None:
-    if value is not None and not 1900 <= value.year <= 2999:
-        raise ValueError("日期须在 1900 至 2999 年之间")
-    return value
-
-
 class PeriodCreate(InputModel):
     """Fields left out take the default scheme (reference data `evaluation_scheme.json`)."""
 
@@ -87,7 +81,6 @@ class PeriodCreate(InputModel):
 
     _criteria = field_validator("criteria")(_criteria_valid)
     _vetoes = field_validator("vetoes")(_vetoes_unique)
-    _years = field_validator("start_date", "end_date")(_sane_year)
 
     @model_validator(mode="after")
     def _ordered(self) -> PeriodCreate:
@@ -110,7 +103,6 @@ class PeriodUpdate(InputModel):
 
     _criteria = field_validator("criteria")(_criteria_valid)
     _vetoes = field_validator("vetoes")(_vetoes_unique)
-    _years = field_validator("start_date", "end_date")(_sane_year)
 
 
 class PeriodReopen(InputModel):

@@ -38,3 +38,29 @@ def place_after(operation: dict[str, Any], key: str, value: Any, *anchors: str) 
     items.insert(at, (key, value))
     operation.clear()
     operation.update(items)
+
+
+def document_links(schema: dict[str, Any]) -> None:
+    """OpenAPI links from each create (a POST answering 201 with the new row's `id`) to the
+    operations on that row (`/x` → `/x/{x_id}…`), carrying the create's own path parameters along:
+    what a client, and schemathesis' stateful phase, follows from a new row to its uses."""
+    paths = schema["paths"]
+    for collection, item in paths.items():
+        created = item.get("post", {}).get("responses", {}).get("201")
+        if created is None:
+            continue
+        carried = {f"path.{name}": f"$request.path.{name}" for name in _path_params(collection)}
+        links = {}
+        for path, operations in paths.items():
+            if not path.startswith(collection + "/{"):
+                continue
+            row_param = path[len(collection) + 2 :].split("}", 1)[0]
+            for operation in operations.values():
+                parameters = {**carried, f"path.{row_param}": "$response.body#/id"}
+                links[operation["operationId"]] = {"operationId": operation["operationId"], "parameters": parameters}
+        if links:
+            created["links"] = links
+
+
+def _path_params(path: str) -> list[str]:
+    return [part[1:-1] for part in path.split("/") if part.startswith("{") and part.endswith("}")]

@@ -4,6 +4,7 @@
   header rows, data rows; set column widths by column number. `xlsx(sheets)` writes the workbook
   (openpyxl's write-only mode: exports run to tens of thousands of rows); `csv_bytes` the CSV twin.
   Dates are written as text, 2017-03-01: what people type and what the imports read back.
+  Control characters are dropped from text (XML can't hold them).
 - Exported text is people's input (names, opinions), so no cell may become a formula (CSV / formula
   injection): a text cell starting with `= + - @`, a tab or a carriage return gets a leading `'`
   (OWASP's advice; spreadsheet programs then show it as text), and every xlsx text cell is written
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,11 +35,17 @@ _TITLE, _PLAIN, _HEADER, _DATA, _WRAPPED = range(5)
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Control characters other than tab and line breaks: XML 1.0 can't hold them, so openpyxl refuses
+# a cell that has one (a 500 for a name typed with one); they are dropped from every cell.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _cell_value(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        value = _CONTROL.sub("", value)
+        return "'" + value if value.startswith(_FORMULA_STARTS) else value
     return value
 
 

@@ -3,16 +3,22 @@
 Pydantic's lax mode reads numbers as Unix timestamps for dates and times (`?since=0` would mean
 1970). The API takes ISO 8601 text only, and date-times must carry
 an offset (README, "Conventions every endpoint follows").
+
+Dates and date-times lie in the years 1900–2999 (`kit.calendar`'s window): no record is outside
+it, and the extremes of Python's range overflow when shifted to UTC or to the next day
+(`0001-01-01T00:00:00+14:00` is in year 0 in UTC).
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Path, Query
-from pydantic import AwareDatetime, BeforeValidator, Field
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
+
+from gongjian.kit.calendar import EARLIEST, LATEST
 
 _NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?([eE][-+]?\d+)?\s*")
 
@@ -23,8 +29,17 @@ def _iso_text_only(value: Any) -> Any:
     return value
 
 
-IsoDate = Annotated[date, BeforeValidator(_iso_text_only)]
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+_Day = TypeVar("_Day", date, datetime)
+
+
+def _in_calendar_window(value: _Day) -> _Day:
+    if not EARLIEST.year <= value.year <= LATEST.year:
+        raise ValueError(f"日期须在 {EARLIEST.year} 至 {LATEST.year} 年之间")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_text_only), AfterValidator(_in_calendar_window)]
+IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_in_calendar_window)]
 
 
 # Ids are 32-bit integer keys: anything outside 1 … 2**31 - 1 can't name a row, and is refused as

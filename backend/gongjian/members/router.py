@@ -8,7 +8,8 @@ from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
-from gongjian.kit.errors import PROBLEM_MEDIA_TYPE, Problem, ProblemError, problem_content, problem_responses
+from gongjian.kit.body_limit import body_limit
+from gongjian.kit.errors import PROBLEM_MEDIA_TYPE, Problem, problem_content, problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
@@ -82,6 +83,7 @@ _IMPORT_LIMITS = f"""按导入模板逐行校验全部行：有任何一行出�
     "/members/import",
     summary="批量导入党员（全部成功或全部不导入）",
     description=_IMPORT_LIMITS,
+    dependencies=[body_limit(spreadsheet.MAX_UPLOAD_BYTES)],
     responses={
         **problem_responses(413),
         422: {
@@ -96,9 +98,6 @@ async def import_members(
     file: Annotated[UploadFile, File(description="按导入模板填写的 .xlsx 或 .csv 文件")],
     dry_run: Annotated[bool, Query(description="true 只校验，不写入")] = False,
 ) -> ImportResult:
-    if file.size is not None and file.size > spreadsheet.MAX_UPLOAD_BYTES:
-        limit = spreadsheet.MAX_UPLOAD_BYTES // 1024 // 1024
-        raise ProblemError(413, "payload_too_large", "请求内容过大", f"文件不能超过 {limit} MB")
     content = await file.read()
     outcome = await run_in_threadpool(importing.import_upload, principal, content, file.filename, dry_run=dry_run)
     if isinstance(outcome, ImportProblem):

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import Field, StrictBool, field_validator
 
@@ -15,6 +16,16 @@ URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
 EVENTS_DESCRIPTION = "订阅的事件，如 claim.verified、wish.fulfilled、member.archived"
 
 
+def _parsable_url(value: str | None) -> str | None:
+    # The pattern lets through hosts no URL parser reads (`http://[`, an unclosed IPv6 literal).
+    try:
+        if value is not None and not urlsplit(value).hostname:
+            raise ValueError("地址中缺少主机名")
+    except ValueError as error:
+        raise ValueError("地址无法解析，请检查主机名") from error
+    return value
+
+
 def _unique_events(value: list[WebhookEventType] | None) -> list[WebhookEventType] | None:
     return None if value is None else sorted(set(value), key=lambda e: e.value)
 
@@ -25,6 +36,7 @@ class WebhookCreate(InputModel):
     description: str = Field(default="", max_length=200, description="用途说明")
 
     _events = field_validator("events")(_unique_events)
+    _url = field_validator("url")(_parsable_url)
 
 
 class WebhookUpdate(InputModel):
@@ -34,6 +46,7 @@ class WebhookUpdate(InputModel):
     is_active: StrictBool = omittable(description="停用后不再投递（待发送的投递保留，恢复后继续）")
 
     _events = field_validator("events")(_unique_events)
+    _url = field_validator("url")(_parsable_url)
 
 
 class WebhookRead(OutputModel):
