@@ -42,6 +42,7 @@ from gongjian.meta.router import router as meta_router
 from gongjian.organizations.router import router as organizations_router
 from gongjian.settings import get_settings
 from gongjian.stats.router import router as stats_router
+from gongjian.uploads.router import router as uploads_router
 from gongjian.users.router import router as users_router
 from gongjian.volunteering.router import public_router as certificates_router
 from gongjian.volunteering.router import router as volunteering_router
@@ -79,6 +80,7 @@ DOMAIN_ROUTERS: list[DomainRouter] = [
     wechat_router,
     webhooks_router,
     evaluation_router,
+    uploads_router,
 ]
 
 

@@ -226,6 +226,14 @@ def purge_idempotency() -> None:
     typer.echo(f"已清理 {purge_expired()} 条")
 
 
+@app.command("purge-uploads")
+def purge_uploads() -> None:
+    """Delete uploaded images nobody attached within a day (rows, then the stored files)."""
+    from gongjian.uploads.service import purge_unattached
+
+    typer.echo(f"已清理 {purge_unattached()} 张图片")
+
+
 @app.command("rotate-data-key")
 def rotate_data_key(
     resume: Annotated[

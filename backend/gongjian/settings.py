@@ -86,6 +86,16 @@ class Settings(BaseSettings):
     # on 127.0.0.1). Off, a subscription must resolve to public addresses only (webhooks/addresses.py).
     webhook_allow_private: bool = Field(default=False, validation_alias="GONGJIAN_WEBHOOK_ALLOW_PRIVATE")
 
+    # Uploaded photos (uploads/storage.py): a directory (var/uploads when empty), or an S3-compatible
+    # object store (MinIO, OSS, COS, S3) when the endpoint and bucket are set.
+    upload_dir: Path | None = Field(default=None, validation_alias="GONGJIAN_UPLOAD_DIR")
+    s3_endpoint: str = Field(default="", validation_alias="GONGJIAN_S3_ENDPOINT")
+    s3_bucket: str = Field(default="", validation_alias="GONGJIAN_S3_BUCKET")
+    s3_access_key: str = Field(default="", validation_alias="GONGJIAN_S3_ACCESS_KEY")
+    s3_secret_key: str = Field(default="", validation_alias="GONGJIAN_S3_SECRET_KEY")
+    s3_region: str = Field(default="us-east-1", validation_alias="GONGJIAN_S3_REGION")
+    s3_timeout_seconds: float = Field(default=10.0, gt=0, validation_alias="GONGJIAN_S3_TIMEOUT_SECONDS")
+
     @field_validator("secret_key", "data_key")
     @classmethod
     def _keys_long_enough(cls, value: str, info: ValidationInfo) -> str:

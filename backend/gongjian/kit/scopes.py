@@ -28,5 +28,7 @@ SCOPES: dict[str, str] = {
     "webhooks:read": "读取 Webhook 订阅与投递记录",
     "webhooks:write": "订阅 Webhook、重发投递",
     "evaluations:read": "读取双向考评（API 客户端只能读取已定档的结果）",
+    "uploads:read": "读取图片与附件（能看到所属对象时）",
+    "uploads:write": "上传图片，附加和取下附件",
     "evaluations:write": "维护考评周期与方案，社区、单位评分",
 }

@@ -21,6 +21,7 @@ from gongjian.models.integration import (
 from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
+from gongjian.models.uploads import Attachment, Upload
 from gongjian.models.volunteering import VolunteerCertificate, VolunteerCorrectionRequest, VolunteerRecord
 from gongjian.models.wishes import Wish
 
@@ -28,6 +29,7 @@ __all__ = [
     "Activity",
     "ActivitySignup",
     "ApiKey",
+    "Attachment",
     "AuditEvent",
     "Base",
     "Card",
@@ -51,6 +53,7 @@ __all__ = [
     "Partnership",
     "ServiceCategory",
     "ServiceItem",
+    "Upload",
     "User",
     "VolunteerCertificate",
     "VolunteerCorrectionRequest",

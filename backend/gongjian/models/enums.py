@@ -558,3 +558,34 @@ class EvaluationGrade(LabelledEnum):
 @register("evaluation_veto", {"never_reported": "考评期内未到社区报到的，不得评为合格及以上"})
 class EvaluationVeto(LabelledEnum):
     never_reported = "never_reported"
+
+
+@register(
+    "attachment_owner_kind",
+    {"wish": "微心愿", "concern": "社情民意", "activity": "活动", "community_record": "在社区表现记录"},
+)
+class AttachmentOwnerKind(LabelledEnum):
+    wish = "wish"
+    concern = "concern"
+    activity = "activity"
+    community_record = "community_record"
+
+
+@register(
+    "attachment_purpose",
+    {"photo": "照片", "fulfilment": "心愿实现照片", "problem": "问题照片", "resolution": "办结照片"},
+)
+class AttachmentPurpose(LabelledEnum):
+    photo = "photo"
+    fulfilment = "fulfilment"
+    problem = "problem"
+    resolution = "resolution"
+
+
+# The purposes an attachment may have on each kind of owner (the first is the default).
+ATTACHMENT_PURPOSES: dict[AttachmentOwnerKind, tuple[AttachmentPurpose, ...]] = {
+    AttachmentOwnerKind.wish: (AttachmentPurpose.fulfilment, AttachmentPurpose.photo),
+    AttachmentOwnerKind.concern: (AttachmentPurpose.problem, AttachmentPurpose.resolution),
+    AttachmentOwnerKind.activity: (AttachmentPurpose.photo,),
+    AttachmentOwnerKind.community_record: (AttachmentPurpose.photo,),
+}
