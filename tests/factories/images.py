@@ -5,8 +5,8 @@ from __future__ import annotations
 from io import BytesIO
 from typing import Any
 
-from PIL import Image, PngImagePlugin
 from fastapi.testclient import TestClient
+from PIL import Image, PngImagePlugin
 
 SECRET = "BUILDING-7-ROOM-302"
 
