@@ -27,6 +27,8 @@ export const API_SCOPES = [
   { code: "webhooks:read", label: "读取 Webhook 订阅与投递记录" },
   { code: "webhooks:write", label: "订阅 Webhook、重发投递" },
   { code: "evaluations:read", label: "读取双向考评（API 客户端只能读取已定档的结果）" },
+  { code: "uploads:read", label: "读取图片与附件（能看到所属对象时）" },
+  { code: "uploads:write", label: "上传图片，附加和取下附件" },
   { code: "evaluations:write", label: "维护考评周期与方案，社区、单位评分" },
 ] as const
 
