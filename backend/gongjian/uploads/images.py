@@ -73,7 +73,8 @@ def clean(data: bytes) -> Clean:
 def _decoded(data: bytes) -> tuple[Image.Image, str]:
     try:
         with Image.open(BytesIO(data), formats=list(FORMATS)) as probe:
-            fmt = str(probe.format)
+            # A JPEG with a multi-picture index (some phones) opens as MPO: it is a JPEG all the same.
+            fmt = "JPEG" if probe.format == "MPO" else str(probe.format)
             if probe.width * probe.height > MAX_PIXELS:
                 raise _too_many_pixels()
             probe.verify()
