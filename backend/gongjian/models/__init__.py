@@ -21,7 +21,12 @@ from gongjian.models.integration import (
 from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
-from gongjian.models.volunteering import VolunteerCertificate, VolunteerCorrectionRequest, VolunteerRecord
+from gongjian.models.volunteering import (
+    VolunteerCertificate,
+    VolunteerCertificateRequest,
+    VolunteerCorrectionRequest,
+    VolunteerRecord,
+)
 from gongjian.models.wishes import Wish
 
 __all__ = [
@@ -53,6 +58,7 @@ __all__ = [
     "ServiceItem",
     "User",
     "VolunteerCertificate",
+    "VolunteerCertificateRequest",
     "VolunteerCorrectionRequest",
     "VolunteerRecord",
     "WebhookDelivery",

@@ -149,12 +149,29 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 报名与考勤名单 */
+        /** 报名、候补与考勤名单（按报名先后） */
         get: operations["list_signups"];
         put?: never;
-        /** 报名（党员本人，或管理员为本组织党员） */
+        /** 报名（党员本人，或管理员为本组织党员）；名额已满时进入候补名单 */
         post: operations["create_signup"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/activities/{activity_id}/signups/{signup_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 取消报名（活动开始前；本人，或管理员为其可见的报名）；空出的名额给候补名单的第一位 */
+        delete: operations["cancel_signup"];
         options?: never;
         head?: never;
         patch?: never;
@@ -2268,7 +2285,7 @@ export interface components {
             participant_count: number;
             /**
              * Signup Count
-             * @description 已报名党员数
+             * @description 已报名党员数（占名额的，不含候补与已取消）
              */
             signup_count: number;
             /**
@@ -2286,6 +2303,11 @@ export interface components {
             updated_at: string;
             /** Version */
             version: number;
+            /**
+             * Waiting Count
+             * @description 候补人数
+             */
+            waiting_count: number;
         };
         /**
          * ActivitySort
@@ -5417,6 +5439,12 @@ export interface components {
              * @description 报名的党员；党员本人报名时不填
              */
             member_id?: number | null;
+            /**
+             * Waitlist
+             * @description 名额已满时进入候补名单；为 false 时名额已满即拒绝（409 activity_full）
+             * @default true
+             */
+            waitlist?: boolean;
         };
         /** SignupRead */
         SignupRead: {
@@ -5427,6 +5455,13 @@ export interface components {
              * @description 管理员手工登记考勤时为登记人；扫码签到为空
              */
             attendance_marked_by: string | null;
+            /** Cancelled At */
+            cancelled_at: string | null;
+            /**
+             * Cancelled By
+             * @description 取消人
+             */
+            cancelled_by: string | null;
             /** Checked In At */
             checked_in_at: string | null;
             /** Checked Out At */
@@ -5435,11 +5470,27 @@ export interface components {
             id: number;
             member: components["schemas"]["MemberRef"];
             /**
+             * Promoted At
+             * @description 由候补转为报名的时间
+             */
+            promoted_at: string | null;
+            /**
              * Signed Up At
              * Format: date-time
              */
             signed_up_at: string;
+            status: components["schemas"]["SignupStatus"];
+            /**
+             * Waiting Position
+             * @description 候补中时在候补名单中的位置（从 1 起）；否则为空
+             */
+            waiting_position: number | null;
         };
+        /**
+         * SignupStatus
+         * @enum {string}
+         */
+        SignupStatus: "signed_up" | "waiting" | "cancelled";
         /**
          * StatsFormat
          * @enum {string}
@@ -7457,6 +7508,7 @@ export interface operations {
                 page?: number;
                 /** @description 每页条数，最多 100 */
                 page_size?: number;
+                status?: components["schemas"]["SignupStatus"] | null;
             };
             header?: never;
             path: {
@@ -7629,6 +7681,110 @@ export interface operations {
             };
             /** @description 请求内容过大 */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancel_signup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                activity_id: number;
+                signup_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignupRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
