@@ -155,14 +155,31 @@ def test_sign_up_rules(client: TestClient) -> None:
     )
     ok = client.post(f"activities/{activity['id']}/signups", json={"member_id": court_member}, headers=court_admin)
     assert ok.status_code == 201
+    # Full: refused when the caller wants no waiting list, else it waits (first in the queue).
     assert_problem(
-        client.post(f"activities/{activity['id']}/signups", json={"member_id": neighbour}, headers=admin),
+        client.post(
+            f"activities/{activity['id']}/signups", json={"member_id": neighbour, "waitlist": False}, headers=admin
+        ),
         409,
         "activity_full",
     )
+    waits = client.post(f"activities/{activity['id']}/signups", json={"member_id": neighbour}, headers=admin)
+    assert waits.status_code == 201, waits.text
+    assert waits.json()["status"] == "waiting" and waits.json()["waiting_position"] == 1
+    assert_problem(
+        client.post(f"activities/{activity['id']}/signups", json={"member_id": neighbour}, headers=admin),
+        409,
+        "already_waiting",
+    )
     assert_problem(client.post(f"activities/{activity['id']}/signups", json={}, headers=admin), 422, "member_required")
     listed = client.get(f"activities/{activity['id']}/signups", headers=admin).json()
-    assert listed["total"] == 2
+    assert [(s["member"]["id"], s["status"], s["waiting_position"]) for s in listed["items"]] == [
+        (me, "signed_up", None),
+        (court_member, "signed_up", None),
+        (neighbour, "waiting", 1),
+    ]
+    counts = client.get(f"activities/{activity['id']}", headers=admin).json()
+    assert (counts["signup_count"], counts["waiting_count"]) == (2, 1)
     # A member sees only its own sign-up; the court's admin only its own member's.
     assert [
         s["member"]["id"] for s in client.get(f"activities/{activity['id']}/signups", headers=member).json()["items"]
@@ -299,7 +316,8 @@ def test_api_key_scopes(client: TestClient) -> None:
 
 
 def test_capacity_holds_under_twenty_concurrent_sign_ups(client: TestClient) -> None:
-    """20 members hit the same activity (capacity 3) at once through a real server, several rounds.
+    """20 members hit the same activity (capacity 3) at once through a real server, several rounds,
+    asking for no waiting list (the waiting list's own race: test_waiting_list.py).
 
     Several worker processes: one process runs its endpoints' database work one request at a time
     (async endpoints, synchronous unit of work), so only separate processes can really race. Each
@@ -322,7 +340,7 @@ def test_capacity_holds_under_twenty_concurrent_sign_ups(client: TestClient) -> 
                     try:
                         assert http.get(f"activities/{activity_id}").status_code == 200
                         barrier.wait()
-                        response = http.post(f"activities/{activity_id}/signups", json={})
+                        response = http.post(f"activities/{activity_id}/signups", json={"waitlist": False})
                         outcome = (response.status_code, response.json().get("code", ""))
                     except (threading.BrokenBarrierError, httpx.HTTPError, AssertionError) as exc:
                         barrier.abort()

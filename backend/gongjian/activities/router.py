@@ -62,7 +62,8 @@ async def get_activity(activity_id: PathId, principal: Reader, response: Respons
 async def update_activity(
     activity_id: PathId, body: ActivityUpdate, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ActivityRead:
-    with unit_of_work() as session:
+    # The write lock: a capacity change counts places and moves the waiting list (SQLite's lock).
+    with unit_of_work(write_lock=True) as session:
         activity = service.update_activity(session, principal, activity_id, body, if_match)
     set_etag(response, activity.version)
     return activity
@@ -98,13 +99,26 @@ async def get_check_in_code(activity_id: PathId, principal: Writer) -> CheckInCo
         return service.check_in_code(session, principal, activity_id)
 
 
-@router.post("/activities/{activity_id}/signups", summary="报名（党员本人，或管理员为本组织党员）", status_code=201)
+@router.post(
+    "/activities/{activity_id}/signups",
+    summary="报名（党员本人，或管理员为本组织党员）；名额已满时进入候补名单",
+    status_code=201,
+)
 async def create_signup(activity_id: PathId, body: SignupCreate, principal: Writer) -> SignupRead:
     with unit_of_work(write_lock=True) as session:
         return signups.sign_up(session, principal, activity_id, body)
 
 
-@router.get("/activities/{activity_id}/signups", summary="报名与考勤名单")
+@router.delete(
+    "/activities/{activity_id}/signups/{signup_id}",
+    summary="取消报名（活动开始前；本人，或管理员为其可见的报名）；空出的名额给候补名单的第一位",
+)
+async def cancel_signup(activity_id: PathId, signup_id: PathId, principal: Writer) -> SignupRead:
+    with unit_of_work(write_lock=True) as session:
+        return signups.cancel_signup(session, principal, activity_id, signup_id)
+
+
+@router.get("/activities/{activity_id}/signups", summary="报名、候补与考勤名单（按报名先后）")
 async def list_signups(
     activity_id: PathId, principal: Reader, query: Annotated[SignupListQuery, query_of(SignupListQuery)]
 ) -> Page[SignupRead]:

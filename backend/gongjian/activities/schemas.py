@@ -10,7 +10,7 @@ from pydantic import Field, model_validator
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
 from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime, QueryId
-from gongjian.models.enums import ActivityKind, ActivityStatus, OrganizationKind
+from gongjian.models.enums import ActivityKind, ActivityStatus, OrganizationKind, SignupStatus
 
 
 class ActivityCreate(InputModel):
@@ -69,7 +69,8 @@ class ActivityRead(OutputModel):
     status: ActivityStatus
     guest_count: int
     description: str
-    signup_count: int = Field(description="已报名党员数")
+    signup_count: int = Field(description="已报名党员数（占名额的，不含候补与已取消）")
+    waiting_count: int = Field(description="候补人数")
     checked_in_count: int = Field(description="已签到党员数")
     participant_count: int = Field(description="参与人次 = 已签到党员数 + 未注册参与人数")
     created_at: datetime
@@ -86,6 +87,9 @@ class ActivitySort(StrEnum):
 
 class SignupCreate(InputModel):
     member_id: int | None = Field(default=None, description="报名的党员；党员本人报名时不填", **ID_BOUNDS)
+    waitlist: bool = Field(
+        default=True, description="名额已满时进入候补名单；为 false 时名额已满即拒绝（409 activity_full）"
+    )
 
 
 class MemberRef(OutputModel):
@@ -97,7 +101,12 @@ class SignupRead(OutputModel):
     id: int
     activity_id: int
     member: MemberRef
+    status: SignupStatus
+    waiting_position: int | None = Field(description="候补中时在候补名单中的位置（从 1 起）；否则为空")
     signed_up_at: datetime
+    promoted_at: datetime | None = Field(description="由候补转为报名的时间")
+    cancelled_at: datetime | None
+    cancelled_by: str | None = Field(description="取消人")
     checked_in_at: datetime | None
     checked_out_at: datetime | None
     attendance_marked_by: str | None = Field(description="管理员手工登记考勤时为登记人；扫码签到为空")
@@ -142,4 +151,6 @@ class ActivityListQuery(ListQuery):
 
 
 class SignupListQuery(ListQuery):
-    """The sign-up list's query string: paging only."""
+    """The sign-up list's query string (in queue order: by id)."""
+
+    status: SignupStatus | None = None

@@ -1,18 +1,17 @@
-"""Activities: reading them with their sign-up counts, publishing, editing and moving them through
+"""Activities: reading them with their sign-up and waiting counts, publishing, editing and moving them through
 their states, and issuing check-in codes. Sign-ups and attendance live in `signups.py`; who sees and
 who manages an activity in `permissions.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
-from gongjian.activities import codes
+from gongjian.activities import codes, waitlist
 from gongjian.activities.permissions import (
     activity_scope,
     require_manager,
@@ -35,7 +34,7 @@ from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.kit.transitions import check_move
-from gongjian.models import Activity, ActivitySignup
+from gongjian.models import Activity
 from gongjian.models.enums import ACTIVITY_MOVES, ActivityKind, ActivityStatus, AuditAction, OrganizationKind
 
 ACTIVITY_LABEL = "活动"
@@ -66,25 +65,14 @@ def readable_activities(principal: Principal) -> Select[Activity]:
     return stmt if scope is None else stmt.where(scope)
 
 
-def counts_of(session: Session, activity_ids: Sequence[int]) -> dict[int, tuple[int, int]]:
-    """{activity id: (signed up, checked in)} in one query."""
-    if not activity_ids:
-        return {}
-    rows = session.execute(
-        select(ActivitySignup.activity_id, func.count(), func.count(ActivitySignup.checked_in_at))
-        .where(ActivitySignup.activity_id.in_(activity_ids))
-        .group_by(ActivitySignup.activity_id)
-    ).all()
-    return {row[0]: (int(row[1]), int(row[2])) for row in rows}
-
-
-def _to_read(activity: Activity, counts: dict[int, tuple[int, int]]) -> ActivityRead:
-    signed, checked = counts.get(activity.id, (0, 0))
+def _to_read(activity: Activity, counts: dict[int, tuple[int, int, int]]) -> ActivityRead:
+    signed, checked, waiting = counts.get(activity.id, (0, 0, 0))
     data: dict[str, Any] = {
         name: getattr(activity, name) for name in ActivityRead.model_fields if hasattr(activity, name)
     }
     data.update(
         signup_count=signed,
+        waiting_count=waiting,
         checked_in_count=checked,
         participant_count=checked + activity.guest_count,
     )
@@ -92,7 +80,7 @@ def _to_read(activity: Activity, counts: dict[int, tuple[int, int]]) -> Activity
 
 
 def _read_one(session: Session, activity: Activity) -> ActivityRead:
-    return _to_read(activity, counts_of(session, [activity.id]))
+    return _to_read(activity, waitlist.counts_of(session, [activity.id]))
 
 
 def list_activities(session: Session, principal: Principal, query: ActivityListQuery) -> Page[ActivityRead]:
@@ -112,7 +100,7 @@ def list_activities(session: Session, principal: Principal, query: ActivityListQ
         stmt = stmt.where(Activity.starts_at < end_of(query.starts_until))
     stmt = apply_sort(stmt, query.sort.value, ACTIVITY_SORT_COLUMNS, Activity.id)
     rows, total = read_rows(stmt, query, session=session)
-    counts = counts_of(session, [a.id for a in rows])
+    counts = waitlist.counts_of(session, [a.id for a in rows])
     return page_of(ActivityRead, [_to_read(a, counts) for a in rows], total, query)
 
 
@@ -157,7 +145,8 @@ def create_activity(session: Session, principal: Principal, data: ActivityCreate
 def update_activity(
     session: Session, principal: Principal, activity_id: int, data: ActivityUpdate, if_match: str | None
 ) -> ActivityRead:
-    activity = activity_row(session, principal, activity_id)
+    # Locked: a capacity change counts the places and moves waiting sign-ups in (waitlist).
+    activity = activity_row(session, principal, activity_id, lock=True)
     require_manager(principal, activity)
     check_if_match(if_match, activity.version)
     if ActivityStatus(activity.status) is ActivityStatus.cancelled:
@@ -168,13 +157,17 @@ def update_activity(
     if ends <= starts:
         raise unprocessable("invalid_time_range", "结束时间必须晚于开始时间", field="body.ends_at")
     if changes.get("capacity") is not None:
-        signed = counts_of(session, [activity.id]).get(activity.id, (0, 0))[0]
+        # Lowering the limit never takes a place from a member who has one: refused instead.
+        signed = waitlist.signed_up_count(session, activity.id)
         if changes["capacity"] < signed:
             raise conflict("capacity_below_signups", f"已有 {signed} 人报名，人数上限不能低于此数")
     before = audit.snapshot(activity, ACTIVITY_FIELDS)
     for name, value in changes.items():
         setattr(activity, name, value.value if isinstance(value, ActivityKind) else value)
     audit.finish_update(session, principal, "activity", activity, before, ACTIVITY_FIELDS)
+    if "capacity" in changes and ActivityStatus(activity.status) is ActivityStatus.open:
+        # More places (or no limit): the waiting list moves up in order.
+        waitlist.promote(session, principal, activity)
     return _read_one(session, activity)
 
 

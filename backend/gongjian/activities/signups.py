@@ -1,18 +1,20 @@
-"""Sign-ups and attendance: members sign up (or an admin signs them up), check in and out with the
-activity's code, and an activity's managers may set the times by hand.
+"""Sign-ups and attendance: members sign up (or an admin signs them up), cancel before the start,
+check in and out with the activity's code, and an activity's managers may set the times by hand.
 
-A sign-up is checked and inserted under the activity's row lock, so an activity's capacity holds
-however many members sign up at once.
+A sign-up at a full activity waits on its waiting list (unless the caller asked for `waitlist=false`:
+then it is refused as before). Signing up and cancelling run under the activity's row lock, so the
+capacity holds and the waiting list moves up in order however many members act at once (waitlist).
+A cancelled sign-up stays as history; signing up again is a new sign-up at the end of the queue.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gongjian.activities import codes
+from gongjian.activities import codes, waitlist
 from gongjian.activities.permissions import require_manager, signup_scope
 from gongjian.activities.schemas import AttendanceUpdate, SignupCreate, SignupListQuery, SignupRead
 from gongjian.activities.service import CHECK_IN_OPENS_BEFORE, activity_row
@@ -21,12 +23,15 @@ from gongjian.kit.errors import conflict, forbidden, unprocessable
 from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
+from gongjian.kit.transitions import check_move
 from gongjian.members.permissions import named_member, own_member, require_own_member
 from gongjian.models import Activity, ActivitySignup, Member
 from gongjian.models.base import utcnow
-from gongjian.models.enums import ActivityStatus, AuditAction, Role
+from gongjian.models.enums import SIGNUP_MOVES, ActivityStatus, AuditAction, Role, SignupStatus
 
 SIGNUP_LABEL = "报名记录"
+# Signed up or waiting: the sign-ups that are not cancelled (at most one per member and activity).
+LIVE = ActivitySignup.status != SignupStatus.cancelled.value
 
 
 def _signup_member(session: Session, principal: Principal, data: SignupCreate) -> Member:
@@ -52,19 +57,22 @@ def sign_up(session: Session, principal: Principal, activity_id: int, data: Sign
     if ActivityStatus(activity.status) is not ActivityStatus.open:
         raise conflict("activity_not_open", "活动不在报名中")
     existing = session.execute(
-        select(ActivitySignup.id).where(
-            ActivitySignup.activity_id == activity.id, ActivitySignup.member_id == member.id
+        select(ActivitySignup.status).where(
+            ActivitySignup.activity_id == activity.id, ActivitySignup.member_id == member.id, LIVE
         )
-    ).first()
+    ).scalar_one_or_none()
+    if existing == SignupStatus.waiting.value:
+        raise conflict("already_waiting", "该党员已在此活动的候补名单中")
     if existing is not None:
         raise conflict("already_signed_up", "该党员已报名此活动")
-    if activity.capacity is not None:
-        signed = session.execute(
-            select(func.count()).select_from(ActivitySignup).where(ActivitySignup.activity_id == activity.id)
-        ).scalar_one()
-        if signed >= activity.capacity:
+    status = SignupStatus.signed_up
+    if activity.capacity is not None and waitlist.signed_up_count(session, activity.id) >= activity.capacity:
+        if not data.waitlist:
             raise conflict("activity_full", f"活动报名已满（上限 {activity.capacity} 人）")
-    signup = ActivitySignup(activity_id=activity.id, member_id=member.id, **stamp(principal, "signed_up"))
+        status = SignupStatus.waiting
+    signup = ActivitySignup(
+        activity_id=activity.id, member_id=member.id, status=status.value, **stamp(principal, "signed_up")
+    )
     session.add(signup)
     session.flush()
     audit.record(
@@ -73,21 +81,62 @@ def sign_up(session: Session, principal: Principal, activity_id: int, data: Sign
         AuditAction.create,
         "activity_signup",
         signup.id,
-        {"activity_id": activity.id, "member_id": member.id},
+        {"activity_id": activity.id, "member_id": member.id, "status": status.value},
     )
+    return _reads(session, [signup])[0]
+
+
+def cancel_signup(session: Session, principal: Principal, activity_id: int, signup_id: int) -> SignupRead:
+    """Cancel before the activity starts: a member its own sign-up, an admin the ones it sees (the
+    activity's managers: all; an organisation's admin: its members', which it may sign up). A freed
+    place goes to the first waiting sign-up, in the same transaction under the same lock."""
+    activity = activity_row(session, principal, activity_id, lock=True)
+    stmt = select(ActivitySignup).where(ActivitySignup.id == signup_id, ActivitySignup.activity_id == activity.id)
+    scope = signup_scope(principal, activity)
+    signup: ActivitySignup = one_or_404(session, stmt if scope is None else stmt.where(scope), SIGNUP_LABEL)
+    # A second cancel is a 409, not a silent success: the row is still there (history), and the
+    # caller that believed it held a place learns it didn't. Retries of one request are covered by
+    # the Idempotency-Key middleware.
+    check_move(SignupStatus(signup.status), SignupStatus.cancelled, SIGNUP_MOVES, "signup_cancelled", noun="报名")
+    if ActivityStatus(activity.status) is not ActivityStatus.open:
+        raise conflict("activity_not_open", "活动不在报名中，不能取消报名")
+    if utcnow() >= activity.starts_at:
+        raise conflict("activity_started", "活动已开始，不能取消报名")
+    if signup.checked_in_at is not None:
+        raise conflict("already_checked_in", "已签到，不能取消报名")
+    was = signup.status
+    signup.status = SignupStatus.cancelled.value
+    signup.cancelled_at = utcnow()
+    set_stamp(signup, "cancelled", principal)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        AuditAction.update,
+        "activity_signup",
+        signup.id,
+        {"status": [was, SignupStatus.cancelled.value], "cancelled_at": [None, signup.cancelled_at.isoformat()]},
+    )
+    waitlist.promote(session, principal, activity)
     return _reads(session, [signup])[0]
 
 
 def _reads(session: Session, signups: Sequence[ActivitySignup]) -> list[SignupRead]:
     ids = {s.member_id for s in signups}
     names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all()) if ids else {}
+    places = waitlist.positions_of(session, [s.id for s in signups if s.status == SignupStatus.waiting.value])
     return [
         SignupRead.model_validate(
             {
                 "id": s.id,
                 "activity_id": s.activity_id,
                 "member": {"id": s.member_id, "name": names.get(s.member_id, "")},
+                "status": s.status,
+                "waiting_position": places.get(s.id),
                 "signed_up_at": s.signed_up_at,
+                "promoted_at": s.promoted_at,
+                "cancelled_at": s.cancelled_at,
+                "cancelled_by": s.cancelled_by_name,
                 "checked_in_at": s.checked_in_at,
                 "checked_out_at": s.checked_out_at,
                 "attendance_marked_by": s.attendance_marked_by_name,
@@ -103,6 +152,8 @@ def list_signups(session: Session, principal: Principal, activity_id: int, query
     scope = signup_scope(principal, activity)
     if scope is not None:
         stmt = stmt.where(scope)
+    if query.status is not None:
+        stmt = stmt.where(ActivitySignup.status == query.status.value)
     rows, total = read_rows(stmt.order_by(ActivitySignup.id), query, session=session)
     return page_of(SignupRead, _reads(session, rows), total, query)
 
@@ -111,12 +162,21 @@ def _own_signup(session: Session, principal: Principal, activity: Activity) -> A
     member = require_own_member(session, principal)
     signup = session.execute(
         select(ActivitySignup)
-        .where(ActivitySignup.activity_id == activity.id, ActivitySignup.member_id == member.id)
+        .where(ActivitySignup.activity_id == activity.id, ActivitySignup.member_id == member.id, LIVE)
         .with_for_update()
     ).scalar_one_or_none()
     if signup is None:
         raise conflict("not_signed_up", "你没有报名此活动")
+    _require_place(signup)
     return signup
+
+
+def _require_place(signup: ActivitySignup) -> None:
+    """Attendance is for sign-ups that hold a place: a waiting one has none yet."""
+    if signup.status == SignupStatus.waiting.value:
+        raise conflict("signup_waiting", "仍在候补名单中，没有名额，不能签到")
+    if signup.status == SignupStatus.cancelled.value:
+        raise conflict("signup_cancelled", "报名已取消，不能登记考勤")
 
 
 def check_in(session: Session, principal: Principal, activity_id: int, code: str) -> SignupRead:
@@ -178,6 +238,7 @@ def mark_attendance(
         select(ActivitySignup).where(ActivitySignup.id == signup_id, ActivitySignup.activity_id == activity.id),
         SIGNUP_LABEL,
     )
+    _require_place(signup)
     fields = ("checked_in_at", "checked_out_at", "attendance_marked_by", "attendance_marked_by_name")
     before = audit.snapshot(signup, fields)
     signup.checked_in_at = data.checked_in_at

@@ -22,7 +22,12 @@ from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
 from gongjian.models.uploads import Attachment, Upload
-from gongjian.models.volunteering import VolunteerCertificate, VolunteerCorrectionRequest, VolunteerRecord
+from gongjian.models.volunteering import (
+    VolunteerCertificate,
+    VolunteerCertificateRequest,
+    VolunteerCorrectionRequest,
+    VolunteerRecord,
+)
 from gongjian.models.wishes import Wish
 
 __all__ = [
@@ -56,6 +61,7 @@ __all__ = [
     "Upload",
     "User",
     "VolunteerCertificate",
+    "VolunteerCertificateRequest",
     "VolunteerCorrectionRequest",
     "VolunteerRecord",
     "WebhookDelivery",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
@@ -13,7 +13,18 @@ from gongjian.models.organizations import Organization
 
 class ActivitySignup(IdMixin, Base):
     __tablename__ = "activity_signups"
-    __table_args__ = (UniqueConstraint("activity_id", "member_id"),)
+    # One live (signed-up or waiting) sign-up per member and activity; cancelled ones stay as
+    # history, so a member who cancelled may sign up again (a new row, at the end of the queue).
+    __table_args__ = (
+        Index(
+            "uq_activity_signups_live",
+            "activity_id",
+            "member_id",
+            unique=True,
+            sqlite_where=text("status != 'cancelled'"),
+            postgresql_where=text("status != 'cancelled'"),
+        ),
+    )
 
     activity_id: Mapped[int] = mapped_column(ForeignKey("activities.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
@@ -26,6 +37,13 @@ class ActivitySignup(IdMixin, Base):
     # Set when an admin marked attendance by hand instead of the member scanning the code.
     attendance_marked_by: Mapped[str | None] = mapped_column(String(64))
     attendance_marked_by_name: Mapped[str | None] = mapped_column(String(100))
+    # `signed_up` (has a place), `waiting` (queued by id: the order the sign-ups were accepted under
+    # the activity's lock), `cancelled` (kept for history).
+    status: Mapped[str] = mapped_column(String(16), default="signed_up", server_default="signed_up")
+    promoted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_by: Mapped[str | None] = mapped_column(String(64))
+    cancelled_by_name: Mapped[str | None] = mapped_column(String(100))
 
 
 class Activity(IdMixin, TimestampMixin, VersionedMixin, Base):

@@ -347,6 +347,21 @@ ACTIVITY_MOVES: dict[ActivityStatus, frozenset[ActivityStatus]] = {
 }
 
 
+@register("signup_status", {"signed_up": "已报名", "waiting": "候补中", "cancelled": "已取消"})
+class SignupStatus(LabelledEnum):
+    signed_up = "signed_up"
+    waiting = "waiting"
+    cancelled = "cancelled"
+
+
+# A waiting sign-up moves up when a place frees; either kind may be cancelled, and a cancelled one
+# stays cancelled (signing up again is a new sign-up, at the end of the queue).
+SIGNUP_MOVES: dict[SignupStatus, frozenset[SignupStatus]] = {
+    SignupStatus.signed_up: frozenset({SignupStatus.waiting}),
+    SignupStatus.cancelled: frozenset({SignupStatus.signed_up, SignupStatus.waiting}),
+}
+
+
 @register("volunteer_record_status", {"pending": "待审核", "approved": "已通过", "rejected": "已驳回"})
 class VolunteerRecordStatus(LabelledEnum):
     pending = "pending"
@@ -379,6 +394,20 @@ class CorrectionRequestStatus(LabelledEnum):
 CORRECTION_REQUEST_MOVES: dict[CorrectionRequestStatus, set[CorrectionRequestStatus]] = {
     CorrectionRequestStatus.accepted: {CorrectionRequestStatus.open},
     CorrectionRequestStatus.declined: {CorrectionRequestStatus.open},
+}
+
+
+@register("certificate_request_status", {"pending": "待出具", "issued": "已出具", "declined": "不予出具"})
+class CertificateRequestStatus(LabelledEnum):
+    pending = "pending"
+    issued = "issued"
+    declined = "declined"
+
+
+# A member's request for a proof of service is answered once: issued, or declined with a reason.
+CERTIFICATE_REQUEST_MOVES: dict[CertificateRequestStatus, frozenset[CertificateRequestStatus]] = {
+    CertificateRequestStatus.issued: frozenset({CertificateRequestStatus.pending}),
+    CertificateRequestStatus.declined: frozenset({CertificateRequestStatus.pending}),
 }
 
 

@@ -89,3 +89,24 @@ class VolunteerCertificate(IdMixin, TimestampMixin, Base):
     issued_by: Mapped[str] = mapped_column(String(64))
     issued_by_name: Mapped[str] = mapped_column(String(100))
     record_ids: Mapped[list[int]] = mapped_column(JSON)
+
+
+class VolunteerCertificateRequest(IdMixin, TimestampMixin, VersionedMixin, Base):
+    """A member asks for a proof of service of its own hours in a period; an admin of the
+    organisation it names (its community or unit) issues the proof, or declines with a reason."""
+
+    __tablename__ = "volunteer_certificate_requests"
+
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    issuing_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    purpose: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_by_name: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending", index=True)
+    reply: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    answered_by: Mapped[str | None] = mapped_column(String(64))
+    answered_by_name: Mapped[str | None] = mapped_column(String(100))
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("volunteer_certificates.id"))

@@ -14,6 +14,9 @@
 - Hours and proofs of service: of a member the caller sees (its own, or one it looks after). A
   member's proof is issued by its community or unit; an organisation's admin issues in its own
   organisation's name; a platform admin names the issuing organisation.
+- Requests for a proof: a member asks for its own; the request names the issuing organisation (the
+  member's community or unit), whose admins (and platform admins) see it and answer it. A member
+  sees its own requests; nobody else sees any.
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from sqlalchemy.orm import Session
 from gongjian.kit.access import acts_for, require_admin_role
 from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
-from gongjian.members.permissions import looks_after_member, require_own_member, visible_members
-from gongjian.models import Member, VolunteerRecord
+from gongjian.members.permissions import looks_after_member, own_member_ids, require_own_member, visible_members
+from gongjian.models import Member, VolunteerCertificateRequest, VolunteerRecord
 from gongjian.models.enums import ActorType, Role
 
 MEMBER_LABEL = "党员"
@@ -123,3 +126,22 @@ def issuing_org_id(principal: Principal, member: Member, requested: int | None) 
     if issuing_id not in member_orgs:
         raise unprocessable("issuing_org_invalid", "出具组织应为该党员所在社区或单位", field="body.issuing_org_id")
     return issuing_id
+
+
+def certificate_request_scope(principal: Principal) -> ColumnElement[bool] | None:
+    """The WHERE clause of every read of proof requests; None: all."""
+    if principal.is_admin:
+        return None
+    if principal.role is Role.member:
+        return VolunteerCertificateRequest.member_id.in_(own_member_ids(principal))
+    return VolunteerCertificateRequest.issuing_org_id == principal.organization_id
+
+
+def require_requester(principal: Principal) -> None:
+    if principal.role is not Role.member:
+        raise forbidden("只有党员本人可以申请志愿服务证明；管理员可直接出具")
+
+
+def require_issuer(principal: Principal, request: VolunteerCertificateRequest) -> None:
+    if not acts_for(principal, request.issuing_org_id):
+        raise forbidden("只有出具组织的管理员可以答复证明申请")

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from gongjian.activities.permissions import activity_scope
+from gongjian.activities.waitlist import SIGNED_UP
 from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, local_date, start_of
 from gongjian.kit.errors import conflict, unprocessable
@@ -188,7 +189,9 @@ def record_history(session: Session, principal: Principal, record_id: int) -> li
 
 def _attendance(session: Session, activity_id: int, member_id: int) -> ActivitySignup | None:
     return session.execute(
-        select(ActivitySignup).where(ActivitySignup.activity_id == activity_id, ActivitySignup.member_id == member_id)
+        select(ActivitySignup).where(
+            ActivitySignup.activity_id == activity_id, ActivitySignup.member_id == member_id, SIGNED_UP
+        )
     ).scalar_one_or_none()
 
 
@@ -223,7 +226,9 @@ def create_record(session: Session, principal: Principal, data: RecordCreate) ->
         organizer_id = activity.organizer_org_id
         permissions.require_activity_organizer(principal, organizer_id)
         # The organiser records the members who signed up, whoever's they are, and its own.
-        signed_up = Member.id.in_(select(ActivitySignup.member_id).where(ActivitySignup.activity_id == activity.id))
+        signed_up = Member.id.in_(
+            select(ActivitySignup.member_id).where(ActivitySignup.activity_id == activity.id, SIGNED_UP)
+        )
         member = named_member(session, principal, data.member_id, "body.member_id", or_where=signed_up)
         signup = _attendance(session, activity.id, member.id)
         content = data.content or activity.title

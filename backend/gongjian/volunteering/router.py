@@ -13,12 +13,16 @@ from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import PathId
-from gongjian.volunteering import certificates, corrections, hours, pdf, records
+from gongjian.volunteering import certificate_requests, certificates, corrections, hours, pdf, records
 from gongjian.volunteering.schemas import (
     CERTIFICATE_NUMBER_PATTERN,
     CertificateCreate,
     CertificatePublic,
     CertificateRead,
+    CertificateRequestCreate,
+    CertificateRequestDecline,
+    CertificateRequestListQuery,
+    CertificateRequestRead,
     CorrectionRequestCreate,
     CorrectionRequestDecline,
     CorrectionRequestListQuery,
@@ -146,6 +150,48 @@ async def issue_volunteer_certificate(
         certificate = certificates.issue_certificate(session, principal, member_id, body)
         created(response, f"/certificates/{certificate.number}")
         return certificate
+
+
+@router.post(
+    "/volunteer-certificate-requests", summary="党员申请本人的志愿服务证明（由所在社区或单位出具）", status_code=201
+)
+async def request_volunteer_certificate(
+    body: CertificateRequestCreate, principal: Writer, response: Response
+) -> CertificateRequestRead:
+    with unit_of_work() as session:
+        request = certificate_requests.request_certificate(session, principal, body)
+    created(response, f"/volunteer-certificate-requests/{request.id}", request.version)
+    return request
+
+
+@router.get("/volunteer-certificate-requests", summary="志愿服务证明申请列表（本人的；出具组织管理员：本组织的）")
+async def list_volunteer_certificate_requests(
+    principal: Reader, query: Annotated[CertificateRequestListQuery, query_of(CertificateRequestListQuery)]
+) -> Page[CertificateRequestRead]:
+    with unit_of_work() as session:
+        return certificate_requests.list_requests(session, principal, query)
+
+
+@router.get("/volunteer-certificate-requests/{request_id}", summary="志愿服务证明申请详情")
+async def get_volunteer_certificate_request(request_id: PathId, principal: Reader) -> CertificateRequestRead:
+    with unit_of_work() as session:
+        return certificate_requests.get_request(session, principal, request_id)
+
+
+@router.post("/volunteer-certificate-requests/{request_id}/issue", summary="按申请出具志愿服务证明（出具组织管理员）")
+async def issue_requested_volunteer_certificate(request_id: PathId, principal: Writer) -> CertificateRequestRead:
+    with unit_of_work() as session:
+        return certificate_requests.issue_requested(session, principal, request_id)
+
+
+@router.post(
+    "/volunteer-certificate-requests/{request_id}/decline", summary="不予出具证明（出具组织管理员，须说明理由）"
+)
+async def decline_volunteer_certificate_request(
+    request_id: PathId, body: CertificateRequestDecline, principal: Writer
+) -> CertificateRequestRead:
+    with unit_of_work() as session:
+        return certificate_requests.decline_request(session, principal, request_id, body.reply)
 
 
 def _public(number: str) -> CertificatePublic:

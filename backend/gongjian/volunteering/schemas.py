@@ -10,7 +10,13 @@ from pydantic import Field, model_validator
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel
 from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime, QueryId
-from gongjian.models.enums import ActivityKind, CorrectionRequestStatus, HoursSource, VolunteerRecordStatus
+from gongjian.models.enums import (
+    ActivityKind,
+    CertificateRequestStatus,
+    CorrectionRequestStatus,
+    HoursSource,
+    VolunteerRecordStatus,
+)
 
 CERTIFICATE_NUMBER_PATTERN = r"^[0-9A-Z-]{1,32}$"
 
@@ -221,3 +227,40 @@ class CertificateRead(CertificatePublic):
     record_count: int
     record_ids: list[int]
     created_at: datetime
+
+
+class CertificateRequestCreate(CertificateCreate):
+    """A member asks for a proof of its own hours in a period; `issuing_org_id`: its community
+    (the default) or its unit."""
+
+    purpose: str = Field(default="", max_length=200, description="用途（如评优、升学、求职）")
+
+
+class CertificateRequestDecline(InputModel):
+    reply: str = Field(min_length=2, max_length=500, description="不予出具的理由")
+
+
+class CertificateRequestListQuery(ListQuery):
+    """The proof-request list's query string (the list contract: kit.pagination)."""
+
+    status: CertificateRequestStatus | None = None
+    member_id: QueryId = None
+
+
+class CertificateRequestRead(OutputModel):
+    id: int
+    member_id: int
+    member_name: str
+    issuing_org_id: int
+    issuing_org_name: str
+    period_start: date
+    period_end: date
+    purpose: str
+    status: CertificateRequestStatus
+    reply: str = Field(description="不予出具的理由")
+    answered_by: str | None = Field(description="答复人")
+    answered_at: datetime | None
+    certificate_id: int | None = Field(description="已出具的证明")
+    certificate_number: str | None = Field(description="已出具证明的编号（凭编号查验、打印）")
+    created_at: datetime
+    version: int
