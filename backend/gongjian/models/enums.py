@@ -487,6 +487,7 @@ class HonorRecipientKind(LabelledEnum):
         "volunteer_record.approved": "志愿服务记录已审核通过",
         "evaluation_period.finalized": "考评周期已定稿",
         "member.archived": "党员已归档",
+        "member.reported": "党员已到社区报到",
     },
 )
 class WebhookEventType(LabelledEnum):
@@ -495,6 +496,7 @@ class WebhookEventType(LabelledEnum):
     volunteer_record_approved = "volunteer_record.approved"
     evaluation_period_finalized = "evaluation_period.finalized"
     member_archived = "member.archived"
+    member_reported = "member.reported"
 
 
 @register(
@@ -558,3 +560,17 @@ class EvaluationGrade(LabelledEnum):
 @register("evaluation_veto", {"never_reported": "考评期内未到社区报到的，不得评为合格及以上"})
 class EvaluationVeto(LabelledEnum):
     never_reported = "never_reported"
+
+
+@register("report_status", {"pending": "待确认", "approved": "已确认", "rejected": "未通过"})
+class ReportStatus(LabelledEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+# A report is decided once: approved or rejected, from pending only.
+REPORT_MOVES: dict[ReportStatus, set[ReportStatus]] = {
+    ReportStatus.approved: {ReportStatus.pending},
+    ReportStatus.rejected: {ReportStatus.pending},
+}
