@@ -134,7 +134,7 @@ def rotate_code(session: Session, principal: Principal, org_id: int, body: Repor
         AuditAction.update,
         "report_code",
         org_id,
-        {"version": [before, row.code_version], "expires_at": body.expires_at},
+        {"version": [before, row.code_version], "expires_at": body.expires_at.isoformat() if body.expires_at else None},
     )
     return _code_read(org_id, row)
 
