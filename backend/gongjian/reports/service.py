@@ -324,6 +324,9 @@ def reject(
 
 def approve(session: Session, principal: Principal, report_id: int, if_match: str | None) -> ReportRead:
     report = _deciding(session, principal, report_id, ReportStatus.approved, if_match)
+    # Two approvals with one mobile in one community must not both miss the member and both create
+    # it: the community's row is the lock they queue on (PostgreSQL; SQLite holds the write lock).
+    session.execute(select(Organization.id).where(Organization.id == report.community_org_id).with_for_update())
     phone = reveal(report.phone_ciphertext)
     member = members.find_by_phone(session, report.community_org_id, phone)
     linked = member is not None
