@@ -40,6 +40,7 @@ from gongjian.meetings.router import router as meetings_router
 from gongjian.members.router import router as members_router
 from gongjian.meta.router import router as meta_router
 from gongjian.organizations.router import router as organizations_router
+from gongjian.reports.router import router as reports_router
 from gongjian.settings import get_settings
 from gongjian.stats.router import router as stats_router
 from gongjian.uploads.router import router as uploads_router
@@ -69,6 +70,7 @@ DOMAIN_ROUTERS: list[DomainRouter] = [
     claims_router,
     wishes_router,
     members_router,
+    reports_router,
     cards_router,
     activities_router,
     volunteering_router,

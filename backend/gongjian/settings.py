@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     wechat_secret: str = Field(default="", validation_alias="GONGJIAN_WECHAT_SECRET")
     wechat_api_base: str = Field(default="https://api.weixin.qq.com", validation_alias="GONGJIAN_WECHAT_API_BASE")
     wechat_timeout_seconds: float = Field(default=5.0, validation_alias="GONGJIAN_WECHAT_TIMEOUT_SECONDS")
+    # The mini-program page a community's 报到 QR code opens (its `scene` is the signed code).
+    wechat_report_page: str = Field(
+        default="pages/report/index", max_length=128, validation_alias="GONGJIAN_WECHAT_REPORT_PAGE"
+    )
     # Idempotency-Key: a request still running renews its in-progress marker every quarter of this;
     # a marker not renewed for this long belongs to a process that died, and its key may run again.
     idempotency_lease_seconds: float = Field(default=120.0, validation_alias="GONGJIAN_IDEMPOTENCY_LEASE_SECONDS")

@@ -14,7 +14,10 @@
   migration 0012 and by `rotate-data-key` (`kit/rekeying.py`); after that the signing key reads
   nothing.
 
-Every key is stretched with HKDF-SHA256 (one fixed info string) into an AES-256-GCM key.
+Every key is stretched with HKDF-SHA256 (one fixed info string) into an AES-256-GCM key, and,
+with another info string, into the HMAC key of phone lookups (`personal_data.phone_lookup`: a
+member is found by phone without decrypting every row). Lookups are written under the current key
+and searched under every key of the ring, so a rotation doesn't hide a member.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from gongjian.settings import get_settings, write_private
 
 _HKDF_INFO = b"gongjian personal data v1"
+_LOOKUP_INFO = b"gongjian phone lookup v1"
 KEYRING_FILE = "data.keyring"
 
 
@@ -41,14 +45,16 @@ class Keyring:
     keys: dict[str, AESGCM]
     # The keys a legacy `v1.` value may be under, most likely first.
     legacy: tuple[AESGCM, ...]
+    # HMAC keys of phone lookups, the current key's first.
+    lookup: tuple[bytes, ...] = ()
 
     @property
     def current(self) -> AESGCM:
         return self.keys[self.current_id]
 
 
-def derive(secret: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_HKDF_INFO).derive(secret.encode())
+def derive(secret: str, info: bytes = _HKDF_INFO) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(secret.encode())
 
 
 def key_id(secret: str) -> str:
@@ -70,7 +76,8 @@ def keyring() -> Keyring:
     current_id = key_id(current)
     retired = (key for kid, key in keys.items() if kid != current_id)
     signing = AESGCM(derive(settings.resolved_secret_key))
-    return Keyring(current_id, keys, (keys[current_id], *retired, signing))
+    lookup = tuple(derive(s, _LOOKUP_INFO) for s in dict.fromkeys([current, *reversed(retired_secrets())]))
+    return Keyring(current_id, keys, (keys[current_id], *retired, signing), lookup)
 
 
 def reset_keyring() -> None:

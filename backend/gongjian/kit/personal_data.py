@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import logging
 import os
 import re
@@ -85,6 +87,18 @@ def reveal(token: str, purpose: bytes = PHONE) -> str:
 def is_current(token: str) -> bool:
     """Encrypted under the current key (nothing for `rotate-data-key` to do)."""
     return token.startswith(f"{CIPHERTEXT_PREFIX}{keyring().current_id}.")
+
+
+def phone_lookup(phone: str) -> str:
+    """The keyed hash a (normalised) phone is found by, under the current data key: deterministic,
+    unlike its ciphertext, and meaningless without the key (a dump can't be tried against all
+    200 million mobile numbers)."""
+    return hmac.new(keyring().lookup[0], phone.encode(), hashlib.sha256).hexdigest()
+
+
+def phone_lookups(phone: str) -> list[str]:
+    """The phone's lookup hash under every data key held: what a search for it compares against."""
+    return [hmac.new(key, phone.encode(), hashlib.sha256).hexdigest() for key in keyring().lookup]
 
 
 def normalise_mobile(value: str) -> str:

@@ -14,6 +14,8 @@ SCOPES: dict[str, str] = {
     "wishes:write": "登记、认领和实现微心愿",
     "members:read": "读取党员、服务卡与在社区表现记录",
     "members:write": "维护党员、服务卡与在社区表现记录，导入党员",
+    "reports:read": "读取党员到社区报到的申请与报到码",
+    "reports:write": "确认或退回报到申请，更换报到码",
     "activities:read": "读取活动、报名与签到",
     "activities:write": "维护活动、报名与签到",
     "hours:read": "读取志愿服务记录、时长与证明",

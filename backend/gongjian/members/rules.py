@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, unprocessable
-from gongjian.kit.personal_data import encrypt
+from gongjian.kit.personal_data import encrypt, phone_lookup
 from gongjian.kit.principal import Principal
 from gongjian.members import permissions
 from gongjian.members.schemas import MemberCreate
@@ -175,6 +175,7 @@ def row_values(data: MemberCreate) -> dict[str, Any]:
         category=data.category.value,
         gender=data.gender.value,
         phone_ciphertext=encrypt(data.phone) if data.phone else None,
+        phone_lookup=phone_lookup(data.phone) if data.phone else None,
         status=MemberStatus.active.value,
     )
     return values

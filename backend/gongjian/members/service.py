@@ -24,7 +24,7 @@ from gongjian.kit.access import require_admin_role
 from gongjian.kit.errors import conflict, forbidden
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import Page, page_of, read_rows
-from gongjian.kit.personal_data import encrypt, mask_mobile, reveal
+from gongjian.kit.personal_data import encrypt, mask_mobile, phone_lookup, phone_lookups, reveal
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import LIKE_ESCAPE, apply_sort, like_pattern
@@ -40,9 +40,9 @@ from gongjian.members.rules import (
     row_values,
 )
 from gongjian.members.schemas import MemberCreate, MemberFilters, MemberListQuery, MemberRead, MemberUpdate
-from gongjian.models import Member
+from gongjian.models import Member, User
 from gongjian.models.base import utcnow
-from gongjian.models.enums import AuditAction, MemberCategory, MemberStatus, WebhookEventType
+from gongjian.models.enums import AuditAction, MemberCategory, MemberStatus, Role, WebhookEventType
 from gongjian.webhooks.outbox import emit
 
 LABEL = "党员"
@@ -186,6 +186,7 @@ def update_member(
         phone = changes.pop("phone")
         if phone != phone_of(member):  # a fresh ciphertext of the same number is no change
             member.phone_ciphertext = encrypt(phone) if phone else None
+            member.phone_lookup = phone_lookup(phone) if phone else None
     for name, value in changes.items():
         setattr(member, name, value.value if name in ("category", "gender") else value)
     if category.value != before["category"]:
@@ -226,3 +227,56 @@ def set_member_archived(session: Session, principal: Principal, member_id: int, 
         action=AuditAction.archive if archived else AuditAction.restore,
     )
     return to_read(principal, member)
+
+
+def link_reported_login(session: Session, principal: Principal, member: Member, user_id: int) -> None:
+    """A 报到 approved for a member account: link the account to the member it reported as.
+
+    The member's own login stays (409 `member_has_login` if it is another one). An account that
+    reported to a new community (moving house) leaves its old member row, which its community
+    keeps, and its login moves to the new community when it belonged to neither of the member's
+    organisations."""
+    if member.user_id == user_id:
+        return
+    if member.user_id is not None:
+        raise conflict("member_has_login", "该党员已关联其他登录账号，请先与党员核对")
+    user = session.get_one(User, user_id)
+    if user.role != Role.member.value or not user.is_active:
+        raise conflict("invalid_user_link", "报到账号已停用或不是党员账号，不能关联")
+    previous = session.execute(select(Member).where(Member.user_id == user_id)).scalar_one_or_none()
+    if previous is not None:
+        previous.user_id = None
+        previous.version += 1
+        session.flush()  # before the new link: members.user_id is unique
+        audit.record(
+            session, principal, AuditAction.update, "member", previous.id, {"user_id": [user_id, None], "via": "report"}
+        )
+    if user.organization_id not in (member.unit_org_id, member.community_org_id):
+        audit.record(
+            session,
+            principal,
+            AuditAction.update,
+            "user",
+            user.id,
+            {"organization_id": [user.organization_id, member.community_org_id], "via": "report"},
+        )
+        user.organization_id = member.community_org_id
+        user.version += 1
+    member.user_id = user_id
+    member.version += 1
+    audit.record(
+        session, principal, AuditAction.update, "member", member.id, {"user_id": [None, user_id], "via": "report"}
+    )
+
+
+def find_by_phone(session: Session, community_org_id: int, phone: str) -> Member | None:
+    """The community's member with this (normalised) phone, matched by its keyed hash under any data
+    key held; an active one before an archived one, the oldest first (rows from before the hash
+    column can't be duplicates of each other: migration 0015 filled it in)."""
+    return session.execute(
+        select(Member)
+        .where(Member.community_org_id == community_org_id, Member.phone_lookup.in_(phone_lookups(phone)))
+        .order_by(Member.archived_at.is_not(None), Member.id)
+        .limit(1)
+        .with_for_update()
+    ).scalar_one_or_none()

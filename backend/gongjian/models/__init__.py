@@ -21,6 +21,7 @@ from gongjian.models.integration import (
 from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
+from gongjian.models.reports import Report, ReportCode
 from gongjian.models.uploads import Attachment, Upload
 from gongjian.models.volunteering import (
     VolunteerCertificate,
@@ -56,6 +57,8 @@ __all__ = [
     "Member",
     "Organization",
     "Partnership",
+    "Report",
+    "ReportCode",
     "ServiceCategory",
     "ServiceItem",
     "Upload",

@@ -516,6 +516,7 @@ class HonorRecipientKind(LabelledEnum):
         "volunteer_record.approved": "志愿服务记录已审核通过",
         "evaluation_period.finalized": "考评周期已定稿",
         "member.archived": "党员已归档",
+        "member.reported": "党员已到社区报到",
     },
 )
 class WebhookEventType(LabelledEnum):
@@ -524,6 +525,7 @@ class WebhookEventType(LabelledEnum):
     volunteer_record_approved = "volunteer_record.approved"
     evaluation_period_finalized = "evaluation_period.finalized"
     member_archived = "member.archived"
+    member_reported = "member.reported"
 
 
 @register(
@@ -617,4 +619,18 @@ ATTACHMENT_PURPOSES: dict[AttachmentOwnerKind, tuple[AttachmentPurpose, ...]] = 
     AttachmentOwnerKind.concern: (AttachmentPurpose.problem, AttachmentPurpose.resolution),
     AttachmentOwnerKind.activity: (AttachmentPurpose.photo,),
     AttachmentOwnerKind.community_record: (AttachmentPurpose.photo,),
+}
+
+
+@register("report_status", {"pending": "待确认", "approved": "已确认", "rejected": "未通过"})
+class ReportStatus(LabelledEnum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+# A report is decided once: approved or rejected, from pending only.
+REPORT_MOVES: dict[ReportStatus, set[ReportStatus]] = {
+    ReportStatus.approved: {ReportStatus.pending},
+    ReportStatus.rejected: {ReportStatus.pending},
 }

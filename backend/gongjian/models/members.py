@@ -20,6 +20,7 @@ class Member(IdMixin, TimestampMixin, VersionedMixin, Base):
     __table_args__ = (
         Index("ix_members_community_org_id_name", "community_org_id", "name"),
         Index("ix_members_unit_org_id_name", "unit_org_id", "name"),
+        Index("ix_members_community_org_id_phone_lookup", "community_org_id", "phone_lookup"),
     )
 
     name: Mapped[str] = mapped_column(String(50), index=True)
@@ -27,6 +28,9 @@ class Member(IdMixin, TimestampMixin, VersionedMixin, Base):
     birth_date: Mapped[date | None] = mapped_column(Date)
     # Encrypted at rest (a database dump must not show phone numbers); see the members domain.
     phone_ciphertext: Mapped[str | None] = mapped_column(String(255))
+    # A keyed hash of the normalised phone (kit/personal_data.py `phone_lookup`): the ciphertext is
+    # randomised, so this is what finds a member by phone (a 报到 never creates a duplicate).
+    phone_lookup: Mapped[str | None] = mapped_column(String(64))
     joined_party_on: Mapped[date | None] = mapped_column(Date)
     category: Mapped[str] = mapped_column(String(16), index=True)
     unit_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))

@@ -123,7 +123,8 @@ def _login(session: Session, wx: WechatSession) -> WechatLoginBound | WechatBind
     return WechatBindingRequired(binding_ticket=ticket, expires_in=int(TICKET_LIFETIME.total_seconds()))
 
 
-def _check_ticket(session: Session, ticket: str, *, lock: bool = False) -> WechatBindingTicket:
+def check_ticket(session: Session, ticket: str, *, lock: bool = False) -> WechatBindingTicket:
+    """The live ticket (binding spends it; a 报到 only proves its openid with it), else 401."""
     stmt = select(WechatBindingTicket).where(WechatBindingTicket.ticket_hash == _digest(ticket))
     row = session.execute(stmt.with_for_update() if lock else stmt).scalar_one_or_none()
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
@@ -150,6 +151,45 @@ def _bind(session: Session, ticket: WechatBindingTicket, user: User) -> WechatId
     return identity
 
 
+def bind_reported(
+    session: Session, principal: Principal, member: Member, openid: str, unionid: str | None
+) -> WechatIdentity | None:
+    """A 报到 approved: bind the WeChat identity that reported to the member's login, creating the
+    login (as an invitation would) when the member has none. Binding hands the WeChat the login's
+    tokens, so an existing login is bound only by who may invite for it (`may_invite`), as with an
+    invitation; the approving admin vouches for the reporter. None when it is bound there already."""
+    login = session.get_one(User, member.user_id) if member.user_id is not None else None
+    bound = session.execute(select(WechatIdentity).where(WechatIdentity.openid == openid)).scalar_one_or_none()
+    if bound is not None and login is not None and bound.user_id == login.id:
+        return None
+    if bound is not None:
+        raise ALREADY_BOUND
+    if not permissions.may_invite(principal, member, login):
+        raise forbidden("该党员已有登录账号，只有平台管理员或该账号所属组织的管理员可以为其绑定微信")
+    if login is not None and not login.is_active:
+        raise ProblemError(403, "account_inactive", "账号已停用", "该党员的登录账号已停用，请联系管理员")
+    if (
+        login is not None
+        and session.execute(select(WechatIdentity.id).where(WechatIdentity.user_id == login.id)).first()
+    ):
+        raise ALREADY_BOUND
+    user = login or _member_login(session, member)
+    if login is None:
+        _audit_member_login(session, principal, member, user)
+    identity = WechatIdentity(openid=openid, unionid=unionid, user_id=user.id, bound_at=utcnow())
+    session.add(identity)
+    session.flush()
+    audit.record(
+        session,
+        principal,
+        AuditAction.create,
+        "wechat_identity",
+        identity.id,
+        {"user_id": user.id, "via": "report", "member_id": member.id},
+    )
+    return identity
+
+
 def _audit_binding(session: Session, actor: Principal, identity: WechatIdentity, changes: dict[str, object]) -> None:
     audit.record(
         session, actor, AuditAction.create, "wechat_identity", identity.id, {"user_id": identity.user_id, **changes}
@@ -172,11 +212,11 @@ async def bind(body: WechatBindRequest, client: str) -> TokenResponse:
                 return _bind_with_invitation(session, body.binding_ticket, body.invitation_code)
         assert body.username is not None and body.password is not None
         with unit_of_work() as session:
-            _check_ticket(session, body.binding_ticket)
+            check_ticket(session, body.binding_ticket)
         # The same throttle and timing as password login.
         user_id = await throttle.verify_credentials(body.username.strip(), body.password, client, via="wechat")
         with unit_of_work(write_lock=True) as session:
-            ticket = _check_ticket(session, body.binding_ticket, lock=True)
+            ticket = check_ticket(session, body.binding_ticket, lock=True)
             user = session.get_one(User, user_id)
             identity = _bind(session, ticket, user)
             _audit_binding(session, _actor(user), identity, {"via": "password"})
@@ -187,7 +227,7 @@ async def bind(body: WechatBindRequest, client: str) -> TokenResponse:
 
 
 def _bind_with_invitation(session: Session, ticket_value: str, code: str) -> TokenResponse:
-    ticket = _check_ticket(session, ticket_value, lock=True)
+    ticket = check_ticket(session, ticket_value, lock=True)
     invitation = session.execute(
         select(WechatInvitation)
         .where(WechatInvitation.code_hash == _digest(normalise_invitation_code(code)))
