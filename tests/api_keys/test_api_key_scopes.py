@@ -36,6 +36,8 @@ UNSCOPED = {
     # Proofs of volunteer service are verified by anyone holding the number, without logging in.
     "GET /api/v1/certificates/{number}",
     "GET /api/v1/certificates/{number}.pdf",
+    # A WeChat user with no account reports to a community with its binding ticket, not a login.
+    "POST /api/v1/reports/wechat",
 }
 
 
