@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from factories import assert_problem, login, make_member, make_org, make_partnership, make_user, username_of
+from gongjian.members.spreadsheet import COLUMNS
 from gongjian.models.enums import Role
 
 
@@ -100,21 +101,7 @@ def test_the_import_names_the_same_code_on_each_row(http: httpx.Client) -> None:
     admin = _admin_of(http, Role.community_admin, community)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(
-        [
-            "姓名",
-            "性别",
-            "出生日期",
-            "手机号码",
-            "入党日期",
-            "党员类别",
-            "工作单位党组织",
-            "报到社区",
-            "报到日期",
-            "技能特长",
-            "志愿者编号",
-        ]
-    )
+    writer.writerow([column.header for column in COLUMNS])  # the import template's own header row
     writer.writerow(["甲", "男", "", "", "", "在职党员", codes[partner_unit], codes[community], "", "", ""])
     writer.writerow(["乙", "男", "", "", "", "在职党员", codes[stranger_unit], codes[community], "", "", ""])
     writer.writerow(["丙", "男", "", "", "", "在职党员", codes[stranger_unit], codes[community], "", "", ""])
