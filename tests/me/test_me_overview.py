@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
 
-from factories import make_member, make_org
+from factories import api_key_headers, assert_problem, headers_for, make_member, make_org, make_partnership
 from factories.volunteering import member_login
 from gongjian import db
 from gongjian.db import get_engine, unit_of_work
@@ -31,6 +31,7 @@ from gongjian.models import (
     Wish,
 )
 from gongjian.models.base import utcnow
+from gongjian.models.enums import Role
 
 URL = "me/overview"
 
@@ -44,7 +45,7 @@ def _record(member_id: int, org: int, *, hours: int = 2, status: str = "approved
             started_at=end - timedelta(hours=hours),
             ended_at=end,
             half_hours=hours * 2,
-            hours_source="manual",
+            hours_source="entered",
             organizer_org_id=org,
             recorded_by=by,
             recorded_by_name="录入人",
@@ -180,3 +181,117 @@ def test_constant_number_of_queries_whatever_the_history(client: TestClient) -> 
     assert len(many) == len(few), (few, many)
     assert len(few) > 0 and all(isinstance(s, str) for s in few)
     print(f"/me/overview: {len(few)} statements")
+
+
+def _total(client: TestClient, path: str, headers: dict[str, str], **params: Any) -> int:
+    response = client.get(path, params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return int(response.json()["total"])
+
+
+def test_member_sees_its_own_overview(client: TestClient) -> None:
+    community, unit = make_org("community", "老虎头社区"), make_org("unit", "区法院")
+    make_partnership(unit, community)
+    me, headers = member_login(client, community, unit_org_id=unit, name="欧阳志愿")
+    other, _ = member_login(client, community)
+    _history(me, community, 2)
+    _history(other, community, 3)  # someone else's history never shows
+
+    body = _overview(client, headers)
+    assert body["admin"] is None
+    member = body["member"]
+    assert member["profile"] == {
+        "id": me,
+        "name": "欧阳志愿",
+        "community_org_id": community,
+        "community_name": "老虎头社区",
+        "unit_org_id": unit,
+        "unit_name": "区法院",
+        "category": "in_service",
+        "stars": member["hours"]["stars"],
+    }
+    assert member["hours"] == {"this_year": member["hours"]["this_year"], "total": 4.0, "stars": 0}
+    assert member["card"]["member_id"] == me and member["card"]["status"] == "open"
+    assert member["points_balance"] == member["card"]["points_balance"]
+    signups = member["upcoming_signups"]
+    assert [(s["status"], s["waiting_position"]) for s in signups] == [("signed_up", None), ("waiting", 2)]
+    assert [s["title"] for s in signups] == ["活动1", "活动2"]
+    assert [w["content"] for w in member["claimed_wishes"]] == ["心愿0", "心愿1"]
+    assert all(c["status"] == "open" and c["reason"] == "时长有误" for c in member["open_corrections"])
+    assert len(member["open_corrections"]) == 2
+    assert len(member["pending_certificate_requests"]) == 2
+    assert member["evaluations"] == []
+    # The same as the member's own hours endpoint (one rule, volunteering/hours.py).
+    hours = client.get(f"members/{me}/volunteer-hours", headers=headers)
+    assert hours.status_code == 200, hours.text
+    assert (hours.json()["total_hours"], hours.json()["stars"]) == (4.0, member["hours"]["stars"])
+
+
+def test_admin_counts_equal_the_lists_they_open(client: TestClient) -> None:
+    community, unit, elsewhere = make_org("community"), make_org("unit"), make_org("community")
+    make_partnership(unit, community)
+    admin = headers_for(client, Role.community_admin, community)
+    unit_admin = headers_for(client, Role.unit_admin, unit)
+    platform = headers_for(client, Role.admin)
+    member = make_member(community, unit_org_id=unit)
+    stranger = make_member(elsewhere)
+    for org, who in ((community, member), (community, member), (unit, member), (elsewhere, stranger)):
+        _record(who, org, status="pending")
+    _record(member, community, status="pending", by="user:999999")  # someone else's entry
+    with unit_of_work() as session:
+        session.add(Wish(community_org_id=community, resident_name="张三", content="收音机", kind="goods"))
+        session.add(Wish(community_org_id=elsewhere, resident_name="李四", content="轮椅", kind="goods"))
+    past = (local_date(utcnow()) - timedelta(days=3)).isoformat()
+    for title in ("化粪池堵塞", "路灯损坏"):
+        made = client.post(
+            "concerns", json={"category": "infrastructure", "title": title, "due_on": past}, headers=admin
+        )
+        assert made.status_code == 201, made.text
+
+    counts = _overview(client, admin)
+    assert counts["member"] is None
+    assert counts["admin"] == {
+        "pending_reports": _total(client, "reports", admin, status="pending"),
+        "records_to_approve": _total(client, "volunteer-records", admin, status="pending", organizer_org_id=community),
+        "wishes_to_verify": _total(client, "wishes", admin, status="submitted"),
+        "overdue_tasks": _total(client, "tasks", admin, status="overdue"),
+        "overdue_concerns": _total(client, "concerns", admin, overdue="true"),
+        "unscored_evaluations": 0,
+    }
+    assert counts["admin"]["records_to_approve"] == 3 and counts["admin"]["wishes_to_verify"] == 1
+    assert counts["admin"]["overdue_concerns"] == 2
+
+    unit_counts = _overview(client, unit_admin)["admin"]
+    assert unit_counts == {
+        "pending_reports": _total(client, "reports", unit_admin, status="pending"),
+        "records_to_approve": _total(client, "volunteer-records", unit_admin, status="pending", organizer_org_id=unit),
+        "wishes_to_verify": None,  # a community verifies its wishes
+        "overdue_tasks": _total(client, "tasks", unit_admin, status="overdue"),
+        "overdue_concerns": _total(client, "concerns", unit_admin, overdue="true"),
+        "unscored_evaluations": 0,
+    }
+    assert unit_counts["records_to_approve"] == 1
+
+    platform_body = _overview(client, platform)
+    assert platform_body["member"] is None
+    assert platform_body["admin"] == {
+        "pending_reports": _total(client, "reports", platform, status="pending"),
+        "records_to_approve": None,  # a platform admin approves no record (volunteering README)
+        "wishes_to_verify": _total(client, "wishes", platform, status="submitted"),
+        "overdue_tasks": _total(client, "tasks", platform, status="overdue"),
+        "overdue_concerns": _total(client, "concerns", platform, overdue="true"),
+        "unscored_evaluations": None,
+    }
+    assert platform_body["admin"]["wishes_to_verify"] == 2
+
+
+def test_api_keys_and_anonymous_callers_have_no_overview(client: TestClient) -> None:
+    community = make_org("community")
+    admin = headers_for(client, Role.admin)
+    problem = assert_problem(
+        client.get(URL, headers=api_key_headers(client, admin, ["members:read"])), 403, "forbidden"
+    )
+    assert "API 密钥" in problem["detail"]
+    org_key = api_key_headers(client, admin, ["members:read"], community)
+    assert_problem(client.get(URL, headers=org_key), 403, "forbidden")
+    assert_problem(client.get(URL), 401, "unauthorized")
