@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from factories import api_key_headers, assert_problem, headers_for, make_member, make_org, make_partnership
+from factories.evaluation import make_scene
 from factories.volunteering import member_login
 from gongjian import db
 from gongjian.db import get_engine, unit_of_work
@@ -295,3 +296,37 @@ def test_api_keys_and_anonymous_callers_have_no_overview(client: TestClient) -> 
     org_key = api_key_headers(client, admin, ["members:read"], community)
     assert_problem(client.get(URL, headers=org_key), 403, "forbidden")
     assert_problem(client.get(URL), 401, "unauthorized")
+
+
+def test_unscored_evaluations_and_finalized_results(client: TestClient) -> None:
+    scene = make_scene(client)
+    make_partnership(scene.unit, scene.community)
+    first, second = (make_member(scene.community, unit_org_id=scene.unit) for _ in range(2))
+    scene.create_period()
+    scene.open()
+    scene.score(first, 80, None)
+
+    def listed(headers: dict[str, str], *statuses: str) -> int:
+        return sum(len(scene.evaluations(headers, status=status)) for status in statuses)
+
+    community_counts = _overview(client, scene.community_admin)["admin"]
+    assert community_counts["unscored_evaluations"] == listed(scene.community_admin, "pending", "unit_scored") == 1
+    unit_counts = _overview(client, scene.unit_admin)["admin"]
+    assert unit_counts["unscored_evaluations"] == listed(scene.unit_admin, "pending", "community_scored") == 2
+
+    member_headers = scene.member_login(first)
+    assert _overview(client, member_headers)["member"]["evaluations"] == []  # not finalized yet
+    scene.score(first, None, 85)
+    scene.score(second, 70, 75)
+    assert scene.finalize().status_code == 200
+    result = scene.evaluation_of(first)
+    assert _overview(client, member_headers)["member"]["evaluations"] == [
+        {
+            "id": result["id"],
+            "period_id": scene.period,
+            "period_name": client.get(f"evaluation-periods/{scene.period}", headers=scene.admin).json()["name"],
+            "final_score": result["final_score"],
+            "grade": result["grade"],
+        }
+    ]
+    assert _overview(client, scene.community_admin)["admin"]["unscored_evaluations"] == 0
