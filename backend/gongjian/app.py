@@ -36,6 +36,7 @@ from gongjian.kit.openapi_docs import document_links
 from gongjian.kit.query import document_query_models
 from gongjian.kit.routing import API_PREFIX, DomainRouter
 from gongjian.kit.security_headers import SecurityHeadersMiddleware, policy_allowing_inline_scripts
+from gongjian.me.router import router as me_router
 from gongjian.meetings.router import router as meetings_router
 from gongjian.members.router import router as members_router
 from gongjian.meta.router import router as meta_router
@@ -63,6 +64,7 @@ DESCRIPTION = """
 DOMAIN_ROUTERS: list[DomainRouter] = [
     meta_router,
     auth_router,
+    me_router,
     users_router,
     api_keys_router,
     organizations_router,

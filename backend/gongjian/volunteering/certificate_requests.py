@@ -34,7 +34,7 @@ ENTITY = "volunteer_certificate_request"
 _R = VolunteerCertificateRequest
 
 
-def _readable(principal: Principal) -> Select[Any]:
+def readable_rows(principal: Principal) -> Select[Any]:
     """The requests the caller sees, with the names and the certificate number, in one select."""
     stmt: Select[Any] = (
         select(  # type: ignore[assignment]
@@ -64,7 +64,7 @@ def _readable(principal: Principal) -> Select[Any]:
 
 
 def get_request(session: Session, principal: Principal, request_id: int) -> CertificateRequestRead:
-    row = session.execute(_readable(principal).where(_R.id == request_id)).mappings().one_or_none()
+    row = session.execute(readable_rows(principal).where(_R.id == request_id)).mappings().one_or_none()
     if row is None:
         raise not_found(REQUEST_LABEL)
     return CertificateRequestRead.model_validate(dict(row))
@@ -74,7 +74,7 @@ def list_requests(
     session: Session, principal: Principal, query: CertificateRequestListQuery
 ) -> Page[CertificateRequestRead]:
     # Built per request: the scope depends on the caller.
-    stmt = _readable(principal)
+    stmt = readable_rows(principal)
     if query.status is not None:
         stmt = stmt.where(_R.status == query.status.value)
     if query.member_id is not None:

@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from gongjian.kit.access import acts_for, require_admin_role
@@ -29,7 +29,7 @@ from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.members.permissions import looks_after_member, own_member_ids, require_own_member, visible_members
 from gongjian.models import Member, VolunteerCertificateRequest, VolunteerRecord
-from gongjian.models.enums import ActorType, Role
+from gongjian.models.enums import ActorType, Role, VolunteerRecordStatus
 
 MEMBER_LABEL = "党员"
 KEY_REVIEWS = "API 密钥代表整个组织（包括录入人），不能审核记录；请由组织单位的管理员登录后审核"
@@ -82,6 +82,18 @@ def require_approver(principal: Principal, record: VolunteerRecord) -> None:
         )
     if record.recorded_by == principal.key:
         raise ProblemError(403, "self_approval", "无权操作", "录入人不能审核自己录入的记录")
+
+
+def approvable_records(principal: Principal) -> ColumnElement[bool] | None:
+    """SQL form of `require_approver` over pending records: what waits for the caller's review
+    (None: the caller reviews none — a platform admin, an API key, a member)."""
+    if principal.is_admin or not principal.is_org_admin or principal.actor_type is not ActorType.user:
+        return None
+    return and_(
+        VolunteerRecord.status == VolunteerRecordStatus.pending.value,
+        VolunteerRecord.organizer_org_id == principal.organization_id,
+        VolunteerRecord.recorded_by != principal.key,
+    )
 
 
 def require_corrector(principal: Principal, record: VolunteerRecord) -> None:

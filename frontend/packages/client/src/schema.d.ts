@@ -961,6 +961,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 本人概览：党员档案、服务卡、报名、时长、待办等，一次请求
+         * @description 关联党员档案的账号有 `member` 部分；管理员有 `admin` 部分（各计数与其打开的列表范围一致）。API 密钥没有“本人”，为 403。
+         */
+        get: operations["read_my_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me/password": {
         parameters: {
             query?: never;
@@ -2665,6 +2685,28 @@ export interface components {
          * @enum {string}
          */
         ActorType: "user" | "api_key" | "system" | "wechat";
+        /**
+         * AdminCounts
+         * @description What waits for an admin, each counted exactly as the list it opens would list it; null: the
+         *     list is not the caller's to act on (e.g. a platform admin approves no volunteer record).
+         */
+        AdminCounts: {
+            /** Overdue Concerns */
+            overdue_concerns: number;
+            /** Overdue Tasks */
+            overdue_tasks: number;
+            /** Pending Reports */
+            pending_reports: number | null;
+            /** Records To Approve */
+            records_to_approve: number | null;
+            /**
+             * Unscored Evaluations
+             * @description 进行中考评期里本组织尚未评分的考评记录
+             */
+            unscored_evaluations: number | null;
+            /** Wishes To Verify */
+            wishes_to_verify: number | null;
+        };
         /** AnnualStats */
         AnnualStats: {
             /** Activities By Kind */
@@ -3214,6 +3256,18 @@ export interface components {
              * @description 以哪个组织的名义认领；组织管理员默认本组织，平台管理员必填
              */
             organization_id?: number | null;
+        };
+        /** ClaimedWish */
+        ClaimedWish: {
+            /** Community Org Id */
+            community_org_id: number;
+            /** Content */
+            content: string;
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            status: components["schemas"]["WishStatus"];
         };
         /** ClaimFigures */
         ClaimFigures: {
@@ -4063,6 +4117,18 @@ export interface components {
          * @enum {string}
          */
         FileFormat: "xlsx" | "csv";
+        /** FinalizedEvaluation */
+        FinalizedEvaluation: {
+            /** Final Score */
+            final_score: number | null;
+            grade: components["schemas"]["EvaluationGrade"] | null;
+            /** Id */
+            id: number;
+            /** Period Id */
+            period_id: number;
+            /** Period Name */
+            period_name: string;
+        };
         /**
          * Gender
          * @enum {string}
@@ -4614,6 +4680,37 @@ export interface components {
             /** Total Hours */
             total_hours: number;
         };
+        /** MemberOverview */
+        MemberOverview: {
+            /** @description 当前（未结束的）服务卡；没有则为空 */
+            card: components["schemas"]["CardRead"] | null;
+            /**
+             * Claimed Wishes
+             * @description 本人认领、尚未完成的微心愿
+             */
+            claimed_wishes: components["schemas"]["ClaimedWish"][];
+            /**
+             * Evaluations
+             * @description 已定档考评期中本人的考评结果
+             */
+            evaluations: components["schemas"]["FinalizedEvaluation"][];
+            hours: components["schemas"]["OverviewHours"];
+            /** Open Corrections */
+            open_corrections: components["schemas"]["OpenCorrection"][];
+            /** Pending Certificate Requests */
+            pending_certificate_requests: components["schemas"]["PendingCertificateRequest"][];
+            /**
+             * Points Balance
+             * @description 积分卡的当前积分；当前卡不是积分卡则为空
+             */
+            points_balance: number | null;
+            profile: components["schemas"]["OverviewProfile"];
+            /**
+             * Upcoming Signups
+             * @description 从现在起的报名与候补，按开始时间，至多 10 条
+             */
+            upcoming_signups: components["schemas"]["UpcomingSignup"][];
+        };
         /** MemberRead */
         MemberRead: {
             /** Archived At */
@@ -4741,6 +4838,21 @@ export interface components {
              */
             username?: string | null;
         };
+        /** OpenCorrection */
+        OpenCorrection: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Reason */
+            reason: string;
+            /** Record Id */
+            record_id: number;
+            status: components["schemas"]["CorrectionRequestStatus"];
+        };
         /** OrganizationCreate */
         OrganizationCreate: {
             /**
@@ -4829,6 +4941,43 @@ export interface components {
             kind?: components["schemas"]["OrganizationKind"];
             /** Name */
             name?: string;
+        };
+        /** Overview */
+        Overview: {
+            /** @description 平台、社区、单位管理员才有 */
+            admin: components["schemas"]["AdminCounts"] | null;
+            /** @description 关联党员档案的账号才有 */
+            member: components["schemas"]["MemberOverview"] | null;
+        };
+        /** OverviewHours */
+        OverviewHours: {
+            /** Stars */
+            stars: number;
+            /** This Year */
+            this_year: number;
+            /** Total */
+            total: number;
+        };
+        /** OverviewProfile */
+        OverviewProfile: {
+            category: components["schemas"]["MemberCategory"];
+            /** Community Name */
+            community_name: string;
+            /** Community Org Id */
+            community_org_id: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Stars
+             * @description 志愿服务星级（按累计时长）
+             */
+            stars: number;
+            /** Unit Name */
+            unit_name: string | null;
+            /** Unit Org Id */
+            unit_org_id: number | null;
         };
         /** Page[ActivityRead] */
         Page_ActivityRead_: {
@@ -5253,6 +5402,29 @@ export interface components {
             generated_password: string | null;
             /** User Id */
             user_id: number;
+        };
+        /** PendingCertificateRequest */
+        PendingCertificateRequest: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Issuing Org Id */
+            issuing_org_id: number;
+            /**
+             * Period End
+             * Format: date
+             */
+            period_end: string;
+            /**
+             * Period Start
+             * Format: date
+             */
+            period_start: string;
+            status: components["schemas"]["CertificateRequestStatus"];
         };
         /**
          * PeriodCreate
@@ -6393,6 +6565,33 @@ export interface components {
              * @description 0–100，最多一位小数
              */
             score: number;
+        };
+        /** UpcomingSignup */
+        UpcomingSignup: {
+            /** Activity Id */
+            activity_id: number;
+            /**
+             * Ends At
+             * Format: date-time
+             */
+            ends_at: string;
+            /** Location */
+            location: string;
+            /** Signup Id */
+            signup_id: number;
+            /**
+             * Starts At
+             * Format: date-time
+             */
+            starts_at: string;
+            status: components["schemas"]["SignupStatus"];
+            /** Title */
+            title: string;
+            /**
+             * Waiting Position
+             * @description 候补名次（从 1 起）；已报上名为空
+             */
+            waiting_position: number | null;
         };
         /** UploadRead */
         UploadRead: {
@@ -14700,6 +14899,107 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MeRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_my_overview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Overview"];
                 };
             };
             /** @description 请求有误 */
