@@ -27,6 +27,7 @@ UNSCOPED = {
     "POST /api/v1/auth/wechat",
     "POST /api/v1/auth/wechat/bind",
     "GET /api/v1/me",
+    "GET /api/v1/me/overview",
     "POST /api/v1/me/password",
     "DELETE /api/v1/me/wechat-binding",
     "GET /api/v1/api-keys",
