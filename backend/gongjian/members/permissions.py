@@ -129,7 +129,9 @@ def own_member_ids(principal: Principal) -> Select[Any]:
 
 def looks_after(principal: Principal, unit_org_id: int | None, community_org_id: int) -> bool:
     """A platform admin, or an admin of either organisation of a member placed there: who may keep
-    the member's cards, issue its WeChat invitation, and create or move a member to that place."""
+    the member's cards and create or move a member to that place (with a partnership between the two:
+    `placement_needs_partnership`). WeChat invitations follow the member's login instead
+    (`wechat/permissions.py`)."""
     org = principal.organization_id
     return principal.is_admin or (principal.is_org_admin and org is not None and org in (community_org_id, unit_org_id))
 
