@@ -42,6 +42,7 @@ from gongjian.members.router import router as members_router
 from gongjian.meta.router import router as meta_router
 from gongjian.organizations.router import router as organizations_router
 from gongjian.reports.router import router as reports_router
+from gongjian.residents.router import router as residents_router
 from gongjian.settings import get_settings
 from gongjian.stats.router import router as stats_router
 from gongjian.uploads.router import router as uploads_router
@@ -73,6 +74,7 @@ DOMAIN_ROUTERS: list[DomainRouter] = [
     wishes_router,
     members_router,
     reports_router,
+    residents_router,
     cards_router,
     activities_router,
     volunteering_router,

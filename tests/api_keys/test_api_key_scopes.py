@@ -39,6 +39,10 @@ UNSCOPED = {
     "GET /api/v1/certificates/{number}.pdf",
     # A WeChat user with no account reports to a community with its binding ticket, not a login.
     "POST /api/v1/reports/wechat",
+    # The same for registering as a resident; a resident's own profile (an API key has no "me": 403).
+    "POST /api/v1/residents/wechat",
+    "GET /api/v1/me/resident",
+    "PATCH /api/v1/me/resident",
 }
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import event
 
 from factories import api_key_headers, assert_problem, headers_for, make_member, make_org, make_partnership
 from factories.evaluation import make_scene
+from factories.residents import resident_login
 from factories.volunteering import member_login
 from gongjian import db
 from gongjian.db import get_engine, unit_of_work
@@ -26,6 +27,7 @@ from gongjian.kit.calendar import local_date
 from gongjian.models import (
     Activity,
     ActivitySignup,
+    Concern,
     VolunteerCertificateRequest,
     VolunteerCorrectionRequest,
     VolunteerRecord,
@@ -330,3 +332,96 @@ def test_unscored_evaluations_and_finalized_results(client: TestClient) -> None:
         }
     ]
     assert _overview(client, scene.community_admin)["admin"]["unscored_evaluations"] == 0
+
+
+# --- a resident's overview -----------------------------------------------------------------------
+
+
+def _resident_history(resident_id: int, community: int, count: int, *, offset: int = 0) -> None:
+    with unit_of_work() as session:
+        for n in range(count):
+            session.add(
+                Wish(
+                    community_org_id=community,
+                    resident_id=resident_id,
+                    resident_name="居民",
+                    content=f"居民心愿{offset + n}",
+                    kind="goods",
+                    status="submitted",
+                    created_at=utcnow() - timedelta(hours=count - n),
+                )
+            )
+            session.add(
+                Concern(
+                    community_org_id=community,
+                    resident_id=resident_id,
+                    category="sanitation",
+                    title=f"居民反映{offset + n}",
+                    reporter_kind="resident",
+                    reporter_name="居民",
+                    reported_by="user:0",
+                    reported_by_name="居民",
+                    reported_at=utcnow() - timedelta(hours=count - n),
+                    status="reported",
+                )
+            )
+
+
+def test_a_resident_sees_its_own_wishes_and_concerns_newest_first(client: TestClient) -> None:
+    community = make_org("community", "柳树社区")
+    admin = headers_for(client, Role.community_admin, community)
+    resident_id, headers = resident_login(client, community, name="柳大妈")
+    neighbour, _ = resident_login(client, community)
+    _resident_history(neighbour, community, 3)  # someone else's never shows
+    first = client.post("wishes", json={"content": "想要老花镜", "kind": "goods"}, headers=headers).json()
+    later = client.post("wishes", json={"content": "想学用智能手机", "kind": "service"}, headers=headers).json()
+    concern = client.post("concerns", json={"category": "safety", "title": "楼下路灯不亮"}, headers=headers).json()
+    client.post(f"wishes/{first['id']}/cancel", headers=headers)
+    entered = client.post(
+        "concerns", json={"category": "other", "title": "代登记：门禁坏了", "resident_id": resident_id}, headers=admin
+    ).json()
+    client.post(f"concerns/{entered['id']}/resolve", json={"note": "已修好"}, headers=admin)
+    client.post(f"concerns/{entered['id']}/rate", json={"rating": 5}, headers=headers)
+
+    body = _overview(client, headers)
+    assert body["member"] is None and body["admin"] is None
+    resident = body["resident"]
+    assert {k: resident[k] for k in ("resident_id", "name", "community_org_id", "community_name")} == {
+        "resident_id": resident_id,
+        "name": "柳大妈",
+        "community_org_id": community,
+        "community_name": "柳树社区",
+    }
+    assert [(x["id"], x["status"]) for x in resident["wishes"]] == [
+        (later["id"], "submitted"),
+        (first["id"], "cancelled"),
+    ]
+    assert resident["wishes"][0]["content"] == "想学用智能手机" and resident["wishes"][0]["kind"] == "service"
+    assert [(c["id"], c["status"], c["rating"]) for c in resident["concerns"]] == [
+        (entered["id"], "resolved", 5),
+        (concern["id"], "reported", None),
+    ]
+    # Members and admins have no resident part.
+    _, member = member_login(client, community)
+    assert _overview(client, member)["resident"] is None
+    assert _overview(client, admin)["resident"] is None
+
+
+def test_a_resident_s_overview_costs_the_same_queries_whatever_its_history(client: TestClient) -> None:
+    community = make_org("community")
+    small, small_headers = resident_login(client, community)
+    large, large_headers = resident_login(client, community)
+    _resident_history(small, community, 1)
+    _resident_history(large, community, 30)
+    _overview(client, small_headers)  # warm
+
+    with _counting() as few:
+        short = _overview(client, small_headers)["resident"]
+    with _counting() as many:
+        long = _overview(client, large_headers)["resident"]
+
+    assert (len(short["wishes"]), len(short["concerns"])) == (1, 1)
+    assert (len(long["wishes"]), len(long["concerns"])) == (20, 20)  # the latest 20 of 30
+    assert long["wishes"][0]["content"] == "居民心愿29" and long["concerns"][-1]["title"] == "居民反映10"
+    assert len(many) == len(few), (few, many)
+    print(f"/me/overview (resident): {len(few)} statements")

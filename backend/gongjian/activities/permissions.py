@@ -11,7 +11,7 @@ platform admin, or an organisation's admin in its own name, in its own community
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from gongjian.kit.access import acts_for, is_platform_admin, require_admin_role, this_user
@@ -45,6 +45,8 @@ def activity_scope(principal: Principal) -> ColumnElement[bool] | None:
             Activity.organizer_org_id.in_(orgs),
             Activity.community_org_id.in_(partners),
         )
+    if not principal.is_org_admin:
+        return false()  # a resident: activities are members' and organisations' business
     org = principal.organization_id
     return or_(Activity.community_org_id == org, Activity.organizer_org_id == org, partner_communities(org))
 
@@ -80,4 +82,6 @@ def signup_scope(principal: Principal, activity: Activity) -> ColumnElement[bool
         return None
     if principal.role is Role.member:
         return ActivitySignup.member_id.in_(own_member_ids(principal))
+    if not principal.is_org_admin:
+        return false()
     return ActivitySignup.member_id.in_(select(Member.id).where(member_in_org(principal.organization_id)))

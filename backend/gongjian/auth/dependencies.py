@@ -12,6 +12,11 @@ the query (measured: README, "Architecture"). The two schemes stay declared in t
 UI's Authorize button and generated clients see exactly what they saw before: `document_security`
 writes them into each operation from the scopes recorded here.
 
+A resident (role `resident`) is refused (403) by every operation but the few declared with
+`caller(..., residents=True)`: its own wishes and concerns, their photos, its own profile and
+account. Refusal is the default, so an operation added later is closed to residents until someone
+opens it; which rows an opened operation shows a resident is its domain's `permissions.py`.
+
 Operations that take a body authenticate before it is read: `kit.body_limit`'s middleware calls
 `authenticate_before_body`'s guard with the request's headers and keeps the principal in the ASGI
 scope, where the dependency finds it (one authentication per request, and a 401 for a caller
@@ -135,23 +140,33 @@ def authenticate(authorization: str | None, api_key: str | None, scopes: tuple[s
 # Where the principal authenticated before the body waits for the dependency: (scopes, principal).
 _SCOPE_KEY = "gongjian.principal"
 
+RESIDENT_REFUSED = ProblemError(
+    403, "forbidden", "无权操作", "居民账号只能使用本人的微心愿、社情民意及其照片和本人信息"
+)
+
 
 class Authenticated:
     """The dependency behind `caller()`: one instance per scope set, so the spec can name them."""
 
-    def __init__(self, scopes: tuple[str, ...]) -> None:
+    def __init__(self, scopes: tuple[str, ...], residents: bool = False) -> None:
         self.scopes = scopes
+        self.residents = residents
+
+    def _admitted(self, principal: Principal) -> Principal:
+        if principal.is_resident and not self.residents:
+            raise RESIDENT_REFUSED
+        return principal
 
     async def __call__(self, request: Request) -> Principal:
         resolved = request.scope.get(_SCOPE_KEY)
         if resolved is not None and resolved[0] == self.scopes:
-            return resolved[1]  # type: ignore[no-any-return]
+            return self._admitted(resolved[1])
         headers = request.headers
-        return authenticate(headers.get("authorization"), headers.get("x-api-key"), self.scopes)
+        return self._admitted(authenticate(headers.get("authorization"), headers.get("x-api-key"), self.scopes))
 
     def before_body(self, scope: Scope) -> None:
         headers = Headers(scope=scope)
-        principal = authenticate(headers.get("authorization"), headers.get("x-api-key"), self.scopes)
+        principal = self._admitted(authenticate(headers.get("authorization"), headers.get("x-api-key"), self.scopes))
         scope[_SCOPE_KEY] = (self.scopes, principal)
 
 
@@ -161,9 +176,10 @@ def authenticate_before_body(route: RouteContext) -> Guard | None:
     return auth.before_body if auth is not None else None
 
 
-def caller(*scopes: str) -> Any:
-    """`Annotated[Principal, caller("x:read")]`: the signed-in user or API key making the request."""
-    return Depends(Authenticated(scopes))
+def caller(*scopes: str, residents: bool = False) -> Any:
+    """`Annotated[Principal, caller("x:read")]`: the signed-in user or API key making the request.
+    `residents=True` opens the operation to residents' logins (refused otherwise)."""
+    return Depends(Authenticated(scopes, residents))
 
 
 def document_security(schema: dict[str, Any], routes: list[RouteContext]) -> None:

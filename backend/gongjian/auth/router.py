@@ -56,7 +56,7 @@ async def logout(body: LogoutRequest) -> Response:
 
 
 @router.get("/me", response_model=MeRead, summary="当前身份", responses=problem_responses(401))
-async def read_me(principal: Annotated[Principal, caller()]) -> MeRead:
+async def read_me(principal: Annotated[Principal, caller(residents=True)]) -> MeRead:
     with unit_of_work() as session:
         return service.me(session, principal)
 
@@ -67,7 +67,9 @@ async def read_me(principal: Annotated[Principal, caller()]) -> MeRead:
     summary="修改本人密码（其他会话随之失效）",
     responses=problem_responses(401, 403, 422),
 )
-async def change_my_password(body: ChangePasswordRequest, principal: Annotated[Principal, caller()]) -> TokenResponse:
+async def change_my_password(
+    body: ChangePasswordRequest, principal: Annotated[Principal, caller(residents=True)]
+) -> TokenResponse:
     def work() -> TokenResponse:
         with unit_of_work() as session:
             return service.change_own_password(session, principal, body.current_password, body.new_password)

@@ -7,6 +7,7 @@ from fastapi import Response
 from gongjian.auth.dependencies import caller
 from gongjian.concerns import service
 from gongjian.concerns.schemas import (
+    ConcernCancel,
     ConcernCreate,
     ConcernEscalate,
     ConcernListQuery,
@@ -22,17 +23,21 @@ from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import PathId, QueryId
+from gongjian.residents.schemas import FollowUpRating
 
 router = DomainRouter(tags=["concerns"])
 
 Reader = Annotated[Principal, caller("concerns:read")]
 Writer = Annotated[Principal, caller("concerns:write")]
+# Residents list, read, report, withdraw and rate their own concerns (concerns/permissions.py).
+ResidentReader = Annotated[Principal, caller("concerns:read", residents=True)]
+ResidentWriter = Annotated[Principal, caller("concerns:write", residents=True)]
 STATE_PROBLEMS = problem_responses(412)
 
 
 @router.get("/concerns", summary="社情民意列表")
 async def list_concerns(
-    principal: Reader, query: Annotated[ConcernListQuery, query_of(ConcernListQuery)]
+    principal: ResidentReader, query: Annotated[ConcernListQuery, query_of(ConcernListQuery)]
 ) -> Page[ConcernRead]:
     with unit_of_work() as session:
         return service.list_concerns(session, principal, query)
@@ -45,7 +50,7 @@ async def concerns_summary(principal: Reader, community_org_id: QueryId = None) 
 
 
 @router.post("/concerns", summary="反映社情民意", status_code=201)
-async def create_concern(body: ConcernCreate, principal: Writer, response: Response) -> ConcernRead:
+async def create_concern(body: ConcernCreate, principal: ResidentWriter, response: Response) -> ConcernRead:
     with unit_of_work() as session:
         row = service.create_concern(session, principal, body)
     created(response, f"/concerns/{row.id}", row.version)
@@ -53,7 +58,7 @@ async def create_concern(body: ConcernCreate, principal: Writer, response: Respo
 
 
 @router.get("/concerns/{concern_id}", summary="社情民意详情（含处理反馈）")
-async def get_concern(concern_id: PathId, principal: Reader, response: Response) -> ConcernRead:
+async def get_concern(concern_id: PathId, principal: ResidentReader, response: Response) -> ConcernRead:
     with unit_of_work() as session:
         row = service.get_concern(session, principal, concern_id)
     set_etag(response, row.version)
@@ -86,5 +91,37 @@ async def resolve_concern(
 ) -> ConcernRead:
     with unit_of_work() as session:
         row = service.resolve_concern(session, principal, concern_id, body.note, if_match)
+    set_etag(response, row.version)
+    return row
+
+
+@router.post(
+    "/concerns/{concern_id}/cancel",
+    summary="居民撤回本人反映的问题（社区开始办理前）",
+    responses=problem_responses(409, 412),
+)
+async def cancel_concern(
+    concern_id: PathId,
+    principal: ResidentWriter,
+    response: Response,
+    body: ConcernCancel | None = None,
+    if_match: IfMatch = None,
+) -> ConcernRead:
+    with unit_of_work() as session:
+        row = service.cancel_concern(session, principal, concern_id, body or ConcernCancel(), if_match)
+    set_etag(response, row.version)
+    return row
+
+
+@router.post(
+    "/concerns/{concern_id}/rate",
+    summary="居民评价办理结果（满意度 1–5，可附评价；解决后、仅一次）",
+    responses=problem_responses(409, 412),
+)
+async def rate_concern(
+    concern_id: PathId, body: FollowUpRating, principal: ResidentWriter, response: Response, if_match: IfMatch = None
+) -> ConcernRead:
+    with unit_of_work() as session:
+        row = service.rate_concern(session, principal, concern_id, body, if_match)
     set_etag(response, row.version)
     return row

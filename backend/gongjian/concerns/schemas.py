@@ -15,8 +15,11 @@ from gongjian.organizations.schemas import OrganizationRef
 
 
 class ConcernCreate(InputModel):
+    """党员、居民本人反映，或管理员以组织名义、代居民登记。居民本人只填问题本身（社区、反映人取自本人的居民信息）。"""
+
     community_org_id: BodyId | None = Field(
-        default=None, description="所在社区；党员默认报到社区，社区管理员默认本社区，其他管理员必填"
+        default=None,
+        description="所在社区；党员默认报到社区，居民为本人所在社区，社区管理员默认本社区，其他管理员必填",
     )
     category: ConcernCategory
     title: str = Field(min_length=2, max_length=200, description="反映的问题")
@@ -26,12 +29,24 @@ class ConcernCreate(InputModel):
         default=None, description="反映人：党员账号默认 member；管理员默认 admin，代居民登记填 resident"
     )
     resident_name: str | None = Field(
-        default=None, min_length=1, max_length=50, description="居民姓名（reporter_kind=resident 时必填，对外遮挡）"
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="居民姓名（代居民登记且不指定 resident_id 时必填，对外遮挡）",
+    )
+    resident_id: BodyId | None = Field(
+        default=None, description="代哪位本社区居民登记（姓名取自居民信息；该居民随后可查看、撤回和评价）"
     )
     due_on: IsoDate | None = Field(default=None, description="办理期限")
 
     @model_validator(mode="after")
     def _resident_named(self) -> ConcernCreate:
+        if self.resident_id is not None:
+            if self.reporter_kind not in (None, ConcernReporterKind.resident) or self.resident_name is not None:
+                raise ValueError(
+                    "指定居民（resident_id）时反映人即该居民：reporter_kind 为 resident 或不填，不填 resident_name"
+                )
+            return self
         if (self.reporter_kind is ConcernReporterKind.resident) != (self.resident_name is not None):
             raise ValueError("代居民反映时须填写且只在此时填写居民姓名（resident_name）")
         return self
@@ -39,6 +54,10 @@ class ConcernCreate(InputModel):
 
 class ConcernNote(InputModel):
     note: str = Field(min_length=1, max_length=5000, description="处理情况说明（反馈给反映人）")
+
+
+class ConcernCancel(InputModel):
+    reason: str = Field(default="", max_length=500, description="撤回原因（可不填）")
 
 
 class ConcernEscalate(InputModel):
@@ -68,6 +87,7 @@ class ConcernRead(OutputModel):
     reporter_kind: ConcernReporterKind
     reporter_name: str = Field(description="居民姓名仅对本社区管理员和平台管理员显示全名")
     reporter_name_masked: bool
+    resident_id: int | None = Field(description="所反映的居民：仅本社区管理员、平台管理员和居民本人可见，其他人为 null")
     reported_at: datetime
     status: ConcernStatus
     due_on: date | None
@@ -77,6 +97,9 @@ class ConcernRead(OutputModel):
     resolved_at: datetime | None
     resolved_locally: bool = Field(description="已解决且未上报（就地化解）")
     steps: list[StepRead] = Field(description="每一步处理及说明（反映人可见的反馈）")
+    rating: int | None = Field(description="居民对办理结果的满意度（1–5）；仅本社区管理员、平台管理员和居民本人可见")
+    rating_comment: str | None
+    rated_at: datetime | None
     created_at: datetime
     updated_at: datetime
     version: int

@@ -3,7 +3,10 @@
     reported → in_progress → resolved
     reported / in_progress → escalated (to a named body, with a due date) → resolved
 
+    reported → cancelled (withdrawn by its resident before the community starts on it)
+
 Every step carries a note and is kept (`concern_steps`): it is the feedback the reporter reads.
+The resident whose concern it is rates the answer once it is resolved (`rate_concern`).
 "Past due" is derived when read (not resolved and the due date before today), never stored. Who
 may see, report and handle a concern is in `concerns.permissions`; the allowed moves are
 `CONCERN_MOVES` in `models/enums.py`.
@@ -18,8 +21,17 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from gongjian.concerns.permissions import masks_reporter, reporter, require_handler, require_reporter_in, visibility
+from gongjian.concerns.permissions import (
+    masks_reporter,
+    reporter,
+    require_author,
+    require_handler,
+    require_reporter_in,
+    sees_resident,
+    visibility,
+)
 from gongjian.concerns.schemas import (
+    ConcernCancel,
     ConcernCreate,
     ConcernEscalate,
     ConcernListQuery,
@@ -28,7 +40,7 @@ from gongjian.concerns.schemas import (
 )
 from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, local_today, start_of
-from gongjian.kit.errors import unprocessable
+from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.personal_data import mask_name
@@ -39,12 +51,15 @@ from gongjian.kit.transitions import check_move
 from gongjian.models import Concern, ConcernStep, Organization
 from gongjian.models.base import utcnow
 from gongjian.models.enums import (
+    CONCERN_ENDED_STATUSES,
     CONCERN_MOVES,
     AuditAction,
     ConcernCategory,
     ConcernStatus,
     OrganizationKind,
 )
+from gongjian.residents.permissions import own_resident_id
+from gongjian.residents.schemas import FollowUpRating
 
 LABEL = "社情民意"
 FIELDS = (
@@ -58,12 +73,16 @@ FIELDS = (
     "status",
     "due_on",
     "escalated_to",
+    "resident_id",
+    "rating",
+    "rating_comment",
 )
 OPEN_STATUSES = (ConcernStatus.reported.value, ConcernStatus.in_progress.value, ConcernStatus.escalated.value)
+ENDED_VALUES = [s.value for s in CONCERN_ENDED_STATUSES]
 
 
 def overdue_condition(today: date) -> ColumnElement[bool]:
-    return and_(Concern.status != ConcernStatus.resolved.value, Concern.due_on < today)
+    return and_(Concern.status.not_in(ENDED_VALUES), Concern.due_on < today)
 
 
 def readable_concerns(principal: Principal) -> Select[Concern]:
@@ -88,18 +107,21 @@ def concern_reads(session: Session, principal: Principal, rows: list[Concern]) -
         ).scalars()
     }
     today = local_today()
+    mine = own_resident_id(session, principal)
     reads = []
     for c in rows:
         values = {name: getattr(c, name) for name in ConcernRead.model_fields if hasattr(c, name)}
-        masked = masks_reporter(principal, c)
+        masked = masks_reporter(principal, c, mine)
         values.update(
             community_org=orgs[c.community_org_id],
             reporter_name=mask_name(c.reporter_name) if masked else c.reporter_name,
             reporter_name_masked=masked,
-            overdue=c.status != ConcernStatus.resolved.value and c.due_on is not None and c.due_on < today,
+            overdue=c.status not in ENDED_VALUES and c.due_on is not None and c.due_on < today,
             resolved_locally=c.status == ConcernStatus.resolved.value and c.escalated_to is None,
             steps=steps[c.id],
         )
+        if not sees_resident(principal, c, mine):
+            values.update(resident_id=None, rating=None, rating_comment=None, rated_at=None)
         reads.append(ConcernRead.model_validate(values))
     return reads
 
@@ -177,6 +199,7 @@ def create_concern(session: Session, principal: Principal, data: ConcernCreate) 
         reporter_kind=who.kind.value,
         reporter_name=who.name,
         reporter_member_id=who.member_id,
+        resident_id=who.resident_id,
         **stamp(principal, "reported"),
         reported_at=utcnow(),
         status=ConcernStatus.reported.value,
@@ -233,6 +256,41 @@ def resolve_concern(
     concern, before = _transition(session, principal, concern_id, if_match, ConcernStatus.resolved)
     concern.resolved_at = utcnow()
     return _finish(session, principal, concern, before, note)
+
+
+def cancel_concern(
+    session: Session, principal: Principal, concern_id: int, data: ConcernCancel, if_match: str | None
+) -> ConcernRead:
+    """The resident withdraws its own concern before the community starts on it."""
+    concern = _get(session, principal, concern_id, lock=True)
+    require_author(session, principal, concern, "只有反映问题的居民本人可以撤回")
+    check_if_match(if_match, concern.version)
+    check_move(
+        ConcernStatus(concern.status), ConcernStatus.cancelled, CONCERN_MOVES, "concern_invalid_transition", "社情民意"
+    )
+    before = audit.snapshot(concern, FIELDS)
+    concern.status = ConcernStatus.cancelled.value
+    return _finish(session, principal, concern, before, data.reason or "居民撤回")
+
+
+def rate_concern(
+    session: Session, principal: Principal, concern_id: int, data: FollowUpRating, if_match: str | None
+) -> ConcernRead:
+    """The resident's 满意度 with the answer, once, after the concern is resolved."""
+    concern = _get(session, principal, concern_id, lock=True)
+    require_author(session, principal, concern, "只有反映问题的居民本人可以评价")
+    check_if_match(if_match, concern.version)
+    if concern.status != ConcernStatus.resolved.value:
+        raise conflict("concern_not_rateable", "问题解决后才能评价")
+    if concern.rated_at is not None:
+        raise conflict("already_rated", "已经评价过，不能重复评价")
+    before = audit.snapshot(concern, FIELDS)
+    concern.rating = data.rating
+    concern.rating_comment = data.comment or None
+    concern.rated_at = utcnow()
+    audit.finish_update(session, principal, "concern", concern, before, FIELDS)
+    session.expire(concern)
+    return get_concern(session, principal, concern.id)
 
 
 def summary(session: Session, principal: Principal, community_org_id: int | None) -> ConcernSummary:

@@ -1,9 +1,9 @@
-"""Personal data at rest and on the wire: phone numbers encrypted in the database, phone numbers and
-residents' names masked in answers.
+"""Personal data at rest and on the wire: phone numbers (and residents' rooms) encrypted in the
+database, phone numbers and residents' names masked in answers.
 
-A database dump must not show phone numbers (nor webhook signing secrets), so they are stored as
-AES-GCM ciphertext, `v2.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`, under the current data
-key; `kit/data_keys.py` says which keys exist and how they rotate. A value that can't be decrypted
+A database dump must not show phone numbers, residents' rooms (nor webhook signing secrets), so
+they are stored as AES-GCM ciphertext, `v2.<key id>.<base64url(nonce ‖ ciphertext ‖ tag)>`, under
+the current data key; `kit/data_keys.py` says which keys exist and how they rotate. A value that can't be decrypted
 (its key is gone, the row was tampered with) is never a 500: `reveal` answers a masked placeholder
 and logs a warning; `decrypt` raises `UnreadableCiphertext` for callers that must not go on without
 the value (signing a webhook).
@@ -31,6 +31,8 @@ LEGACY_PREFIX = "v1."
 _NONCE_BYTES = 12
 # What `purpose` binds a value to (AES-GCM associated data): a phone can't be passed off as a secret.
 PHONE = b"phone"
+# Where someone lives: a resident's room (房号).
+ADDRESS = b"address"
 WEBHOOK_SECRET = b"webhook secret"
 # Shown instead of a phone number that can't be decrypted: as long as a number, visibly not one.
 UNREADABLE = "*" * 11

@@ -34,6 +34,11 @@ class Principal:
         return self.role in (Role.community_admin, Role.unit_admin)
 
     @property
+    def is_resident(self) -> bool:
+        """A resident's login: it may call only the operations opened to residents (`caller`)."""
+        return self.role is Role.resident
+
+    @property
     def key(self) -> str:
         """A stable string naming this caller (stamps, idempotency records)."""
         return f"{self.actor_type.value}:{self.id}"

@@ -21,7 +21,15 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, column, inspect, select, table, update
 
-from gongjian.kit.personal_data import PHONE, WEBHOOK_SECRET, UnreadableCiphertext, decrypt, encrypt, is_current
+from gongjian.kit.personal_data import (
+    ADDRESS,
+    PHONE,
+    WEBHOOK_SECRET,
+    UnreadableCiphertext,
+    decrypt,
+    encrypt,
+    is_current,
+)
 
 logger = logging.getLogger("gongjian.rekeying")
 
@@ -38,6 +46,8 @@ class Encrypted:
 ENCRYPTED: tuple[Encrypted, ...] = (
     Encrypted("members", "phone_ciphertext", PHONE),
     Encrypted("reports", "phone_ciphertext", PHONE),
+    Encrypted("residents", "phone_ciphertext", PHONE),
+    Encrypted("residents", "room_ciphertext", ADDRESS),
     Encrypted("card_entries", "details", PHONE, json_key="contact_phone_ciphertext"),
     Encrypted("webhook_subscriptions", "secret_ciphertext", WEBHOOK_SECRET),
 )

@@ -16,6 +16,8 @@ SCOPES: dict[str, str] = {
     "members:write": "维护党员、服务卡与在社区表现记录，导入党员",
     "reports:read": "读取党员到社区报到的申请与报到码",
     "reports:write": "确认或退回报到申请，更换报到码",
+    "residents:read": "读取社区居民（手机号为掩码，不含房号）",
+    "residents:write": "登记、修改、停用社区居民",
     "activities:read": "读取活动、报名与签到",
     "activities:write": "维护活动、报名与签到",
     "hours:read": "读取志愿服务记录、时长与证明",

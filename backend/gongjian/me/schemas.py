@@ -10,10 +10,13 @@ from gongjian.cards.schemas import CardRead
 from gongjian.kit.schemas import OutputModel
 from gongjian.models.enums import (
     CertificateRequestStatus,
+    ConcernCategory,
+    ConcernStatus,
     CorrectionRequestStatus,
     EvaluationGrade,
     MemberCategory,
     SignupStatus,
+    WishKind,
     WishStatus,
 )
 
@@ -103,6 +106,34 @@ class AdminCounts(OutputModel):
     unscored_evaluations: int | None = Field(description="进行中考评期里本组织尚未评分的考评记录")
 
 
+class ResidentWish(OutputModel):
+    id: int
+    kind: WishKind
+    content: str
+    status: WishStatus
+    created_at: datetime
+    rating: int | None = Field(description="本人给出的满意度；未评价为空")
+
+
+class ResidentConcern(OutputModel):
+    id: int
+    category: ConcernCategory
+    title: str
+    status: ConcernStatus
+    reported_at: datetime
+    rating: int | None = Field(description="本人给出的满意度；未评价为空")
+
+
+class ResidentOverview(OutputModel):
+    resident_id: int
+    name: str
+    community_org_id: int
+    community_name: str
+    wishes: list[ResidentWish] = Field(description="本人的微心愿及其进展，最新的在前，至多 20 条")
+    concerns: list[ResidentConcern] = Field(description="本人反映的社情民意及其进展，最新的在前，至多 20 条")
+
+
 class Overview(OutputModel):
     member: MemberOverview | None = Field(description="关联党员档案的账号才有")
+    resident: ResidentOverview | None = Field(description="居民账号才有")
     admin: AdminCounts | None = Field(description="平台、社区、单位管理员才有")

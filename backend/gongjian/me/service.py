@@ -1,5 +1,6 @@
 """The caller's overview: one read per part, each through the owning domain's scope, so the number
-of queries is the same whatever the caller's history (no per-row reads)."""
+of queries is the same whatever the caller's history (no per-row reads). A resident's part is its
+own wishes and concerns, read through the wishes' and concerns' own visibility."""
 
 from __future__ import annotations
 
@@ -10,12 +11,13 @@ from sqlalchemy.orm import Session, aliased
 
 from gongjian.activities import waitlist
 from gongjian.cards.schemas import CardRead
+from gongjian.concerns import permissions as concern_permissions
 from gongjian.concerns.service import overdue_condition, readable_concerns
 from gongjian.evaluation.evaluations import readable_evaluations
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import ProblemError
 from gongjian.kit.principal import Principal
-from gongjian.me.schemas import AdminCounts, MemberOverview, Overview
+from gongjian.me.schemas import AdminCounts, MemberOverview, Overview, ResidentOverview
 from gongjian.meetings.permissions import community_scope
 from gongjian.meetings.tasks import effective_status, readable_tasks
 from gongjian.members.permissions import own_member
@@ -23,11 +25,13 @@ from gongjian.models import (
     Activity,
     ActivitySignup,
     Card,
+    Concern,
     Evaluation,
     EvaluationPeriod,
     Member,
     Organization,
     Report,
+    Resident,
     VolunteerCertificateRequest,
     VolunteerCorrectionRequest,
     VolunteerRecord,
@@ -46,12 +50,16 @@ from gongjian.models.enums import (
     WishStatus,
 )
 from gongjian.reports.permissions import visible_reports
+from gongjian.residents.permissions import own_resident_ids
 from gongjian.volunteering import hours
 from gongjian.volunteering import permissions as volunteering_permissions
 from gongjian.volunteering.certificate_requests import readable_rows
 from gongjian.volunteering.corrections import readable_requests
+from gongjian.wishes import permissions as wish_permissions
 
 UPCOMING = 10
+# A resident's latest wishes and concerns (the lists page through the rest).
+RESIDENT_LATEST = 20
 
 
 def overview(session: Session, principal: Principal) -> Overview:
@@ -61,8 +69,44 @@ def overview(session: Session, principal: Principal) -> Overview:
     member = own_member(session, principal)
     return Overview(
         member=None if member is None else _member_part(session, principal, member),
+        resident=_resident_part(session, principal) if principal.is_resident else None,
         admin=_admin_counts(session, principal) if principal.is_admin or principal.is_org_admin else None,
     )
+
+
+def _resident_part(session: Session, principal: Principal) -> ResidentOverview | None:
+    found = session.execute(
+        select(Resident.id, Resident.name, Resident.community_org_id, Organization.name.label("community_name"))
+        .join(Organization, Organization.id == Resident.community_org_id)
+        .where(Resident.id.in_(own_resident_ids(principal)))
+    ).first()
+    if found is None:
+        return None
+    wishes = select(Wish.id, Wish.kind, Wish.content, Wish.status, Wish.created_at, Wish.rating)
+    concerns = select(Concern.id, Concern.category, Concern.title, Concern.status, Concern.reported_at, Concern.rating)
+    # The owning domains' scopes (for a resident: its own rows, nothing else).
+    wishes = _scoped(wishes, wish_permissions.visibility(principal))
+    concerns = _scoped(concerns, concern_permissions.visibility(principal))
+    return ResidentOverview.model_validate(
+        {
+            "resident_id": found.id,
+            "name": found.name,
+            "community_org_id": found.community_org_id,
+            "community_name": found.community_name,
+            "wishes": session.execute(wishes.order_by(Wish.created_at.desc(), Wish.id.desc()).limit(RESIDENT_LATEST))
+            .mappings()
+            .all(),
+            "concerns": session.execute(
+                concerns.order_by(Concern.reported_at.desc(), Concern.id.desc()).limit(RESIDENT_LATEST)
+            )
+            .mappings()
+            .all(),
+        }
+    )
+
+
+def _scoped(stmt: Any, condition: Any) -> Any:
+    return stmt if condition is None else stmt.where(condition)
 
 
 def _member_part(session: Session, principal: Principal, member: Member) -> MemberOverview:

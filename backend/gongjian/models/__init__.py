@@ -22,6 +22,7 @@ from gongjian.models.members import CommunityRecord, Member
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
 from gongjian.models.reports import Report, ReportCode
+from gongjian.models.residents import Resident
 from gongjian.models.uploads import Attachment, Upload
 from gongjian.models.volunteering import (
     VolunteerCertificate,
@@ -59,6 +60,7 @@ __all__ = [
     "Partnership",
     "Report",
     "ReportCode",
+    "Resident",
     "ServiceCategory",
     "ServiceItem",
     "Upload",

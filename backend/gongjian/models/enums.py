@@ -48,6 +48,7 @@ def register(name: str, labels: dict[str, str]) -> Callable[[type[E]], type[E]]:
         "community_admin": "社区党组织管理员",
         "unit_admin": "单位党组织管理员",
         "member": "党员",
+        "resident": "居民",
     },
 )
 class Role(LabelledEnum):
@@ -55,6 +56,8 @@ class Role(LabelledEnum):
     community_admin = "community_admin"
     unit_admin = "unit_admin"
     member = "member"
+    # A resident of one community (residents/): its own wishes and concerns, nothing else.
+    resident = "resident"
 
 
 @register("organization_kind", {"community": "社区党组织", "unit": "驻区单位", "social": "社会组织"})
@@ -247,6 +250,13 @@ WISH_MOVES: dict[WishStatus, set[WishStatus]] = {
     WishStatus.closed: {WishStatus.fulfilled},
     WishStatus.cancelled: {WishStatus.submitted, WishStatus.verified, WishStatus.published, WishStatus.claimed},
 }
+# A resident withdraws its own wish only before anyone has taken it up (claimed it); the community
+# may cancel later too (`WISH_MOVES`).
+WISH_RESIDENT_CANCEL_MOVES: dict[WishStatus, set[WishStatus]] = {
+    WishStatus.cancelled: {WishStatus.submitted, WishStatus.verified, WishStatus.published},
+}
+# A resident rates the follow-up of its wish once it is fulfilled (or closed after the visit).
+WISH_RATEABLE_STATUSES = frozenset({WishStatus.fulfilled, WishStatus.closed})
 # Releasing a claim puts the wish back to published: a move of its own, because publishing (above)
 # never takes a claimed wish.
 WISH_RELEASE_MOVES: dict[WishStatus, set[WishStatus]] = {WishStatus.published: {WishStatus.claimed}}
@@ -466,20 +476,31 @@ class ConcernCategory(LabelledEnum):
 
 @register(
     "concern_status",
-    {"reported": "已反映", "in_progress": "处理中", "escalated": "已上报协调", "resolved": "已解决"},
+    {
+        "reported": "已反映",
+        "in_progress": "处理中",
+        "escalated": "已上报协调",
+        "resolved": "已解决",
+        "cancelled": "已撤回",
+    },
 )
 class ConcernStatus(LabelledEnum):
     reported = "reported"
     in_progress = "in_progress"
     escalated = "escalated"
     resolved = "resolved"
+    # Withdrawn by the resident who reported it, before the community started on it.
+    cancelled = "cancelled"
 
 
 CONCERN_MOVES: dict[ConcernStatus, set[ConcernStatus]] = {
     ConcernStatus.in_progress: {ConcernStatus.reported},
     ConcernStatus.escalated: {ConcernStatus.reported, ConcernStatus.in_progress},
     ConcernStatus.resolved: {ConcernStatus.reported, ConcernStatus.in_progress, ConcernStatus.escalated},
+    ConcernStatus.cancelled: {ConcernStatus.reported},
 }
+# Concerns nothing more happens to: neither open nor ever overdue.
+CONCERN_ENDED_STATUSES = frozenset({ConcernStatus.resolved, ConcernStatus.cancelled})
 
 
 @register("concern_reporter_kind", {"member": "党员", "resident": "居民", "admin": "组织管理员"})

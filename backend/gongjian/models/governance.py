@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
@@ -73,6 +73,7 @@ class Concern(IdMixin, TimestampMixin, VersionedMixin, Base):
     __table_args__ = (
         Index("ix_concerns_community_org_id_status", "community_org_id", "status"),
         Index("ix_concerns_community_org_id_reported_at", "community_org_id", "reported_at"),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
     )
 
     community_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
@@ -84,6 +85,8 @@ class Concern(IdMixin, TimestampMixin, VersionedMixin, Base):
     # The resident's, member's or admin's name as reported (residents' names are masked on read).
     reporter_name: Mapped[str] = mapped_column(String(100))
     reporter_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    # The resident it concerns, when known: reported by the resident, or entered on its behalf.
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     # The principal who entered it (e.g. "user:7"): that account sees the concern and its feedback.
     reported_by: Mapped[str] = mapped_column(String(64), index=True)
     reported_by_name: Mapped[str] = mapped_column(String(100))
@@ -94,6 +97,10 @@ class Concern(IdMixin, TimestampMixin, VersionedMixin, Base):
     escalated_to: Mapped[str | None] = mapped_column(String(200))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The resident's 满意度 (1–5) with the answer, given once the concern is resolved.
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(String(500))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ConcernStep(IdMixin, Base):

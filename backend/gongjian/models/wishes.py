@@ -19,9 +19,12 @@ class Wish(IdMixin, TimestampMixin, VersionedMixin, Base):
         CheckConstraint("estimated_value >= 0", name="estimated_value_non_negative"),
         # One claimant at a time: a member or an organisation, never both.
         CheckConstraint("claimant_member_id IS NULL OR claimant_org_id IS NULL", name="one_claimant"),
+        CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
     )
 
     community_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    # The resident whose wish it is, when known: posted by the resident, or entered on its behalf.
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("residents.id"), index=True)
     resident_name: Mapped[str] = mapped_column(String(50))
     household_note: Mapped[str] = mapped_column(String(500), default="", server_default="")
     content: Mapped[str] = mapped_column(Text)
@@ -40,6 +43,10 @@ class Wish(IdMixin, TimestampMixin, VersionedMixin, Base):
     followup_feedback: Mapped[str | None] = mapped_column(Text)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # rejected or cancelled
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # The resident's 满意度 (1–5) with the follow-up, given once the wish is fulfilled.
+    rating: Mapped[int | None] = mapped_column(Integer)
+    rating_comment: Mapped[str | None] = mapped_column(String(500))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     community_org: Mapped[Organization] = relationship(foreign_keys=[community_org_id], lazy="raise")
     claimant_org: Mapped[Organization | None] = relationship(foreign_keys=[claimant_org_id], lazy="raise")

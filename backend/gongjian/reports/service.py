@@ -139,8 +139,9 @@ def rotate_code(session: Session, principal: Principal, org_id: int, body: Repor
     return _code_read(org_id, row)
 
 
-def _check_code(session: Session, code: str) -> int:
-    """The community a genuine, current code names (422 `report_code_*` otherwise)."""
+def community_of_code(session: Session, code: str) -> int:
+    """The community a genuine, current code names (422 `report_code_*` otherwise). Residents
+    register with the same code (residents/service.py): it shows they scanned the community's."""
     parsed = codes.parse(code)
     org = session.get(Organization, parsed.community_org_id)
     if org is None or org.kind != OrganizationKind.community.value or org.archived_at is not None:
@@ -177,7 +178,7 @@ def _submit(
     openid: str | None = None,
     unionid: str | None = None,
 ) -> ReportRead:
-    community_id = _check_code(session, body.code)
+    community_id = community_of_code(session, body.code)
     orgs = load_orgs(session, [body.unit_org_id, community_id])
     raise_first(
         placement_issues(actor, body.category, body.unit_org_id, community_id, orgs)
@@ -232,6 +233,12 @@ def _submit(
         },
     )
     return to_read(actor, report)
+
+
+def has_pending_wechat_report(session: Session, openid: str) -> bool:
+    """Whether this WeChat identity waits on a 报到 (whose approval will bind it to a member's login)."""
+    pending = select(Report.id).where(Report.reporter_openid == openid, Report.status == ReportStatus.pending.value)
+    return session.execute(pending).first() is not None
 
 
 # --- reading -------------------------------------------------------------------------------------

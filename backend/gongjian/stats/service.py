@@ -178,6 +178,8 @@ def _concerns(session: Session, community_id: int, year: int) -> dict[str, int]:
             Concern.community_org_id == community_id,
             Concern.reported_at >= since,
             Concern.reported_at < until,
+            # A concern its resident withdrew before the community took it up is not the community's.
+            Concern.status != ConcernStatus.cancelled.value,
         )
     ).one()
     keys = ("reported", "resolved", "resolved_locally", "escalated", "open", "overdue")

@@ -2,11 +2,13 @@
 
 An attachment is readable exactly by those who can read what it is attached to: `readable_owner`
 asks the owner's domain for its read scope (wishes, concerns, activities: their `visibility` /
-`activity_scope`; a community record: the scope of its member, `visible_members`). Attaching (and
-detaching) is for those who may change the owner: the wish's community, or for a fulfilment photo
-also the one who claimed it (the wish's own claimant rule); the concern's handler, or for a photo
-of the problem also whoever reported it; the activity's managers; the member's community for a
-record. An upload not yet attached is its uploader's alone (and a platform admin's).
+`activity_scope`; a community record: the scope of its member, `visible_members`) — a resident
+reads the photos of its own wishes and concerns only. Attaching (and detaching) is the owner's
+domain's rule too (`require_photo_attacher` of wishes and concerns): the wish's community, for a
+fulfilment photo also the one who claimed it, for a photo of what is wished for also its resident;
+the concern's handler, or for a photo of the problem also whoever reported it or the resident it
+is of; the activity's managers; the member's community for a record. An upload not yet attached is
+its uploader's alone (and a platform admin's).
 """
 
 from __future__ import annotations
@@ -74,11 +76,9 @@ def require_may_attach(
 ) -> None:
     """403 unless the caller may attach (or detach) a photo for `purpose` on this (readable) owner."""
     if kind is AttachmentOwnerKind.wish:
-        wishes.require_handler(session, principal, owner, claimant_may=purpose is AttachmentPurpose.fulfilment)
+        wishes.require_photo_attacher(session, principal, owner, purpose)
     elif kind is AttachmentOwnerKind.concern:
-        reporter = purpose is AttachmentPurpose.problem and owner.reported_by == principal.key
-        if not reporter:
-            concerns.require_handler(principal, owner)
+        concerns.require_photo_attacher(session, principal, owner, purpose)
     elif kind is AttachmentOwnerKind.activity:
         activities.require_manager(principal, owner)
     elif not members.may_write_community_records(principal, owner):

@@ -19,8 +19,9 @@ from gongjian.uploads.schemas import AttachmentCreate, AttachmentListQuery, Atta
 
 router = DomainRouter(tags=["uploads"])
 
-Reader = Annotated[Principal, caller("uploads:read")]
-Writer = Annotated[Principal, caller("uploads:write")]
+# Residents too: photos of their own wishes and concerns (who reads and attaches what: permissions.py).
+Reader = Annotated[Principal, caller("uploads:read", residents=True)]
+Writer = Annotated[Principal, caller("uploads:write", residents=True)]
 
 MAX_IMAGE_BYTES = 5 * MiB
 # The multipart framing around the file (boundaries, part headers) on top of the image itself.

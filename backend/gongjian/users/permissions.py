@@ -1,8 +1,9 @@
 """Who sees and who manages an account.
 
 A platform admin sees and manages every account; a community's or unit's admin sees its own
-account and the `member` accounts of its organisation, and manages those members' accounts (it
-creates member accounts for its own organisation only); anyone else sees only itself. "Its own
+account and the `member` and `resident` accounts of its organisation, and manages those accounts
+(it creates member accounts for its own organisation only; residents' accounts are made with their
+resident rows, residents/); anyone else sees only itself. "Its own
 account" is a signed-in user's: an API key has none (`kit.access.this_user`). Roles and
 organisations are changed by platform admins alone.
 """
@@ -21,6 +22,8 @@ from gongjian.models.enums import Role
 
 # Fields of an account only a platform admin changes.
 PLATFORM_FIELDS = frozenset({"role", "organization_id"})
+# The accounts an organisation's admin manages: its organisation's people, not its fellow admins.
+MANAGED_ROLES = (Role.member.value, Role.resident.value)
 
 
 def user_scope(principal: Principal) -> ColumnElement[bool] | None:
@@ -28,16 +31,14 @@ def user_scope(principal: Principal) -> ColumnElement[bool] | None:
     if is_platform_admin(principal):
         return None
     if principal.is_org_admin:
-        own_members = (User.organization_id == principal.organization_id) & (User.role == Role.member.value)
-        return or_(own_members, this_user(principal, User.id))
+        own_people = (User.organization_id == principal.organization_id) & User.role.in_(MANAGED_ROLES)
+        return or_(own_people, this_user(principal, User.id))
     return this_user(principal, User.id)
 
 
 def manages_account(principal: Principal, user: User) -> bool:
-    """Platform admins: any account. An organisation's admin: its members' accounts."""
-    return is_platform_admin(principal) or (
-        user.role == Role.member.value and acts_for(principal, user.organization_id)
-    )
+    """Platform admins: any account. An organisation's admin: its members' and residents' accounts."""
+    return is_platform_admin(principal) or (user.role in MANAGED_ROLES and acts_for(principal, user.organization_id))
 
 
 def require_manages_account(principal: Principal, user: User, detail: str) -> None:

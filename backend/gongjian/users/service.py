@@ -39,7 +39,11 @@ ROLE_ORG_KINDS: dict[Role, set[OrganizationKind] | None] = {
     Role.community_admin: {OrganizationKind.community},
     Role.unit_admin: {OrganizationKind.unit, OrganizationKind.social},
     Role.member: {OrganizationKind.community, OrganizationKind.unit, OrganizationKind.social},
+    Role.resident: {OrganizationKind.community},
 }
+RESIDENT_ROLE = unprocessable(
+    "resident_account", "居民账号随居民信息一起建立（/residents），不能在账号管理中新建或改成居民", field="body.role"
+)
 
 
 def readable_users(principal: Principal) -> Select[User]:
@@ -94,18 +98,48 @@ def _check_role_org(session: Session, role: Role, organization_id: int | None) -
 def create_user(session: Session, principal: Principal, data: UserCreate) -> UserCreated:
     """Hashes a password: call from the thread pool."""
     organization_id = account_organization(principal, data.role, data.organization_id)
+    if data.role is Role.resident:
+        raise RESIDENT_ROLE
     _check_role_org(session, data.role, organization_id)
-    if session.execute(select(User.id).where(User.username == data.username)).first():
-        raise conflict("username_taken", f"登录名“{data.username}”已被使用", field="body.username")
+    require_username_free(session, data.username)
     if data.password is not None:
         require_acceptable(data.password, "body.password", data.username, data.display_name)
     generated = None if data.password else generate_password()
-    user = User(
+    user = add_account(
+        session,
+        principal,
         username=data.username,
         display_name=data.display_name,
-        role=data.role.value,
+        role=data.role,
         organization_id=organization_id,
         password_hash=hash_password(data.password or generated or ""),
+    )
+    return _created(user, generated)
+
+
+def require_username_free(session: Session, username: str) -> None:
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise conflict("username_taken", f"登录名“{username}”已被使用", field="body.username")
+
+
+def add_account(
+    session: Session,
+    principal: Principal,
+    *,
+    username: str,
+    display_name: str,
+    role: Role,
+    organization_id: int | None,
+    password_hash: str,
+) -> User:
+    """A new active account (its user name checked free first: `require_username_free`), audited.
+    Also how a resident's login is made with its resident row (residents/service.py)."""
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role.value,
+        organization_id=organization_id,
+        password_hash=password_hash,
         is_active=True,
         token_version=1,
         version=1,
@@ -113,7 +147,7 @@ def create_user(session: Session, principal: Principal, data: UserCreate) -> Use
     session.add(user)
     session.flush()
     audit.record(session, principal, AuditAction.create, "user", user.id, audit.snapshot(user, USER_FIELDS))
-    return _created(user, generated)
+    return user
 
 
 def _created(user: User, generated: str | None) -> UserCreated:
@@ -131,6 +165,8 @@ def update_user(
     require_may_change_fields(principal, changes.keys())
     if is_this_user(principal, user.id) and "role" in changes and changes["role"] is not Role(user.role):
         raise conflict("cannot_change_own_role", "不能修改自己的角色")
+    if "role" in changes and (changes["role"] is Role.resident) != (user.role == Role.resident.value):
+        raise RESIDENT_ROLE
     if "role" in changes or "organization_id" in changes:
         role = changes.get("role") or Role(user.role)
         org_id = changes.get("organization_id", user.organization_id)
@@ -154,6 +190,15 @@ def set_active(session: Session, principal: Principal, user_id: int, active: boo
         raise conflict("cannot_deactivate_self", "不能停用自己的账号")
     if user.is_active == active:
         raise conflict("already_active" if active else "already_inactive", "账号已是该状态")
+    change_active(session, principal, user, active)
+    return UserRead.model_validate(user)
+
+
+def change_active(session: Session, principal: Principal, user: User, active: bool) -> None:
+    """Deactivate (ending every session of the account) or activate an account, audited; nothing
+    when it is in that state already. Also a resident's login with its resident row."""
+    if user.is_active == active:
+        return
     before = audit.snapshot(user, USER_FIELDS)
     user.is_active = active
     user.token_version += 1
@@ -166,7 +211,6 @@ def set_active(session: Session, principal: Principal, user_id: int, active: boo
         USER_FIELDS,
         action=AuditAction.activate if active else AuditAction.deactivate,
     )
-    return UserRead.model_validate(user)
 
 
 def reset_password(

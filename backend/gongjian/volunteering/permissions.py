@@ -21,7 +21,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from gongjian.kit.access import acts_for, require_admin_role
@@ -131,10 +131,12 @@ def issuing_org_id(principal: Principal, member: Member, requested: int | None) 
         if requested is None:
             raise unprocessable("issuing_org_required", "请指定出具证明的组织", field="body.issuing_org_id")
         issuing_id = requested
-    else:
+    elif principal.is_org_admin:
         if requested is not None and not acts_for(principal, requested):
             raise forbidden("只能以本组织名义出具证明")
         issuing_id = principal.organization_id or 0
+    else:
+        raise forbidden("志愿服务证明由党员本人申请、组织单位出具")
     if issuing_id not in member_orgs:
         raise unprocessable("issuing_org_invalid", "出具组织应为该党员所在社区或单位", field="body.issuing_org_id")
     return issuing_id
@@ -146,6 +148,8 @@ def certificate_request_scope(principal: Principal) -> ColumnElement[bool] | Non
         return None
     if principal.role is Role.member:
         return VolunteerCertificateRequest.member_id.in_(own_member_ids(principal))
+    if not principal.is_org_admin:
+        return false()
     return VolunteerCertificateRequest.issuing_org_id == principal.organization_id
 
 

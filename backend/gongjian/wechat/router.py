@@ -68,7 +68,7 @@ async def create_wechat_invitation(
     summary="解除本人账号的微信绑定（该账号的所有令牌随即失效）",
     status_code=204,
 )
-async def unbind_my_wechat(principal: Annotated[Principal, caller()]) -> Response:
+async def unbind_my_wechat(principal: Annotated[Principal, caller(residents=True)]) -> Response:
     with unit_of_work() as session:
         service.unbind_own(session, principal)
     return Response(status_code=204)

@@ -11,6 +11,8 @@
 - Unbinding (the account itself, or who manages it) and an admin's password reset remove the
   binding, void the account's unredeemed invitations and end every session of the account (the
   WeChat ones are ordinary tokens of the account: `token_version`).
+- A resident registering from WeChat (residents/service.py) spends its ticket the same way
+  (`bind_ticket`) on the resident login it gets.
 - Audit: a binding by password names the account (it proved the password); a binding by invitation,
   and the login it creates, name the WeChat identity that redeemed it; an unbinding names who did it.
 """
@@ -151,6 +153,17 @@ def _bind(session: Session, ticket: WechatBindingTicket, user: User) -> WechatId
     return identity
 
 
+def bind_ticket(session: Session, actor: Principal, ticket: WechatBindingTicket, user: User, via: str) -> None:
+    """Spend the ticket on `user` (409 `wechat_already_bound` if the identity or the account is bound)."""
+    identity = _bind(session, ticket, user)
+    _audit_binding(session, actor, identity, {"via": via})
+
+
+def wechat_only_username() -> str:
+    """The user name of a login made for a WeChat (never typed: WeChat is its way in)."""
+    return f"wx_{secrets.token_hex(5)}"
+
+
 def bind_reported(
     session: Session, principal: Principal, member: Member, openid: str, unionid: str | None
 ) -> WechatIdentity | None:
@@ -254,9 +267,8 @@ def _bind_with_invitation(session: Session, ticket_value: str, code: str) -> Tok
 
 
 def _member_login(session: Session, member: Member) -> User:
-    username = f"wx_{secrets.token_hex(5)}"
     user = User(
-        username=username,
+        username=wechat_only_username(),
         display_name=member.name,
         role=Role.member.value,
         organization_id=permissions.login_organization_id(member),

@@ -9,9 +9,20 @@
 - Residents' names are shown in full only to those who manage the wish; the household note (an
   elderly resident's address and phone) only to them, withheld (null) from everyone else — the
   claimant too: the community arranges the visit.
+- A resident (role `resident`) sees its own wishes only (`resident_id` is its row), never the pool
+  of published wishes: another resident's or anyone else's is 404. It posts wishes in its own
+  community (taken from its resident row, never from the body), withdraws one before anyone claims
+  it (`WISH_RESIDENT_CANCEL_MOVES`), rates the follow-up once it is fulfilled, and attaches photos
+  to it. Its own name, note and rating are shown to it in full; a claiming member's name masked.
+- A community's admin may enter a wish on behalf of one of its residents (`resident_id`); that
+  resident then follows it as its own. The resident link and the rating are shown to the wish's
+  managers and its resident only.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -22,9 +33,18 @@ from gongjian.kit.principal import Principal
 from gongjian.kit.rows import live_organization
 from gongjian.meetings.permissions import manages_community
 from gongjian.members.permissions import named_member, own_member_ids
-from gongjian.models import Member, Wish
-from gongjian.models.enums import ActorType, OrganizationKind, Role, WishStatus
-from gongjian.wishes.schemas import WishClaim
+from gongjian.models import Member, Resident, Wish
+from gongjian.models.enums import (
+    WISH_MOVES,
+    WISH_RESIDENT_CANCEL_MOVES,
+    ActorType,
+    AttachmentPurpose,
+    OrganizationKind,
+    Role,
+    WishStatus,
+)
+from gongjian.residents.permissions import named_resident, own_resident_id, own_resident_ids, require_own_resident
+from gongjian.wishes.schemas import WishClaim, WishCreate
 
 PUBLIC_STATUSES = (WishStatus.published, WishStatus.claimed, WishStatus.fulfilled, WishStatus.closed)
 CLAIMANT_ORG_KINDS = {OrganizationKind.unit.value, OrganizationKind.social.value}
@@ -34,6 +54,8 @@ def visibility(principal: Principal) -> ColumnElement[bool] | None:
     """SQL condition on `wishes` (None: the caller sees every wish)."""
     if principal.is_admin:
         return None
+    if principal.is_resident:
+        return Wish.resident_id.in_(own_resident_ids(principal))
     conditions: list[ColumnElement[bool]] = [Wish.status.in_([s.value for s in PUBLIC_STATUSES])]
     if principal.organization_id is not None and principal.role is Role.community_admin:
         conditions.append(Wish.community_org_id == principal.organization_id)
@@ -49,18 +71,79 @@ def manages(principal: Principal, wish: Wish) -> bool:
     return manages_community(principal, wish.community_org_id)
 
 
-def sees_household_note(principal: Principal, wish: Wish) -> bool:
-    """The wish's community admins and the platform admin: those who arrange the visit."""
-    return manages(principal, wish)
+def is_author(own_resident: int | None, wish: Wish) -> bool:
+    """The wish is the caller's own as a resident (`own_resident`: `own_resident_id`, read once)."""
+    return own_resident is not None and wish.resident_id == own_resident
 
 
-def community_org_id(principal: Principal, requested: int | None) -> int:
-    """The community a new wish is registered for (its liveness and kind are checked by the caller)."""
+def sees_household_note(principal: Principal, wish: Wish, own_resident: int | None = None) -> bool:
+    """The wish's community admins and the platform admin: those who arrange the visit; and the
+    resident whose wish it is."""
+    return manages(principal, wish) or is_author(own_resident, wish)
+
+
+def sees_resident(principal: Principal, wish: Wish, own_resident: int | None = None) -> bool:
+    """The resident's name in full, its link (`resident_id`) and its rating: the wish's managers and
+    the resident itself."""
+    return manages(principal, wish) or is_author(own_resident, wish)
+
+
+class Origin(NamedTuple):
+    community_org_id: int
+    resident: Resident | None
+    resident_name: str
+
+
+def origin(session: Session, principal: Principal, data: WishCreate) -> Origin:
+    """The community a new wish is registered for, the resident it is of and its name (the
+    community's liveness and kind are checked by the caller)."""
+    if principal.is_resident:
+        resident = require_own_resident(session, principal)
+        for field in ("resident_id", "resident_name"):
+            if getattr(data, field) is not None:
+                raise unprocessable("field_not_for_residents", "居民本人登记时不填此项", field=f"body.{field}")
+        if data.community_org_id not in (None, resident.community_org_id):
+            raise ProblemError(403, "not_own_organization", "无权操作", "居民只能在本人所在社区登记心愿")
+        return Origin(resident.community_org_id, resident, resident.name)
     if not (principal.is_admin or (principal.role is Role.community_admin and principal.organization_id is not None)):
-        raise forbidden("微心愿由社区党组织登记")
-    return acting_org_id(
-        principal, requested, "body.community_org_id", "平台管理员须指定所在社区", not_own="只能为本社区的居民登记心愿"
+        raise forbidden("微心愿由社区党组织或居民本人登记")
+    community_id = acting_org_id(
+        principal,
+        data.community_org_id,
+        "body.community_org_id",
+        "平台管理员须指定所在社区",
+        not_own="只能为本社区的居民登记心愿",
     )
+    if data.resident_id is not None:
+        named = named_resident(session, principal, data.resident_id, "body.resident_id", community_id)
+        return Origin(community_id, named, data.resident_name or named.name)
+    if data.resident_name is None:
+        raise unprocessable("resident_name_required", "请填写居民姓名，或指定居民", field="body.resident_name")
+    return Origin(community_id, None, data.resident_name)
+
+
+def cancel_moves(session: Session, principal: Principal, wish: Wish) -> Mapping[WishStatus, Collection[WishStatus]]:
+    """The cancellations open to the caller: its community's (any time before fulfilment), or the
+    resident's own (before anyone claims it); 403 for anyone else."""
+    if manages(principal, wish):
+        return WISH_MOVES
+    if is_author(own_resident_id(session, principal), wish):
+        return WISH_RESIDENT_CANCEL_MOVES
+    raise forbidden("只有心愿所在社区、心愿居民本人或平台管理员可以取消心愿")
+
+
+def require_rater(session: Session, principal: Principal, wish: Wish) -> None:
+    """The resident whose wish it is rates its follow-up, nobody else (not on its behalf)."""
+    if not is_author(own_resident_id(session, principal), wish):
+        raise forbidden("只有心愿居民本人可以评价")
+
+
+def require_photo_attacher(session: Session, principal: Principal, wish: Wish, purpose: AttachmentPurpose) -> None:
+    """Photos of a wish: its community; the claimant its fulfilment photos; the resident whose wish
+    it is photos of what it wishes for (`photo`)."""
+    if purpose is AttachmentPurpose.photo and is_author(own_resident_id(session, principal), wish):
+        return
+    require_handler(session, principal, wish, claimant_may=purpose is AttachmentPurpose.fulfilment)
 
 
 def _is_claimant(session: Session, principal: Principal, wish: Wish) -> bool:

@@ -13,6 +13,7 @@ from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import IsoDate, PathId, QueryId
+from gongjian.residents.schemas import FollowUpRating
 from gongjian.wishes import service
 from gongjian.wishes.schemas import (
     WishCancel,
@@ -30,17 +31,22 @@ router = DomainRouter(tags=["wishes"])
 
 Reader = Annotated[Principal, caller("wishes:read")]
 Writer = Annotated[Principal, caller("wishes:write")]
+# Residents list, read, post, withdraw and rate their own wishes (wishes/permissions.py).
+ResidentReader = Annotated[Principal, caller("wishes:read", residents=True)]
+ResidentWriter = Annotated[Principal, caller("wishes:write", residents=True)]
 STATE_PROBLEMS = problem_responses(412)
 
 
 @router.get("/wishes", summary="微心愿列表")
-async def list_wishes(principal: Reader, query: Annotated[WishListQuery, query_of(WishListQuery)]) -> Page[WishRead]:
+async def list_wishes(
+    principal: ResidentReader, query: Annotated[WishListQuery, query_of(WishListQuery)]
+) -> Page[WishRead]:
     with unit_of_work() as session:
         return service.list_wishes(session, principal, query)
 
 
-@router.post("/wishes", summary="登记微心愿（社区）", status_code=201)
-async def create_wish(body: WishCreate, principal: Writer, response: Response) -> WishRead:
+@router.post("/wishes", summary="登记微心愿（社区代居民登记，或居民本人）", status_code=201)
+async def create_wish(body: WishCreate, principal: ResidentWriter, response: Response) -> WishRead:
     with unit_of_work() as session:
         wish = service.create_wish(session, principal, body)
     created(response, f"/wishes/{wish.id}", wish.version)
@@ -59,7 +65,7 @@ async def wishes_summary(
 
 
 @router.get("/wishes/{wish_id}", summary="微心愿详情")
-async def get_wish(wish_id: PathId, principal: Reader, response: Response) -> WishRead:
+async def get_wish(wish_id: PathId, principal: ResidentReader, response: Response) -> WishRead:
     with unit_of_work() as session:
         wish = service.get_wish(session, principal, wish_id)
     set_etag(response, wish.version)
@@ -134,15 +140,29 @@ async def close_wish(
     return wish
 
 
-@router.post("/wishes/{wish_id}/cancel", summary="取消心愿（社区）", responses=STATE_PROBLEMS)
+@router.post("/wishes/{wish_id}/cancel", summary="取消心愿（社区；居民本人在被认领前可撤回）", responses=STATE_PROBLEMS)
 async def cancel_wish(
     wish_id: PathId,
-    principal: Writer,
+    principal: ResidentWriter,
     response: Response,
     body: WishCancel | None = None,
     if_match: IfMatch = None,
 ) -> WishRead:
     with unit_of_work(write_lock=True) as session:
         wish = service.cancel_wish(session, principal, wish_id, body or WishCancel(), if_match)
+    set_etag(response, wish.version)
+    return wish
+
+
+@router.post(
+    "/wishes/{wish_id}/rate",
+    summary="居民评价心愿的办理结果（满意度 1–5，可附评价；实现后、仅一次）",
+    responses=problem_responses(409, 412),
+)
+async def rate_wish(
+    wish_id: PathId, body: FollowUpRating, principal: ResidentWriter, response: Response, if_match: IfMatch = None
+) -> WishRead:
+    with unit_of_work(write_lock=True) as session:
+        wish = service.rate_wish(session, principal, wish_id, body, if_match)
     set_etag(response, wish.version)
     return wish

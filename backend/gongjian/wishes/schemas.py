@@ -17,10 +17,20 @@ MONTH_PATTERN = r"^(19|2[0-9])[0-9]{2}-(0[1-9]|1[0-2])$"
 
 
 class WishCreate(InputModel):
+    """社区代居民登记，或居民本人登记（居民本人不填所在社区、居民和姓名，取自本人的居民信息）。"""
+
     community_org_id: int | None = Field(
-        default=None, **ID_BOUNDS, description="所在社区；社区管理员默认本社区，平台管理员必填"
+        default=None, **ID_BOUNDS, description="所在社区；社区管理员默认本社区，平台管理员必填，居民为本人所在社区"
     )
-    resident_name: str = Field(min_length=1, max_length=50, description="居民姓名（仅本社区管理员可见全名）")
+    resident_id: int | None = Field(
+        default=None, **ID_BOUNDS, description="代哪位本社区居民登记（该居民随后可查看、撤回和评价）；居民本人不填"
+    )
+    resident_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description="居民姓名（仅本社区管理员可见全名）：社区代登记时必填，指定 resident_id 时可不填；居民本人不填",
+    )
     household_note: str = Field(default="", max_length=500, description="家庭情况说明，如“独居老人，3 栋 2 单元”")
     content: str = Field(min_length=2, max_length=2000, description="心愿内容")
     kind: WishKind
@@ -64,6 +74,9 @@ class WishRead(OutputModel):
         description="本社区管理员和平台管理员看到全名，其他人看到如“张*”的遮挡姓名"
     )
     resident_name_masked: bool
+    resident_id: int | None = Field(
+        description="心愿所属的居民：仅本社区管理员、平台管理员和居民本人可见，其他人为 null"
+    )
     household_note: str | None = Field(
         description="家庭情况说明（住址、电话等）：仅本社区管理员和平台管理员可见，其他人（含认领人）为 null"
     )
@@ -84,6 +97,9 @@ class WishRead(OutputModel):
     followup_feedback: str | None
     ended_at: datetime | None = Field(description="未通过或取消的时间")
     end_reason: str | None
+    rating: int | None = Field(description="居民对办理结果的满意度（1–5）；仅本社区管理员、平台管理员和居民本人可见")
+    rating_comment: str | None
+    rated_at: datetime | None
     updated_at: datetime
     version: int
 

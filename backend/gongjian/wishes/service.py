@@ -9,6 +9,8 @@ reports fulfilment, or releases the wish back to `published`. Who may do each, a
 wish, is in `wishes.permissions`; the allowed moves are `WISH_MOVES` in `models/enums.py`.
 Residents' names are shown in full only to those who manage the wish, masked (`张*`, `欧阳**`) for
 everyone else; the household note goes to them alone (`permissions.sees_household_note`).
+A resident posts its own wishes, withdraws them before they are claimed and rates the follow-up once
+fulfilled (`rate_wish`); what a resident sees and may do is `wishes.permissions` too.
 """
 
 from __future__ import annotations
@@ -34,22 +36,28 @@ from gongjian.models import Wish
 from gongjian.models.base import utcnow
 from gongjian.models.enums import (
     WISH_MOVES,
+    WISH_RATEABLE_STATUSES,
     WISH_RELEASE_MOVES,
     AuditAction,
     OrganizationKind,
     WebhookEventType,
     WishStatus,
 )
+from gongjian.residents.permissions import own_resident_id
+from gongjian.residents.schemas import FollowUpRating
 from gongjian.webhooks.outbox import emit
 from gongjian.wishes.permissions import (
+    cancel_moves,
     claimant,
-    community_org_id,
-    manages,
+    origin,
     require_handler,
+    require_rater,
     sees_household_note,
+    sees_resident,
     visibility,
 )
 from gongjian.wishes.schemas import (
+    MemberRef,
     WishCancel,
     WishClaim,
     WishClose,
@@ -78,6 +86,9 @@ WISH_FIELDS = (
     "photo_url",
     "followup_feedback",
     "end_reason",
+    "resident_id",
+    "rating",
+    "rating_comment",
 )
 
 
@@ -91,12 +102,19 @@ def readable_wishes(principal: Principal) -> Select[Any]:
     return stmt if visible is None else stmt.where(visible)
 
 
-def wish_read(principal: Principal, wish: Wish) -> WishRead:
+def wish_read(principal: Principal, wish: Wish, own_resident: int | None = None) -> WishRead:
+    """`own_resident`: the caller's resident id (`own_resident_id`), read once per request."""
     values: dict[str, Any] = {name: getattr(wish, name) for name in WishRead.model_fields if hasattr(wish, name)}
-    full = manages(principal, wish)
+    full = sees_resident(principal, wish, own_resident)
     values["resident_name"] = wish.resident_name if full else mask_name(wish.resident_name)
     values["resident_name_masked"] = not full
-    values["household_note"] = wish.household_note if sees_household_note(principal, wish) else None
+    values["household_note"] = wish.household_note if sees_household_note(principal, wish, own_resident) else None
+    if not full:
+        values.update(resident_id=None, rating=None, rating_comment=None, rated_at=None)
+    if principal.is_resident and wish.claimant_member is not None:
+        # A resident learns that a member took its wish up, not who (the community arranges the visit).
+        member = wish.claimant_member
+        values["claimant_member"] = MemberRef(id=member.id, name=mask_name(member.name))
     return WishRead.model_validate(values)
 
 
@@ -118,7 +136,8 @@ def list_wishes(session: Session, principal: Principal, query: WishListQuery) ->
         stmt = stmt.where(Wish.created_at >= first, Wish.created_at < following)
     columns = {"created_at": Wish.created_at, "estimated_value": Wish.estimated_value, "id": Wish.id}
     rows, total = read_rows(apply_sort(stmt, query.sort.value, columns, Wish.id), query, session=session)
-    return page_of(WishRead, [wish_read(principal, w) for w in rows], total, query)
+    mine = own_resident_id(session, principal)
+    return page_of(WishRead, [wish_read(principal, w, mine) for w in rows], total, query)
 
 
 def _get_wish(session: Session, principal: Principal, wish_id: int, *, lock: bool = False) -> Wish:
@@ -127,7 +146,7 @@ def _get_wish(session: Session, principal: Principal, wish_id: int, *, lock: boo
 
 
 def get_wish(session: Session, principal: Principal, wish_id: int) -> WishRead:
-    return wish_read(principal, _get_wish(session, principal, wish_id))
+    return wish_read(principal, _get_wish(session, principal, wish_id), own_resident_id(session, principal))
 
 
 def _reload(session: Session, principal: Principal, wish: Wish) -> WishRead:
@@ -137,10 +156,16 @@ def _reload(session: Session, principal: Principal, wish: Wish) -> WishRead:
 
 
 def create_wish(session: Session, principal: Principal, data: WishCreate) -> WishRead:
-    community = live_organization(session, community_org_id(principal, data.community_org_id), "body.community_org_id")
+    source = origin(session, principal, data)
+    community = live_organization(session, source.community_org_id, "body.community_org_id")
     if community.kind != OrganizationKind.community.value:
         raise unprocessable("wrong_organization_kind", "微心愿须属于社区党组织", field="body.community_org_id")
-    wish = Wish(**data.model_dump(exclude={"community_org_id", "kind"}), kind=data.kind.value)
+    wish = Wish(
+        **data.model_dump(exclude={"community_org_id", "kind", "resident_id", "resident_name"}),
+        kind=data.kind.value,
+        resident_name=source.resident_name,
+        resident_id=source.resident.id if source.resident is not None else None,
+    )
     wish.community_org_id = community.id
     wish.status = WishStatus.submitted.value
     session.add(wish)
@@ -271,15 +296,33 @@ def close_wish(session: Session, principal: Principal, wish_id: int, data: WishC
 def cancel_wish(
     session: Session, principal: Principal, wish_id: int, data: WishCancel, if_match: str | None
 ) -> WishRead:
-    wish, before = _step(
-        session,
-        principal,
-        wish_id,
-        if_match,
-        target=WishStatus.cancelled,
-    )
+    """By its community, or by its resident before anyone claims it (`permissions.cancel_moves`)."""
+    wish = _get_wish(session, principal, wish_id, lock=True)
+    moves = cancel_moves(session, principal, wish)
+    check_if_match(if_match, wish.version)
+    check_move(WishStatus(wish.status), WishStatus.cancelled, moves, "wish_invalid_transition", "心愿")
+    before = audit.snapshot(wish, WISH_FIELDS)
+    wish.status = WishStatus.cancelled.value
     wish.ended_at = utcnow()
     wish.end_reason = data.reason
+    return _done(session, principal, wish, before)
+
+
+def rate_wish(
+    session: Session, principal: Principal, wish_id: int, data: FollowUpRating, if_match: str | None
+) -> WishRead:
+    """The resident's 满意度, once, after the wish is fulfilled."""
+    wish = _get_wish(session, principal, wish_id, lock=True)
+    require_rater(session, principal, wish)
+    check_if_match(if_match, wish.version)
+    if WishStatus(wish.status) not in WISH_RATEABLE_STATUSES:
+        raise conflict("wish_not_rateable", "心愿实现后才能评价")
+    if wish.rated_at is not None:
+        raise conflict("already_rated", "已经评价过，不能重复评价")
+    before = audit.snapshot(wish, WISH_FIELDS)
+    wish.rating = data.rating
+    wish.rating_comment = data.comment or None
+    wish.rated_at = utcnow()
     return _done(session, principal, wish, before)
 
 

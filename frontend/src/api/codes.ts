@@ -13,7 +13,7 @@ function allOf<T extends string>() {
 export const ORGANIZATION_KINDS = allOf<Schemas['OrganizationKind']>()(['community', 'unit', 'social'])
 export const ORGANIZATION_SORTS = allOf<Schemas['OrganizationSort']>()(['name', '-name', 'created_at', '-created_at', 'id', '-id'])
 export const PARTNERSHIP_SORTS = allOf<Schemas['PartnershipSort']>()(['start_date', '-start_date', 'id', '-id'])
-export const ROLES = allOf<Schemas['Role']>()(['admin', 'community_admin', 'unit_admin', 'member'])
+export const ROLES = allOf<Schemas['Role']>()(['admin', 'community_admin', 'unit_admin', 'member', 'resident'])
 export const USER_SORTS = allOf<Schemas['UserSort']>()(['username', '-username', 'created_at', '-created_at'])
 export const ACTOR_TYPES = allOf<Schemas['ActorType']>()(['user', 'api_key', 'system', 'wechat'])
 export const AUDIT_ACTIONS = allOf<Schemas['AuditAction']>()([
@@ -76,7 +76,7 @@ export const CONCERN_CATEGORIES = allOf<Schemas['ConcernCategory']>()([
   'safety',
   'other',
 ])
-export const CONCERN_STATUSES = allOf<Schemas['ConcernStatus']>()(['reported', 'in_progress', 'escalated', 'resolved'])
+export const CONCERN_STATUSES = allOf<Schemas['ConcernStatus']>()(['reported', 'in_progress', 'escalated', 'resolved', 'cancelled'])
 export const CONCERN_SORTS = allOf<Schemas['ConcernSort']>()(['reported_at', '-reported_at', 'due_on', '-due_on', 'id', '-id'])
 export const HONOR_LEVELS = allOf<Schemas['HonorLevel']>()(['national', 'provincial', 'city', 'district'])
 export const HONOR_RECIPIENT_KINDS = allOf<Schemas['HonorRecipientKind']>()(['community', 'organization', 'team', 'member'])

@@ -633,6 +633,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/concerns/{concern_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 居民撤回本人反映的问题（社区开始办理前） */
+        post: operations["cancel_concern"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/concerns/{concern_id}/escalate": {
         parameters: {
             query?: never;
@@ -644,6 +661,23 @@ export interface paths {
         put?: never;
         /** 上报协调解决 */
         post: operations["escalate_concern"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/concerns/{concern_id}/rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 居民评价办理结果（满意度 1–5，可附评价；解决后、仅一次） */
+        post: operations["rate_concern"];
         delete?: never;
         options?: never;
         head?: never;
@@ -969,8 +1003,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * 本人概览：党员档案、服务卡、报名、时长、待办等，一次请求
-         * @description 关联党员档案的账号有 `member` 部分；管理员有 `admin` 部分（各计数与其打开的列表范围一致）。API 密钥没有“本人”，为 403。
+         * 本人概览：党员档案、服务卡、报名、时长、待办，居民的心愿和社情民意等，一次请求
+         * @description 关联党员档案的账号有 `member` 部分；居民账号有 `resident` 部分（本人的微心愿和社情民意）；管理员有 `admin` 部分（各计数与其打开的列表范围一致）。API 密钥没有“本人”，为 403。
          */
         get: operations["read_my_overview"];
         put?: never;
@@ -1013,6 +1047,24 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/resident": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本人的居民信息（居民账号） */
+        get: operations["read_my_resident"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改本人的居民信息（居民账号） */
+        patch: operations["update_my_resident"];
         trace?: never;
     };
     "/api/v1/me/wechat-binding": {
@@ -1614,6 +1666,93 @@ export interface paths {
         put?: never;
         /** 尚未绑定账号的微信用户扫码报到（凭微信登录得到的绑定凭证；社区确认后自动绑定） */
         post: operations["create_wechat_report"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/residents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 居民列表（本社区管理员、平台管理员） */
+        get: operations["list_residents"];
+        put?: never;
+        /** 登记居民（社区）；可同时建立登录账号（登录名和初始密码，供手机网页登录） */
+        post: operations["create_resident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/residents/{resident_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 居民详情 */
+        get: operations["get_resident"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改居民信息（社区） */
+        patch: operations["update_resident"];
+        trace?: never;
+    };
+    "/api/v1/residents/{resident_id}/activate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重新启用居民（及其登录账号） */
+        post: operations["activate_resident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/residents/{resident_id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 停用居民（其登录账号随之停用，令牌随即失效） */
+        post: operations["deactivate_resident"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/residents/wechat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 未绑定账号的微信用户扫社区报到码登记为居民（消耗绑定凭证，建立居民账号并绑定微信，返回令牌） */
+        post: operations["register_resident_by_wechat"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2324,7 +2463,7 @@ export interface paths {
         /** 微心愿列表 */
         get: operations["list_wishes"];
         put?: never;
-        /** 登记微心愿（社区） */
+        /** 登记微心愿（社区代居民登记，或居民本人） */
         post: operations["create_wish"];
         delete?: never;
         options?: never;
@@ -2358,7 +2497,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 取消心愿（社区） */
+        /** 取消心愿（社区；居民本人在被认领前可撤回） */
         post: operations["cancel_wish"];
         delete?: never;
         options?: never;
@@ -2428,6 +2567,23 @@ export interface paths {
         put?: never;
         /** 发布心愿，供党员和单位认领（社区） */
         post: operations["publish_wish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/wishes/{wish_id}/rate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 居民评价心愿的办理结果（满意度 1–5，可附评价；实现后、仅一次） */
+        post: operations["rate_wish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -3515,17 +3671,29 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /** ConcernCancel */
+        ConcernCancel: {
+            /**
+             * Reason
+             * @description 撤回原因（可不填）
+             * @default
+             */
+            reason?: string;
+        };
         /**
          * ConcernCategory
          * @enum {string}
          */
         ConcernCategory: "sanitation" | "petition_stability" | "infrastructure" | "party_building" | "safety" | "other";
-        /** ConcernCreate */
+        /**
+         * ConcernCreate
+         * @description 党员、居民本人反映，或管理员以组织名义、代居民登记。居民本人只填问题本身（社区、反映人取自本人的居民信息）。
+         */
         ConcernCreate: {
             category: components["schemas"]["ConcernCategory"];
             /**
              * Community Org Id
-             * @description 所在社区；党员默认报到社区，社区管理员默认本社区，其他管理员必填
+             * @description 所在社区；党员默认报到社区，居民为本人所在社区，社区管理员默认本社区，其他管理员必填
              */
             community_org_id?: number | null;
             /**
@@ -3546,8 +3714,13 @@ export interface components {
             /** @description 反映人：党员账号默认 member；管理员默认 admin，代居民登记填 resident */
             reporter_kind?: components["schemas"]["ConcernReporterKind"] | null;
             /**
+             * Resident Id
+             * @description 代哪位本社区居民登记（姓名取自居民信息；该居民随后可查看、撤回和评价）
+             */
+            resident_id?: number | null;
+            /**
              * Resident Name
-             * @description 居民姓名（reporter_kind=resident 时必填，对外遮挡）
+             * @description 居民姓名（代居民登记且不指定 resident_id 时必填，对外遮挡）
              */
             resident_name?: string | null;
             /**
@@ -3627,6 +3800,15 @@ export interface components {
              * @description 读取时推算：期限已过且未解决
              */
             overdue: boolean;
+            /** Rated At */
+            rated_at: string | null;
+            /**
+             * Rating
+             * @description 居民对办理结果的满意度（1–5）；仅本社区管理员、平台管理员和居民本人可见
+             */
+            rating: number | null;
+            /** Rating Comment */
+            rating_comment: string | null;
             /**
              * Reported At
              * Format: date-time
@@ -3640,6 +3822,11 @@ export interface components {
             reporter_name: string;
             /** Reporter Name Masked */
             reporter_name_masked: boolean;
+            /**
+             * Resident Id
+             * @description 所反映的居民：仅本社区管理员、平台管理员和居民本人可见，其他人为 null
+             */
+            resident_id: number | null;
             /** Resolved At */
             resolved_at: string | null;
             /**
@@ -3677,7 +3864,7 @@ export interface components {
          * ConcernStatus
          * @enum {string}
          */
-        ConcernStatus: "reported" | "in_progress" | "escalated" | "resolved";
+        ConcernStatus: "reported" | "in_progress" | "escalated" | "resolved" | "cancelled";
         /** ConcernSummary */
         ConcernSummary: {
             /** By Category */
@@ -4128,6 +4315,23 @@ export interface components {
             period_id: number;
             /** Period Name */
             period_name: string;
+        };
+        /**
+         * FollowUpRating
+         * @description A resident's 满意度 with the follow-up of its own wish or concern, given once.
+         */
+        FollowUpRating: {
+            /**
+             * Comment
+             * @description 评价（可不填，至多 500 字）
+             * @default
+             */
+            comment?: string;
+            /**
+             * Rating
+             * @description 满意度，1–5 分
+             */
+            rating: number;
         };
         /**
          * Gender
@@ -4948,6 +5152,8 @@ export interface components {
             admin: components["schemas"]["AdminCounts"] | null;
             /** @description 关联党员档案的账号才有 */
             member: components["schemas"]["MemberOverview"] | null;
+            /** @description 居民账号才有 */
+            resident: components["schemas"]["ResidentOverview"] | null;
         };
         /** OverviewHours */
         OverviewHours: {
@@ -5203,6 +5409,17 @@ export interface components {
         Page_ReportRead_: {
             /** Items */
             items: components["schemas"]["ReportRead"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[ResidentRead] */
+        Page_ResidentRead_: {
+            /** Items */
+            items: components["schemas"]["ResidentRead"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -6080,6 +6297,243 @@ export interface components {
          * @enum {string}
          */
         ReportStatus: "pending" | "approved" | "rejected";
+        /** ResidentConcern */
+        ResidentConcern: {
+            category: components["schemas"]["ConcernCategory"];
+            /** Id */
+            id: number;
+            /**
+             * Rating
+             * @description 本人给出的满意度；未评价为空
+             */
+            rating: number | null;
+            /**
+             * Reported At
+             * Format: date-time
+             */
+            reported_at: string;
+            status: components["schemas"]["ConcernStatus"];
+            /** Title */
+            title: string;
+        };
+        /**
+         * ResidentCreate
+         * @description 社区登记居民：可同时为其建立登录账号（登录名 + 初始密码，供手机网页登录），也可不建。
+         */
+        ResidentCreate: {
+            /**
+             * Building
+             * @description 楼栋，如“3 栋 2 单元”
+             */
+            building: string;
+            /**
+             * Community Org Id
+             * @description 所在社区；社区管理员默认本社区，平台管理员必填
+             */
+            community_org_id?: number | null;
+            /**
+             * Mobile
+             * @description 大陆手机号，如 13812345678（可带 +86）；按权限返回全号或掩码
+             */
+            mobile: string;
+            /**
+             * Name
+             * @description 姓名
+             */
+            name: string;
+            /**
+             * Password
+             * @description 初始密码：至少 10 个字符，不能是常见或易猜的密码；与 username 同时填写
+             */
+            password?: string | null;
+            /**
+             * Room
+             * @description 房号，如“502”（加密保存，仅本人和本社区管理员可见）
+             */
+            room: string;
+            /**
+             * Username
+             * @description 登录名（与 password 同时填写则建立登录账号）
+             */
+            username?: string | null;
+        };
+        /** ResidentOverview */
+        ResidentOverview: {
+            /** Community Name */
+            community_name: string;
+            /** Community Org Id */
+            community_org_id: number;
+            /**
+             * Concerns
+             * @description 本人反映的社情民意及其进展，最新的在前，至多 20 条
+             */
+            concerns: components["schemas"]["ResidentConcern"][];
+            /** Name */
+            name: string;
+            /** Resident Id */
+            resident_id: number;
+            /**
+             * Wishes
+             * @description 本人的微心愿及其进展，最新的在前，至多 20 条
+             */
+            wishes: components["schemas"]["ResidentWish"][];
+        };
+        /** ResidentRead */
+        ResidentRead: {
+            /** Building */
+            building: string;
+            community_org: components["schemas"]["gongjian__organizations__schemas__OrganizationRef"];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Deactivated At */
+            deactivated_at: string | null;
+            /** Id */
+            id: number;
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * Mobile
+             * @description 本人、本社区管理员和平台管理员看到全号，其他（API 密钥）为掩码
+             */
+            mobile: string;
+            /** Mobile Masked */
+            mobile_masked: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Room
+             * @description 房号：仅本人、本社区管理员和平台管理员可见，其他为 null
+             */
+            room: string | null;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /**
+             * User Id
+             * @description 居民的登录账号；没有则为空
+             */
+            user_id: number | null;
+            /**
+             * Username
+             * @description 登录名；没有登录账号则为空
+             */
+            username: string | null;
+            /** Version */
+            version: number;
+        };
+        /**
+         * ResidentRegistered
+         * @description The new resident's tokens, as from `POST /auth/token`, and its resident row.
+         */
+        ResidentRegistered: {
+            /** Access Token */
+            access_token: string;
+            /**
+             * Expires In
+             * @description 访问令牌有效秒数
+             */
+            expires_in: number;
+            /** Refresh Token */
+            refresh_token: string;
+            resident: components["schemas"]["ResidentRead"];
+            /**
+             * Token Type
+             * @default bearer
+             * @constant
+             */
+            token_type?: "bearer";
+        };
+        /**
+         * ResidentSort
+         * @enum {string}
+         */
+        ResidentSort: "name" | "-name" | "created_at" | "-created_at" | "id" | "-id";
+        /**
+         * ResidentUpdate
+         * @description Only the fields sent are changed.
+         */
+        ResidentUpdate: {
+            /**
+             * Building
+             * @description 楼栋，如“3 栋 2 单元”
+             */
+            building?: string;
+            /**
+             * Mobile
+             * @description 大陆手机号，如 13812345678（可带 +86）；按权限返回全号或掩码
+             */
+            mobile?: string;
+            /**
+             * Name
+             * @description 姓名
+             */
+            name?: string;
+            /**
+             * Room
+             * @description 房号，如“502”（加密保存，仅本人和本社区管理员可见）
+             */
+            room?: string;
+        };
+        /**
+         * ResidentWechatCreate
+         * @description 尚未绑定账号的微信用户扫社区报到码登记为居民（消耗绑定凭证，随即绑定新建的居民账号）。
+         */
+        ResidentWechatCreate: {
+            /**
+             * Binding Ticket
+             * @description POST /auth/wechat 返回的绑定凭证
+             */
+            binding_ticket: string;
+            /**
+             * Building
+             * @description 楼栋，如“3 栋 2 单元”
+             */
+            building: string;
+            /**
+             * Code
+             * @description 社区报到码（小程序码的 scene），由社区管理员出示
+             */
+            code: string;
+            /**
+             * Mobile
+             * @description 大陆手机号，如 13812345678（可带 +86）；按权限返回全号或掩码
+             */
+            mobile: string;
+            /**
+             * Name
+             * @description 姓名
+             */
+            name: string;
+            /**
+             * Room
+             * @description 房号，如“502”（加密保存，仅本人和本社区管理员可见）
+             */
+            room: string;
+        };
+        /** ResidentWish */
+        ResidentWish: {
+            /** Content */
+            content: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["WishKind"];
+            /**
+             * Rating
+             * @description 本人给出的满意度；未评价为空
+             */
+            rating: number | null;
+            status: components["schemas"]["WishStatus"];
+        };
         /** ReviewBody */
         ReviewBody: {
             /**
@@ -6093,7 +6547,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "admin" | "community_admin" | "unit_admin" | "member";
+        Role: "admin" | "community_admin" | "unit_admin" | "member" | "resident";
         /**
          * ServiceCategoryCode
          * @enum {string}
@@ -7124,11 +7578,14 @@ export interface components {
              */
             feedback: string;
         };
-        /** WishCreate */
+        /**
+         * WishCreate
+         * @description 社区代居民登记，或居民本人登记（居民本人不填所在社区、居民和姓名，取自本人的居民信息）。
+         */
         WishCreate: {
             /**
              * Community Org Id
-             * @description 所在社区；社区管理员默认本社区，平台管理员必填
+             * @description 所在社区；社区管理员默认本社区，平台管理员必填，居民为本人所在社区
              */
             community_org_id?: number | null;
             /**
@@ -7150,10 +7607,15 @@ export interface components {
             household_note?: string;
             kind: components["schemas"]["WishKind"];
             /**
-             * Resident Name
-             * @description 居民姓名（仅本社区管理员可见全名）
+             * Resident Id
+             * @description 代哪位本社区居民登记（该居民随后可查看、撤回和评价）；居民本人不填
              */
-            resident_name: string;
+            resident_id?: number | null;
+            /**
+             * Resident Name
+             * @description 居民姓名（仅本社区管理员可见全名）：社区代登记时必填，指定 resident_id 时可不填；居民本人不填
+             */
+            resident_name?: string | null;
         };
         /** WishFigures */
         WishFigures: {
@@ -7236,6 +7698,20 @@ export interface components {
             photo_url: string | null;
             /** Published At */
             published_at: string | null;
+            /** Rated At */
+            rated_at: string | null;
+            /**
+             * Rating
+             * @description 居民对办理结果的满意度（1–5）；仅本社区管理员、平台管理员和居民本人可见
+             */
+            rating: number | null;
+            /** Rating Comment */
+            rating_comment: string | null;
+            /**
+             * Resident Id
+             * @description 心愿所属的居民：仅本社区管理员、平台管理员和居民本人可见，其他人为 null
+             */
+            resident_id: number | null;
             /**
              * Resident Name
              * @description 本社区管理员和平台管理员看到全名，其他人看到如“张*”的遮挡姓名
@@ -12239,6 +12715,134 @@ export interface operations {
             };
         };
     };
+    cancel_concern: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                concern_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConcernCancel"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     escalate_concern: {
         parameters: {
             query?: never;
@@ -12254,6 +12858,134 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["ConcernEscalate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConcernRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rate_concern: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                concern_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpRating"];
             };
         };
         responses: {
@@ -15262,6 +15994,233 @@ export interface operations {
             };
             /** @description 状态冲突 */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_my_resident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_my_resident: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResidentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -20432,6 +21391,785 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_residents: {
+        parameters: {
+            query?: {
+                /** @description 楼栋（完全一致） */
+                building?: string | null;
+                community_org_id?: number | null;
+                /** @description 不填则列出全部 */
+                is_active?: boolean | null;
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                page_size?: number;
+                /** @description 按姓名模糊查找 */
+                q?: string | null;
+                sort?: components["schemas"]["ResidentSort"];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_ResidentRead_"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    create_resident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResidentCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_resident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    update_resident: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                resident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResidentUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    activate_resident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deactivate_resident: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                resident_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    register_resident_by_wechat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResidentWechatCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResidentRegistered"];
                 };
             };
             /** @description 请求有误 */
@@ -27155,6 +28893,134 @@ export interface operations {
             };
             /** @description If-Match 与当前版本不符 */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    rate_wish: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                wish_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FollowUpRating"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WishRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

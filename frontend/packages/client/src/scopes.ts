@@ -15,6 +15,8 @@ export const API_SCOPES = [
   { code: "members:write", label: "维护党员、服务卡与在社区表现记录，导入党员" },
   { code: "reports:read", label: "读取党员到社区报到的申请与报到码" },
   { code: "reports:write", label: "确认或退回报到申请，更换报到码" },
+  { code: "residents:read", label: "读取社区居民（手机号为掩码，不含房号）" },
+  { code: "residents:write", label: "登记、修改、停用社区居民" },
   { code: "activities:read", label: "读取活动、报名与签到" },
   { code: "activities:write", label: "维护活动、报名与签到" },
   { code: "hours:read", label: "读取志愿服务记录、时长与证明" },

@@ -15,7 +15,7 @@ export function concernActions(concern: Concern, me: Caller | null | undefined):
   const actions: ConcernAction[] = []
   if (concern.status === 'reported') actions.push('start')
   if (concern.status === 'reported' || concern.status === 'in_progress') actions.push('escalate')
-  if (concern.status !== 'resolved') actions.push('resolve')
+  if (concern.status !== 'resolved' && concern.status !== 'cancelled') actions.push('resolve')
   return actions
 }
 
