@@ -310,8 +310,8 @@ def set_item_status(
     item = _editable_item(session, principal, item_id)
     check_if_match(if_match, item.version)
     check_move(ServiceItemStatus(item.status), target, SERVICE_ITEM_MOVES, "item_invalid_transition", "服务项目")
-    if target is ServiceItemStatus.published and item.template_code is not None:
-        require_no_open_adoption(session, item.provider_org_id, [item.template_code])
+    if item.status == ServiceItemStatus.closed.value and item.template_code is not None:
+        require_no_open_adoption(session, item.provider_org_id, [item.template_code])  # reopening
     before = audit.snapshot(item, ITEM_FIELDS)
     item.status = target.value
     if target is ServiceItemStatus.published:
