@@ -30,6 +30,7 @@ async function seed() {
   const unit = await apiCall(backend, 'POST', '/organizations', token, UNIT)
   await apiCall(backend, 'POST', '/users', token, { ...COMMUNITY_ADMIN, display_name: '东岳路社区管理员', role: 'community_admin', organization_id: community.id })
   await apiCall(backend, 'POST', '/users', token, { ...UNIT_ADMIN, display_name: '司法局党建专员', role: 'unit_admin', organization_id: unit.id })
+  await apiCall(backend, 'POST', '/partnerships', token, { unit_org_id: unit.id, community_org_id: community.id, start_date: '2026-01-01' })
   const item = await apiCall(backend, 'POST', '/service-items', token, {
     title: ITEM,
     description: '每月最后一个周六上午，清理楼道堆放杂物、张贴消防安全提示。',

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -13,8 +12,9 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 
+from factories.scratch import scratch_database
 from gongjian.cli import alembic_config, render_openapi
 from gongjian.db import normalise_url
 
@@ -24,20 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture
 def scratch_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     """An empty database of the same kind as the suite's, dropped afterwards."""
-    if not database_url.startswith("postgres"):
-        yield f"sqlite:///{tmp_path / 'scratch.db'}"
-        return
-    url = make_url(normalise_url(database_url))
-    name = f"gj_scratch_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_database(database_url, tmp_path) as url:
+        yield url
 
 
 def test_models_and_migrations_agree_and_downgrade_round_trips(scratch_database_url: str) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import api_key_headers, assert_problem, headers_for, make_org
+from factories import api_key_headers, assert_problem, headers_for, make_org, make_partnership
 from factories.claims import load_categories, make_item
 from gongjian.kit.calendar import local_today
 from gongjian.models.enums import OrganizationKind, Role
@@ -24,7 +24,8 @@ def _claim(client: TestClient, item_id: int, headers: dict[str, str], **body: An
 
 
 class World:
-    """A community, two units and a social organisation, each with its admin; a platform admin."""
+    """A community with its partners — two units and a social organisation — and a community none
+    of them works with, each with its admin; a platform admin."""
 
     def __init__(self, client: TestClient) -> None:
         self.community = make_org(OrganizationKind.community)
@@ -32,6 +33,8 @@ class World:
         self.unit = make_org(OrganizationKind.unit)
         self.other_unit = make_org(OrganizationKind.unit)
         self.social = make_org(OrganizationKind.social)
+        for partner in (self.unit, self.other_unit, self.social):
+            make_partnership(partner, self.community)
         self.admin = headers_for(client, Role.admin)
         self.community_admin = headers_for(client, Role.community_admin, self.community)
         self.other_community_admin = headers_for(client, Role.community_admin, self.other_community)
@@ -76,7 +79,7 @@ def test_community_posts_a_need_and_a_unit_offers_a_resource(client: TestClient,
     assert item["direction"] == "need" and item["status"] == "draft"
     assert item["provider_org"] == {"id": w.community, "name": item["provider_org"]["name"], "kind": "community"}
     assert (item["capacity"], item["active_claims"], item["free_capacity"]) == (2, 0, 2)
-    assert item["claim_deadline"] == "2099-12-31" and item["code"] is None
+    assert item["claim_deadline"] == "2099-12-31" and item["template_code"] is None
 
     resource = client.post("service-items", json={"title": "送法进社区", "category": "volunteer"}, headers=w.unit_admin)
     assert resource.json()["direction"] == "resource" and resource.json()["capacity"] == 1
@@ -108,9 +111,12 @@ def test_drafts_are_seen_only_by_their_provider_and_admins(client: TestClient, w
     published = make_item(w.community)
     assert client.get(f"service-items/{draft}", headers=w.community_admin).status_code == 200
     assert client.get(f"service-items/{draft}", headers=w.admin).status_code == 200
-    for other in (w.unit_admin, w.other_community_admin, w.member):
+    for other in (w.unit_admin, w.member):  # a partner unit's admin, and one of its members
         assert_problem(client.get(f"service-items/{draft}", headers=other), 404, "not_found")
         assert [i["id"] for i in client.get("service-items", headers=other).json()["items"]] == [published]
+    # A community the provider doesn't work with sees neither.
+    assert_problem(client.get(f"service-items/{published}", headers=w.other_community_admin), 404, "not_found")
+    assert client.get("service-items", headers=w.other_community_admin).json()["total"] == 0
     listed = client.get("service-items", headers=w.community_admin).json()
     assert {i["id"] for i in listed["items"]} == {draft, published}
 
@@ -186,7 +192,7 @@ def test_item_filters_and_active_claim_counts(client: TestClient, w: World) -> N
     _claim(client, open_need, w.unit_admin)
 
     def ids(query: str) -> list[int]:
-        response = client.get(f"service-items?{query}", headers=w.member)
+        response = client.get(f"service-items?{query}", headers=w.admin)
         assert response.status_code == 200, response.text
         return [i["id"] for i in response.json()["items"]]
 
@@ -203,7 +209,7 @@ def test_item_filters_and_active_claim_counts(client: TestClient, w: World) -> N
     assert ids("sort=-id")[0] == closed
     counts = {
         i["id"]: (i["active_claims"], i["free_capacity"])
-        for i in client.get("service-items", headers=w.member).json()["items"]
+        for i in client.get("service-items", headers=w.admin).json()["items"]
     }
     assert counts[full] == (1, 0) and counts[open_need] == (1, 1) and counts[offer] == (0, 1)
     assert_problem(client.get("service-items?provider_kind=club", headers=w.member), 422, "validation_error")
@@ -250,9 +256,9 @@ def test_an_organisation_cannot_claim_its_own_item(client: TestClient, w: World)
 def test_needs_are_claimed_by_units_and_resources_by_communities(client: TestClient, w: World) -> None:
     need = make_item(w.community)
     offer = make_item(w.unit, capacity=2)
-    assert_problem(_claim(client, need, w.other_community_admin), 409, "claimant_kind_not_allowed")
-    assert_problem(_claim(client, offer, w.other_unit_admin), 409, "claimant_kind_not_allowed")
-    assert_problem(_claim(client, offer, w.social_admin), 409, "claimant_kind_not_allowed")
+    assert_problem(_claim(client, need, w.admin, organization_id=w.other_community), 409, "claimant_kind_not_allowed")
+    for org in (w.other_unit, w.social):  # units don't see each other's resources: an admin names them
+        assert_problem(_claim(client, offer, w.admin, organization_id=org), 409, "claimant_kind_not_allowed")
     assert _claim(client, need, w.social_admin).status_code == 201
     by_community = _claim(client, offer, w.community_admin, note="请来社区讲一次")
     assert by_community.status_code == 201
@@ -332,8 +338,9 @@ def test_items_carry_the_callers_active_claim_and_whether_it_may_claim(client: T
     assert _caller_view(client, item_id, w.social_admin) == (None, True)
     # The provider can't claim its own need, another community can't claim a need, a member claims
     # nothing, and a platform admin acts for no organisation unless it names one.
-    for headers in (w.community_admin, w.other_community_admin, w.member, w.admin):
+    for headers in (w.community_admin, w.member, w.admin):
         assert _caller_view(client, item_id, headers) == (None, False)
+    assert_problem(client.get(f"service-items/{item_id}", headers=w.other_community_admin), 404, "not_found")
 
     cid = claim["id"]
     client.post(f"claims/{cid}/start", headers=w.unit_admin)
@@ -375,12 +382,22 @@ def test_caller_may_claim_is_exactly_what_the_claim_endpoint_allows(client: Test
     ]
     reader = api_key_headers(client, w.admin, ["claims:read"], organization_id=w.other_unit)
     writer = api_key_headers(client, w.admin, ["claims:read", "claims:write"], organization_id=w.social)
+    # A unit whose partnership ended after it had claimed (and withdrawn) the first item: it still
+    # sees that item, but may not claim it again.
+    former = make_org(OrganizationKind.unit)
+    former_admin = headers_for(client, Role.unit_admin, former)
+    ended = make_partnership(former, w.community)
+    first = _claim(client, items[0], former_admin).json()["id"]
+    client.post(f"claims/{first}/withdraw", headers=former_admin)
+    client.post(f"partnerships/{ended}/archive", headers=w.admin)
+    assert_problem(_claim(client, items[0], former_admin), 409, "not_partners")
     callers = [
         w.unit_admin,
         w.other_unit_admin,
         w.social_admin,
         w.community_admin,
         w.other_community_admin,
+        former_admin,
         w.member,
         w.admin,
         reader,
@@ -389,6 +406,11 @@ def test_caller_may_claim_is_exactly_what_the_claim_endpoint_allows(client: Test
     for _round in range(2):  # the second round meets the claims the first one made
         for item_id in items:
             for headers in callers:
+                if client.get(f"service-items/{item_id}", headers=headers).status_code == 404:
+                    # not on its board (no partnership, no claim of its own): nothing to claim
+                    # (a read-only key is refused for its scope first)
+                    assert _claim(client, item_id, headers).status_code in (403, 404)
+                    continue
                 _, may = _caller_view(client, item_id, headers)
                 made = _claim(client, item_id, headers)
                 assert (made.status_code == 201) is may, (item_id, made.text)
@@ -491,7 +513,10 @@ def test_only_the_provider_verifies_or_rejects_and_only_the_claimant_acts(client
         client.post(f"claims/{cid}/complete", json={"report": "x"}, headers=w.other_unit_admin), 403, "not_claimant"
     )
     client.post(f"claims/{cid}/complete", json={"report": "完成"}, headers=w.unit_admin)
-    for stranger in (w.unit_admin, w.other_community_admin, w.member):
+    assert_problem(
+        client.post(f"claims/{cid}/verify", json={"rating": 5}, headers=w.other_community_admin), 404, "not_found"
+    )
+    for stranger in (w.unit_admin, w.member):
         assert_problem(
             client.post(f"claims/{cid}/verify", json={"rating": 5}, headers=stranger), 403, "not_item_provider"
         )

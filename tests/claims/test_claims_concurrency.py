@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from factories import headers_for, make_org
+from factories import headers_for, make_org, make_partnership
 from factories.claims import load_categories, make_item, make_wish
 from factories.live_server import live_server
 from gongjian.db import unit_of_work
@@ -49,14 +49,21 @@ def _race(server: str, path: str, racers: list[dict[str, str]], body: dict[str, 
     return [r for r in results if r is not None]
 
 
-def _unit_admins(client: TestClient) -> list[dict[str, str]]:
-    return [headers_for(client, Role.unit_admin, make_org(OrganizationKind.unit)) for _ in range(RACERS)]
+def _unit_admins(client: TestClient, partner_of: int | None = None) -> list[dict[str, str]]:
+    admins = []
+    for _ in range(RACERS):
+        unit = make_org(OrganizationKind.unit)
+        if partner_of is not None:
+            make_partnership(unit, partner_of)
+        admins.append(headers_for(client, Role.unit_admin, unit))
+    return admins
 
 
 def test_twenty_concurrent_claims_on_capacity_three_leave_exactly_three(client: TestClient, server: str) -> None:
     load_categories()
-    item_id = make_item(make_org(OrganizationKind.community), capacity=3)
-    responses = _race(server, f"service-items/{item_id}/claims", _unit_admins(client), {})
+    community = make_org(OrganizationKind.community)
+    item_id = make_item(community, capacity=3)
+    responses = _race(server, f"service-items/{item_id}/claims", _unit_admins(client, partner_of=community), {})
     statuses = Counter(r.status_code for r in responses)
     assert statuses == {201: 3, 409: RACERS - 3}, [r.text for r in responses if r.status_code not in (201, 409)]
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"capacity_full"}

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from factories import api_key_headers, assert_problem, headers_for, make_member, make_org
+from factories import api_key_headers, assert_problem, headers_for, make_member, make_org, make_partnership
 from factories.claims import load_categories, make_item, make_wish
 from factories.integration import closed_port_url, private_webhooks_allowed, webhook_receiver
 from gongjian.db import unit_of_work
@@ -31,6 +31,7 @@ class World:
     def __init__(self, client: TestClient) -> None:
         self.community = make_org(OrganizationKind.community)
         self.unit = make_org(OrganizationKind.unit)
+        make_partnership(self.unit, self.community)
         self.admin = headers_for(client, Role.admin)
         self.community_admin = headers_for(client, Role.community_admin, self.community)
         self.unit_admin = headers_for(client, Role.unit_admin, self.unit)
@@ -108,6 +109,8 @@ def test_claim_verified_is_delivered_signed(client: TestClient, w: World) -> Non
         assert document["data"]["organization_id"] == w.unit
         assert document["data"]["provider_org_id"] == w.community
         assert document["data"]["rating"] == 5
+        # A hand-made item has no template: both names of its code are null.
+        assert document["data"]["template_code"] is None and document["data"]["item_code"] is None
 
         delivery = client.get(f"webhooks/deliveries/{got.headers['x-gongjian-delivery']}", headers=w.admin).json()
         assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == ("delivered", 1, 200)

@@ -23,6 +23,7 @@ from gongjian.claims.permissions import (
     claim_refusal,
     claimant_org_id,
     item_visibility,
+    partner_pair,
     require_claimant,
     require_provider,
 )
@@ -54,6 +55,7 @@ from gongjian.models.enums import (
     ServiceCategoryCode,
     WebhookEventType,
 )
+from gongjian.organizations.permissions import is_partner
 from gongjian.webhooks.outbox import emit
 
 CLAIM_LABEL = "认领记录"
@@ -77,7 +79,7 @@ def readable_claims(principal: Principal) -> Select[Any]:
         select(Claim)
         .join(ServiceItem, ServiceItem.id == Claim.item_id)
         .options(
-            joinedload(Claim.item, innerjoin=True).joinedload(ServiceItem.provider_org, innerjoin=True),
+            joinedload(Claim.item, innerjoin=True).joinedload(ServiceItem.provider_org),
             joinedload(Claim.organization, innerjoin=True),
         )
     )
@@ -92,6 +94,7 @@ def list_claims(session: Session, principal: Principal, query: ClaimListQuery) -
         organization_id=query.organization_id,
         provider_org_id=query.provider_org_id,
         category=query.category,
+        template_code=query.template_code,
         status=query.status,
         sort=query.sort,
     )
@@ -114,6 +117,7 @@ def _claims_matching(
     organization_id: int | None = None,
     provider_org_id: int | None = None,
     category: ServiceCategoryCode | None = None,
+    template_code: str | None = None,
     status: ClaimStatus | None = None,
     sort: ClaimSort,
 ) -> Select[Any]:
@@ -127,6 +131,8 @@ def _claims_matching(
         stmt = stmt.where(ServiceItem.provider_org_id == provider_org_id)
     if category is not None:
         stmt = stmt.where(ServiceItem.category == category.value)
+    if template_code is not None:
+        stmt = stmt.where(ServiceItem.template_code == template_code)
     if status is not None:
         stmt = stmt.where(Claim.status == status.value)
     columns = {"created_at": Claim.created_at, "id": Claim.id}
@@ -151,7 +157,10 @@ def create_claim(session: Session, principal: Principal, item_id: int, data: Cla
     claimant = live_organization(session, claimant_org_id(principal, data.organization_id), "body.organization_id")
     active = select(func.count(Claim.id)).where(Claim.item_id == item.id, Claim.status.in_(ACTIVE_VALUES))
     held = session.execute(active.where(Claim.organization_id == claimant.id)).scalar_one() > 0
-    refusal = claim_refusal(item, claimant, held=held, active=session.execute(active).scalar_one(), today=local_today())
+    partners = is_partner(session, *partner_pair(item, claimant))
+    refusal = claim_refusal(
+        item, claimant, partners=partners, held=held, active=session.execute(active).scalar_one(), today=local_today()
+    )
     if refusal is not None:
         raise refusal
     claim = Claim(
@@ -219,7 +228,9 @@ def verify_claim(
         {
             "claim_id": claim.id,
             "item_id": claim.item_id,
-            "item_code": claim.item.code,
+            "template_code": claim.item.template_code,
+            # the name subscribers knew it by: the same reference code as before the catalogue
+            "item_code": claim.item.template_code,
             "organization_id": claim.organization_id,
             "provider_org_id": claim.item.provider_org_id,
             "rating": claim.rating,

@@ -3,7 +3,8 @@ may do, and the provider's audited changes (create, edit, publish, close).
 
 Every item read carries its active claims and free places, the caller's organisation's active claim
 on it (`caller_claim`) and whether the caller could claim it now (`caller_may_claim`, by the same
-`permissions.claim_refusal` the claim endpoint applies), all read in the item query itself.
+`permissions.claim_refusal` the claim endpoint applies, partnership included), all read in the item
+query itself.
 Who may see and change what is in `claims.permissions`.
 """
 
@@ -13,12 +14,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, null, select
+from sqlalchemy import ColumnElement, Select, false, func, null, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.claims.permissions import (
-    DIRECTION_OF_PROVIDER,
     claim_refusal,
+    item_direction_of,
     item_visibility,
     may_write_claims,
     own_claimant_id,
@@ -48,14 +49,14 @@ from gongjian.models.enums import (
     ACTIVE_CLAIM_STATUSES,
     SERVICE_ITEM_MOVES,
     AuditAction,
-    OrganizationKind,
     ServiceCategoryCode,
     ServiceItemStatus,
 )
+from gongjian.organizations.permissions import partner_org_ids
 
 ITEM_LABEL = "服务项目"
 ITEM_FIELDS = (
-    "code",
+    "template_code",
     "title",
     "description",
     "category",
@@ -89,7 +90,7 @@ def active_claims_of(item_id: Any) -> ColumnElement[int]:
 
 
 def readable_items(principal: Principal) -> Select[Any]:
-    stmt = select(ServiceItem).options(joinedload(ServiceItem.provider_org, innerjoin=True))
+    stmt = select(ServiceItem).options(joinedload(ServiceItem.provider_org))
     visible = item_visibility(principal)
     return stmt if visible is None else stmt.where(visible)
 
@@ -101,18 +102,21 @@ def get_item(session: Session, principal: Principal, item_id: int, *, lock: bool
     return item
 
 
-def _item_reads(session: Session, principal: Principal, stmt: Select[Any]) -> list[ServiceItemRead]:
+def item_reads(session: Session, principal: Principal, stmt: Select[Any]) -> list[ServiceItemRead]:
     """Run a `readable_items` select with its claim columns (`_with_claims`)."""
     rows = session.execute(_with_claims(principal, stmt)).unique().all()
     return _reads_of(session, principal, [row._mapping for row in rows])
 
 
 def _with_claims(principal: Principal, stmt: Select[Any]) -> Select[Any]:
-    """A `readable_items` select with, per item, its active claims and the caller's organisation's
-    active claim (correlated subqueries in the same query: no query per row)."""
+    """A `readable_items` select with, per item, its active claims, the caller's organisation's
+    active claim and whether a partnership joins it to the provider (correlated subqueries in the
+    same query: no query per row)."""
     org_id = own_claimant_id(principal)
     held: list[ColumnElement[Any]] = [null(), null()]
+    partnered: ColumnElement[bool] = false()
     if org_id is not None:
+        partnered = ServiceItem.provider_org_id.in_(partner_org_ids(org_id))
         held = [
             select(column)
             .where(Claim.item_id == ServiceItem.id, Claim.organization_id == org_id, Claim.status.in_(ACTIVE_VALUES))
@@ -122,7 +126,10 @@ def _with_claims(principal: Principal, stmt: Select[Any]) -> Select[Any]:
             for column in (Claim.id, Claim.status)
         ]
     return stmt.add_columns(
-        active_claims_of(ServiceItem.id).label("active"), held[0].label("held_id"), held[1].label("held_status")
+        active_claims_of(ServiceItem.id).label("active"),
+        held[0].label("held_id"),
+        held[1].label("held_status"),
+        partnered.label("partnered"),
     )
 
 
@@ -137,7 +144,15 @@ def _reads_of(session: Session, principal: Principal, rows: Sequence[Mapping[Any
         claimant = None
     today = local_today()
     return [
-        _item_read(row["ServiceItem"], row["active"], row["held_id"], row["held_status"], claimant, today)
+        _item_read(
+            row["ServiceItem"],
+            row["active"],
+            row["held_id"],
+            row["held_status"],
+            bool(row["partnered"]),
+            claimant,
+            today,
+        )
         for row in rows
     ]
 
@@ -147,11 +162,12 @@ def _item_read(
     active: int,
     held_id: int | None,
     held_status: str | None,
+    partners: bool,
     claimant: Organization | None,
     today: date,
 ) -> ServiceItemRead:
     may_claim = claimant is not None and (
-        claim_refusal(item, claimant, held=held_id is not None, active=active, today=today) is None
+        claim_refusal(item, claimant, partners=partners, held=held_id is not None, active=active, today=today) is None
     )
     values = {name: getattr(item, name) for name in ServiceItemRead.model_fields if hasattr(item, name)}
     values.update(
@@ -170,6 +186,8 @@ def list_items(session: Session, principal: Principal, query: ServiceItemListQue
         stmt = stmt.where(ServiceItem.category == query.category.value)
     if query.direction is not None:
         stmt = stmt.where(ServiceItem.direction == query.direction.value)
+    if query.template_code is not None:
+        stmt = stmt.where(ServiceItem.template_code == query.template_code)
     if query.provider_kind is not None:
         kind_ids = select(Organization.id).where(Organization.kind == query.provider_kind.value)
         stmt = stmt.where(ServiceItem.provider_org_id.in_(kind_ids))
@@ -194,7 +212,7 @@ def list_items(session: Session, principal: Principal, query: ServiceItemListQue
 
 
 def get_item_read(session: Session, principal: Principal, item_id: int) -> ServiceItemRead:
-    reads = _item_reads(session, principal, readable_items(principal).where(ServiceItem.id == item_id))
+    reads = item_reads(session, principal, readable_items(principal).where(ServiceItem.id == item_id))
     if not reads:
         raise not_found(ITEM_LABEL)
     return reads[0]
@@ -219,7 +237,7 @@ def create_item(session: Session, principal: Principal, data: ServiceItemCreate)
         description=data.description,
         category=data.category.value,
         provider_org_id=provider.id,
-        direction=DIRECTION_OF_PROVIDER[OrganizationKind(provider.kind)].value,
+        direction=item_direction_of(provider).value,
         capacity=data.capacity,
         claim_deadline=data.claim_deadline,
         status=ServiceItemStatus.draft.value,
@@ -228,6 +246,30 @@ def create_item(session: Session, principal: Principal, data: ServiceItemCreate)
     session.flush()
     audit.record(session, principal, AuditAction.create, "service_item", item.id, audit.snapshot(item, ITEM_FIELDS))
     return get_item_read(session, principal, item.id)
+
+
+def require_no_open_adoption(
+    session: Session, provider_org_id: int | None, template_codes: Sequence[str], field: str | None = None
+) -> None:
+    """409 `template_already_adopted` when the organisation holds an open (draft or published) item
+    from one of these templates: one open item per template and organisation; a closed one may be
+    adopted again (or reopened, when no other is open)."""
+    open_items = session.execute(
+        select(ServiceItem.title)
+        .where(
+            ServiceItem.provider_org_id == provider_org_id,
+            ServiceItem.template_code.in_(template_codes),
+            ServiceItem.status != ServiceItemStatus.closed.value,
+        )
+        .order_by(ServiceItem.id)
+    ).scalars()
+    titles = "、".join(f"“{title}”" for title in open_items)
+    if titles:
+        raise conflict(
+            "template_already_adopted",
+            f"本组织已从清单模板添加了 {titles}，且尚未关闭；关闭后才能再次添加",
+            field=field,
+        )
 
 
 def _editable_item(session: Session, principal: Principal, item_id: int) -> ServiceItem:
@@ -268,6 +310,8 @@ def set_item_status(
     item = _editable_item(session, principal, item_id)
     check_if_match(if_match, item.version)
     check_move(ServiceItemStatus(item.status), target, SERVICE_ITEM_MOVES, "item_invalid_transition", "服务项目")
+    if item.status == ServiceItemStatus.closed.value and item.template_code is not None:
+        require_no_open_adoption(session, item.provider_org_id, [item.template_code])  # reopening
     before = audit.snapshot(item, ITEM_FIELDS)
     item.status = target.value
     if target is ServiceItemStatus.published:

@@ -1,12 +1,18 @@
-"""Who may see, publish and claim on the two-way claim list (双向认领清单), in one place.
+"""Who may see, publish, adopt and claim on the two-way claim list (双向认领清单), in one place.
 
-Visibility: published and closed items (and their claims) are public to every signed-in caller —
-the point of the list is that everyone sees who does what; drafts are seen only by the provider's
-administrators and platform admins.
+Visibility — the claim board is the list between partners (共建关系, `organizations.permissions`):
+an organisation sees its own items (drafts too, for its admins), the published and closed items of
+the organisations it partners with (a unit: its communities' needs; a community: its units' and
+social organisations' resources) and the items it has claimed itself (its history stays readable
+once a partnership ends). Claims are seen with their item. A platform admin sees everything; a
+caller of no organisation sees nothing. The catalogue's templates are read by every signed-in
+caller.
 
-Publishing: an organisation's admin publishes in its own name, a platform admin names the provider.
-Only the provider edits, publishes, closes, verifies and rejects (403 `not_item_provider`); only the
-claimant starts, completes or withdraws (403 `not_claimant`).
+Publishing: an organisation's admin publishes in its own name, a platform admin names the provider;
+adopting templates (`claims.adoption`) is publishing from the catalogue, by the same rule. Only the
+provider edits, publishes, closes, verifies and rejects (403 `not_item_provider`; an item kept
+from the old reference list has no provider, and a platform admin acts for it); only the claimant
+starts, completes or withdraws (403 `not_claimant`).
 
 Claiming is done by an organisation's admin for its organisation (a platform admin names one), and
 `claim_refusal` is the rule a claim must pass — the claim endpoint raises its answer, item reads
@@ -16,6 +22,7 @@ turn it into `caller_may_claim`, so the two can't disagree:
   item (`already_claimed`);
 - `need` items are claimed by unit or social organisations, `resource` items by a community
   (`claimant_kind_not_allowed`);
+- only between partners: a live partnership must join the claimant and the provider (`not_partners`);
 - active claims never exceed the item's capacity (`capacity_full`).
 """
 
@@ -23,13 +30,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import ColumnElement, or_
+from sqlalchemy import ColumnElement, and_, false, or_, select
 
 from gongjian.kit.access import acting_org_id, acts_for
-from gongjian.kit.errors import ProblemError, conflict, forbidden
+from gongjian.kit.errors import ProblemError, conflict, forbidden, unprocessable
 from gongjian.kit.principal import Principal
-from gongjian.models import Organization, ServiceItem
-from gongjian.models.enums import ActorType, OrganizationKind, ServiceDirection, ServiceItemStatus
+from gongjian.models import Claim, Organization, ServiceItem, ServiceTemplate
+from gongjian.models.enums import (
+    ActorType,
+    OrganizationKind,
+    ServiceDirection,
+    ServiceItemStatus,
+    TemplateDirection,
+)
+from gongjian.organizations.permissions import partner_org_ids
 
 # Which side of the list each organisation kind provides, and which kinds may claim each side.
 DIRECTION_OF_PROVIDER = {
@@ -47,14 +61,27 @@ def _forbidden(code: str, detail: str) -> ProblemError:
     return ProblemError(403, code, "无权操作", detail)
 
 
+# The templates an item of each direction may be adopted from.
+TEMPLATE_DIRECTIONS = {
+    ServiceDirection.need: {TemplateDirection.need, TemplateDirection.both},
+    ServiceDirection.resource: {TemplateDirection.resource, TemplateDirection.both},
+}
+
+
 def item_visibility(principal: Principal) -> ColumnElement[bool] | None:
     """SQL condition on `service_items` (None: the caller sees every item)."""
     if principal.is_admin:
         return None
+    org_id = principal.organization_id
+    if org_id is None:
+        return false()
     public = ServiceItem.status != ServiceItemStatus.draft.value
-    if principal.is_org_admin and principal.organization_id is not None:
-        return or_(public, ServiceItem.provider_org_id == principal.organization_id)
-    return public
+    own = ServiceItem.provider_org_id == org_id
+    claimed = select(Claim.item_id).where(Claim.organization_id == org_id)
+    return or_(
+        own if principal.is_org_admin else and_(own, public),
+        and_(public, or_(ServiceItem.provider_org_id.in_(partner_org_ids(org_id)), ServiceItem.id.in_(claimed))),
+    )
 
 
 # --- providers ---------------------------------------------------------------------------------
@@ -70,6 +97,25 @@ def provider_org_id(principal: Principal, requested: int | None) -> int:
         "body.provider_org_id",
         "平台管理员须指定提供方党组织",
         not_own="只能以本组织名义发布服务项目",
+    )
+
+
+def item_direction_of(provider: Organization) -> ServiceDirection:
+    """The side of the list an organisation's items are on (a community's needs, a unit's resources)."""
+    return DIRECTION_OF_PROVIDER[OrganizationKind(provider.kind)]
+
+
+def adoption_refusal(template: ServiceTemplate, provider: Organization) -> ProblemError | None:
+    """Why `provider` may not adopt `template` (None: it may): the template must fit its side."""
+    direction = item_direction_of(provider)
+    if TemplateDirection(template.direction) in TEMPLATE_DIRECTIONS[direction]:
+        return None
+    side = TemplateDirection.label_of(template.direction)
+    return unprocessable(
+        "template_direction_mismatch",
+        f"模板“{template.title}”只能作为{side}；{OrganizationKind.label_of(provider.kind)}的项目是"
+        f"“{ServiceDirection.label_of(direction)}”",
+        field="body.template_codes",
     )
 
 
@@ -113,11 +159,19 @@ def may_write_claims(principal: Principal) -> bool:
     return principal.actor_type is not ActorType.api_key or "claims:write" in principal.scopes
 
 
+def partner_pair(item: ServiceItem, claimant: Organization) -> tuple[int | None, int | None]:
+    """(unit, community) of a claim: the partnership a claim needs joins these two."""
+    if ServiceDirection(item.direction) is ServiceDirection.need:
+        return claimant.id, item.provider_org_id
+    return item.provider_org_id, claimant.id
+
+
 def claim_refusal(
-    item: ServiceItem, claimant: Organization, *, held: bool, active: int, today: date
+    item: ServiceItem, claimant: Organization, *, partners: bool, held: bool, active: int, today: date
 ) -> ProblemError | None:
-    """Why `claimant` may not claim `item` now (None: it may). `held`: it already has an active
-    claim on the item; `active`: the item's active claims; `today`: the local date."""
+    """Why `claimant` may not claim `item` now (None: it may). `partners`: a live partnership joins
+    the claimant and the item's provider (`partner_pair`); `held`: it already has an active claim
+    on the item; `active`: the item's active claims; `today`: the local date."""
     if item.status != ServiceItemStatus.published.value:
         return conflict("item_not_published", "只有已发布的服务项目可以认领")
     if item.claim_deadline is not None and today > item.claim_deadline:
@@ -130,6 +184,9 @@ def claim_refusal(
         return conflict(
             "claimant_kind_not_allowed", f"“{ServiceDirection.label_of(direction)}”类项目只能由{allowed}认领"
         )
+    if not partners:
+        provider = "该项目的提供方" if item.provider_org_id is None else "项目提供方"
+        return conflict("not_partners", f"本组织与{provider}没有共建关系，只能认领共建伙伴的项目")
     if held:
         return conflict("already_claimed", "本组织已认领该项目，不能重复认领")
     if active >= item.capacity:

@@ -1,9 +1,10 @@
-"""The reference claim list: the five categories and the 35 items of the source article's list, in a
-reference community with a reference unit and social organisation so both directions appear.
+"""The reference claim list: the five categories and the catalogue of the source article's 35 items,
+as templates that belong to no organisation. A community adopts templates into its own needs list,
+a unit or social organisation offers resources from them (`claims.adoption`).
 
 Upserted by stable codes (`gongjian load-reference`): running it again changes nothing, and a
-changed data file updates the rows it names, never duplicating them. An item's status is set only
-when the item is first created, so an item an administrator closed stays closed.
+changed data file updates the rows it names, never duplicating them. Items already adopted keep
+their own wording: a template's new text applies to later adoptions.
 """
 
 from __future__ import annotations
@@ -15,15 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gongjian.claims.items import ITEM_FIELDS
-from gongjian.claims.permissions import DIRECTION_OF_PROVIDER
 from gongjian.kit import audit
 from gongjian.kit.principal import SYSTEM
-from gongjian.models import Organization, ServiceCategory, ServiceItem
-from gongjian.models.base import utcnow
-from gongjian.models.enums import AuditAction, OrganizationKind, ServiceCategoryCode, ServiceItemStatus
+from gongjian.models import ServiceCategory, ServiceTemplate
+from gongjian.models.enums import AuditAction, ServiceCategoryCode, TemplateDirection
 
 DATA_FILE = Path(__file__).resolve().parents[1] / "reference" / "service_list.json"
+TEMPLATE_FIELDS = ("title", "description", "category", "direction", "capacity", "sort_order")
 
 
 def _apply(row: Any, values: dict[str, Any]) -> bool:
@@ -52,49 +51,28 @@ def load_service_list(session: Session, path: Path = DATA_FILE) -> int:
             touched += 1
     session.flush()
 
-    orgs: dict[str, Organization] = {}
-    for entry in data["organizations"]:
-        values = {"name": entry["name"], "kind": OrganizationKind(entry["kind"]).value}
-        values["description"] = entry.get("description", "")
-        org = session.execute(select(Organization).where(Organization.code == entry["code"])).scalar_one_or_none()
-        if org is None:
-            org = Organization(code=entry["code"], **values)
-            session.add(org)
-            session.flush()
-            audit.record(session, SYSTEM, AuditAction.create, "organization", org.id, values)
-            touched += 1
-        elif _apply(org, values):
-            org.version += 1
-            touched += 1
-        orgs[entry["code"]] = org
-    session.flush()
-
-    existing = {i.code: i for i in session.execute(select(ServiceItem).where(ServiceItem.code.is_not(None))).scalars()}
-    for entry in data["items"]:
-        provider = orgs[entry["provider"]]
+    existing = {t.code: t for t in session.execute(select(ServiceTemplate)).scalars()}
+    for n, entry in enumerate(data["templates"], start=1):
         values = {
             "title": entry["title"],
             "description": entry["description"],
             "category": ServiceCategoryCode(entry["category"]).value,
-            "provider_org_id": provider.id,
-            "direction": DIRECTION_OF_PROVIDER[OrganizationKind(provider.kind)].value,
+            "direction": TemplateDirection(entry["direction"]).value,
             "capacity": int(entry["capacity"]),
+            "sort_order": n,
         }
-        item = existing.get(entry["code"])
-        if item is None:
-            item = ServiceItem(
-                code=entry["code"], status=ServiceItemStatus.published.value, published_at=utcnow(), **values
-            )
-            session.add(item)
+        template = existing.get(entry["code"])
+        if template is None:
+            template = ServiceTemplate(code=entry["code"], **values)
+            session.add(template)
             session.flush()
-            audit.record(
-                session, SYSTEM, AuditAction.create, "service_item", item.id, audit.snapshot(item, ITEM_FIELDS)
-            )
+            audit.record(session, SYSTEM, AuditAction.create, "service_template", template.code, values)
             touched += 1
         else:
-            before = audit.snapshot(item, ITEM_FIELDS)
-            if _apply(item, values):
-                audit.finish_update(session, SYSTEM, "service_item", item, before, ITEM_FIELDS)
+            before = audit.snapshot(template, TEMPLATE_FIELDS)
+            if _apply(template, values):
+                changes = audit.diff(before, audit.snapshot(template, TEMPLATE_FIELDS))
+                audit.record(session, SYSTEM, AuditAction.update, "service_template", template.code, changes)
                 touched += 1
     session.flush()
     return touched

@@ -5,8 +5,10 @@ from typing import Annotated
 from fastapi import Query, Response
 
 from gongjian.auth.dependencies import caller
-from gongjian.claims import claiming, items, summary
+from gongjian.claims import catalogue, claiming, items, summary
 from gongjian.claims.schemas import (
+    AdoptionCreate,
+    AdoptionResult,
     ClaimComplete,
     ClaimCreate,
     ClaimListQuery,
@@ -21,6 +23,7 @@ from gongjian.claims.schemas import (
     ServiceItemListQuery,
     ServiceItemRead,
     ServiceItemUpdate,
+    ServiceTemplateCatalogue,
 )
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
@@ -31,6 +34,8 @@ from gongjian.kit.query import ListQuery, query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.types import ID_BOUNDS, IsoDate, PathId
 from gongjian.models.enums import (
+    ServiceCategoryCode,
+    ServiceDirection,
     ServiceItemStatus,
 )
 
@@ -49,7 +54,29 @@ async def list_service_categories(
         return items.list_categories(session, query)
 
 
-@router.get("/service-items", summary="双向认领清单：服务项目列表")
+@router.get("/service-templates", summary="清单模板：参考清单的 35 项，按五大类分组")
+async def list_service_templates(
+    principal: Reader,
+    category: Annotated[ServiceCategoryCode | None, Query(description="只列这一类")] = None,
+    direction: Annotated[
+        ServiceDirection | None, Query(description="只列可作为社区需求（need）或单位资源（resource）采用的模板")
+    ] = None,
+) -> ServiceTemplateCatalogue:
+    with unit_of_work() as session:
+        return catalogue.list_templates(session, principal, category=category, direction=direction)
+
+
+@router.post(
+    "/service-items/adopt",
+    summary="从清单模板添加服务项目（社区需求或单位资源）",
+    status_code=201,
+)
+async def adopt_service_templates(body: AdoptionCreate, principal: Writer) -> AdoptionResult:
+    with unit_of_work(write_lock=True) as session:
+        return catalogue.adopt(session, principal, body)
+
+
+@router.get("/service-items", summary="双向认领清单：服务项目列表（本组织与共建伙伴的项目）")
 async def list_service_items(
     principal: Reader, query: Annotated[ServiceItemListQuery, query_of(ServiceItemListQuery)]
 ) -> Page[ServiceItemRead]:

@@ -5,7 +5,7 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
@@ -16,8 +16,13 @@ from gongjian.models.enums import (
     ServiceCategoryCode,
     ServiceDirection,
     ServiceItemStatus,
+    TemplateDirection,
 )
 from gongjian.organizations.schemas import OrganizationRef
+
+TemplateCode = Annotated[str, StringConstraints(min_length=1, max_length=32)]
+PROVIDER_DESCRIPTION = "提供方党组织；为空表示旧版参考清单保留下来的历史项目（只剩已有认领，由平台管理员验收）"
+TEMPLATE_CODE_DESCRIPTION = "采用自清单模板的编码（如 SL-HA01）；手工新建的项目为空"
 
 
 class ServiceCategoryRead(OutputModel):
@@ -60,11 +65,11 @@ class CallerClaim(OutputModel):
 
 class ServiceItemRead(OutputModel):
     id: int
-    code: str | None = Field(description="参考清单项目的稳定编码；手工新建的项目为空")
+    template_code: str | None = Field(description=TEMPLATE_CODE_DESCRIPTION)
     title: str
     description: str
     category: ServiceCategoryCode
-    provider_org: OrganizationRef
+    provider_org: OrganizationRef | None = Field(description=PROVIDER_DESCRIPTION)
     direction: ServiceDirection
     capacity: int
     claim_deadline: date | None
@@ -76,7 +81,7 @@ class ServiceItemRead(OutputModel):
     )
     caller_may_claim: bool = Field(
         description="调用者现在能否以本组织名义认领该项目：与认领接口的规则相同（已发布、未过截止日、有空余名额、"
-        "本组织类型可认领该方向、不是本组织发布的、尚未认领）；平台管理员为 false"
+        "本组织类型可认领该方向、不是本组织发布的、与提供方有共建关系、尚未认领）；平台管理员为 false"
     )
     published_at: datetime | None
     closed_at: datetime | None
@@ -94,6 +99,77 @@ class ServiceItemSort(StrEnum):
     claim_deadline_desc = "-claim_deadline"
     created_at = "created_at"
     created_at_desc = "-created_at"
+
+
+# --- the catalogue: templates and adopting them ------------------------------------------------
+
+
+class CallerItem(OutputModel):
+    """The caller's organisation's open (draft or published) item adopted from a template."""
+
+    id: int
+    status: ServiceItemStatus
+
+
+class ServiceTemplateRead(OutputModel):
+    code: str = Field(description="模板的稳定编码，如 SL-HA01")
+    title: str
+    description: str
+    category: ServiceCategoryCode
+    direction: TemplateDirection = Field(description="可作为社区需求、单位资源，或两者均可")
+    capacity: int = Field(description="采用后项目的默认名额")
+    sort_order: int
+    caller_item: CallerItem | None = Field(
+        description="调用者所在组织从该模板添加、尚未关闭的项目；没有、或调用者是平台管理员时为空"
+    )
+    caller_may_adopt: bool = Field(
+        description="调用者现在能否以本组织名义采用该模板：组织管理员、模板适合本组织一方（社区需求或单位资源）、"
+        "本组织没有从该模板添加且未关闭的项目；平台管理员为 false（须在请求中指定组织）"
+    )
+
+
+class TemplateCategoryGroup(BaseModel):
+    code: ServiceCategoryCode
+    name: str
+    description: str
+    sort_order: int
+    templates: list[ServiceTemplateRead]
+
+
+class ServiceTemplateCatalogue(BaseModel):
+    """The catalogue grouped by category (five groups, in their order); a bounded reference list,
+    so not paged."""
+
+    total: int = Field(description="符合条件的模板数")
+    categories: list[TemplateCategoryGroup]
+
+
+class AdoptionCreate(InputModel):
+    template_codes: list[TemplateCode] = Field(
+        min_length=1, max_length=100, description="要采用的模板编码（不能重复）；一次请求全部成功或全部不成功"
+    )
+    provider_org_id: int | None = Field(
+        default=None, **ID_BOUNDS, description="为哪个党组织添加；组织管理员默认本组织，平台管理员必填"
+    )
+    publish: bool = Field(
+        default=True,
+        description="true（默认）：添加后即发布，共建伙伴马上可以认领；false：添加为草稿，修改后再发布",
+    )
+    claim_deadline: IsoDate | None = Field(
+        default=None, description="这些项目的认领截止日（含当日，北京时间）；空为不限"
+    )
+
+    @field_validator("template_codes")
+    @classmethod
+    def _unique(cls, codes: list[str]) -> list[str]:
+        if len(set(codes)) != len(codes):
+            raise ValueError("模板编码不能重复")
+        return codes
+
+
+class AdoptionResult(BaseModel):
+    total: int
+    items: list[ServiceItemRead] = Field(description="新建的服务项目，按请求中模板的顺序")
 
 
 # --- claims ------------------------------------------------------------------------------------
@@ -125,10 +201,11 @@ class ClaimReject(InputModel):
 
 class ServiceItemRef(OutputModel):
     id: int
+    template_code: str | None = Field(description=TEMPLATE_CODE_DESCRIPTION)
     title: str
     category: ServiceCategoryCode
     direction: ServiceDirection
-    provider_org: OrganizationRef
+    provider_org: OrganizationRef | None = Field(description=PROVIDER_DESCRIPTION)
 
 
 class ClaimRead(OutputModel):
@@ -187,6 +264,7 @@ class ClaimSummary(BaseModel):
 class ServiceItemListQuery(ListQuery):
     category: ServiceCategoryCode | None = None
     direction: ServiceDirection | None = None
+    template_code: Annotated[str | None, Query(max_length=32, description="采用自哪个清单模板")] = None
     provider_kind: Annotated[OrganizationKind | None, Query(description="提供方类型：社区、驻区单位或社会组织")] = None
     provider_org_id: QueryId = None
     status: ServiceItemStatus | None = None
@@ -205,5 +283,6 @@ class ClaimListQuery(ListQuery):
     item_id: QueryId = None
     provider_org_id: Annotated[int | None, Query(**ID_BOUNDS, description="项目提供方")] = None
     category: ServiceCategoryCode | None = None
+    template_code: Annotated[str | None, Query(max_length=32, description="项目采用自哪个清单模板")] = None
     status: ClaimStatus | None = None
     sort: ClaimSort = ClaimSort.created_at_desc

@@ -268,8 +268,23 @@ HONOURS = [
 COURT_HONOUR = ("“共驻共建先进党组织”", "中共黄石市委组织部", date(2018, 3, 15), "city")
 
 
-# Resources on the reference claim list (by code) that 老虎头 claimed in 2017: day, and whether the
-# work was finished and verified by the providing unit within the year.
+# The catalogue (清单模板) at the start of 2017: the needs 老虎头 adopted into its own list — the
+# article's priorities (大环境整治、维护社会稳定、扶贫济困) and its activities — open for its units to
+# claim; and the resources the court offered from it, which 老虎头 claimed (below).
+CATALOGUE_DAY = date(2017, 1, 10)
+ADOPTED_NEEDS = [
+    "SL-HA02",  # 春节、“七一”走访慰问困难户和老党员
+    "SL-HA03",  # “送温暖给留守儿童”关爱行动
+    "SL-FU01",  # 老旧房改房楼道照明改造
+    "SL-VO01",  # 大环境整治志愿清扫
+    "SL-VO03",  # 社区治安义务巡逻
+    "SL-VO09",  # 信访维稳矛盾调解协助
+    "SL-CS01",  # 单位与社区篮球友谊赛
+    "SL-AD02",  # 共建联席会议题征集
+]
+
+# Resources the court offered from the catalogue (by template code) that 老虎头 claimed in 2017:
+# day, and whether the work was finished and verified by the court within the year.
 CLAIMED_RESOURCES = [
     ("SL-HA06", date(2017, 2, 20), True),  # 困难群众法律援助与诉讼指引
     ("SL-VO02", date(2017, 3, 25), True),  # 送法进社区普法宣传

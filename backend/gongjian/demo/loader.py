@@ -24,8 +24,9 @@ from gongjian.activities import service as activities
 from gongjian.activities import signups as activity_signups
 from gongjian.activities.schemas import ActivityCreate, AttendanceUpdate, SignupCreate
 from gongjian.auth.passwords import require_acceptable
+from gongjian.claims import catalogue
 from gongjian.claims import claiming as claims
-from gongjian.claims.schemas import ClaimComplete, ClaimCreate, ClaimVerify
+from gongjian.claims.schemas import AdoptionCreate, ClaimComplete, ClaimCreate, ClaimVerify
 from gongjian.concerns import service as concerns
 from gongjian.concerns.schemas import ConcernCreate, ConcernEscalate
 from gongjian.db import unit_of_work
@@ -39,7 +40,7 @@ from gongjian.meetings import tasks as meeting_tasks
 from gongjian.meetings.schemas import MeetingCreate, MeetingUpdate, TaskCreate, TopicCreate
 from gongjian.members import service as members
 from gongjian.members.schemas import MemberCreate
-from gongjian.models import Organization, ServiceItem
+from gongjian.models import Organization
 from gongjian.models.base import clock_at
 from gongjian.models.enums import (
     ActivityKind,
@@ -97,6 +98,7 @@ class _Demo:
         self.logins: list[Login] = []
         self.officers: list[int] = []
         self.community_members: list[int] = []
+        self.offered: dict[str | None, int] = {}
 
     # --- organisations, accounts, members ------------------------------------------------------
 
@@ -284,24 +286,19 @@ class _Demo:
                 with clock_at(at(day + timedelta(days=6), 10)):
                     wishes.close_wish(self.s, self.lht, wish_id, WishClose(feedback="居民表示满意"), None)
 
-    def claims(self) -> None:
-        """老虎头 claims resources the member units offer on the reference claim list.
+    def catalogue(self) -> None:
+        """老虎头 adopts its needs from the catalogue, the court offers the resources it will give."""
+        with clock_at(at(data.CATALOGUE_DAY, 9)):
+            catalogue.adopt(self.s, self.lht, AdoptionCreate(template_codes=data.ADOPTED_NEEDS))
+            offered = [code for code, _, _ in data.CLAIMED_RESOURCES]
+            items = catalogue.adopt(self.s, self.court_admin, AdoptionCreate(template_codes=offered)).items
+            self.offered = {item.template_code: item.id for item in items}
 
-        The demo adds no service items of its own: the platform's list stays the 35 reference items,
-        and the community's claims show up in its annual figures (resources it claimed).
-        """
-        by_code = {
-            code: (item_id, provider_id)
-            for code, item_id, provider_id in self.s.execute(
-                select(ServiceItem.code, ServiceItem.id, ServiceItem.provider_org_id).where(
-                    ServiceItem.code.in_([code for code, _, _ in data.CLAIMED_RESOURCES])
-                )
-            )
-        }
+    def claims(self) -> None:
+        """老虎头 claims the resources its partner court offers; the court verifies the finished work.
+        Its own needs stay open on the board for the court (and the demo's visitor) to claim."""
         for code, day, finished in data.CLAIMED_RESOURCES:
-            item_id, provider_id = by_code[code]
-            provider = self.s.get_one(Organization, provider_id)
-            provider_admin = Principal(ActorType.system, 0, provider.name, Role.unit_admin, provider.id)
+            item_id = self.offered[code]
             with clock_at(at(day, 10)):
                 claim = claims.create_claim(self.s, self.lht, item_id, ClaimCreate(note="老虎头社区认领"))
                 claims.start_claim(self.s, self.lht, claim.id, None)
@@ -311,7 +308,7 @@ class _Demo:
                 claims.complete_claim(self.s, self.lht, claim.id, ClaimComplete(report="已按计划完成"), None)
             with clock_at(at(day + timedelta(days=33), 10)):
                 claims.verify_claim(
-                    self.s, provider_admin, claim.id, ClaimVerify(rating=5, comment="社区组织得力"), None
+                    self.s, self.court_admin, claim.id, ClaimVerify(rating=5, comment="社区组织得力"), None
                 )
 
     # --- meetings, concerns, honours -----------------------------------------------------------
@@ -428,7 +425,7 @@ def load_demo(password: str | None = None) -> DemoResult:
         existing = find_demo(session)
         if existing is not None:
             return DemoResult(created=False, community_id=existing[0], court_id=existing[1])
-    load_all()  # the claim list's categories (idempotent)
+    load_all()  # the claim list's categories and the catalogue (idempotent)
     demo = _Demo(password)
     # One transaction per part: each stays short and the session small. If a part fails, the
     # parts before it stay; the community then exists and a rerun is refused — drop the database.
@@ -438,6 +435,7 @@ def load_demo(password: str | None = None) -> DemoResult:
         demo.people,
         demo.activities,
         demo.wishes,
+        demo.catalogue,
         demo.claims,
         demo.meetings,
         demo.concerns,

@@ -7,7 +7,7 @@ from gongjian.models.accounts import ApiKey, LoginSession, LoginThrottle, User
 from gongjian.models.activities import Activity, ActivitySignup
 from gongjian.models.base import Base
 from gongjian.models.cards import Card, CardEntry
-from gongjian.models.claims import Claim, ServiceCategory, ServiceItem
+from gongjian.models.claims import Claim, ServiceCategory, ServiceItem, ServiceTemplate
 from gongjian.models.evaluation import Evaluation, EvaluationPeriod, EvaluationScheme
 from gongjian.models.governance import Concern, ConcernStep, Honor, Meeting, MeetingTask, MeetingTopic
 from gongjian.models.integration import (
@@ -63,6 +63,7 @@ __all__ = [
     "Resident",
     "ServiceCategory",
     "ServiceItem",
+    "ServiceTemplate",
     "Upload",
     "User",
     "VolunteerCertificate",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin
@@ -22,19 +22,53 @@ class ServiceCategory(IdMixin, TimestampMixin, Base):
     sort_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
+class ServiceTemplate(IdMixin, TimestampMixin, Base):
+    """An item of the reference catalogue (the source article's 35), belonging to no organisation:
+    a community adopts it into its needs list, a unit or social organisation offers it as a
+    resource (`POST /service-items/adopt`). Loaded by `gongjian load-reference`, keyed by `code`."""
+
+    __tablename__ = "service_templates"
+    __table_args__ = (CheckConstraint("capacity >= 1", name="capacity_positive"),)
+
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    category: Mapped[str] = mapped_column(ForeignKey("service_categories.code"))
+    # need, resource or both (`TemplateDirection`): the sides it may be adopted into.
+    direction: Mapped[str] = mapped_column(String(16))
+    # The places an adopted item starts with (the adopter may change them).
+    capacity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# An organisation holds at most one open (draft or published) item per template; a closed one may
+# be adopted again. The rule lives in `claims.adoption`; this index keeps a race from breaking it.
+OPEN_ADOPTION = "status != 'closed' AND template_code IS NOT NULL"
+
+
 class ServiceItem(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "service_items"
     __table_args__ = (
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         Index("ix_service_items_status_category", "status", "category"),
+        Index(
+            "uq_service_items_provider_org_id_template_code_open",
+            "provider_org_id",
+            "template_code",
+            unique=True,
+            sqlite_where=text(OPEN_ADOPTION),
+            postgresql_where=text(OPEN_ADOPTION),
+        ),
     )
 
-    # Stable code of a reference item (the loader upserts by it); null for items entered by hand.
-    code: Mapped[str | None] = mapped_column(String(32), unique=True)
+    # The catalogue template the item was adopted from; null for items entered by hand.
+    template_code: Mapped[str | None] = mapped_column(ForeignKey("service_templates.code"), index=True)
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     category: Mapped[str] = mapped_column(ForeignKey("service_categories.code"))
-    provider_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    # Null only for items of the old reference list that real organisations had claimed: revision
+    # 0019 removed their placeholder provider and kept them (closed) with their claims.
+    provider_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     # need: posted by a community for units to claim; resource: offered by a unit for the community.
     direction: Mapped[str] = mapped_column(String(16))
     capacity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
@@ -44,7 +78,7 @@ class ServiceItem(IdMixin, TimestampMixin, VersionedMixin, Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    provider_org: Mapped[Organization] = relationship(lazy="raise")
+    provider_org: Mapped[Organization | None] = relationship(lazy="raise")
 
 
 class Claim(IdMixin, TimestampMixin, VersionedMixin, Base):

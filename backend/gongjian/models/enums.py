@@ -164,6 +164,18 @@ class ServiceDirection(LabelledEnum):
     resource = "resource"
 
 
+@register(
+    "template_direction",
+    {"need": "社区需求", "resource": "单位资源", "both": "需求或资源均可"},
+)
+class TemplateDirection(LabelledEnum):
+    """Which side of the list a catalogue template may be adopted into (`both`: either side)."""
+
+    need = "need"
+    resource = "resource"
+    both = "both"
+
+
 @register("service_item_status", {"draft": "草稿", "published": "已发布", "closed": "已关闭"})
 class ServiceItemStatus(LabelledEnum):
     draft = "draft"

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, case, or_, select
 from sqlalchemy.orm import Session
 
 from gongjian.kit.access import acts_for, is_platform_admin
@@ -32,7 +32,16 @@ def partner_community_ids(unit_org_id: int | None) -> Select[Any]:
     return select(Partnership.community_org_id).where(Partnership.unit_org_id == unit_org_id, _live())
 
 
-def is_partner(session: Session, unit_org_id: int | None, community_org_id: int) -> bool:
+def partner_org_ids(org_id: int | None) -> Select[Any]:
+    """SQL: the organisations a live partnership joins to this one — a unit's (or social
+    organisation's) communities, a community's units and social organisations."""
+    other_side = case((Partnership.unit_org_id == org_id, Partnership.community_org_id), else_=Partnership.unit_org_id)
+    return select(other_side).where(
+        or_(Partnership.unit_org_id == org_id, Partnership.community_org_id == org_id), _live()
+    )
+
+
+def is_partner(session: Session, unit_org_id: int | None, community_org_id: int | None) -> bool:
     """Whether a live partnership joins the unit and the community."""
     found = session.execute(
         select(Partnership.id).where(

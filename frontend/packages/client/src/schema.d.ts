@@ -1783,7 +1783,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 双向认领清单：服务项目列表 */
+        /** 双向认领清单：服务项目列表（本组织与共建伙伴的项目） */
         get: operations["list_service_items"];
         put?: never;
         /** 新建服务项目（草稿） */
@@ -1858,6 +1858,40 @@ export interface paths {
         put?: never;
         /** 发布（或重新开放）服务项目 */
         post: operations["publish_service_item"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-items/adopt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 从清单模板添加服务项目（社区需求或单位资源） */
+        post: operations["adopt_service_templates"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/service-templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 清单模板：参考清单的 35 项，按五大类分组 */
+        get: operations["list_service_templates"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2863,6 +2897,40 @@ export interface components {
             /** Wishes To Verify */
             wishes_to_verify: number | null;
         };
+        /** AdoptionCreate */
+        AdoptionCreate: {
+            /**
+             * Claim Deadline
+             * @description 这些项目的认领截止日（含当日，北京时间）；空为不限
+             */
+            claim_deadline?: string | null;
+            /**
+             * Provider Org Id
+             * @description 为哪个党组织添加；组织管理员默认本组织，平台管理员必填
+             */
+            provider_org_id?: number | null;
+            /**
+             * Publish
+             * @description true（默认）：添加后即发布，共建伙伴马上可以认领；false：添加为草稿，修改后再发布
+             * @default true
+             */
+            publish?: boolean;
+            /**
+             * Template Codes
+             * @description 要采用的模板编码（不能重复）；一次请求全部成功或全部不成功
+             */
+            template_codes: string[];
+        };
+        /** AdoptionResult */
+        AdoptionResult: {
+            /**
+             * Items
+             * @description 新建的服务项目，按请求中模板的顺序
+             */
+            items: components["schemas"]["ServiceItemRead"][];
+            /** Total */
+            total: number;
+        };
         /** AnnualStats */
         AnnualStats: {
             /** Activities By Kind */
@@ -3085,6 +3153,15 @@ export interface components {
             /** Id */
             id: number;
             status: components["schemas"]["ClaimStatus"];
+        };
+        /**
+         * CallerItem
+         * @description The caller's organisation's open (draft or published) item adopted from a template.
+         */
+        CallerItem: {
+            /** Id */
+            id: number;
+            status: components["schemas"]["ServiceItemStatus"];
         };
         /**
          * CardEntrySort
@@ -6606,7 +6683,7 @@ export interface components {
             caller_claim: components["schemas"]["CallerClaim"] | null;
             /**
              * Caller May Claim
-             * @description 调用者现在能否以本组织名义认领该项目：与认领接口的规则相同（已发布、未过截止日、有空余名额、本组织类型可认领该方向、不是本组织发布的、尚未认领）；平台管理员为 false
+             * @description 调用者现在能否以本组织名义认领该项目：与认领接口的规则相同（已发布、未过截止日、有空余名额、本组织类型可认领该方向、不是本组织发布的、与提供方有共建关系、尚未认领）；平台管理员为 false
              */
             caller_may_claim: boolean;
             /** Capacity */
@@ -6616,11 +6693,6 @@ export interface components {
             claim_deadline: string | null;
             /** Closed At */
             closed_at: string | null;
-            /**
-             * Code
-             * @description 参考清单项目的稳定编码；手工新建的项目为空
-             */
-            code: string | null;
             /**
              * Created At
              * Format: date-time
@@ -6633,10 +6705,16 @@ export interface components {
             free_capacity: number;
             /** Id */
             id: number;
-            provider_org: components["schemas"]["gongjian__organizations__schemas__OrganizationRef"];
+            /** @description 提供方党组织；为空表示旧版参考清单保留下来的历史项目（只剩已有认领，由平台管理员验收） */
+            provider_org: components["schemas"]["gongjian__organizations__schemas__OrganizationRef"] | null;
             /** Published At */
             published_at: string | null;
             status: components["schemas"]["ServiceItemStatus"];
+            /**
+             * Template Code
+             * @description 采用自清单模板的编码（如 SL-HA01）；手工新建的项目为空
+             */
+            template_code: string | null;
             /** Title */
             title: string;
             /**
@@ -6653,7 +6731,13 @@ export interface components {
             direction: components["schemas"]["ServiceDirection"];
             /** Id */
             id: number;
-            provider_org: components["schemas"]["gongjian__organizations__schemas__OrganizationRef"];
+            /** @description 提供方党组织；为空表示旧版参考清单保留下来的历史项目（只剩已有认领，由平台管理员验收） */
+            provider_org: components["schemas"]["gongjian__organizations__schemas__OrganizationRef"] | null;
+            /**
+             * Template Code
+             * @description 采用自清单模板的编码（如 SL-HA01）；手工新建的项目为空
+             */
+            template_code: string | null;
             /** Title */
             title: string;
         };
@@ -6681,6 +6765,49 @@ export interface components {
             description?: string;
             /** Title */
             title?: string;
+        };
+        /**
+         * ServiceTemplateCatalogue
+         * @description The catalogue grouped by category (five groups, in their order); a bounded reference list,
+         *     so not paged.
+         */
+        ServiceTemplateCatalogue: {
+            /** Categories */
+            categories: components["schemas"]["TemplateCategoryGroup"][];
+            /**
+             * Total
+             * @description 符合条件的模板数
+             */
+            total: number;
+        };
+        /** ServiceTemplateRead */
+        ServiceTemplateRead: {
+            /** @description 调用者所在组织从该模板添加、尚未关闭的项目；没有、或调用者是平台管理员时为空 */
+            caller_item: components["schemas"]["CallerItem"] | null;
+            /**
+             * Caller May Adopt
+             * @description 调用者现在能否以本组织名义采用该模板：组织管理员、模板适合本组织一方（社区需求或单位资源）、本组织没有从该模板添加且未关闭的项目；平台管理员为 false（须在请求中指定组织）
+             */
+            caller_may_adopt: boolean;
+            /**
+             * Capacity
+             * @description 采用后项目的默认名额
+             */
+            capacity: number;
+            category: components["schemas"]["ServiceCategoryCode"];
+            /**
+             * Code
+             * @description 模板的稳定编码，如 SL-HA01
+             */
+            code: string;
+            /** Description */
+            description: string;
+            /** @description 可作为社区需求、单位资源，或两者均可 */
+            direction: components["schemas"]["TemplateDirection"];
+            /** Sort Order */
+            sort_order: number;
+            /** Title */
+            title: string;
         };
         /**
          * Share
@@ -6891,6 +7018,24 @@ export interface components {
             /** Owner Org Id */
             owner_org_id?: number;
         };
+        /** TemplateCategoryGroup */
+        TemplateCategoryGroup: {
+            code: components["schemas"]["ServiceCategoryCode"];
+            /** Description */
+            description: string;
+            /** Name */
+            name: string;
+            /** Sort Order */
+            sort_order: number;
+            /** Templates */
+            templates: components["schemas"]["ServiceTemplateRead"][];
+        };
+        /**
+         * TemplateDirection
+         * @description Which side of the list a catalogue template may be adopted into (`both`: either side).
+         * @enum {string}
+         */
+        TemplateDirection: "need" | "resource" | "both";
         /**
          * Thresholds
          * @description Lowest final score (inclusive) of each grade; below `basically_qualified` is 不合格.
@@ -11443,6 +11588,8 @@ export interface operations {
                 provider_org_id?: number | null;
                 sort?: components["schemas"]["ClaimSort"];
                 status?: components["schemas"]["ClaimStatus"] | null;
+                /** @description 项目采用自哪个清单模板 */
+                template_code?: string | null;
             };
             header?: never;
             path?: never;
@@ -22388,6 +22535,8 @@ export interface operations {
                 q?: string | null;
                 sort?: components["schemas"]["ServiceItemSort"];
                 status?: components["schemas"]["ServiceItemStatus"] | null;
+                /** @description 采用自哪个清单模板 */
+                template_code?: string | null;
             };
             header?: never;
             path?: never;
@@ -23243,6 +23392,226 @@ export interface operations {
             };
             /** @description If-Match 与当前版本不符 */
             412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    adopt_service_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AdoptionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdoptionResult"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_service_templates: {
+        parameters: {
+            query?: {
+                /** @description 只列这一类 */
+                category?: components["schemas"]["ServiceCategoryCode"] | null;
+                /** @description 只列可作为社区需求（need）或单位资源（resource）采用的模板 */
+                direction?: components["schemas"]["ServiceDirection"] | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceTemplateCatalogue"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

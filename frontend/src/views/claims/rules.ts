@@ -16,7 +16,7 @@ export function itemActions(item: Item, me: Caller | null | undefined): ItemActi
   if (!me) return []
   const actions: ItemAction[] = []
   if (item.caller_may_claim) actions.push('claim')
-  if (actsFor(me, item.provider_org.id)) {
+  if (actsFor(me, item.provider_org?.id)) {
     actions.push('edit')
     if (item.status === 'draft' || item.status === 'closed') actions.push('publish')
     if (item.status === 'published') actions.push('close')
@@ -27,7 +27,7 @@ export function itemActions(item: Item, me: Caller | null | undefined): ItemActi
 export function claimActions(claim: Claim, me: Caller | null | undefined): ClaimAction[] {
   const actions: ClaimAction[] = []
   const claimant = actsFor(me, claim.organization.id)
-  const provider = actsFor(me, claim.item.provider_org.id)
+  const provider = actsFor(me, claim.item.provider_org?.id)
   if (claimant && claim.status === 'claimed') actions.push('start')
   if (claimant && claim.status === 'in_progress') actions.push('complete')
   if (claimant && (claim.status === 'claimed' || claim.status === 'in_progress')) actions.push('withdraw')
