@@ -13,7 +13,15 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from gongjian.models.base import (
+    Base,
+    IdMixin,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    local_day_of,
+    utcnow,
+)
 from gongjian.models.organizations import Organization
 
 
@@ -61,6 +69,8 @@ class MeetingTask(IdMixin, TimestampMixin, VersionedMixin, Base):
     progress_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Business date (kit/calendar.py): the day the task counts as done.
+    done_on: Mapped[date | None] = mapped_column(Date)
 
     owner_org: Mapped[Organization] = relationship(lazy="raise")
     topic: Mapped[MeetingTopic] = relationship(lazy="raise")
@@ -73,6 +83,7 @@ class Concern(IdMixin, TimestampMixin, VersionedMixin, Base):
     __table_args__ = (
         Index("ix_concerns_community_org_id_status", "community_org_id", "status"),
         Index("ix_concerns_community_org_id_reported_at", "community_org_id", "reported_at"),
+        Index("ix_concerns_community_org_id_reported_on", "community_org_id", "reported_on"),
     )
 
     community_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
@@ -94,6 +105,9 @@ class Concern(IdMixin, TimestampMixin, VersionedMixin, Base):
     escalated_to: Mapped[str | None] = mapped_column(String(200))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Business dates (kit/calendar.py): the days reporting and resolution count on in reports.
+    reported_on: Mapped[date] = mapped_column(Date, default=local_day_of("reported_at"))
+    resolved_on: Mapped[date | None] = mapped_column(Date)
 
 
 class ConcernStep(IdMixin, Base):
