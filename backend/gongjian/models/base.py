@@ -73,13 +73,17 @@ class UTCDateTime(TypeDecorator[datetime]):
 LOCAL_ZONE = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
-def local_day_of(timestamp: str) -> Callable[[Any], date]:
+def local_day_of(timestamp: str, *, optional: bool = False) -> Callable[[Any], date | None]:
     """Column default of a business date (kit/calendar.py): the local day of the row's timestamp
-    column `timestamp`, or of now when the row leaves that to its own default. The services always
-    set business dates; this keeps a row inserted any other way (a script, a test) consistent."""
+    column `timestamp`, or of now when the row leaves that to its own default (`optional`: none
+    when the timestamp is none). The services always set business dates; this keeps a row inserted
+    any other way (a bulk seed, a script, a test) consistent."""
 
-    def default(context: Any) -> date:
-        moment = context.get_current_parameters().get(timestamp) or utcnow()
+    def default(context: Any) -> date | None:
+        moment = context.get_current_parameters().get(timestamp)
+        if moment is None and optional:
+            return None
+        moment = moment or utcnow()
         if moment.tzinfo is None:  # already bound for SQLite: naive UTC
             moment = moment.replace(tzinfo=UTC)
         return moment.astimezone(LOCAL_ZONE).date()

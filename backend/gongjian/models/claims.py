@@ -66,7 +66,7 @@ class Claim(IdMixin, TimestampMixin, VersionedMixin, Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Business dates (kit/calendar.py): the days the claim and its completion count on in reports.
     claimed_on: Mapped[date] = mapped_column(Date, default=local_day_of("created_at"))
-    completed_on: Mapped[date | None] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date, default=local_day_of("completed_at", optional=True))
     completion_report: Mapped[str | None] = mapped_column(Text)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rating: Mapped[int | None] = mapped_column(Integer)

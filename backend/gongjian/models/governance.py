@@ -70,7 +70,7 @@ class MeetingTask(IdMixin, TimestampMixin, VersionedMixin, Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Business date (kit/calendar.py): the day the task counts as done.
-    done_on: Mapped[date | None] = mapped_column(Date)
+    done_on: Mapped[date | None] = mapped_column(Date, default=local_day_of("done_at", optional=True))
 
     owner_org: Mapped[Organization] = relationship(lazy="raise")
     topic: Mapped[MeetingTopic] = relationship(lazy="raise")
@@ -107,7 +107,7 @@ class Concern(IdMixin, TimestampMixin, VersionedMixin, Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Business dates (kit/calendar.py): the days reporting and resolution count on in reports.
     reported_on: Mapped[date] = mapped_column(Date, default=local_day_of("reported_at"))
-    resolved_on: Mapped[date | None] = mapped_column(Date)
+    resolved_on: Mapped[date | None] = mapped_column(Date, default=local_day_of("resolved_at", optional=True))
 
 
 class ConcernStep(IdMixin, Base):

@@ -37,7 +37,7 @@ class Wish(IdMixin, TimestampMixin, VersionedMixin, Base):
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Business dates (kit/calendar.py): the days registration and fulfilment count on in reports.
     registered_on: Mapped[date] = mapped_column(Date, default=local_day_of("created_at"))
-    fulfilled_on: Mapped[date | None] = mapped_column(Date)
+    fulfilled_on: Mapped[date | None] = mapped_column(Date, default=local_day_of("fulfilled_at", optional=True))
     fulfil_note: Mapped[str | None] = mapped_column(Text)
     photo_url: Mapped[str | None] = mapped_column(String(500))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
