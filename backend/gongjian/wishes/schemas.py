@@ -102,7 +102,7 @@ class WishSort(StrEnum):
 
 
 class WishMonth(BaseModel):
-    month: str = Field(description="YYYY-MM（北京时间）")
+    month: str = Field(description="YYYY-MM（按业务日期）")
     submitted: int
     fulfilled: int
 

@@ -7408,7 +7408,7 @@ export interface components {
             fulfilled: number;
             /**
              * Month
-             * @description YYYY-MM（北京时间）
+             * @description YYYY-MM（按业务日期）
              */
             month: string;
             /** Submitted */
@@ -12625,9 +12625,9 @@ export interface operations {
                 organization_id?: number | null;
                 /** @description 项目提供方 */
                 provider_org_id?: number | null;
-                /** @description 认领日期起（含，北京时间） */
+                /** @description 认领的业务日期起（含） */
                 since?: string | null;
-                /** @description 认领日期止（含，北京时间） */
+                /** @description 认领的业务日期止（含） */
                 until?: string | null;
             };
             header?: never;
@@ -28386,9 +28386,9 @@ export interface operations {
         parameters: {
             query?: {
                 community_org_id?: number | null;
-                /** @description 起始日期（含，北京时间） */
+                /** @description 起始日期（含，按登记、实现的业务日期） */
                 since?: string | null;
-                /** @description 截止日期（含，北京时间） */
+                /** @description 截止日期（含，按登记、实现的业务日期） */
                 until?: string | null;
             };
             header?: never;
