@@ -181,10 +181,6 @@ def official_years() -> tuple[int, int]:
 
 def official_day(day: date) -> WorkingDay | None:
     """What the official calendar says of the day; None for a year the package doesn't know."""
-    return _official(day)
-
-
-def _official(day: date) -> WorkingDay | None:
     if not _OFFICIAL_YEARS[0] <= day.year <= _OFFICIAL_YEARS[1]:
         return None
     working = chinese_calendar.is_workday(day)
@@ -235,7 +231,7 @@ def _resolve(day: date, table: _Table) -> WorkingDay:
     entry = table.days.get(day)
     if entry is not None:
         return WorkingDay(day, entry.is_working_day, entry.name, CalendarSource.platform)
-    official = _official(day)
+    official = official_day(day)
     if official is not None:
         return official
     return _weekdays(day, CalendarSource.platform if day.year in table.years else CalendarSource.weekdays)
