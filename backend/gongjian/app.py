@@ -22,6 +22,7 @@ from gongjian.api_keys.router import router as api_keys_router
 from gongjian.audit.router import router as audit_router
 from gongjian.auth.dependencies import authenticate, authenticate_before_body, document_security
 from gongjian.auth.router import router as auth_router
+from gongjian.calendar_days.router import router as calendar_days_router
 from gongjian.cards.router import router as cards_router
 from gongjian.claims.router import router as claims_router
 from gongjian.concerns.router import router as concerns_router
@@ -87,6 +88,7 @@ DOMAIN_ROUTERS: list[DomainRouter] = [
     webhooks_router,
     evaluation_router,
     uploads_router,
+    calendar_days_router,
 ]
 
 

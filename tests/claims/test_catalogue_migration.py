@@ -193,6 +193,8 @@ def test_0019_turns_the_reference_list_into_templates_and_keeps_real_claims(
 
     # The kept claims go on: the court completes its claim, a platform admin verifies it in the
     # provider's place; the court still sees the item it works on, and no one can claim it anew.
+    # (The services below are today's code, so the database goes on to the newest revision first.)
+    command.upgrade(alembic_config(url), "head")
     court = Principal(ActorType.user, 21, "法院管理员", Role.unit_admin, COURT)
     lht = Principal(ActorType.user, 22, "老虎头管理员", Role.community_admin, LHT)
     with Session(engine) as session:

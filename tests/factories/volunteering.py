@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from factories.members import make_member
 from factories.users import login, make_user, username_of
+from gongjian.kit.calendar import LOCAL_ZONE
 from gongjian.models.base import utcnow
 from gongjian.models.enums import Role
 
@@ -23,7 +24,8 @@ def member_login(
 
 
 def iso(moment: datetime) -> str:
-    return moment.isoformat()
+    """As the platform's clients write a time: Beijing time (+08:00), the offset answers come back in."""
+    return moment.astimezone(LOCAL_ZONE).isoformat()
 
 
 def activity_body(community_org_id: int, **overrides: Any) -> dict[str, Any]:

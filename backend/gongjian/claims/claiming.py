@@ -39,7 +39,7 @@ from gongjian.claims.schemas import (
     ItemClaimListQuery,
 )
 from gongjian.kit import audit
-from gongjian.kit.calendar import local_today
+from gongjian.kit.calendar import business_date
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import Page, read_page
 from gongjian.kit.principal import Principal, stamp
@@ -68,6 +68,8 @@ CLAIM_FIELDS = (
     "rating",
     "verify_comment",
     "end_reason",
+    "claimed_on",
+    "completed_on",
 )
 
 
@@ -158,8 +160,11 @@ def create_claim(session: Session, principal: Principal, item_id: int, data: Cla
     active = select(func.count(Claim.id)).where(Claim.item_id == item.id, Claim.status.in_(ACTIVE_VALUES))
     held = session.execute(active.where(Claim.organization_id == claimant.id)).scalar_one() > 0
     partners = is_partner(session, *partner_pair(item, claimant))
+    now = utcnow()
+    claimed_on = business_date(principal, data.claimed_on, at=now, field="body.claimed_on")
+    # The item's claim deadline is checked against the day the claim counts on.
     refusal = claim_refusal(
-        item, claimant, partners=partners, held=held, active=session.execute(active).scalar_one(), today=local_today()
+        item, claimant, partners=partners, held=held, active=session.execute(active).scalar_one(), today=claimed_on
     )
     if refusal is not None:
         raise refusal
@@ -169,6 +174,8 @@ def create_claim(session: Session, principal: Principal, item_id: int, data: Cla
         status=ClaimStatus.claimed.value,
         note=data.note,
         **stamp(principal, "claimed"),
+        created_at=now,
+        claimed_on=claimed_on,
     )
     session.add(claim)
     session.flush()
@@ -211,6 +218,14 @@ def complete_claim(
 ) -> ClaimRead:
     claim, before = _step(session, principal, claim_id, if_match, by="claimant", target=ClaimStatus.completed)
     claim.completed_at = utcnow()
+    claim.completed_on = business_date(
+        principal,
+        data.completed_on,
+        at=claim.completed_at,
+        field="body.completed_on",
+        not_before=claim.claimed_on,
+        not_before_label="认领日期",
+    )
     claim.completion_report = data.report
     return _finish(session, principal, claim, before)
 

@@ -157,8 +157,8 @@ async def claims_summary(
     principal: Reader,
     organization_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领组织")] = None,
     provider_org_id: Annotated[int | None, Query(**ID_BOUNDS, description="项目提供方")] = None,
-    since: Annotated[IsoDate | None, Query(description="认领日期起（含，北京时间）")] = None,
-    until: Annotated[IsoDate | None, Query(description="认领日期止（含，北京时间）")] = None,
+    since: Annotated[IsoDate | None, Query(description="认领的业务日期起（含）")] = None,
+    until: Annotated[IsoDate | None, Query(description="认领的业务日期止（含）")] = None,
 ) -> ClaimSummary:
     with unit_of_work() as session:
         return summary.claims_summary(

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints, field_validator
 
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import ID_BOUNDS, IsoDate, QueryId
+from gongjian.kit.types import ID_BOUNDS, IsoDate, QueryId, business_date_field
 from gongjian.models.enums import (
     ClaimStatus,
     OrganizationKind,
@@ -180,10 +180,12 @@ class ClaimCreate(InputModel):
         default=None, **ID_BOUNDS, description="以哪个组织的名义认领；组织管理员默认本组织，平台管理员必填"
     )
     note: str = Field(default="", max_length=2000, description="认领说明或实施打算")
+    claimed_on: IsoDate | None = business_date_field("认领")
 
 
 class ClaimComplete(InputModel):
     report: str = Field(min_length=1, max_length=10000, description="完成情况报告")
+    completed_on: IsoDate | None = business_date_field("完成")
 
 
 class ClaimVerify(InputModel):
@@ -216,8 +218,10 @@ class ClaimRead(OutputModel):
     note: str
     claimed_by: str = Field(validation_alias="claimed_by_name", description="办理认领的账号或密钥名称")
     created_at: datetime = Field(description="认领时间")
+    claimed_on: date = Field(description="认领的业务日期（统计按此日期）")
     started_at: datetime | None
     completed_at: datetime | None
+    completed_on: date | None = Field(description="完成的业务日期")
     completion_report: str | None
     verified_at: datetime | None
     rating: int | None

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from gongjian.claims.permissions import item_visibility
 from gongjian.claims.schemas import CategoryClaimTotals, ClaimCount, ClaimSummary
-from gongjian.kit.calendar import end_of, start_of
 from gongjian.kit.errors import unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.models import Claim, ServiceItem
@@ -26,7 +25,7 @@ def claims_summary(
     since: date | None,
     until: date | None,
 ) -> ClaimSummary:
-    """Claims made in [since, until] (Beijing days), by category and status."""
+    """Claims made in [since, until], by their business date (`claimed_on`), by category and status."""
     if since is not None and until is not None and until < since:
         raise unprocessable("invalid_date_range", "结束日期不能早于开始日期", field="query.until")
     stmt = select(ServiceItem.category, Claim.status, func.count(Claim.id)).join(
@@ -41,9 +40,9 @@ def claims_summary(
     if provider_org_id is not None:
         conditions.append(ServiceItem.provider_org_id == provider_org_id)
     if since is not None:
-        conditions.append(Claim.created_at >= start_of(since))
+        conditions.append(Claim.claimed_on >= since)
     if until is not None:
-        conditions.append(Claim.created_at < end_of(until))
+        conditions.append(Claim.claimed_on <= until)
     if conditions:
         stmt = stmt.where(and_(*conditions))
     rows = session.execute(stmt.group_by(ServiceItem.category, Claim.status)).all()

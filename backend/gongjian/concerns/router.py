@@ -13,6 +13,7 @@ from gongjian.concerns.schemas import (
     ConcernListQuery,
     ConcernNote,
     ConcernRead,
+    ConcernResolve,
     ConcernSummary,
 )
 from gongjian.db import unit_of_work
@@ -87,10 +88,10 @@ async def escalate_concern(
 
 @router.post("/concerns/{concern_id}/resolve", summary="办结（反馈处理结果）", responses=STATE_PROBLEMS)
 async def resolve_concern(
-    concern_id: PathId, body: ConcernNote, principal: Writer, response: Response, if_match: IfMatch = None
+    concern_id: PathId, body: ConcernResolve, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> ConcernRead:
     with unit_of_work() as session:
-        row = service.resolve_concern(session, principal, concern_id, body.note, if_match)
+        row = service.resolve_concern(session, principal, concern_id, body.note, if_match, resolved_on=body.resolved_on)
     set_etag(response, row.version)
     return row
 

@@ -9,7 +9,7 @@ from pydantic import Field, model_validator
 
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel
-from gongjian.kit.types import BodyId, IsoDate, QueryId
+from gongjian.kit.types import BodyId, IsoDate, QueryId, business_date_field
 from gongjian.models.enums import ConcernCategory, ConcernReporterKind, ConcernStatus
 from gongjian.organizations.schemas import OrganizationRef
 
@@ -38,6 +38,7 @@ class ConcernCreate(InputModel):
         default=None, description="代哪位本社区居民登记（姓名取自居民信息；该居民随后可查看、撤回和评价）"
     )
     due_on: IsoDate | None = Field(default=None, description="办理期限")
+    reported_on: IsoDate | None = business_date_field("反映")
 
     @model_validator(mode="after")
     def _resident_named(self) -> ConcernCreate:
@@ -58,6 +59,10 @@ class ConcernNote(InputModel):
 
 class ConcernCancel(InputModel):
     reason: str = Field(default="", max_length=500, description="撤回原因（可不填）")
+
+
+class ConcernResolve(ConcernNote):
+    resolved_on: IsoDate | None = business_date_field("解决")
 
 
 class ConcernEscalate(InputModel):
@@ -89,12 +94,14 @@ class ConcernRead(OutputModel):
     reporter_name_masked: bool
     resident_id: int | None = Field(description="所反映的居民：仅本社区管理员、平台管理员和居民本人可见，其他人为 null")
     reported_at: datetime
+    reported_on: date = Field(description="反映的业务日期（统计按此日期）")
     status: ConcernStatus
     due_on: date | None
     overdue: bool = Field(description="读取时推算：期限已过且未解决")
     escalated_to: str | None
     escalated_at: datetime | None
     resolved_at: datetime | None
+    resolved_on: date | None = Field(description="解决的业务日期")
     resolved_locally: bool = Field(description="已解决且未上报（就地化解）")
     steps: list[StepRead] = Field(description="每一步处理及说明（反映人可见的反馈）")
     rating: int | None = Field(description="居民对办理结果的满意度（1–5）；仅本社区管理员、平台管理员和居民本人可见")
@@ -138,6 +145,6 @@ class ConcernListQuery(ListQuery):
     category: ConcernCategory | None = None
     overdue: Annotated[bool | None, Query(description="true：未解决且已过办理期限")] = None
     escalated: Annotated[bool | None, Query(description="true：曾上报协调")] = None
-    reported_from: IsoDate | None = None
-    reported_until: IsoDate | None = None
+    reported_from: Annotated[IsoDate | None, Query(description="反映的业务日期起（含）")] = None
+    reported_until: Annotated[IsoDate | None, Query(description="反映的业务日期止（含）")] = None
     sort: ConcernSort = ConcernSort.reported_at_desc

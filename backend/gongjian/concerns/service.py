@@ -39,7 +39,7 @@ from gongjian.concerns.schemas import (
     ConcernSummary,
 )
 from gongjian.kit import audit
-from gongjian.kit.calendar import end_of, local_today, start_of
+from gongjian.kit.calendar import business_date, local_today
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import Page, page_of, read_rows
@@ -76,6 +76,8 @@ FIELDS = (
     "resident_id",
     "rating",
     "rating_comment",
+    "reported_on",
+    "resolved_on",
 )
 OPEN_STATUSES = (ConcernStatus.reported.value, ConcernStatus.in_progress.value, ConcernStatus.escalated.value)
 ENDED_VALUES = [s.value for s in CONCERN_ENDED_STATUSES]
@@ -141,9 +143,9 @@ def list_concerns(session: Session, principal: Principal, query: ConcernListQuer
     if query.escalated is not None:
         stmt = stmt.where(Concern.escalated_to.is_not(None) if query.escalated else Concern.escalated_to.is_(None))
     if query.reported_from is not None:
-        stmt = stmt.where(Concern.reported_at >= start_of(query.reported_from))
+        stmt = stmt.where(Concern.reported_on >= query.reported_from)
     if query.reported_until is not None:
-        stmt = stmt.where(Concern.reported_at < end_of(query.reported_until))
+        stmt = stmt.where(Concern.reported_on <= query.reported_until)
     columns = {"reported_at": Concern.reported_at, "due_on": Concern.due_on, "id": Concern.id}
     rows, total = read_rows(apply_sort(stmt, query.sort.value, columns, Concern.id), query, session=session)
     return page_of(ConcernRead, concern_reads(session, principal, rows), total, query)
@@ -190,6 +192,8 @@ def create_concern(session: Session, principal: Principal, data: ConcernCreate) 
     if community.kind != OrganizationKind.community.value:
         raise unprocessable("wrong_organization_kind", "社情民意须属于社区", field="body.community_org_id")
     require_reporter_in(session, principal, community.id)
+    now = utcnow()
+    reported_on = business_date(principal, data.reported_on, at=now, field="body.reported_on")
     concern = Concern(
         community_org_id=community.id,
         category=data.category.value,
@@ -201,7 +205,8 @@ def create_concern(session: Session, principal: Principal, data: ConcernCreate) 
         reporter_member_id=who.member_id,
         resident_id=who.resident_id,
         **stamp(principal, "reported"),
-        reported_at=utcnow(),
+        reported_at=now,
+        reported_on=reported_on,
         status=ConcernStatus.reported.value,
         due_on=data.due_on,
     )
@@ -251,10 +256,24 @@ def escalate_concern(
 
 
 def resolve_concern(
-    session: Session, principal: Principal, concern_id: int, note: str, if_match: str | None
+    session: Session,
+    principal: Principal,
+    concern_id: int,
+    note: str,
+    if_match: str | None,
+    *,
+    resolved_on: date | None = None,
 ) -> ConcernRead:
     concern, before = _transition(session, principal, concern_id, if_match, ConcernStatus.resolved)
     concern.resolved_at = utcnow()
+    concern.resolved_on = business_date(
+        principal,
+        resolved_on,
+        at=concern.resolved_at,
+        field="body.resolved_on",
+        not_before=concern.reported_on,
+        not_before_label="反映日期",
+    )
     return _finish(session, principal, concern, before, note)
 
 

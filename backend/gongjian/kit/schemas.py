@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar, get_args
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, Self, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from gongjian.kit.calendar import answer_zone
 
 
 def _has_nul(value: Any) -> bool:
@@ -34,9 +37,40 @@ class InputModel(BaseModel):
 
 
 class OutputModel(BaseModel):
-    """Response bodies, built from ORM rows by attribute."""
+    """Response bodies, built from ORM rows by attribute.
+
+    Their date-times are given in the offset of the request's own date-times, or +08:00
+    (`kit.calendar.answer_zone`): stored in UTC, the same instant is answered the same way in every
+    field of every answer of a request, whether it was read back or was just set.
+    """
 
     model_config = ConfigDict(from_attributes=True)
+    # The fields holding a date-time, found once per class.
+    __moments__: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls.__moments__ = tuple(name for name, field in cls.model_fields.items() if _is_moment(field.annotation))
+
+    @model_validator(mode="after")
+    def _times_in_answer_zone(self) -> Self:
+        names = self.__moments__
+        if names:
+            zone = answer_zone()
+            values = self.__dict__
+            for name in names:
+                moment = values[name]
+                if moment is not None:
+                    values[name] = moment.astimezone(zone)
+        return self
+
+
+def _is_moment(annotation: Any) -> bool:
+    """`datetime` or `datetime | None`."""
+    return annotation is datetime or (
+        datetime in get_args(annotation) and all(arg is datetime or arg is type(None) for arg in get_args(annotation))
+    )
 
 
 def omittable(**field_args: Any) -> Any:

@@ -35,4 +35,6 @@ SCOPES: dict[str, str] = {
     "uploads:read": "读取图片与附件（能看到所属对象时）",
     "uploads:write": "上传图片，附加和取下附件",
     "evaluations:write": "维护考评周期与方案，社区、单位评分",
+    "calendar:read": "读取工作日日历",
+    "calendar:write": "维护工作日日历（平台范围的密钥）",
 }

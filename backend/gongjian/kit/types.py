@@ -18,7 +18,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Path, Query
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field
 
-from gongjian.kit.calendar import EARLIEST, LATEST
+from gongjian.kit.calendar import EARLIEST, LATEST, note_request_offset
 
 _NUMBER = re.compile(r"\s*[-+]?\d+(\.\d*)?([eE][-+]?\d+)?\s*")
 
@@ -39,7 +39,24 @@ def _in_calendar_window(value: _Day) -> _Day:
 
 
 IsoDate = Annotated[date, BeforeValidator(_iso_text_only), AfterValidator(_in_calendar_window)]
-IsoDateTime = Annotated[AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_in_calendar_window)]
+
+
+def _noted(value: datetime) -> datetime:
+    note_request_offset(value)  # the answer gives its times in the offset the request's own carry
+    return value
+
+
+IsoDateTime = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text_only), AfterValidator(_in_calendar_window), AfterValidator(_noted)
+]
+
+
+def business_date_field(act: str) -> Any:
+    """An optional business date in a request body (`kit.calendar.business_date` checks it)."""
+    return Field(
+        default=None,
+        description=f"业务日期（{act}日期）：管理员补录以往的纸质记录时填写，不能晚于今天；不填为当天",
+    )
 
 
 # Ids are 32-bit integer keys: anything outside 1 … 2**31 - 1 can't name a row, and is refused as

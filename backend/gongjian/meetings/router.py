@@ -20,6 +20,7 @@ from gongjian.meetings.schemas import (
     MeetingListQuery,
     MeetingRead,
     MeetingUpdate,
+    TaskComplete,
     TaskCreate,
     TaskListQuery,
     TaskProgress,
@@ -175,9 +176,11 @@ async def start_task(
 
 @router.post("/tasks/{task_id}/complete", summary="任务办结", responses=STATE_PROBLEMS)
 async def complete_task(
-    task_id: PathId, body: TaskProgress, principal: Writer, response: Response, if_match: IfMatch = None
+    task_id: PathId, body: TaskComplete, principal: Writer, response: Response, if_match: IfMatch = None
 ) -> TaskRead:
     with unit_of_work() as session:
-        task = tasks.progress_task(session, principal, task_id, TaskStatus.done, body.note, if_match)
+        task = tasks.progress_task(
+            session, principal, task_id, TaskStatus.done, body.note, if_match, done_on=body.done_on
+        )
     set_etag(response, task.version)
     return task

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
-from gongjian.kit.types import BodyId, IsoDate, QueryId
+from gongjian.kit.types import BodyId, IsoDate, QueryId, business_date_field
 from gongjian.models.enums import MeetingKind, MeetingStatus, OrganizationKind, TaskStatus
 
 MIN_TOPICS = 2
@@ -97,6 +97,10 @@ class TaskProgress(InputModel):
     note: str = Field(default="", max_length=2000, description="进展说明")
 
 
+class TaskComplete(TaskProgress):
+    done_on: IsoDate | None = business_date_field("办结")
+
+
 class TaskRead(OutputModel):
     id: int
     topic_id: int
@@ -110,6 +114,7 @@ class TaskRead(OutputModel):
     progress_note: str
     started_at: datetime | None
     done_at: datetime | None
+    done_on: date | None = Field(description="办结的业务日期")
     created_at: datetime
     updated_at: datetime
     version: int

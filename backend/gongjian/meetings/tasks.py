@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.kit import audit
-from gongjian.kit.calendar import local_today
+from gongjian.kit.calendar import business_date, local_today
 from gongjian.kit.errors import not_found, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import Page, page_of, read_rows
@@ -33,7 +33,15 @@ from gongjian.models.base import utcnow
 from gongjian.models.enums import TASK_MOVES, AuditAction, TaskStatus
 
 TASK_LABEL = "任务"
-TASK_FIELDS = ("topic_id", "owner_org_id", "description", "due_on", "status", "progress_note")
+TASK_FIELDS = (
+    "topic_id",
+    "owner_org_id",
+    "description",
+    "due_on",
+    "status",
+    "progress_note",
+    "done_on",
+)
 OWNER_GONE = "责任党组织不存在或已归档"
 
 
@@ -174,7 +182,14 @@ def update_task(
 
 
 def progress_task(
-    session: Session, principal: Principal, task_id: int, target: TaskStatus, note: str, if_match: str | None
+    session: Session,
+    principal: Principal,
+    task_id: int,
+    target: TaskStatus,
+    note: str,
+    if_match: str | None,
+    *,
+    done_on: date | None = None,
 ) -> TaskRead:
     """open → in_progress (start) or open / in_progress → done (complete)."""
     task, meeting = _task_row(session, principal, task_id)
@@ -189,5 +204,13 @@ def progress_task(
         task.started_at = utcnow()
     else:
         task.done_at = utcnow()
+        task.done_on = business_date(
+            principal,
+            done_on,
+            at=task.done_at,
+            field="body.done_on",
+            not_before=meeting.held_on,
+            not_before_label="例会日期",
+        )
     audit.finish_update(session, principal, "meeting_task", task, before, TASK_FIELDS)
     return get_task(session, principal, task.id)

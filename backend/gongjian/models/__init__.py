@@ -6,6 +6,7 @@ Import from here (`from gongjian.models import Organization`); Alembic reads `Ba
 from gongjian.models.accounts import ApiKey, LoginSession, LoginThrottle, User
 from gongjian.models.activities import Activity, ActivitySignup
 from gongjian.models.base import Base
+from gongjian.models.calendar import CalendarDay
 from gongjian.models.cards import Card, CardEntry
 from gongjian.models.claims import Claim, ServiceCategory, ServiceItem, ServiceTemplate
 from gongjian.models.evaluation import Evaluation, EvaluationPeriod, EvaluationScheme
@@ -39,6 +40,7 @@ __all__ = [
     "Attachment",
     "AuditEvent",
     "Base",
+    "CalendarDay",
     "Card",
     "CardEntry",
     "Claim",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, MetaData, func
@@ -66,6 +66,29 @@ class UTCDateTime(TypeDecorator[datetime]):
                 return self.process_result_value(parse(value), dialect)
 
         return to_utc
+
+
+# The communities' zone (no DST). The calendar's rules are in kit/calendar.py, which exports it;
+# it is defined here so that the models' defaults can use it too.
+LOCAL_ZONE = timezone(timedelta(hours=8), "Asia/Shanghai")
+
+
+def local_day_of(timestamp: str, *, optional: bool = False) -> Callable[[Any], date | None]:
+    """Column default of a business date (kit/calendar.py): the local day of the row's timestamp
+    column `timestamp`, or of now when the row leaves that to its own default (`optional`: none
+    when the timestamp is none). The services always set business dates; this keeps a row inserted
+    any other way (a bulk seed, a script, a test) consistent."""
+
+    def default(context: Any) -> date | None:
+        moment = context.get_current_parameters().get(timestamp)
+        if moment is None and optional:
+            return None
+        moment = moment or utcnow()
+        if moment.tzinfo is None:  # already bound for SQLite: naive UTC
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(LOCAL_ZONE).date()
+
+    return default
 
 
 # Set only by `clock_at` (the demo loader replaying 2017 through the services); None: the real clock.

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin
+from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin, local_day_of
 from gongjian.models.organizations import Organization
 
 
@@ -98,6 +98,9 @@ class Claim(IdMixin, TimestampMixin, VersionedMixin, Base):
     claimed_by_name: Mapped[str] = mapped_column(String(100))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Business dates (kit/calendar.py): the days the claim and its completion count on in reports.
+    claimed_on: Mapped[date] = mapped_column(Date, default=local_day_of("created_at"))
+    completed_on: Mapped[date | None] = mapped_column(Date, default=local_day_of("completed_at", optional=True))
     completion_report: Mapped[str | None] = mapped_column(Text)
     verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rating: Mapped[int | None] = mapped_column(Integer)

@@ -667,3 +667,19 @@ REPORT_MOVES: dict[ReportStatus, set[ReportStatus]] = {
     ReportStatus.approved: {ReportStatus.pending},
     ReportStatus.rejected: {ReportStatus.pending},
 }
+
+
+@register(
+    "calendar_source",
+    {
+        "official": "国家法定节假日安排",
+        "platform": "平台维护的工作日调整",
+        "weekdays": "仅按周一至周五推算（该年节假日安排尚未收录）",
+    },
+)
+class CalendarSource(LabelledEnum):
+    """Which calendar said whether a day is a working day (kit/calendar.py)."""
+
+    official = "official"
+    platform = "platform"
+    weekdays = "weekdays"

@@ -13,7 +13,15 @@ from datetime import date, datetime
 from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from gongjian.models.base import (
+    Base,
+    IdMixin,
+    TimestampMixin,
+    UTCDateTime,
+    VersionedMixin,
+    local_day_of,
+    utcnow,
+)
 from gongjian.models.organizations import Organization
 
 
@@ -61,6 +69,8 @@ class MeetingTask(IdMixin, TimestampMixin, VersionedMixin, Base):
     progress_note: Mapped[str] = mapped_column(Text, default="", server_default="")
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Business date (kit/calendar.py): the day the task counts as done.
+    done_on: Mapped[date | None] = mapped_column(Date, default=local_day_of("done_at", optional=True))
 
     owner_org: Mapped[Organization] = relationship(lazy="raise")
     topic: Mapped[MeetingTopic] = relationship(lazy="raise")
@@ -74,6 +84,7 @@ class Concern(IdMixin, TimestampMixin, VersionedMixin, Base):
         Index("ix_concerns_community_org_id_status", "community_org_id", "status"),
         Index("ix_concerns_community_org_id_reported_at", "community_org_id", "reported_at"),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
+        Index("ix_concerns_community_org_id_reported_on", "community_org_id", "reported_on"),
     )
 
     community_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
@@ -101,6 +112,9 @@ class Concern(IdMixin, TimestampMixin, VersionedMixin, Base):
     rating: Mapped[int | None] = mapped_column(Integer)
     rating_comment: Mapped[str | None] = mapped_column(String(500))
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Business dates (kit/calendar.py): the days reporting and resolution count on in reports.
+    reported_on: Mapped[date] = mapped_column(Date, default=local_day_of("reported_at"))
+    resolved_on: Mapped[date | None] = mapped_column(Date, default=local_day_of("resolved_at", optional=True))
 
 
 class ConcernStep(IdMixin, Base):

@@ -39,6 +39,8 @@ class VolunteerRecord(IdMixin, TimestampMixin, VersionedMixin, Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     entry_deadline: Mapped[date] = mapped_column(Date)
     late: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Which calendar counted the 10 working days (CalendarSource, kit/calendar.py).
+    entry_deadline_basis: Mapped[str] = mapped_column(String(16), server_default="weekdays")
     status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
     reviewed_by: Mapped[str | None] = mapped_column(String(64))
     reviewed_by_name: Mapped[str | None] = mapped_column(String(100))

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin
+from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin, local_day_of
 from gongjian.models.members import Member
 from gongjian.models.organizations import Organization
 
@@ -16,6 +16,7 @@ class Wish(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "wishes"
     __table_args__ = (
         Index("ix_wishes_community_org_id_status", "community_org_id", "status"),
+        Index("ix_wishes_community_org_id_registered_on", "community_org_id", "registered_on"),
         CheckConstraint("estimated_value >= 0", name="estimated_value_non_negative"),
         # One claimant at a time: a member or an organisation, never both.
         CheckConstraint("claimant_member_id IS NULL OR claimant_org_id IS NULL", name="one_claimant"),
@@ -37,6 +38,9 @@ class Wish(IdMixin, TimestampMixin, VersionedMixin, Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     fulfilled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Business dates (kit/calendar.py): the days registration and fulfilment count on in reports.
+    registered_on: Mapped[date] = mapped_column(Date, default=local_day_of("created_at"))
+    fulfilled_on: Mapped[date | None] = mapped_column(Date, default=local_day_of("fulfilled_at", optional=True))
     fulfil_note: Mapped[str | None] = mapped_column(Text)
     photo_url: Mapped[str | None] = mapped_column(String(500))
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -3,9 +3,12 @@ records themselves at the moment of the request — nothing is stored or cached 
 changes the figure at once.
 
 Periods are calendar years in Asia/Shanghai: activities by their start, volunteer hours by the
-service's end, wishes by registration and fulfilment, claims by the claim's date, meetings by the
-day held, concerns by the day reported, honours by the day awarded. Cancelled activities don't
-count. "Overdue" tasks and concerns are as of today (derived, like everywhere else).
+service's end, wishes by the business dates of registration and fulfilment, claims by the claim's
+business date, meetings by the day held, concerns by the business date reported, honours by the
+day awarded. Business dates (kit/calendar.py) are the local day of the step unless an admin
+entered an earlier one, so a year entered afterwards from paper counts as if entered live.
+Cancelled activities don't count. "Overdue" tasks and concerns are as of today (derived, like
+everywhere else).
 """
 
 from __future__ import annotations
@@ -165,7 +168,6 @@ def _concerns(session: Session, community_id: int, year: int) -> dict[str, int]:
     def total(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    since, until = year_bounds(year)
     row = session.execute(
         select(
             func.count(Concern.id),
@@ -176,8 +178,8 @@ def _concerns(session: Session, community_id: int, year: int) -> dict[str, int]:
             total(overdue_condition(local_today())),
         ).where(
             Concern.community_org_id == community_id,
-            Concern.reported_at >= since,
-            Concern.reported_at < until,
+            Concern.reported_on >= date(year, 1, 1),
+            Concern.reported_on <= date(year, 12, 31),
             # A concern its resident withdrew before the community took it up is not the community's.
             Concern.status != ConcernStatus.cancelled.value,
         )

@@ -88,6 +88,7 @@ def correct_record(session: Session, principal: Principal, record_id: int, data:
         recorded_at=now,
         # The entry deadline is the original's; a correction is not a late entry.
         entry_deadline=original.entry_deadline,
+        entry_deadline_basis=original.entry_deadline_basis,
         late=False,
         status=VolunteerRecordStatus.pending.value,
         root_id=original.root_id or original.id,

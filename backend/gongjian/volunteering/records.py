@@ -122,6 +122,7 @@ def _rows(session: Session, records: Sequence[VolunteerRecord]) -> list[dict[str
             recorded_by_name=r.recorded_by_name,
             recorded_at=r.recorded_at,
             entry_deadline=r.entry_deadline,
+            entry_deadline_basis=r.entry_deadline_basis,
             reviewed_by_name=r.reviewed_by_name,
             reviewed_at=r.reviewed_at,
             root_id=r.root_id or r.id,
@@ -284,7 +285,7 @@ def create_record(session: Session, principal: Principal, data: RecordCreate) ->
         ).first()
         if duplicate is not None:
             raise conflict("record_exists", "该党员在此活动已有志愿服务记录；如需修改请提交更正")
-    deadline = rules.entry_deadline(ended_at)
+    deadline, basis = rules.entry_deadline(session, ended_at)
     record = VolunteerRecord(
         member_id=member.id,
         activity_id=data.activity_id,
@@ -299,6 +300,7 @@ def create_record(session: Session, principal: Principal, data: RecordCreate) ->
         **stamp(principal, "recorded"),
         recorded_at=now,
         entry_deadline=deadline,
+        entry_deadline_basis=basis.value,
         late=local_date(now) > deadline,
         status=VolunteerRecordStatus.pending.value,
     )

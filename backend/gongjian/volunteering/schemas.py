@@ -12,6 +12,7 @@ from gongjian.kit.schemas import InputModel, OutputModel
 from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime, QueryId
 from gongjian.models.enums import (
     ActivityKind,
+    CalendarSource,
     CertificateRequestStatus,
     CorrectionRequestStatus,
     HoursSource,
@@ -89,6 +90,9 @@ class RecordRead(OutputModel):
     recorded_by_name: str
     recorded_at: datetime
     entry_deadline: date = Field(description="应录入的最后日期：服务结束后第 10 个工作日")
+    entry_deadline_basis: CalendarSource = Field(
+        description="计算录入期限所依据的日历：国家法定节假日安排、平台维护的调整，或仅按周一至周五"
+    )
     late: bool = Field(description="超过录入期限才录入，供审核人留意")
     status: VolunteerRecordStatus
     reviewed_by_name: str | None

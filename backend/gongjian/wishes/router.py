@@ -57,8 +57,8 @@ async def create_wish(body: WishCreate, principal: ResidentWriter, response: Res
 async def wishes_summary(
     principal: Reader,
     community_org_id: QueryId = None,
-    since: Annotated[IsoDate | None, Query(description="起始日期（含，北京时间）")] = None,
-    until: Annotated[IsoDate | None, Query(description="截止日期（含，北京时间）")] = None,
+    since: Annotated[IsoDate | None, Query(description="起始日期（含，按登记、实现的业务日期）")] = None,
+    until: Annotated[IsoDate | None, Query(description="截止日期（含，按登记、实现的业务日期）")] = None,
 ) -> WishSummary:
     with unit_of_work() as session:
         return service.wishes_summary(session, principal, community_org_id=community_org_id, since=since, until=until)

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import Confidential, InputModel, OutputModel
-from gongjian.kit.types import ID_BOUNDS, QueryId
+from gongjian.kit.types import ID_BOUNDS, IsoDate, QueryId, business_date_field
 from gongjian.models.enums import WishKind, WishStatus
 from gongjian.organizations.schemas import OrganizationRef
 
@@ -35,6 +35,7 @@ class WishCreate(InputModel):
     content: str = Field(min_length=2, max_length=2000, description="心愿内容")
     kind: WishKind
     estimated_value: int = Field(default=0, ge=0, le=100_000, description="估计价值（元）")
+    registered_on: IsoDate | None = business_date_field("登记")
 
 
 class WishReject(InputModel):
@@ -56,6 +57,7 @@ class WishClaim(InputModel):
 class WishFulfil(InputModel):
     note: str = Field(min_length=1, max_length=5000, description="实现情况")
     photo_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$", description="照片地址")
+    fulfilled_on: IsoDate | None = business_date_field("实现")
 
 
 class WishClose(InputModel):
@@ -87,10 +89,12 @@ class WishRead(OutputModel):
     claimant_org: OrganizationRef | None
     claimant_member: MemberRef | None
     created_at: datetime = Field(description="登记时间")
+    registered_on: date = Field(description="登记的业务日期（统计按此日期）")
     verified_at: datetime | None
     published_at: datetime | None
     claimed_at: datetime | None
     fulfilled_at: datetime | None
+    fulfilled_on: date | None = Field(description="实现的业务日期（统计按此日期）")
     fulfil_note: str | None
     photo_url: str | None
     closed_at: datetime | None
@@ -114,7 +118,7 @@ class WishSort(StrEnum):
 
 
 class WishMonth(BaseModel):
-    month: str = Field(description="YYYY-MM（北京时间）")
+    month: str = Field(description="YYYY-MM（按业务日期）")
     submitted: int
     fulfilled: int
 
@@ -140,5 +144,5 @@ class WishListQuery(ListQuery):
     claimant_org_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领单位")] = None
     claimant_member_id: Annotated[int | None, Query(**ID_BOUNDS, description="认领党员")] = None
     kind: WishKind | None = None
-    month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="登记月份 YYYY-MM（北京时间）")] = None
+    month: Annotated[str | None, Query(pattern=MONTH_PATTERN, description="登记月份 YYYY-MM（按登记业务日期）")] = None
     sort: WishSort = WishSort.created_at_desc

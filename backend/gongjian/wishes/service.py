@@ -23,7 +23,7 @@ from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.kit import audit
-from gongjian.kit.calendar import end_of, local_month, month_bounds, start_of
+from gongjian.kit.calendar import business_date
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import Page, page_of, read_rows
@@ -89,6 +89,8 @@ WISH_FIELDS = (
     "resident_id",
     "rating",
     "rating_comment",
+    "registered_on",
+    "fulfilled_on",
 )
 
 
@@ -132,12 +134,16 @@ def list_wishes(session: Session, principal: Principal, query: WishListQuery) ->
     if query.kind is not None:
         stmt = stmt.where(Wish.kind == query.kind.value)
     if query.month is not None:
-        first, following = month_bounds(query.month)
-        stmt = stmt.where(Wish.created_at >= first, Wish.created_at < following)
+        year, month = (int(part) for part in query.month.split("-"))
+        stmt = stmt.where(Wish.registered_on >= date(year, month, 1), Wish.registered_on < _next_month(year, month))
     columns = {"created_at": Wish.created_at, "estimated_value": Wish.estimated_value, "id": Wish.id}
     rows, total = read_rows(apply_sort(stmt, query.sort.value, columns, Wish.id), query, session=session)
     mine = own_resident_id(session, principal)
     return page_of(WishRead, [wish_read(principal, w, mine) for w in rows], total, query)
+
+
+def _next_month(year: int, month: int) -> date:
+    return date(year + month // 12, month % 12 + 1, 1)
 
 
 def _get_wish(session: Session, principal: Principal, wish_id: int, *, lock: bool = False) -> Wish:
@@ -160,13 +166,16 @@ def create_wish(session: Session, principal: Principal, data: WishCreate) -> Wis
     community = live_organization(session, source.community_org_id, "body.community_org_id")
     if community.kind != OrganizationKind.community.value:
         raise unprocessable("wrong_organization_kind", "微心愿须属于社区党组织", field="body.community_org_id")
+    now = utcnow()
+    registered_on = business_date(principal, data.registered_on, at=now, field="body.registered_on")
     wish = Wish(
-        **data.model_dump(exclude={"community_org_id", "kind", "resident_id", "resident_name"}),
+        **data.model_dump(exclude={"community_org_id", "kind", "resident_id", "resident_name", "registered_on"}),
         kind=data.kind.value,
         resident_name=source.resident_name,
         resident_id=source.resident.id if source.resident is not None else None,
     )
     wish.community_org_id = community.id
+    wish.created_at, wish.registered_on = now, registered_on
     wish.status = WishStatus.submitted.value
     session.add(wish)
     session.flush()
@@ -270,6 +279,14 @@ def fulfil_wish(
         claimant_may=True,
     )
     wish.fulfilled_at = utcnow()
+    wish.fulfilled_on = business_date(
+        principal,
+        data.fulfilled_on,
+        at=wish.fulfilled_at,
+        field="body.fulfilled_on",
+        not_before=wish.registered_on,
+        not_before_label="登记日期",
+    )
     wish.fulfil_note = data.note
     wish.photo_url = data.photo_url
     emit(
@@ -329,21 +346,21 @@ def rate_wish(
 def wishes_summary(
     session: Session, principal: Principal, *, community_org_id: int | None, since: date | None, until: date | None
 ) -> WishSummary:
-    """Wishes submitted (by registration time) and fulfilled (by fulfilment time) in [since, until],
-    Beijing days, per month."""
+    """Wishes submitted and fulfilled in [since, until], by their business dates (registration,
+    fulfilment), per month."""
     if since is not None and until is not None and until < since:
         raise unprocessable("invalid_date_range", "结束日期不能早于开始日期", field="query.until")
 
     def in_period(column: Any) -> ColumnElement[bool]:
         bounds: list[ColumnElement[bool]] = [column.is_not(None)]
         if since is not None:
-            bounds.append(column >= start_of(since))
+            bounds.append(column >= since)
         if until is not None:
-            bounds.append(column < end_of(until))
+            bounds.append(column <= until)
         return and_(*bounds)
 
-    stmt = select(Wish.created_at, Wish.fulfilled_at, Wish.status).where(
-        or_(in_period(Wish.created_at), in_period(Wish.fulfilled_at))
+    stmt = select(Wish.registered_on, Wish.fulfilled_on, Wish.status).where(
+        or_(in_period(Wish.registered_on), in_period(Wish.fulfilled_on))
     )
     visible = visibility(principal)
     if visible is not None:
@@ -352,20 +369,16 @@ def wishes_summary(
         stmt = stmt.where(Wish.community_org_id == community_org_id)
     months: dict[str, list[int]] = {}
     statuses: dict[WishStatus, int] = {}
-    since_at = start_of(since) if since else None
-    until_at = end_of(until) if until else None
 
-    def inside(moment: Any) -> bool:
-        return (
-            moment is not None and (since_at is None or moment >= since_at) and (until_at is None or moment < until_at)
-        )
+    def inside(day: date | None) -> bool:
+        return day is not None and (since is None or day >= since) and (until is None or day <= until)
 
-    for created_at, fulfilled_at, status in session.execute(stmt):
-        if inside(created_at):
-            months.setdefault(local_month(created_at), [0, 0])[0] += 1
+    for registered_on, fulfilled_on, status in session.execute(stmt):
+        if inside(registered_on):
+            months.setdefault(f"{registered_on:%Y-%m}", [0, 0])[0] += 1
             statuses[WishStatus(status)] = statuses.get(WishStatus(status), 0) + 1
-        if fulfilled_at is not None and inside(fulfilled_at):
-            months.setdefault(local_month(fulfilled_at), [0, 0])[1] += 1
+        if inside(fulfilled_on):
+            months.setdefault(f"{fulfilled_on:%Y-%m}", [0, 0])[1] += 1
     by_month = [WishMonth(month=m, submitted=s, fulfilled=f) for m, (s, f) in sorted(months.items())]
     return WishSummary(
         community_org_id=community_org_id,

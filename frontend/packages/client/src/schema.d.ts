@@ -376,6 +376,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 工作日日历：国家节假日安排收录的年份 */
+        get: operations["calendar_info"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/days": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 平台维护的工作日调整列表 */
+        get: operations["list_calendar_days"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/days/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 某日是否工作日，及其依据 */
+        get: operations["get_calendar_day"];
+        /** 设定某日为工作日或休息日（平台管理员，覆盖国家安排） */
+        put: operations["put_calendar_day"];
+        post?: never;
+        /** 删除平台的调整，恢复国家安排（平台管理员） */
+        delete: operations["delete_calendar_day"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/cards/{card_id}": {
         parameters: {
             query?: never;
@@ -3146,6 +3199,73 @@ export interface components {
             username: string;
         };
         /**
+         * CalendarDayRead
+         * @description One day of the platform's own table.
+         */
+        CalendarDayRead: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Is Working Day */
+            is_working_day: boolean;
+            /** Name */
+            name: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Updated By Name */
+            updated_by_name: string;
+            /** Version */
+            version: number;
+        };
+        /**
+         * CalendarDaySort
+         * @enum {string}
+         */
+        CalendarDaySort: "day" | "-day";
+        /** CalendarDayWrite */
+        CalendarDayWrite: {
+            /**
+             * Is Working Day
+             * @description true：工作日（含调休上班）；false：休息日（节假日）
+             */
+            is_working_day: boolean;
+            /**
+             * Name
+             * @description 说明，如“春节”“春节调休上班”
+             * @default
+             */
+            name?: string;
+        };
+        /** CalendarInfo */
+        CalendarInfo: {
+            /**
+             * Official First Year
+             * @description 国家法定节假日安排收录的第一年
+             */
+            official_first_year: number;
+            /**
+             * Official Last Year
+             * @description 国家法定节假日安排收录的最后一年；之后的年份需平台维护
+             */
+            official_last_year: number;
+            /**
+             * Package
+             * @description 提供国家安排的软件包及版本
+             */
+            package: string;
+        };
+        /**
+         * CalendarSource
+         * @description Which calendar said whether a day is a working day (kit/calendar.py).
+         * @enum {string}
+         */
+        CalendarSource: "official" | "platform" | "weekdays";
+        /**
          * CallerClaim
          * @description The caller's organisation's active claim on an item.
          */
@@ -3464,6 +3584,11 @@ export interface components {
         /** ClaimComplete */
         ClaimComplete: {
             /**
+             * Completed On
+             * @description 业务日期（完成日期）：管理员补录以往的纸质记录时填写，不能晚于今天；不填为当天
+             */
+            completed_on?: string | null;
+            /**
              * Report
              * @description 完成情况报告
              */
@@ -3478,6 +3603,11 @@ export interface components {
         };
         /** ClaimCreate */
         ClaimCreate: {
+            /**
+             * Claimed On
+             * @description 业务日期（认领日期）：管理员补录以往的纸质记录时填写，不能晚于今天；不填为当天
+             */
+            claimed_on?: string | null;
             /**
              * Note
              * @description 认领说明或实施打算
@@ -3519,8 +3649,19 @@ export interface components {
              * @description 办理认领的账号或密钥名称
              */
             claimed_by: string;
+            /**
+             * Claimed On
+             * Format: date
+             * @description 认领的业务日期（统计按此日期）
+             */
+            claimed_on: string;
             /** Completed At */
             completed_at: string | null;
+            /**
+             * Completed On
+             * @description 完成的业务日期
+             */
+            completed_on: string | null;
             /** Completion Report */
             completion_report: string | null;
             /**
@@ -3788,6 +3929,11 @@ export interface components {
              * @default
              */
             location?: string;
+            /**
+             * Reported On
+             * @description 业务日期（反映日期）：管理员补录以往的纸质记录时填写，不能晚于今天；不填为当天
+             */
+            reported_on?: string | null;
             /** @description 反映人：党员账号默认 member；管理员默认 admin，代居民登记填 resident */
             reporter_kind?: components["schemas"]["ConcernReporterKind"] | null;
             /**
@@ -3891,6 +4037,12 @@ export interface components {
              * Format: date-time
              */
             reported_at: string;
+            /**
+             * Reported On
+             * Format: date
+             * @description 反映的业务日期（统计按此日期）
+             */
+            reported_on: string;
             reporter_kind: components["schemas"]["ConcernReporterKind"];
             /**
              * Reporter Name
@@ -3911,6 +4063,11 @@ export interface components {
              * @description 已解决且未上报（就地化解）
              */
             resolved_locally: boolean;
+            /**
+             * Resolved On
+             * @description 解决的业务日期
+             */
+            resolved_on: string | null;
             status: components["schemas"]["ConcernStatus"];
             /**
              * Steps
@@ -3932,6 +4089,19 @@ export interface components {
          * @enum {string}
          */
         ConcernReporterKind: "member" | "resident" | "admin";
+        /** ConcernResolve */
+        ConcernResolve: {
+            /**
+             * Note
+             * @description 处理情况说明（反馈给反映人）
+             */
+            note: string;
+            /**
+             * Resolved On
+             * @description 业务日期（解决日期）：管理员补录以往的纸质记录时填写，不能晚于今天；不填为当天
+             */
+            resolved_on?: string | null;
+        };
         /**
          * ConcernSort
          * @enum {string}
@@ -5119,6 +5289,16 @@ export interface components {
              */
             username?: string | null;
         };
+        /** OfficialDay */
+        OfficialDay: {
+            /** Is Working Day */
+            is_working_day: boolean;
+            /**
+             * Name
+             * @description 节假日或调休上班的名称；普通工作日为空，周末为“周末”
+             */
+            name: string;
+        };
         /** OpenCorrection */
         OpenCorrection: {
             /**
@@ -5310,6 +5490,17 @@ export interface components {
         Page_AuditEventRead_: {
             /** Items */
             items: components["schemas"]["AuditEventRead"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** Page[CalendarDayRead] */
+        Page_CalendarDayRead_: {
+            /** Items */
+            items: components["schemas"]["CalendarDayRead"][];
             /** Page */
             page: number;
             /** Page Size */
@@ -6076,6 +6267,8 @@ export interface components {
              * @description 应录入的最后日期：服务结束后第 10 个工作日
              */
             entry_deadline: string;
+            /** @description 计算录入期限所依据的日历：国家法定节假日安排、平台维护的调整，或仅按周一至周五 */
+            entry_deadline_basis: components["schemas"]["CalendarSource"];
             /** Evaluation */
             evaluation: string;
             /**
@@ -6921,6 +7114,20 @@ export interface components {
          * @enum {string}
          */
         SummaryGroup: "member" | "organization" | "community";
+        /** TaskComplete */
+        TaskComplete: {
+            /**
+             * Done On
+             * @description 业务日期（办结日期）：管理员补录以往的纸质记录时填写，不能晚于今天；不填为当天
+             */
+            done_on?: string | null;
+            /**
+             * Note
+             * @description 进展说明
+             * @default
+             */
+            note?: string;
+        };
         /** TaskCreate */
         TaskCreate: {
             /**
@@ -6962,6 +7169,11 @@ export interface components {
             description: string;
             /** Done At */
             done_at: string | null;
+            /**
+             * Done On
+             * @description 办结的业务日期
+             */
+            done_on: string | null;
             /**
              * Due On
              * Format: date
@@ -7752,6 +7964,11 @@ export interface components {
             household_note?: string;
             kind: components["schemas"]["WishKind"];
             /**
+             * Registered On
+             * @description 业务日期（登记日期）：管理员补录以往的纸质记录时填写，不能晚于今天；不填为当天
+             */
+            registered_on?: string | null;
+            /**
              * Resident Id
              * @description 代哪位本社区居民登记（该居民随后可查看、撤回和评价）；居民本人不填
              */
@@ -7771,6 +7988,11 @@ export interface components {
         };
         /** WishFulfil */
         WishFulfil: {
+            /**
+             * Fulfilled On
+             * @description 业务日期（实现日期）：管理员补录以往的纸质记录时填写，不能晚于今天；不填为当天
+             */
+            fulfilled_on?: string | null;
             /**
              * Note
              * @description 实现情况
@@ -7793,7 +8015,7 @@ export interface components {
             fulfilled: number;
             /**
              * Month
-             * @description YYYY-MM（北京时间）
+             * @description YYYY-MM（按业务日期）
              */
             month: string;
             /** Submitted */
@@ -7832,6 +8054,11 @@ export interface components {
             /** Fulfilled At */
             fulfilled_at: string | null;
             /**
+             * Fulfilled On
+             * @description 实现的业务日期（统计按此日期）
+             */
+            fulfilled_on: string | null;
+            /**
              * Household Note
              * @description 家庭情况说明（住址、电话等）：仅本社区管理员和平台管理员可见，其他人（含认领人）为 null
              */
@@ -7852,6 +8079,12 @@ export interface components {
             rating: number | null;
             /** Rating Comment */
             rating_comment: string | null;
+            /**
+             * Registered On
+             * Format: date
+             * @description 登记的业务日期（统计按此日期）
+             */
+            registered_on: string;
             /**
              * Resident Id
              * @description 心愿所属的居民：仅本社区管理员、平台管理员和居民本人可见，其他人为 null
@@ -7921,6 +8154,27 @@ export interface components {
             submitted: number;
             /** Until */
             until: string | null;
+        };
+        /**
+         * WorkingDayRead
+         * @description What the platform counts a day as, and why.
+         */
+        WorkingDayRead: {
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** @description 平台维护的调整；没有时为 null */
+            entry: components["schemas"]["CalendarDayRead"] | null;
+            /** Is Working Day */
+            is_working_day: boolean;
+            /** Name */
+            name: string;
+            /** @description 国家法定节假日安排（chinesecalendar）；未收录的年份为 null */
+            official: components["schemas"]["OfficialDay"] | null;
+            /** @description 依据：平台维护的调整优先于国家法定节假日安排 */
+            source: components["schemas"]["CalendarSource"];
         };
         /** YearHours */
         YearHours: {
@@ -10933,6 +11187,574 @@ export interface operations {
             };
         };
     };
+    calendar_info: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarInfo"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_calendar_days: {
+        parameters: {
+            query?: {
+                /** @description 只列工作日（true）或休息日（false） */
+                is_working_day?: boolean | null;
+                /** @description 页码，从 1 开始 */
+                page?: number;
+                /** @description 每页条数，最多 100 */
+                page_size?: number;
+                sort?: components["schemas"]["CalendarDaySort"];
+                /** @description 年份 */
+                year?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Page_CalendarDayRead_"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_calendar_day: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 日期 YYYY-MM-DD */
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingDayRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_calendar_day: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description 日期 YYYY-MM-DD */
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CalendarDayWrite"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingDayRead"];
+                };
+            };
+            /** @description 新增的调整 */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkingDayRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容过大 */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_calendar_day: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 上次读取时的 ETag；不一致时返回 412 */
+                "If-Match"?: string | null;
+            };
+            path: {
+                /** @description 日期 YYYY-MM-DD */
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match 与当前版本不符 */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_card: {
         parameters: {
             query?: never;
@@ -12426,9 +13248,9 @@ export interface operations {
                 organization_id?: number | null;
                 /** @description 项目提供方 */
                 provider_org_id?: number | null;
-                /** @description 认领日期起（含，北京时间） */
+                /** @description 认领的业务日期起（含） */
                 since?: string | null;
-                /** @description 认领日期止（含，北京时间） */
+                /** @description 认领的业务日期止（含） */
                 until?: string | null;
             };
             header?: never;
@@ -12542,7 +13364,9 @@ export interface operations {
                 page?: number;
                 /** @description 每页条数，最多 100 */
                 page_size?: number;
+                /** @description 反映的业务日期起（含） */
                 reported_from?: string | null;
+                /** @description 反映的业务日期止（含） */
                 reported_until?: string | null;
                 sort?: components["schemas"]["ConcernSort"];
                 status?: components["schemas"]["ConcernStatus"] | null;
@@ -13260,7 +14084,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ConcernNote"];
+                "application/json": components["schemas"]["ConcernResolve"];
             };
         };
         responses: {
@@ -24238,7 +25062,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TaskProgress"];
+                "application/json": components["schemas"]["TaskComplete"];
             };
         };
         responses: {
@@ -28356,7 +29180,7 @@ export interface operations {
                 claimant_org_id?: number | null;
                 community_org_id?: number | null;
                 kind?: components["schemas"]["WishKind"] | null;
-                /** @description 登记月份 YYYY-MM（北京时间） */
+                /** @description 登记月份 YYYY-MM（按登记业务日期） */
                 month?: string | null;
                 /** @description 页码，从 1 开始 */
                 page?: number;
@@ -29797,9 +30621,9 @@ export interface operations {
         parameters: {
             query?: {
                 community_org_id?: number | null;
-                /** @description 起始日期（含，北京时间） */
+                /** @description 起始日期（含，按登记、实现的业务日期） */
                 since?: string | null;
-                /** @description 截止日期（含，北京时间） */
+                /** @description 截止日期（含，按登记、实现的业务日期） */
                 until?: string | null;
             };
             header?: never;

@@ -34,6 +34,8 @@ export const API_SCOPES = [
   { code: "uploads:read", label: "读取图片与附件（能看到所属对象时）" },
   { code: "uploads:write", label: "上传图片，附加和取下附件" },
   { code: "evaluations:write", label: "维护考评周期与方案，社区、单位评分" },
+  { code: "calendar:read", label: "读取工作日日历" },
+  { code: "calendar:write", label: "维护工作日日历（平台范围的密钥）" },
 ] as const
 
 export type ApiScope = (typeof API_SCOPES)[number]['code']

@@ -4,6 +4,8 @@ import { asProblem } from '@gongjian/client'
 import { api } from '@/api/client'
 import { ifMatch } from '@/composables/versioned'
 import type { ActionField, ActionValues } from '@/components/ActionDialog.vue'
+import { businessDateBody, businessDateFields } from '@/composables/businessDate'
+import type { Role } from '@/api/auth'
 import type { ClaimAction } from './rules'
 
 type Claim = Schemas['ClaimRead']
@@ -23,6 +25,11 @@ export const CLAIM_STEPS: Record<ClaimAction, { label: string; title: string; fi
   reject: { label: '驳回', title: '驳回认领', danger: true, fields: [{ key: 'reason', label: '驳回理由', type: 'textarea', required: true, maxlength: 2000 }] },
 }
 
+/** A step's inputs for this caller: an admin may also date a completion (业务日期). */
+export function claimStepFields(step: ClaimAction, role: Role | null | undefined): ActionField[] {
+  return step === 'complete' ? [...CLAIM_STEPS.complete.fields, ...businessDateFields(role, 'completed_on')] : CLAIM_STEPS[step].fields
+}
+
 export async function runClaimStep(step: ClaimAction, claim: Claim, values: ActionValues): Promise<Problem | null> {
   const params = { path: { claim_id: claim.id }, header: ifMatch(claim) }
   const text = (key: string) => String(values[key] ?? '')
@@ -30,7 +37,7 @@ export async function runClaimStep(step: ClaimAction, claim: Claim, values: Acti
     step === 'start'
       ? await api.POST('/api/v1/claims/{claim_id}/start', { params })
       : step === 'complete'
-        ? await api.POST('/api/v1/claims/{claim_id}/complete', { params, body: { report: text('report') } })
+        ? await api.POST('/api/v1/claims/{claim_id}/complete', { params, body: { report: text('report'), ...businessDateBody(values, 'completed_on') } })
         : step === 'verify'
           ? await api.POST('/api/v1/claims/{claim_id}/verify', { params, body: { rating: Number(values.rating), comment: text('comment') } })
           : step === 'withdraw'

@@ -1,0 +1,11 @@
+import type { RouteRecordRaw } from 'vue-router'
+import { Calendar } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: 'settings/calendar',
+    name: 'calendar',
+    component: () => import('./CalendarView.vue'),
+    meta: { title: '系统设置 · 工作日日历', roles: ['admin'], menu: { order: 95, icon: Calendar } },
+  },
+] satisfies RouteRecordRaw[]
