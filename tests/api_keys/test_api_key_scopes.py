@@ -39,6 +39,12 @@ UNSCOPED = {
     "GET /api/v1/certificates/{number}.pdf",
     # A WeChat user with no account reports to a community with its binding ticket, not a login.
     "POST /api/v1/reports/wechat",
+    # Subscription messages: which templates exist is public (the mini-program asks before any login);
+    # consents are the caller's own WeChat's (API keys get 403) or a binding ticket's.
+    "GET /api/v1/notification-templates",
+    "GET /api/v1/me/notification-consents",
+    "POST /api/v1/me/notification-consents",
+    "POST /api/v1/notification-consents/wechat",
 }
 
 

@@ -32,6 +32,7 @@ _NONCE_BYTES = 12
 # What `purpose` binds a value to (AES-GCM associated data): a phone can't be passed off as a secret.
 PHONE = b"phone"
 WEBHOOK_SECRET = b"webhook secret"
+WECHAT_ACCESS_TOKEN = b"wechat access token"
 # Shown instead of a phone number that can't be decrypted: as long as a number, visibly not one.
 UNREADABLE = "*" * 11
 

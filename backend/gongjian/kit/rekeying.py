@@ -21,7 +21,15 @@ from typing import Any
 
 from sqlalchemy import JSON, Connection, column, inspect, select, table, update
 
-from gongjian.kit.personal_data import PHONE, WEBHOOK_SECRET, UnreadableCiphertext, decrypt, encrypt, is_current
+from gongjian.kit.personal_data import (
+    PHONE,
+    WEBHOOK_SECRET,
+    WECHAT_ACCESS_TOKEN,
+    UnreadableCiphertext,
+    decrypt,
+    encrypt,
+    is_current,
+)
 
 logger = logging.getLogger("gongjian.rekeying")
 
@@ -40,6 +48,7 @@ ENCRYPTED: tuple[Encrypted, ...] = (
     Encrypted("reports", "phone_ciphertext", PHONE),
     Encrypted("card_entries", "details", PHONE, json_key="contact_phone_ciphertext"),
     Encrypted("webhook_subscriptions", "secret_ciphertext", WEBHOOK_SECRET),
+    Encrypted("wechat_access_tokens", "token_ciphertext", WECHAT_ACCESS_TOKEN),
 )
 
 
