@@ -20,7 +20,7 @@ Telling an account something — the one call, from any service, inside its unit
     notifications.notify_user(
         session, user_id, NotificationKind.wish_progress,
         {"wish": wish.content, "progress": "已认领", "claimant": "市中院机关党委", "time": wish.claimed_at},
-        subject=f"wish:{wish.id}:claimed:{int(wish.claimed_at.timestamp())}",
+        subject=f"wish:{wish.id}:claimed:{wish.claimed_at.isoformat()}",
         page=f"pages/wishes/detail?id={wish.id}",
     )
 

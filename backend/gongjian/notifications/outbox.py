@@ -15,6 +15,7 @@ after the commit loses nothing, because the worker sends from these rows later. 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, select, update
@@ -58,16 +59,18 @@ def notify_openid(
     subject: str,
     page: str | None = None,
     user_id: int | None = None,
+    now: datetime | None = None,
 ) -> NotificationMessage | None:
-    """Queue a message to an openid (a WeChat user not bound to an account: an unbound 报到 reporter).
-    The row, or None when nothing was queued (no template, or already queued for this subject)."""
+    """Queue a message to an openid (a WeChat user not bound to an account: an unbound 报到 reporter),
+    due at `now` (default: the current time). The row, or None when nothing was queued (no template,
+    or already queued for this subject)."""
     template = templates.template_id(kind)
     if template is None:
         return None
     key = f"{kind.value}:{subject}"
     if session.execute(select(NotificationMessage.id).where(NotificationMessage.idempotency_key == key)).first():
         return None
-    now = utcnow()
+    now = now or utcnow()
     message = NotificationMessage(
         idempotency_key=key,
         kind=kind.value,

@@ -102,7 +102,7 @@ def notify_wish_progress(session: Session, wish: Wish, user_id: int | None) -> N
     kind = NotificationKind.wish_progress
     if wish.status == WishStatus.claimed.value:
         when = wish.claimed_at
-        subject = f"wish:{wish.id}:claimed:{int(when.timestamp()) if when else 0}"
+        subject = f"wish:{wish.id}:claimed:{when.isoformat() if when else ''}"
     else:
         when, subject = wish.fulfilled_at, f"wish:{wish.id}:fulfilled"
     if wish.claimant_org_id is not None:
@@ -177,6 +177,7 @@ def queue_activity_reminders(session: Session, now: datetime) -> int:
             subject=f"signup:{signup_id}",
             page=_page(kind, activity_id),
             user_id=user_id,
+            now=now,
         )
         queued += message is not None
     return queued
