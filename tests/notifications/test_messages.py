@@ -37,7 +37,7 @@ from factories.notifications import (
 from factories.volunteering import iso, make_activity
 from factories.wechat import APPID, SECRET, FakeWechat
 from gongjian.db import unit_of_work
-from gongjian.models import NotificationMessage, WechatAccessToken
+from gongjian.models import NotificationMessage, WechatAccessToken, WechatIdentity
 from gongjian.models.base import utcnow
 from gongjian.models.enums import NotificationKind, OrganizationKind, Role
 from gongjian.notifications import notify_user
@@ -139,17 +139,23 @@ def test_report_decisions_tell_the_account_and_the_unbound_reporter(
     assert by_wechat.status_code == 201, by_wechat.text
     assert messages() == []
 
-    approved = client.post(f"reports/{by_account['id']}/approve", headers=w.community_admin).json()
+    approved = client.post(f"reports/{by_wechat.json()['id']}/approve", headers=w.community_admin).json()
     rejected = client.post(
-        f"reports/{by_wechat.json()['id']}/reject",
+        f"reports/{by_account['id']}/reject",
         json={"reason": "所填工作单位与实际不符，请核对后重新报到；如有疑问请联系社区党委办公室"},
         headers=w.community_admin,
     ).json()
     # Queued with the decisions, one consent used each; nothing sent inside the requests.
     assert [(m.kind, m.status, m.openid) for m in messages()] == [
-        ("report_decided", "pending", "openid-account-reporter"),
         ("report_decided", "pending", "openid-unbound-reporter"),
+        ("report_decided", "pending", "openid-account-reporter"),
     ]
+    # Approval bound the reporter's WeChat to the member's new login: that account is named, for support.
+    with unit_of_work() as session:
+        new_login = session.execute(
+            select(WechatIdentity.user_id).where(WechatIdentity.openid == "openid-unbound-reporter")
+        ).scalar_one()
+    assert [m.user_id for m in messages()] == [new_login, reporter_id]
     assert remaining(client, reporter, "report_decided") == 0
     assert wx.received == []
 
@@ -158,14 +164,14 @@ def test_report_decisions_tell_the_account_and_the_unbound_reporter(
     assert wx.sent == [
         expected_send(
             "report_decided",
-            f"pages/report/result?id={by_account['id']}",
+            f"pages/report/result?id={approved['id']}",
             {
                 "thing1": "老虎头社区党委",
                 "phrase2": "已通过",
                 "thing3": "已确认报到，欢迎参加社区活动",
                 "time4": wechat_time(approved["decided_at"]),
             },
-            openid="openid-account-reporter",
+            openid="openid-unbound-reporter",
         ),
         expected_send(
             "report_decided",
@@ -177,7 +183,7 @@ def test_report_decisions_tell_the_account_and_the_unbound_reporter(
                 "thing3": "所填工作单位与实际不符，请核对后重新报…",
                 "time4": wechat_time(rejected["decided_at"]),
             },
-            openid="openid-unbound-reporter",
+            openid="openid-account-reporter",
         ),
     ]
     assert [(m.status, m.attempts, m.last_error) for m in messages()] == [("sent", 1, None)] * 2
@@ -533,9 +539,9 @@ def test_a_worker_dying_after_its_claim_loses_nothing(client: TestClient, wx: Fa
     ids = queued(client, w, count=2)
     t = utcnow()
     # A worker claims both, then dies before sending or recording anything.
-    assert [o.message_id for o in claim_due(t, 10)] == ids
+    assert [o.message_id for o in claim_due(t, 10).outgoing] == ids
     # Meanwhile another worker doesn't take them over.
-    assert claim_due(t, 10) == [] and send_due(now=t + timedelta(seconds=30)).attempted == 0
+    assert claim_due(t, 10) == ([], []) and send_due(now=t + timedelta(seconds=30)).attempted == 0
     # After the lease the next pass sends each, once.
     assert sorted(send_due(now=t + LEASE).sent) == ids
     assert len(wx.received) == 2 and {r["touser"] for r in wx.sent} == {OPENID}
@@ -550,6 +556,17 @@ def test_a_message_committed_but_never_claimed_is_sent_by_the_next_run(
     # The worker starts again (a new process: nothing in memory) and sends it.
     assert send_due(now=utcnow() + timedelta(hours=5)).sent == [message_id]
     assert len(wx.sent) == 1
+
+
+def test_a_message_for_an_account_that_unbound_its_wechat_is_not_sent_there(
+    client: TestClient, wx: FakeWechat, w: World
+) -> None:
+    (message_id,) = queued(client, w)
+    assert client.delete("me/wechat-binding", headers=w.member).status_code == 204
+    run = send_due()
+    assert run.skipped == [message_id] and wx.received == []
+    (message,) = messages()
+    assert (message.status, message.last_error, message.attempts) == ("skipped", "unbound", 0)
 
 
 # --- the message log ------------------------------------------------------------------------------

@@ -23,15 +23,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import httpx
 from sqlalchemy import select
 
 from gongjian.db import unit_of_work
-from gongjian.models import NotificationMessage
+from gongjian.models import NotificationMessage, WechatIdentity
 from gongjian.models.base import utcnow
-from gongjian.models.enums import NotificationStatus
-from gongjian.notifications import wechat_api
+from gongjian.models.enums import NotificationKind, NotificationStatus
+from gongjian.notifications import templates, wechat_api
 from gongjian.notifications.triggers import queue_activity_reminders
 from gongjian.settings import get_settings
 from gongjian.webhooks.delivery import BACKOFF, MAX_ATTEMPTS
@@ -42,6 +43,7 @@ CLAIM_BATCH = 10
 # A batch makes at most four WeChat calls per message (token, send, new token, send again), each
 # bounded by GONGJIAN_WECHAT_TIMEOUT_SECONDS (5 s): 10 × 20 s fits well inside the lease.
 LEASE = timedelta(minutes=5)
+UNBOUND = "unbound"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,29 +69,49 @@ class SendRun:
 
 
 def queue_reminders(now: datetime) -> int:
+    if templates.template_id(NotificationKind.activity_reminder) is None:
+        return 0  # not offered: don't even take the write lock
     with unit_of_work() as session:
         return queue_activity_reminders(session, now)
 
 
-def claim_due(now: datetime, limit: int) -> list[Outgoing]:
+class Claimed(NamedTuple):
+    outgoing: list[Outgoing]
+    # Skipped instead: their account's WeChat was unbound since they were queued.
+    unbound: list[int]
+
+
+def claim_due(now: datetime, limit: int) -> Claimed:
+    """Lease up to `limit` due messages. A message for an account whose WeChat was unbound (or bound
+    to another account) since it was queued is not sent to that WeChat: it is skipped (`unbound`)."""
     with unit_of_work(write_lock=True) as session:
-        rows = (
-            session.execute(
-                select(NotificationMessage)
-                .where(
-                    NotificationMessage.status == NotificationStatus.pending.value,
-                    NotificationMessage.next_attempt_at <= now,
-                )
-                .order_by(NotificationMessage.next_attempt_at, NotificationMessage.id)
-                .limit(limit)
-                .with_for_update(skip_locked=True)
+        rows = session.execute(
+            select(NotificationMessage, WechatIdentity.id)
+            .outerjoin(
+                WechatIdentity,
+                (WechatIdentity.openid == NotificationMessage.openid)
+                & (WechatIdentity.user_id == NotificationMessage.user_id),
             )
-            .scalars()
-            .all()
-        )
-        for message in rows:
+            .where(
+                NotificationMessage.status == NotificationStatus.pending.value,
+                NotificationMessage.next_attempt_at <= now,
+            )
+            .order_by(NotificationMessage.next_attempt_at, NotificationMessage.id)
+            .limit(limit)
+            .with_for_update(of=NotificationMessage, skip_locked=True)
+        ).all()
+        claimed = Claimed([], [])
+        for message, still_bound in rows:
+            if message.user_id is not None and still_bound is None:
+                message.status, message.last_error = NotificationStatus.skipped.value, UNBOUND
+                message.next_attempt_at = None
+                claimed.unbound.append(message.id)
+                continue
             message.next_attempt_at = now + LEASE
-        return [Outgoing(m.id, m.openid, m.template_id, m.page, dict(m.data)) for m in rows]
+            claimed.outgoing.append(
+                Outgoing(message.id, message.openid, message.template_id, message.page, dict(message.data))
+            )
+        return claimed
 
 
 def record_result(message_id: int, outcome: wechat_api.Outcome, now: datetime) -> str:
@@ -132,9 +154,10 @@ def send_due(*, now: datetime | None = None, limit: int = 100, transport: httpx.
     ) as client:
         tokens = wechat_api.AccessTokens(client, now)
         while run.attempted < limit:
-            batch = claim_due(now, min(CLAIM_BATCH, limit - run.attempted))
-            if not batch:
+            batch, unbound = claim_due(now, min(CLAIM_BATCH, limit - run.attempted))
+            if not batch and not unbound:
                 break
+            run.skipped += unbound
             for item in batch:
                 outcome = wechat_api.send(
                     client, tokens, openid=item.openid, template_id=item.template_id, page=item.page, data=item.data

@@ -74,7 +74,11 @@ def notify_report_decided(session: Session, report: Report) -> NotificationMessa
     if report.reporter_user_id is not None:
         return notify_user(session, report.reporter_user_id, kind, data, subject=subject, page=page)
     if report.reporter_openid is not None:
-        return notify_openid(session, report.reporter_openid, kind, data, subject=subject, page=page)
+        # Approval has just bound this WeChat to the member's login: name that account, for support.
+        user_id = session.execute(
+            select(WechatIdentity.user_id).where(WechatIdentity.openid == report.reporter_openid)
+        ).scalar()
+        return notify_openid(session, report.reporter_openid, kind, data, subject=subject, page=page, user_id=user_id)
     return None
 
 
