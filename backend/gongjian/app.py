@@ -41,6 +41,7 @@ from gongjian.me.router import router as me_router
 from gongjian.meetings.router import router as meetings_router
 from gongjian.members.router import router as members_router
 from gongjian.meta.router import router as meta_router
+from gongjian.notifications.router import router as notifications_router
 from gongjian.organizations.router import router as organizations_router
 from gongjian.reports.router import router as reports_router
 from gongjian.residents.router import router as residents_router
@@ -86,6 +87,7 @@ DOMAIN_ROUTERS: list[DomainRouter] = [
     stats_router,
     wechat_router,
     webhooks_router,
+    notifications_router,
     evaluation_router,
     uploads_router,
     calendar_days_router,

@@ -270,17 +270,29 @@ def rotate_data_key(
 def deliver_webhooks(
     loop: Annotated[bool, typer.Option("--loop", help="持续运行：处理完到期投递后休眠再处理")] = False,
     interval: Annotated[float, typer.Option(help="--loop 时两轮之间休眠的秒数")] = 10.0,
-    limit: Annotated[int, typer.Option(help="每轮最多发送的投递数")] = 100,
+    limit: Annotated[int, typer.Option(help="每轮最多发送的投递数（Webhook 与订阅消息各自计数）")] = 100,
 ) -> None:
-    """Send the webhook deliveries that are due (once, or with --loop until stopped)."""
-    from gongjian.webhooks.delivery import deliver_due, deliver_forever
+    """Send the webhook deliveries and WeChat subscription messages that are due, queueing the activity
+    reminders first (once, or with --loop until stopped)."""
+    import time
+
+    from gongjian.notifications.sending import send_due
+    from gongjian.webhooks.delivery import deliver_due
 
     if loop:
-        typer.echo(f"Webhook 投递进程已启动（每 {interval:g} 秒检查一次）")
-        deliver_forever(interval, limit)
-        return
+        typer.echo(f"Webhook 与订阅消息发送进程已启动（每 {interval:g} 秒检查一次）")
+        while True:  # pragma: no cover - a loop for operators
+            busy = deliver_due(limit=limit).attempted >= limit
+            busy = send_due(limit=limit).attempted >= limit or busy
+            if not busy:
+                time.sleep(interval)
     run = deliver_due(limit=limit)
     typer.echo(f"已送达 {len(run.delivered)}，待重试 {len(run.retrying)}，失败 {len(run.failed)}")
+    sent = send_due(limit=limit)
+    typer.echo(
+        f"订阅消息：新排入活动提醒 {sent.reminders_queued}，已发送 {len(sent.sent)}，未发送 {len(sent.skipped)}，"
+        f"待重试 {len(sent.retrying)}，失败 {len(sent.failed)}"
+    )
 
 
 if __name__ == "__main__":

@@ -7,9 +7,11 @@ balancer agree on the database and the signing key; nothing here is mutable stat
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -17,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # A key shorter than this is refused: HS256 and AES-256 want 256 bits, and a short key is a guessable one.
 MIN_KEY_BYTES = 32
+_TEMPLATE_KEY = re.compile(r"[a-z_]{1,32}[0-9]{1,3}")
 _KEY_HINT = "至少 32 字节；可用 python3 -c 'import secrets; print(secrets.token_urlsafe(48))' 生成"
 
 
@@ -81,6 +84,32 @@ class Settings(BaseSettings):
     wechat_report_page: str = Field(
         default="pages/report/index", max_length=128, validation_alias="GONGJIAN_WECHAT_REPORT_PAGE"
     )
+    # WeChat subscription messages (notifications/): the template id of each kind, from the mini-program's
+    # 订阅消息 console; a kind whose template is unset is not offered and nothing of it is queued.
+    wechat_template_report_decided: str = Field(
+        default="", max_length=128, validation_alias="GONGJIAN_WECHAT_TEMPLATE_REPORT_DECIDED"
+    )
+    wechat_template_activity_reminder: str = Field(
+        default="", max_length=128, validation_alias="GONGJIAN_WECHAT_TEMPLATE_ACTIVITY_REMINDER"
+    )
+    wechat_template_volunteer_record_approved: str = Field(
+        default="", max_length=128, validation_alias="GONGJIAN_WECHAT_TEMPLATE_VOLUNTEER_RECORD_APPROVED"
+    )
+    wechat_template_wish_progress: str = Field(
+        default="", max_length=128, validation_alias="GONGJIAN_WECHAT_TEMPLATE_WISH_PROGRESS"
+    )
+    wechat_template_concern_answered: str = Field(
+        default="", max_length=128, validation_alias="GONGJIAN_WECHAT_TEMPLATE_CONCERN_ANSWERED"
+    )
+    # Where a chosen template's keys differ from the documented defaults (notifications/templates.py):
+    # JSON {"<kind>": {"<our field>": "<template key>"}}, e.g. {"report_decided": {"note": "thing5"}}.
+    wechat_template_keys: dict[str, dict[str, str]] = Field(
+        default_factory=dict, validation_alias="GONGJIAN_WECHAT_TEMPLATE_KEYS"
+    )
+    # Which version of the mini-program a tapped message opens: formal (released), trial or developer.
+    wechat_miniprogram_state: Literal["formal", "trial", "developer"] = Field(
+        default="formal", validation_alias="GONGJIAN_WECHAT_MINIPROGRAM_STATE"
+    )
     # Idempotency-Key: a request still running renews its in-progress marker every quarter of this;
     # a marker not renewed for this long belongs to a process that died, and its key may run again.
     idempotency_lease_seconds: float = Field(default=120.0, validation_alias="GONGJIAN_IDEMPOTENCY_LEASE_SECONDS")
@@ -99,6 +128,19 @@ class Settings(BaseSettings):
     s3_secret_key: str = Field(default="", validation_alias="GONGJIAN_S3_SECRET_KEY")
     s3_region: str = Field(default="us-east-1", validation_alias="GONGJIAN_S3_REGION")
     s3_timeout_seconds: float = Field(default=10.0, gt=0, validation_alias="GONGJIAN_S3_TIMEOUT_SECONDS")
+
+    @field_validator("wechat_template_keys")
+    @classmethod
+    def _template_keys_well_formed(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        """Template keys are WeChat's `<type><number>` (thing1, time2, phrase3); which kinds and fields
+        exist is checked by notifications/templates.py."""
+        for kind, keys in value.items():
+            for field, key in keys.items():
+                if not _TEMPLATE_KEY.fullmatch(key):
+                    raise ValueError(
+                        f"GONGJIAN_WECHAT_TEMPLATE_KEYS：{kind}.{field} 的模板字段名 {key!r} 应形如 thing1、time2"
+                    )
+        return value
 
     @field_validator("secret_key", "data_key")
     @classmethod

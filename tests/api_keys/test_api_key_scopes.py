@@ -43,6 +43,12 @@ UNSCOPED = {
     "POST /api/v1/residents/wechat",
     "GET /api/v1/me/resident",
     "PATCH /api/v1/me/resident",
+    # Subscription messages: which templates exist is public (the mini-program asks before any login);
+    # consents are the caller's own WeChat's (API keys get 403) or a binding ticket's.
+    "GET /api/v1/notification-templates",
+    "GET /api/v1/me/notification-consents",
+    "POST /api/v1/me/notification-consents",
+    "POST /api/v1/notification-consents/wechat",
 }
 
 

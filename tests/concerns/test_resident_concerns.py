@@ -11,38 +11,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import assert_problem, headers_for, make_org, make_partnership
+from factories import assert_problem, ok
 from factories.images import encoded, upload
-from factories.residents import resident_login
-from factories.volunteering import member_login
+from factories.residents import ResidentsWorld
 from gongjian.kit.calendar import local_today
-from gongjian.models.enums import OrganizationKind, Role
 
 CONCERN = {"category": "sanitation", "title": "楼道堆放杂物", "description": "3 栋楼道长期堆放纸箱", "location": "3 栋"}
 MOBILE, ROOM = "13700006666", "303"
 
 
-class World:
-    def __init__(self, client: TestClient) -> None:
-        self.community = make_org(OrganizationKind.community)
-        self.other_community = make_org(OrganizationKind.community)
-        self.unit = make_org(OrganizationKind.unit)
-        make_partnership(self.unit, self.community)
-        self.admin = headers_for(client, Role.admin)
-        self.community_admin = headers_for(client, Role.community_admin, self.community)
-        self.other_admin = headers_for(client, Role.community_admin, self.other_community)
-        self.unit_admin = headers_for(client, Role.unit_admin, self.unit)
-        _, self.member = member_login(client, self.community)
-        self.resident_id, self.resident = resident_login(
-            client, self.community, name="周阿姨", mobile=MOBILE, room=ROOM
-        )
-        self.neighbour_id, self.neighbour = resident_login(client, self.community, name="吴叔叔")
-        self.stranger_id, self.stranger = resident_login(client, self.other_community)
-
-
 @pytest.fixture
-def w(client: TestClient) -> World:
-    return World(client)
+def w(client: TestClient) -> ResidentsWorld:
+    return ResidentsWorld(client, resident="周阿姨", neighbour="吴叔叔", mobile=MOBILE, room=ROOM)
 
 
 def report(client: TestClient, headers: dict[str, str], **changes: Any) -> dict[str, Any]:
@@ -55,12 +35,7 @@ def act(client: TestClient, concern_id: int, action: str, headers: dict[str, str
     return client.post(f"concerns/{concern_id}/{action}", json=body, headers=headers)
 
 
-def ok(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def test_a_resident_reports_and_reads_every_step_of_the_answer(client: TestClient, w: World) -> None:
+def test_a_resident_reports_and_reads_every_step_of_the_answer(client: TestClient, w: ResidentsWorld) -> None:
     concern = report(client, w.resident)
     cid = concern["id"]
     assert (concern["community_org"]["id"], concern["reporter_kind"], concern["reporter_name"]) == (
@@ -93,7 +68,7 @@ def test_a_resident_reports_and_reads_every_step_of_the_answer(client: TestClien
     assert [c["id"] for c in client.get("concerns", headers=w.resident).json()["items"]] == [cid]
 
 
-def test_a_resident_reports_only_in_its_own_community_and_as_itself(client: TestClient, w: World) -> None:
+def test_a_resident_reports_only_in_its_own_community_and_as_itself(client: TestClient, w: ResidentsWorld) -> None:
     assert report(client, w.resident, community_org_id=w.community)["community_org"]["id"] == w.community
     assert_problem(
         client.post("concerns", json={**CONCERN, "community_org_id": w.other_community}, headers=w.resident),
@@ -114,7 +89,9 @@ def test_a_resident_reports_only_in_its_own_community_and_as_itself(client: Test
         assert_problem(act(client, cid, action, w.resident, {"note": "自己处理了"}), 403, "forbidden")
 
 
-def test_a_resident_withdraws_a_concern_only_before_the_community_starts_on_it(client: TestClient, w: World) -> None:
+def test_a_resident_withdraws_a_concern_only_before_the_community_starts_on_it(
+    client: TestClient, w: ResidentsWorld
+) -> None:
     past_due = (local_today() - timedelta(days=3)).isoformat()
     cid = report(client, w.resident, due_on=past_due)["id"]
     assert_problem(act(client, cid, "cancel", w.neighbour), 404, "not_found")
@@ -148,7 +125,7 @@ def test_a_resident_withdraws_a_concern_only_before_the_community_starts_on_it(c
     )
 
 
-def test_a_resident_rates_the_answer_once_it_is_resolved(client: TestClient, w: World) -> None:
+def test_a_resident_rates_the_answer_once_it_is_resolved(client: TestClient, w: ResidentsWorld) -> None:
     cid = report(client, w.resident)["id"]
     assert_problem(act(client, cid, "rate", w.resident, {"rating": 4}), 409, "concern_not_rateable")
     ok(
@@ -175,7 +152,7 @@ def test_a_resident_rates_the_answer_once_it_is_resolved(client: TestClient, w: 
     assert ok(client.get(f"concerns/{cid}", headers=w.unit_admin))["rating"] is None
 
 
-def test_the_community_enters_a_concern_on_a_resident_s_behalf(client: TestClient, w: World) -> None:
+def test_the_community_enters_a_concern_on_a_resident_s_behalf(client: TestClient, w: ResidentsWorld) -> None:
     concern = report(client, w.community_admin, resident_id=w.resident_id)
     assert (concern["reporter_kind"], concern["reporter_name"], concern["resident_id"]) == (
         "resident",
@@ -206,7 +183,7 @@ def test_the_community_enters_a_concern_on_a_resident_s_behalf(client: TestClien
         )
 
 
-def test_a_resident_adds_photos_of_the_problem_to_its_own_concern(client: TestClient, w: World) -> None:
+def test_a_resident_adds_photos_of_the_problem_to_its_own_concern(client: TestClient, w: ResidentsWorld) -> None:
     cid = report(client, w.resident)["id"]
     entered = report(client, w.community_admin, resident_id=w.resident_id)["id"]
     neighbours = report(client, w.neighbour)["id"]

@@ -10,7 +10,7 @@ module (`factories.claims`, `factories.evaluation`, `factories.governance`, `fac
 
 from factories.members import link_user, make_member
 from factories.orgs import make_org, make_partnership
-from factories.problems import assert_problem
+from factories.problems import assert_problem, ok
 from factories.users import PASSWORD, api_key_headers, headers_for, login, make_user, username_of
 
 __all__ = [
@@ -24,5 +24,6 @@ __all__ = [
     "make_org",
     "make_partnership",
     "make_user",
+    "ok",
     "username_of",
 ]

@@ -7,9 +7,12 @@ import itertools
 
 from fastapi.testclient import TestClient
 
-from factories.users import PASSWORD, login
+from factories.orgs import make_org, make_partnership
+from factories.users import PASSWORD, headers_for, login
+from factories.volunteering import member_login
 from gongjian.db import unit_of_work
 from gongjian.kit.principal import SYSTEM
+from gongjian.models.enums import OrganizationKind, Role
 from gongjian.residents import service as resident_service
 from gongjian.residents.schemas import ResidentCreate
 
@@ -48,3 +51,25 @@ def resident_login(client: TestClient, community_org_id: int, **fields: str) -> 
     username = f"resident{next(_seq)}"
     resident_id = make_resident(community_org_id, username=username, **fields)
     return resident_id, login(client, username)
+
+
+class ResidentsWorld:
+    """A community with a partner unit, its admin, a member of it with a login, the resident under
+    test (`resident`, with `mobile` and `room`), a neighbour in the same community and a stranger in
+    another one: everyone a resident's own wishes and concerns must be checked against."""
+
+    def __init__(self, client: TestClient, *, resident: str, neighbour: str, mobile: str, room: str) -> None:
+        self.community = make_org(OrganizationKind.community)
+        self.other_community = make_org(OrganizationKind.community)
+        self.unit = make_org(OrganizationKind.unit)
+        make_partnership(self.unit, self.community)
+        self.admin = headers_for(client, Role.admin)
+        self.community_admin = headers_for(client, Role.community_admin, self.community)
+        self.other_admin = headers_for(client, Role.community_admin, self.other_community)
+        self.unit_admin = headers_for(client, Role.unit_admin, self.unit)
+        self.member_id, self.member = member_login(client, self.community, unit_org_id=self.unit, name="李党员")
+        self.resident_id, self.resident = resident_login(
+            client, self.community, name=resident, mobile=mobile, room=room
+        )
+        self.neighbour_id, self.neighbour = resident_login(client, self.community, name=neighbour)
+        self.stranger_id, self.stranger = resident_login(client, self.other_community, name="孙奶奶")

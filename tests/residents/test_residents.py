@@ -433,6 +433,8 @@ OPEN_TO_RESIDENTS = {
     "DELETE /api/v1/me/wechat-binding",
     "GET /api/v1/me/resident",
     "PATCH /api/v1/me/resident",
+    "GET /api/v1/me/notification-consents",
+    "POST /api/v1/me/notification-consents",
     "GET /api/v1/wishes",
     "POST /api/v1/wishes",
     "GET /api/v1/wishes/{wish_id}",

@@ -10,38 +10,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from factories import assert_problem, headers_for, make_org, make_partnership
+from factories import assert_problem, ok
 from factories.claims import make_wish
 from factories.images import encoded, upload
-from factories.residents import resident_login
-from factories.volunteering import member_login
-from gongjian.models.enums import OrganizationKind, Role
+from factories.residents import ResidentsWorld
 
 WISH = {"content": "想要一台收音机听戏", "kind": "goods", "household_note": "独居，腿脚不便", "estimated_value": 80}
 MOBILE, ROOM = "13700008888", "1502"
 
 
-class World:
-    def __init__(self, client: TestClient) -> None:
-        self.community = make_org(OrganizationKind.community)
-        self.other_community = make_org(OrganizationKind.community)
-        self.unit = make_org(OrganizationKind.unit)
-        make_partnership(self.unit, self.community)
-        self.admin = headers_for(client, Role.admin)
-        self.community_admin = headers_for(client, Role.community_admin, self.community)
-        self.other_admin = headers_for(client, Role.community_admin, self.other_community)
-        self.unit_admin = headers_for(client, Role.unit_admin, self.unit)
-        self.member_id, self.member = member_login(client, self.community, unit_org_id=self.unit, name="李党员")
-        self.resident_id, self.resident = resident_login(
-            client, self.community, name="欧阳大妈", mobile=MOBILE, room=ROOM
-        )
-        self.neighbour_id, self.neighbour = resident_login(client, self.community, name="钱大爷")
-        self.stranger_id, self.stranger = resident_login(client, self.other_community, name="孙奶奶")
-
-
 @pytest.fixture
-def w(client: TestClient) -> World:
-    return World(client)
+def w(client: TestClient) -> ResidentsWorld:
+    return ResidentsWorld(client, resident="欧阳大妈", neighbour="钱大爷", mobile=MOBILE, room=ROOM)
 
 
 def post_wish(client: TestClient, headers: dict[str, str], **changes: Any) -> dict[str, Any]:
@@ -54,12 +34,7 @@ def act(client: TestClient, wish_id: int, action: str, headers: dict[str, str], 
     return client.post(f"wishes/{wish_id}/{action}", json=body, headers=headers)
 
 
-def ok(response: Any) -> dict[str, Any]:
-    assert response.status_code == 200, response.text
-    return dict(response.json())
-
-
-def test_a_resident_posts_a_wish_and_follows_the_community_s_answers(client: TestClient, w: World) -> None:
+def test_a_resident_posts_a_wish_and_follows_the_community_s_answers(client: TestClient, w: ResidentsWorld) -> None:
     wish = post_wish(client, w.resident)
     wid = wish["id"]
     assert wish["community_org"]["id"] == w.community and wish["status"] == "submitted"
@@ -106,7 +81,7 @@ def test_a_resident_posts_a_wish_and_follows_the_community_s_answers(client: Tes
     assert (done["status"], done["fulfil_note"]) == ("fulfilled", "已送上收音机并调好频道")
 
 
-def test_a_resident_posts_only_in_its_own_community_and_as_itself(client: TestClient, w: World) -> None:
+def test_a_resident_posts_only_in_its_own_community_and_as_itself(client: TestClient, w: ResidentsWorld) -> None:
     assert post_wish(client, w.resident, community_org_id=w.community)["community_org"]["id"] == w.community
     problem = client.post("wishes", json={**WISH, "community_org_id": w.other_community}, headers=w.resident)
     assert_problem(problem, 403, "not_own_organization")
@@ -122,7 +97,7 @@ def test_a_resident_posts_only_in_its_own_community_and_as_itself(client: TestCl
         assert_problem(act(client, wid, action, w.resident, {"reason": "x", "feedback": "x"}), 403, "forbidden")
 
 
-def test_a_resident_withdraws_its_wish_only_before_it_is_claimed(client: TestClient, w: World) -> None:
+def test_a_resident_withdraws_its_wish_only_before_it_is_claimed(client: TestClient, w: ResidentsWorld) -> None:
     steps = {"submitted": [], "verified": ["verify"], "published": ["verify", "publish"]}
     for status, actions in steps.items():
         wid = post_wish(client, w.resident)["id"]
@@ -147,7 +122,7 @@ def test_a_resident_withdraws_its_wish_only_before_it_is_claimed(client: TestCli
     )
 
 
-def test_a_resident_rates_the_follow_up_once_after_fulfilment(client: TestClient, w: World) -> None:
+def test_a_resident_rates_the_follow_up_once_after_fulfilment(client: TestClient, w: ResidentsWorld) -> None:
     wid = post_wish(client, w.resident)["id"]
     assert_problem(act(client, wid, "rate", w.resident, {"rating": 5}), 409, "wish_not_rateable")
     for action in ("verify", "publish"):
@@ -173,7 +148,7 @@ def test_a_resident_rates_the_follow_up_once_after_fulfilment(client: TestClient
     assert ok(act(client, closed, "rate", w.resident, {"rating": 3}))["rating_comment"] is None
 
 
-def test_the_community_enters_a_wish_on_a_resident_s_behalf(client: TestClient, w: World) -> None:
+def test_the_community_enters_a_wish_on_a_resident_s_behalf(client: TestClient, w: ResidentsWorld) -> None:
     wish = post_wish(client, w.community_admin, resident_id=w.resident_id)
     assert (wish["resident_name"], wish["resident_id"]) == ("欧阳大妈", w.resident_id)
     assert [x["id"] for x in client.get("wishes", headers=w.resident).json()["items"]] == [wish["id"]]
@@ -196,7 +171,7 @@ def test_the_community_enters_a_wish_on_a_resident_s_behalf(client: TestClient, 
     assert_problem(client.post("wishes", json={**WISH, "resident_name": "x"}, headers=w.unit_admin), 403, "forbidden")
 
 
-def test_a_resident_adds_photos_to_its_own_wish_and_reads_no_one_else_s(client: TestClient, w: World) -> None:
+def test_a_resident_adds_photos_to_its_own_wish_and_reads_no_one_else_s(client: TestClient, w: ResidentsWorld) -> None:
     wid = post_wish(client, w.resident)["id"]
     neighbours = post_wish(client, w.neighbour)["id"]
 

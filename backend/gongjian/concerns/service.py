@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from gongjian import notifications
 from gongjian.concerns.permissions import (
     masks_reporter,
     reporter,
@@ -58,7 +59,7 @@ from gongjian.models.enums import (
     ConcernStatus,
     OrganizationKind,
 )
-from gongjian.residents.permissions import own_resident_id
+from gongjian.residents.permissions import login_of, own_resident_id
 from gongjian.residents.schemas import FollowUpRating
 
 LABEL = "社情民意"
@@ -229,6 +230,16 @@ def _transition(
     return concern, before
 
 
+def _answer(
+    session: Session, principal: Principal, concern: Concern, before: dict[str, Any], note: str, **step: Any
+) -> ConcernRead:
+    """A step the community takes (start, escalate, resolve): the resident who raised the concern
+    hears it in WeChat, with the note."""
+    if concern.resident_id is not None:
+        notifications.notify_concern_answered(session, concern, login_of(session, concern.resident_id), note)
+    return _finish(session, principal, concern, before, note, **step)
+
+
 def _finish(
     session: Session, principal: Principal, concern: Concern, before: dict[str, Any], note: str, **step: Any
 ) -> ConcernRead:
@@ -242,7 +253,7 @@ def start_concern(
     session: Session, principal: Principal, concern_id: int, note: str, if_match: str | None
 ) -> ConcernRead:
     concern, before = _transition(session, principal, concern_id, if_match, ConcernStatus.in_progress)
-    return _finish(session, principal, concern, before, note)
+    return _answer(session, principal, concern, before, note)
 
 
 def escalate_concern(
@@ -252,7 +263,7 @@ def escalate_concern(
     concern.escalated_to = data.escalated_to
     concern.escalated_at = utcnow()
     concern.due_on = data.due_on
-    return _finish(session, principal, concern, before, data.note, escalated_to=data.escalated_to, due_on=data.due_on)
+    return _answer(session, principal, concern, before, data.note, escalated_to=data.escalated_to, due_on=data.due_on)
 
 
 def resolve_concern(
@@ -274,7 +285,7 @@ def resolve_concern(
         not_before=concern.reported_on,
         not_before_label="反映日期",
     )
-    return _finish(session, principal, concern, before, note)
+    return _answer(session, principal, concern, before, note)
 
 
 def cancel_concern(

@@ -34,6 +34,7 @@ PHONE = b"phone"
 # Where someone lives: a resident's room (房号).
 ADDRESS = b"address"
 WEBHOOK_SECRET = b"webhook secret"
+WECHAT_ACCESS_TOKEN = b"wechat access token"
 # Shown instead of a phone number that can't be decrypted: as long as a number, visibly not one.
 UNREADABLE = "*" * 11
 

@@ -25,6 +25,7 @@ from gongjian.kit.personal_data import (
     ADDRESS,
     PHONE,
     WEBHOOK_SECRET,
+    WECHAT_ACCESS_TOKEN,
     UnreadableCiphertext,
     decrypt,
     encrypt,
@@ -50,6 +51,7 @@ ENCRYPTED: tuple[Encrypted, ...] = (
     Encrypted("residents", "room_ciphertext", ADDRESS),
     Encrypted("card_entries", "details", PHONE, json_key="contact_phone_ciphertext"),
     Encrypted("webhook_subscriptions", "secret_ciphertext", WEBHOOK_SECRET),
+    Encrypted("wechat_access_tokens", "token_ciphertext", WECHAT_ACCESS_TOKEN),
 )
 
 

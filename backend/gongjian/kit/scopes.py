@@ -31,6 +31,8 @@ SCOPES: dict[str, str] = {
     "stats:read": "读取年度统计",
     "webhooks:read": "读取 Webhook 订阅与投递记录",
     "webhooks:write": "订阅 Webhook、重发投递",
+    "notifications:read": "读取微信订阅消息的发送记录",
+    "notifications:write": "重新发送发送失败的订阅消息",
     "evaluations:read": "读取双向考评（API 客户端只能读取已定档的结果）",
     "uploads:read": "读取图片与附件（能看到所属对象时）",
     "uploads:write": "上传图片，附加和取下附件",

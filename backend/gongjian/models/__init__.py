@@ -20,6 +20,7 @@ from gongjian.models.integration import (
     WechatInvitation,
 )
 from gongjian.models.members import CommunityRecord, Member
+from gongjian.models.notifications import NotificationConsent, NotificationMessage, WechatAccessToken
 from gongjian.models.organizations import Organization, Partnership
 from gongjian.models.platform import AuditEvent, IdempotencyRecord
 from gongjian.models.reports import Report, ReportCode
@@ -58,6 +59,8 @@ __all__ = [
     "MeetingTask",
     "MeetingTopic",
     "Member",
+    "NotificationConsent",
+    "NotificationMessage",
     "Organization",
     "Partnership",
     "Report",
@@ -75,6 +78,7 @@ __all__ = [
     "WebhookDelivery",
     "WebhookEvent",
     "WebhookSubscription",
+    "WechatAccessToken",
     "WechatBindingTicket",
     "WechatIdentity",
     "WechatInvitation",

@@ -683,3 +683,45 @@ class CalendarSource(LabelledEnum):
     official = "official"
     platform = "platform"
     weekdays = "weekdays"
+
+
+# WeChat subscription messages (订阅消息): what we tell a member or resident about.
+@register(
+    "notification_kind",
+    {
+        "report_decided": "报到审核结果",
+        "activity_reminder": "活动提醒",
+        "volunteer_record_approved": "志愿服务记录审核通过",
+        "wish_progress": "心愿进度",
+        "concern_answered": "社情民意回复",
+    },
+)
+class NotificationKind(LabelledEnum):
+    report_decided = "report_decided"
+    activity_reminder = "activity_reminder"
+    volunteer_record_approved = "volunteer_record_approved"
+    wish_progress = "wish_progress"
+    concern_answered = "concern_answered"
+
+
+# What wx.requestSubscribeMessage answered for one template.
+@register(
+    "notification_consent_result",
+    {"accept": "同意接收一次", "reject": "拒绝", "ban": "已被微信封禁", "filter": "被微信过滤"},
+)
+class NotificationConsentResult(LabelledEnum):
+    accept = "accept"
+    reject = "reject"
+    ban = "ban"
+    filter = "filter"
+
+
+@register(
+    "notification_status",
+    {"pending": "待发送", "sent": "已发送", "skipped": "未发送（无订阅或用户拒收）", "failed": "发送失败"},
+)
+class NotificationStatus(LabelledEnum):
+    pending = "pending"
+    sent = "sent"
+    skipped = "skipped"
+    failed = "failed"

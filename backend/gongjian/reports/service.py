@@ -22,6 +22,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gongjian import notifications
 from gongjian.cards import service as cards
 from gongjian.cards.schemas import ContactEntryCreate
 from gongjian.kit import audit
@@ -326,6 +327,7 @@ def reject(
         report.id,
         {"status": ["pending", "rejected"], "reason": body.reason},
     )
+    notifications.notify_report_decided(session, report)
     return to_read(principal, report)
 
 
@@ -386,6 +388,7 @@ def approve(session: Session, principal: Principal, report_id: int, if_match: st
             "reported_at": report.decided_at,
         },
     )
+    notifications.notify_report_decided(session, report)
     return to_read(principal, report)
 
 

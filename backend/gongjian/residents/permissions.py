@@ -76,6 +76,15 @@ def own_resident_id(session: Session, principal: Principal) -> int | None:
     return found
 
 
+def login_of(session: Session, resident_id: int | None) -> int | None:
+    """The account of a resident (to tell it something in WeChat); None for no resident, or a
+    resident entered by its community without a login."""
+    if resident_id is None:
+        return None
+    user_id: int | None = session.execute(select(Resident.user_id).where(Resident.id == resident_id)).scalar()
+    return user_id
+
+
 def own_resident(session: Session, principal: Principal, *, active: bool = False) -> Resident | None:
     """The resident row of a resident's login; with `active`, only while the resident is active."""
     if not principal.is_resident:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
+from gongjian import notifications
 from gongjian.activities.permissions import activity_scope
 from gongjian.activities.waitlist import SIGNED_UP
 from gongjian.kit import audit
@@ -358,4 +359,5 @@ def review(session: Session, principal: Principal, record_id: int, approve: bool
                 "approved_at": record.reviewed_at.isoformat(),
             },
         )
+        notifications.notify_record_approved(session, record)
     return as_read(session, record)

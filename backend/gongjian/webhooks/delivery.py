@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -185,10 +184,3 @@ def deliver_due(
                 item.delivery_id
             )
     return run
-
-
-def deliver_forever(interval_seconds: float, limit: int) -> None:  # pragma: no cover - a loop for operators
-    while True:
-        run = deliver_due(limit=limit)
-        if run.attempted < limit:
-            time.sleep(interval_seconds)

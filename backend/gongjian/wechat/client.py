@@ -35,6 +35,21 @@ USER_BLOCKED = ProblemError(403, "wechat_user_blocked", "微信账号受限", "�
 UNAVAILABLE = ProblemError(502, "wechat_unavailable", "微信服务暂不可用", "暂时无法连接微信服务，请稍后重试")
 NOT_CONFIGURED = ProblemError(503, "wechat_not_configured", "未开通微信登录", "服务器尚未配置小程序 AppID 和密钥")
 
+
+class _NoQueryInUrls(logging.Filter):
+    """httpx logs each request's URL at INFO, and WeChat's URLs carry our secret or an access token in
+    their query string: every URL httpx logs loses its query (the notifications worker calls WeChat too)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(isinstance(arg, httpx.URL) for arg in record.args):
+            record.args = tuple(str(arg).split("?", 1)[0] if isinstance(arg, httpx.URL) else arg for arg in record.args)
+        return True
+
+
+_httpx_log = logging.getLogger("httpx")
+if not any(isinstance(existing, _NoQueryInUrls) for existing in _httpx_log.filters):
+    _httpx_log.addFilter(_NoQueryInUrls())
+
 _ERRCODES = {40029: CODE_INVALID, 40163: CODE_INVALID, 45011: RATE_LIMITED, 40226: USER_BLOCKED}
 
 

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, joinedload
 
+from gongjian import notifications
 from gongjian.kit import audit
 from gongjian.kit.calendar import business_date
 from gongjian.kit.errors import conflict, unprocessable
@@ -43,7 +44,7 @@ from gongjian.models.enums import (
     WebhookEventType,
     WishStatus,
 )
-from gongjian.residents.permissions import own_resident_id
+from gongjian.residents.permissions import login_of, own_resident_id
 from gongjian.residents.schemas import FollowUpRating
 from gongjian.webhooks.outbox import emit
 from gongjian.wishes.permissions import (
@@ -203,6 +204,12 @@ def _step(
     return wish, before
 
 
+def _tell_resident(session: Session, wish: Wish) -> None:
+    """The resident who posted the wish hears in WeChat that it was claimed or fulfilled."""
+    if wish.resident_id is not None:
+        notifications.notify_wish_progress(session, wish, login_of(session, wish.resident_id))
+
+
 def _done(session: Session, principal: Principal, wish: Wish, before: dict[str, Any]) -> WishRead:
     audit.finish_update(session, principal, "wish", wish, before, WISH_FIELDS)
     return _reload(session, principal, wish)
@@ -248,6 +255,7 @@ def claim_wish(session: Session, principal: Principal, wish_id: int, data: WishC
     wish.claimant_member_id = member_id
     wish.claimant_org_id = org_id
     wish.claimed_at = utcnow()
+    _tell_resident(session, wish)
     return _done(session, principal, wish, before)
 
 
@@ -300,6 +308,7 @@ def fulfil_wish(
             "fulfilled_at": wish.fulfilled_at,
         },
     )
+    _tell_resident(session, wish)
     return _done(session, principal, wish, before)
 
 

@@ -1,7 +1,7 @@
 """service templates: the reference list belongs to no organisation
 
 Revision ID: 0019
-Revises: 0016
+Revises: 0017
 Create Date: 2027-01-12 10:00:00
 
 Until now `gongjian load-reference` put the 35 items of the reference claim list into service items
@@ -39,7 +39,7 @@ from alembic import op
 import gongjian.models.base
 
 revision: str = "0019"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

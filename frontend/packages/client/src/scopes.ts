@@ -30,6 +30,8 @@ export const API_SCOPES = [
   { code: "stats:read", label: "读取年度统计" },
   { code: "webhooks:read", label: "读取 Webhook 订阅与投递记录" },
   { code: "webhooks:write", label: "订阅 Webhook、重发投递" },
+  { code: "notifications:read", label: "读取微信订阅消息的发送记录" },
+  { code: "notifications:write", label: "重新发送发送失败的订阅消息" },
   { code: "evaluations:read", label: "读取双向考评（API 客户端只能读取已定档的结果）" },
   { code: "uploads:read", label: "读取图片与附件（能看到所属对象时）" },
   { code: "uploads:write", label: "上传图片，附加和取下附件" },
