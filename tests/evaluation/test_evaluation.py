@@ -676,6 +676,35 @@ def test_list_filters(scene: Scene) -> None:
     assert_problem(scene.client.get("evaluations/999", headers=scene.admin), 404, "not_found")
 
 
+def test_unscored_filter_lists_what_waits_for_the_callers_score(scene: Scene) -> None:
+    scene.create_period()
+    a, b, c = (make_member(scene.community, unit_org_id=scene.unit, name=n, reported_on=REPORTED) for n in "甲乙丙")
+    scene.open()
+    scene.score(a, 90, None)
+    scene.score(b, None, 80)
+    scene.score(c, 70, 75)
+
+    def names(headers: dict[str, str], unscored: str) -> list[str]:
+        return [e["member"]["name"] for e in scene.evaluations(headers, unscored=unscored)]
+
+    # Each side sees what its own score still lacks, and the rest with unscored=false.
+    assert names(scene.community_admin, "true") == ["乙"]
+    assert names(scene.community_admin, "false") == ["丙", "甲"]
+    assert names(scene.unit_admin, "true") == ["甲"]
+    assert names(scene.unit_admin, "false") == ["丙", "乙"]
+    # A platform admin scores nothing: nothing waits for it.
+    assert names(scene.admin, "true") == []
+    assert len(names(scene.admin, "false")) == 3
+    # The desk's count is this list's total (GET /me/overview, one open period).
+    overview = scene.client.get("me/overview", headers=scene.unit_admin).json()
+    assert overview["admin"]["unscored_evaluations"] == 1
+    assert_problem(
+        scene.client.get(f"evaluation-periods/{scene.period}/evaluations?unscored=maybe", headers=scene.admin),
+        422,
+        "validation_error",
+    )
+
+
 def test_lazy_creation_is_safe_under_concurrent_readers(scene: Scene) -> None:
     """Several requests creating the missing evaluations at once: one row per member, no error."""
     import threading

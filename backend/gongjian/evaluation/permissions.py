@@ -67,6 +67,21 @@ def sees_open_evaluations(principal: Principal, unit_org_id: int | None = None) 
     return False
 
 
+def unscored_by(principal: Principal) -> ColumnElement[bool] | None:
+    """Evaluations whose score is still the caller's to give: the community's part for a community
+    admin, the unit's part for a unit admin (the scorers of `require_community_scorer` and
+    `require_unit_scorer`); None for everyone else, who scores nothing."""
+    if principal.actor_type is not ActorType.user:
+        return None
+    if principal.role is Role.community_admin:
+        return and_(
+            Evaluation.community_org_id == principal.organization_id, Evaluation.community_score_tenths.is_(None)
+        )
+    if principal.role is Role.unit_admin:
+        return and_(Evaluation.unit_org_id == principal.organization_id, Evaluation.unit_score_tenths.is_(None))
+    return None
+
+
 def may_read_period_results(principal: Principal, period: EvaluationPeriod) -> bool:
     """API clients read finalized periods only: to them an open one doesn't exist (404)."""
     return principal.actor_type is not ActorType.api_key or period.status == EvaluationPeriodStatus.finalized.value

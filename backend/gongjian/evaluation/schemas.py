@@ -228,6 +228,10 @@ class EvaluationListQuery(ListQuery):
     member_id: Annotated[int | None, Query(**ID_BOUNDS, description="只看这名党员")] = None
     grade: EvaluationGrade | None = None
     status: EvaluationStatus | None = None
+    unscored: Annotated[
+        bool | None,
+        Query(description="true：只看本组织尚待评分的（社区管理员：社区评分未填；单位管理员：单位评分未填）"),
+    ] = None
     sort: EvaluationSort = EvaluationSort.name
 
 

@@ -2715,6 +2715,11 @@ export interface components {
             community: components["schemas"]["gongjian__organizations__schemas__OrganizationRef"];
             concerns: components["schemas"]["ConcernFigures"];
             honors: components["schemas"]["HonorFigures"];
+            /**
+             * Latest Year
+             * @description 本社区有记录（活动、志愿服务、例会、社情民意、微心愿）的最近年份，不晚于今年；没有记录为空
+             */
+            latest_year: number | null;
             meetings: components["schemas"]["MeetingFigures"];
             volunteer: components["schemas"]["VolunteerFigures"];
             wishes: components["schemas"]["WishFigures"];
@@ -13193,6 +13198,8 @@ export interface operations {
                 sort?: components["schemas"]["EvaluationSort"];
                 status?: components["schemas"]["EvaluationStatus"] | null;
                 unit_org_id?: number | null;
+                /** @description true：只看本组织尚待评分的（社区管理员：社区评分未填；单位管理员：单位评分未填） */
+                unscored?: boolean | null;
             };
             header?: never;
             path: {
