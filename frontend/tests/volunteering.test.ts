@@ -64,6 +64,7 @@ describe('dashboard charts', () => {
   const stats: Schemas['AnnualStats'] = {
     year: 2017,
     community: { id: 1, name: '老虎头社区党委', kind: 'community' },
+    latest_year: 2017,
     activities_by_kind: [
       { kind: 'volunteer_service', activities: 3, participant_times: 90 },
       { kind: 'visit', activities: 2, participant_times: 12 },

@@ -5935,6 +5935,11 @@ export interface components {
              */
             recorded_by: string;
         };
+        /**
+         * ReportAction
+         * @enum {string}
+         */
+        ReportAction: "approve" | "reject";
         /** ReportCodeRead */
         ReportCodeRead: {
             /**
@@ -6015,6 +6020,11 @@ export interface components {
         };
         /** ReportRead */
         ReportRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以对这份报到做的操作（待确认且调用者是报到社区的管理员或平台管理员）
+             */
+            allowed_actions: components["schemas"]["ReportAction"][];
             category: components["schemas"]["MemberCategory"];
             /** Community Org Id */
             community_org_id: number;

@@ -1,0 +1,11 @@
+import type { RouteRecordRaw } from 'vue-router'
+import { Stamp } from '@element-plus/icons-vue'
+
+export default [
+  {
+    path: 'reports',
+    name: 'reports',
+    component: () => import('./ReportsView.vue'),
+    meta: { title: '报到申请', roles: ['admin', 'community_admin', 'unit_admin'], menu: { order: 26, icon: Stamp } },
+  },
+] satisfies RouteRecordRaw[]
