@@ -29,7 +29,7 @@ from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.members.permissions import looks_after_member, own_member_ids, require_own_member, visible_members
 from gongjian.models import Member, VolunteerCertificateRequest, VolunteerRecord
-from gongjian.models.enums import ActorType, Role, VolunteerRecordStatus
+from gongjian.models.enums import ActorType, CertificateRequestStatus, Role, VolunteerRecordStatus
 
 MEMBER_LABEL = "党员"
 KEY_REVIEWS = "API 密钥代表整个组织（包括录入人），不能审核记录；请由组织单位的管理员登录后审核"
@@ -154,6 +154,17 @@ def require_requester(principal: Principal) -> None:
         raise forbidden("只有党员本人可以申请志愿服务证明；管理员可直接出具")
 
 
+def may_issue(principal: Principal, issuing_org_id: int) -> bool:
+    return acts_for(principal, issuing_org_id)
+
+
 def require_issuer(principal: Principal, request: VolunteerCertificateRequest) -> None:
-    if not acts_for(principal, request.issuing_org_id):
+    if not may_issue(principal, request.issuing_org_id):
         raise forbidden("只有出具组织的管理员可以答复证明申请")
+
+
+def certificate_request_actions(principal: Principal, issuing_org_id: int, status: str) -> list[str]:
+    """What the caller may do to a proof request now (the read schema's `allowed_actions`)."""
+    if status != CertificateRequestStatus.pending.value or not may_issue(principal, issuing_org_id):
+        return []
+    return ["issue", "decline"]

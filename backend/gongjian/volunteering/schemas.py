@@ -247,6 +247,11 @@ class CertificateRequestListQuery(ListQuery):
     member_id: QueryId = None
 
 
+class CertificateRequestAction(StrEnum):
+    issue = "issue"
+    decline = "decline"
+
+
 class CertificateRequestRead(OutputModel):
     id: int
     member_id: int
@@ -264,3 +269,6 @@ class CertificateRequestRead(OutputModel):
     certificate_number: str | None = Field(description="已出具证明的编号（凭编号查验、打印）")
     created_at: datetime
     version: int
+    allowed_actions: list[CertificateRequestAction] = Field(
+        description="调用者现在可以做的操作：待出具时，出具组织的管理员（或平台管理员）可出具或不予出具"
+    )
