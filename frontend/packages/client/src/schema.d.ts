@@ -3105,6 +3105,11 @@ export interface components {
             volunteer_number: string;
         };
         /**
+         * CertificateRequestAction
+         * @enum {string}
+         */
+        CertificateRequestAction: "issue" | "decline";
+        /**
          * CertificateRequestCreate
          * @description A member asks for a proof of its own hours in a period; `issuing_org_id`: its community
          *     (the default) or its unit.
@@ -3142,6 +3147,11 @@ export interface components {
         };
         /** CertificateRequestRead */
         CertificateRequestRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：待出具时，出具组织的管理员（或平台管理员）可出具或不予出具
+             */
+            allowed_actions: components["schemas"]["CertificateRequestAction"][];
             /** Answered At */
             answered_at: string | null;
             /**
@@ -6260,6 +6270,11 @@ export interface components {
             /** Numerator */
             numerator: number;
         };
+        /**
+         * SignupAction
+         * @enum {string}
+         */
+        SignupAction: "cancel" | "mark_attendance";
         /** SignupCreate */
         SignupCreate: {
             /**
@@ -6278,6 +6293,11 @@ export interface components {
         SignupRead: {
             /** Activity Id */
             activity_id: number;
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：cancel 取消报名（活动开始前、未签到）；mark_attendance 手工登记考勤（活动管理者）
+             */
+            allowed_actions: components["schemas"]["SignupAction"][];
             /**
              * Attendance Marked By
              * @description 管理员手工登记考勤时为登记人；扫码签到为空
