@@ -19,12 +19,20 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from gongjian.kit.access import require_platform_admin
+from gongjian.kit.access import is_platform_admin, require_platform_admin
 from gongjian.kit.errors import forbidden
 from gongjian.kit.principal import Principal
 from gongjian.members.permissions import own_member_ids
 from gongjian.models import Evaluation, EvaluationPeriod
 from gongjian.models.enums import ActorType, EvaluationPeriodStatus, Role
+
+
+def may_run_period(principal: Principal) -> bool:
+    return is_platform_admin(principal)
+
+
+def may_reopen(principal: Principal) -> bool:
+    return is_platform_admin(principal, person=True)
 
 
 def require_period_admin(principal: Principal) -> None:

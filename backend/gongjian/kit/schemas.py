@@ -39,6 +39,13 @@ class OutputModel(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
 
+class BlockedAction(OutputModel):
+    """An action the caller's role may take on a resource but not now, and why (shown before acting)."""
+
+    action: str
+    reason: str
+
+
 def omittable(**field_args: Any) -> Any:
     """A PATCH field that may be left out (meaning "unchanged") but not sent as null.
 
