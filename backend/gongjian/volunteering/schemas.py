@@ -73,6 +73,13 @@ class OrgRef(OutputModel):
     name: str
 
 
+class RecordAction(StrEnum):
+    approve = "approve"
+    reject = "reject"
+    correct = "correct"
+    request_correction = "request_correction"
+
+
 class RecordRead(OutputModel):
     id: int
     member: MemberRef
@@ -101,6 +108,10 @@ class RecordRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    allowed_actions: list[RecordAction] = Field(
+        description="调用者现在可以做的操作：approve/reject 审核；correct 更正；request_correction 申请更正（党员本人）"
+    )
+    review_hint: str | None = Field(description="待审核而调用者不能审核时：由谁审核")
 
 
 class RecordSort(StrEnum):
