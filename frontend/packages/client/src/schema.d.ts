@@ -2886,6 +2886,16 @@ export interface components {
              */
             occurred_at: string;
         };
+        /**
+         * BlockedAction
+         * @description An action the caller's role may take on a resource but not now, and why (shown before acting).
+         */
+        BlockedAction: {
+            /** Action */
+            action: string;
+            /** Reason */
+            reason: string;
+        };
         /** Body_create_upload */
         Body_create_upload: {
             /**
@@ -4452,6 +4462,11 @@ export interface components {
              */
             refresh_token: string;
         };
+        /**
+         * MeetingAction
+         * @enum {string}
+         */
+        MeetingAction: "edit" | "edit_plan" | "manage_topics" | "close" | "add_task";
         /** MeetingCreate */
         MeetingCreate: {
             /**
@@ -4486,8 +4501,18 @@ export interface components {
         };
         /** MeetingDetail */
         MeetingDetail: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：edit 修改纪要和参会组织；edit_plan 修改主题、日期、类型（召开前）；manage_topics 增删议题（召开前）；close 标记已召开；add_task 分派任务
+             */
+            allowed_actions: components["schemas"]["MeetingAction"][];
             /** Attending Orgs */
             attending_orgs: components["schemas"]["gongjian__meetings__schemas__OrgRef"][];
+            /**
+             * Blocked Actions
+             * @description 调用者的身份可以做、但现在做不成的操作及原因（如议题不足时结束例会）
+             */
+            blocked_actions: components["schemas"]["BlockedAction"][];
             /**
              * Carried Over Tasks
              * @description 本社区以往例会尚未完成的任务（含逾期），在本次例会上跟进
@@ -4565,8 +4590,18 @@ export interface components {
         };
         /** MeetingRead */
         MeetingRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：edit 修改纪要和参会组织；edit_plan 修改主题、日期、类型（召开前）；manage_topics 增删议题（召开前）；close 标记已召开；add_task 分派任务
+             */
+            allowed_actions: components["schemas"]["MeetingAction"][];
             /** Attending Orgs */
             attending_orgs: components["schemas"]["gongjian__meetings__schemas__OrgRef"][];
+            /**
+             * Blocked Actions
+             * @description 调用者的身份可以做、但现在做不成的操作及原因（如议题不足时结束例会）
+             */
+            blocked_actions: components["schemas"]["BlockedAction"][];
             /** Closed At */
             closed_at: string | null;
             community_org: components["schemas"]["gongjian__meetings__schemas__OrgRef"];
@@ -5442,6 +5477,11 @@ export interface components {
             status: components["schemas"]["CertificateRequestStatus"];
         };
         /**
+         * PeriodAction
+         * @enum {string}
+         */
+        PeriodAction: "edit" | "open" | "finalize" | "reopen";
+        /**
          * PeriodCreate
          * @description Fields left out take the default scheme (reference data `evaluation_scheme.json`).
          */
@@ -5473,8 +5513,41 @@ export interface components {
             /** Vetoes */
             vetoes?: components["schemas"]["EvaluationVeto"][] | null;
         };
+        /**
+         * PeriodProgress
+         * @description How far scoring has come, over the evaluations of the period the caller sees.
+         */
+        PeriodProgress: {
+            /**
+             * Community Scored
+             * @description 社区已评
+             */
+            community_scored: number;
+            /** Evaluations */
+            evaluations: number;
+            /**
+             * Scored
+             * @description 双方已评
+             */
+            scored: number;
+            /**
+             * Unit Scored
+             * @description 单位已评
+             */
+            unit_scored: number;
+        };
         /** PeriodRead */
         PeriodRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作
+             */
+            allowed_actions: components["schemas"]["PeriodAction"][];
+            /**
+             * Blocked Actions
+             * @description 调用者的身份可以做、但现在做不成的操作及原因（如评分未完成时的定档）
+             */
+            blocked_actions: components["schemas"]["BlockedAction"][];
             /** Community Weight */
             community_weight: number;
             /**
@@ -5498,6 +5571,7 @@ export interface components {
             name: string;
             /** Opened At */
             opened_at: string | null;
+            progress: components["schemas"]["PeriodProgress"];
             /**
              * Start Date
              * Format: date
@@ -5700,6 +5774,11 @@ export interface components {
             vetoed: boolean;
         };
         /**
+         * RecordAction
+         * @enum {string}
+         */
+        RecordAction: "approve" | "reject" | "correct" | "request_correction";
+        /**
          * RecordCorrection
          * @description A new version of an approved record: the fields sent replace the corrected record's.
          */
@@ -5775,6 +5854,11 @@ export interface components {
             /** Activity Id */
             activity_id: number | null;
             activity_kind: components["schemas"]["ActivityKind"] | null;
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：approve/reject 审核；correct 更正；request_correction 申请更正（党员本人）
+             */
+            allowed_actions: components["schemas"]["RecordAction"][];
             /** Content */
             content: string;
             /** Correction Reason */
@@ -5823,6 +5907,11 @@ export interface components {
             recorded_at: string;
             /** Recorded By Name */
             recorded_by_name: string;
+            /**
+             * Review Hint
+             * @description 待审核而调用者不能审核时：由谁审核
+             */
+            review_hint: string | null;
             /** Review Note */
             review_note: string;
             /** Reviewed At */
