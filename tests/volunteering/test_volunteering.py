@@ -16,6 +16,7 @@ from factories.volunteering import iso, make_activity, member_login
 from gongjian.kit.calendar import local_date
 from gongjian.models.base import utcnow
 from gongjian.models.enums import Role
+from gongjian.settings import get_settings
 from gongjian.volunteering import rules
 
 
@@ -416,7 +417,9 @@ def test_summary_by_organization_community_and_year(client: TestClient) -> None:
 # --- proofs of service ---------------------------------------------------------------------------
 
 
-def test_proof_of_service_is_numbered_verifiable_and_printable(client: TestClient, tmp_path: Path) -> None:
+def test_proof_of_service_is_numbered_verifiable_and_printable(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     org = Org(client)
     member_id, member = member_login(client, org.id, name="欧阳志愿")
     with_number = make_member(org.id, volunteer_number="420200123456")
@@ -467,6 +470,14 @@ def test_proof_of_service_is_numbered_verifiable_and_printable(client: TestClien
         path.write_bytes(printed.content)
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
         assert "欧阳志愿" in text and "志愿服务证明" in text and "8.5" in text
+        # The public verification page (not an API path) and a place for the seal are printed.
+        assert f"http://testserver/verify/{cert['number']}" in text and "GET /api" not in text
+        assert "盖章" in text and "扫描左侧二维码" in text
+        # Behind a proxy, the configured public address is printed instead of the request's.
+        monkeypatch.setattr(get_settings(), "public_url", "https://gongjian.example.cn/")
+        path.write_bytes(client.get(f"certificates/{cert['number']}.pdf").content)
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        assert f"https://gongjian.example.cn/verify/{cert['number']}" in text
     else:  # pragma: no cover - poppler-utils is installed by .ci/run where available
         pytest.skip("pdftotext not installed")
 
