@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     # argon2id cost; 0 means argon2-cffi's default (RFC 9106 low-memory profile).
     argon2_time_cost: int = Field(default=0, validation_alias="GONGJIAN_ARGON2_TIME_COST")
     argon2_memory_kib: int = Field(default=0, validation_alias="GONGJIAN_ARGON2_MEMORY_KIB")
+    # The address people reach the platform at (https://gongjian.example.cn), printed on proofs of
+    # service as their public verification page; empty: the address each request came to.
+    public_url: str = Field(default="", max_length=200, validation_alias="GONGJIAN_PUBLIC_URL")
     # Where the built SPA lives; served at / when the folder exists.
     spa_dir: Path = Field(default=PROJECT_ROOT / "frontend" / "dist", validation_alias="GONGJIAN_SPA_DIR")
     # Database connection pool, sized above the number of threads that can hold a connection at once.

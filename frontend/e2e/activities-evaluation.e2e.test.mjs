@@ -234,13 +234,13 @@ test('platform admin: creates and opens an evaluation period; finalize refuses w
     n += 1
   }
 
-  await page.click('[data-test=period-finalize]')
-  await confirmBox()
-  const missing = page.locator('[data-test=scores-missing]')
-  await missing.waitFor()
-  assert.match(await missing.innerText(), new RegExp(`${MEMBER_NAME}：缺社区评分、单位评分`))
-  await shot('finalize-refused', { keepDialogs: true })
-  await page.locator('.el-message-box__btns button').click()
+  // 定档 is not offered while a score is missing: the button is disabled, with the reason and the progress.
+  await page.reload()
+  const total = evaluations.items.length
+  await page.locator('[data-test=progress-scored]', { hasText: `${total - 1}/${total}` }).waitFor()
+  assert.ok(await page.locator('button[data-test=period-finalize]').isDisabled(), '定档 is disabled')
+  assert.match(await page.locator('[data-test=blocked-reason]').innerText(), new RegExp(`还有 1 名党员的评分未完成（双方已评 ${total - 1}/${total}）`))
+  await shot('finalize-refused')
   await status.filter({ hasText: labels.evaluation_period_status.open }).waitFor()
   await logout()
 })

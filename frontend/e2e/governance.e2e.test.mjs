@@ -112,12 +112,12 @@ test('community admin: calls a meeting, adds topics and a task, starts the task 
   assert.equal(await carried.locator('[data-test=task-status]', { hasText: labels.task_status.overdue }).count(), 2)
 
   await topic(TOPICS[0])
-  // Closing needs 2–3 topics: the API's refusal is shown in Chinese.
-  await page.click('[data-test=close-meeting]')
-  await confirmBox()
-  await page.locator('.el-message--error', { hasText: '2–3 个需要协调解决的难题' }).waitFor()
+  // Closing needs 2–3 topics: said before anyone tries (the API's reason), the button disabled.
+  await page.locator('[data-test=close-blocked]', { hasText: '2–3 个需要协调解决的难题，当前有 1 个议题' }).waitFor()
+  assert.ok(await page.locator('button[data-test=close-meeting]').isDisabled(), '结束例会 is disabled')
   assert.match(await text('[data-test=meeting-status]'), new RegExp(labels.meeting_status.planned))
   await topic(TOPICS[1])
+  await page.locator('[data-test=close-blocked]').waitFor({ state: 'detached' })
   const first = page.locator(`[data-topic="${TOPICS[0]}"]`)
   await first.locator('[data-test=add-task]').click()
   await dialog().locator('[data-test=task-owner]').click()

@@ -213,6 +213,8 @@ test('a member’s hours: entered by the platform admin, approved by the communi
   // Entered long after the service: flagged for the approver; the platform admin does not approve.
   assert.match(await page.locator('.head').innerText(), /超期录入/)
   assert.equal(await page.locator('[data-test=record-approve]').count(), 0)
+  // Instead of an empty 操作: who reviews it (the API's hint).
+  assert.match(await page.locator('[data-test=review-hint]').innerText(), new RegExp(`由${COMMUNITY}（组织单位）的管理员审核`))
   await logout()
 
   // The community admin approves it from the list of pending records.
@@ -280,7 +282,7 @@ test('a member’s hours: entered by the platform admin, approved by the communi
   // The member asks for a correction of the approved record.
   await login(MEMBER)
   await page.goto(url(recordUrl))
-  await page.locator('[data-test=record-request]').click()
+  await page.locator('[data-test=record-request_correction]').click()
   await dialog().locator('textarea[data-test=field-reason]').fill('实际服务到 12:30，时长应为 3 小时')
   await dialog().locator('[data-test=action-confirm]').click()
   await page.locator('.el-message', { hasText: '已提交更正申请' }).waitFor()

@@ -2,11 +2,10 @@ import { describe, expect, it } from 'vitest'
 import {
   activityActions,
   attendanceState,
-  canMarkAttendance,
   canShowCheckInCode,
   canSignUp,
 } from '@/views/activities/rules'
-import { canScoreCommunity, canScoreUnit, canSeeRanking, finalScore, periodActions, pointsTotal } from '@/views/evaluation/rules'
+import { canScoreCommunity, canScoreUnit, canSeeRanking, finalScore, pointsTotal } from '@/views/evaluation/rules'
 
 const admin = { role: 'admin' as const, organization_id: null }
 const community = { role: 'community_admin' as const, organization_id: 1 }
@@ -30,7 +29,6 @@ describe('activity rules', () => {
     expect(activityActions({ ...planned, status: 'cancelled' }, community)).toEqual([])
     expect(canShowCheckInCode({ ...planned, status: 'cancelled' }, community)).toBe(false)
     expect(canShowCheckInCode({ ...planned, status: 'finished' }, community)).toBe(true)
-    expect(canMarkAttendance({ ...planned, status: 'finished' }, otherUnit)).toBe(false)
   })
   it('takes sign-ups only while open', () => {
     expect(canSignUp(planned, member)).toBe(false)
@@ -47,12 +45,6 @@ describe('activity rules', () => {
 describe('evaluation rules', () => {
   const ev = { community_org: org(1), unit_org: org(2) }
   const open = { status: 'open' as const }
-  it('gives the period lifecycle to the platform admin only', () => {
-    expect(periodActions({ status: 'draft' }, admin)).toEqual(['edit', 'open'])
-    expect(periodActions(open, admin)).toEqual(['edit', 'finalize'])
-    expect(periodActions({ status: 'finalized' }, admin)).toEqual(['reopen'])
-    expect(periodActions(open, community)).toEqual([])
-  })
   it('lets only the member’s community admin and unit admin score, while open', () => {
     expect(canScoreCommunity(ev, open, community)).toBe(true)
     expect(canScoreCommunity(ev, open, admin)).toBe(false)

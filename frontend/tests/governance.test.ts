@@ -13,8 +13,6 @@ const member = { role: 'member' as const, organization_id: null }
 const org = (id: number) => ({ id, name: `#${id}`, kind: id === 1 ? ('community' as const) : ('unit' as const) })
 
 describe('meetings', () => {
-  const planned = { status: 'planned' as const, community_org: org(1) }
-  const held = { ...planned, status: 'held' as const }
   it('are called and managed by the community’s admin or the platform admin', () => {
     expect(mayCreateMeeting(community)).toBe(true)
     expect(mayCreateMeeting(admin)).toBe(true)
@@ -25,9 +23,12 @@ describe('meetings', () => {
     expect(managesCommunity(unit, 1)).toBe(false)
   })
   it('take topics and close only while planned; tasks at any time', () => {
-    expect(meetingActions(planned, community)).toEqual({ edit: true, editAll: true, topics: true, close: true, addTask: true })
-    expect(meetingActions(held, community)).toEqual({ edit: true, editAll: false, topics: false, close: false, addTask: true })
-    expect(meetingActions(planned, unit)).toEqual({ edit: false, editAll: false, topics: false, close: false, addTask: false })
+    const reason = '每次例会重点研究 2–3 个需要协调解决的难题，当前有 1 个议题'
+    const plannedActions = ['edit', 'edit_plan', 'manage_topics', 'add_task'] as const
+    expect(meetingActions({ allowed_actions: [...plannedActions, 'close'], blocked_actions: [] })).toEqual({ edit: true, topics: true, close: true, closeBlocked: null, addTask: true })
+    expect(meetingActions({ allowed_actions: [...plannedActions], blocked_actions: [{ action: 'close', reason }] })).toEqual({ edit: true, topics: true, close: false, closeBlocked: reason, addTask: true })
+    expect(meetingActions({ allowed_actions: ['edit', 'add_task'], blocked_actions: [] })).toEqual({ edit: true, topics: false, close: false, closeBlocked: null, addTask: true })
+    expect(meetingActions({ allowed_actions: [], blocked_actions: [] })).toEqual({ edit: false, topics: false, close: false, closeBlocked: null, addTask: false })
   })
 })
 

@@ -37,6 +37,11 @@ describe('problemMessage', () => {
     expect(problemMessage(validation)).toBe('请求内容无效：请检查标出的字段')
     expect(problemMessage({ type: 't', title: '未找到', status: 404, code: 'not_found', detail: null })).toBe('未找到')
   })
+  it('says a conflict or a broken rule as a plain sentence, without the title', () => {
+    expect(problemMessage({ type: 't', title: '操作冲突', status: 409, code: 'activity_started', detail: '活动已开始，不能取消报名' })).toBe('活动已开始，不能取消报名')
+    expect(problemMessage({ type: 't', title: '请求内容无效', status: 422, code: 'wrong_password', detail: '当前密码不正确' })).toBe('当前密码不正确')
+    expect(problemMessage({ type: 't', title: '无权操作', status: 403, code: 'forbidden', detail: '只有组织单位的管理员可以审核该记录' })).toBe('无权操作：只有组织单位的管理员可以审核该记录')
+  })
 })
 
 describe('useFormProblem', () => {

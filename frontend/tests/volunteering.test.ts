@@ -1,40 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import type { Schemas } from '@gongjian/client'
-import { canAnswerRequest, canEnterRecords, recordActions, spanHours, starsText } from '@/views/volunteering/rules'
+import { canAnswerRequest, canEnterRecords, spanHours, starsText } from '@/views/volunteering/rules'
 import { activitiesOption, claimsOption, concernsOption, formatHours, tasksOption } from '@/views/dashboard/chartOptions'
 
 const admin = { role: 'admin' as const, organization_id: null, name: '平台管理员' }
 const lht = { role: 'community_admin' as const, organization_id: 1, name: '老虎头管理员' }
 const court = { role: 'unit_admin' as const, organization_id: 2, name: '中院管理员' }
 const member = { role: 'member' as const, organization_id: null, name: '陈立新' }
-const record = (status: Schemas['VolunteerRecordStatus'], extra: Partial<{ superseded: boolean; recorded_by_name: string }> = {}) => ({
-  status,
-  superseded: false,
-  organizer_org: { id: 1, name: '老虎头社区党委' },
-  recorded_by_name: '平台管理员',
-  ...extra,
-})
 
-describe('recordActions', () => {
-  it('lets only the organiser’s admin review a pending record, and not the one who entered it', () => {
-    expect(recordActions(record('pending'), lht)).toEqual(['approve', 'reject'])
-    expect(recordActions(record('pending', { recorded_by_name: '老虎头管理员' }), lht)).toEqual([])
-    expect(recordActions(record('pending'), admin)).toEqual([])
-    expect(recordActions(record('pending'), court)).toEqual([])
-    expect(recordActions(record('pending'), member)).toEqual([])
-  })
-  it('corrects an approved, current record (organiser’s admin or platform admin)', () => {
-    expect(recordActions(record('approved'), lht)).toEqual(['correct'])
-    expect(recordActions(record('approved'), admin)).toEqual(['correct'])
-    expect(recordActions(record('approved', { superseded: true }), lht)).toEqual([])
-    expect(recordActions(record('rejected'), lht)).toEqual([])
-  })
-  it('lets the member ask for a correction once reviewed', () => {
-    expect(recordActions(record('approved'), member)).toEqual(['request'])
-    expect(recordActions(record('rejected'), member)).toEqual(['request'])
-    expect(recordActions(record('pending'), member)).toEqual([])
-    expect(recordActions(record('approved'), null)).toEqual([])
-  })
+describe('volunteering rules', () => {
   it('enters records as the platform admin or an organisation’s admin', () => {
     expect([admin, lht, court, member].map(canEnterRecords)).toEqual([true, true, true, false])
   })
@@ -64,6 +38,7 @@ describe('dashboard charts', () => {
   const stats: Schemas['AnnualStats'] = {
     year: 2017,
     community: { id: 1, name: '老虎头社区党委', kind: 'community' },
+    latest_year: 2017,
     activities_by_kind: [
       { kind: 'volunteer_service', activities: 3, participant_times: 90 },
       { kind: 'visit', activities: 2, participant_times: 12 },

@@ -172,6 +172,41 @@ def test_who_may_cancel_which_sign_up(client: TestClient) -> None:
     assert (read["signup_count"], read["waiting_count"]) == (0, 0)
 
 
+def test_allowed_actions_say_what_each_reader_may_do_to_a_sign_up(client: TestClient) -> None:
+    community, court = make_org("community"), make_org("unit")
+    make_partnership(court, community)
+    admin = headers_for(client, Role.community_admin, community)
+    court_admin = headers_for(client, Role.unit_admin, court)
+    later = make_activity(client, admin, community, capacity=1, **tomorrow())
+    url = f"activities/{later['id']}/signups"
+    _, member = member_login(client, community)
+    court_member = make_member(community, unit_org_id=court)
+    held = client.post(url, json={}, headers=member).json()
+    waiting = client.post(url, json={"member_id": court_member}, headers=court_admin).json()
+
+    def actions(headers: dict[str, str]) -> dict[str, list[str]]:
+        return {s["status"]: s["allowed_actions"] for s in roster(client, headers, later["id"])}
+
+    # Before the start: whoever reads a live sign-up may cancel it; only a manager marks attendance,
+    # and only on a sign-up that holds a place.
+    assert actions(admin) == {"signed_up": ["cancel", "mark_attendance"], "waiting": ["cancel"]}
+    assert actions(member) == {"signed_up": ["cancel"]}
+    assert actions(court_admin) == {"waiting": ["cancel"]}
+    cancelled = client.delete(f"{url}/{held['id']}", headers=member).json()
+    assert cancelled["status"] == "cancelled" and cancelled["allowed_actions"] == []
+    # The waiting member moved in: its sign-up now holds a place.
+    assert actions(admin) == {"cancelled": [], "signed_up": ["cancel", "mark_attendance"]}
+    assert waiting["id"] in [s["id"] for s in roster(client, admin, later["id"]) if s["status"] == "signed_up"]
+
+    # Once started (or for a cancelled sign-up), nobody may cancel; the manager still marks attendance.
+    started = make_activity(client, admin, community, capacity=5)  # started 30 minutes ago
+    client.post(f"activities/{started['id']}/signups", json={}, headers=member)
+    assert {s["status"]: s["allowed_actions"] for s in roster(client, admin, started["id"])} == {
+        "signed_up": ["mark_attendance"]
+    }
+    assert [s["allowed_actions"] for s in roster(client, member, started["id"])] == [[]]
+
+
 def _race(base: str, members: list[dict[str, str]], send: Any) -> list[tuple[int, dict[str, Any]]]:
     """Each member's client first opens its keep-alive connection (spreading them over the workers),
     then all send together at the barrier; returns (status, body) per member, in `members` order."""

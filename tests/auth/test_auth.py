@@ -188,7 +188,9 @@ def test_change_password_needs_the_current_one(client: TestClient) -> None:
         json={"current_password": "not-it-at-all", "new_password": "brand-new-pass-1"},
         headers=member,
     )
-    assert_problem(wrong, 422, "wrong_password")
+    problem = assert_problem(wrong, 422, "wrong_password")
+    # On the field it concerns, so a form shows it there.
+    assert problem["errors"] == [{"field": "body.current_password", "message": "当前密码不正确"}]
     short = client.post("me/password", json={"current_password": PASSWORD, "new_password": "short"}, headers=member)
     assert_problem(short, 422, "validation_error")
 

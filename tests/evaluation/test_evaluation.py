@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -442,6 +443,55 @@ def test_finalize_refused_while_scores_are_missing(scene: Scene) -> None:
     assert scene.evaluation_of(done)["grade"] is None
 
 
+def test_a_period_says_what_each_caller_may_do_and_why_finalize_must_wait(scene: Scene, client: TestClient) -> None:
+    draft = scene.create_period()
+    assert (draft["allowed_actions"], draft["blocked_actions"]) == (["edit", "open"], [])
+    assert draft["progress"] == {"evaluations": 0, "community_scored": 0, "unit_scored": 0, "scored": 0}
+    members = [make_member(scene.community, unit_org_id=scene.unit, reported_on=REPORTED) for _ in range(3)]
+    other_unit = make_org("unit")
+    make_member(scene.community, unit_org_id=other_unit, reported_on=REPORTED)  # not the unit admin's
+    scene.open()
+    scene.score(members[0], 90, 80)
+    scene.score(members[1], 70, None)
+
+    def read(headers: dict[str, str]) -> dict[str, Any]:
+        response = client.get(f"evaluation-periods/{scene.period}", headers=headers)
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    # The platform admin runs the period: finalize is offered only with the reason it must wait.
+    period = read(scene.admin)
+    assert period["progress"] == {"evaluations": 4, "community_scored": 2, "unit_scored": 1, "scored": 1}
+    assert period["allowed_actions"] == ["edit"]
+    assert period["blocked_actions"] == [
+        {"action": "finalize", "reason": "还有 3 名党员的评分未完成（双方已评 1/4），评完后才能定档"}
+    ]
+    # The organisations' admins score but do not run the period: nothing to do to it, progress of their own.
+    unit_view = read(scene.unit_admin)
+    assert (unit_view["allowed_actions"], unit_view["blocked_actions"]) == ([], [])
+    assert unit_view["progress"] == {"evaluations": 3, "community_scored": 2, "unit_scored": 1, "scored": 1}
+    listed = client.get("evaluation-periods", params={"status": "open"}, headers=scene.admin).json()["items"]
+    assert [p["blocked_actions"] for p in listed] == [period["blocked_actions"]]
+
+    # Once every score is in, finalize is offered; once finalized, only a reopen.
+    scene.score(members[1], None, 75)
+    scene.score(members[2], 60, 65)
+    evaluations = scene.evaluations()
+    last = next(e for e in evaluations if e["community_score"] is None or e["unit_score"] is None)
+    scene.score(last["member"]["id"], 85, None)
+    other_admin = headers_for(client, Role.unit_admin, other_unit)
+    r = client.put(f"evaluations/{last['id']}/unit-score", json={"score": 88}, headers=other_admin)
+    assert r.status_code == 200, r.text
+    ready = read(scene.admin)
+    assert (ready["allowed_actions"], ready["blocked_actions"]) == (["edit", "finalize"], [])
+    assert ready["progress"]["scored"] == ready["progress"]["evaluations"] == 4
+    finalized = scene.finalize().json()
+    assert (finalized["allowed_actions"], finalized["blocked_actions"]) == (["reopen"], [])
+    # An API key of the platform may not reopen (a person must): it is not offered.
+    key = api_key_headers(client, scene.admin, ["evaluations:read"])
+    assert read(key)["allowed_actions"] == []
+
+
 def test_edits_after_finalize_are_refused_and_reopen_is_audited(scene: Scene, client: TestClient) -> None:
     scene.create_period()
     m = make_member(scene.community, unit_org_id=scene.unit, reported_on=REPORTED)
@@ -674,6 +724,35 @@ def test_list_filters(scene: Scene) -> None:
     assert scene.evaluations(member_id=a, status="pending") == []
     assert_problem(scene.client.get("evaluation-periods/999/evaluations", headers=scene.admin), 404, "not_found")
     assert_problem(scene.client.get("evaluations/999", headers=scene.admin), 404, "not_found")
+
+
+def test_unscored_filter_lists_what_waits_for_the_callers_score(scene: Scene) -> None:
+    scene.create_period()
+    a, b, c = (make_member(scene.community, unit_org_id=scene.unit, name=n, reported_on=REPORTED) for n in "甲乙丙")
+    scene.open()
+    scene.score(a, 90, None)
+    scene.score(b, None, 80)
+    scene.score(c, 70, 75)
+
+    def names(headers: dict[str, str], unscored: str) -> list[str]:
+        return [e["member"]["name"] for e in scene.evaluations(headers, unscored=unscored)]
+
+    # Each side sees what its own score still lacks, and the rest with unscored=false.
+    assert names(scene.community_admin, "true") == ["乙"]
+    assert names(scene.community_admin, "false") == ["丙", "甲"]
+    assert names(scene.unit_admin, "true") == ["甲"]
+    assert names(scene.unit_admin, "false") == ["丙", "乙"]
+    # A platform admin scores nothing: nothing waits for it.
+    assert names(scene.admin, "true") == []
+    assert len(names(scene.admin, "false")) == 3
+    # The desk's count is this list's total (GET /me/overview, one open period).
+    overview = scene.client.get("me/overview", headers=scene.unit_admin).json()
+    assert overview["admin"]["unscored_evaluations"] == 1
+    assert_problem(
+        scene.client.get(f"evaluation-periods/{scene.period}/evaluations?unscored=maybe", headers=scene.admin),
+        422,
+        "validation_error",
+    )
 
 
 def test_lazy_creation_is_safe_under_concurrent_readers(scene: Scene) -> None:

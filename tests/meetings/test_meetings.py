@@ -58,6 +58,31 @@ def test_a_meeting_is_closed_only_with_two_or_three_topics(client: TestClient, w
     assert minutes.status_code == 200 and minutes.json()["minutes"] == "明确分工"
 
 
+def test_a_meeting_says_what_each_caller_may_do_and_why_it_cannot_close_yet(client: TestClient, world: dict) -> None:
+    lht = world["lht"]
+    meeting = create_meeting(client, lht, attending_org_ids=[world["unit"]])
+    url = f"meetings/{meeting['id']}"
+
+    def actions(headers: dict[str, str]) -> tuple[list[str], list[dict[str, str]]]:
+        body = client.get(url, headers=headers).json()
+        return body["allowed_actions"], body["blocked_actions"]
+
+    one_topic = "每次例会重点研究 2–3 个需要协调解决的难题，当前有 1 个议题"
+    add_topics(client, lht, meeting["id"], 1)
+    planned = ["edit", "edit_plan", "manage_topics", "add_task"]
+    assert actions(lht) == (planned, [{"action": "close", "reason": one_topic}])
+    assert actions(world["admin"]) == (planned, [{"action": "close", "reason": one_topic}])
+    # A partner unit's admin reads the meeting and manages nothing of it.
+    assert actions(world["unit_admin"]) == ([], [])
+    add_topics(client, lht, meeting["id"], 1)
+    assert actions(lht) == ([*planned, "close"], [])
+    listed = client.get("meetings", headers=lht).json()["items"]
+    assert [m["allowed_actions"] for m in listed] == [[*planned, "close"]]
+    closed = client.post(f"{url}/close", headers=lht).json()
+    # Held: minutes, attendance and tasks only; nothing is offered that would be refused.
+    assert (closed["allowed_actions"], closed["blocked_actions"]) == (["edit", "add_task"], [])
+
+
 def test_theme_is_required_and_meetings_belong_to_a_community(client: TestClient, world: dict) -> None:
     response = client.post("meetings", json={"held_on": "2017-03-20"}, headers=world["lht"])
     assert response.status_code == 422

@@ -200,11 +200,12 @@ def test_linking_a_login(client: TestClient) -> None:
     assert linked.json()["user_id"] == own_user
     other = make_member(world.community, category="in_service", unit_org_id=world.unit)
     community_admin = role_headers(client, world, "community_admin")
-    assert_problem(
+    clash = assert_problem(
         client.patch(f"members/{other}", json={"user_id": own_user}, headers=community_admin),
         409,
         "user_already_linked",
     )
+    assert clash["errors"] == [{"field": "body.user_id", "message": "该账号已关联其他党员"}]
     assert (
         client.patch(f"members/{other}", json={"user_id": community_user}, headers=community_admin).status_code == 200
     )

@@ -381,6 +381,27 @@ def test_access_per_role(client: TestClient, w: World) -> None:
     assert client.get(f"reports/{rid}", headers=w.admin).json()["mobile"] == MOBILE
 
 
+def test_allowed_actions_say_who_may_decide_now(client: TestClient, w: World) -> None:
+    rid = report(client, w)["id"]
+
+    def actions(headers: dict[str, str]) -> list[str]:
+        response = client.get(f"reports/{rid}", headers=headers)
+        assert response.status_code == 200, response.text
+        return list(response.json()["allowed_actions"])
+
+    # The community's admin and the platform admin decide; the unit's admin and the reporter read.
+    assert actions(w.community_admin) == ["approve", "reject"]
+    assert actions(w.admin) == ["approve", "reject"]
+    assert actions(w.unit_admin) == []
+    assert actions(w.reporter) == []
+    listed = client.get("reports", params={"status": "pending"}, headers=w.community_admin).json()
+    assert [(r["id"], r["allowed_actions"]) for r in listed["items"]] == [(rid, ["approve", "reject"])]
+    # Once decided, nothing is left to do, for anyone.
+    approved = client.post(f"reports/{rid}/approve", headers=w.community_admin)
+    assert approved.status_code == 200 and approved.json()["allowed_actions"] == []
+    assert actions(w.admin) == []
+
+
 def test_moving_house_is_a_new_report_and_the_old_community_keeps_its_history(client: TestClient, w: World) -> None:
     first = report(client, w)
     old_member = client.post(f"reports/{first['id']}/approve", headers=w.community_admin).json()["member_id"]

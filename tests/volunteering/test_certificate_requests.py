@@ -85,10 +85,14 @@ def test_member_asks_and_the_issuing_organisation_answers(client: TestClient) ->
     assert_problem(client.post(URL, json=period, headers=reader_key), 403, "insufficient_scope")
     assert_problem(client.post(URL, json=period), 401, "unauthorized")
 
-    # Who sees it: the member, the issuing community's admins and keys, platform admins.
-    for who in (member, admin, platform, reader_key):
+    # Who sees it: the member, the issuing community's admins and keys, platform admins; and what
+    # each may do to it (the issuing organisation's admins and platform admins answer it).
+    assert request["allowed_actions"] == []
+    for who, actions in ((member, []), (admin, ["issue", "decline"]), (platform, ["issue", "decline"])):
         assert _ids(client.get(URL, headers=who)) == [request["id"]]
-        assert client.get(f"{URL}/{request['id']}", headers=who).json() == request
+        assert client.get(URL, headers=who).json()["items"][0]["allowed_actions"] == actions
+        assert client.get(f"{URL}/{request['id']}", headers=who).json() == {**request, "allowed_actions": actions}
+    assert client.get(f"{URL}/{request['id']}", headers=reader_key).json()["id"] == request["id"]
     for who in (neighbour, court_admin, stranger):
         assert _ids(client.get(URL, headers=who)) == []
         assert_problem(client.get(f"{URL}/{request['id']}", headers=who), 404, "not_found")
@@ -104,6 +108,7 @@ def test_member_asks_and_the_issuing_organisation_answers(client: TestClient) ->
     answer = issued.json()
     assert answer["status"] == "issued" and answer["answered_by"] and answer["answered_at"] is not None
     assert answer["certificate_id"] is not None and answer["certificate_number"].startswith(f"ZY{today.year}-")
+    assert answer["allowed_actions"] == []
     assert client.get(f"{URL}/{request['id']}", headers=member).json() == answer
     proof = client.get(f"certificates/{answer['certificate_number']}").json()
     assert (proof["member_name"], proof["hours"], proof["issuing_org_name"]) == ("欧阳志愿", 6, "老虎头社区")

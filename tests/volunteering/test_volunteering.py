@@ -17,6 +17,7 @@ from gongjian.db import unit_of_work
 from gongjian.kit.calendar import add_working_days, local_date
 from gongjian.models.base import utcnow
 from gongjian.models.enums import Role
+from gongjian.settings import get_settings
 from gongjian.volunteering import rules
 
 
@@ -42,8 +43,8 @@ def _entered(member_id: int, hours: float, days_ago: int = 2, span_hours: int = 
 class Org:
     """A community with two admins (one records, the other approves)."""
 
-    def __init__(self, client: TestClient) -> None:
-        self.id = make_org("community")
+    def __init__(self, client: TestClient, name: str | None = None) -> None:
+        self.id = make_org("community", name) if name else make_org("community")
         self.recorder = headers_for(client, Role.community_admin, self.id)
         self.approver = headers_for(client, Role.community_admin, self.id)
 
@@ -181,6 +182,42 @@ def test_approval_rules(client: TestClient) -> None:
     assert done["status"] == "rejected" and done["review_note"] == "时间不符"
 
 
+def test_a_record_says_what_each_caller_may_do_and_who_reviews_it(client: TestClient) -> None:
+    org = Org(client, "老虎头社区")
+    community = org.id
+    platform = headers_for(client, Role.admin)
+    member_id, member = member_login(client, community)
+    rid = _record(client, org.recorder, **_entered(member_id, 2))["id"]
+
+    def read(headers: dict[str, str]) -> tuple[list[str], str | None]:
+        body = client.get(f"volunteer-records/{rid}", headers=headers).json()
+        return body["allowed_actions"], body["review_hint"]
+
+    # Pending: the organiser's other admin reviews; the recorder, the platform admin and the member
+    # are told who does instead of finding an empty 操作.
+    assert read(org.approver) == (["approve", "reject"], None)
+    assert read(org.recorder) == ([], "录入人不能审核自己录入的记录，请由老虎头社区的其他管理员审核")
+    assert read(platform) == ([], "由老虎头社区（组织单位）的管理员审核，录入人本人除外")
+    assert read(member) == ([], "由老虎头社区（组织单位）的管理员审核，录入人本人除外")
+    listed = client.get("volunteer-records", params={"status": "pending"}, headers=org.approver).json()["items"]
+    assert [(r["id"], r["allowed_actions"]) for r in listed] == [(rid, ["approve", "reject"])]
+
+    # Approved: the organiser's admins and the platform admin correct it; the member may ask to.
+    _approve(client, org, rid)
+    assert read(org.approver) == (["correct"], None)
+    assert read(platform) == (["correct"], None)
+    assert read(member) == (["request_correction"], None)
+    asked = client.post(f"volunteer-records/{rid}/correction-requests", json={"reason": "时长少记了"}, headers=member)
+    assert asked.status_code == 201, asked.text
+    assert read(member) == ([], None)  # one open request at a time
+    fixed = client.post(
+        f"volunteer-records/{rid}/corrections", json={"hours": 2.5, "reason": "按签到表更正"}, headers=org.recorder
+    )
+    assert fixed.status_code == 201, fixed.text
+    assert read(org.approver) == ([], None)  # a correction already waits for review
+    assert fixed.json()["allowed_actions"] == []  # the recorder may not review its own correction
+
+
 def test_correction_is_a_new_version_and_counts_once(client: TestClient) -> None:
     org = Org(client)
     member_id = make_member(org.id)
@@ -217,10 +254,10 @@ def test_correction_is_a_new_version_and_counts_once(client: TestClient) -> None
     _approve(client, org, fixed["id"])
 
     after = client.get(f"volunteer-records/{original['id']}", headers=org.approver).json()
-    assert {k: v for k, v in after.items() if k != "superseded"} == {
-        k: v for k, v in before.items() if k != "superseded"
-    }
+    derived = ("superseded", "allowed_actions")  # what follows from the correction, not stored on the row
+    assert {k: v for k, v in after.items() if k not in derived} == {k: v for k, v in before.items() if k not in derived}
     assert after["superseded"] is True and after["status"] == "approved" and after["hours"] == 4
+    assert (before["allowed_actions"], after["allowed_actions"]) == (["correct"], [])
     history = client.get(f"volunteer-records/{fixed['id']}/history", headers=org.approver).json()
     assert [(r["id"], r["hours"], r["superseded"]) for r in history] == [
         (original["id"], 4, True),
@@ -380,7 +417,9 @@ def test_summary_by_organization_community_and_year(client: TestClient) -> None:
 # --- proofs of service ---------------------------------------------------------------------------
 
 
-def test_proof_of_service_is_numbered_verifiable_and_printable(client: TestClient, tmp_path: Path) -> None:
+def test_proof_of_service_is_numbered_verifiable_and_printable(
+    client: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     org = Org(client)
     member_id, member = member_login(client, org.id, name="欧阳志愿")
     with_number = make_member(org.id, volunteer_number="420200123456")
@@ -431,6 +470,14 @@ def test_proof_of_service_is_numbered_verifiable_and_printable(client: TestClien
         path.write_bytes(printed.content)
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
         assert "欧阳志愿" in text and "志愿服务证明" in text and "8.5" in text
+        # The public verification page (not an API path) and a place for the seal are printed.
+        assert f"http://testserver/verify/{cert['number']}" in text and "GET /api" not in text
+        assert "盖章" in text and "扫描左侧二维码" in text
+        # Behind a proxy, the configured public address is printed instead of the request's.
+        monkeypatch.setattr(get_settings(), "public_url", "https://gongjian.example.cn/")
+        path.write_bytes(client.get(f"certificates/{cert['number']}.pdf").content)
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        assert f"https://gongjian.example.cn/verify/{cert['number']}" in text
     else:  # pragma: no cover - poppler-utils is installed by .ci/run where available
         pytest.skip("pdftotext not installed")
 

@@ -97,6 +97,11 @@ class MemberRef(OutputModel):
     name: str
 
 
+class SignupAction(StrEnum):
+    cancel = "cancel"
+    mark_attendance = "mark_attendance"
+
+
 class SignupRead(OutputModel):
     id: int
     activity_id: int
@@ -110,6 +115,10 @@ class SignupRead(OutputModel):
     checked_in_at: datetime | None
     checked_out_at: datetime | None
     attendance_marked_by: str | None = Field(description="管理员手工登记考勤时为登记人；扫码签到为空")
+    allowed_actions: list[SignupAction] = Field(
+        description="调用者现在可以做的操作：cancel 取消报名（活动开始前、未签到）；"
+        "mark_attendance 手工登记考勤（活动管理者）"
+    )
 
 
 class CheckInCode(OutputModel):

@@ -10,16 +10,17 @@ A cancelled sign-up stays as history; signing up again is a new sign-up at the e
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gongjian.activities import codes, waitlist
-from gongjian.activities.permissions import require_manager, signup_scope
+from gongjian.activities.permissions import manages, require_manager, signup_scope
 from gongjian.activities.schemas import AttendanceUpdate, SignupCreate, SignupListQuery, SignupRead
 from gongjian.activities.service import CHECK_IN_OPENS_BEFORE, activity_row
 from gongjian.kit import audit
-from gongjian.kit.errors import conflict, forbidden, unprocessable
+from gongjian.kit.errors import ProblemError, conflict, forbidden, unprocessable
 from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
@@ -83,7 +84,7 @@ def sign_up(session: Session, principal: Principal, activity_id: int, data: Sign
         signup.id,
         {"activity_id": activity.id, "member_id": member.id, "status": status.value},
     )
-    return _reads(session, [signup])[0]
+    return _reads(session, principal, activity, [signup])[0]
 
 
 def cancel_signup(session: Session, principal: Principal, activity_id: int, signup_id: int) -> SignupRead:
@@ -98,12 +99,9 @@ def cancel_signup(session: Session, principal: Principal, activity_id: int, sign
     # caller that believed it held a place learns it didn't. Retries of one request are covered by
     # the Idempotency-Key middleware.
     check_move(SignupStatus(signup.status), SignupStatus.cancelled, SIGNUP_MOVES, "signup_cancelled", noun="报名")
-    if ActivityStatus(activity.status) is not ActivityStatus.open:
-        raise conflict("activity_not_open", "活动不在报名中，不能取消报名")
-    if utcnow() >= activity.starts_at:
-        raise conflict("activity_started", "活动已开始，不能取消报名")
-    if signup.checked_in_at is not None:
-        raise conflict("already_checked_in", "已签到，不能取消报名")
+    refusal = _cancel_refusal(activity, signup, utcnow())
+    if refusal is not None:
+        raise refusal
     was = signup.status
     signup.status = SignupStatus.cancelled.value
     signup.cancelled_at = utcnow()
@@ -118,10 +116,35 @@ def cancel_signup(session: Session, principal: Principal, activity_id: int, sign
         {"status": [was, SignupStatus.cancelled.value], "cancelled_at": [None, signup.cancelled_at.isoformat()]},
     )
     waitlist.promote(session, principal, activity)
-    return _reads(session, [signup])[0]
+    return _reads(session, principal, activity, [signup])[0]
 
 
-def _reads(session: Session, signups: Sequence[ActivitySignup]) -> list[SignupRead]:
+def _cancel_refusal(activity: Activity, signup: ActivitySignup, now: datetime) -> ProblemError | None:
+    """Why a live sign-up can't be cancelled now (None: it can): only before the activity starts."""
+    if ActivityStatus(activity.status) is not ActivityStatus.open:
+        return conflict("activity_not_open", "活动不在报名中，不能取消报名")
+    if now >= activity.starts_at:
+        return conflict("activity_started", "活动已开始，不能取消报名")
+    if signup.checked_in_at is not None:
+        return conflict("already_checked_in", "已签到，不能取消报名")
+    return None
+
+
+def _allowed_actions(principal: Principal, activity: Activity, signup: ActivitySignup, now: datetime) -> list[str]:
+    """What the caller may do to a sign-up it reads (it reads only those `signup_scope` gives it,
+    which are the ones it may cancel): the read schema's `allowed_actions`."""
+    actions = []
+    if signup.status != SignupStatus.cancelled.value and _cancel_refusal(activity, signup, now) is None:
+        actions.append("cancel")
+    if manages(principal, activity) and _attendance_refusal(activity, signup) is None:
+        actions.append("mark_attendance")
+    return actions
+
+
+def _reads(
+    session: Session, principal: Principal, activity: Activity, signups: Sequence[ActivitySignup]
+) -> list[SignupRead]:
+    now = utcnow()
     ids = {s.member_id for s in signups}
     names = dict(session.execute(select(Member.id, Member.name).where(Member.id.in_(ids))).all()) if ids else {}
     places = waitlist.positions_of(session, [s.id for s in signups if s.status == SignupStatus.waiting.value])
@@ -140,6 +163,7 @@ def _reads(session: Session, signups: Sequence[ActivitySignup]) -> list[SignupRe
                 "checked_in_at": s.checked_in_at,
                 "checked_out_at": s.checked_out_at,
                 "attendance_marked_by": s.attendance_marked_by_name,
+                "allowed_actions": _allowed_actions(principal, activity, s, now),
             }
         )
         for s in signups
@@ -155,7 +179,7 @@ def list_signups(session: Session, principal: Principal, activity_id: int, query
     if query.status is not None:
         stmt = stmt.where(ActivitySignup.status == query.status.value)
     rows, total = read_rows(stmt.order_by(ActivitySignup.id), query, session=session)
-    return page_of(SignupRead, _reads(session, rows), total, query)
+    return page_of(SignupRead, _reads(session, principal, activity, rows), total, query)
 
 
 def _own_signup(session: Session, principal: Principal, activity: Activity) -> ActivitySignup:
@@ -171,12 +195,26 @@ def _own_signup(session: Session, principal: Principal, activity: Activity) -> A
     return signup
 
 
-def _require_place(signup: ActivitySignup) -> None:
+def _place_refusal(signup: ActivitySignup) -> ProblemError | None:
     """Attendance is for sign-ups that hold a place: a waiting one has none yet."""
     if signup.status == SignupStatus.waiting.value:
-        raise conflict("signup_waiting", "仍在候补名单中，没有名额，不能签到")
+        return conflict("signup_waiting", "仍在候补名单中，没有名额，不能签到")
     if signup.status == SignupStatus.cancelled.value:
-        raise conflict("signup_cancelled", "报名已取消，不能登记考勤")
+        return conflict("signup_cancelled", "报名已取消，不能登记考勤")
+    return None
+
+
+def _require_place(signup: ActivitySignup) -> None:
+    refusal = _place_refusal(signup)
+    if refusal is not None:
+        raise refusal
+
+
+def _attendance_refusal(activity: Activity, signup: ActivitySignup) -> ProblemError | None:
+    """Why a manager can't set a sign-up's attendance by hand (None: it can)."""
+    if ActivityStatus(activity.status) is ActivityStatus.cancelled:
+        return conflict("activity_cancelled", "活动已取消")
+    return _place_refusal(signup)
 
 
 def check_in(session: Session, principal: Principal, activity_id: int, code: str) -> SignupRead:
@@ -197,7 +235,7 @@ def check_in(session: Session, principal: Principal, activity_id: int, code: str
     audit.record(
         session, principal, AuditAction.update, "activity_signup", signup.id, {"checked_in_at": [None, now.isoformat()]}
     )
-    return _reads(session, [signup])[0]
+    return _reads(session, principal, activity, [signup])[0]
 
 
 def check_out(session: Session, principal: Principal, activity_id: int, code: str) -> SignupRead:
@@ -223,7 +261,7 @@ def check_out(session: Session, principal: Principal, activity_id: int, code: st
         signup.id,
         {"checked_out_at": [None, now.isoformat()]},
     )
-    return _reads(session, [signup])[0]
+    return _reads(session, principal, activity, [signup])[0]
 
 
 def mark_attendance(
@@ -231,14 +269,14 @@ def mark_attendance(
 ) -> SignupRead:
     activity = activity_row(session, principal, activity_id)
     require_manager(principal, activity)
-    if ActivityStatus(activity.status) is ActivityStatus.cancelled:
-        raise conflict("activity_cancelled", "活动已取消")
     signup: ActivitySignup = one_or_404(
         session,
         select(ActivitySignup).where(ActivitySignup.id == signup_id, ActivitySignup.activity_id == activity.id),
         SIGNUP_LABEL,
     )
-    _require_place(signup)
+    refusal = _attendance_refusal(activity, signup)
+    if refusal is not None:
+        raise refusal
     fields = ("checked_in_at", "checked_out_at", "attendance_marked_by", "attendance_marked_by_name")
     before = audit.snapshot(signup, fields)
     signup.checked_in_at = data.checked_in_at
@@ -248,4 +286,4 @@ def mark_attendance(
     changes = audit.diff(before, audit.snapshot(signup, fields))
     if changes:
         audit.record(session, principal, AuditAction.update, "activity_signup", signup.id, changes)
-    return _reads(session, [signup])[0]
+    return _reads(session, principal, activity, [signup])[0]

@@ -12,7 +12,7 @@ from gongjian.auth.schemas import MeRead, TokenResponse
 from gongjian.auth.tokens import TokenClaims, decode_token
 from gongjian.db import unit_of_work
 from gongjian.kit import audit
-from gongjian.kit.errors import ProblemError
+from gongjian.kit.errors import ProblemError, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.models import Organization, User
 from gongjian.models.base import utcnow
@@ -104,7 +104,7 @@ def change_own_password(session: Session, principal: Principal, current: str, ne
         raise ProblemError(403, "forbidden", "无权操作", "API 密钥没有密码")
     user = session.get_one(User, principal.id)
     if not verify_password(user.password_hash, current):
-        raise ProblemError(422, "wrong_password", "请求内容无效", "当前密码不正确")
+        raise unprocessable("wrong_password", "当前密码不正确", field="body.current_password")
     require_acceptable(new, "body.new_password", user.username, user.display_name)
     user.password_hash = hash_password(new)
     user.token_version += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, false, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.evaluation import grading, permissions
@@ -93,6 +93,12 @@ def list_evaluations(principal: Principal, period_id: int, query: EvaluationList
             stmt = stmt.where(Evaluation.grade == query.grade.value)
         if query.status is not None:
             stmt = stmt.where(Evaluation.status == query.status.value)
+        if query.unscored is not None:
+            mine = permissions.unscored_by(principal)
+            if query.unscored:
+                stmt = stmt.where(mine if mine is not None else false())
+            elif mine is not None:
+                stmt = stmt.where(~mine)
         columns = {"name": Member.name, "final_score": Evaluation.final_score_tenths, "id": Evaluation.id}
         stmt = apply_sort(stmt, query.sort.value, columns, Evaluation.id)
         rows, total = read_rows(stmt, query, session=session)

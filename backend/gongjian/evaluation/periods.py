@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from gongjian.evaluation import grading, permissions
@@ -87,8 +87,87 @@ def _period_dict(period: EvaluationPeriod) -> dict[str, Any]:
     }
 
 
-def _read(period: EvaluationPeriod) -> PeriodRead:
-    return PeriodRead.model_validate(_period_dict(period))
+def _progress(session: Session, principal: Principal, period_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Scoring progress per period, over the evaluations the caller sees; one grouped query."""
+    both = and_(Evaluation.community_score_tenths.is_not(None), Evaluation.unit_score_tenths.is_not(None))
+    rows = session.execute(
+        select(
+            Evaluation.period_id,
+            func.count(Evaluation.id),
+            func.count(Evaluation.community_score_tenths),
+            func.count(Evaluation.unit_score_tenths),
+            func.coalesce(func.sum(case((both, 1), else_=0)), 0),
+        )
+        .join(EvaluationPeriod, EvaluationPeriod.id == Evaluation.period_id)
+        .where(Evaluation.period_id.in_(period_ids), permissions.visible_evaluations(principal))
+        .group_by(Evaluation.period_id)
+    ).all()
+    keys = ("evaluations", "community_scored", "unit_scored", "scored")
+    found = {row[0]: dict(zip(keys, (int(v) for v in row[1:]), strict=True)) for row in rows}
+    return {pid: found.get(pid, dict.fromkeys(keys, 0)) for pid in period_ids}
+
+
+def _unscored_count(session: Session, period_id: int) -> int:
+    """Evaluations of the period still missing a score, whoever may see them (finalize's own check)."""
+    return int(
+        session.execute(
+            select(func.count(Evaluation.id)).where(
+                Evaluation.period_id == period_id,
+                or_(Evaluation.community_score_tenths.is_(None), Evaluation.unit_score_tenths.is_(None)),
+            )
+        ).scalar_one()
+    )
+
+
+def _missing_reason(missing: int, progress: dict[str, int]) -> str:
+    return (
+        f"还有 {missing} 名党员的评分未完成（双方已评 {progress['scored']}/{progress['evaluations']}），评完后才能定档"
+    )
+
+
+def _actions(
+    session: Session, principal: Principal, period: EvaluationPeriod, progress: dict[str, int]
+) -> tuple[list[str], list[dict[str, str]]]:
+    """What the caller may do to the period now, and what its role could do but not yet, with why.
+    The moves are the status tables the actions check (`EVALUATION_PERIOD_MOVES`, `…_REOPEN`)."""
+    status = EvaluationPeriodStatus(period.status)
+    allowed: list[str] = []
+    blocked: list[dict[str, str]] = []
+    if permissions.may_run_period(principal):
+        if status is not EvaluationPeriodStatus.finalized:
+            allowed.append("edit")
+        if status in EVALUATION_PERIOD_MOVES[EvaluationPeriodStatus.open]:
+            allowed.append("open")
+        if status in EVALUATION_PERIOD_MOVES[EvaluationPeriodStatus.finalized]:
+            missing = _unscored_count(session, period.id)
+            if missing:
+                blocked.append({"action": "finalize", "reason": _missing_reason(missing, progress)})
+            else:
+                allowed.append("finalize")
+    if permissions.may_reopen(principal) and status in EVALUATION_PERIOD_REOPEN[EvaluationPeriodStatus.open]:
+        allowed.append("reopen")
+    return allowed, blocked
+
+
+def _reads(session: Session, principal: Principal, rows: Sequence[EvaluationPeriod]) -> list[dict[str, Any]]:
+    progress = _progress(session, principal, [p.id for p in rows])
+    reads = []
+    for period in rows:
+        allowed, blocked = _actions(session, principal, period, progress[period.id])
+        reads.append(
+            {
+                **_period_dict(period),
+                "progress": progress[period.id],
+                "allowed_actions": allowed,
+                "blocked_actions": blocked,
+            }
+        )
+    return reads
+
+
+def _read(session: Session, principal: Principal, period: EvaluationPeriod) -> PeriodRead:
+    session.flush()
+    return PeriodRead.model_validate(_reads(session, principal, [period])[0])
 
 
 def _weight_milli(weight: float, field: str) -> int:
@@ -155,10 +234,10 @@ def get_period(session: Session, period_id: int, *, lock: bool = False, share: b
     return period
 
 
-def list_periods(session: Session, query: PeriodListQuery) -> Page[PeriodRead]:
+def list_periods(session: Session, principal: Principal, query: PeriodListQuery) -> Page[PeriodRead]:
     """Periods and their schemes are not confidential: every caller with `evaluations:read` lists them."""
     rows, total = read_rows(_periods_matching(query), query, session=session)
-    return page_of(PeriodRead, [_period_dict(p) for p in rows], total, query)
+    return page_of(PeriodRead, _reads(session, principal, rows), total, query)
 
 
 _PERIOD_SORT_COLUMNS: dict[str, Any] = {"start_date": EvaluationPeriod.start_date, "id": EvaluationPeriod.id}
@@ -172,8 +251,8 @@ def _periods_matching(query: PeriodListQuery) -> Select[Any]:
     return apply_sort(stmt, query.sort.value, _PERIOD_SORT_COLUMNS, EvaluationPeriod.id)
 
 
-def read_period(session: Session, period_id: int) -> PeriodRead:
-    return _read(get_period(session, period_id))
+def read_period(session: Session, principal: Principal, period_id: int) -> PeriodRead:
+    return _read(session, principal, get_period(session, period_id))
 
 
 def create_period(session: Session, principal: Principal, data: PeriodCreate) -> PeriodRead:
@@ -195,7 +274,7 @@ def create_period(session: Session, principal: Principal, data: PeriodCreate) ->
     audit.record(
         session, principal, AuditAction.create, "evaluation_period", period.id, audit.snapshot(period, PERIOD_FIELDS)
     )
-    return _read(period)
+    return _read(session, principal, period)
 
 
 def update_period(
@@ -219,7 +298,7 @@ def update_period(
     for name, value in values.items():
         setattr(period, name, value)
     audit.finish_update(session, principal, "evaluation_period", period, before, PERIOD_FIELDS)
-    return _read(period)
+    return _read(session, principal, period)
 
 
 def open_period(session: Session, principal: Principal, period_id: int, if_match: str | None) -> PeriodRead:
@@ -238,7 +317,7 @@ def open_period(session: Session, principal: Principal, period_id: int, if_match
     period.opened_at = utcnow()
     audit.finish_update(session, principal, "evaluation_period", period, before, PERIOD_FIELDS)
     sync_evaluations(session, period)
-    return _read(period)
+    return _read(session, principal, period)
 
 
 def _missing_what(ev: Evaluation) -> str:
@@ -323,7 +402,7 @@ def finalize_period(session: Session, principal: Principal, period_id: int, if_m
         WebhookEventType.evaluation_period_finalized,
         {"evaluation_period_id": period.id, "name": period.name, "finalized_at": period.finalized_at.isoformat()},
     )
-    return _read(period)
+    return _read(session, principal, period)
 
 
 def reopen_period(
@@ -355,4 +434,4 @@ def reopen_period(
     audit.record(
         session, principal, AuditAction.update, "evaluation_period", period.id, {**changes, "reason": data.reason}
     )
-    return _read(period)
+    return _read(session, principal, period)

@@ -19,12 +19,20 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_, true
 
-from gongjian.kit.access import require_platform_admin
+from gongjian.kit.access import is_platform_admin, require_platform_admin
 from gongjian.kit.errors import forbidden
 from gongjian.kit.principal import Principal
 from gongjian.members.permissions import own_member_ids
 from gongjian.models import Evaluation, EvaluationPeriod
 from gongjian.models.enums import ActorType, EvaluationPeriodStatus, Role
+
+
+def may_run_period(principal: Principal) -> bool:
+    return is_platform_admin(principal)
+
+
+def may_reopen(principal: Principal) -> bool:
+    return is_platform_admin(principal, person=True)
 
 
 def require_period_admin(principal: Principal) -> None:
@@ -65,6 +73,21 @@ def sees_open_evaluations(principal: Principal, unit_org_id: int | None = None) 
     if principal.role is Role.unit_admin:
         return unit_org_id is None or principal.organization_id == unit_org_id
     return False
+
+
+def unscored_by(principal: Principal) -> ColumnElement[bool] | None:
+    """Evaluations whose score is still the caller's to give: the community's part for a community
+    admin, the unit's part for a unit admin (the scorers of `require_community_scorer` and
+    `require_unit_scorer`); None for everyone else, who scores nothing."""
+    if principal.actor_type is not ActorType.user:
+        return None
+    if principal.role is Role.community_admin:
+        return and_(
+            Evaluation.community_org_id == principal.organization_id, Evaluation.community_score_tenths.is_(None)
+        )
+    if principal.role is Role.unit_admin:
+        return and_(Evaluation.unit_org_id == principal.organization_id, Evaluation.unit_score_tenths.is_(None))
+    return None
 
 
 def may_read_period_results(principal: Principal, period: EvaluationPeriod) -> bool:

@@ -45,7 +45,7 @@ async def list_evaluation_periods(
     principal: Reader, query: Annotated[PeriodListQuery, query_of(PeriodListQuery)]
 ) -> Page[PeriodRead]:
     with unit_of_work() as session:
-        return periods.list_periods(session, query)
+        return periods.list_periods(session, principal, query)
 
 
 @router.post("/evaluation-periods", summary="新建考评周期（平台管理员；未给出的方案项取默认方案）", status_code=201)
@@ -59,7 +59,7 @@ async def create_evaluation_period(body: PeriodCreate, principal: Writer, respon
 @router.get("/evaluation-periods/{period_id}", summary="考评周期详情")
 async def get_evaluation_period(period_id: PathId, principal: Reader, response: Response) -> PeriodRead:
     with unit_of_work() as session:
-        period = periods.read_period(session, period_id)
+        period = periods.read_period(session, principal, period_id)
         set_etag(response, period.version)
         return period
 

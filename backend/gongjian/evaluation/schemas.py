@@ -8,7 +8,7 @@ from fastapi import Query
 from pydantic import Field, field_validator, model_validator
 
 from gongjian.kit.query import ListQuery
-from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.schemas import BlockedAction, InputModel, OutputModel, omittable
 from gongjian.kit.types import ID_BOUNDS, IsoDate, QueryId
 from gongjian.models.enums import EvaluationGrade, EvaluationPeriodStatus, EvaluationStatus, EvaluationVeto
 
@@ -126,6 +126,22 @@ class ShareRead(OutputModel):
     denominator: int
 
 
+class PeriodAction(StrEnum):
+    edit = "edit"
+    open = "open"
+    finalize = "finalize"
+    reopen = "reopen"
+
+
+class PeriodProgress(OutputModel):
+    """How far scoring has come, over the evaluations of the period the caller sees."""
+
+    evaluations: int
+    community_scored: int = Field(description="社区已评")
+    unit_scored: int = Field(description="单位已评")
+    scored: int = Field(description="双方已评")
+
+
 class PeriodRead(OutputModel):
     id: int
     name: str
@@ -142,6 +158,11 @@ class PeriodRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    progress: PeriodProgress
+    allowed_actions: list[PeriodAction] = Field(description="调用者现在可以做的操作")
+    blocked_actions: list[BlockedAction] = Field(
+        description="调用者的身份可以做、但现在做不成的操作及原因（如评分未完成时的定档）"
+    )
 
 
 class PeriodSort(StrEnum):
@@ -228,6 +249,10 @@ class EvaluationListQuery(ListQuery):
     member_id: Annotated[int | None, Query(**ID_BOUNDS, description="只看这名党员")] = None
     grade: EvaluationGrade | None = None
     status: EvaluationStatus | None = None
+    unscored: Annotated[
+        bool | None,
+        Query(description="true：只看本组织尚待评分的（社区管理员：社区评分未填；单位管理员：单位评分未填）"),
+    ] = None
     sort: EvaluationSort = EvaluationSort.name
 
 

@@ -73,6 +73,13 @@ def _is_moment(annotation: Any) -> bool:
     )
 
 
+class BlockedAction(OutputModel):
+    """An action the caller's role may take on a resource but not now, and why (shown before acting)."""
+
+    action: str
+    reason: str
+
+
 def omittable(**field_args: Any) -> Any:
     """A PATCH field that may be left out (meaning "unchanged") but not sent as null.
 

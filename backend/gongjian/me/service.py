@@ -13,6 +13,7 @@ from gongjian.activities import waitlist
 from gongjian.cards.schemas import CardRead
 from gongjian.concerns import permissions as concern_permissions
 from gongjian.concerns.service import overdue_condition, readable_concerns
+from gongjian.evaluation import permissions as evaluation_permissions
 from gongjian.evaluation.evaluations import readable_evaluations
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import ProblemError
@@ -247,11 +248,8 @@ def _admin_counts(session: Session, principal: Principal) -> AdminCounts:
 
 def _unscored(principal: Principal) -> Any:
     """The evaluations of an open period whose score is the caller's organisation's to give."""
-    if principal.role is Role.community_admin:
-        missing = Evaluation.community_score_tenths.is_(None)
-    elif principal.role is Role.unit_admin:
-        missing = Evaluation.unit_score_tenths.is_(None)
-    else:
+    missing = evaluation_permissions.unscored_by(principal)
+    if missing is None:
         return None
     is_open = EvaluationPeriod.status == EvaluationPeriodStatus.open.value
     return readable_evaluations(principal).where(is_open, missing)

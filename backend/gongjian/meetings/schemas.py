@@ -8,7 +8,7 @@ from fastapi import Query
 from pydantic import Field
 
 from gongjian.kit.query import ListQuery
-from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.schemas import BlockedAction, InputModel, OutputModel, omittable
 from gongjian.kit.types import BodyId, IsoDate, QueryId, business_date_field
 from gongjian.models.enums import MeetingKind, MeetingStatus, OrganizationKind, TaskStatus
 
@@ -44,6 +44,14 @@ class MeetingUpdate(InputModel):
     minutes: str = omittable(max_length=20000)
 
 
+class MeetingAction(StrEnum):
+    edit = "edit"
+    edit_plan = "edit_plan"
+    manage_topics = "manage_topics"
+    close = "close"
+    add_task = "add_task"
+
+
 class MeetingRead(OutputModel):
     id: int
     community_org: OrgRef
@@ -58,6 +66,13 @@ class MeetingRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    allowed_actions: list[MeetingAction] = Field(
+        description="调用者现在可以做的操作：edit 修改纪要和参会组织；edit_plan 修改主题、日期、类型（召开前）；"
+        "manage_topics 增删议题（召开前）；close 标记已召开；add_task 分派任务"
+    )
+    blocked_actions: list[BlockedAction] = Field(
+        description="调用者的身份可以做、但现在做不成的操作及原因（如议题不足时结束例会）"
+    )
 
 
 class TopicCreate(InputModel):

@@ -24,13 +24,18 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.kit import audit
-from gongjian.kit.errors import conflict, unprocessable
+from gongjian.kit.errors import ProblemError, conflict, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import Page, page_of, read_page, read_rows
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
-from gongjian.meetings.permissions import community_scope, convening_community, require_meeting_manager
+from gongjian.meetings.permissions import (
+    community_scope,
+    convening_community,
+    manages_community,
+    require_meeting_manager,
+)
 from gongjian.meetings.schemas import (
     MAX_TOPICS,
     MIN_TOPICS,
@@ -81,7 +86,35 @@ def _orgs(session: Session, ids: set[int]) -> dict[int, Organization]:
     return {o.id: o for o in session.execute(select(Organization).where(Organization.id.in_(ids))).scalars()}
 
 
-def meeting_reads(session: Session, meetings: list[Meeting]) -> list[MeetingRead]:
+def _close_refusal(meeting: Meeting, topics: int) -> ProblemError | None:
+    """Why the meeting can't be closed (marked held) now; None: it can."""
+    if meeting.status == MeetingStatus.held.value:
+        return conflict("meeting_held", "例会已召开")
+    if not MIN_TOPICS <= topics <= MAX_TOPICS:
+        return conflict(
+            "meeting_topic_count",
+            f"每次例会重点研究 {MIN_TOPICS}–{MAX_TOPICS} 个需要协调解决的难题，当前有 {topics} 个议题",
+        )
+    return None
+
+
+def _actions(principal: Principal, meeting: Meeting, topics: int) -> tuple[list[str], list[dict[str, str]]]:
+    """What the caller may do to the meeting now, and what its role could do but not yet (closing it
+    with too few or too many topics), with why: the read schema's `allowed_actions`/`blocked_actions`."""
+    if not manages_community(principal, meeting.community_org_id):
+        return [], []
+    planned = meeting.status == MeetingStatus.planned.value
+    allowed = ["edit", *(["edit_plan", "manage_topics"] if planned else []), "add_task"]
+    blocked = []
+    refusal = _close_refusal(meeting, topics)
+    if refusal is None:
+        allowed.append("close")
+    elif planned:
+        blocked.append({"action": "close", "reason": refusal.detail or ""})
+    return allowed, blocked
+
+
+def meeting_reads(session: Session, principal: Principal, meetings: list[Meeting]) -> list[MeetingRead]:
     counts = _topic_counts(session, [m.id for m in meetings])
     orgs = _orgs(session, {i for m in meetings for i in m.attending_org_ids})
     reads = []
@@ -89,6 +122,7 @@ def meeting_reads(session: Session, meetings: list[Meeting]) -> list[MeetingRead
         values = {name: getattr(m, name) for name in MeetingRead.model_fields if hasattr(m, name)}
         values["attending_orgs"] = [orgs[i] for i in m.attending_org_ids if i in orgs]
         values["topic_count"] = counts.get(m.id, 0)
+        values["allowed_actions"], values["blocked_actions"] = _actions(principal, m, values["topic_count"])
         reads.append(MeetingRead.model_validate(values))
     return reads
 
@@ -108,7 +142,7 @@ def list_meetings(session: Session, principal: Principal, query: MeetingListQuer
         stmt = stmt.where(Meeting.held_on <= query.held_until)
     stmt = apply_sort(stmt, query.sort.value, {"held_on": Meeting.held_on, "id": Meeting.id}, Meeting.id)
     rows, total = read_rows(stmt, query, session=session)
-    return page_of(MeetingRead, meeting_reads(session, rows), total, query)
+    return page_of(MeetingRead, meeting_reads(session, principal, rows), total, query)
 
 
 def _meeting(session: Session, principal: Principal, meeting_id: int, *, lock: bool = False) -> Meeting:
@@ -118,11 +152,12 @@ def _meeting(session: Session, principal: Principal, meeting_id: int, *, lock: b
 
 
 def get_meeting(session: Session, principal: Principal, meeting_id: int) -> MeetingDetail:
-    return _detail(session, _meeting(session, principal, meeting_id))
+    return _detail(session, principal, _meeting(session, principal, meeting_id))
 
 
-def _detail(session: Session, meeting: Meeting) -> MeetingDetail:
-    base = meeting_reads(session, [meeting])[0]
+def _detail(session: Session, principal: Principal, meeting: Meeting) -> MeetingDetail:
+    session.flush()
+    base = meeting_reads(session, principal, [meeting])[0]
     topics = list(
         session.execute(
             select(MeetingTopic).where(MeetingTopic.meeting_id == meeting.id).order_by(MeetingTopic.id)
@@ -197,26 +232,21 @@ def update_meeting(
     for name, value in changes.items():
         setattr(meeting, name, value)
     audit.finish_update(session, principal, "meeting", meeting, before, MEETING_FIELDS)
-    return _detail(session, meeting)
+    return _detail(session, principal, meeting)
 
 
 def close_meeting(session: Session, principal: Principal, meeting_id: int, if_match: str | None) -> MeetingDetail:
     meeting = _meeting(session, principal, meeting_id, lock=True)
     require_meeting_manager(principal, meeting.community_org_id)
     check_if_match(if_match, meeting.version)
-    if meeting.status == MeetingStatus.held.value:
-        raise conflict("meeting_held", "例会已召开")
-    topics = _topic_counts(session, [meeting.id]).get(meeting.id, 0)
-    if not MIN_TOPICS <= topics <= MAX_TOPICS:
-        raise conflict(
-            "meeting_topic_count",
-            f"每次例会重点研究 {MIN_TOPICS}–{MAX_TOPICS} 个需要协调解决的难题，当前有 {topics} 个议题",
-        )
+    refusal = _close_refusal(meeting, _topic_counts(session, [meeting.id]).get(meeting.id, 0))
+    if refusal is not None:
+        raise refusal
     before = audit.snapshot(meeting, MEETING_FIELDS)
     meeting.status = MeetingStatus.held.value
     meeting.closed_at = utcnow()
     audit.finish_update(session, principal, "meeting", meeting, before, MEETING_FIELDS)
-    return _detail(session, meeting)
+    return _detail(session, principal, meeting)
 
 
 # --- topics ------------------------------------------------------------------------------------

@@ -166,7 +166,7 @@ def check_user_link(
         )
     clash = session.execute(select(Member.id).where(Member.user_id == user_id, Member.id != (member_id or 0))).first()
     if clash:
-        raise conflict("user_already_linked", "该账号已关联其他党员")
+        raise conflict("user_already_linked", "该账号已关联其他党员", field="body.user_id")
 
 
 def row_values(data: MemberCreate) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, false, or_, true
 from gongjian.kit.access import acts_for, is_this_user, this_user
 from gongjian.kit.principal import Principal
 from gongjian.models import Report
-from gongjian.models.enums import ActorType, Role
+from gongjian.models.enums import ActorType, ReportStatus, Role
 
 
 def visible_reports(principal: Principal) -> ColumnElement[bool]:
@@ -35,6 +35,13 @@ def own_reports(principal: Principal) -> ColumnElement[bool]:
 
 def may_decide(principal: Principal, report: Report) -> bool:
     return acts_for(principal, report.community_org_id)
+
+
+def allowed_actions(principal: Principal, report: Report) -> list[str]:
+    """What the caller may do to the report now (the read schema's `allowed_actions`)."""
+    if report.status != ReportStatus.pending.value or not may_decide(principal, report):
+        return []
+    return ["approve", "reject"]
 
 
 def may_manage_code(principal: Principal, community_org_id: int) -> bool:

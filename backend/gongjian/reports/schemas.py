@@ -62,6 +62,11 @@ class ReportReject(InputModel):
     reason: str = Field(min_length=1, max_length=500, description="退回原因，报到人可见")
 
 
+class ReportAction(StrEnum):
+    approve = "approve"
+    reject = "reject"
+
+
 class ReportRead(OutputModel):
     id: int
     community_org_id: int
@@ -81,6 +86,9 @@ class ReportRead(OutputModel):
     reason: str | None = Field(description="退回原因")
     member_id: int | None = Field(description="确认后关联或新建的党员")
     version: int
+    allowed_actions: list[ReportAction] = Field(
+        description="调用者现在可以对这份报到做的操作（待确认且调用者是报到社区的管理员或平台管理员）"
+    )
 
 
 class ReportSort(StrEnum):

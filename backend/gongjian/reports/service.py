@@ -255,6 +255,7 @@ def to_read(principal: Principal, report: Report) -> ReportRead:
             "mobile_masked": not full,
             "via": "account" if report.reporter_user_id is not None else "wechat",
             "decided_by": report.decided_by_name,
+            "allowed_actions": permissions.allowed_actions(principal, report),
         }
     )
 

@@ -81,6 +81,9 @@ class HonorFigures(OutputModel):
 class AnnualStats(OutputModel):
     year: int
     community: OrganizationRef
+    latest_year: int | None = Field(
+        description="本社区有记录（活动、志愿服务、例会、社情民意、微心愿）的最近年份，不晚于今年；没有记录为空"
+    )
     activities_by_kind: list[ActivityKindFigures]
     volunteer: VolunteerFigures
     wishes: WishFigures

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from gongjian.claims.summary import claims_summary
 from gongjian.concerns.service import overdue_condition
-from gongjian.kit.calendar import local_today, year_bounds
+from gongjian.kit.calendar import local_date, local_today, year_bounds
 from gongjian.kit.principal import SYSTEM, Principal
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.spreadsheet import Sheet, xlsx
@@ -38,7 +38,9 @@ from gongjian.models import (
     Member,
     Organization,
     VolunteerRecord,
+    Wish,
 )
+from gongjian.models.base import utcnow
 from gongjian.models.enums import (
     ActivityKind,
     ActivityStatus,
@@ -203,6 +205,41 @@ def _honors(session: Session, community_id: int, year: int) -> dict[str, Any]:
     return {"count": len(rows), "items": rows}
 
 
+def _latest_year(session: Session, community_id: int) -> int | None:
+    """The latest local year, up to today, in which the community has anything on record: one
+    query, the latest moment of each kind of record as a scalar subquery."""
+    now = utcnow()
+    today = local_today()
+    moments = session.execute(
+        select(
+            select(func.max(Activity.starts_at))
+            .where(
+                Activity.community_org_id == community_id,
+                Activity.status != ActivityStatus.cancelled.value,
+                Activity.starts_at <= now,
+            )
+            .scalar_subquery(),
+            select(func.max(VolunteerRecord.ended_at))
+            .join(Member, Member.id == VolunteerRecord.member_id)
+            .where(Member.community_org_id == community_id, counted_hours(), VolunteerRecord.ended_at <= now)
+            .scalar_subquery(),
+            # Concerns and wishes count on their business dates, as the report itself does.
+            select(func.max(Concern.reported_on))
+            .where(Concern.community_org_id == community_id, Concern.reported_on <= today)
+            .scalar_subquery(),
+            select(func.max(Wish.registered_on))
+            .where(Wish.community_org_id == community_id, Wish.registered_on <= today)
+            .scalar_subquery(),
+            select(func.max(Meeting.held_on))
+            .where(Meeting.community_org_id == community_id, Meeting.held_on <= today)
+            .scalar_subquery(),
+        )
+    ).one()
+    years = [local_date(m).year for m in moments[:2] if m is not None]
+    years += [day.year for day in moments[2:] if day is not None]
+    return max(years, default=None)
+
+
 def annual(session: Session, principal: Principal, *, year: int, community_id: int) -> AnnualStats:
     community = _community(session, principal, community_id)
     activities = _activities(session, community.id, year)
@@ -215,6 +252,7 @@ def annual(session: Session, principal: Principal, *, year: int, community_id: i
         {
             "year": year,
             "community": community,
+            "latest_year": _latest_year(session, community.id),
             "activities_by_kind": activities,
             "volunteer": {
                 "collective_activities": volunteer["activities"],

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, not_found
-from gongjian.kit.pagination import Page, read_page
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.transitions import check_move
@@ -63,11 +63,16 @@ def readable_rows(principal: Principal) -> Select[Any]:
     return stmt if scope is None else stmt.where(scope)
 
 
+def _with_actions(principal: Principal, row: Any) -> dict[str, Any]:
+    actions = permissions.certificate_request_actions(principal, row["issuing_org_id"], row["status"])
+    return {**row, "allowed_actions": actions}
+
+
 def get_request(session: Session, principal: Principal, request_id: int) -> CertificateRequestRead:
     row = session.execute(readable_rows(principal).where(_R.id == request_id)).mappings().one_or_none()
     if row is None:
         raise not_found(REQUEST_LABEL)
-    return CertificateRequestRead.model_validate(dict(row))
+    return CertificateRequestRead.model_validate(_with_actions(principal, row))
 
 
 def list_requests(
@@ -79,7 +84,8 @@ def list_requests(
         stmt = stmt.where(_R.status == query.status.value)
     if query.member_id is not None:
         stmt = stmt.where(_R.member_id == query.member_id)
-    return read_page(stmt.order_by(_R.id.desc()), query, CertificateRequestRead, session=session)
+    rows, total = read_rows(stmt.order_by(_R.id.desc()), query, session=session)
+    return page_of(CertificateRequestRead, [_with_actions(principal, row) for row in rows], total, query)
 
 
 def request_certificate(

@@ -18,6 +18,7 @@ from gongjian.kit.rows import one_or_404
 from gongjian.members import permissions as member_permissions
 from gongjian.models import Organization, VolunteerCertificate, VolunteerRecord
 from gongjian.models.enums import AuditAction
+from gongjian.settings import get_settings
 from gongjian.volunteering import permissions
 from gongjian.volunteering.records import counted_records
 from gongjian.volunteering.schemas import CertificateCreate, CertificatePublic, CertificateRead
@@ -103,6 +104,14 @@ def _row(c: VolunteerCertificate) -> dict[str, Any]:
         "record_ids": c.record_ids,
         "created_at": c.created_at,
     }
+
+
+def verification_url(base_url: str, number: str) -> str:
+    """The public page that shows a proof by its number (the SPA's `/verify/<number>`, no login),
+    printed on the proof with its QR code. `base_url`: `GONGJIAN_PUBLIC_URL` when set, else the
+    address the request came to."""
+    base = get_settings().public_url or base_url
+    return f"{base.rstrip('/')}/verify/{number}"
 
 
 def public_certificate(session: Session, number: str) -> CertificatePublic:

@@ -102,7 +102,7 @@ def correct_record(session: Session, principal: Principal, record_id: int, data:
     )
     if request is not None:
         _answer(session, principal, request, CorrectionRequestStatus.accepted, "已提交更正", record.id)
-    return as_read(session, record)
+    return as_read(session, principal, record)
 
 
 # --- members' correction requests --------------------------------------------------------------

@@ -29,7 +29,7 @@ from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.members.permissions import looks_after_member, own_member_ids, require_own_member, visible_members
 from gongjian.models import Member, VolunteerCertificateRequest, VolunteerRecord
-from gongjian.models.enums import ActorType, Role, VolunteerRecordStatus
+from gongjian.models.enums import ActorType, CertificateRequestStatus, Role, VolunteerRecordStatus
 
 MEMBER_LABEL = "党员"
 KEY_REVIEWS = "API 密钥代表整个组织（包括录入人），不能审核记录；请由组织单位的管理员登录后审核"
@@ -69,19 +69,36 @@ def require_looks_after(principal: Principal, member: Member) -> None:
         raise forbidden("不属于本组织的党员，请通过活动录入")
 
 
-def require_approver(principal: Principal, record: VolunteerRecord) -> None:
+def approver_refusal(principal: Principal, record: VolunteerRecord) -> ProblemError | None:
+    """Why the caller may not review the record (None: it may); `require_approver` raises it."""
     # The organiser's admin only: a platform admin does not approve (README, Approval).
     if principal.is_admin or not acts_for(principal, record.organizer_org_id):
-        raise forbidden("只有组织单位的管理员可以审核该记录")
+        return forbidden("只有组织单位的管理员可以审核该记录")
     if principal.actor_type is not ActorType.user:
-        raise ProblemError(
-            403,
-            "self_approval",
-            "无权操作",
-            "API 密钥代表整个组织（包括录入人），不能审核记录；请由组织单位的管理员登录后审核",
-        )
+        return ProblemError(403, "self_approval", "无权操作", KEY_REVIEWS)
     if record.recorded_by == principal.key:
-        raise ProblemError(403, "self_approval", "无权操作", "录入人不能审核自己录入的记录")
+        return ProblemError(403, "self_approval", "无权操作", "录入人不能审核自己录入的记录")
+    return None
+
+
+def require_approver(principal: Principal, record: VolunteerRecord) -> None:
+    refusal = approver_refusal(principal, record)
+    if refusal is not None:
+        raise refusal
+
+
+def review_hint(principal: Principal, record: VolunteerRecord, organizer_name: str) -> str | None:
+    """For a pending record the caller may not review: who may (shown instead of an empty 操作)."""
+    refusal = approver_refusal(principal, record)
+    if refusal is None:
+        return None
+    if refusal.code == "self_approval" and principal.actor_type is ActorType.user:
+        return f"录入人不能审核自己录入的记录，请由{organizer_name}的其他管理员审核"
+    return f"由{organizer_name}（组织单位）的管理员审核，录入人本人除外"
+
+
+def may_correct(principal: Principal, record: VolunteerRecord) -> bool:
+    return acts_for(principal, record.organizer_org_id)
 
 
 def approvable_records(principal: Principal) -> ColumnElement[bool] | None:
@@ -97,7 +114,7 @@ def approvable_records(principal: Principal) -> ColumnElement[bool] | None:
 
 
 def require_corrector(principal: Principal, record: VolunteerRecord) -> None:
-    if not acts_for(principal, record.organizer_org_id):
+    if not may_correct(principal, record):
         raise forbidden("只有组织单位的管理员可以更正该记录")
 
 
@@ -158,6 +175,17 @@ def require_requester(principal: Principal) -> None:
         raise forbidden("只有党员本人可以申请志愿服务证明；管理员可直接出具")
 
 
+def may_issue(principal: Principal, issuing_org_id: int) -> bool:
+    return acts_for(principal, issuing_org_id)
+
+
 def require_issuer(principal: Principal, request: VolunteerCertificateRequest) -> None:
-    if not acts_for(principal, request.issuing_org_id):
+    if not may_issue(principal, request.issuing_org_id):
         raise forbidden("只有出具组织的管理员可以答复证明申请")
+
+
+def certificate_request_actions(principal: Principal, issuing_org_id: int, status: str) -> list[str]:
+    """What the caller may do to a proof request now (the read schema's `allowed_actions`)."""
+    if status != CertificateRequestStatus.pending.value or not may_issue(principal, issuing_org_id):
+        return []
+    return ["issue", "decline"]

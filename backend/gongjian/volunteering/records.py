@@ -26,13 +26,15 @@ from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.kit.transitions import check_move
-from gongjian.members.permissions import named_member
-from gongjian.models import Activity, ActivitySignup, Member, Organization, VolunteerRecord
+from gongjian.members.permissions import named_member, own_member_ids
+from gongjian.models import Activity, ActivitySignup, Member, Organization, VolunteerCorrectionRequest, VolunteerRecord
 from gongjian.models.base import utcnow
 from gongjian.models.enums import (
     VOLUNTEER_RECORD_MOVES,
     AuditAction,
+    CorrectionRequestStatus,
     HoursSource,
+    Role,
     VolunteerRecordStatus,
     WebhookEventType,
 )
@@ -85,7 +87,34 @@ def readable_records(principal: Principal) -> Select[VolunteerRecord]:
     return stmt if scope is None else stmt.where(scope)
 
 
-def _rows(session: Session, records: Sequence[VolunteerRecord]) -> list[dict[str, Any]]:
+def _actions(
+    principal: Principal,
+    record: VolunteerRecord,
+    *,
+    superseded: bool,
+    correction_pending: bool,
+    request_open: bool,
+    own: bool,
+) -> list[str]:
+    """What the caller may do to the record now (the read schema's `allowed_actions`), by the same
+    rules the actions check: review (`permissions.approver_refusal`), correct, ask for a correction."""
+    status = VolunteerRecordStatus(record.status)
+    actions = []
+    if status is VolunteerRecordStatus.pending and permissions.approver_refusal(principal, record) is None:
+        actions += ["approve", "reject"]
+    if (
+        status is VolunteerRecordStatus.approved
+        and not superseded
+        and not correction_pending
+        and permissions.may_correct(principal, record)
+    ):
+        actions.append("correct")
+    if own and status is not VolunteerRecordStatus.pending and not request_open:
+        actions.append("request_correction")
+    return actions
+
+
+def _rows(session: Session, principal: Principal, records: Sequence[VolunteerRecord]) -> list[dict[str, Any]]:
     """Records as response dicts, with names and flags fetched in one query each."""
     if not records:
         return []
@@ -111,13 +140,30 @@ def _rows(session: Session, records: Sequence[VolunteerRecord]) -> list[dict[str
             )
         ).scalars()
     )
+    correction_pending = set(
+        session.execute(
+            select(VolunteerRecord.corrects_id).where(
+                VolunteerRecord.corrects_id.in_(ids), VolunteerRecord.status == VolunteerRecordStatus.pending.value
+            )
+        ).scalars()
+    )
+    request_open = set(
+        session.execute(
+            select(VolunteerCorrectionRequest.record_id).where(
+                VolunteerCorrectionRequest.record_id.in_(ids),
+                VolunteerCorrectionRequest.status == CorrectionRequestStatus.open.value,
+            )
+        ).scalars()
+    )
+    own = set(session.execute(own_member_ids(principal)).scalars()) if principal.role is Role.member else set()
     rows = []
     for r in records:
+        organizer_name = orgs.get(r.organizer_org_id, "")
         row = {name: getattr(r, name) for name in RECORD_FIELDS}
         row.update(
             id=r.id,
             member={"id": r.member_id, "name": members.get(r.member_id, "")},
-            organizer_org={"id": r.organizer_org_id, "name": orgs.get(r.organizer_org_id, "")},
+            organizer_org={"id": r.organizer_org_id, "name": organizer_name},
             activity_kind=kinds.get(r.activity_id) if r.activity_id is not None else None,
             hours=r.half_hours / 2,
             recorded_by_name=r.recorded_by_name,
@@ -131,6 +177,19 @@ def _rows(session: Session, records: Sequence[VolunteerRecord]) -> list[dict[str
             created_at=r.created_at,
             updated_at=r.updated_at,
             version=r.version,
+            allowed_actions=_actions(
+                principal,
+                r,
+                superseded=r.id in superseded,
+                correction_pending=r.id in correction_pending,
+                request_open=r.id in request_open,
+                own=r.member_id in own,
+            ),
+            review_hint=(
+                permissions.review_hint(principal, r, organizer_name)
+                if r.status == VolunteerRecordStatus.pending.value
+                else None
+            ),
         )
         rows.append(row)
     return rows
@@ -156,14 +215,15 @@ def list_records(session: Session, principal: Principal, query: RecordListQuery)
         stmt = stmt.where(VolunteerRecord.ended_at < end_of(query.ended_until))
     stmt = apply_sort(stmt, query.sort.value, _RECORD_SORT_COLUMNS, VolunteerRecord.id)
     rows, total = read_rows(stmt, query, session=session)
-    return page_of(RecordRead, _rows(session, rows), total, query)
+    return page_of(RecordRead, _rows(session, principal, rows), total, query)
 
 
 _RECORD_SORT_COLUMNS: dict[str, Any] = {"ended_at": VolunteerRecord.ended_at, "id": VolunteerRecord.id}
 
 
-def as_read(session: Session, record: VolunteerRecord) -> RecordRead:
-    return RecordRead.model_validate(_rows(session, [record])[0])
+def as_read(session: Session, principal: Principal, record: VolunteerRecord) -> RecordRead:
+    session.flush()
+    return RecordRead.model_validate(_rows(session, principal, [record])[0])
 
 
 def get_record(session: Session, principal: Principal, record_id: int, *, lock: bool = False) -> VolunteerRecord:
@@ -174,7 +234,7 @@ def get_record(session: Session, principal: Principal, record_id: int, *, lock: 
 
 
 def read_record(session: Session, principal: Principal, record_id: int) -> RecordRead:
-    return as_read(session, get_record(session, principal, record_id))
+    return as_read(session, principal, get_record(session, principal, record_id))
 
 
 def record_history(session: Session, principal: Principal, record_id: int) -> list[RecordRead]:
@@ -183,7 +243,7 @@ def record_history(session: Session, principal: Principal, record_id: int) -> li
     versions = session.execute(
         select(VolunteerRecord).where(VolunteerRecord.root_id == root).order_by(VolunteerRecord.id)
     ).scalars()
-    return [RecordRead.model_validate(row) for row in _rows(session, list(versions))]
+    return [RecordRead.model_validate(row) for row in _rows(session, principal, list(versions))]
 
 
 # --- entering records --------------------------------------------------------------------------
@@ -312,7 +372,7 @@ def create_record(session: Session, principal: Principal, data: RecordCreate) ->
     audit.record(
         session, principal, AuditAction.create, "volunteer_record", record.id, audit.snapshot(record, RECORD_FIELDS)
     )
-    return as_read(session, record)
+    return as_read(session, principal, record)
 
 
 # --- review ------------------------------------------------------------------------------------
@@ -360,4 +420,4 @@ def review(session: Session, principal: Principal, record_id: int, approve: bool
             },
         )
         notifications.notify_record_approved(session, record)
-    return as_read(session, record)
+    return as_read(session, principal, record)

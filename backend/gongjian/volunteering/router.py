@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Path, Response
+from fastapi import Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
@@ -210,9 +210,10 @@ def _public(number: str) -> CertificatePublic:
         }
     },
 )
-async def get_certificate_pdf(number: Number) -> Response:
+async def get_certificate_pdf(number: Number, request: Request) -> Response:
     certificate = _public(number)
-    content = await run_in_threadpool(pdf.render_certificate, certificate)
+    verify_url = certificates.verification_url(str(request.base_url), number)
+    content = await run_in_threadpool(pdf.render_certificate, certificate, verify_url)
     return Response(
         content,
         media_type="application/pdf",

@@ -74,6 +74,13 @@ class OrgRef(OutputModel):
     name: str
 
 
+class RecordAction(StrEnum):
+    approve = "approve"
+    reject = "reject"
+    correct = "correct"
+    request_correction = "request_correction"
+
+
 class RecordRead(OutputModel):
     id: int
     member: MemberRef
@@ -105,6 +112,10 @@ class RecordRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    allowed_actions: list[RecordAction] = Field(
+        description="调用者现在可以做的操作：approve/reject 审核；correct 更正；request_correction 申请更正（党员本人）"
+    )
+    review_hint: str | None = Field(description="待审核而调用者不能审核时：由谁审核")
 
 
 class RecordSort(StrEnum):
@@ -251,6 +262,11 @@ class CertificateRequestListQuery(ListQuery):
     member_id: QueryId = None
 
 
+class CertificateRequestAction(StrEnum):
+    issue = "issue"
+    decline = "decline"
+
+
 class CertificateRequestRead(OutputModel):
     id: int
     member_id: int
@@ -268,3 +284,6 @@ class CertificateRequestRead(OutputModel):
     certificate_number: str | None = Field(description="已出具证明的编号（凭编号查验、打印）")
     created_at: datetime
     version: int
+    allowed_actions: list[CertificateRequestAction] = Field(
+        description="调用者现在可以做的操作：待出具时，出具组织的管理员（或平台管理员）可出具或不予出具"
+    )

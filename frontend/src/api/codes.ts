@@ -99,3 +99,7 @@ export const EVALUATION_PERIOD_SORTS = allOf<Schemas['PeriodSort']>()(['start_da
 export const EVALUATION_STATUSES = allOf<Schemas['EvaluationStatus']>()(['pending', 'community_scored', 'unit_scored', 'scored', 'finalized'])
 export const EVALUATION_GRADES = allOf<Schemas['EvaluationGrade']>()(['excellent', 'qualified', 'basically_qualified', 'unqualified'])
 export const EVALUATION_SORTS = allOf<Schemas['EvaluationSort']>()(['name', '-final_score', 'id'])
+export const REPORT_STATUSES = allOf<Schemas['ReportStatus']>()(['pending', 'approved', 'rejected'])
+export const REPORT_SORTS = allOf<Schemas['ReportSort']>()(['created_at', '-created_at', 'id', '-id'])
+export const SIGNUP_STATUSES = allOf<Schemas['SignupStatus']>()(['signed_up', 'waiting', 'cancelled'])
+export const CERTIFICATE_REQUEST_STATUSES = allOf<Schemas['CertificateRequestStatus']>()(['pending', 'issued', 'declined'])

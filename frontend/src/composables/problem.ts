@@ -24,6 +24,10 @@ export function fieldErrorsOf(problem: Problem, location = 'body'): FieldErrors 
 export function problemMessage(problem: Problem): string {
   // Someone saved the record after it was read (If-Match no longer matches): say what to do.
   if (problem.status === 412) return '已被他人修改，请刷新'
+  // A refusal of this action (a conflict, a rule the request broke) is a plain sentence on its own:
+  // "活动已开始，不能取消报名", not "操作冲突：活动已开始，…". Only the generic validation answer
+  // keeps its title, pointing at the marked fields.
+  if (problem.detail && (problem.status === 409 || problem.status === 422) && problem.code !== 'validation_error') return problem.detail
   return problem.detail ? `${problem.title}：${problem.detail}` : problem.title
 }
 

@@ -3101,6 +3101,11 @@ export interface components {
             community: components["schemas"]["gongjian__organizations__schemas__OrganizationRef"];
             concerns: components["schemas"]["ConcernFigures"];
             honors: components["schemas"]["HonorFigures"];
+            /**
+             * Latest Year
+             * @description 本社区有记录（活动、志愿服务、例会、社情民意、微心愿）的最近年份，不晚于今年；没有记录为空
+             */
+            latest_year: number | null;
             meetings: components["schemas"]["MeetingFigures"];
             volunteer: components["schemas"]["VolunteerFigures"];
             wishes: components["schemas"]["WishFigures"];
@@ -3266,6 +3271,16 @@ export interface components {
              * Format: date-time
              */
             occurred_at: string;
+        };
+        /**
+         * BlockedAction
+         * @description An action the caller's role may take on a resource but not now, and why (shown before acting).
+         */
+        BlockedAction: {
+            /** Action */
+            action: string;
+            /** Reason */
+            reason: string;
         };
         /** Body_create_upload */
         Body_create_upload: {
@@ -3562,6 +3577,11 @@ export interface components {
             volunteer_number: string;
         };
         /**
+         * CertificateRequestAction
+         * @enum {string}
+         */
+        CertificateRequestAction: "issue" | "decline";
+        /**
          * CertificateRequestCreate
          * @description A member asks for a proof of its own hours in a period; `issuing_org_id`: its community
          *     (the default) or its unit.
@@ -3599,6 +3619,11 @@ export interface components {
         };
         /** CertificateRequestRead */
         CertificateRequestRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：待出具时，出具组织的管理员（或平台管理员）可出具或不予出具
+             */
+            allowed_actions: components["schemas"]["CertificateRequestAction"][];
             /** Answered At */
             answered_at: string | null;
             /**
@@ -5011,6 +5036,11 @@ export interface components {
              */
             refresh_token: string;
         };
+        /**
+         * MeetingAction
+         * @enum {string}
+         */
+        MeetingAction: "edit" | "edit_plan" | "manage_topics" | "close" | "add_task";
         /** MeetingCreate */
         MeetingCreate: {
             /**
@@ -5045,8 +5075,18 @@ export interface components {
         };
         /** MeetingDetail */
         MeetingDetail: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：edit 修改纪要和参会组织；edit_plan 修改主题、日期、类型（召开前）；manage_topics 增删议题（召开前）；close 标记已召开；add_task 分派任务
+             */
+            allowed_actions: components["schemas"]["MeetingAction"][];
             /** Attending Orgs */
             attending_orgs: components["schemas"]["gongjian__meetings__schemas__OrgRef"][];
+            /**
+             * Blocked Actions
+             * @description 调用者的身份可以做、但现在做不成的操作及原因（如议题不足时结束例会）
+             */
+            blocked_actions: components["schemas"]["BlockedAction"][];
             /**
              * Carried Over Tasks
              * @description 本社区以往例会尚未完成的任务（含逾期），在本次例会上跟进
@@ -5124,8 +5164,18 @@ export interface components {
         };
         /** MeetingRead */
         MeetingRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：edit 修改纪要和参会组织；edit_plan 修改主题、日期、类型（召开前）；manage_topics 增删议题（召开前）；close 标记已召开；add_task 分派任务
+             */
+            allowed_actions: components["schemas"]["MeetingAction"][];
             /** Attending Orgs */
             attending_orgs: components["schemas"]["gongjian__meetings__schemas__OrgRef"][];
+            /**
+             * Blocked Actions
+             * @description 调用者的身份可以做、但现在做不成的操作及原因（如议题不足时结束例会）
+             */
+            blocked_actions: components["schemas"]["BlockedAction"][];
             /** Closed At */
             closed_at: string | null;
             community_org: components["schemas"]["gongjian__meetings__schemas__OrgRef"];
@@ -6162,6 +6212,11 @@ export interface components {
             status: components["schemas"]["CertificateRequestStatus"];
         };
         /**
+         * PeriodAction
+         * @enum {string}
+         */
+        PeriodAction: "edit" | "open" | "finalize" | "reopen";
+        /**
          * PeriodCreate
          * @description Fields left out take the default scheme (reference data `evaluation_scheme.json`).
          */
@@ -6193,8 +6248,41 @@ export interface components {
             /** Vetoes */
             vetoes?: components["schemas"]["EvaluationVeto"][] | null;
         };
+        /**
+         * PeriodProgress
+         * @description How far scoring has come, over the evaluations of the period the caller sees.
+         */
+        PeriodProgress: {
+            /**
+             * Community Scored
+             * @description 社区已评
+             */
+            community_scored: number;
+            /** Evaluations */
+            evaluations: number;
+            /**
+             * Scored
+             * @description 双方已评
+             */
+            scored: number;
+            /**
+             * Unit Scored
+             * @description 单位已评
+             */
+            unit_scored: number;
+        };
         /** PeriodRead */
         PeriodRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作
+             */
+            allowed_actions: components["schemas"]["PeriodAction"][];
+            /**
+             * Blocked Actions
+             * @description 调用者的身份可以做、但现在做不成的操作及原因（如评分未完成时的定档）
+             */
+            blocked_actions: components["schemas"]["BlockedAction"][];
             /** Community Weight */
             community_weight: number;
             /**
@@ -6218,6 +6306,7 @@ export interface components {
             name: string;
             /** Opened At */
             opened_at: string | null;
+            progress: components["schemas"]["PeriodProgress"];
             /**
              * Start Date
              * Format: date
@@ -6420,6 +6509,11 @@ export interface components {
             vetoed: boolean;
         };
         /**
+         * RecordAction
+         * @enum {string}
+         */
+        RecordAction: "approve" | "reject" | "correct" | "request_correction";
+        /**
          * RecordCorrection
          * @description A new version of an approved record: the fields sent replace the corrected record's.
          */
@@ -6495,6 +6589,11 @@ export interface components {
             /** Activity Id */
             activity_id: number | null;
             activity_kind: components["schemas"]["ActivityKind"] | null;
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：approve/reject 审核；correct 更正；request_correction 申请更正（党员本人）
+             */
+            allowed_actions: components["schemas"]["RecordAction"][];
             /** Content */
             content: string;
             /** Correction Reason */
@@ -6545,6 +6644,11 @@ export interface components {
             recorded_at: string;
             /** Recorded By Name */
             recorded_by_name: string;
+            /**
+             * Review Hint
+             * @description 待审核而调用者不能审核时：由谁审核
+             */
+            review_hint: string | null;
             /** Review Note */
             review_note: string;
             /** Reviewed At */
@@ -6667,6 +6771,11 @@ export interface components {
              */
             recorded_by: string;
         };
+        /**
+         * ReportAction
+         * @enum {string}
+         */
+        ReportAction: "approve" | "reject";
         /** ReportCodeRead */
         ReportCodeRead: {
             /**
@@ -6747,6 +6856,11 @@ export interface components {
         };
         /** ReportRead */
         ReportRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以对这份报到做的操作（待确认且调用者是报到社区的管理员或平台管理员）
+             */
+            allowed_actions: components["schemas"]["ReportAction"][];
             category: components["schemas"]["MemberCategory"];
             /** Community Org Id */
             community_org_id: number;
@@ -7269,6 +7383,11 @@ export interface components {
             /** Numerator */
             numerator: number;
         };
+        /**
+         * SignupAction
+         * @enum {string}
+         */
+        SignupAction: "cancel" | "mark_attendance";
         /** SignupCreate */
         SignupCreate: {
             /**
@@ -7287,6 +7406,11 @@ export interface components {
         SignupRead: {
             /** Activity Id */
             activity_id: number;
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：cancel 取消报名（活动开始前、未签到）；mark_attendance 手工登记考勤（活动管理者）
+             */
+            allowed_actions: components["schemas"]["SignupAction"][];
             /**
              * Attendance Marked By
              * @description 管理员手工登记考勤时为登记人；扫码签到为空
@@ -15157,6 +15281,8 @@ export interface operations {
                 sort?: components["schemas"]["EvaluationSort"];
                 status?: components["schemas"]["EvaluationStatus"] | null;
                 unit_org_id?: number | null;
+                /** @description true：只看本组织尚待评分的（社区管理员：社区评分未填；单位管理员：单位评分未填） */
+                unscored?: boolean | null;
             };
             header?: never;
             path: {

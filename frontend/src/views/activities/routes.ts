@@ -15,4 +15,18 @@ export default [
     props: (route) => ({ activityId: Number(route.params.id) }),
     meta: { title: '活动详情', roles: ['admin', 'community_admin', 'unit_admin', 'member'] },
   },
+  {
+    path: 'activities/:id(\\d+)/poster',
+    name: 'activity-poster',
+    component: () => import('./ActivityPosterView.vue'),
+    props: (route) => ({ activityId: Number(route.params.id) }),
+    meta: { title: '签到海报', roles: ['admin', 'community_admin', 'unit_admin'], bare: true },
+  },
+  {
+    path: 'activities/:id(\\d+)/projector',
+    name: 'activity-projector',
+    component: () => import('./ActivityProjectorView.vue'),
+    props: (route) => ({ activityId: Number(route.params.id) }),
+    meta: { title: '签到投屏', roles: ['admin', 'community_admin', 'unit_admin'], bare: true },
+  },
 ] satisfies RouteRecordRaw[]

@@ -34,11 +34,6 @@ export function canShowCheckInCode(activity: Activity, me: Caller | null | undef
   return managesActivity(activity, me) && activity.status !== 'cancelled'
 }
 
-/** Attendance by hand: managers, while the activity is not cancelled. */
-export function canMarkAttendance(activity: Activity, me: Caller | null | undefined): boolean {
-  return managesActivity(activity, me) && activity.status !== 'cancelled'
-}
-
 /** Sign-ups are taken while the activity is open: a member for itself, an admin for its members. */
 export function canSignUp(activity: Activity, me: Caller | null | undefined): boolean {
   if (!me || activity.status !== 'open') return false

@@ -8,19 +8,6 @@ import type { Caller } from '@/api/acting'
 
 type Period = Pick<Schemas['PeriodRead'], 'status'>
 type Evaluation = Pick<Schemas['EvaluationRead'], 'community_org' | 'unit_org'>
-export type PeriodAction = 'edit' | 'open' | 'finalize' | 'reopen'
-
-/** Periods and their schemes are kept by the platform admin; reopening needs a person, not a key. */
-export function periodActions(period: Period, me: Caller | null | undefined): PeriodAction[] {
-  if (me?.role !== 'admin') return []
-  const actions: PeriodAction[] = []
-  if (period.status !== 'finalized') actions.push('edit')
-  if (period.status === 'draft') actions.push('open')
-  if (period.status === 'open') actions.push('finalize')
-  if (period.status === 'finalized') actions.push('reopen')
-  return actions
-}
-
 /** Only the admin of the member's reporting community enters the community score (not the platform admin). */
 export function canScoreCommunity(ev: Evaluation, period: Period, me: Caller | null | undefined): boolean {
   return period.status === 'open' && me?.role === 'community_admin' && me.organization_id === ev.community_org.id

@@ -6,7 +6,6 @@
 import type { Schemas } from '@gongjian/client'
 import { isOrgAdmin, managesCommunity, type Caller } from '@/api/acting'
 
-type Meeting = Pick<Schemas['MeetingRead'], 'status' | 'community_org'>
 type Task = Pick<Schemas['TaskRead'], 'status' | 'owner_org' | 'started_at'>
 export type TaskAction = 'start' | 'complete'
 
@@ -15,16 +14,18 @@ export function mayCreateMeeting(me: Caller | null | undefined): boolean {
   return managesCommunity(me, me?.organization_id)
 }
 
-/** Theme, date, kind, topics: only while planned; minutes and attendance also afterwards. */
-export function meetingActions(meeting: Meeting, me: Caller | null | undefined) {
-  const manager = managesCommunity(me, meeting.community_org.id)
-  const planned = meeting.status === 'planned'
+/**
+ * What the caller may do to a meeting, as the API says (`allowed_actions`), and why it may not
+ * close it yet (`blocked_actions`: too few or too many topics), for a disabled button with the reason.
+ */
+export function meetingActions(meeting: Pick<Schemas['MeetingRead'], 'allowed_actions' | 'blocked_actions'>) {
+  const allowed = (a: Schemas['MeetingAction']) => meeting.allowed_actions.includes(a)
   return {
-    edit: manager,
-    editAll: manager && planned,
-    topics: manager && planned,
-    close: manager && planned,
-    addTask: manager,
+    edit: allowed('edit'),
+    topics: allowed('manage_topics'),
+    close: allowed('close'),
+    closeBlocked: meeting.blocked_actions.find((b) => b.action === 'close')?.reason ?? null,
+    addTask: allowed('add_task'),
   }
 }
 

@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router'
-import { Avatar } from '@element-plus/icons-vue'
+import { Avatar, UserFilled } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -7,6 +7,12 @@ export default [
     name: 'members',
     component: () => import('./MembersView.vue'),
     meta: { title: '党员管理', roles: ['admin', 'community_admin', 'unit_admin'], menu: { order: 25, icon: Avatar } },
+  },
+  {
+    path: 'me/profile',
+    name: 'my-profile',
+    component: () => import('./MyProfileView.vue'),
+    meta: { title: '我的档案', roles: ['member'], menu: { order: 1, icon: UserFilled } },
   },
   {
     path: 'members/:id(\\d+)',

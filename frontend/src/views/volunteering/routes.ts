@@ -1,5 +1,5 @@
 import type { RouteRecordRaw } from 'vue-router'
-import { EditPen, Histogram, Timer } from '@element-plus/icons-vue'
+import { EditPen, Histogram, Postcard, Timer } from '@element-plus/icons-vue'
 
 export default [
   {
@@ -20,6 +20,19 @@ export default [
     name: 'volunteer-correction-requests',
     component: () => import('./CorrectionRequestsView.vue'),
     meta: { title: '记录更正申请', menu: { order: 65, icon: EditPen } },
+  },
+  {
+    path: 'volunteer-certificate-requests',
+    name: 'volunteer-certificate-requests',
+    component: () => import('./CertificateRequestsView.vue'),
+    meta: { title: '证明申请', menu: { order: 65.5, icon: Postcard } },
+  },
+  {
+    path: 'verify/:number([0-9A-Z-]{1,32})',
+    name: 'verify',
+    component: () => import('./VerifyView.vue'),
+    props: true,
+    meta: { title: '查验志愿服务证明', public: true, bare: true },
   },
   {
     path: 'volunteer-hours',

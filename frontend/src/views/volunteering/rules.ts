@@ -4,33 +4,17 @@
  * do. The API decides; these only hide what it would refuse.
  *
  * - entering a record: the platform admin (for any organiser) or an organisation's admin (in its own name);
- * - approving / rejecting: only an admin of the organiser organisation (not the platform admin), and
- *   never the one who entered it (`self_approval`);
- * - correcting: the platform admin or the organiser's admin, for an approved, current record;
- * - requesting a correction: the member, for its own record once reviewed;
+ * - reviewing, correcting, asking for a correction: the API says so per record (`allowed_actions`);
  * - declining a member's request: the platform admin or the organiser's admin.
  */
 import type { Schemas } from '@gongjian/client'
-import { actsFor, hasAdminRole, isOrgAdmin, type Caller } from '@/api/acting'
+import { actsFor, hasAdminRole, type Caller } from '@/api/acting'
 import { pickerToIso } from '@/composables/format'
 
-type Record = Pick<Schemas['RecordRead'], 'status' | 'superseded' | 'organizer_org' | 'recorded_by_name'>
-export type RecordAction = 'approve' | 'reject' | 'correct' | 'request'
-export type Me = Caller & { name: string }
+export type RecordAction = Schemas['RecordAction']
 
 export function canEnterRecords(me: Caller | null | undefined): boolean {
   return hasAdminRole(me)
-}
-
-export function recordActions(record: Record, me: Me | null | undefined): RecordAction[] {
-  if (!me) return []
-  const actions: RecordAction[] = []
-  const organiserAdmin = isOrgAdmin(me) && me.organization_id === record.organizer_org.id
-  // The API knows who entered a record by account; the list shows the name, which is what we compare.
-  if (organiserAdmin && record.status === 'pending' && record.recorded_by_name !== me.name) actions.push('approve', 'reject')
-  if (actsFor(me, record.organizer_org.id) && record.status === 'approved' && !record.superseded) actions.push('correct')
-  if (me.role === 'member' && record.status !== 'pending') actions.push('request')
-  return actions
 }
 
 export function canAnswerRequest(
