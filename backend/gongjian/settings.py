@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=0, validation_alias="GONGJIAN_ARGON2_MEMORY_KIB")
     # Where the built SPA lives; served at / when the folder exists.
     spa_dir: Path = Field(default=PROJECT_ROOT / "frontend" / "dist", validation_alias="GONGJIAN_SPA_DIR")
+    # Where the members' app's mobile web build (uni-app h5) lives; served at /m/ when the folder exists.
+    miniapp_dir: Path = Field(
+        default=PROJECT_ROOT / "frontend" / "miniapp" / "dist" / "build" / "h5", validation_alias="GONGJIAN_MINIAPP_DIR"
+    )
     # Database connection pool, sized above the number of threads that can hold a connection at once.
     db_pool_size: int = Field(default=10, validation_alias="GONGJIAN_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=30, validation_alias="GONGJIAN_DB_MAX_OVERFLOW")
