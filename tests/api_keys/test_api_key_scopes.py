@@ -39,6 +39,8 @@ UNSCOPED = {
     "GET /api/v1/certificates/{number}.pdf",
     # A WeChat user with no account reports to a community with its binding ticket, not a login.
     "POST /api/v1/reports/wechat",
+    # The 报到 form reads the community and its partner units with the scanned code, before any login.
+    "GET /api/v1/report-codes/{code}",
 }
 
 

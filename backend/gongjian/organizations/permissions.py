@@ -32,6 +32,11 @@ def partner_community_ids(unit_org_id: int | None) -> Select[Any]:
     return select(Partnership.community_org_id).where(Partnership.unit_org_id == unit_org_id, _live())
 
 
+def partner_unit_ids(community_org_id: int) -> Select[Any]:
+    """SQL: the units (and social organisations) with a live partnership with a community."""
+    return select(Partnership.unit_org_id).where(Partnership.community_org_id == community_org_id, _live())
+
+
 def is_partner(session: Session, unit_org_id: int | None, community_org_id: int) -> bool:
     """Whether a live partnership joins the unit and the community."""
     found = session.execute(
