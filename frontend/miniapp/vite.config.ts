@@ -54,8 +54,37 @@ function wechatAppId(): Plugin {
   }
 }
 
+/**
+ * Nothing loads from another origin (the h5 app runs under the backend's CSP, and an intranet has no
+ * internet): wot-design-uni's icon font points at a CDN first (its h5 build also declares the same
+ * font from its own file, so the CDN one is dropped there; the mini-program gets the font inline),
+ * and uni-h5's page-head shadow images come from DCloud's CDN (dropped: the app sets no shadow).
+ */
+function selfContained(): Plugin {
+  const require = createRequire(import.meta.url)
+  const fontFile = resolve(require.resolve('wot-design-uni/package.json'), '../components/wd-icon/wd-icons.ttf')
+  const remoteFontFace = /@font-face\s*\{[^}]*https:\/\/at\.alicdn\.com[^}]*\}/g
+  const remoteFontSrc = /src:\s*url\(['"]?https:\/\/at\.alicdn\.com[^;}]*/g
+  const remoteImage = /url\(['"]?https:\/\/cdn\.dcloud\.net\.cn\/[^)]*\)/g
+  return {
+    name: 'gongjian-self-contained',
+    enforce: 'post',
+    generateBundle(_options, bundle) {
+      const h5 = process.env.UNI_PLATFORM === 'h5'
+      for (const file of Object.values(bundle)) {
+        if (file.type !== 'asset' || !/\.(css|wxss)$/.test(file.fileName)) continue
+        let css = typeof file.source === 'string' ? file.source : Buffer.from(file.source).toString('utf8')
+        if (!css.includes('alicdn.com') && !css.includes('cdn.dcloud.net.cn')) continue
+        if (h5) css = css.replace(remoteFontFace, '')
+        else css = css.replace(remoteFontSrc, `src:url("data:font/ttf;base64,${readFileSync(fontFile).toString('base64')}") format("truetype")`)
+        file.source = css.replace(remoteImage, 'none')
+      }
+    },
+  }
+}
+
 export default defineConfig({
-  plugins: [uni(), wechatAppId()],
+  plugins: [uni(), wechatAppId(), selfContained()],
   define: {
     // Where the mini-program reaches the API (https origin, no path); the h5 build is same-origin.
     __API_BASE__: JSON.stringify(process.env.UNI_PLATFORM === 'mp-weixin' ? (process.env.GONGJIAN_API_BASE ?? '') : ''),

@@ -1,7 +1,8 @@
 // Checks the WeChat mini-program build (dist/build/mp-weixin, from `npm run build:mp-weixin`):
 // - app.json lists exactly the pages (and sub-packages) of src/pages.json, in order;
 // - the main package is under WeChat's 2 MB limit and within this project's 1.5 MB budget;
-// - no web-only API (window., document., localStorage) made it into the mini-program's code.
+// - no web-only API (window., document., localStorage) made it into the mini-program's code, and
+//   no style loads a remote resource.
 //   node scripts/check-mp.mjs [--budget-kb 1536]
 import { readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
@@ -59,6 +60,12 @@ for (const file of all.filter((f) => f.endsWith('.js') || f.endsWith('.wxs'))) {
     const m = pattern.exec(text)
     if (m) failures.push(`${relative(OUT, file)} uses a web-only API: …${text.slice(Math.max(0, m.index - 40), m.index + 40)}…`)
   }
+}
+
+// Styles load nothing from another origin (fonts inline, images packaged).
+for (const file of all.filter((f) => f.endsWith('.wxss'))) {
+  const m = /url\(\s*['"]?(https?:)?\/\//.exec(readFileSync(file, 'utf8'))
+  if (m) failures.push(`${relative(OUT, file)} loads a remote resource: ${m[0]}…`)
 }
 
 if (failures.length) {

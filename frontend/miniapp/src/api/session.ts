@@ -67,9 +67,18 @@ export function refreshSession(): Promise<string | null> {
 
 const session = { baseUrl: apiBase, getToken: () => tokens.access, onTokenExpired: refreshSession }
 
-export const api = createUniClient({ ...session, uni: uni as unknown as UniLike, timeout: 20_000 })
+/**
+ * The two `uni` APIs the client uses, called by name: the h5 build turns each `uni.x` into an import
+ * of that one API, so `uni` itself, passed along as an object, would not carry them.
+ */
+const transport: UniLike = {
+  request: (options) => uni.request(options as UniApp.RequestOptions),
+  uploadFile: (options) => uni.uploadFile(options as UniApp.UploadFileOption),
+}
+
+export const api = createUniClient({ ...session, uni: transport, timeout: 20_000 })
 
 /** Uploads a photo chosen with `uni.chooseMedia` (its temp file path), with the same session. */
 export function upload(filePath: string) {
-  return uploadPhoto({ ...session, uni: uni as unknown as UniLike, filePath, timeout: 60_000 })
+  return uploadPhoto({ ...session, uni: transport, filePath, timeout: 60_000 })
 }
