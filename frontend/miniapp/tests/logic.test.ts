@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { Schemas } from '@gongjian/client'
 import { activityActions, liveSignup, placesText, type Activity, type Signup } from '@/logic/activity'
 import { activityOfCheckInCode, codeFrom, communityOfReportCode } from '@/logic/codes'
-import { formatDate, formatDateTime, formatHours, formatSpan, starText, todayIso } from '@/logic/format'
+import { formatDate, formatDateTime, formatHours, formatSpan, starLabel, starText, todayIso } from '@/logic/format'
 import { emptyReportForm, reportBody, reportIssues, skillsOf } from '@/logic/report'
 import { fulfilIssues, wishActions, type Wish } from '@/logic/wish'
 import { fieldErrors, problemMessage } from '@/api/problem'
@@ -159,6 +159,8 @@ describe('formatting in Asia/Shanghai', () => {
     expect(formatHours(3)).toBe('3')
     expect(starText(3)).toBe('★★★☆☆')
     expect(starText(9)).toBe('★★★★★')
+    expect(starLabel(0)).toBe('尚未评星')
+    expect(starLabel(2)).toBe('2 星志愿者')
   })
 })
 

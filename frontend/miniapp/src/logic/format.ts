@@ -51,6 +51,11 @@ export function starText(stars: number, of = 5): string {
   return '★'.repeat(n) + '☆'.repeat(of - n)
 }
 
+/** The star level in words: "3 星志愿者", or "尚未评星" below the first star. */
+export function starLabel(stars: number): string {
+  return stars > 0 ? `${stars} 星志愿者` : '尚未评星'
+}
+
 /** Today in Shanghai as YYYY-MM-DD. */
 export function todayIso(now = Date.now()): string {
   const p = parts(new Date(now).toISOString())!
