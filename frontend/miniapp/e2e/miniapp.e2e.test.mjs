@@ -216,6 +216,42 @@ test('a member signs up, checks in with the code, and sees the approved hours an
   await signOut()
 })
 
+// A 32×32 red PNG: the photo a member takes of a fulfilled wish.
+const PHOTO = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAACAAAAAgCAIAAAD8GO2jAAAALUlEQVR4nGM8ISbLQEvARFPTRy0YtWDUglELRi0YtWDUglELRi0YtWDUAioCAHL4ATuRrAdAAAAAAElFTkSuQmCC',
+  'base64',
+)
+
+test('a member claims a wish and reports it fulfilled with a photo, which shows on the wish', async () => {
+  await signIn(MEMBER)
+  await page.locator('.uni-tabbar__item', { hasText: '心愿' }).click()
+  const item = page.locator('[data-test=wish-item]').first()
+  await item.waitFor()
+  const content = (await item.locator('.content').innerText()).trim()
+  await item.click()
+  await page.locator('[data-test=claim]').click()
+  await page.locator('[data-test=wish-status]', { hasText: '已认领' }).waitFor()
+  await page.locator('[data-test=fulfil]').click()
+  await page.locator('[data-test=fulfil-note] textarea').fill('已送去课外读物五本，孩子很高兴。')
+  const chooser = page.waitForEvent('filechooser')
+  await page.locator('[data-test=add-photo]').click()
+  await (await chooser).setFiles({ name: 'books.png', mimeType: 'image/png', buffer: PHOTO })
+  await shot('wish-fulfil-form')
+  await page.locator('[data-test=fulfil-submit]').click()
+  await page.locator('[data-test=wish-status]', { hasText: '已实现' }).waitFor()
+  // The photo went up, was attached to the wish, and comes back (downloaded with the token).
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-test=wish-detail] img')].some((img) => img.src.startsWith('blob:')))
+  await shot('wish-fulfilled')
+  const lht = await apiToken(backend, LHT)
+  const wishes = await apiCall(backend, 'GET', '/wishes?status=fulfilled&page_size=100&sort=-created_at', lht)
+  const wish = wishes.items.find((w) => w.content === content && w.claimant_member?.name === MEMBER_NAME)
+  assert.ok(wish, 'the community sees the wish fulfilled by the member')
+  const photos = await apiCall(backend, 'GET', `/attachments?owner_kind=wish&owner_id=${wish.id}`, lht)
+  assert.equal(photos.items.length, 1)
+  assert.equal(photos.items[0].purpose, 'fulfilment')
+  await signOut()
+})
+
 test('a new member reports to 老虎头 with its code; approved, it signs in and lands on 首页', async () => {
   const lht = await apiToken(backend, LHT)
   const community = (await apiCall(backend, 'GET', '/me', lht)).organization_id
