@@ -21,17 +21,19 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 # The SPA is optional until frontend/package.json exists.
-frontend/node_modules/.installed: $(wildcard frontend/package.json frontend/package-lock.json)
+frontend/node_modules/.installed: $(wildcard frontend/package.json frontend/package-lock.json frontend/miniapp/package.json)
 	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund && touch node_modules/.installed; fi
 
+# The administrators' SPA (served at /) and the members' app's mobile web build (served at /m/).
 spa: install
-	@if [ -f frontend/package.json ]; then cd frontend && npm run build; fi
+	@if [ -f frontend/package.json ]; then cd frontend && npm run build && npm run build:miniapp; fi
 
 migrate: $(VENV)/.installed
 	$(BIN)/gongjian migrate
 
 # Installs, migrates, loads reference data (and the demo community on a new database, unless
-# DEMO=0), creates the first admin if none exists, builds the SPA, and serves all of it on $(PORT).
+# DEMO=0), creates the first admin if none exists, builds the SPA and the members' mobile web app,
+# and serves all of it on $(PORT) (the mobile web app at /m/).
 run: install spa migrate
 	$(BIN)/gongjian load-reference
 	@if [ "$(DEMO)" != "0" ]; then $(BIN)/gongjian load-demo; else echo "DEMO=0: demo community skipped"; fi
@@ -84,4 +86,4 @@ attack-memory: install
 	$(BIN)/python bench/attack_memory.py $(ATTACK_BACKEND)
 
 clean:
-	rm -rf $(VENV) frontend/node_modules frontend/dist var
+	rm -rf $(VENV) frontend/node_modules frontend/dist frontend/miniapp/node_modules frontend/miniapp/dist var

@@ -69,6 +69,7 @@ def _prepared_database(tmp_path_factory: pytest.TempPathFactory, url: str | None
     os.environ["GONGJIAN_ARGON2_MEMORY_KIB"] = "1024"
     # The SPA is exercised by the frontend's own browser suite; keep API tests independent of a build.
     os.environ["GONGJIAN_SPA_DIR"] = str(var_dir / "no-spa")
+    os.environ["GONGJIAN_MINIAPP_DIR"] = str(var_dir / "no-miniapp")
     from alembic import command
 
     from gongjian.auth.passwords import _hasher

@@ -1,4 +1,5 @@
-"""The ASGI application: routers under /api/v1, Swagger UI at /docs, the built SPA at /."""
+"""The ASGI application: routers under /api/v1, Swagger UI at /docs, the members' mobile web app at
+/m/, the built SPA at /."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -36,7 +37,11 @@ from gongjian.kit.input_guard import RejectNulMiddleware
 from gongjian.kit.openapi_docs import document_links
 from gongjian.kit.query import document_query_models
 from gongjian.kit.routing import API_PREFIX, DomainRouter
-from gongjian.kit.security_headers import SecurityHeadersMiddleware, policy_allowing_inline_scripts
+from gongjian.kit.security_headers import (
+    MOBILE_APP_POLICY,
+    SecurityHeadersMiddleware,
+    policy_allowing_inline_scripts,
+)
 from gongjian.me.router import router as me_router
 from gongjian.meetings.router import router as meetings_router
 from gongjian.members.router import router as members_router
@@ -155,6 +160,7 @@ def create_app() -> FastAPI:
     app.add_middleware(WriteIntentMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     _mount_docs(app)
+    _mount_miniapp(app, get_settings().miniapp_dir)
     _mount_spa(app, get_settings().spa_dir)
     return app
 
@@ -220,6 +226,27 @@ def _mount_docs(app: FastAPI) -> None:
         )
         html = bytes(page.body).decode()
         return HTMLResponse(html, headers={"Content-Security-Policy": policy_allowing_inline_scripts(html)})
+
+
+def _mount_miniapp(app: FastAPI, h5_dir: Path) -> None:
+    """Serve the members' app's mobile web build (uni-app h5, router base /m/) at /m/, with history-mode
+    fallback to its index.html. Registered before the SPA's catch-all, which would otherwise answer."""
+    index = h5_dir / "index.html"
+    if not index.exists():
+        return
+    root = h5_dir.resolve()
+    headers = {"Content-Security-Policy": MOBILE_APP_POLICY}
+
+    @app.get("/m", include_in_schema=False)
+    async def miniapp_root() -> RedirectResponse:
+        return RedirectResponse("/m/", status_code=308)
+
+    @app.get("/m/{path:path}", include_in_schema=False)
+    async def miniapp(path: str) -> FileResponse:
+        candidate = (h5_dir / path).resolve()
+        if path and candidate.is_file() and candidate.is_relative_to(root):
+            return FileResponse(candidate, headers=headers)
+        return FileResponse(index, headers={**headers, "Cache-Control": "no-cache"})
 
 
 def _mount_spa(app: FastAPI, spa_dir: Path) -> None:

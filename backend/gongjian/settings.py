@@ -70,6 +70,10 @@ class Settings(BaseSettings):
     public_url: str = Field(default="", max_length=200, validation_alias="GONGJIAN_PUBLIC_URL")
     # Where the built SPA lives; served at / when the folder exists.
     spa_dir: Path = Field(default=PROJECT_ROOT / "frontend" / "dist", validation_alias="GONGJIAN_SPA_DIR")
+    # Where the members' app's mobile web build (uni-app h5) lives; served at /m/ when the folder exists.
+    miniapp_dir: Path = Field(
+        default=PROJECT_ROOT / "frontend" / "miniapp" / "dist" / "build" / "h5", validation_alias="GONGJIAN_MINIAPP_DIR"
+    )
     # Database connection pool, sized above the number of threads that can hold a connection at once.
     db_pool_size: int = Field(default=10, validation_alias="GONGJIAN_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=30, validation_alias="GONGJIAN_DB_MAX_OVERFLOW")

@@ -49,6 +49,8 @@ UNSCOPED = {
     "GET /api/v1/me/notification-consents",
     "POST /api/v1/me/notification-consents",
     "POST /api/v1/notification-consents/wechat",
+    # The 报到 form reads the community and its partner units with the scanned code, before any login.
+    "GET /api/v1/report-codes/{code}",
 }
 
 

@@ -157,6 +157,40 @@ def test_forged_and_expired_codes_are_refused(client: TestClient, w: World) -> N
     )
 
 
+def test_the_code_names_its_community_and_partner_units_to_anyone_holding_it(client: TestClient, w: World) -> None:
+    """The 报到 form, before any login, shows the community and the units an in-service member may
+    name: the community's live partners only (not a stranger, not an archived partnership)."""
+    second = make_org(OrganizationKind.unit, name="甲单位")
+    ended = make_partnership(make_org(OrganizationKind.unit, name="乙单位"), w.community)
+    make_partnership(second, w.community)
+    make_partnership(w.stranger_unit, w.other_community)
+    archived = client.post(f"partnerships/{ended}/archive", headers=w.admin)
+    assert archived.status_code == 200, archived.text
+
+    got = client.get(f"report-codes/{w.code}")
+    assert got.status_code == 200, got.text
+    body = got.json()
+    names = {
+        org["id"]: org["name"] for org in client.get("organizations?page_size=100", headers=w.admin).json()["items"]
+    }
+    assert body == {
+        "community_org_id": w.community,
+        "community_name": names[w.community],
+        "units": sorted(
+            [{"id": w.unit, "name": names[w.unit]}, {"id": second, "name": "甲单位"}],
+            key=lambda u: (u["name"], u["id"]),
+        ),
+    }
+
+    _community, version, signature = w.code.split(".")
+    forged = f"{codes._base36(w.other_community)}.{version}.{signature}"
+    for bad in (forged, "not-a-code"):
+        assert_problem(client.get(f"report-codes/{bad}"), 422, "report_code_invalid")
+    assert client.get(f"report-codes/{'x' * 33}").status_code == 422
+    client.post(f"organizations/{w.community}/report-code/rotate", json={}, headers=w.community_admin)
+    assert_problem(client.get(f"report-codes/{w.code}"), 422, "report_code_outdated")
+
+
 def test_code_access_per_role(client: TestClient, w: World) -> None:
     path = f"organizations/{w.community}/report-code"
     assert client.get(path, headers=w.admin).status_code == 200

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from factories.live_server import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILT_SPA = ROOT / "frontend" / "dist"
+BUILT_MOBILE_APP = ROOT / "frontend" / "miniapp" / "dist" / "build" / "h5"
 
 EXPECTED = {
     "x-content-type-options": "nosniff",
@@ -44,6 +46,22 @@ VITE_SHAPED_INDEX = """<!doctype html>
     <link rel="stylesheet" crossorigin href="/assets/index-789abc.css">
   </head>
   <body><div id="app"></div></body>
+</html>
+"""
+
+
+# The shape of what `uni build` (h5, router base /m/) writes.
+UNI_SHAPED_INDEX = """<!doctype html>
+<html lang="zh-CN">
+  <head>
+    <link rel="stylesheet" href="/m/assets/uni.abc123.css">
+    <meta charset="UTF-8" />
+    <title>共建</title>
+    <link rel="icon" href="data:," />
+    <script type="module" crossorigin src="/m/assets/index-abc123.js"></script>
+    <link rel="stylesheet" crossorigin href="/m/assets/index-def456.css">
+  </head>
+  <body><div id="app"><!--app-html--></div></body>
 </html>
 """
 
@@ -140,3 +158,49 @@ def test_spa_index_and_assets_load_under_the_policy(spa_server: str) -> None:
         assert_loads_under(csp, response.text, spa_server)
         # Element Plus and ECharts set inline styles at run time; styles may not load from elsewhere.
         assert allowed_sources(csp, "style-src") == ["'self'", "'unsafe-inline'"]
+
+
+@pytest.fixture(scope="module")
+def mobile_server(tmp_path_factory: pytest.TempPathFactory, server: str) -> Iterator[str]:
+    """The SPA (a stand-in) at / and the members' mobile web app at /m/ (its build, else a stand-in)."""
+    spa_dir = tmp_path_factory.mktemp("spa-beside-m")
+    (spa_dir / "index.html").write_text(VITE_SHAPED_INDEX.replace("共建", "SPA"))
+    # A copy, so that a file can sit beside the app's folder (where a `..` would lead).
+    h5_dir = tmp_path_factory.mktemp("mobile") / "h5"
+    if (BUILT_MOBILE_APP / "index.html").exists():
+        shutil.copytree(BUILT_MOBILE_APP, h5_dir)
+    else:
+        (h5_dir / "assets").mkdir(parents=True)
+        (h5_dir / "index.html").write_text(UNI_SHAPED_INDEX)
+        for name in ("uni.abc123.css", "index-abc123.js", "index-def456.css"):
+            (h5_dir / "assets" / name).write_text("/* built */")
+    (h5_dir.parent / "secret.txt").write_text("outside the mobile app")
+    with live_server({"GONGJIAN_SPA_DIR": str(spa_dir), "GONGJIAN_MINIAPP_DIR": str(h5_dir)}) as base:
+        yield base
+
+
+def test_mobile_app_is_served_at_m_with_history_fallback_under_the_policy(mobile_server: str) -> None:
+    mobile_index = None
+    for path in ("/m/", "/m/pages/activities/detail", "/m/pages/home/index?from=menu"):
+        response = httpx.get(f"{mobile_server}{path}")
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert response.headers["cache-control"] == "no-cache"
+        assert "/m/assets/" in response.text and "SPA" not in response.text, path
+        mobile_index = mobile_index or response.text
+        assert response.text == mobile_index
+        csp = assert_hardened(response)
+        assert_loads_under(csp, response.text, mobile_server)
+        # Photos need the bearer token: the app downloads them and shows blob: copies.
+        assert allowed_sources(csp, "img-src") == ["'self'", "data:", "blob:"]
+        assert allowed_sources(csp, "script-src") == ["'self'"]
+    # /m without the slash goes to the app; the SPA keeps everything else.
+    redirect = httpx.get(f"{mobile_server}/m")
+    assert redirect.status_code == 308 and redirect.headers["location"] == "/m/"
+    spa = httpx.get(f"{mobile_server}/members/3")
+    assert "SPA" in spa.text and "/m/assets/" not in spa.text
+    assert "blob:" not in policy(spa)["img-src"]
+    # Nothing outside the app's folder is reachable through /m/ (the fallback answers instead).
+    for path in ("/m/%2e%2e/secret.txt", "/m/..%2Fsecret.txt", "/m/assets/%2e%2e/%2e%2e/secret.txt"):
+        response = httpx.get(f"{mobile_server}{path}")
+        assert response.text == mobile_index, path

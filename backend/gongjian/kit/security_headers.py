@@ -7,6 +7,8 @@ The policy allows this origin only, so an injected script or a page framing ours
   attributes at run time, and a style can't run code;
 - images and fonts from this origin and `data:` URLs (the SPA's empty favicon, Swagger UI's icons);
 - never framed (`frame-ancestors 'none'`, and `X-Frame-Options` for browsers that predate it).
+The members' mobile web app at /m/ (`MOBILE_APP_POLICY`) also shows `blob:` images: its photos need
+the bearer token, so it downloads them and shows the downloaded copy (a blob: URL of this page).
 A response that sets its own `Content-Security-Policy` keeps it.
 """
 
@@ -37,6 +39,7 @@ def _policy(directives: dict[str, str]) -> str:
 
 
 CONTENT_SECURITY_POLICY = _policy(_DIRECTIVES)
+MOBILE_APP_POLICY = _policy({**_DIRECTIVES, "img-src": "'self' data: blob:"})
 _CSP = b"content-security-policy"
 _CSP_VALUE = CONTENT_SECURITY_POLICY.encode()
 _HEADERS = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Response
+from fastapi import Path, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
@@ -18,6 +18,7 @@ from gongjian.kit.types import PathId
 from gongjian.reports import service
 from gongjian.reports.schemas import (
     OwnReportListQuery,
+    ReportCodeCommunity,
     ReportCodeRead,
     ReportCodeRotate,
     ReportCreate,
@@ -32,6 +33,7 @@ router = DomainRouter(tags=["reports"])
 Reader = Annotated[Principal, caller("reports:read")]
 Writer = Annotated[Principal, caller("reports:write")]
 STATE_PROBLEMS = problem_responses(409, 412)
+CodePath = Annotated[str, Path(min_length=1, max_length=32, description="社区报到码（小程序码的 scene）")]
 
 
 @router.get("/organizations/{org_id}/report-code", summary="社区报到码（生成小程序码用；平台管理员或本社区管理员）")
@@ -48,6 +50,16 @@ async def get_report_code(org_id: PathId, principal: Reader) -> ReportCodeRead:
 async def rotate_report_code(org_id: PathId, principal: Writer, body: ReportCodeRotate | None = None) -> ReportCodeRead:
     with unit_of_work(write_lock=True) as session:
         return service.rotate_code(session, principal, org_id, body or ReportCodeRotate())
+
+
+@router.get(
+    "/report-codes/{code}",
+    summary="报到码对应的社区及其共建单位（公开，凭报到码；报到表单用）",
+    responses=problem_responses(422),
+)
+async def read_report_code(code: CodePath) -> ReportCodeCommunity:
+    with unit_of_work() as session:
+        return service.code_community(session, code)
 
 
 @router.post(

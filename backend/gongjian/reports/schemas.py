@@ -28,6 +28,20 @@ class ReportCodeRead(OutputModel):
     path: str = Field(description="页面路径加参数，可用于普通二维码或小程序内跳转")
 
 
+class PartnerUnit(OutputModel):
+    id: int
+    name: str
+
+
+class ReportCodeCommunity(OutputModel):
+    """What the 报到 form shows once a code is scanned: the community, and the units an in-service
+    member may name as its workplace (the community's partners)."""
+
+    community_org_id: int
+    community_name: str
+    units: list[PartnerUnit] = Field(description="该社区的共建单位（在职党员从中选择工作单位），按名称")
+
+
 class ReportCodeRotate(InputModel):
     expires_at: IsoDateTime | None = Field(default=None, description="新报到码的失效时间；不填则长期有效")
 

@@ -51,10 +51,12 @@ from gongjian.models.enums import (
     Role,
     WebhookEventType,
 )
-from gongjian.organizations.permissions import is_partner
+from gongjian.organizations.permissions import is_partner, partner_org_ids
 from gongjian.reports import codes, permissions
 from gongjian.reports.schemas import (
     OwnReportListQuery,
+    PartnerUnit,
+    ReportCodeCommunity,
     ReportCodeRead,
     ReportCodeRotate,
     ReportCreate,
@@ -150,6 +152,23 @@ def community_of_code(session: Session, code: str) -> int:
     row = _code_row(session, org.id)
     codes.check_current(parsed, row.code_version if row else 1, row.expires_at if row else None, utcnow())
     return org.id
+
+
+def code_community(session: Session, code: str) -> ReportCodeCommunity:
+    """The community a genuine, current code names and its partner units, for the form. The code is
+    the credential: it is shown on the community's wall, and names nothing more than that."""
+    community_id = community_of_code(session, code)
+    name = session.execute(select(Organization.name).where(Organization.id == community_id)).scalar_one()
+    units = session.execute(
+        select(Organization.id, Organization.name)
+        .where(Organization.id.in_(partner_org_ids(community_id)), Organization.archived_at.is_(None))
+        .order_by(Organization.name, Organization.id)
+    ).all()
+    return ReportCodeCommunity(
+        community_org_id=community_id,
+        community_name=name,
+        units=[PartnerUnit(id=unit_id, name=unit_name) for unit_id, unit_name in units],
+    )
 
 
 # --- submitting ----------------------------------------------------------------------------------

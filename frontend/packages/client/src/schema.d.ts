@@ -1748,6 +1748,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/report-codes/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 报到码对应的社区及其共建单位（公开，凭报到码；报到表单用） */
+        get: operations["read_report_code"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reports": {
         parameters: {
             query?: never;
@@ -6170,6 +6187,13 @@ export interface components {
              */
             start_date?: string;
         };
+        /** PartnerUnit */
+        PartnerUnit: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
         /** PasswordReset */
         PasswordReset: {
             /**
@@ -6776,6 +6800,22 @@ export interface components {
          * @enum {string}
          */
         ReportAction: "approve" | "reject";
+        /**
+         * ReportCodeCommunity
+         * @description What the 报到 form shows once a code is scanned: the community, and the units an in-service
+         *     member may name as its workplace (the community's partners).
+         */
+        ReportCodeCommunity: {
+            /** Community Name */
+            community_name: string;
+            /** Community Org Id */
+            community_org_id: number;
+            /**
+             * Units
+             * @description 该社区的共建单位（在职党员从中选择工作单位），按名称
+             */
+            units: components["schemas"]["PartnerUnit"][];
+        };
         /** ReportCodeRead */
         ReportCodeRead: {
             /**
@@ -22819,6 +22859,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PartnershipRead"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    read_report_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description 社区报到码（小程序码的 scene） */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportCodeCommunity"];
                 };
             };
             /** @description 请求有误 */
