@@ -175,11 +175,14 @@ def review_hint(principal: Principal, record: VolunteerRecord, reviewer: Reviewe
     caller's buttons would be)."""
     if approver_refusal(principal, record, reviewer) is None:
         return None
+    if not reviewer.has_reviewer:
+        # A dead end until an admin is added (or, with streets, the street above takes it).
+        if reviewer.is_organiser:
+            return f"{reviewer.name} 没有其他管理员可以审核，请平台管理员为其添加管理员"
+        return f"{organizer_name} 没有其他管理员，{reviewer.name} 也没有可以审核的管理员，请平台管理员添加管理员"
     if reviewer.is_organiser:
         mine = principal.actor_type is ActorType.user and record.recorded_by == principal.key
         return ("录入人不能审核自己录入的记录，" if mine else "") + f"待 {reviewer.name} 的其他管理员审核"
-    if not reviewer.has_reviewer:
-        return f"{organizer_name} 没有其他管理员，{reviewer.name} 也没有可审核的管理员：请平台管理员为其添加管理员"
     return f"{organizer_name} 没有其他管理员，待 {reviewer.name} 的管理员审核"
 
 
