@@ -88,11 +88,17 @@ def _has_reviewer(org_id: ColumnElement[Any] | QueryableAttribute[Any]) -> Colum
     """SQL, beside a `VolunteerRecord`: organisation `org_id` has an active admin account other than
     the record's recorder (an aliased `User`, so the test nests inside another one)."""
     user = aliased(User)
-    return exists().where(
-        user.organization_id == org_id,
-        user.role.in_(REVIEWING_ROLES),
-        user.is_active.is_(True),
-        literal(f"{ActorType.user.value}:").concat(cast(user.id, String)) != VolunteerRecord.recorded_by,
+    # Correlated by name: nested in another of these (`reviewers_of`), auto-correlation would only
+    # look one level up and drag in a second, unrelated `volunteer_records`.
+    return (
+        exists()
+        .where(
+            user.organization_id == org_id,
+            user.role.in_(REVIEWING_ROLES),
+            user.is_active.is_(True),
+            literal(f"{ActorType.user.value}:").concat(cast(user.id, String)) != VolunteerRecord.recorded_by,
+        )
+        .correlate(VolunteerRecord)
     )
 
 
@@ -101,6 +107,7 @@ def service_community_id() -> ColumnElement[Any]:
     without an activity the member's."""
     of_activity = select(Activity.community_org_id).where(Activity.id == VolunteerRecord.activity_id)
     of_member = select(Member.community_org_id).where(Member.id == VolunteerRecord.member_id)
+    of_activity, of_member = of_activity.correlate(VolunteerRecord), of_member.correlate(VolunteerRecord)
     return func.coalesce(of_activity.scalar_subquery(), of_member.scalar_subquery())
 
 
@@ -155,12 +162,12 @@ def reviewers_of(session: Session, record_ids: Collection[int]) -> dict[int, Rev
 def approver_refusal(principal: Principal, record: VolunteerRecord, reviewer: Reviewer) -> ProblemError | None:
     """Why the caller may not review the record (None: it may); `require_approver` raises it."""
     # The reviewing organisation's admins only: a platform admin does not approve (README, Approval).
+    if not principal.is_admin and record.recorded_by == principal.key:
+        return ProblemError(403, "self_approval", "无权操作", "录入人不能审核自己录入的记录")
     if principal.is_admin or not acts_for(principal, reviewer.org_id):
         return forbidden(f"该记录由{reviewer.name}的管理员审核")
     if principal.actor_type is not ActorType.user:
         return ProblemError(403, "self_approval", "无权操作", KEY_REVIEWS)
-    if record.recorded_by == principal.key:
-        return ProblemError(403, "self_approval", "无权操作", "录入人不能审核自己录入的记录")
     return None
 
 
