@@ -361,7 +361,9 @@ class ActivityStatus(LabelledEnum):
     cancelled = "cancelled"
 
 
-@register("activity_audience", {"community": "本社区党员", "partners": "本社区及共建单位党员", "platform": "全平台党员"})
+@register(
+    "activity_audience", {"community": "本社区党员", "partners": "本社区及共建单位党员", "platform": "全平台党员"}
+)
 class ActivityAudience(LabelledEnum):
     """Who may take part in an activity (activities/permissions.py `takes_part`). Every level also
     admits the organiser's own members. `partners` is what every activity allowed before the field
