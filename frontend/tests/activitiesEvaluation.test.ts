@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import type { Schemas } from '@gongjian/client'
 import {
   activityActions,
   attendanceState,
+  blockedReasons,
   canShowCheckInCode,
   canSignUp,
 } from '@/views/activities/rules'
@@ -15,25 +17,21 @@ const member = { role: 'member' as const, organization_id: null }
 const org = (id: number) => ({ id, name: `#${id}`, kind: id === 1 ? ('community' as const) : ('unit' as const) })
 
 describe('activity rules', () => {
-  const planned = { status: 'planned' as const, community_org: org(1), organizer_org: org(2) }
-  it('lets the platform admin and the organiser’s or community’s admins manage', () => {
-    expect(activityActions(planned, admin)).toEqual(['edit', 'open', 'finish', 'cancel'])
-    expect(activityActions(planned, community)).toEqual(['edit', 'open', 'finish', 'cancel'])
-    expect(activityActions(planned, unit)).toEqual(['edit', 'open', 'finish', 'cancel'])
-    expect(activityActions(planned, otherUnit)).toEqual([])
-    expect(activityActions(planned, member)).toEqual([])
+  type Actions = Schemas['ActivityRead']['allowed_actions']
+  const said = (allowed: Actions, blocked: Schemas['BlockedAction'][] = []) => ({ allowed_actions: allowed, blocked_actions: blocked })
+  it('shows the lifecycle buttons the API allows, in their order, and nothing else', () => {
+    expect(activityActions(said(['edit', 'check_in_code', 'open', 'finish', 'cancel', 'sign_up']))).toEqual(['edit', 'open', 'finish', 'cancel'])
+    expect(activityActions(said(['cancel', 'edit']))).toEqual(['edit', 'cancel'])
+    expect(activityActions(said(['sign_up', 'check_in']))).toEqual([])
   })
-  it('follows the status: open can finish or cancel; finished only edits; cancelled nothing', () => {
-    expect(activityActions({ ...planned, status: 'open' }, community)).toEqual(['edit', 'finish', 'cancel'])
-    expect(activityActions({ ...planned, status: 'finished' }, community)).toEqual(['edit'])
-    expect(activityActions({ ...planned, status: 'cancelled' }, community)).toEqual([])
-    expect(canShowCheckInCode({ ...planned, status: 'cancelled' }, community)).toBe(false)
-    expect(canShowCheckInCode({ ...planned, status: 'finished' }, community)).toBe(true)
+  it('shows the check-in code and sign-up only when the API says so', () => {
+    expect(canShowCheckInCode(said(['edit', 'check_in_code']))).toBe(true)
+    expect(canShowCheckInCode(said(['edit']))).toBe(false)
+    expect(canSignUp(said(['sign_up']))).toBe(true)
+    expect(canSignUp(said([]))).toBe(false)
   })
-  it('takes sign-ups only while open', () => {
-    expect(canSignUp(planned, member)).toBe(false)
-    expect(canSignUp({ ...planned, status: 'open' }, member)).toBe(true)
-    expect(canSignUp({ ...planned, status: 'open' }, otherUnit)).toBe(true)
+  it('explains what the caller can’t do', () => {
+    expect(blockedReasons(said([], [{ action: 'sign_up', reason: '本活动仅限本社区党员参加' }]))).toEqual(['本活动仅限本社区党员参加'])
   })
   it('reads attendance state', () => {
     expect(attendanceState({ checked_in_at: null, checked_out_at: null })).toBe('absent')

@@ -43,7 +43,7 @@ describe('dashboard charts', () => {
       { kind: 'volunteer_service', activities: 3, participant_times: 90 },
       { kind: 'visit', activities: 2, participant_times: 12 },
     ],
-    volunteer: { collective_activities: 3, participant_times: 90, approved_hours: 231.5, approved_records: 90 },
+    volunteer: { collective_activities: 3, participant_times: 90, approved_hours: 231.5, approved_records: 90, activity_hours: 200, neighbour_hours: 12 },
     wishes: { submitted: 10, fulfilled: 8 },
     claims: {
       total: 5,

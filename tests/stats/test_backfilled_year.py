@@ -251,6 +251,8 @@ def test_a_year_backfilled_with_business_dates_reports_as_the_same_year_entered_
         "participant_times": 12,
         "approved_hours": 3,
         "approved_records": 1,
+        "activity_hours": 0,
+        "neighbour_hours": 0,
     }
     assert figures["honors"]["count"] == 1
     before = live.stats(YEAR - 1)

@@ -100,6 +100,8 @@ def test_stats_count_a_new_volunteer_activity(client: TestClient) -> None:
         "participant_times": 0,
         "approved_hours": 0,
         "approved_records": 0,
+        "activity_hours": 0,
+        "neighbour_hours": 0,
     }
     body = {
         "title": "学雷锋志愿服务",

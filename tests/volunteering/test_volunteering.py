@@ -196,9 +196,9 @@ def test_a_record_says_what_each_caller_may_do_and_who_reviews_it(client: TestCl
     # Pending: the organiser's other admin reviews; the recorder, the platform admin and the member
     # are told who does instead of finding an empty 操作.
     assert read(org.approver) == (["approve", "reject"], None)
-    assert read(org.recorder) == ([], "录入人不能审核自己录入的记录，请由老虎头社区的其他管理员审核")
-    assert read(platform) == ([], "由老虎头社区（组织单位）的管理员审核，录入人本人除外")
-    assert read(member) == ([], "由老虎头社区（组织单位）的管理员审核，录入人本人除外")
+    assert read(org.recorder) == ([], "录入人不能审核自己录入的记录，待 老虎头社区 的其他管理员审核")
+    assert read(platform) == ([], "待 老虎头社区 的其他管理员审核")
+    assert read(member) == ([], "待 老虎头社区 的其他管理员审核")
     listed = client.get("volunteer-records", params={"status": "pending"}, headers=org.approver).json()["items"]
     assert [(r["id"], r["allowed_actions"]) for r in listed] == [(rid, ["approve", "reject"])]
 

@@ -8,9 +8,11 @@ from fastapi import Query
 from pydantic import Field, model_validator
 
 from gongjian.kit.query import ListQuery
-from gongjian.kit.schemas import InputModel, OutputModel, omittable
+from gongjian.kit.schemas import BlockedAction, InputModel, OutputModel, omittable
 from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime, QueryId
-from gongjian.models.enums import ActivityKind, ActivityStatus, OrganizationKind, SignupStatus
+from gongjian.models.enums import ActivityAudience, ActivityKind, ActivityStatus, OrganizationKind, SignupStatus
+
+AUDIENCE = "参与范围：community 本社区党员；partners 本社区及共建单位党员；platform 全平台党员（都含主办组织的党员）"
 
 
 class ActivityCreate(InputModel):
@@ -27,6 +29,7 @@ class ActivityCreate(InputModel):
     counts_hours: bool = Field(default=True, description="是否计入志愿服务时长")
     guest_count: int = Field(default=0, ge=0, le=1_000_000, description="未注册为党员的参与人数（如到场居民）")
     description: str = Field(default="", max_length=5000)
+    audience: ActivityAudience = Field(default=ActivityAudience.partners, description=AUDIENCE)
 
     @model_validator(mode="after")
     def _times_ordered(self) -> ActivityCreate:
@@ -47,6 +50,19 @@ class ActivityUpdate(InputModel):
     counts_hours: bool = omittable()
     guest_count: int = omittable(ge=0, le=1_000_000)
     description: str = omittable(max_length=5000)
+    audience: ActivityAudience = omittable(description=AUDIENCE + "；改小不影响已有报名")
+
+
+class ActivityAction(StrEnum):
+    edit = "edit"
+    check_in_code = "check_in_code"
+    open = "open"
+    finish = "finish"
+    cancel = "cancel"
+    sign_up = "sign_up"
+    cancel_signup = "cancel_signup"
+    check_in = "check_in"
+    check_out = "check_out"
 
 
 class OrgRef(OutputModel):
@@ -69,6 +85,7 @@ class ActivityRead(OutputModel):
     status: ActivityStatus
     guest_count: int
     description: str
+    audience: ActivityAudience = Field(description=AUDIENCE)
     signup_count: int = Field(description="已报名党员数（占名额的，不含候补与已取消）")
     waiting_count: int = Field(description="候补人数")
     checked_in_count: int = Field(description="已签到党员数")
@@ -76,6 +93,15 @@ class ActivityRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    allowed_actions: list[ActivityAction] = Field(
+        description="调用者现在可以做的操作：edit 编辑、check_in_code 取签到码、open 开放报名、finish 结束、cancel 取消"
+        "（活动管理者）；sign_up 报名（党员本人在参与范围内且未报名；管理员为其党员报名）；"
+        "cancel_signup 取消本人报名；check_in 签到；check_out 签退（党员本人，需扫活动签到码）"
+    )
+    blocked_actions: list[BlockedAction] = Field(
+        description="调用者的身份可以做、但现在做不成的操作及原因"
+        "（如不在参与范围内不能报名、活动开始前 1 小时起才能签到）"
+    )
 
 
 class ActivitySort(StrEnum):

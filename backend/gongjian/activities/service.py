@@ -5,18 +5,21 @@ who manages an activity in `permissions.py`.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
 
 from gongjian.activities import codes, waitlist
+from gongjian.activities.actions import activity_actions
 from gongjian.activities.permissions import (
     activity_scope,
+    not_in_audience,
     require_manager,
     require_may_host,
     require_publisher,
+    takes_part,
 )
 from gongjian.activities.schemas import (
     ActivityCreate,
@@ -34,8 +37,17 @@ from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
 from gongjian.kit.transitions import check_move
-from gongjian.models import Activity
-from gongjian.models.enums import ACTIVITY_MOVES, ActivityKind, ActivityStatus, AuditAction, OrganizationKind
+from gongjian.members.permissions import own_member
+from gongjian.models import Activity, ActivitySignup
+from gongjian.models.base import utcnow
+from gongjian.models.enums import (
+    ACTIVITY_MOVES,
+    ActivityStatus,
+    AuditAction,
+    LabelledEnum,
+    OrganizationKind,
+    SignupStatus,
+)
 
 ACTIVITY_LABEL = "活动"
 ACTIVITY_FIELDS = (
@@ -51,9 +63,8 @@ ACTIVITY_FIELDS = (
     "status",
     "guest_count",
     "description",
+    "audience",
 )
-# Members may check in from this long before the start.
-CHECK_IN_OPENS_BEFORE = timedelta(hours=1)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -65,22 +76,53 @@ def readable_activities(principal: Principal) -> Select[Activity]:
     return stmt if scope is None else stmt.where(scope)
 
 
-def _to_read(activity: Activity, counts: dict[int, tuple[int, int, int]]) -> ActivityRead:
-    signed, checked, waiting = counts.get(activity.id, (0, 0, 0))
-    data: dict[str, Any] = {
-        name: getattr(activity, name) for name in ActivityRead.model_fields if hasattr(activity, name)
-    }
-    data.update(
-        signup_count=signed,
-        waiting_count=waiting,
-        checked_in_count=checked,
-        participant_count=checked + activity.guest_count,
-    )
-    return ActivityRead.model_validate(data)
+def _reads(session: Session, principal: Principal, activities: Sequence[Activity]) -> list[ActivityRead]:
+    """Activities as the caller reads them: counts, and what it may do now (`actions`), each fetched
+    for the whole page in one query."""
+    ids = [a.id for a in activities]
+    counts = waitlist.counts_of(session, ids)
+    member = own_member(session, principal)
+    mine: dict[int, ActivitySignup] = {}
+    open_to_me: set[int] = set()
+    if member is not None and ids:
+        mine = {
+            s.activity_id: s
+            for s in session.execute(
+                select(ActivitySignup).where(
+                    ActivitySignup.activity_id.in_(ids),
+                    ActivitySignup.member_id == member.id,
+                    ActivitySignup.status != SignupStatus.cancelled.value,
+                )
+            ).scalars()
+        }
+        open_to_me = set(session.execute(select(Activity.id).where(Activity.id.in_(ids), takes_part(member))).scalars())
+    now = utcnow()
+    reads = []
+    for activity in activities:
+        signed, checked, waiting = counts.get(activity.id, (0, 0, 0))
+        data: dict[str, Any] = {
+            name: getattr(activity, name) for name in ActivityRead.model_fields if hasattr(activity, name)
+        }
+        data.update(
+            signup_count=signed,
+            waiting_count=waiting,
+            checked_in_count=checked,
+            participant_count=checked + activity.guest_count,
+        )
+        data["allowed_actions"], data["blocked_actions"] = activity_actions(
+            principal,
+            activity,
+            is_member=member is not None,
+            mine=mine.get(activity.id),
+            audience=None if activity.id in open_to_me else not_in_audience(activity),
+            now=now,
+        )
+        reads.append(ActivityRead.model_validate(data))
+    return reads
 
 
-def _read_one(session: Session, activity: Activity) -> ActivityRead:
-    return _to_read(activity, waitlist.counts_of(session, [activity.id]))
+def _read_one(session: Session, principal: Principal, activity: Activity) -> ActivityRead:
+    return _reads(session, principal, [activity])[0]
 
 
 def list_activities(session: Session, principal: Principal, query: ActivityListQuery) -> Page[ActivityRead]:
@@ -100,8 +142,7 @@ def list_activities(session: Session, principal: Principal, query: ActivityListQ
         stmt = stmt.where(Activity.starts_at < end_of(query.starts_until))
     stmt = apply_sort(stmt, query.sort.value, ACTIVITY_SORT_COLUMNS, Activity.id)
     rows, total = read_rows(stmt, query, session=session)
-    counts = waitlist.counts_of(session, [a.id for a in rows])
-    return page_of(ActivityRead, [_to_read(a, counts) for a in rows], total, query)
+    return page_of(ActivityRead, _reads(session, principal, rows), total, query)
 
 
 ACTIVITY_SORT_COLUMNS = {"starts_at": Activity.starts_at, "id": Activity.id}
@@ -115,7 +156,7 @@ def activity_row(session: Session, principal: Principal, activity_id: int, *, lo
 
 
 def get_activity(session: Session, principal: Principal, activity_id: int) -> ActivityRead:
-    return _read_one(session, activity_row(session, principal, activity_id))
+    return _read_one(session, principal, activity_row(session, principal, activity_id))
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -163,12 +204,12 @@ def update_activity(
             raise conflict("capacity_below_signups", f"已有 {signed} 人报名，人数上限不能低于此数")
     before = audit.snapshot(activity, ACTIVITY_FIELDS)
     for name, value in changes.items():
-        setattr(activity, name, value.value if isinstance(value, ActivityKind) else value)
+        setattr(activity, name, value.value if isinstance(value, LabelledEnum) else value)
     audit.finish_update(session, principal, "activity", activity, before, ACTIVITY_FIELDS)
     if "capacity" in changes and ActivityStatus(activity.status) is ActivityStatus.open:
         # More places (or no limit): the waiting list moves up in order.
         waitlist.promote(session, principal, activity)
-    return _read_one(session, activity)
+    return _read_one(session, principal, activity)
 
 
 def transition(session: Session, principal: Principal, activity_id: int, target: ActivityStatus) -> ActivityRead:
@@ -179,7 +220,7 @@ def transition(session: Session, principal: Principal, activity_id: int, target:
     before = audit.snapshot(activity, ACTIVITY_FIELDS)
     activity.status = target.value
     audit.finish_update(session, principal, "activity", activity, before, ACTIVITY_FIELDS)
-    return _read_one(session, activity)
+    return _read_one(session, principal, activity)
 
 
 def check_in_code(session: Session, principal: Principal, activity_id: int) -> CheckInCode:

@@ -10,17 +10,24 @@ A cancelled sign-up stays as history; signing up again is a new sign-up at the e
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gongjian.activities import codes, waitlist
-from gongjian.activities.permissions import manages, require_manager, signup_scope
+from gongjian.activities.actions import (
+    attendance_refusal,
+    cancel_refusal,
+    check_in_refusal,
+    check_out_refusal,
+    sign_up_refusal,
+    signup_actions,
+)
+from gongjian.activities.permissions import audience_refusal, require_manager, signup_scope
 from gongjian.activities.schemas import AttendanceUpdate, SignupCreate, SignupListQuery, SignupRead
-from gongjian.activities.service import CHECK_IN_OPENS_BEFORE, activity_row
+from gongjian.activities.service import activity_row
 from gongjian.kit import audit
-from gongjian.kit.errors import ProblemError, conflict, forbidden, unprocessable
+from gongjian.kit.errors import conflict, forbidden, unprocessable
 from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
@@ -28,7 +35,7 @@ from gongjian.kit.transitions import check_move
 from gongjian.members.permissions import named_member, own_member, require_own_member
 from gongjian.models import Activity, ActivitySignup, Member
 from gongjian.models.base import utcnow
-from gongjian.models.enums import SIGNUP_MOVES, ActivityStatus, AuditAction, Role, SignupStatus
+from gongjian.models.enums import SIGNUP_MOVES, AuditAction, Role, SignupStatus
 
 SIGNUP_LABEL = "报名记录"
 # Signed up or waiting: the sign-ups that are not cancelled (at most one per member and activity).
@@ -55,8 +62,9 @@ def sign_up(session: Session, principal: Principal, activity_id: int, data: Sign
     # Locked as it is read: the status and capacity checked below are the ones committed last.
     activity = activity_row(session, principal, activity_id, lock=True)
     member = _signup_member(session, principal, data)
-    if ActivityStatus(activity.status) is not ActivityStatus.open:
-        raise conflict("activity_not_open", "活动不在报名中")
+    refusal = sign_up_refusal(activity) or audience_refusal(session, activity, member)
+    if refusal is not None:
+        raise refusal
     existing = session.execute(
         select(ActivitySignup.status).where(
             ActivitySignup.activity_id == activity.id, ActivitySignup.member_id == member.id, LIVE
@@ -99,7 +107,7 @@ def cancel_signup(session: Session, principal: Principal, activity_id: int, sign
     # caller that believed it held a place learns it didn't. Retries of one request are covered by
     # the Idempotency-Key middleware.
     check_move(SignupStatus(signup.status), SignupStatus.cancelled, SIGNUP_MOVES, "signup_cancelled", noun="报名")
-    refusal = _cancel_refusal(activity, signup, utcnow())
+    refusal = cancel_refusal(activity, signup, utcnow())
     if refusal is not None:
         raise refusal
     was = signup.status
@@ -117,28 +125,6 @@ def cancel_signup(session: Session, principal: Principal, activity_id: int, sign
     )
     waitlist.promote(session, principal, activity)
     return _reads(session, principal, activity, [signup])[0]
-
-
-def _cancel_refusal(activity: Activity, signup: ActivitySignup, now: datetime) -> ProblemError | None:
-    """Why a live sign-up can't be cancelled now (None: it can): only before the activity starts."""
-    if ActivityStatus(activity.status) is not ActivityStatus.open:
-        return conflict("activity_not_open", "活动不在报名中，不能取消报名")
-    if now >= activity.starts_at:
-        return conflict("activity_started", "活动已开始，不能取消报名")
-    if signup.checked_in_at is not None:
-        return conflict("already_checked_in", "已签到，不能取消报名")
-    return None
-
-
-def _allowed_actions(principal: Principal, activity: Activity, signup: ActivitySignup, now: datetime) -> list[str]:
-    """What the caller may do to a sign-up it reads (it reads only those `signup_scope` gives it,
-    which are the ones it may cancel): the read schema's `allowed_actions`."""
-    actions = []
-    if signup.status != SignupStatus.cancelled.value and _cancel_refusal(activity, signup, now) is None:
-        actions.append("cancel")
-    if manages(principal, activity) and _attendance_refusal(activity, signup) is None:
-        actions.append("mark_attendance")
-    return actions
 
 
 def _reads(
@@ -163,7 +149,7 @@ def _reads(
                 "checked_in_at": s.checked_in_at,
                 "checked_out_at": s.checked_out_at,
                 "attendance_marked_by": s.attendance_marked_by_name,
-                "allowed_actions": _allowed_actions(principal, activity, s, now),
+                "allowed_actions": signup_actions(principal, activity, s, now),
             }
         )
         for s in signups
@@ -182,39 +168,15 @@ def list_signups(session: Session, principal: Principal, activity_id: int, query
     return page_of(SignupRead, _reads(session, principal, activity, rows), total, query)
 
 
-def _own_signup(session: Session, principal: Principal, activity: Activity) -> ActivitySignup:
+def _own_signup(session: Session, principal: Principal, activity: Activity) -> ActivitySignup | None:
+    """The caller's live sign-up for the activity (locked), if any."""
     member = require_own_member(session, principal)
-    signup = session.execute(
+    signup: ActivitySignup | None = session.execute(
         select(ActivitySignup)
         .where(ActivitySignup.activity_id == activity.id, ActivitySignup.member_id == member.id, LIVE)
         .with_for_update()
     ).scalar_one_or_none()
-    if signup is None:
-        raise conflict("not_signed_up", "你没有报名此活动")
-    _require_place(signup)
     return signup
-
-
-def _place_refusal(signup: ActivitySignup) -> ProblemError | None:
-    """Attendance is for sign-ups that hold a place: a waiting one has none yet."""
-    if signup.status == SignupStatus.waiting.value:
-        return conflict("signup_waiting", "仍在候补名单中，没有名额，不能签到")
-    if signup.status == SignupStatus.cancelled.value:
-        return conflict("signup_cancelled", "报名已取消，不能登记考勤")
-    return None
-
-
-def _require_place(signup: ActivitySignup) -> None:
-    refusal = _place_refusal(signup)
-    if refusal is not None:
-        raise refusal
-
-
-def _attendance_refusal(activity: Activity, signup: ActivitySignup) -> ProblemError | None:
-    """Why a manager can't set a sign-up's attendance by hand (None: it can)."""
-    if ActivityStatus(activity.status) is ActivityStatus.cancelled:
-        return conflict("activity_cancelled", "活动已取消")
-    return _place_refusal(signup)
 
 
 def check_in(session: Session, principal: Principal, activity_id: int, code: str) -> SignupRead:
@@ -223,13 +185,11 @@ def check_in(session: Session, principal: Principal, activity_id: int, code: str
     codes.verify(code, activity.id, now)
     if own_member(session, principal) is None:
         raise forbidden("只有党员本人可以扫码签到")
-    if ActivityStatus(activity.status) is not ActivityStatus.open:
-        raise conflict("activity_not_open", "活动不在进行中，不能签到")
-    if now < activity.starts_at - CHECK_IN_OPENS_BEFORE:
-        raise conflict("check_in_not_started", "活动开始前 1 小时起才能签到")
     signup = _own_signup(session, principal, activity)
-    if signup.checked_in_at is not None:
-        raise conflict("already_checked_in", "你已签到")
+    refusal = check_in_refusal(activity, signup, now)
+    if refusal is not None:
+        raise refusal
+    assert signup is not None
     signup.checked_in_at = now
     session.flush()
     audit.record(
@@ -244,13 +204,11 @@ def check_out(session: Session, principal: Principal, activity_id: int, code: st
     codes.verify(code, activity.id, now)
     if own_member(session, principal) is None:
         raise forbidden("只有党员本人可以扫码签退")
-    if ActivityStatus(activity.status) not in (ActivityStatus.open, ActivityStatus.finished):
-        raise conflict("activity_not_open", "活动不在进行中，不能签退")
     signup = _own_signup(session, principal, activity)
-    if signup.checked_in_at is None:
-        raise conflict("not_checked_in", "请先签到")
-    if signup.checked_out_at is not None:
-        raise conflict("already_checked_out", "你已签退")
+    refusal = check_out_refusal(activity, signup, now)
+    if refusal is not None:
+        raise refusal
+    assert signup is not None
     signup.checked_out_at = now
     session.flush()
     audit.record(
@@ -274,7 +232,7 @@ def mark_attendance(
         select(ActivitySignup).where(ActivitySignup.id == signup_id, ActivitySignup.activity_id == activity.id),
         SIGNUP_LABEL,
     )
-    refusal = _attendance_refusal(activity, signup)
+    refusal = attendance_refusal(activity, signup)
     if refusal is not None:
         raise refusal
     fields = ("checked_in_at", "checked_out_at", "attendance_marked_by", "attendance_marked_by_name")

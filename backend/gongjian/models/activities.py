@@ -64,6 +64,8 @@ class Activity(IdMixin, TimestampMixin, VersionedMixin, Base):
     # Participants who are not registered members (residents in the audience), counted by head.
     guest_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Who may take part (enums.ActivityAudience); "partners" is what every activity allowed before.
+    audience: Mapped[str] = mapped_column(String(16), default="partners", server_default="partners")
     created_by: Mapped[str] = mapped_column(String(64))
     created_by_name: Mapped[str] = mapped_column(String(100))
 

@@ -361,6 +361,20 @@ class ActivityStatus(LabelledEnum):
     cancelled = "cancelled"
 
 
+@register(
+    "activity_audience", {"community": "本社区党员", "partners": "本社区及共建单位党员", "platform": "全平台党员"}
+)
+class ActivityAudience(LabelledEnum):
+    """Who may take part in an activity (activities/permissions.py `takes_part`). Every level also
+    admits the organiser's own members. `partners` is what every activity allowed before the field
+    existed (the community's members and those of its partner units and social organisations, 共建),
+    hence the default; `platform` opens it to members of any community (neighbours who help)."""
+
+    community = "community"
+    partners = "partners"
+    platform = "platform"
+
+
 # Opening, finishing and cancelling an activity: {target: states it may be reached from}.
 ACTIVITY_MOVES: dict[ActivityStatus, frozenset[ActivityStatus]] = {
     ActivityStatus.open: frozenset({ActivityStatus.planned}),

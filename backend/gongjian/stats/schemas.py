@@ -27,6 +27,8 @@ class VolunteerFigures(OutputModel):
     participant_times: int = Field(description="集体志愿服务参与人次")
     approved_hours: float = Field(description="本社区党员经审核的志愿服务时长（小时）")
     approved_records: int
+    activity_hours: float = Field(description="本社区活动中经审核的志愿服务时长（小时），含外社区党员的")
+    neighbour_hours: float = Field(description="其中外社区党员（邻里互助）的时长（小时）")
 
 
 class WishFigures(OutputModel):

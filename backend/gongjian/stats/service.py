@@ -110,6 +110,30 @@ def _hours(session: Session, community_id: int, year: int) -> tuple[int, int]:
     return int(half), int(records)
 
 
+def _activity_hours(session: Session, community_id: int, year: int) -> tuple[int, int]:
+    """Approved half hours served at the community's activities, by anyone, and of these by members
+    of other communities (neighbours): the activities' own figures, whoever took part. Each record
+    belongs to one activity in one community, so these add up across communities like the hours
+    of their own members do."""
+    since, until = year_bounds(year)
+    neighbour = Member.community_org_id != community_id
+    half, neighbours = session.execute(
+        select(
+            func.coalesce(func.sum(VolunteerRecord.half_hours), 0),
+            func.coalesce(func.sum(case((neighbour, VolunteerRecord.half_hours), else_=0)), 0),
+        )
+        .join(Activity, Activity.id == VolunteerRecord.activity_id)
+        .join(Member, Member.id == VolunteerRecord.member_id)
+        .where(
+            Activity.community_org_id == community_id,
+            counted_hours(),
+            VolunteerRecord.ended_at >= since,
+            VolunteerRecord.ended_at < until,
+        )
+    ).one()
+    return int(half), int(neighbours)
+
+
 def _claims(session: Session, community_id: int, year: int) -> dict[str, Any]:
     """Needs the community posted (claimed by units) and unit resources the community claimed."""
     since, until = date(year, 1, 1), date(year, 12, 31)
@@ -245,6 +269,7 @@ def annual(session: Session, principal: Principal, *, year: int, community_id: i
     activities = _activities(session, community.id, year)
     volunteer = next(a for a in activities if a["kind"] is ActivityKind.volunteer_service)
     half, records = _hours(session, community.id, year)
+    at_activities, by_neighbours = _activity_hours(session, community.id, year)
     wishes = wishes_summary(
         session, SYSTEM, community_org_id=community.id, since=date(year, 1, 1), until=date(year, 12, 31)
     )
@@ -259,6 +284,8 @@ def annual(session: Session, principal: Principal, *, year: int, community_id: i
                 "participant_times": volunteer["participant_times"],
                 "approved_hours": half / 2,
                 "approved_records": records,
+                "activity_hours": at_activities / 2,
+                "neighbour_hours": by_neighbours / 2,
             },
             "wishes": {"submitted": wishes.submitted, "fulfilled": wishes.fulfilled},
             "claims": _claims(session, community.id, year),
@@ -293,6 +320,8 @@ def render_xlsx(stats: AnnualStats) -> bytes:
     sheet.line("集体志愿服务参与（人次）", v.participant_times)
     sheet.line("经审核志愿服务时长（小时）", v.approved_hours)
     sheet.line("志愿服务记录（条）", v.approved_records)
+    sheet.line("本社区活动经审核时长（小时）", v.activity_hours)
+    sheet.line("其中外社区党员时长（小时）", v.neighbour_hours)
     sheet.line()
     section("三、微心愿", ["项目", "数值"])
     sheet.line("登记（个）", stats.wishes.submitted)

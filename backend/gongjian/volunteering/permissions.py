@@ -1,14 +1,19 @@
 """Who may see and act on volunteer records, members' correction requests and proofs of service.
 
 - Seeing records: a platform admin sees every record; an organisation's admin sees the records it
-  organised and those of the members it looks after; a member sees its own (everything else is
-  filtered out of the query, so it answers 404).
+  organised, those of activities in its community (a neighbour's hours served there, which it may
+  have to approve) and those of the members it looks after (a member's hours served in another
+  community too); a member sees its own (everything else is filtered out of the query: 404).
 - Entering: a platform admin or an organisation's admin. For an activity, only the admin of its
   organiser; without one, in the admin's own organisation's name, for the members it looks after.
-- Approving (and rejecting): only an admin of the organiser organisation, signed in as a person,
-  and never the one who entered the record. A platform admin does not approve. An API key never
+- Approving (and rejecting), never a dead end while someone else can: the admins of ONE
+  organisation review a record, `reviewing_org_id` (the one rule, in SQL, read by the check, the
+  list of what waits for the caller, the record's `allowed_actions` and its `review_hint`):
+  the organiser while it has an active admin other than the recorder; else the community the
+  service belongs to (the activity's; without an activity, the member's). Always a person signed
+  in, never the one who entered the record. A platform admin does not approve. An API key never
   does: it acts for its whole organisation, the recorder included, so it can't show that it is
-  not the recorder (`self_approval`); keys may enter records, people of the organiser review them.
+  not the recorder (`self_approval`); keys may enter records, people review them.
 - Correcting a record and answering a member's request: the organiser's admin or a platform admin.
 - Asking for a correction: the member whose record it is.
 - Hours and proofs of service: of a member the caller sees (its own, or one it looks after). A
@@ -21,14 +26,18 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
-from sqlalchemy.orm import Session
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, false, func, literal, or_, select
+from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from gongjian.kit.access import acts_for, require_admin_role
 from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.members.permissions import looks_after_member, own_member_ids, require_own_member, visible_members
-from gongjian.models import Member, VolunteerCertificateRequest, VolunteerRecord
+from gongjian.models import Activity, Member, Organization, User, VolunteerCertificateRequest, VolunteerRecord
 from gongjian.models.enums import ActorType, CertificateRequestStatus, Role, VolunteerRecordStatus
 
 MEMBER_LABEL = "党员"
@@ -41,7 +50,9 @@ def record_scope(principal: Principal) -> ColumnElement[bool] | None:
         return None
     of_visible_members = VolunteerRecord.member_id.in_(select(Member.id).where(visible_members(principal)))
     if principal.is_org_admin:
-        return or_(VolunteerRecord.organizer_org_id == principal.organization_id, of_visible_members)
+        org = principal.organization_id
+        in_its_community = VolunteerRecord.activity_id.in_(select(Activity.id).where(Activity.community_org_id == org))
+        return or_(VolunteerRecord.organizer_org_id == org, in_its_community, of_visible_members)
     return of_visible_members
 
 
@@ -69,32 +80,117 @@ def require_looks_after(principal: Principal, member: Member) -> None:
         raise forbidden("不属于本组织的党员，请通过活动录入")
 
 
-def approver_refusal(principal: Principal, record: VolunteerRecord) -> ProblemError | None:
+# Accounts that review for their organisation (people: `approver_refusal` turns API keys away).
+REVIEWING_ROLES = (Role.community_admin.value, Role.unit_admin.value)
+
+
+def _has_reviewer(org_id: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[bool]:
+    """SQL, beside a `VolunteerRecord`: organisation `org_id` has an active admin account other than
+    the record's recorder (an aliased `User`, so the test nests inside another one)."""
+    user = aliased(User)
+    # Correlated by name: nested in another of these (`reviewers_of`), auto-correlation would only
+    # look one level up and drag in a second, unrelated `volunteer_records`.
+    return (
+        exists()
+        .where(
+            user.organization_id == org_id,
+            user.role.in_(REVIEWING_ROLES),
+            user.is_active.is_(True),
+            literal(f"{ActorType.user.value}:").concat(cast(user.id, String)) != VolunteerRecord.recorded_by,
+        )
+        .correlate(VolunteerRecord)
+    )
+
+
+def service_community_id() -> ColumnElement[Any]:
+    """SQL, beside a `VolunteerRecord`: the community its service belongs to — the activity's, or
+    without an activity the member's."""
+    of_activity = select(Activity.community_org_id).where(Activity.id == VolunteerRecord.activity_id)
+    of_member = select(Member.community_org_id).where(Member.id == VolunteerRecord.member_id)
+    of_activity, of_member = of_activity.correlate(VolunteerRecord), of_member.correlate(VolunteerRecord)
+    return func.coalesce(of_activity.scalar_subquery(), of_member.scalar_subquery())
+
+
+def reviewing_org_id() -> ColumnElement[Any]:
+    """SQL, beside a `VolunteerRecord`: THE rule of whose admins review the record (approve or reject
+    it) — never the recorder, never a dead end while another organisation can take it:
+    1. the organiser, while it has an admin besides the recorder (its other admins first);
+    2. else the community the service belongs to (`service_community_id`).
+    The check (`approver_refusal`), the list of what waits for the caller (`approvable_records`),
+    the record's `allowed_actions` and `review_hint` all read this expression.
+    """
+    organiser = VolunteerRecord.organizer_org_id
+    community = service_community_id()
+    return case(
+        (_has_reviewer(organiser), organiser),
+        # Streets (r-district, the hierarchy): when the community has no admin besides the recorder
+        # either, the street above it reviews. Add here, as one clause:
+        #   (~_has_reviewer(community), <SQL: the street of `community`>),
+        else_=community,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Reviewer:
+    """Who reviews one record: `reviewing_org_id` with its name, and whether it has anyone to."""
+
+    org_id: int
+    name: str
+    is_organiser: bool
+    has_reviewer: bool
+
+
+def reviewers_of(session: Session, record_ids: Collection[int]) -> dict[int, Reviewer]:
+    """`reviewing_org_id` of each record, in one query."""
+    if not record_ids:
+        return {}
+    reviewing = reviewing_org_id().label("reviewing_org_id")
+    inner = (
+        select(VolunteerRecord.id, VolunteerRecord.organizer_org_id, reviewing, _has_reviewer(reviewing))
+        .where(VolunteerRecord.id.in_(record_ids))
+        .subquery()
+    )
+    rows = session.execute(
+        select(inner, Organization.name).join(Organization, Organization.id == inner.c.reviewing_org_id)
+    ).all()
+    return {
+        rid: Reviewer(org_id=org, name=name, is_organiser=org == organiser, has_reviewer=bool(has))
+        for rid, organiser, org, has, name in rows
+    }
+
+
+def approver_refusal(principal: Principal, record: VolunteerRecord, reviewer: Reviewer) -> ProblemError | None:
     """Why the caller may not review the record (None: it may); `require_approver` raises it."""
-    # The organiser's admin only: a platform admin does not approve (README, Approval).
-    if principal.is_admin or not acts_for(principal, record.organizer_org_id):
-        return forbidden("只有组织单位的管理员可以审核该记录")
+    # The reviewing organisation's admins only: a platform admin does not approve (README, Approval).
+    if not principal.is_admin and record.recorded_by == principal.key:
+        return ProblemError(403, "self_approval", "无权操作", "录入人不能审核自己录入的记录")
+    if principal.is_admin or not acts_for(principal, reviewer.org_id):
+        return forbidden(f"该记录由{reviewer.name}的管理员审核")
     if principal.actor_type is not ActorType.user:
         return ProblemError(403, "self_approval", "无权操作", KEY_REVIEWS)
-    if record.recorded_by == principal.key:
-        return ProblemError(403, "self_approval", "无权操作", "录入人不能审核自己录入的记录")
     return None
 
 
-def require_approver(principal: Principal, record: VolunteerRecord) -> None:
-    refusal = approver_refusal(principal, record)
+def require_approver(session: Session, principal: Principal, record: VolunteerRecord) -> None:
+    refusal = approver_refusal(principal, record, reviewers_of(session, [record.id])[record.id])
     if refusal is not None:
         raise refusal
 
 
-def review_hint(principal: Principal, record: VolunteerRecord, organizer_name: str) -> str | None:
-    """For a pending record the caller may not review: who may (shown instead of an empty 操作)."""
-    refusal = approver_refusal(principal, record)
-    if refusal is None:
+def review_hint(principal: Principal, record: VolunteerRecord, reviewer: Reviewer, organizer_name: str) -> str | None:
+    """For a pending record the caller may not review: who may, in a sentence (shown where the
+    caller's buttons would be)."""
+    if approver_refusal(principal, record, reviewer) is None:
         return None
-    if refusal.code == "self_approval" and principal.actor_type is ActorType.user:
-        return f"录入人不能审核自己录入的记录，请由{organizer_name}的其他管理员审核"
-    return f"由{organizer_name}（组织单位）的管理员审核，录入人本人除外"
+    if not reviewer.has_reviewer:
+        # A dead end until an admin is added (or, with streets, the street above takes it).
+        if reviewer.is_organiser:
+            return f"{reviewer.name} 没有其他管理员可以审核，请平台管理员为其添加管理员"
+        return f"{organizer_name} 没有其他管理员，{reviewer.name} 也没有可以审核的管理员，请平台管理员添加管理员"
+    if reviewer.is_organiser:
+        mine = principal.actor_type is ActorType.user and record.recorded_by == principal.key
+        return ("录入人不能审核自己录入的记录，" if mine else "") + f"待 {reviewer.name} 的其他管理员审核"
+    return f"{organizer_name} 没有其他管理员，待 {reviewer.name} 的管理员审核"
 
 
 def may_correct(principal: Principal, record: VolunteerRecord) -> bool:
@@ -108,7 +204,7 @@ def approvable_records(principal: Principal) -> ColumnElement[bool] | None:
         return None
     return and_(
         VolunteerRecord.status == VolunteerRecordStatus.pending.value,
-        VolunteerRecord.organizer_org_id == principal.organization_id,
+        reviewing_org_id() == principal.organization_id,
         VolunteerRecord.recorded_by != principal.key,
     )
 

@@ -95,12 +95,17 @@ def _actions(
     correction_pending: bool,
     request_open: bool,
     own: bool,
+    reviewer: permissions.Reviewer | None,
 ) -> list[str]:
     """What the caller may do to the record now (the read schema's `allowed_actions`), by the same
     rules the actions check: review (`permissions.approver_refusal`), correct, ask for a correction."""
     status = VolunteerRecordStatus(record.status)
     actions = []
-    if status is VolunteerRecordStatus.pending and permissions.approver_refusal(principal, record) is None:
+    if (
+        status is VolunteerRecordStatus.pending
+        and reviewer is not None
+        and permissions.approver_refusal(principal, record, reviewer) is None
+    ):
         actions += ["approve", "reject"]
     if (
         status is VolunteerRecordStatus.approved
@@ -156,6 +161,8 @@ def _rows(session: Session, principal: Principal, records: Sequence[VolunteerRec
         ).scalars()
     )
     own = set(session.execute(own_member_ids(principal)).scalars()) if principal.role is Role.member else set()
+    pending = VolunteerRecordStatus.pending.value
+    reviewers = permissions.reviewers_of(session, [r.id for r in records if r.status == pending])
     rows = []
     for r in records:
         organizer_name = orgs.get(r.organizer_org_id, "")
@@ -184,11 +191,10 @@ def _rows(session: Session, principal: Principal, records: Sequence[VolunteerRec
                 correction_pending=r.id in correction_pending,
                 request_open=r.id in request_open,
                 own=r.member_id in own,
+                reviewer=reviewers.get(r.id),
             ),
             review_hint=(
-                permissions.review_hint(principal, r, organizer_name)
-                if r.status == VolunteerRecordStatus.pending.value
-                else None
+                permissions.review_hint(principal, r, reviewers[r.id], organizer_name) if r.id in reviewers else None
             ),
         )
         rows.append(row)
@@ -392,7 +398,7 @@ def is_current(session: Session, record_id: int) -> bool:
 
 def review(session: Session, principal: Principal, record_id: int, approve: bool, note: str) -> RecordRead:
     record = get_record(session, principal, record_id, lock=True)
-    permissions.require_approver(principal, record)
+    permissions.require_approver(session, principal, record)
     target = VolunteerRecordStatus.approved if approve else VolunteerRecordStatus.rejected
     current = VolunteerRecordStatus(record.status)
     check_move(current, target, VOLUNTEER_RECORD_MOVES, "record_not_pending", detail="只有待审核的记录可以审核")

@@ -2875,8 +2875,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * ActivityAction
+         * @enum {string}
+         */
+        ActivityAction: "edit" | "check_in_code" | "open" | "finish" | "cancel" | "sign_up" | "cancel_signup" | "check_in" | "check_out";
+        /**
+         * ActivityAudience
+         * @description Who may take part in an activity (activities/permissions.py `takes_part`). Every level also
+         *     admits the organiser's own members. `partners` is what every activity allowed before the field
+         *     existed (the community's members and those of its partner units and social organisations, 共建),
+         *     hence the default; `platform` opens it to members of any community (neighbours who help).
+         * @enum {string}
+         */
+        ActivityAudience: "community" | "partners" | "platform";
         /** ActivityCreate */
         ActivityCreate: {
+            /**
+             * @description 参与范围：community 本社区党员；partners 本社区及共建单位党员；platform 全平台党员（都含主办组织的党员）
+             * @default partners
+             */
+            audience?: components["schemas"]["ActivityAudience"];
             /**
              * Capacity
              * @description 报名人数上限；不填为不限
@@ -2949,6 +2968,18 @@ export interface components {
         };
         /** ActivityRead */
         ActivityRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：edit 编辑、check_in_code 取签到码、open 开放报名、finish 结束、cancel 取消（活动管理者）；sign_up 报名（党员本人在参与范围内且未报名；管理员为其党员报名）；cancel_signup 取消本人报名；check_in 签到；check_out 签退（党员本人，需扫活动签到码）
+             */
+            allowed_actions: components["schemas"]["ActivityAction"][];
+            /** @description 参与范围：community 本社区党员；partners 本社区及共建单位党员；platform 全平台党员（都含主办组织的党员） */
+            audience: components["schemas"]["ActivityAudience"];
+            /**
+             * Blocked Actions
+             * @description 调用者的身份可以做、但现在做不成的操作及原因（如不在参与范围内不能报名、活动开始前 1 小时起才能签到）
+             */
+            blocked_actions: components["schemas"]["BlockedAction"][];
             /** Capacity */
             capacity: number | null;
             /**
@@ -3025,6 +3056,8 @@ export interface components {
          * @description Only the fields sent are changed; `capacity` may be set to null (no limit).
          */
         ActivityUpdate: {
+            /** @description 参与范围：community 本社区党员；partners 本社区及共建单位党员；platform 全平台党员（都含主办组织的党员）；改小不影响已有报名 */
+            audience?: components["schemas"]["ActivityAudience"];
             /** Capacity */
             capacity?: number | null;
             /** Counts Hours */
@@ -7964,6 +7997,11 @@ export interface components {
         /** VolunteerFigures */
         VolunteerFigures: {
             /**
+             * Activity Hours
+             * @description 本社区活动中经审核的志愿服务时长（小时），含外社区党员的
+             */
+            activity_hours: number;
+            /**
              * Approved Hours
              * @description 本社区党员经审核的志愿服务时长（小时）
              */
@@ -7975,6 +8013,11 @@ export interface components {
              * @description 集体志愿服务活动次数
              */
             collective_activities: number;
+            /**
+             * Neighbour Hours
+             * @description 其中外社区党员（邻里互助）的时长（小时）
+             */
+            neighbour_hours: number;
             /**
              * Participant Times
              * @description 集体志愿服务参与人次

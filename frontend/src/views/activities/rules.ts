@@ -1,43 +1,38 @@
 /**
- * Who may do what with an activity: a copy of the backend's rules (`gongjian/activities/`), kept
- * because the API does not yet say per record what the caller may do. The API decides; these only
- * hide what it would refuse.
+ * What the caller may do with an activity: the API says so on each activity (`allowed_actions`,
+ * `blocked_actions` with why not), from the same rules its endpoints apply; these only pick from it.
+ * Publishing is by role (the platform admin and organisation admins).
  */
 import type { Schemas } from '@gongjian/client'
-import { actsFor, hasAdminRole, type Caller } from '@/api/acting'
+import { hasAdminRole, type Caller } from '@/api/acting'
 
-type Activity = Pick<Schemas['ActivityRead'], 'status' | 'community_org' | 'organizer_org'>
-export type ActivityAction = 'edit' | 'open' | 'finish' | 'cancel'
-
-/** The platform admin, or an admin of the organiser or of the activity's community. */
-export function managesActivity(activity: Activity, me: Caller | null | undefined): boolean {
-  return actsFor(me, activity.organizer_org.id) || actsFor(me, activity.community_org.id)
-}
+type Activity = Pick<Schemas['ActivityRead'], 'allowed_actions' | 'blocked_actions'>
+/** The lifecycle buttons (ActivityActions.vue). */
+export type ActivityAction = Extract<Schemas['ActivityAction'], 'edit' | 'open' | 'finish' | 'cancel'>
+const LIFECYCLE: readonly ActivityAction[] = ['edit', 'open', 'finish', 'cancel']
 
 /** Who may publish an activity at all: the platform admin and organisation admins. */
 export function canCreateActivity(me: Caller | null | undefined): boolean {
   return hasAdminRole(me)
 }
 
-export function activityActions(activity: Activity, me: Caller | null | undefined): ActivityAction[] {
-  if (!managesActivity(activity, me)) return []
-  const actions: ActivityAction[] = []
-  const live = activity.status === 'planned' || activity.status === 'open'
-  if (activity.status !== 'cancelled') actions.push('edit')
-  if (activity.status === 'planned') actions.push('open')
-  if (live) actions.push('finish', 'cancel')
-  return actions
+export function activityActions(activity: Activity): ActivityAction[] {
+  return LIFECYCLE.filter((a) => activity.allowed_actions.includes(a))
 }
 
-/** The check-in code is issued to managers while the activity is not cancelled. */
-export function canShowCheckInCode(activity: Activity, me: Caller | null | undefined): boolean {
-  return managesActivity(activity, me) && activity.status !== 'cancelled'
+/** The check-in code is shown to whom the API gives it. */
+export function canShowCheckInCode(activity: Activity): boolean {
+  return activity.allowed_actions.includes('check_in_code')
 }
 
-/** Sign-ups are taken while the activity is open: a member for itself, an admin for its members. */
-export function canSignUp(activity: Activity, me: Caller | null | undefined): boolean {
-  if (!me || activity.status !== 'open') return false
-  return me.role === 'member' || hasAdminRole(me)
+/** Sign-ups the caller may make now: a member for itself, an admin for its members. */
+export function canSignUp(activity: Activity): boolean {
+  return activity.allowed_actions.includes('sign_up')
+}
+
+/** Why the caller can't do what its role otherwise could (e.g. 本活动仅限本社区党员参加). */
+export function blockedReasons(activity: Activity): string[] {
+  return activity.blocked_actions.map((b) => b.reason)
 }
 
 /** Attendance state of a sign-up, for its tag. */
