@@ -81,3 +81,12 @@ def test_filter_by_person_and_export(client: TestClient) -> None:
     assert_problem(client.get("audit-events/export", headers=one), 403, "forbidden")
     bad = client.get("audit-events/export", params={"actor_id": -1}, headers=admin)
     assert_problem(bad, 422, "validation_error")
+
+
+def test_entity_kinds_have_chinese_names(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    kinds = {k["code"]: k["label"] for k in client.get("audit-entities", headers=admin).json()}
+    assert kinds["honor"] == "荣誉" and kinds["member"] == "党员" and kinds["evaluation"] == "考评记录"
+    community = make_org(OrganizationKind.community)
+    lht = headers_for(client, Role.community_admin, community)
+    assert_problem(client.get("audit-entities", headers=lht), 403, "forbidden")

@@ -8,7 +8,7 @@ from fastapi import Response
 from starlette.concurrency import run_in_threadpool
 
 from gongjian.audit import service
-from gongjian.audit.schemas import AuditEventFilters, AuditEventListQuery, AuditEventRead
+from gongjian.audit.schemas import AuditEntityKind, AuditEventFilters, AuditEventListQuery, AuditEventRead
 from gongjian.auth.dependencies import caller
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
@@ -40,3 +40,8 @@ async def export_audit_events(
 ) -> Response:
     content = await run_in_threadpool(service.export_events, principal, query)
     return download(content, "审计日志.xlsx", "audit-events.xlsx")
+
+
+@router.get("/audit-entities", summary="审计日志中的对象类型及其中文名称（筛选用）")
+async def list_audit_entities(principal: Reader) -> list[AuditEntityKind]:
+    return service.entity_kinds(principal)

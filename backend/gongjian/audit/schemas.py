@@ -47,3 +47,8 @@ class AuditEventFilters(QueryModel):
 
 class AuditEventListQuery(ListQuery, AuditEventFilters):
     pass
+
+
+class AuditEntityKind(OutputModel):
+    code: str = Field(description="审计记录的 entity 取值")
+    label: str = Field(description="中文名称")

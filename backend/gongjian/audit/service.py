@@ -9,8 +9,8 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from gongjian.audit.labels import Describer, Event, FieldChange
-from gongjian.audit.schemas import AuditEventFilters, AuditEventListQuery, AuditEventRead
+from gongjian.audit.labels import ENTITIES, Describer, Event, FieldChange
+from gongjian.audit.schemas import AuditEntityKind, AuditEventFilters, AuditEventListQuery, AuditEventRead
 from gongjian.db import unit_of_work
 from gongjian.kit.access import require_platform_admin
 from gongjian.kit.calendar import answer_zone
@@ -23,6 +23,11 @@ from gongjian.models.enums import ActorType, AuditAction
 
 # An export is one sheet read in one request: past this many events, narrow the filters.
 MAX_EXPORT_EVENTS = 20_000
+
+
+def entity_kinds(principal: Principal) -> list[AuditEntityKind]:
+    require_platform_admin(principal)
+    return [AuditEntityKind(code=code, label=kind.label) for code, kind in ENTITIES.items()]
 
 
 def list_events(principal: Principal, query: AuditEventListQuery) -> Page[AuditEventRead]:

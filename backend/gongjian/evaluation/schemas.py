@@ -8,7 +8,7 @@ from fastapi import Query
 from pydantic import Field, field_validator, model_validator
 
 from gongjian.kit.messages import field_error
-from gongjian.kit.query import ListQuery
+from gongjian.kit.query import ListQuery, QueryModel
 from gongjian.kit.schemas import BlockedAction, InputModel, OutputModel, omittable
 from gongjian.kit.types import ID_BOUNDS, IsoDate, QueryId
 from gongjian.models.enums import EvaluationGrade, EvaluationPeriodStatus, EvaluationStatus, EvaluationVeto
@@ -233,6 +233,24 @@ class Evidence(OutputModel):
 
 
 class EvaluationDetail(EvaluationRead):
+    evidence: Evidence
+
+
+# Evaluations whose evidence one request reads: a page of the scoring grid.
+MAX_EVIDENCE_IDS = 100
+
+
+class EvidenceQuery(QueryModel):
+    evaluation_id: list[Annotated[int, Field(**ID_BOUNDS)]] = Field(
+        min_length=1,
+        max_length=MAX_EVIDENCE_IDS,
+        description=f"考评记录编号，可重复给出（?evaluation_id=1&evaluation_id=2），最多 {MAX_EVIDENCE_IDS} 个；"
+        "无权查看或不属于本周期的不返回",
+    )
+
+
+class EvaluationEvidence(OutputModel):
+    evaluation_id: int
     evidence: Evidence
 
 
