@@ -169,7 +169,9 @@ def check_rows(
 
     _check_volunteer_numbers(session, numbers, columns, fail)
     if errors:
-        errors.sort(key=lambda e: e.line)  # stable: a row's errors keep their column order
+        # By line, and within a line in the file's column order (whole-row problems last).
+        order = {header: i for i, header in enumerate(columns.values())}
+        errors.sort(key=lambda e: (e.line, order.get(e.column or "", len(order))))
         return errors[:MAX_LISTED_IMPORT_ERRORS], len(errors)
     return valid
 
