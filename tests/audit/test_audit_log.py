@@ -38,6 +38,8 @@ def test_events_name_their_objects_and_list_each_field_in_chinese(client: TestCl
     rows = {f["label"]: (f["old"], f["new"]) for f in update["fields"]}
     assert rows == {"级别": ("市级", "区级"), "荣誉名称": ("卫生社区", "卫生社区（复评）")}
     created = {f["label"]: (f["old"], f["new"]) for f in create["fields"]}
+    # A creation's empty fields (no team name, no note) say nothing and are left out.
+    assert all(f["new"] is not None for f in create["fields"]) and "团队名称" not in created
     # Organisations by name, enums by label, nothing as a code.
     assert created["获奖组织"] == (None, "老虎头社区党委") and created["获奖对象类型"] == (None, "社区")
 

@@ -425,7 +425,8 @@ class Describer:
         return f"{kind}（编号 {event.entity_id}）"
 
     def fields(self, event: Event) -> list[FieldChange]:
-        return [
+        """The recorded fields that say something: a creation's empty fields (— to —) are left out."""
+        changes = [
             FieldChange(
                 key,
                 field_label(event.entity, key),
@@ -434,6 +435,7 @@ class Describer:
             )
             for key, old, new in pairs(event.action, event.changes or {})
         ]
+        return [c for c in changes if c.old is not None or c.new is not None]
 
     def value(self, entity: str, key: str, value: Any) -> str | None:
         """A recorded value as people read it; None when there is none."""
