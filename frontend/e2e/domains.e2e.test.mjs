@@ -138,7 +138,7 @@ test('community admin: creates a member, adds points and sees the balance, impor
   await errors.first().waitFor()
   assert.equal(await errors.count(), 1)
   const error = await errors.first().innerText()
-  assert.match(error, /^3\s/)
+  assert.match(error, /第 3 行/)
   assert.match(error, /党员类别/)
   assert.ok(await dialog().locator('[data-test=import-confirm]').isDisabled())
   await shot('22-import-errors', { keepDialogs: true })

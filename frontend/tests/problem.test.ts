@@ -34,7 +34,8 @@ describe('fieldErrorsOf', () => {
 
 describe('problemMessage', () => {
   it('shows the Chinese title and detail', () => {
-    expect(problemMessage(validation)).toBe('请求内容无效：请检查标出的字段')
+    // Outside a form nothing is marked: the errors' own sentences, never "check the marked fields".
+    expect(problemMessage(validation)).toBe('请求内容无效：名称太短；未知的作用域；重复；页码无效；结束日期不能早于开始日期')
     expect(problemMessage({ type: 't', title: '未找到', status: 404, code: 'not_found', detail: null })).toBe('未找到')
   })
   it('says a conflict or a broken rule as a plain sentence, without the title', () => {
@@ -54,6 +55,26 @@ describe('useFormProblem', () => {
     expect(shown).toHaveLength(1)
     expect(shown[0]).toContain('请求内容无效：请检查标出的字段')
     expect(shown[0]).toContain('scopes：未知的作用域；重复')
+    // What concerns the request as a whole is said too, not dropped.
+    expect(shown[0]).toContain('结束日期不能早于开始日期')
+  })
+  it('says the sentences themselves when no field of the form is marked, with its labels', () => {
+    shown.length = 0
+    const form = useFormProblem(['title'], { recipient_org_id: '获奖组织' })
+    const problem = { ...validation, errors: [{ field: 'body.recipient_org_id', message: '必填' }, { field: 'body', message: '结束时间必须晚于开始时间' }] }
+    expect(form.report(problem)).toEqual([])
+    expect(shown).toEqual(['请求内容无效：获奖组织：必填；结束时间必须晚于开始时间'])
+  })
+  it('says a refusal on its field once, as a plain sentence', () => {
+    shown.length = 0
+    const form = useFormProblem(['name'])
+    const taken = { type: 't', title: '操作冲突', status: 409, code: 'name_taken', detail: '名称已被使用', errors: [{ field: 'body.name', message: '名称已被使用' }] }
+    expect(form.report(taken)).toEqual(['name'])
+    expect(form.errors).toEqual({ name: '名称已被使用' })
+    expect(shown).toEqual(['名称已被使用'])
+    shown.length = 0
+    useFormProblem(['code']).report(taken)
+    expect(shown).toEqual(['名称已被使用'])
   })
   it('places nested errors on the deepest item the form has, read from a getter when items change', () => {
     shown.length = 0

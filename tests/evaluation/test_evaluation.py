@@ -632,6 +632,29 @@ def test_evaluation_carries_evidence_for_the_period(scene: Scene) -> None:
         "wishes_claimed": 2,
         "wishes_fulfilled": 1,
     }
+    # The scoring grid reads a page's evidence at once: the same figures, and for a member with
+    # nothing in the period, zeros.
+    idle = make_member(scene.community, unit_org_id=scene.unit, reported_on=date(2017, 2, 1))
+    idle_eid = scene.evaluation_of(idle)["id"]
+    url = f"evaluation-periods/{scene.period}/evidence"
+    batch = scene.client.get(url, params={"evaluation_id": [idle_eid, eid]}, headers=scene.community_admin)
+    assert batch.status_code == 200, batch.text
+    assert [b["evaluation_id"] for b in batch.json()] == [idle_eid, eid]
+    assert batch.json()[1]["evidence"] == r.json()["evidence"]
+    assert (
+        batch.json()[0]["evidence"]["volunteer_hours"] == 0 and batch.json()[0]["evidence"]["community_records"] == []
+    )
+    # Scoped in the query: another community's admin sees none of them; a wrong period, none either.
+    stranger = headers_for(scene.client, Role.community_admin, make_org("community"))
+    assert scene.client.get(url, params={"evaluation_id": [eid]}, headers=stranger).json() == []
+    # Hostile input: nothing asked, too many, not numbers, an unknown period.
+    assert_problem(scene.client.get(url, headers=scene.community_admin), 422, "validation_error")
+    many = {"evaluation_id": list(range(1, 102))}
+    assert_problem(scene.client.get(url, params=many, headers=scene.community_admin), 422, "validation_error")
+    bad = scene.client.get(url, params={"evaluation_id": "x"}, headers=scene.community_admin)
+    assert_problem(bad, 422, "validation_error")
+    missing = scene.client.get("evaluation-periods/999999/evidence", params={"evaluation_id": eid}, headers=scene.admin)
+    assert_problem(missing, 404, "not_found")
 
 
 # --- who sees what -----------------------------------------------------------------------------

@@ -59,10 +59,49 @@ def test_template_has_the_chinese_headers(client: TestClient) -> None:
     assert "attachment" in xlsx.headers["content-disposition"]
     book = load_workbook(io.BytesIO(xlsx.content))
     assert [c.value for c in book.worksheets[0][1]] == HEADER
-    assert book.sheetnames == ["党员", "说明"]
+    assert book.sheetnames == ["党员", "说明", "选项"]
     as_csv = client.get("members/import-template?format=csv", headers=admin)
     assert as_csv.headers["content-type"].startswith("text/csv")
-    assert as_csv.content.decode("utf-8-sig").strip() == ",".join(HEADER)
+    assert as_csv.content.decode("utf-8-sig").splitlines()[0] == ",".join(HEADER)
+
+
+def test_template_has_an_example_row_and_drop_downs_of_what_the_caller_may_name(client: TestClient) -> None:
+    unit = make_org("unit", name="黄石市中级人民法院机关党委")
+    community = make_org("community", name="老虎头社区党委")
+    make_org("community", name="别的社区党委")
+    from factories import make_partnership
+
+    make_partnership(unit, community)
+    lht = headers_for(client, Role.community_admin, community)
+    book = load_workbook(io.BytesIO(client.get("members/import-template", headers=lht).content))
+    members, options = book["党员"], book["选项"]
+    example = [c.value for c in members[2]]
+    assert example[0] == "【示例】张红" and example[1] == "女" and example[5] == "在职党员"
+    assert example[6] == "黄石市中级人民法院机关党委" and example[7] == "老虎头社区党委"
+    assert options.sheet_state == "hidden"
+    lists = {
+        options.cell(1, col).value: [options.cell(r, col).value for r in range(2, options.max_row + 1)]
+        for col in range(1, 5)
+    }
+    # The caller's own community and its partner unit; not a community it has nothing to do with.
+    assert lists == {
+        "性别": ["男", "女", None, None, None],
+        "党员类别": ["在职党员", "离退休党员", "失业党员", "流动党员", "“两新”组织党员"],
+        "工作单位党组织": ["黄石市中级人民法院机关党委", None, None, None, None],
+        "报到社区": ["老虎头社区党委", None, None, None, None],
+    }
+    checks = {str(v.sqref): (v.type, v.formula1) for v in members.data_validations.dataValidation}
+    assert checks == {
+        "B2:B5001": ("list", "'选项'!$A$2:$A$3"),
+        "F2:F5001": ("list", "'选项'!$B$2:$B$6"),
+        "G2:G5001": ("list", "'选项'!$C$2:$C$2"),
+        "H2:H5001": ("list", "'选项'!$D$2:$D$2"),
+    }
+    # The template as downloaded imports nothing: its example row is skipped, not imported.
+    filled = client.get("members/import-template", headers=lht).content
+    dry = _upload(client, lht, filled, name="党员导入模板.xlsx", query="?dry_run=true")
+    assert dry.status_code == 200, dry.text
+    assert dry.json()["total_rows"] == 0
 
 
 def test_csv_import_creates_every_row_with_its_card(client: TestClient) -> None:
@@ -159,6 +198,55 @@ def test_every_kind_of_row_error_is_reported_with_its_line(client: TestClient) -
     assert body["error_count"] == len(found)
     assert all(r["message"] for r in body["rows"])
     assert _count(Member) == 1
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_every_problem_of_every_row_in_one_pass(client: TestClient) -> None:
+    """Format and rules together: a row with an unreadable cell still has its other fields' rules
+    checked, so fixing the file takes one round, not one per kind of check."""
+    admin = headers_for(client, Role.admin)
+    unit, community = make_org("unit"), make_org("community")
+    unit_code, community_code = _codes(client, admin, unit, community)
+    rows = [
+        # 2: unreadable gender, and a birth date in the future, and an in-service member without unit
+        ["甲", "男性", "2999-01-01", "", "", "在职党员", "", community_code, "", "", ""],
+        # 3: a name too long, a bad phone, an unknown community, and a joining date before birth
+        ["乙" * 60, "女", "1990-01-01", "123", "1980-01-01", "离退休党员", "", "不存在的社区", "", "", "V-9"],
+        # 4: an unreadable date, a unit where the community goes, and the volunteer number of row 3
+        ["丙", "女", "", "", "2017年13月1日", "在职党员", unit_code, unit_code, "", "", "V-9"],
+    ]
+    body = assert_problem(_upload(client, admin, _xlsx(rows), name="党员.xlsx"), 422, "import_rejected")
+    found = sorted((r["line"], r["column"]) for r in body["rows"])
+    assert found == sorted(
+        [
+            (2, "出生日期"),
+            (2, "性别"),
+            (2, "工作单位党组织"),
+            (3, "入党日期"),
+            (3, "姓名"),
+            (3, "手机号码"),
+            (3, "报到社区"),
+            (4, "入党日期"),
+            (4, "报到社区"),
+            (4, "志愿者编号"),
+        ]
+    )
+    assert body["error_count"] == 10
+    messages = {(r["line"], r["column"]): r["message"] for r in body["rows"]}
+    assert messages[(2, "出生日期")] == "出生日期不能晚于今天"
+    assert messages[(3, "入党日期")] == "入党日期必须晚于出生日期"
+    assert messages[(4, "志愿者编号")] == "志愿者编号“V-9”与第 3 行重复"
+    assert _count(Member) == 0
 
 
 def test_dry_run_validates_without_writing(client: TestClient) -> None:

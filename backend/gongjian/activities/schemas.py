@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, model_validator
 
+from gongjian.kit.messages import field_error
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import BlockedAction, InputModel, OutputModel, omittable
 from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime, QueryId
@@ -34,7 +35,7 @@ class ActivityCreate(InputModel):
     @model_validator(mode="after")
     def _times_ordered(self) -> ActivityCreate:
         if self.ends_at <= self.starts_at:
-            raise ValueError("结束时间必须晚于开始时间")
+            raise field_error("ends_at", "结束时间必须晚于开始时间")
         return self
 
 
@@ -167,9 +168,9 @@ class AttendanceUpdate(InputModel):
     def _ordered(self) -> AttendanceUpdate:
         if self.checked_out_at is not None:
             if self.checked_in_at is None:
-                raise ValueError("没有签到时间不能登记签退时间")
+                raise field_error("checked_in_at", "没有签到时间不能登记签退时间")
             if self.checked_out_at <= self.checked_in_at:
-                raise ValueError("签退时间必须晚于签到时间")
+                raise field_error("checked_out_at", "签退时间必须晚于签到时间")
         return self
 
 

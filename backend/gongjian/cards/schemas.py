@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from gongjian.kit.messages import field_error
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import Confidential, InputModel, OutputModel
 from gongjian.kit.types import BodyId, IsoDate
@@ -74,9 +75,9 @@ class PointsEntryCreate(InputModel):
     @model_validator(mode="after")
     def _points_or_reversal(self) -> PointsEntryCreate:
         if (self.points is None) == (self.reverses_entry_id is None):
-            raise ValueError("须填写积分变动 points，或填写被冲正记录 reverses_entry_id（二者只填其一）")
+            raise field_error("points", "须填写积分变动，或选择被冲正的记录（二者只填其一）")
         if self.points == 0:
-            raise ValueError("积分变动不能为 0")
+            raise field_error("points", "积分变动不能为 0")
         return self
 
 

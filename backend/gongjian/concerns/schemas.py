@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, model_validator
 
+from gongjian.kit.messages import field_error
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel
 from gongjian.kit.types import BodyId, IsoDate, QueryId, business_date_field
@@ -44,12 +45,13 @@ class ConcernCreate(InputModel):
     def _resident_named(self) -> ConcernCreate:
         if self.resident_id is not None:
             if self.reporter_kind not in (None, ConcernReporterKind.resident) or self.resident_name is not None:
-                raise ValueError(
-                    "指定居民（resident_id）时反映人即该居民：reporter_kind 为 resident 或不填，不填 resident_name"
+                raise field_error(
+                    "resident_name",
+                    "指定居民（resident_id）时反映人即该居民：reporter_kind 为 resident 或不填，不填 resident_name",
                 )
             return self
         if (self.reporter_kind is ConcernReporterKind.resident) != (self.resident_name is not None):
-            raise ValueError("代居民反映时须填写且只在此时填写居民姓名（resident_name）")
+            raise field_error("resident_name", "代居民反映时须填写且只在此时填写居民姓名")
         return self
 
 

@@ -7,14 +7,22 @@ its open evaluations.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Select, case, false, func, select
 from sqlalchemy.orm import Session, joinedload
 
+from gongjian.db import unit_of_work
 from gongjian.evaluation import grading, permissions
 from gongjian.evaluation.periods import get_period
-from gongjian.evaluation.schemas import EvaluationDetail, EvaluationListQuery, EvaluationRead
+from gongjian.evaluation.schemas import (
+    EvaluationDetail,
+    EvaluationEvidence,
+    EvaluationListQuery,
+    EvaluationRead,
+    EvidenceQuery,
+)
 from gongjian.evaluation.syncing import read_synced
 from gongjian.kit.calendar import end_of, start_of
 from gongjian.kit.pagination import Page, page_of, read_rows
@@ -118,47 +126,90 @@ def get_evaluation(session: Session, principal: Principal, evaluation_id: int) -
     return evaluation
 
 
-def _evidence(session: Session, ev: Evaluation) -> dict[str, Any]:
-    """What the member did in the period. Volunteer hours count by the volunteering domain's rule
-    (approved and not superseded by an approved correction), for services that ended in the period."""
-    period, member = ev.period, ev.member
+def _evidence(session: Session, evs: Sequence[Evaluation]) -> dict[int, dict[str, Any]]:
+    """What each member did in its evaluation's period, by evaluation id, in one query per kind of
+    evidence. Volunteer hours count by the volunteering domain's rule (approved and not superseded
+    by an approved correction), for services that ended in the period. All `evs` share a period."""
+    if not evs:
+        return {}
+    period = evs[0].period
+    members = sorted({ev.member_id for ev in evs})
     start, end = start_of(period.start_date), end_of(period.end_date)
-    half_hours, record_count = session.execute(
-        select(func.coalesce(func.sum(VolunteerRecord.half_hours), 0), func.count(VolunteerRecord.id)).where(
-            VolunteerRecord.member_id == member.id,
-            counted_volunteer_records(),
-            VolunteerRecord.ended_at >= start,
-            VolunteerRecord.ended_at < end,
+    hours = {
+        row.member_id: (int(row.half_hours), int(row.records))
+        for row in session.execute(
+            select(
+                VolunteerRecord.member_id,
+                func.coalesce(func.sum(VolunteerRecord.half_hours), 0).label("half_hours"),
+                func.count(VolunteerRecord.id).label("records"),
+            )
+            .where(
+                VolunteerRecord.member_id.in_(members),
+                counted_volunteer_records(),
+                VolunteerRecord.ended_at >= start,
+                VolunteerRecord.ended_at < end,
+            )
+            .group_by(VolunteerRecord.member_id)
         )
-    ).one()
-    kinds = session.execute(
-        select(CommunityRecord.kind, func.count())
+    }
+    kinds: dict[int, list[dict[str, Any]]] = {}
+    for member_id, kind, n in session.execute(
+        select(CommunityRecord.member_id, CommunityRecord.kind, func.count())
         .where(
-            CommunityRecord.member_id == member.id,
+            CommunityRecord.member_id.in_(members),
             CommunityRecord.occurred_on >= period.start_date,
             CommunityRecord.occurred_on <= period.end_date,
         )
-        .group_by(CommunityRecord.kind)
-        .order_by(CommunityRecord.kind)
-    ).all()
+        .group_by(CommunityRecord.member_id, CommunityRecord.kind)
+        .order_by(CommunityRecord.member_id, CommunityRecord.kind)
+    ):
+        kinds.setdefault(member_id, []).append({"kind": kind, "count": int(n)})
     done = (WishStatus.fulfilled.value, WishStatus.closed.value)
-    claimed, fulfilled = session.execute(
-        select(
-            func.count(Wish.id),
-            func.coalesce(func.sum(case((Wish.status.in_(done), 1), else_=0)), 0),
-        ).where(Wish.claimant_member_id == member.id, Wish.claimed_at >= start, Wish.claimed_at < end)
-    ).one()
-    return {
-        "reported_on": member.reported_on,
-        "reported_in_period": member.reported_on is not None and member.reported_on <= period.end_date,
-        "volunteer_hours": int(half_hours) / 2,
-        "volunteer_record_count": int(record_count),
-        "community_records": [{"kind": kind, "count": int(n)} for kind, n in kinds],
-        "wishes_claimed": int(claimed),
-        "wishes_fulfilled": int(fulfilled),
+    wishes = {
+        row.member_id: (int(row.claimed), int(row.fulfilled))
+        for row in session.execute(
+            select(
+                Wish.claimant_member_id.label("member_id"),
+                func.count(Wish.id).label("claimed"),
+                func.coalesce(func.sum(case((Wish.status.in_(done), 1), else_=0)), 0).label("fulfilled"),
+            )
+            .where(Wish.claimant_member_id.in_(members), Wish.claimed_at >= start, Wish.claimed_at < end)
+            .group_by(Wish.claimant_member_id)
+        )
     }
+    out: dict[int, dict[str, Any]] = {}
+    for ev in evs:
+        member = ev.member
+        half_hours, record_count = hours.get(member.id, (0, 0))
+        claimed, fulfilled = wishes.get(member.id, (0, 0))
+        out[ev.id] = {
+            "reported_on": member.reported_on,
+            "reported_in_period": member.reported_on is not None and member.reported_on <= period.end_date,
+            "volunteer_hours": half_hours / 2,
+            "volunteer_record_count": record_count,
+            "community_records": kinds.get(member.id, []),
+            "wishes_claimed": claimed,
+            "wishes_fulfilled": fulfilled,
+        }
+    return out
+
+
+def evidence_of(principal: Principal, period_id: int, query: EvidenceQuery) -> list[EvaluationEvidence]:
+    """The evidence of the named evaluations of one period that the caller may see (the others are
+    left out, as the list leaves them out), in the order asked."""
+    with unit_of_work(write_lock=False) as session:
+        get_period(session, period_id)
+        stmt = readable_evaluations(principal).where(
+            Evaluation.period_id == period_id, Evaluation.id.in_(sorted(set(query.evaluation_id)))
+        )
+        evs = list(session.scalars(stmt).unique())
+        found = _evidence(session, evs)
+        asked = dict.fromkeys(query.evaluation_id)
+        return [
+            EvaluationEvidence.model_validate({"evaluation_id": i, "evidence": found[i]}) for i in asked if i in found
+        ]
 
 
 def evaluation_detail(session: Session, principal: Principal, evaluation_id: int) -> EvaluationDetail:
     ev = get_evaluation(session, principal, evaluation_id)
-    return EvaluationDetail.model_validate({**_evaluation_dict(ev), "evidence": _evidence(session, ev)})
+    return EvaluationDetail.model_validate({**_evaluation_dict(ev), "evidence": _evidence(session, [ev])[ev.id]})

@@ -11,8 +11,10 @@ from gongjian.evaluation import evaluations, periods, ranking, scores
 from gongjian.evaluation.schemas import (
     CommunityScoreInput,
     EvaluationDetail,
+    EvaluationEvidence,
     EvaluationListQuery,
     EvaluationRead,
+    EvidenceQuery,
     ExportFormat,
     PeriodCreate,
     PeriodListQuery,
@@ -121,6 +123,16 @@ async def list_evaluations(
     period_id: PathId, principal: Reader, query: Annotated[EvaluationListQuery, query_of(EvaluationListQuery)]
 ) -> Page[EvaluationRead]:
     return evaluations.list_evaluations(principal, period_id, query)
+
+
+@router.get(
+    "/evaluation-periods/{period_id}/evidence",
+    summary="多条考评记录的表现依据（评分表格用：时长、社区表现记录、微心愿）",
+)
+async def list_evaluation_evidence(
+    period_id: PathId, principal: Reader, query: Annotated[EvidenceQuery, query_of(EvidenceQuery)]
+) -> list[EvaluationEvidence]:
+    return evaluations.evidence_of(principal, period_id, query)
 
 
 @router.get("/evaluation-periods/{period_id}/ranking", summary="单位内排名与评优推荐")

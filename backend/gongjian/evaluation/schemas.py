@@ -7,7 +7,8 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, field_validator, model_validator
 
-from gongjian.kit.query import ListQuery
+from gongjian.kit.messages import field_error
+from gongjian.kit.query import ListQuery, QueryModel
 from gongjian.kit.schemas import BlockedAction, InputModel, OutputModel, omittable
 from gongjian.kit.types import ID_BOUNDS, IsoDate, QueryId
 from gongjian.models.enums import EvaluationGrade, EvaluationPeriodStatus, EvaluationStatus, EvaluationVeto
@@ -31,7 +32,7 @@ class Thresholds(InputModel):
     @model_validator(mode="after")
     def _descending(self) -> Thresholds:
         if not self.excellent > self.qualified > self.basically_qualified:
-            raise ValueError("分数线须满足 优秀 > 合格 > 基本合格")
+            raise field_error("qualified", "分数线须满足 优秀 > 合格 > 基本合格")
         return self
 
 
@@ -44,7 +45,7 @@ class Share(InputModel):
     @model_validator(mode="after")
     def _at_most_one(self) -> Share:
         if self.numerator > self.denominator:
-            raise ValueError("优秀比例不能超过 1")
+            raise field_error("numerator", "优秀比例不能超过 1")
         return self
 
 
@@ -85,7 +86,7 @@ class PeriodCreate(InputModel):
     @model_validator(mode="after")
     def _ordered(self) -> PeriodCreate:
         if self.end_date < self.start_date:
-            raise ValueError("结束日期不能早于开始日期")
+            raise field_error("end_date", "结束日期不能早于开始日期")
         return self
 
 
@@ -232,6 +233,24 @@ class Evidence(OutputModel):
 
 
 class EvaluationDetail(EvaluationRead):
+    evidence: Evidence
+
+
+# Evaluations whose evidence one request reads: a page of the scoring grid.
+MAX_EVIDENCE_IDS = 100
+
+
+class EvidenceQuery(QueryModel):
+    evaluation_id: list[Annotated[int, Field(**ID_BOUNDS)]] = Field(
+        min_length=1,
+        max_length=MAX_EVIDENCE_IDS,
+        description=f"考评记录编号，可重复给出（?evaluation_id=1&evaluation_id=2），最多 {MAX_EVIDENCE_IDS} 个；"
+        "无权查看或不属于本周期的不返回",
+    )
+
+
+class EvaluationEvidence(OutputModel):
+    evaluation_id: int
     evidence: Evidence
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, model_validator
 
+from gongjian.kit.messages import field_error
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
 from gongjian.kit.types import BodyId, IsoDate, QueryId
@@ -36,11 +37,11 @@ class HonorCreate(InputModel):
         kind = self.recipient_kind
         wants_org = kind in (HonorRecipientKind.community, HonorRecipientKind.organization)
         if wants_org != (self.recipient_org_id is not None):
-            raise ValueError("获奖社区或党组织时须填写且只在此时填写 recipient_org_id")
+            raise field_error("recipient_org_id", "获奖社区或党组织时须填写且只在此时填写获奖组织")
         if (kind is HonorRecipientKind.member) != (self.recipient_member_id is not None):
-            raise ValueError("获奖党员时须填写且只在此时填写 recipient_member_id")
+            raise field_error("recipient_member_id", "获奖党员时须填写且只在此时填写获奖党员")
         if (kind is HonorRecipientKind.team) != (self.team_name is not None):
-            raise ValueError("获奖团队时须填写且只在此时填写 team_name")
+            raise field_error("team_name", "获奖团队时须填写且只在此时填写团队名称")
         return self
 
 

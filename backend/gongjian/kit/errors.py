@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DataError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gongjian.kit.messages import message_for
+from gongjian.kit.messages import error_loc, message_for
 
 logger = logging.getLogger("gongjian.errors")
 
@@ -157,7 +157,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [FieldError(field=_field_path(e.get("loc", ())), message=message_for(e)) for e in exc.errors()]
+        errors = [FieldError(field=_field_path(error_loc(e)), message=message_for(e)) for e in exc.errors()]
         return problem_response(422, "validation_error", "请求内容无效", "请检查标出的字段", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic_core import PydanticCustomError
+
 _MESSAGES: dict[str, str] = {
     "missing": "必填",
     "extra_forbidden": "不认识的字段",
@@ -52,8 +54,31 @@ _MESSAGES: dict[str, str] = {
 }
 
 
+# The error type of `field_error`: a model validator's rule about named fields.
+FIELD_ERROR = "field_error"
+_FIELD_KEY = "gongjian_field"
+
+
+def field_error(field: str, message: str) -> PydanticCustomError:
+    """Raise from a model validator a rule that concerns one field (ends before it starts, ...):
+    the answer's `errors[].field` then names that field (`body.ends_at`), so a form marks the input
+    to fix, instead of the whole body (`body`), which no form item can show."""
+    # Pydantic fills `{name}` from the context into the message: the key is one no message names.
+    return PydanticCustomError(FIELD_ERROR, message, {_FIELD_KEY: field})
+
+
+def error_loc(error: Mapping[str, Any]) -> tuple[Any, ...]:
+    """Where an error belongs: Pydantic's location, plus the field a `field_error` names."""
+    loc = tuple(error.get("loc", ()))
+    if error.get("type") == FIELD_ERROR:
+        return (*loc, (error.get("ctx") or {}).get(_FIELD_KEY, ""))
+    return loc
+
+
 def message_for(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
+    if kind == FIELD_ERROR:
+        return str(error.get("msg", ""))
     if kind == "value_error":
         # Our own validators raise ValueError with a Chinese sentence; Pydantic prefixes it.
         return str(error.get("msg", "")).removeprefix("Value error, ")

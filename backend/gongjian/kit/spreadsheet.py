@@ -9,6 +9,8 @@
   injection): a text cell starting with `= + - @`, a tab or a carriage return gets a leading `'`
   (OWASP's advice; spreadsheet programs then show it as text), and every xlsx text cell is written
   as a string cell. Numbers stay numbers, negative ones too: only text is neutralised.
+- A sheet may offer drop-downs (`choices`: list validation from a range, as WPS and Excel show
+  them) and be hidden (`hidden`: the lists those drop-downs read).
 - `download(content, filename, fallback)` is the response: the Chinese file name as RFC 5987
   `filename*`, an ASCII `filename` for clients that don't read it.
 - `file_responses` is the matching entry of a route's `responses=` for the spec.
@@ -56,6 +58,9 @@ class Sheet:
     name: str
     # Column number (1 = A) → width in characters; unset columns keep Excel's default.
     widths: Mapping[int, float] = field(default_factory=dict)
+    # Kept in the file but not shown (the lists a drop-down reads).
+    hidden: bool = False
+    _choices: list[tuple[str, str, str]] = field(default_factory=list, init=False, repr=False)
     _blocks: list[tuple[int, Iterable[Sequence[Any]]]] = field(default_factory=list, init=False, repr=False)
 
     def title(self, text: str) -> None:
@@ -70,6 +75,11 @@ class Sheet:
         """A bold row: column headers, or a section's heading."""
         self._blocks.append((_HEADER, [values]))
 
+    def choices(self, cells: str, source: str, title: str) -> None:
+        """A drop-down on `cells` ("B2:B5000") offering the values in `source` (a range such as
+        `'选项'!$A$2:$A$3`); a value not in the list is refused with a message naming `title`."""
+        self._choices.append((cells, source, title))
+
     def rows(self, rows: Iterable[Sequence[Any]], *, wrap: bool = False) -> None:
         """Data rows; `wrap` wraps long text in its cell, aligned to the top (free-text columns)."""
         self._blocks.append((_WRAPPED if wrap else _DATA, rows))
@@ -81,6 +91,7 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
 
     styles: dict[int, dict[str, Any]] = {
         _TITLE: {"font": Font(bold=True, size=14), "alignment": Alignment(horizontal="left")},
@@ -90,6 +101,14 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
     book = Workbook(write_only=True)
     for sheet in sheets:
         ws = book.create_sheet(sheet.name)
+        if sheet.hidden:
+            ws.sheet_state = "hidden"
+        for target, source, choice in sheet._choices:
+            check = DataValidation(type="list", formula1=source, allow_blank=True, showErrorMessage=True)
+            check.errorTitle = choice
+            check.error = f"请从下拉列表中选择{choice}"
+            check.add(target)
+            ws.data_validations.append(check)
         for column, width in sheet.widths.items():
             ws.column_dimensions[get_column_letter(column)].width = width
         for kind, rows in sheet._blocks:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any, Protocol, cast
 
 from pydantic import ValidationError
@@ -37,12 +38,13 @@ from gongjian.kit.errors import FieldError
 from gongjian.kit.messages import message_for
 from gongjian.kit.principal import Principal
 from gongjian.members import permissions, spreadsheet
-from gongjian.members.rules import MEMBER_FIELDS, date_issues, load_orgs, placement_issues, row_values
+from gongjian.members.rules import MEMBER_FIELDS, OrgInfo, date_issues, load_orgs, placement_issues, row_values
 from gongjian.members.schemas import ImportProblem, ImportResult, ImportRowError, MemberCreate
 from gongjian.members.spreadsheet import Deadline, SheetRow
 from gongjian.models import Card, Member, Organization
 from gongjian.models.base import utcnow
-from gongjian.models.enums import AuditAction
+from gongjian.models.enums import AuditAction, MemberCategory, OrganizationKind
+from gongjian.organizations.permissions import partner_org_ids
 from gongjian.settings import get_settings
 
 logger = logging.getLogger("gongjian.members.importing")
@@ -156,46 +158,83 @@ def check_rows(
     orgs = load_orgs(session, org_ids.values())
 
     valid: Valid = []
+    numbers: list[tuple[int, str]] = []
     for row in rows:
         deadline.check()
-        for column, message in row.cell_errors:
-            fail(row.line, column, message)
-        values = dict(row.values)
-        unresolved = False
-        for ref_key, id_key in (("unit_org", "unit_org_id"), ("community_org", "community_org_id")):
-            ref = values.pop(ref_key, None)
-            if ref:
-                if str(ref) not in org_ids:
-                    fail(row.line, columns[ref_key], f"找不到党组织“{ref}”（请填写简码或全称）")
-                    unresolved = True
-                values[id_key] = org_ids.get(str(ref))
-        if row.cell_errors or unresolved:
-            continue
-        try:
-            data = MemberCreate.model_validate(values)
-        except ValidationError as exc:
-            for err in exc.errors():
-                name = str(err["loc"][0]) if err["loc"] else ""
-                fail(row.line, columns.get(name.removesuffix("_id"), columns.get(name)), message_for(err))
-            continue
-        issues = placement_issues(
-            principal, data.category, data.unit_org_id, data.community_org_id, orgs
-        ) + date_issues(data.birth_date, data.joined_party_on, data.reported_on)
-        for issue in issues:
-            header = columns.get(issue.field.removesuffix("_id"), columns.get(issue.field))
-            fail(row.line, header, issue.message, issue.code)
-        if issues:
-            continue
-        if not permissions.looks_after(principal, data.unit_org_id, data.community_org_id):
-            fail(row.line, None, "只能导入本组织（作为工作单位或报到社区）的党员")
-            continue
-        valid.append((row.line, data))
+        data, numbered = _check_row(principal, row, columns, org_ids, orgs, fail)
+        if numbered is not None:
+            numbers.append((row.line, numbered))
+        if data is not None:
+            valid.append((row.line, data))
 
-    _check_volunteer_numbers(session, valid, columns, fail)
+    _check_volunteer_numbers(session, numbers, columns, fail)
     if errors:
-        errors.sort(key=lambda e: e.line)
+        # By line, and within a line in the file's column order (whole-row problems last).
+        order = {header: i for i, header in enumerate(columns.values())}
+        errors.sort(key=lambda e: (e.line, order.get(e.column or "", len(order))))
         return errors[:MAX_LISTED_IMPORT_ERRORS], len(errors)
     return valid
+
+
+def _check_row(
+    principal: Principal,
+    row: SheetRow,
+    columns: Mapping[str, str],
+    org_ids: Mapping[str, int],
+    orgs: Mapping[int, OrgInfo],
+    fail: Fail,
+) -> tuple[MemberCreate | None, str | None]:
+    """Every problem of one row, in one pass: unreadable cells, unknown organisations, the fields'
+    own rules, the placement and date rules on the fields that are fine, who may import it. A field
+    already found wrong is not reported again by a later check (its cell said why).
+
+    Answers the row ready to write (None when anything is wrong) and its volunteer number, when
+    readable, for the file-wide uniqueness check."""
+    bad: set[str] = set()
+    found = 0
+
+    def problem(field: str | None, message: str, code: str | None = None) -> None:
+        nonlocal found
+        found += 1
+        header = columns.get(field.removesuffix("_id"), columns.get(field)) if field else None
+        fail(row.line, header, message, code)
+        if field:
+            bad.add(field)
+
+    for column, message in row.cell_errors:
+        problem(spreadsheet.HEADER_TO_FIELD.get(column, column), message)
+    values = dict(row.values)
+    for ref_key, id_key in (("unit_org", "unit_org_id"), ("community_org", "community_org_id")):
+        ref = values.pop(ref_key, None)
+        if ref:
+            if str(ref) not in org_ids:
+                problem(id_key, f"找不到党组织“{ref}”（请填写简码或全称）")
+            values[id_key] = org_ids.get(str(ref))
+    # A cell found wrong while reading has no value to check; its missing value is no news.
+    bad |= {spreadsheet.HEADER_TO_FIELD.get(c, c) for c, _ in row.cell_errors}
+    data: MemberCreate | None = None
+    try:
+        data = MemberCreate.model_validate(values)
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = str(err["loc"][0]) if err["loc"] else ""
+            if name not in bad and name.removesuffix("_id") not in bad:
+                problem(name or None, message_for(err))
+                bad.add(name)
+    good = {k: v for k, v in values.items() if k not in bad and v is not None}
+    if not {"category", "community_org_id", "unit_org_id"} & bad and "category" in good and "community_org_id" in good:
+        category = MemberCategory(good["category"])
+        for issue in placement_issues(principal, category, good.get("unit_org_id"), good["community_org_id"], orgs):
+            problem(issue.field, issue.message, issue.code)
+        if not found and not permissions.looks_after(principal, good.get("unit_org_id"), good["community_org_id"]):
+            problem(None, "只能导入本组织（作为工作单位或报到社区）的党员")
+    dates = [
+        good.get(k) if isinstance(good.get(k), date) else None for k in ("birth_date", "joined_party_on", "reported_on")
+    ]
+    for issue in date_issues(*dates):
+        problem(issue.field, issue.message, issue.code)
+    number = good.get("volunteer_number") if "volunteer_number" not in bad else None
+    return (data if not found else None), (number if isinstance(number, str) else None)
 
 
 def write_rows(
@@ -215,7 +254,8 @@ def write_rows(
             chunk = valid[start : start + WRITE_CHUNK_ROWS]
             errors, fail = _collector()
             with unit_of_work(write_lock=True) as session:
-                _check_volunteer_numbers(session, chunk, columns, fail)
+                numbered = [(line, d.volunteer_number) for line, d in chunk if d.volunteer_number is not None]
+                _check_volunteer_numbers(session, numbered, columns, fail)
                 if not errors:
                     written += _insert_members(session, principal, chunk)
             if errors:  # taken by a write since the check: out of this chunk's lock, undo the rest
@@ -288,22 +328,41 @@ class _Snapshot:
 
 
 def _check_volunteer_numbers(
-    session: Session, valid: Sequence[tuple[int, MemberCreate]], columns: Mapping[str, str], fail: Fail
+    session: Session, numbers: Sequence[tuple[int, str]], columns: Mapping[str, str], fail: Fail
 ) -> None:
+    """(line, number) pairs: each number once in the file, and none another member already has."""
     column = columns["volunteer_number"]
     seen: dict[str, int] = {}
-    for line, data in valid:
-        number = data.volunteer_number
-        if number is None:
-            continue
+    for line, number in numbers:
         if number in seen:
             fail(line, column, f"志愿者编号“{number}”与第 {seen[number]} 行重复")
         else:
             seen[number] = line
-    numbers = sorted(seen)
+    distinct = sorted(seen)
     taken: set[str] = set()
-    for start in range(0, len(numbers), _IN_CHUNKS):
-        chunk = numbers[start : start + _IN_CHUNKS]
+    for start in range(0, len(distinct), _IN_CHUNKS):
+        chunk = distinct[start : start + _IN_CHUNKS]
         taken.update(session.scalars(select(Member.volunteer_number).where(Member.volunteer_number.in_(chunk))))
     for number in sorted(taken):
         fail(seen[number], column, f"志愿者编号“{number}”已被其他党员使用")
+
+
+# Organisation names a template's drop-downs offer at most (Excel lists read a range; beyond this a
+# name is still typed by hand and checked on import).
+MAX_TEMPLATE_ORGS = 5000
+
+
+def template_choices(principal: Principal) -> spreadsheet.TemplateChoices:
+    """The live organisations the caller may name in an import, scoped in the query: every one for a
+    platform admin; its own and its partners' for an organisation's admin; none for anyone else."""
+    stmt = select(Organization.kind, Organization.name).where(Organization.archived_at.is_(None))
+    if not principal.is_admin:
+        if not principal.is_org_admin or principal.organization_id is None:
+            return spreadsheet.TemplateChoices([], [])
+        own = principal.organization_id
+        stmt = stmt.where(or_(Organization.id == own, Organization.id.in_(partner_org_ids(own))))
+    with unit_of_work(write_lock=False) as session:
+        rows = session.execute(stmt.order_by(Organization.name).limit(MAX_TEMPLATE_ORGS)).all()
+    units = [r.name for r in rows if r.kind in (OrganizationKind.unit.value, OrganizationKind.social.value)]
+    communities = [r.name for r in rows if r.kind == OrganizationKind.community.value]
+    return spreadsheet.TemplateChoices(units, communities)

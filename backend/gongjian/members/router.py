@@ -57,12 +57,15 @@ async def create_member(body: MemberCreate, principal: Writer, response: Respons
 
 @router.get(
     "/members/import-template",
-    summary="党员导入模板",
+    summary="党员导入模板（含示例行；xlsx 的性别、党员类别和本人可填的党组织为下拉选择）",
     response_class=Response,
     responses=_FILE_RESPONSE,
 )
 async def get_member_import_template(principal: Reader, format: FileFormat = FileFormat.xlsx) -> Response:
-    content = await run_in_threadpool(spreadsheet.template, format)
+    def work() -> bytes:
+        return spreadsheet.template(format, importing.template_choices(principal))
+
+    content = await run_in_threadpool(work)
     return download(content, f"党员导入模板.{format.value}", f"member-import-template.{format.value}")
 
 

@@ -248,6 +248,8 @@ def _read_rows(table: Iterator[Sequence[Any]], deadline: Deadline) -> list[Sheet
             cell = cells[index] if index < len(cells) else None
             if not _blank(cell):
                 _put(row, name, cell)
+        if str(row.values.get("name", "")).startswith(EXAMPLE_MARK):
+            continue  # the template's example row
         rows.append(row)
     return rows
 
@@ -337,14 +339,71 @@ def render(members: Sequence[MemberRead], fmt: FileFormat) -> bytes:
     return xlsx([sheet])
 
 
-def template(fmt: FileFormat) -> bytes:
+# A row whose name starts with this is the template's example: shown to be copied, never imported.
+EXAMPLE_MARK = "【示例】"
+# Rows of the members sheet that carry the drop-downs (the import reads at most MAX_ROWS).
+_CHOICE_ROWS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateChoices:
+    """The organisations the caller may name in an import, by full name (what the cells take)."""
+
+    units: Sequence[str]
+    communities: Sequence[str]
+
+
+def _example(choices: TemplateChoices) -> list[Any]:
+    values = {
+        "name": f"{EXAMPLE_MARK}张红",
+        "gender": Gender.label_of(Gender.female.value),
+        "birth_date": "1975-06-01",
+        "phone": "",
+        "joined_party_on": "2001-07-01",
+        "category": MemberCategory.label_of(MemberCategory.in_service.value),
+        "unit_org": choices.units[0] if choices.units else "（驻区单位党组织全称）",
+        "community_org": choices.communities[0] if choices.communities else "（社区党组织全称）",
+        "reported_on": "2017-03-01",
+        "skills": "法律咨询、普法宣传",
+        "volunteer_number": "",
+    }
+    return [values[c.field] for c in COLUMNS]
+
+
+def template(fmt: FileFormat, choices: TemplateChoices) -> bytes:
+    """The import template: the header, an example row (skipped by the import) and, in the xlsx,
+    drop-downs for 性别, 党员类别 and the organisations the caller may name."""
     header = [c.header for c in COLUMNS]
+    example = _example(choices)
     if fmt is FileFormat.csv:
-        return csv_bytes(header, [])
-    members = Sheet("党员")
+        return csv_bytes(header, [example])
+    members = Sheet("党员", widths={i + 1: max(12, len(c.header) * 2 + 4) for i, c in enumerate(COLUMNS)})
     members.header(*header)
+    members.line(*example)
+    lists: list[tuple[str, Sequence[str]]] = [
+        ("gender", list(Gender.__labels__.values())),
+        ("category", list(MemberCategory.__labels__.values())),
+        ("unit_org", choices.units),
+        ("community_org", choices.communities),
+    ]
+    options = Sheet("选项", hidden=True)
+    options.header(*(FIELD_TO_HEADER[name] for name, _ in lists))
+    longest = max(len(values) for _, values in lists)
+    options.rows([values[i] if i < len(values) else None for _, values in lists] for i in range(longest))
+    for position, (name, values) in enumerate(lists):
+        if not values:
+            continue
+        column = "ABCD"[position]
+        target = "ABCDEFGHIJK"[[c.field for c in COLUMNS].index(name)]
+        members.choices(
+            f"{target}2:{target}{_CHOICE_ROWS + 1}",
+            f"'选项'!${column}$2:${column}${len(values) + 1}",
+            FIELD_TO_HEADER[name],
+        )
     notes = Sheet("说明")
     notes.header("列名", "是否必填", "填写说明")
     notes.rows([c.header, "必填" if c.required else "选填", c.hint] for c in COLUMNS)
-    notes.line("", "", "第一个工作表逐行填写，一行一名党员；整份文件有任何一行出错则全部不导入，并列出出错的行。")
-    return xlsx([members, notes])
+    notes.line("", "", "第一个工作表逐行填写，一行一名党员；任何一行出错则全部不导入，并一次列出所有出错的行和列。")
+    notes.line("", "", f"第 2 行是示例（姓名以“{EXAMPLE_MARK}”开头的行不会导入），可照着填写，也可删除。")
+    notes.line("", "", "性别、党员类别、工作单位党组织、报到社区可从下拉列表选择。")
+    return xlsx([members, notes, options])

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, model_validator
 
+from gongjian.kit.messages import field_error
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel, omittable
 from gongjian.kit.types import ID_BOUNDS, IsoDate, QueryId
@@ -72,7 +73,7 @@ class PartnershipCreate(InputModel):
     @model_validator(mode="after")
     def _dates_ordered(self) -> PartnershipCreate:
         if self.end_date is not None and self.end_date < self.start_date:
-            raise ValueError("结束日期不能早于开始日期")
+            raise field_error("end_date", "结束日期不能早于开始日期")
         return self
 
 

@@ -8,6 +8,7 @@ from fastapi import Query
 from pydantic import Field, model_validator
 
 from gongjian.auth.passwords import NewPassword
+from gongjian.kit.messages import field_error
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import Confidential, InputModel, OutputModel, omittable
 from gongjian.kit.types import BodyId, QueryId
@@ -41,7 +42,10 @@ class ResidentCreate(InputModel):
     @model_validator(mode="after")
     def _login_whole(self) -> ResidentCreate:
         if (self.username is None) != (self.password is None):
-            raise ValueError("建立登录账号须同时填写登录名和初始密码；不建账号则都不填")
+            raise field_error(
+                "password" if self.password is None else "username",
+                "建立登录账号须同时填写登录名和初始密码；不建账号则都不填",
+            )
         return self
 
 

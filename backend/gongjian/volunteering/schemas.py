@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query
 from pydantic import Field, model_validator
 
+from gongjian.kit.messages import field_error
 from gongjian.kit.query import ListQuery
 from gongjian.kit.schemas import InputModel, OutputModel
 from gongjian.kit.types import ID_BOUNDS, IsoDate, IsoDateTime, QueryId
@@ -43,7 +44,7 @@ class RecordCreate(InputModel):
     @model_validator(mode="after")
     def _times_ordered(self) -> RecordCreate:
         if self.started_at is not None and self.ended_at is not None and self.ended_at <= self.started_at:
-            raise ValueError("结束时间必须晚于开始时间")
+            raise field_error("ended_at", "结束时间必须晚于开始时间")
         return self
 
 
@@ -217,7 +218,7 @@ class CertificateCreate(InputModel):
     @model_validator(mode="after")
     def _ordered(self) -> CertificateCreate:
         if self.period_end < self.period_start:
-            raise ValueError("结束日期不能早于开始日期")
+            raise field_error("period_end", "结束日期不能早于开始日期")
         return self
 
 

@@ -28,6 +28,9 @@ export function problemMessage(problem: Problem): string {
   // "活动已开始，不能取消报名", not "操作冲突：活动已开始，…". Only the generic validation answer
   // keeps its title, pointing at the marked fields.
   if (problem.detail && (problem.status === 409 || problem.status === 422) && problem.code !== 'validation_error') return problem.detail
+  // Shown where no form marks the fields (a list's action, a query): "check the marked fields"
+  // would point at nothing, so the errors' own sentences are the message.
+  if (problem.code === 'validation_error' && problem.errors?.length) return `${problem.title}：${problem.errors.map((e) => e.message).join('；')}`
   return problem.detail ? `${problem.title}：${problem.detail}` : problem.title
 }
 
@@ -53,7 +56,7 @@ function formFieldOf(path: string[], fields: readonly string[]): { key: string; 
  * `report` shows the message and maps field errors; it returns the fields it could place.
  * `fields` may be a getter when the form's items change (one per criterion, say).
  */
-export function useFormProblem(fields: readonly string[] | (() => readonly string[])) {
+export function useFormProblem(fields: readonly string[] | (() => readonly string[]), labels: Record<string, string> = {}) {
   const errors = reactive<FieldErrors>({})
 
   function clear(): void {
@@ -65,18 +68,35 @@ export function useFormProblem(fields: readonly string[] | (() => readonly strin
     const known = typeof fields === 'function' ? fields() : fields
     const placed: FieldErrors = {}
     const unplaced: FieldErrors = {}
+    // Errors about the request as a whole (`body`, a query parameter): said in the message.
+    const whole: string[] = []
     for (const { field, message } of problem.errors ?? []) {
       const parts = field.split('.')
-      if (parts[0] !== 'body' || parts.length < 2) continue
+      if (parts[0] !== 'body' || parts.length < 2) {
+        whole.push(message)
+        continue
+      }
       const { key, placed: onForm } = formFieldOf(parts.slice(1), known)
       const into = onForm ? placed : unplaced
       into[key] = into[key] ? `${into[key]}；${message}` : message
     }
     Object.assign(errors, placed)
-    const extra = Object.entries(unplaced)
-      .map(([key, message]) => `${key}：${message}`)
-      .join('；')
-    showProblem(extra ? { ...problem, detail: [problem.detail, extra].filter(Boolean).join('；') } : problem)
+    // A refusal naming its field repeats its detail there: said once.
+    const extra = [
+      ...Object.entries(unplaced)
+        .filter(([, message]) => message !== problem.detail)
+        .map(([key, message]) => `${labels[key] ?? key}：${message}`),
+      ...whole.filter((message) => message !== problem.detail),
+    ]
+    if (problem.code === 'validation_error' && !Object.keys(placed).length && extra.length) {
+      // Nothing is marked on the form: the sentences themselves, not "check the marked fields".
+      showProblem({ ...problem, errors: [], detail: extra.join('；') })
+    } else if (problem.code === 'validation_error' && Object.keys(placed).length) {
+      // The marked items say what is wrong; the message says where to look, and what no item shows.
+      showProblem({ ...problem, errors: [], detail: extra.length ? `请检查标出的字段；${extra.join('；')}` : '请检查标出的字段' })
+    } else {
+      showProblem(extra.length ? { ...problem, errors: [], detail: [problem.detail, ...extra].filter(Boolean).join('；') } : problem)
+    }
     return Object.keys(placed)
   }
 

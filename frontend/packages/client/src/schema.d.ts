@@ -265,6 +265,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/audit-entities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 审计日志中的对象类型及其中文名称（筛选用） */
+        get: operations["list_audit_entities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/audit-events": {
         parameters: {
             query?: never;
@@ -272,8 +289,25 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 审计日志（平台管理员），新的在前 */
+        /** 审计日志（平台管理员），按发生时间新的在前，含对象名称与逐字段变更 */
         get: operations["list_audit_events"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit-events/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出审计日志（与列表相同的筛选，xlsx，每个变更字段一行；最多 20000 条） */
+        get: operations["export_audit_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -833,6 +867,23 @@ export interface paths {
         };
         /** 考评记录列表 */
         get: operations["list_evaluations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-periods/{period_id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 多条考评记录的表现依据（评分表格用：时长、社区表现记录、微心愿） */
+        get: operations["list_evaluation_evidence"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1479,7 +1530,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 党员导入模板 */
+        /** 党员导入模板（含示例行；xlsx 的性别、党员类别和本人可填的党组织为下拉选择） */
         get: operations["get_member_import_template"];
         put?: never;
         post?: never;
@@ -3298,6 +3349,19 @@ export interface components {
          * @enum {string}
          */
         AuditAction: "create" | "update" | "archive" | "restore" | "deactivate" | "activate" | "reset_password" | "change_password" | "revoke" | "login" | "login_failed" | "logout" | "delete";
+        /** AuditEntityKind */
+        AuditEntityKind: {
+            /**
+             * Code
+             * @description 审计记录的 entity 取值
+             */
+            code: string;
+            /**
+             * Label
+             * @description 中文名称
+             */
+            label: string;
+        };
         /** AuditEventRead */
         AuditEventRead: {
             action: components["schemas"]["AuditAction"];
@@ -3306,7 +3370,10 @@ export interface components {
             /** Actor Name */
             actor_name: string;
             actor_type: components["schemas"]["ActorType"];
-            /** Changes */
+            /**
+             * Changes
+             * @description 原始记录：{字段: [原值, 新值]}（新建时只有新值）
+             */
             changes: {
                 [key: string]: unknown;
             };
@@ -3314,6 +3381,16 @@ export interface components {
             entity: string;
             /** Entity Id */
             entity_id: string;
+            /**
+             * Entity Label
+             * @description 对象的中文名称，如 荣誉「社区服务先进集体」；已删除的对象取记录中的名称
+             */
+            entity_label: string;
+            /**
+             * Fields
+             * @description 逐字段的 字段 / 原值 / 新值，供人阅读
+             */
+            fields: components["schemas"]["AuditFieldChange"][];
             /** Id */
             id: number;
             /**
@@ -3321,6 +3398,29 @@ export interface components {
              * Format: date-time
              */
             occurred_at: string;
+        };
+        /** AuditFieldChange */
+        AuditFieldChange: {
+            /**
+             * Field
+             * @description 字段代码
+             */
+            field: string;
+            /**
+             * Label
+             * @description 字段的中文名
+             */
+            label: string;
+            /**
+             * New
+             * @description 新值；删除时为空
+             */
+            new: string | null;
+            /**
+             * Old
+             * @description 原值（供人阅读：枚举为中文、组织与党员为名称）；新建时为空
+             */
+            old: string | null;
         };
         /**
          * BlockedAction
@@ -4617,6 +4717,12 @@ export interface components {
              * @description 定档时被否决规则限制为 基本合格 及以下
              */
             vetoed: boolean;
+        };
+        /** EvaluationEvidence */
+        EvaluationEvidence: {
+            /** Evaluation Id */
+            evaluation_id: number;
+            evidence: components["schemas"]["Evidence"];
         };
         /**
          * EvaluationGrade
@@ -10964,10 +11070,112 @@ export interface operations {
             };
         };
     };
+    list_audit_entities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntityKind"][];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     list_audit_events: {
         parameters: {
             query?: {
                 action?: components["schemas"]["AuditAction"] | null;
+                /** @description 操作者编号（与 actor_type 一起即某个人） */
                 actor_id?: number | null;
                 actor_type?: components["schemas"]["ActorType"] | null;
                 /** @description 如 organization、user */
@@ -10993,6 +11201,117 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_AuditEventRead_"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    export_audit_events: {
+        parameters: {
+            query?: {
+                action?: components["schemas"]["AuditAction"] | null;
+                /** @description 操作者编号（与 actor_type 一起即某个人） */
+                actor_id?: number | null;
+                actor_type?: components["schemas"]["ActorType"] | null;
+                /** @description 如 organization、user */
+                entity?: string | null;
+                entity_id?: string | null;
+                since?: string | null;
+                until?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 审计日志 xlsx */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };
             /** @description 请求有误 */
@@ -15382,6 +15701,112 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Page_EvaluationRead_"];
+                };
+            };
+            /** @description 请求有误 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未登录或凭据无效 */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 无权操作 */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 未找到或无权访问 */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 状态冲突 */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求内容无效 */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 请求过于频繁 */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务器内部错误 */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description 服务未配置或暂不可用（如数据库正忙：稍后按 Retry-After 重试） */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    list_evaluation_evidence: {
+        parameters: {
+            query: {
+                /** @description 考评记录编号，可重复给出（?evaluation_id=1&evaluation_id=2），最多 100 个；无权查看或不属于本周期的不返回 */
+                evaluation_id: number[];
+            };
+            header?: never;
+            path: {
+                period_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EvaluationEvidence"][];
                 };
             };
             /** @description 请求有误 */

@@ -15,4 +15,11 @@ export default [
     props: (route) => ({ periodId: Number(route.params.id) }),
     meta: { title: '考评周期', roles: ['admin', 'community_admin', 'unit_admin', 'member'] },
   },
+  {
+    path: 'evaluation-periods/:id(\\d+)/grid',
+    name: 'evaluation-grid',
+    component: () => import('./ScoringGridView.vue'),
+    props: (route) => ({ periodId: Number(route.params.id) }),
+    meta: { title: '表格评分', roles: ['community_admin', 'unit_admin'] },
+  },
 ] satisfies RouteRecordRaw[]
