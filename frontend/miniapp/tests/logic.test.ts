@@ -194,8 +194,8 @@ describe('problems', () => {
 describe('a resident’s wishes and concerns', () => {
   it('asks for what must not be empty and builds the bodies', () => {
     const form = emptyPostForm()
-    expect(postIssues('wish', form)).toEqual({ content: '请写下你的心愿', kind: '请选择心愿类型' })
-    expect(postIssues('concern', form)).toEqual({ title: '请写下要反映的问题', category: '请选择问题类别' })
+    expect(postIssues('wish', form)).toEqual({ text: '请写下你的心愿', kind: '请选择心愿类型' })
+    expect(postIssues('concern', form)).toEqual({ text: '请写下要反映的问题', category: '请选择问题类别' })
     Object.assign(form, { text: ' 3 栋路灯坏了 ', category: 'infrastructure', location: ' 3 栋楼下 ', description: '' })
     expect(postIssues('concern', form)).toEqual({})
     expect(concernBody(form)).toEqual({ title: '3 栋路灯坏了', category: 'infrastructure', location: '3 栋楼下', description: '' } satisfies Schemas['ConcernCreate'])

@@ -23,13 +23,14 @@ export function emptyPostForm(): PostForm {
   return { text: '', description: '', location: '', kind: '', category: '' }
 }
 
+/** Issues keyed by the form's fields (`text` for a wish's content or a concern's title). */
 export function postIssues(type: PostType, form: PostForm): Record<string, string> {
   const issues: Record<string, string> = {}
   if (type === 'wish') {
-    if (!form.text.trim()) issues.content = '请写下你的心愿'
+    if (!form.text.trim()) issues.text = '请写下你的心愿'
     if (!form.kind) issues.kind = '请选择心愿类型'
   } else {
-    if (!form.text.trim()) issues.title = '请写下要反映的问题'
+    if (!form.text.trim()) issues.text = '请写下要反映的问题'
     if (!form.category) issues.category = '请选择问题类别'
   }
   return issues
