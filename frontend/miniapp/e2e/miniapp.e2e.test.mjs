@@ -407,6 +407,10 @@ test('a resident posts a concern with a photo; the community resolves it; the re
   assert.equal(rated.rating, 4)
   assert.equal(rated.rating_comment, '修得很快，谢谢社区')
 
+  await page.goto(url('/m/pages/concerns/index'))
+  await page.locator('[data-test=concern-item]', { hasText: CONCERN_TITLE }).waitFor()
+  await shot('resident-concerns')
+
   // 首页 shows the concern resolved and rated.
   await page.goto(url('/m/pages/home/index'))
   await page.locator('[data-test=home-concern]', { hasText: CONCERN_TITLE }).waitFor()
