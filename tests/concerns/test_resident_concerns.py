@@ -93,13 +93,18 @@ def test_a_resident_withdraws_a_concern_only_before_the_community_starts_on_it(
     client: TestClient, w: ResidentsWorld
 ) -> None:
     past_due = (local_today() - timedelta(days=3)).isoformat()
-    cid = report(client, w.resident, due_on=past_due)["id"]
+    concern = report(client, w.resident, due_on=past_due)
+    cid = concern["id"]
+    # The read says who may withdraw it: the resident only.
+    assert concern["allowed_actions"] == ["cancel"]
+    assert ok(client.get(f"concerns/{cid}", headers=w.community_admin))["allowed_actions"] == []
     assert_problem(act(client, cid, "cancel", w.neighbour), 404, "not_found")
     for headers in (w.community_admin, w.admin, w.unit_admin):
         assert_problem(act(client, cid, "cancel", headers), 403, "forbidden")
     assert client.get("concerns/summary", headers=w.community_admin).json()["overdue"] == 1
     withdrawn = ok(act(client, cid, "cancel", w.resident, {"reason": "邻居已自行清理"}))
     assert withdrawn["status"] == "cancelled" and withdrawn["overdue"] is False
+    assert withdrawn["allowed_actions"] == []
     assert (withdrawn["steps"][-1]["to_status"], withdrawn["steps"][-1]["note"]) == ("cancelled", "邻居已自行清理")
     assert_problem(act(client, cid, "cancel", w.resident), 409, "concern_invalid_transition")
     # The community can't take up a withdrawn concern; it is neither open nor overdue.
@@ -116,7 +121,8 @@ def test_a_resident_withdraws_a_concern_only_before_the_community_starts_on_it(
     assert stats.json()["concerns"]["reported"] == 0  # withdrawn before the community took it up
 
     started = report(client, w.resident)["id"]
-    ok(act(client, started, "start", w.community_admin, {"note": "已派网格员查看"}))
+    assert ok(act(client, started, "start", w.community_admin, {"note": "已派网格员查看"}))["allowed_actions"] == []
+    assert ok(client.get(f"concerns/{started}", headers=w.resident))["allowed_actions"] == []
     refused = assert_problem(act(client, started, "cancel", w.resident), 409, "concern_invalid_transition")
     assert "处理中" in refused["detail"]
     fresh = report(client, w.resident)["id"]
@@ -139,6 +145,8 @@ def test_a_resident_rates_the_answer_once_it_is_resolved(client: TestClient, w: 
     )
     assert_problem(act(client, cid, "rate", w.resident, {"rating": 4}), 409, "concern_not_rateable")
     ok(act(client, cid, "resolve", w.community_admin, {"note": "城管已清运"}))
+    assert ok(client.get(f"concerns/{cid}", headers=w.resident))["allowed_actions"] == ["rate"]
+    assert ok(client.get(f"concerns/{cid}", headers=w.community_admin))["allowed_actions"] == []
 
     for bad in ({"rating": 0}, {"rating": 6}, {"rating": 3, "comment": "慢" * 501}, {}):
         assert_problem(act(client, cid, "rate", w.resident, bad), 422, "validation_error")
@@ -148,6 +156,7 @@ def test_a_resident_rates_the_answer_once_it_is_resolved(client: TestClient, w: 
     rated = ok(act(client, cid, "rate", w.resident, {"rating": 4, "comment": "处理及时"}))
     assert (rated["rating"], rated["rating_comment"]) == (4, "处理及时") and rated["rated_at"]
     assert_problem(act(client, cid, "rate", w.resident, {"rating": 5}), 409, "already_rated")
+    assert rated["allowed_actions"] == []
     assert ok(client.get(f"concerns/{cid}", headers=w.community_admin))["rating"] == 4
     assert ok(client.get(f"concerns/{cid}", headers=w.unit_admin))["rating"] is None
 

@@ -164,7 +164,7 @@ def test_report_decisions_tell_the_account_and_the_unbound_reporter(
     assert wx.sent == [
         expected_send(
             "report_decided",
-            f"pages/report/result?id={approved['id']}",
+            f"pages/home/index?report={approved['id']}",
             {
                 "thing1": "老虎头社区党委",
                 "phrase2": "已通过",
@@ -175,7 +175,7 @@ def test_report_decisions_tell_the_account_and_the_unbound_reporter(
         ),
         expected_send(
             "report_decided",
-            f"pages/report/result?id={rejected['id']}",
+            f"pages/home/index?report={rejected['id']}",
             # The reason, cut to a `thing`'s 20 characters.
             {
                 "thing1": "老虎头社区党委",
@@ -209,7 +209,7 @@ def test_an_approved_record_tells_the_member(client: TestClient, wx: FakeWechat,
     assert send_due().sent and len(wx.sent) == 1
     assert wx.sent[0] == expected_send(
         "volunteer_record_approved",
-        f"pages/hours/record?id={record['id']}",
+        f"pages/records/index?id={record['id']}",
         {
             "thing1": "社区法律咨询",
             "number2": "2.5",

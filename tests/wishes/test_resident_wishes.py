@@ -103,6 +103,9 @@ def test_a_resident_withdraws_its_wish_only_before_it_is_claimed(client: TestCli
         wid = post_wish(client, w.resident)["id"]
         for action in actions:
             ok(act(client, wid, action, w.community_admin))
+        # The read says so, for the resident and for the community (which may cancel too).
+        assert ok(client.get(f"wishes/{wid}", headers=w.resident))["allowed_actions"] == ["cancel"], status
+        assert ok(client.get(f"wishes/{wid}", headers=w.community_admin))["allowed_actions"] == ["cancel"], status
         assert_problem(act(client, wid, "cancel", w.neighbour), 404, "not_found")
         cancelled = ok(act(client, wid, "cancel", w.resident, {"reason": "家人已买了"}))
         assert (cancelled["status"], cancelled["end_reason"]) == ("cancelled", "家人已买了"), status
@@ -111,6 +114,8 @@ def test_a_resident_withdraws_its_wish_only_before_it_is_claimed(client: TestCli
     claimed = post_wish(client, w.resident)["id"]
     for action in ("verify", "publish", "claim"):
         ok(act(client, claimed, action, w.member if action == "claim" else w.community_admin))
+    assert ok(client.get(f"wishes/{claimed}", headers=w.resident))["allowed_actions"] == []
+    assert ok(client.get(f"wishes/{claimed}", headers=w.member))["allowed_actions"] == []
     refused = assert_problem(act(client, claimed, "cancel", w.resident), 409, "wish_invalid_transition")
     assert "已认领" in refused["detail"]
     assert_problem(act(client, claimed, "cancel", w.member), 403, "forbidden")
@@ -130,6 +135,9 @@ def test_a_resident_rates_the_follow_up_once_after_fulfilment(client: TestClient
     ok(act(client, wid, "claim", w.member))
     assert_problem(act(client, wid, "rate", w.resident, {"rating": 5}), 409, "wish_not_rateable")
     ok(act(client, wid, "fulfil", w.member, {"note": "已送到"}))
+    # Only the resident may rate; the community may no longer cancel a fulfilled wish.
+    assert ok(client.get(f"wishes/{wid}", headers=w.resident))["allowed_actions"] == ["rate"]
+    assert ok(client.get(f"wishes/{wid}", headers=w.community_admin))["allowed_actions"] == []
 
     for bad in ({"rating": 0}, {"rating": 6}, {"rating": 4, "comment": "好" * 501}, {}, {"rating": "五"}):
         assert_problem(act(client, wid, "rate", w.resident, bad), 422, "validation_error")
@@ -140,6 +148,7 @@ def test_a_resident_rates_the_follow_up_once_after_fulfilment(client: TestClient
     rated = ok(act(client, wid, "rate", w.resident, {"rating": 5, "comment": "很满意，谢谢社区"}))
     assert (rated["rating"], rated["rating_comment"]) == (5, "很满意，谢谢社区") and rated["rated_at"]
     assert_problem(act(client, wid, "rate", w.resident, {"rating": 1}), 409, "already_rated")
+    assert rated["allowed_actions"] == []
     # The community sees the rating; the claimant doesn't.
     assert ok(client.get(f"wishes/{wid}", headers=w.community_admin))["rating"] == 5
     assert ok(client.get(f"wishes/{wid}", headers=w.member))["rating"] is None

@@ -27,7 +27,7 @@ from gongjian.kit.principal import Principal
 from gongjian.meetings.permissions import community_scope, manages_community
 from gongjian.members.permissions import own_member
 from gongjian.models import Concern
-from gongjian.models.enums import AttachmentPurpose, ConcernReporterKind, Role
+from gongjian.models.enums import CONCERN_MOVES, AttachmentPurpose, ConcernReporterKind, ConcernStatus, Role
 from gongjian.organizations.permissions import is_partner
 from gongjian.residents.permissions import named_resident, own_resident_id, own_resident_ids, require_own_resident
 
@@ -132,6 +132,25 @@ def require_author(session: Session, principal: Principal, concern: Concern, det
     """The resident whose concern it is (withdrawing it, rating the answer), nobody on its behalf."""
     if not is_author(own_resident_id(session, principal), concern):
         raise forbidden(detail)
+
+
+def rateable(concern: Concern) -> bool:
+    """The answer can be rated now: the concern is resolved and not rated yet."""
+    return concern.status == ConcernStatus.resolved.value and concern.rated_at is None
+
+
+def allowed_actions(concern: Concern, own_resident: int | None) -> list[str]:
+    """Which of cancel (withdraw) and rate the caller may do now (the read schema's
+    `allowed_actions`): both are the resident's own, by the rules `cancel_concern` and
+    `rate_concern` apply."""
+    if not is_author(own_resident, concern):
+        return []
+    actions = []
+    if ConcernStatus(concern.status) in CONCERN_MOVES[ConcernStatus.cancelled]:
+        actions.append("cancel")
+    if rateable(concern):
+        actions.append("rate")
+    return actions
 
 
 def require_photo_attacher(

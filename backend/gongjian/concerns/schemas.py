@@ -84,6 +84,11 @@ class StepRead(OutputModel):
     at: datetime
 
 
+class ConcernAction(StrEnum):
+    cancel = "cancel"
+    rate = "rate"
+
+
 class ConcernRead(OutputModel):
     id: int
     community_org: OrganizationRef
@@ -109,6 +114,9 @@ class ConcernRead(OutputModel):
     rating: int | None = Field(description="居民对办理结果的满意度（1–5）；仅本社区管理员、平台管理员和居民本人可见")
     rating_comment: str | None
     rated_at: datetime | None
+    allowed_actions: list[ConcernAction] = Field(
+        description="调用者现在可以做的撤回（cancel：居民本人，社区受理前）和评价（rate：居民本人，解决后一次）"
+    )
     created_at: datetime
     updated_at: datetime
     version: int

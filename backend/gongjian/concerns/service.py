@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from gongjian import notifications
 from gongjian.concerns.permissions import (
+    allowed_actions,
     masks_reporter,
+    rateable,
     reporter,
     require_author,
     require_handler,
@@ -122,6 +124,7 @@ def concern_reads(session: Session, principal: Principal, rows: list[Concern]) -
             overdue=c.status not in ENDED_VALUES and c.due_on is not None and c.due_on < today,
             resolved_locally=c.status == ConcernStatus.resolved.value and c.escalated_to is None,
             steps=steps[c.id],
+            allowed_actions=allowed_actions(c, mine),
         )
         if not sees_resident(principal, c, mine):
             values.update(resident_id=None, rating=None, rating_comment=None, rated_at=None)
@@ -310,10 +313,10 @@ def rate_concern(
     concern = _get(session, principal, concern_id, lock=True)
     require_author(session, principal, concern, "只有反映问题的居民本人可以评价")
     check_if_match(if_match, concern.version)
-    if concern.status != ConcernStatus.resolved.value:
-        raise conflict("concern_not_rateable", "问题解决后才能评价")
     if concern.rated_at is not None:
         raise conflict("already_rated", "已经评价过，不能重复评价")
+    if not rateable(concern):
+        raise conflict("concern_not_rateable", "问题解决后才能评价")
     before = audit.snapshot(concern, FIELDS)
     concern.rating = data.rating
     concern.rating_comment = data.comment or None

@@ -38,11 +38,14 @@ from gongjian.models.enums import (
 from gongjian.notifications import templates
 from gongjian.notifications.outbox import notify_openid, notify_user
 
-# The mini-program page each kind opens, with the subject's id.
+# The mini-program page each kind opens, with the subject's id: pages of frontend/miniapp/src/pages.json
+# (tests/notifications/test_pages.py holds them to it). A decided 报到 opens 首页, which shows the
+# member's profile once approved (and the reason of a rejection to a member account); an approved
+# record opens the member's records with that one marked.
 PAGES: dict[NotificationKind, str] = {
-    NotificationKind.report_decided: "pages/report/result?id={id}",
+    NotificationKind.report_decided: "pages/home/index?report={id}",
     NotificationKind.activity_reminder: "pages/activities/detail?id={id}",
-    NotificationKind.volunteer_record_approved: "pages/hours/record?id={id}",
+    NotificationKind.volunteer_record_approved: "pages/records/index?id={id}",
     NotificationKind.wish_progress: "pages/wishes/detail?id={id}",
     NotificationKind.concern_answered: "pages/concerns/detail?id={id}",
 }

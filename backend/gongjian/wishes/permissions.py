@@ -36,6 +36,7 @@ from gongjian.members.permissions import named_member, own_member_ids
 from gongjian.models import Member, Resident, Wish
 from gongjian.models.enums import (
     WISH_MOVES,
+    WISH_RATEABLE_STATUSES,
     WISH_RESIDENT_CANCEL_MOVES,
     ActorType,
     AttachmentPurpose,
@@ -122,14 +123,40 @@ def origin(session: Session, principal: Principal, data: WishCreate) -> Origin:
     return Origin(community_id, None, data.resident_name)
 
 
+def _cancel_moves_of(
+    principal: Principal, wish: Wish, own_resident: int | None
+) -> Mapping[WishStatus, Collection[WishStatus]] | None:
+    if manages(principal, wish):
+        return WISH_MOVES
+    if is_author(own_resident, wish):
+        return WISH_RESIDENT_CANCEL_MOVES
+    return None
+
+
 def cancel_moves(session: Session, principal: Principal, wish: Wish) -> Mapping[WishStatus, Collection[WishStatus]]:
     """The cancellations open to the caller: its community's (any time before fulfilment), or the
     resident's own (before anyone claims it); 403 for anyone else."""
-    if manages(principal, wish):
-        return WISH_MOVES
-    if is_author(own_resident_id(session, principal), wish):
-        return WISH_RESIDENT_CANCEL_MOVES
-    raise forbidden("只有心愿所在社区、心愿居民本人或平台管理员可以取消心愿")
+    moves = _cancel_moves_of(principal, wish, own_resident_id(session, principal))
+    if moves is None:
+        raise forbidden("只有心愿所在社区、心愿居民本人或平台管理员可以取消心愿")
+    return moves
+
+
+def rateable(wish: Wish) -> bool:
+    """The follow-up can be rated now: the wish is fulfilled (or closed) and not rated yet."""
+    return WishStatus(wish.status) in WISH_RATEABLE_STATUSES and wish.rated_at is None
+
+
+def allowed_actions(principal: Principal, wish: Wish, own_resident: int | None) -> list[str]:
+    """Which of cancel and rate the caller may do now (the read schema's `allowed_actions`), by the
+    same rules `cancel_wish` and `rate_wish` apply."""
+    actions = []
+    moves = _cancel_moves_of(principal, wish, own_resident)
+    if moves is not None and WishStatus(wish.status) in moves.get(WishStatus.cancelled, ()):
+        actions.append("cancel")
+    if is_author(own_resident, wish) and rateable(wish):
+        actions.append("rate")
+    return actions
 
 
 def require_rater(session: Session, principal: Principal, wish: Wish) -> None:

@@ -69,6 +69,11 @@ class MemberRef(OutputModel):
     name: str
 
 
+class WishAction(StrEnum):
+    cancel = "cancel"
+    rate = "rate"
+
+
 class WishRead(OutputModel):
     id: int
     community_org: OrganizationRef
@@ -104,6 +109,9 @@ class WishRead(OutputModel):
     rating: int | None = Field(description="居民对办理结果的满意度（1–5）；仅本社区管理员、平台管理员和居民本人可见")
     rating_comment: str | None
     rated_at: datetime | None
+    allowed_actions: list[WishAction] = Field(
+        description="调用者现在可以做的撤回（cancel：社区在实现前，居民本人在认领前）和评价（rate：居民本人，实现后一次）"
+    )
     updated_at: datetime
     version: int
 

@@ -37,7 +37,6 @@ from gongjian.models import Wish
 from gongjian.models.base import utcnow
 from gongjian.models.enums import (
     WISH_MOVES,
-    WISH_RATEABLE_STATUSES,
     WISH_RELEASE_MOVES,
     AuditAction,
     OrganizationKind,
@@ -48,9 +47,11 @@ from gongjian.residents.permissions import login_of, own_resident_id
 from gongjian.residents.schemas import FollowUpRating
 from gongjian.webhooks.outbox import emit
 from gongjian.wishes.permissions import (
+    allowed_actions,
     cancel_moves,
     claimant,
     origin,
+    rateable,
     require_handler,
     require_rater,
     sees_household_note,
@@ -112,6 +113,7 @@ def wish_read(principal: Principal, wish: Wish, own_resident: int | None = None)
     values["resident_name"] = wish.resident_name if full else mask_name(wish.resident_name)
     values["resident_name_masked"] = not full
     values["household_note"] = wish.household_note if sees_household_note(principal, wish, own_resident) else None
+    values["allowed_actions"] = allowed_actions(principal, wish, own_resident)
     if not full:
         values.update(resident_id=None, rating=None, rating_comment=None, rated_at=None)
     if principal.is_resident and wish.claimant_member is not None:
@@ -341,10 +343,10 @@ def rate_wish(
     wish = _get_wish(session, principal, wish_id, lock=True)
     require_rater(session, principal, wish)
     check_if_match(if_match, wish.version)
-    if WishStatus(wish.status) not in WISH_RATEABLE_STATUSES:
-        raise conflict("wish_not_rateable", "心愿实现后才能评价")
     if wish.rated_at is not None:
         raise conflict("already_rated", "已经评价过，不能重复评价")
+    if not rateable(wish):
+        raise conflict("wish_not_rateable", "心愿实现后才能评价")
     before = audit.snapshot(wish, WISH_FIELDS)
     wish.rating = data.rating
     wish.rating_comment = data.comment or None

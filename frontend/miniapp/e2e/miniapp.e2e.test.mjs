@@ -4,6 +4,8 @@
 //   approves its record (through the API) 首页 shows the hours and the star level;
 // - a new member account reports to the demo community with its 报到 code, the community admin
 //   approves (API), and the member, signing in again, lands on 首页 with its profile.
+// - a resident (login opened by the community admin) posts a concern with a photo, the community
+//   admin resolves it (API), the resident sees the answer and rates it; it posts a wish and withdraws it.
 // Screenshots of every screen land in $SHOTS (default test-results/screenshots).
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
@@ -316,4 +318,139 @@ test('a new member reports to 老虎头 with its code; approved, it signs in and
   await page.locator('[data-test=member-name]', { hasText: NEW_NAME }).waitFor()
   assert.match(await page.locator('.hero').innerText(), /老虎头/)
   await shot('home-new-member')
+})
+
+// A resident of 老虎头 (its login opened by the community admin, as on the mobile web).
+const RESIDENT = { username: 'e2e-resident', password: 'Resident-e2e-2026!' }
+const RESIDENT_NAME = '李居民'
+const CONCERN_TITLE = '3 栋楼下路灯不亮'
+
+test('a resident posts a concern with a photo; the community resolves it; the resident sees the answer and rates it', async () => {
+  const lht = await apiToken(backend, LHT)
+  await apiCall(backend, 'POST', '/residents', lht, {
+    name: RESIDENT_NAME,
+    mobile: '13700003333',
+    building: '3 栋 2 单元',
+    room: '502',
+    username: RESIDENT.username,
+    password: RESIDENT.password,
+  })
+
+  await signOut() // the new member of the test before
+  await signIn(RESIDENT)
+  await page.locator('[data-test=resident-name]', { hasText: RESIDENT_NAME }).waitFor()
+  assert.match(await page.locator('.hero').innerText(), /老虎头/)
+  await shot('resident-home-empty')
+
+  // 活动 is for members: a resident is pointed to wishes and concerns.
+  await page.locator('.uni-tabbar__item', { hasText: '活动' }).click()
+  await page.locator('[data-test=activities-resident]').waitFor()
+  await shot('resident-activities')
+
+  // 反映 → 反映问题: sent empty, the missing fields say so.
+  await page.locator('.uni-tabbar__item', { hasText: '反映' }).click()
+  await page.locator('[data-test=concerns]').waitFor()
+  await page.locator('[data-test=empty-state]').waitFor()
+  await shot('resident-concerns-empty')
+  await page.locator('[data-test=new-concern]').click()
+  await page.locator('[data-test=post]').waitFor()
+  await page.locator('[data-test=post-submit]').click()
+  await page.locator('.field-error', { hasText: '请写下要反映的问题' }).waitFor()
+  await page.locator('.field-error', { hasText: '请选择问题类别' }).waitFor()
+  await shot('resident-concern-form-errors')
+
+  await pickFirst('category')
+  await field('问题').fill(CONCERN_TITLE)
+  await field('地点').fill('3 栋楼下')
+  await page.locator('[data-test=post-description] textarea').fill('一周了，晚上老人出门不方便。')
+  const chooser = page.waitForEvent('filechooser')
+  await page.locator('[data-test=add-photo]').click()
+  await (await chooser).setFiles({ name: 'lamp.png', mimeType: 'image/png', buffer: PHOTO })
+  await page.locator('[data-test=post] .tile img').waitFor()
+  await shot('resident-concern-form')
+  await page.locator('[data-test=post-submit]').click()
+
+  // The detail: reported, the photo back through the token download, withdrawable until taken up.
+  await page.locator('[data-test=concern-detail]').waitFor()
+  await page.locator('[data-test=concern-status]', { hasText: '已反映' }).waitFor()
+  await page.locator('[data-test=withdraw]').waitFor()
+  await page.waitForFunction(() => [...document.querySelectorAll('[data-test=concern-photos] img')].some((img) => img.src.startsWith('blob:')))
+  assert.equal(await page.locator('[data-test=rate-form]').count(), 0, 'nothing to rate before the answer')
+  await shot('resident-concern-reported')
+  const id = Number(new URL(page.url()).searchParams.get('id'))
+
+  // The community admin takes it up and resolves it (the API, as the desk does).
+  const seen = await apiCall(backend, 'GET', `/concerns/${id}`, lht)
+  assert.equal(seen.title, CONCERN_TITLE)
+  assert.equal(seen.reporter_kind, 'resident')
+  const photos = await apiCall(backend, 'GET', `/attachments?owner_kind=concern&owner_id=${id}`, lht)
+  assert.deepEqual(photos.items.map((p) => p.purpose), ['problem'])
+  await apiCall(backend, 'POST', `/concerns/${id}/start`, lht, { note: '已受理，安排物业查看线路' })
+  const resolved = await apiCall(backend, 'POST', `/concerns/${id}/resolve`, lht, { note: '路灯已更换，恢复照明' })
+  assert.equal(resolved.status, 'resolved')
+
+  // The resident sees each step with the answer, can no longer withdraw, and rates it.
+  await page.reload()
+  await page.locator('[data-test=concern-status]', { hasText: '已解决' }).waitFor()
+  await page.locator('[data-test=progress]', { hasText: '路灯已更换，恢复照明' }).waitFor()
+  assert.match(await page.locator('[data-test=progress]').innerText(), /已受理，安排物业查看线路/)
+  assert.equal(await page.locator('[data-test=withdraw]').count(), 0)
+  await page.locator('[data-test=rate-submit]').click()
+  await page.locator('.field-error', { hasText: '请选择满意度' }).waitFor()
+  await shot('resident-concern-resolved')
+  await page.locator('[data-test=rate-stars] .wd-rate__item').nth(3).click()
+  await page.locator('[data-test=rate-comment] textarea').fill('修得很快，谢谢社区')
+  await page.locator('[data-test=rate-submit]').click()
+  await page.locator('[data-test=rated]', { hasText: '修得很快，谢谢社区' }).waitFor()
+  await shot('resident-concern-rated')
+  const rated = await apiCall(backend, 'GET', `/concerns/${id}`, lht)
+  assert.equal(rated.rating, 4)
+  assert.equal(rated.rating_comment, '修得很快，谢谢社区')
+
+  await page.goto(url('/m/pages/concerns/index'))
+  await page.locator('[data-test=concern-item]', { hasText: CONCERN_TITLE }).waitFor()
+  await shot('resident-concerns')
+
+  // 首页 shows the concern resolved and rated.
+  await page.goto(url('/m/pages/home/index'))
+  await page.locator('[data-test=home-concern]', { hasText: CONCERN_TITLE }).waitFor()
+  const row = await page.locator('[data-test=home-concern]').innerText()
+  assert.match(row, /已解决/)
+  assert.match(row, /已评价 4 分/)
+  await shot('resident-home')
+  await signOut()
+})
+
+test('a resident posts a wish and withdraws it before anyone claims it; its 我的 shows its register entry', async () => {
+  await signIn(RESIDENT)
+  await page.locator('.uni-tabbar__item', { hasText: '心愿' }).click()
+  await page.locator('[data-test=new-wish]').waitFor()
+  await shot('resident-wishes-empty')
+  await page.locator('[data-test=new-wish]').click()
+  await page.locator('[data-test=post]').waitFor()
+  await page.locator('[data-test=kind] .wd-radio', { hasText: '服务类' }).click()
+  await page.locator('[data-test=post-text] textarea').fill('想请人教我用智能手机挂号')
+  await shot('resident-wish-form')
+  await page.locator('[data-test=post-submit]').click()
+  await page.locator('[data-test=wish-detail]').waitFor()
+  await page.locator('[data-test=wish-status]', { hasText: '已提交' }).waitFor()
+  await page.locator('[data-test=progress]', { hasText: '提交心愿' }).waitFor()
+  await shot('resident-wish-detail')
+  await page.locator('[data-test=withdraw]').click()
+  await page.locator('.uni-modal__btn_primary').click()
+  await page.locator('[data-test=wish-status]', { hasText: '已取消' }).waitFor()
+  assert.equal(await page.locator('[data-test=withdraw]').count(), 0)
+  await shot('resident-wish-withdrawn')
+
+  await page.goto(url('/m/pages/wishes/index'))
+  await page.locator('[data-test=wish-item]', { hasText: '智能手机' }).waitFor()
+  await shot('resident-wishes')
+  await page.locator('.uni-tabbar__item', { hasText: '我的' }).click()
+  await page.locator('[data-test=resident-profile]', { hasText: '502' }).waitFor()
+  await shot('resident-mine')
+  // The web build has no WeChat to register with: the page says how a resident gets a login.
+  await page.goto(url('/m/pages/resident/register'))
+  await page.locator('[data-test=resident-register]', { hasText: '由所在社区开通' }).waitFor()
+  await shot('resident-register-h5')
+  await signOut()
 })

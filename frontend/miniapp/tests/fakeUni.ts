@@ -9,6 +9,8 @@ export function createFakeUni() {
   const storage = new Map<string, unknown>()
   const routes: Record<string, Handler> = {}
   const calls: Call[] = []
+  /** What WeChat's subscription dialog answers (template id → accept / reject / …), or 'fail'. */
+  const subscribe: { answer: Record<string, string> | 'fail'; asked: string[][] } = { answer: {}, asked: [] }
   const uni = {
     getStorageSync: (key: string) => storage.get(key) ?? '',
     setStorageSync: (key: string, value: unknown) => void storage.set(key, value),
@@ -33,11 +35,16 @@ export function createFakeUni() {
     uploadFile() {
       throw new Error('not used here')
     },
+    requestSubscribeMessage(o: { tmplIds: string[]; success?: (r: unknown) => void; fail?: (e: unknown) => void }) {
+      subscribe.asked.push([...o.tmplIds])
+      const answer = subscribe.answer
+      setTimeout(() => (answer === 'fail' ? o.fail?.({ errMsg: 'requestSubscribeMessage:fail' }) : o.success?.({ errMsg: 'requestSubscribeMessage:ok', ...answer })), 0)
+    },
     showToast: () => undefined,
     reLaunch: () => undefined,
     switchTab: () => undefined,
   }
-  return { uni, storage, routes, calls }
+  return { uni, storage, routes, calls, subscribe }
 }
 
 export const problem = (status: number, code: string, title = '出错了', extra: Record<string, unknown> = {}) => ({

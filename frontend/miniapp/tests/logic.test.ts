@@ -6,6 +6,7 @@ import { formatDate, formatDateTime, formatHours, formatSpan, starLabel, starTex
 import { emptyReportForm, reportBody, reportIssues, skillsOf } from '@/logic/report'
 import { fulfilIssues, wishActions, type Wish } from '@/logic/wish'
 import { fieldErrors, problemMessage } from '@/api/problem'
+import { concernBody, concernProgress, emptyPostForm, formField, postIssues, RATING_WORDS, ratingIssues, wishBody, wishProgress } from '@/logic/resident'
 
 const HOUR = 3600 * 1000
 const NOW = Date.parse('2026-05-01T02:00:00Z') // 10:00 in Shanghai
@@ -55,14 +56,14 @@ function signup(changes: Partial<Signup> = {}): Signup {
   }
 }
 
-describe('activity actions mirror the API', () => {
+describe('activity actions', () => {
   it('offers sign-up before the start, then cancel; check-in only from an hour before', () => {
     expect(activityActions(activity(), null, NOW)).toMatchObject({ signUp: true, cancel: false, checkIn: false, standing: '' })
     const mine = signup()
     expect(activityActions(activity(), mine, NOW)).toMatchObject({ signUp: false, cancel: true, checkIn: false, standing: '已报名' })
     expect(activityActions(activity(), mine, NOW + 1.5 * HOUR)).toMatchObject({ cancel: true, checkIn: true })
-    // Started: no cancelling, still checking in.
-    expect(activityActions(activity(), mine, NOW + 2.5 * HOUR)).toMatchObject({ signUp: false, cancel: false, checkIn: true })
+    // Started: the API offers no cancelling any more; still checking in.
+    expect(activityActions(activity(), signup({ allowed_actions: [] }), NOW + 2.5 * HOUR)).toMatchObject({ signUp: false, cancel: false, checkIn: true })
   })
 
   it('a waiting member has no place: it may leave the list but not check in', () => {
@@ -72,11 +73,17 @@ describe('activity actions mirror the API', () => {
   })
 
   it('checked in: check out until an hour after the end; nothing on a cancelled activity', () => {
-    const inside = signup({ checked_in_at: new Date(NOW + 2 * HOUR).toISOString() })
+    const inside = signup({ checked_in_at: new Date(NOW + 2 * HOUR).toISOString(), allowed_actions: [] })
     expect(activityActions(activity(), inside, NOW + 3 * HOUR)).toMatchObject({ checkIn: false, checkOut: true, cancel: false, standing: '已签到' })
     expect(activityActions(activity({ status: 'finished' }), inside, NOW + 4.5 * HOUR).checkOut).toBe(true)
     expect(activityActions(activity(), inside, NOW + 5.5 * HOUR).checkOut).toBe(false)
-    expect(activityActions(activity({ status: 'cancelled' }), signup(), NOW)).toMatchObject({ signUp: false, cancel: false, checkIn: false })
+    expect(activityActions(activity({ status: 'cancelled' }), signup({ allowed_actions: [] }), NOW)).toMatchObject({ signUp: false, cancel: false, checkIn: false })
+  })
+
+  it('cancelling is what the sign-up’s allowed_actions say, whatever the times look like here', () => {
+    expect(activityActions(activity(), signup({ allowed_actions: [] }), NOW).cancel).toBe(false)
+    expect(activityActions(activity(), signup({ allowed_actions: ['cancel'] }), NOW + 2.5 * HOUR).cancel).toBe(true)
+    expect(activityActions(activity(), null, NOW).cancel).toBe(false)
   })
 
   it('finds the live sign-up and says how many places are left', () => {
@@ -181,5 +188,62 @@ describe('problems', () => {
     expect(fieldErrors(p as never)).toEqual({ mobile: '手机号格式不对；已被使用' })
     expect(problemMessage({ type: 't', title: '冲突', status: 412, code: 'precondition_failed' })).toBe('已被他人修改，请刷新后重试')
     expect(problemMessage({ type: 't', title: '报到码无效', status: 422, code: 'x', detail: '请扫描社区出示的报到码' })).toBe('报到码无效：请扫描社区出示的报到码')
+  })
+})
+
+describe('a resident’s wishes and concerns', () => {
+  it('asks for what must not be empty and builds the bodies', () => {
+    const form = emptyPostForm()
+    expect(postIssues('wish', form)).toEqual({ text: '请写下你的心愿', kind: '请选择心愿类型' })
+    expect(postIssues('concern', form)).toEqual({ text: '请写下要反映的问题', category: '请选择问题类别' })
+    Object.assign(form, { text: ' 3 栋路灯坏了 ', category: 'infrastructure', location: ' 3 栋楼下 ', description: '' })
+    expect(postIssues('concern', form)).toEqual({})
+    expect(concernBody(form)).toEqual({ title: '3 栋路灯坏了', category: 'infrastructure', location: '3 栋楼下', description: '' } satisfies Schemas['ConcernCreate'])
+    Object.assign(form, { text: '想要一台轮椅', kind: 'goods' })
+    expect(wishBody(form)).toEqual({ content: '想要一台轮椅', kind: 'goods' } satisfies Schemas['WishCreate'])
+    expect(formField('title')).toBe('text')
+    expect(formField('content')).toBe('text')
+    expect(formField('location')).toBe('location')
+  })
+
+  it('tells a wish’s progress from its times, oldest first, ending where it ended', () => {
+    const wish = {
+      status: 'fulfilled',
+      created_at: '2026-05-01T01:00:00Z',
+      verified_at: '2026-05-02T01:00:00Z',
+      published_at: '2026-05-02T02:00:00Z',
+      claimed_at: '2026-05-03T01:00:00Z',
+      claimant_org: null,
+      fulfilled_at: '2026-05-04T01:00:00Z',
+      fulfil_note: '已送去轮椅',
+      closed_at: null,
+      ended_at: null,
+    } as unknown as Schemas['WishRead']
+    expect(wishProgress(wish).map((s) => s.title)).toEqual(['提交心愿', '社区已核实', '已发布，等待认领', '党员已认领', '心愿已实现'])
+    expect(wishProgress(wish).at(-1)?.note).toBe('已送去轮椅')
+    const withdrawn = { ...wish, status: 'cancelled', verified_at: null, published_at: null, claimed_at: null, fulfilled_at: null, ended_at: '2026-05-01T02:00:00Z', end_reason: '' }
+    expect(wishProgress(withdrawn as never).map((s) => s.title)).toEqual(['提交心愿', '已取消'])
+  })
+
+  it('tells a concern’s progress from its steps, with the community’s notes', () => {
+    const concern = {
+      steps: [
+        { from_status: null, to_status: 'reported', note: '', escalated_to: null, at: '2026-05-01T01:00:00Z' },
+        { from_status: 'reported', to_status: 'escalated', note: '需城管协调', escalated_to: '区城管局', at: '2026-05-02T01:00:00Z' },
+        { from_status: 'escalated', to_status: 'resolved', note: '路灯已修好', escalated_to: null, at: '2026-05-03T01:00:00Z' },
+      ],
+    } as unknown as Schemas['ConcernRead']
+    const labels: Record<string, string> = { escalated: '已上报协调', resolved: '已解决' }
+    expect(concernProgress(concern, (s) => labels[s])).toEqual([
+      { title: '提交反映', at: '2026-05-01T01:00:00Z', note: undefined },
+      { title: '已上报协调：区城管局', at: '2026-05-02T01:00:00Z', note: '需城管协调' },
+      { title: '已解决', at: '2026-05-03T01:00:00Z', note: '路灯已修好' },
+    ])
+  })
+
+  it('a rating is one to five', () => {
+    expect(ratingIssues(0)).toEqual({ rating: '请选择满意度' })
+    expect(ratingIssues(5)).toEqual({})
+    expect(RATING_WORDS[4]).toBe('满意')
   })
 })

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import type { createFakeUni } from './fakeUni'
 import { problem } from './fakeUni'
 import { api, onSessionEnded, refreshSession, saveTokens, tokens, clearTokens } from '@/api/session'
-import { bind, isMember, login, loginWithWechatCode, logout, needsReport, session } from '@/stores/session'
+import { bind, isMember, isResident, login, loginWithWechatCode, logout, needsReport, registerResident, session } from '@/stores/session'
 import { label, loadEnums, options } from '@/stores/enums'
 import { call } from '@/api/call'
 
@@ -138,5 +138,31 @@ describe('enum labels from the API', () => {
     expect(label('gender', 'female')).toBe('女')
     expect(label('gender', 'unknown')).toBe('unknown')
     expect(options('gender')).toEqual([{ value: 'male', label: '男' }, { value: 'female', label: '女' }])
+  })
+})
+
+describe('registering as a resident from WeChat', () => {
+  it('spends the binding ticket with the community’s code and signs the resident in', async () => {
+    const RESIDENT_ME = { ...ME, id: 8, name: '李居民', role: 'resident' }
+    fake.routes['POST /api/v1/auth/wechat'] = () => [200, { status: 'binding_required', binding_ticket: 'ticket-9', expires_in: 600 }]
+    await loginWithWechatCode('code-9')
+    fake.routes['POST /api/v1/residents/wechat'] = (c) => {
+      expect(JSON.parse(c.data ?? '{}')).toEqual({ code: 'c.1.AbCdEfGhIjKlMn_-', name: '李居民', mobile: '13900001111', building: '3 栋', room: '502', binding_ticket: 'ticket-9' })
+      return [201, { ...tokensOf('a9', 'r9'), resident: { id: 4 } }]
+    }
+    fake.routes['GET /api/v1/me'] = () => [200, RESIDENT_ME]
+    fake.routes['GET /api/v1/me/overview'] = () => [200, { member: null, resident: { resident_id: 4, name: '李居民', wishes: [], concerns: [] }, admin: null }]
+    const result = await registerResident({ code: 'c.1.AbCdEfGhIjKlMn_-', name: '李居民', mobile: '13900001111', building: '3 栋', room: '502' })
+    expect(result.problem).toBeUndefined()
+    expect(tokens.access).toBe('a9')
+    expect(session.bindingTicket).toBeNull()
+    expect(isResident.value).toBe(true)
+    expect(needsReport.value).toBe(false)
+  })
+
+  it('without a ticket it sends nothing', async () => {
+    const result = await registerResident({ code: 'x', name: 'y', mobile: '1', building: 'b', room: 'r' })
+    expect(result.problem?.code).toBe('binding_ticket_missing')
+    expect(fake.calls).toEqual([])
   })
 })

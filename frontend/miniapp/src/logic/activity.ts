@@ -1,6 +1,8 @@
 /**
- * What a member can do on an activity right now, from the activity and its own sign-up, mirroring
- * the API's rules (activities/signups.py) so that only legal buttons show; the API still decides.
+ * What a member can do on an activity right now. Cancelling comes from the API (the sign-up's
+ * `allowed_actions`); signing up and checking in / out still follow the activity's times and status
+ * here, mirroring activities/signups.py, until `ActivityRead` says what the caller may do (the API
+ * decides in any case: a refused step shows its problem).
  */
 import type { Schemas } from '@gongjian/client'
 
@@ -36,7 +38,7 @@ export function activityActions(activity: Activity, mine: Signup | null, now = D
   const checkedOut = Boolean(mine?.checked_out_at)
   const actions: ActivityActions = {
     signUp: open && !started && !mine,
-    cancel: open && !started && Boolean(mine) && !checkedIn,
+    cancel: Boolean(mine?.allowed_actions.includes('cancel')),
     checkIn: open && holdsPlace && !checkedIn && now >= starts - CHECK_IN_OPENS_BEFORE_MS && now <= ends + CHECK_OUT_GRACE_MS,
     checkOut:
       (activity.status === 'open' || activity.status === 'finished') && holdsPlace && checkedIn && !checkedOut && now <= ends + CHECK_OUT_GRACE_MS,

@@ -21,7 +21,7 @@ export function wishActions(wish: Wish, memberId: number | null | undefined): Wi
   }
 }
 
-/** A fulfilment report needs a few words; at most 9 photos (the screen's limit, not the API's). */
+/** A fulfilment report needs a few words. At most 9 photos at a time: the screen's limit (WeChat's picker's), not the API's. */
 export const MAX_PHOTOS = 9
 
 export function fulfilIssues(note: string, photos: number): Record<string, string> {

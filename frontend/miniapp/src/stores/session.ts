@@ -22,11 +22,8 @@ export const signedIn = computed(() => Boolean(tokens.access))
 export const isMember = computed(() => Boolean(session.overview?.member))
 /** A `member` account with no member profile yet: it has to report to a community first. */
 export const needsReport = computed(() => session.me?.role === 'member' && session.overview !== null && !session.overview.member)
-/**
- * A resident (居民). The role arrives with the resident accounts of issue 15 (item 2); until then no
- * account has it and the resident screens stay hidden.
- */
-export const isResident = computed(() => (session.me?.role as string | undefined) === 'resident')
+/** A resident (居民): its own wishes and concerns, nothing of a member's. */
+export const isResident = computed(() => session.me?.role === 'resident')
 
 /** Loads `/me` and `/me/overview`; on a 401 (the session ended) the tokens are gone. */
 export async function loadMe(): Promise<Result<Overview>> {
@@ -72,6 +69,19 @@ export async function loginWithWechatCode(code: string): Promise<Result<'bound' 
 export async function bind(body: Omit<Schemas['WechatBindRequest'], 'binding_ticket'>): Promise<Result<Overview>> {
   if (!session.bindingTicket) return { problem: { type: 'about:blank', title: '微信登录已失效', status: 401, code: 'binding_ticket_missing', detail: '请重新进入小程序' } }
   const result = await call(bindWechat(api, { ...body, binding_ticket: session.bindingTicket }))
+  if (result.problem) return result
+  saveTokens(result.data)
+  session.bindingTicket = null
+  return loadMe()
+}
+
+/**
+ * A WeChat user no account is bound to registers as a resident of the community whose 报到 code it
+ * scanned: the API opens its resident login, binds this WeChat to it and signs it in.
+ */
+export async function registerResident(body: Omit<Schemas['ResidentWechatCreate'], 'binding_ticket'>): Promise<Result<Overview>> {
+  if (!session.bindingTicket) return { problem: { type: 'about:blank', title: '微信登录已失效', status: 401, code: 'binding_ticket_missing', detail: '请重新进入小程序' } }
+  const result = await call(api.POST('/api/v1/residents/wechat', { body: { ...body, binding_ticket: session.bindingTicket } }))
   if (result.problem) return result
   saveTokens(result.data)
   session.bindingTicket = null

@@ -4173,6 +4173,11 @@ export interface components {
                 [key: string]: number;
             };
         };
+        /**
+         * ConcernAction
+         * @enum {string}
+         */
+        ConcernAction: "cancel" | "rate";
         /** ConcernCancel */
         ConcernCancel: {
             /**
@@ -4283,6 +4288,11 @@ export interface components {
         };
         /** ConcernRead */
         ConcernRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的撤回（cancel：居民本人，社区受理前）和评价（rate：居民本人，解决后一次）
+             */
+            allowed_actions: components["schemas"]["ConcernAction"][];
             category: components["schemas"]["ConcernCategory"];
             community_org: components["schemas"]["gongjian__organizations__schemas__OrganizationRef"];
             /**
@@ -8476,6 +8486,11 @@ export interface components {
              */
             unit_org_id?: number | null;
         };
+        /**
+         * WishAction
+         * @enum {string}
+         */
+        WishAction: "cancel" | "rate";
         /** WishCancel */
         WishCancel: {
             /**
@@ -8597,6 +8612,11 @@ export interface components {
         };
         /** WishRead */
         WishRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的撤回（cancel：社区在实现前，居民本人在认领前）和评价（rate：居民本人，实现后一次）
+             */
+            allowed_actions: components["schemas"]["WishAction"][];
             claimant_member: components["schemas"]["MemberRef"] | null;
             claimant_org: components["schemas"]["gongjian__organizations__schemas__OrganizationRef"] | null;
             /** Claimed At */
