@@ -2,7 +2,8 @@
 
 Visibility: a platform admin sees every activity; an organisation's admin sees the activities in
 its community, the ones it organises, and those in communities it partners with (共建); a member
-sees the same for its own community and unit. Anything else is 404.
+sees the same for its own community and unit; a district's or street's admin the activities whose
+community or organiser is under its organisation. Anything else is 404.
 
 Managing an activity (edit, open/finish/cancel, check-in code, attendance by hand) belongs to the
 platform admin and the admins of its organiser and of its community. Publishing one belongs to a
@@ -17,10 +18,10 @@ from sqlalchemy.orm import Session
 from gongjian.kit.access import acts_for, is_platform_admin, require_admin_role, this_user
 from gongjian.kit.errors import forbidden
 from gongjian.kit.principal import Principal
-from gongjian.members.permissions import member_in_org, own_member_ids
+from gongjian.members.permissions import member_in_org, own_member_ids, visible_members
 from gongjian.models import Activity, ActivitySignup, Member, Partnership
 from gongjian.models.enums import Role
-from gongjian.organizations.permissions import is_partner, partner_community_ids
+from gongjian.organizations.permissions import area_scope, is_partner, partner_community_ids
 
 
 def partner_communities(org_id: int | None) -> ColumnElement[bool]:
@@ -45,6 +46,8 @@ def activity_scope(principal: Principal) -> ColumnElement[bool] | None:
             Activity.organizer_org_id.in_(orgs),
             Activity.community_org_id.in_(partners),
         )
+    if principal.is_area_admin:
+        return area_scope(principal, Activity.community_org_id, Activity.organizer_org_id)
     if not principal.is_org_admin:
         return false()  # a resident: activities are members' and organisations' business
     org = principal.organization_id
@@ -82,6 +85,8 @@ def signup_scope(principal: Principal, activity: Activity) -> ColumnElement[bool
         return None
     if principal.role is Role.member:
         return ActivitySignup.member_id.in_(own_member_ids(principal))
+    if principal.is_area_admin:
+        return ActivitySignup.member_id.in_(select(Member.id).where(visible_members(principal)))
     if not principal.is_org_admin:
         return false()
     return ActivitySignup.member_id.in_(select(Member.id).where(member_in_org(principal.organization_id)))

@@ -30,6 +30,7 @@ from gongjian.kit.principal import Principal
 from gongjian.members.permissions import looks_after_member, own_member_ids, require_own_member, visible_members
 from gongjian.models import Member, VolunteerCertificateRequest, VolunteerRecord
 from gongjian.models.enums import ActorType, CertificateRequestStatus, Role, VolunteerRecordStatus
+from gongjian.organizations.permissions import area_scope
 
 MEMBER_LABEL = "党员"
 KEY_REVIEWS = "API 密钥代表整个组织（包括录入人），不能审核记录；请由组织单位的管理员登录后审核"
@@ -42,6 +43,8 @@ def record_scope(principal: Principal) -> ColumnElement[bool] | None:
     of_visible_members = VolunteerRecord.member_id.in_(select(Member.id).where(visible_members(principal)))
     if principal.is_org_admin:
         return or_(VolunteerRecord.organizer_org_id == principal.organization_id, of_visible_members)
+    if principal.is_area_admin:
+        return or_(area_scope(principal, VolunteerRecord.organizer_org_id), of_visible_members)
     return of_visible_members
 
 
@@ -165,6 +168,8 @@ def certificate_request_scope(principal: Principal) -> ColumnElement[bool] | Non
         return None
     if principal.role is Role.member:
         return VolunteerCertificateRequest.member_id.in_(own_member_ids(principal))
+    if principal.is_area_admin:
+        return area_scope(principal, VolunteerCertificateRequest.issuing_org_id)
     if not principal.is_org_admin:
         return false()
     return VolunteerCertificateRequest.issuing_org_id == principal.organization_id
