@@ -3,7 +3,8 @@
 - Visibility: a platform admin sees every member; a district's or street's admin the members whose
   unit or community is under its organisation (phone numbers masked, as for API keys); an
   organisation admin (user or org-limited API key) sees the members whose unit *or* community is
-  its organisation; a `member` user sees the member linked to its login. Nobody else sees a member (404, filtered in the query).
+  its organisation; a `member` user sees the member linked to its login. Nobody else sees a member
+  (404, filtered in the query).
 - The managing organisation is the member's unit when it has one, else its community. Its admin
   edits the whole profile; the community admin of a unit-managed member edits the community-side
   fields only. A non-admin may not move a member out of its own organisation's reach.
