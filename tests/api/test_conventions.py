@@ -190,7 +190,7 @@ def test_validation_messages_are_chinese_and_name_the_limits(client: TestClient)
     messages = {e["field"]: e["message"] for e in body["errors"]}
     assert messages == {
         "body.name": "至少 2 个字符",
-        "body.kind": "取值应为：'community', 'unit' or 'social'",
+        "body.kind": "取值应为：'district', 'street', 'community', 'unit' or 'social'",
         "body.code": "必填",
         "body.extra": "不认识的字段",
     }
