@@ -306,7 +306,7 @@ def area_annual(session: Session, principal: Principal, *, year: int, org_id: in
     years = [c.latest_year for c in communities if c.latest_year is not None]
     return AreaAnnualStats(
         year=year,
-        organization=area,  # type: ignore[arg-type]
+        organization=area,
         latest_year=max(years, default=None),
         totals=sum_figures(communities),
         communities=communities,
