@@ -167,8 +167,9 @@ export function comparisonOption(area: Area): ChartOption {
   ]
   return {
     color: PALETTE,
-    grid: { ...grid, top: 48 },
-    legend: { top: 0 },
+    grid: { ...grid, top: 56 },
+    // One scrolling line: on a phone five names would wrap over the axis names.
+    legend: { top: 0, type: 'scroll' },
     tooltip: { trigger: 'axis' },
     xAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { interval: 0, fontSize: 11, rotate: rows.length > 6 ? 30 : 0 } },
     yAxis: [
