@@ -76,6 +76,9 @@ def _populate(client: TestClient, community: int, unit: int) -> Rows:
         headers=reporter,
     )
     assert report.status_code == 201, report.text
+    resource = make_item(unit)
+    claim = client.post(f"service-items/{resource}/claims", json={"note": "社区认领"}, headers=ca)
+    assert claim.status_code == 201, claim.text
     partnership = client.get("partnerships", params={"community_org_id": community}, headers=ca).json()["items"][0]
     cards = client.get(f"members/{member}/cards", headers=ca).json()["items"]
     return Rows(
@@ -96,6 +99,7 @@ def _populate(client: TestClient, community: int, unit: int) -> Rows:
             "meetings": meeting["id"],
             "tasks": task["id"],
             "service-items": make_item(community),
+            "claims": claim.json()["id"],
             "residents": make_resident(community),
             "reports": report.json()["id"],
         },
@@ -117,6 +121,7 @@ FAMILIES: dict[str, tuple[str, str | None, dict[str, Any]]] = {
     "meetings": ("meetings/{id}", "meetings", {"page_size": 100}),
     "tasks": ("tasks/{id}", "tasks", {"page_size": 100}),
     "service-items": ("service-items/{id}", "service-items", {"page_size": 100}),
+    "claims": ("claims/{id}", "claims", {"page_size": 100}),
     "residents": ("residents/{id}", "residents", {"page_size": 100}),
     "reports": ("reports/{id}", "reports", {"page_size": 100}),
 }
