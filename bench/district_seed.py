@@ -2,7 +2,8 @@
 
 Run as `python bench/district_seed.py S` (or `L`) with DATABASE_URL set, after `gongjian migrate`.
 It prints, as its last line, JSON: how many rows of each kind it wrote and the ids the benchmark
-signs in as (the busiest community, one of its partner units, one member with a long history).
+signs in as (the district, the busiest community's street, the busiest community, one of its
+partner units, one member with a long history).
 
 | scale | communities | units | members | volunteer records | activities | sign-ups | wishes |
 |---|---|---|---|---|---|---|---|
@@ -112,12 +113,36 @@ def community_sizes(scale: Scale) -> list[int]:
     return sizes
 
 
-def organizations(scale: Scale) -> Iterator[dict[str, Any]]:
-    common = {"address": "黄石港区", "contact_person": "", "description": "", "version": 1}
+COMMON_ORG = {"address": "黄石港区", "contact_person": "", "description": "", "version": 1}
+# Communities per street: a district of S has 4 streets, of L 20.
+COMMUNITIES_PER_STREET = 5
+
+
+def streets(scale: Scale, district: int) -> Iterator[dict[str, Any]]:
+    for i in range(-(-scale.communities // COMMUNITIES_PER_STREET)):
+        kind = OrganizationKind.street.value
+        yield {"name": f"基准街道{i:02d}", "kind": kind, "code": f"BS{i:03d}", "parent_id": district, **COMMON_ORG}
+
+
+def organizations(scale: Scale, street_ids: list[int]) -> Iterator[dict[str, Any]]:
+    """Communities under the streets in turn (five each, so a street mixes busy and quiet ones);
+    units under the streets round-robin."""
     for i in range(scale.communities):
-        yield {"name": f"基准社区{i:03d}", "kind": OrganizationKind.community.value, "code": f"BC{i:04d}", **common}
+        yield {
+            "name": f"基准社区{i:03d}",
+            "kind": OrganizationKind.community.value,
+            "code": f"BC{i:04d}",
+            "parent_id": street_ids[i % len(street_ids)],
+            **COMMON_ORG,
+        }
     for i in range(scale.units):
-        yield {"name": f"基准单位{i:04d}", "kind": OrganizationKind.unit.value, "code": f"BU{i:05d}", **common}
+        yield {
+            "name": f"基准单位{i:04d}",
+            "kind": OrganizationKind.unit.value,
+            "code": f"BU{i:05d}",
+            "parent_id": street_ids[i % len(street_ids)],
+            **COMMON_ORG,
+        }
 
 
 def partnerships(communities: list[int], units: list[int]) -> tuple[list[dict[str, Any]], dict[int, list[int]]]:
@@ -346,7 +371,17 @@ def main(scale_name: str) -> None:
     scale = SCALES[scale_name]
     counts: dict[str, int] = {}
     with unit_of_work() as session:
-        counts["organizations"] = write(session, Organization, organizations(scale))
+        # The district, its streets, then the communities and units under the streets (issue 17).
+        district_row = {"name": "基准区委组织部", "kind": OrganizationKind.district.value, "code": "BD0", **COMMON_ORG}
+        counts["organizations"] = write(session, Organization, [district_row])
+        district = session.execute(select(Organization.id).where(Organization.code == "BD0")).scalar_one()
+        counts["organizations"] += write(session, Organization, streets(scale, district))
+        street_ids = list(
+            session.execute(
+                select(Organization.id).where(Organization.code.like("BS%")).order_by(Organization.code)
+            ).scalars()
+        )
+        counts["organizations"] += write(session, Organization, organizations(scale, street_ids))
         # Ours only, by code: reference data may hold organisations of its own.
         codes = session.execute(select(Organization.id, Organization.code).order_by(Organization.id)).all()
         communities = [id_ for id_, code in codes if code.startswith("BC")]
@@ -428,6 +463,8 @@ def main(scale_name: str) -> None:
         json.dumps(
             {
                 **counts,
+                "district_id": district,
+                "street_id": street_ids[0],
                 "community_id": busiest,
                 "community_members": len(community_members[busiest]),
                 "unit_id": partners[busiest][0],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Schemas } from '@gongjian/client'
 import { canAnswerRequest, canEnterRecords, spanHours, starsText } from '@/views/volunteering/rules'
-import { activitiesOption, claimsOption, concernsOption, formatHours, tasksOption } from '@/views/dashboard/chartOptions'
+import { activitiesOption, claimsOption, comparisonOption, comparisonRow, concernsOption, formatHours, tasksOption } from '@/views/dashboard/chartOptions'
 
 const admin = { role: 'admin' as const, organization_id: null, name: '平台管理员' }
 const lht = { role: 'community_admin' as const, organization_id: 1, name: '老虎头管理员' }
@@ -77,6 +77,32 @@ describe('dashboard charts', () => {
     expect(tasksOption(stats).series).toMatchObject([{ data: [{ value: 6 }, { value: 1 }, { value: 1 }, { value: 2 }] }])
     const none = { ...stats, meetings: { ...stats.meetings, tasks_open: 0, tasks_in_progress: 0 } }
     expect(tasksOption(none).series).toMatchObject([{ data: [{ name: '已完成', value: 6 }, { name: '已逾期', value: 2 }] }])
+  })
+  it('compares a street\'s communities side by side, hours on their own axis', () => {
+    const small: Schemas['AnnualStats'] = {
+      ...stats,
+      community: { id: 2, name: '胜阳港社区党委', kind: 'community' },
+      activities_by_kind: [{ kind: 'volunteer_service', activities: 1, participant_times: 4 }],
+      volunteer: { ...stats.volunteer, approved_hours: 12 },
+      wishes: { submitted: 3, fulfilled: 1 },
+    }
+    const area: Schemas['AreaAnnualStats'] = {
+      year: 2017,
+      organization: { id: 9, name: '江北街道党工委', kind: 'street' },
+      latest_year: 2017,
+      totals: stats,
+      communities: [stats, small],
+    }
+    const option = comparisonOption(area)
+    expect(option.xAxis).toMatchObject({ data: ['老虎头社区党委', '胜阳港社区党委'] })
+    expect(option.series).toMatchObject([
+      { name: '开展活动', data: [5, 1] },
+      { name: '微心愿实现', data: [8, 1] },
+      { name: '社情民意解决', data: [5, 5] },
+      { name: '联席会例会', data: [4, 4] },
+      { name: '志愿服务时长', yAxisIndex: 1, data: [231.5, 12] },
+    ])
+    expect(comparisonRow('合计', stats)).toMatchObject({ activities: 5, participants: 102, hours: 231.5, claims: 5, honors: 0 })
   })
   it('formats hours', () => {
     expect(formatHours(231.5)).toBe('231.5')

@@ -160,11 +160,15 @@ def test_enums_endpoint_lists_every_enum_with_chinese_labels(client: TestClient)
     by_name = {e["name"]: {v["code"]: v["label"] for v in e["values"]} for e in body["enums"]}
     assert set(by_name) == set(ENUM_REGISTRY)
     assert by_name["organization_kind"] == {
+        "district": "区委组织部",
+        "street": "街道党工委",
         "community": "社区党组织",
         "unit": "驻区单位",
         "social": "社会组织",
     }
     assert by_name["role"]["community_admin"] == "社区党组织管理员"
+    assert by_name["role"]["street_admin"] == "街道党工委管理员"
+    assert by_name["role"]["district_admin"] == "区委组织部管理员"
 
 
 def test_health_reports_the_database(client: TestClient, database_url: str) -> None:
@@ -186,7 +190,7 @@ def test_validation_messages_are_chinese_and_name_the_limits(client: TestClient)
     messages = {e["field"]: e["message"] for e in body["errors"]}
     assert messages == {
         "body.name": "至少 2 个字符",
-        "body.kind": "取值应为：'community', 'unit' or 'social'",
+        "body.kind": "取值应为：'district', 'street', 'community', 'unit' or 'social'",
         "body.code": "必填",
         "body.extra": "不认识的字段",
     }

@@ -48,11 +48,12 @@ def test_make_run_leaves_no_placeholder_and_each_community_lists_its_adopted_ite
     }
     demo_orgs = {data.COMMUNITY["name"], data.COURT["name"]}
 
-    # Organisation lists, for every role: the demo's two, nothing else.
+    # Organisation lists, for every role: the demo's (老虎头, its court and the district around
+    # them), nothing else.
     for headers in callers.values():
         names = {o["name"] for o in _all(client, "organizations", headers)}
-        assert names <= demo_orgs and not any("参考" in name for name in names)
-    assert {o["name"] for o in _all(client, "organizations", callers["admin"])} == demo_orgs
+        assert names <= data.ORGANISATION_NAMES and not any("参考" in name for name in names)
+    assert {o["name"] for o in _all(client, "organizations", callers["admin"])} == data.ORGANISATION_NAMES
     # The dashboard's default community for a platform admin: the first community by name.
     first = client.get(
         "organizations", params={"kind": "community", "sort": "name", "page_size": 1}, headers=callers["admin"]

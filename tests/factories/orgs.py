@@ -13,11 +13,13 @@ from gongjian.organizations.schemas import OrganizationCreate, PartnershipCreate
 _seq = itertools.count(1)
 
 
-def make_org(kind: OrganizationKind | str = OrganizationKind.community, name: str | None = None) -> int:
+def make_org(
+    kind: OrganizationKind | str = OrganizationKind.community, name: str | None = None, parent_id: int | None = None
+) -> int:
     n = next(_seq)
     kind = OrganizationKind(kind)
     data = OrganizationCreate(
-        name=name or f"{kind.label_of(kind)}{n}号", kind=kind, code=f"{kind.value[:3].upper()}{n}"
+        name=name or f"{kind.label_of(kind)}{n}号", kind=kind, code=f"{kind.value[:3].upper()}{n}", parent_id=parent_id
     )
     with unit_of_work() as session:
         return org_service.create_organization(session, SYSTEM, data).id

@@ -17,7 +17,15 @@ LATEST_DEMO_YEAR = 2017
 
 def test_demo_2017_figures_and_live_recount(client: TestClient) -> None:
     result = load_demo(password="demo-password-1")
-    assert result.created and [login.username for login in result.logins] == ["lht-admin", "court-admin", "demo-member"]
+    assert result.created and [login.username for login in result.logins] == [
+        "lht-admin",
+        "court-admin",
+        "demo-member",
+        "district-admin",
+        "street-admin",
+        "hh-admin",
+        "syg-admin",
+    ]
     assert load_demo().created is False  # found by its code: nothing is created twice
     lht = login(client, "lht-admin", "demo-password-1")
     params = {"year": 2017, "community_id": result.community_id}

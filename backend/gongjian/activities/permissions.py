@@ -3,7 +3,8 @@
 Visibility: a platform admin sees every activity; an organisation's admin sees the activities in
 its community, the ones it organises, those in communities it partners with (共建), those open to
 the whole platform, and those its members signed up for; a member sees the same for its own
-community and unit, and the ones it signed up for. Anything else is 404.
+community and unit, and the ones it signed up for; a district's or street's admin the activities
+whose community or organiser is under its organisation. Anything else is 404.
 
 Taking part (`takes_part`, the activity's `audience`): every level admits the activity's
 community's members and the organiser's own members (a unit brings its people);
@@ -30,10 +31,10 @@ from sqlalchemy.orm import Session
 from gongjian.kit.access import acts_for, is_platform_admin, require_admin_role, this_user
 from gongjian.kit.errors import ProblemError, forbidden
 from gongjian.kit.principal import Principal
-from gongjian.members.permissions import member_in_org, own_member_ids
+from gongjian.members.permissions import member_in_org, own_member_ids, visible_members
 from gongjian.models import Activity, ActivitySignup, Member, Partnership
 from gongjian.models.enums import ActivityAudience, Role
-from gongjian.organizations.permissions import is_partner, partner_community_ids
+from gongjian.organizations.permissions import area_scope, is_partner, partner_community_ids
 
 
 def partner_communities(org_id: int | None) -> ColumnElement[bool]:
@@ -67,6 +68,8 @@ def activity_scope(principal: Principal) -> ColumnElement[bool] | None:
                 select(ActivitySignup.activity_id).where(ActivitySignup.member_id.in_(own_member_ids(principal)))
             ),
         )
+    if principal.is_area_admin:
+        return area_scope(principal, Activity.community_org_id, Activity.organizer_org_id)
     if not principal.is_org_admin:
         return false()  # a resident: activities are members' and organisations' business
     org = principal.organization_id
@@ -141,6 +144,8 @@ def signup_scope(principal: Principal, activity: Activity) -> ColumnElement[bool
         return None
     if principal.role is Role.member:
         return ActivitySignup.member_id.in_(own_member_ids(principal))
+    if principal.is_area_admin:
+        return ActivitySignup.member_id.in_(select(Member.id).where(visible_members(principal)))
     if not principal.is_org_admin:
         return false()
     return ActivitySignup.member_id.in_(select(Member.id).where(member_in_org(principal.organization_id)))

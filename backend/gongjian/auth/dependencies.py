@@ -89,6 +89,8 @@ def _user_principal(token: str) -> Principal:
 
 
 _ORG_ROLE = {
+    OrganizationKind.district.value: Role.district_admin,
+    OrganizationKind.street.value: Role.street_admin,
     OrganizationKind.community.value: Role.community_admin,
     OrganizationKind.unit.value: Role.unit_admin,
     OrganizationKind.social.value: Role.unit_admin,

@@ -43,7 +43,7 @@ from gongjian.models.enums import (
     ServiceItemStatus,
     TemplateDirection,
 )
-from gongjian.organizations.permissions import partner_org_ids
+from gongjian.organizations.permissions import area_scope, partner_org_ids
 
 # Which side of the list each organisation kind provides, and which kinds may claim each side.
 DIRECTION_OF_PROVIDER = {
@@ -75,6 +75,10 @@ def item_visibility(principal: Principal) -> ColumnElement[bool] | None:
     org_id = principal.organization_id
     if org_id is None:
         return false()
+    if principal.is_area_admin:
+        # Reading only: the items of the organisations under it, and those they claimed.
+        claimed_below = select(Claim.item_id).where(area_scope(principal, Claim.organization_id))
+        return or_(area_scope(principal, ServiceItem.provider_org_id), ServiceItem.id.in_(claimed_below))
     public = ServiceItem.status != ServiceItemStatus.draft.value
     own = ServiceItem.provider_org_id == org_id
     claimed = select(Claim.item_id).where(Claim.organization_id == org_id)

@@ -291,3 +291,26 @@ CLAIMED_RESOURCES = [
     ("SL-AD03", date(2017, 5, 15), True),  # 社情民意收集与反映
     ("SL-CS04", date(2017, 10, 9), False),  # 书画摄影作品展场地与布展
 ]
+
+# --- the district around 老虎头 (issue 17): invented, so a street and a district have something to
+# compare. 老虎头 and its court stay exactly as above; they are placed under 江北街道.
+DISTRICT = {"name": "黄石港区委组织部", "code": "HSGQ", "address": "湖北省黄石市黄石港区", "contact_person": "组织科"}
+STREET = {"name": "江北街道党工委", "code": "JBJD", "address": "黄石港区江北街道", "contact_person": "党建办"}
+SECOND_STREET = {"name": "花湖街道党工委", "code": "HHJD", "address": "黄石港区花湖街道", "contact_person": "党建办"}
+# The second street's communities, of different sizes: `size` scales every record of their year.
+NEIGHBOURS = [
+    {"name": "花湖社区党委", "code": "HHSQ", "address": "黄石港区花湖街道花湖路", "size": 4, "admin": "hh-admin"},
+    {"name": "胜阳港社区党委", "code": "SYG", "address": "黄石港区花湖街道胜阳港", "size": 2, "admin": "syg-admin"},
+]
+NEIGHBOUR_VOLUNTEERING = ["楼道清扫志愿服务", "关爱空巢老人志愿服务", "文明交通劝导", "垃圾分类宣传"]
+NEIGHBOUR_WISHES = [
+    ("想要一台收音机", "goods", 80),
+    ("家里灯坏了需要修理", "service", 30),
+    ("孩子想要一套课外书", "goods", 120),
+]
+NEIGHBOUR_CONCERNS = [("sanitation", "楼道堆放杂物"), ("infrastructure", "小区路灯损坏"), ("safety", "电动车楼道充电")]
+# Every organisation the demo creates, for checks that nothing else (no placeholder) shows up.
+ORGANISATION_NAMES = frozenset(
+    {COURT["name"], COMMUNITY["name"], DISTRICT["name"], STREET["name"], SECOND_STREET["name"]}
+    | {str(n["name"]) for n in NEIGHBOURS}
+)

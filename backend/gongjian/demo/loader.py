@@ -7,7 +7,11 @@ fulfilled after it was claimed; tasks are completed before their due dates, or l
 read as overdue today). Audit events therefore carry 2017 times too; their actor is the demo
 account that acted, or "系统" for the loader's own steps.
 
-Only the three demo logins hash a password. Running it again finds the community by its code and
+Around 老虎头 sits a district (issue 17): 黄石港区 with 老虎头's street 江北街道, and a second street
+花湖街道 whose two communities of different sizes get a 2017 of their own (`neighbours`), so the
+street's and the district's side-by-side figures compare something. 老虎头's own year is unchanged.
+
+Only the demo logins hash a password. Running it again finds the community by its code and
 changes nothing.
 """
 
@@ -72,6 +76,8 @@ LOGINS = (
     ("lht-admin", "老虎头社区党委管理员", Role.community_admin, "community"),
     ("court-admin", "市中院机关党委管理员", Role.unit_admin, "court"),
     ("demo-member", "陈立新", Role.member, "court"),
+    ("district-admin", "黄石港区委组织部管理员", Role.district_admin, "district"),
+    ("street-admin", "江北街道党工委管理员", Role.street_admin, "street"),
 )
 
 
@@ -104,8 +110,12 @@ class _Demo:
 
     def organisations(self) -> None:
         with clock_at(at(date(2016, 12, 20), 9)):
-            court = OrganizationCreate(kind=OrganizationKind.unit, **data.COURT)
-            community = OrganizationCreate(kind=OrganizationKind.community, **data.COMMUNITY)
+            district = OrganizationCreate(kind=OrganizationKind.district, **data.DISTRICT)
+            self.district = organizations.create_organization(self.s, SYSTEM, district).id
+            street = OrganizationCreate(kind=OrganizationKind.street, parent_id=self.district, **data.STREET)
+            self.street = organizations.create_organization(self.s, SYSTEM, street).id
+            court = OrganizationCreate(kind=OrganizationKind.unit, parent_id=self.street, **data.COURT)
+            community = OrganizationCreate(kind=OrganizationKind.community, parent_id=self.street, **data.COMMUNITY)
             self.court = organizations.create_organization(self.s, SYSTEM, court).id
             self.community = organizations.create_organization(self.s, SYSTEM, community).id
             partnership = PartnershipCreate(
@@ -117,7 +127,7 @@ class _Demo:
             organizations.create_partnership(self.s, SYSTEM, partnership)
 
     def accounts(self) -> None:
-        orgs = {"community": self.community, "court": self.court}
+        orgs = {"community": self.community, "court": self.court, "district": self.district, "street": self.street}
         principals: dict[str, Principal] = {}
         for username, display, role, org in LOGINS:
             body = UserCreate(
@@ -399,6 +409,154 @@ class _Demo:
             )
             honors.create_honor(self.s, self.court_admin, honours_body)
 
+    # --- the second street ---------------------------------------------------------------------
+
+    def neighbours(self) -> None:
+        """花湖街道 and its two communities: a 2017 of volunteering, performances, wishes, meetings
+        and concerns, each community's in proportion to its `size`, entered by its own admin."""
+        with clock_at(at(date(2016, 12, 20), 9)):
+            street = OrganizationCreate(kind=OrganizationKind.street, parent_id=self.district, **data.SECOND_STREET)
+            second_street = organizations.create_organization(self.s, SYSTEM, street).id
+        for n, spec in enumerate(data.NEIGHBOURS):
+            size = int(spec["size"])  # type: ignore[call-overload]
+            with clock_at(at(date(2016, 12, 20), 10)):
+                body = OrganizationCreate(
+                    kind=OrganizationKind.community,
+                    parent_id=second_street,
+                    name=str(spec["name"]),
+                    code=str(spec["code"]),
+                    address=str(spec["address"]),
+                )
+                community = organizations.create_organization(self.s, SYSTEM, body).id
+                display = f"{spec['name']}管理员"
+                account = UserCreate(
+                    username=str(spec["admin"]),
+                    display_name=display,
+                    role=Role.community_admin,
+                    organization_id=community,
+                    password=self.password,
+                )
+                created = users.create_user(self.s, SYSTEM, account)
+                self.logins.append(Login(created.username, Role.community_admin, created.generated_password))
+            admin = Principal(ActorType.user, created.id, display, Role.community_admin, community)
+            self._neighbour_year(community, admin, size, seed=n)
+
+    def _neighbour_year(self, community: int, admin: Principal, size: int, *, seed: int) -> None:
+        with clock_at(at(date(2017, 1, 4), 9)):
+            people = [
+                members.create_member(
+                    self.s,
+                    SYSTEM,
+                    MemberCreate.model_validate(
+                        {
+                            "name": data.SURNAMES[(seed * 7 + k) % len(data.SURNAMES)]
+                            + data.GIVEN[k % len(data.GIVEN)],
+                            "gender": Gender.female if k % 2 else Gender.male,
+                            "category": MemberCategory.retired,
+                            "community_org_id": community,
+                            "joined_party_on": date(1970 + k % 30, 7, 1),
+                            "reported_on": date(2016, 10, 10),
+                        }
+                    ),
+                ).id
+                for k in range(size * 5)
+            ]
+        for k in range(size * 3):
+            day = date(2017, 2, 18) + timedelta(days=(k * 300) // (size * 3))
+            title = data.NEIGHBOUR_VOLUNTEERING[k % len(data.NEIGHBOUR_VOLUNTEERING)]
+            chosen = people[k % 3 :: 2][: size * 2]
+            self._neighbour_activity(community, admin, ActivityKind.volunteer_service, title, day, chosen, size * 3)
+        for k in range(size):
+            day = date(2017, 4, 8) + timedelta(days=(k * 200) // size)
+            self._neighbour_activity(community, admin, ActivityKind.performance, "社区文艺演出", day, [], size * 6)
+        total = size * 10
+        for k in range(total):
+            content, kind, value = data.NEIGHBOUR_WISHES[k % len(data.NEIGHBOUR_WISHES)]
+            day = date(2017, 1, 16) + timedelta(days=(k * 320) // total)
+            with clock_at(at(day, 9)):
+                name = data.SURNAMES[(k + seed) % len(data.SURNAMES)] + data.GIVEN[(k * 3) % len(data.GIVEN)]
+                body = WishCreate(resident_name=name, content=content, kind=WishKind(kind), estimated_value=value)
+                wish_id = wishes.create_wish(self.s, admin, body).id
+                wishes.verify_wish(self.s, admin, wish_id, None)
+                wishes.publish_wish(self.s, admin, wish_id, None)
+            if k % 5 == 4:
+                continue  # published, waiting to be claimed
+            with clock_at(at(day + timedelta(days=2), 10)):
+                wishes.claim_wish(self.s, SYSTEM, wish_id, WishClaim(member_id=people[k % len(people)]), None)
+                wishes.fulfil_wish(self.s, SYSTEM, wish_id, WishFulfil(note="已送达居民家中"), None)
+        for k in range(size):
+            day = date(2017, 3, 20) + timedelta(days=(k * 250) // size)
+            with clock_at(at(day - timedelta(days=7), 9)):
+                body_meeting = MeetingCreate(kind=MeetingKind.coordination, held_on=day, theme=f"第 {k + 1} 次联席会")
+                meeting_id = meetings.create_meeting(self.s, admin, body_meeting).id
+                topic = meetings.add_topic(self.s, admin, meeting_id, TopicCreate(title="老旧小区环境整治")).id
+                meetings.add_topic(self.s, admin, meeting_id, TopicCreate(title="困难群众帮扶"))
+            with clock_at(at(day, 17)):
+                meetings.close_meeting(self.s, admin, meeting_id, None)
+                due = day + timedelta(days=30)
+                task = TaskCreate(topic_id=topic, owner_org_id=community, description="清运楼道杂物", due_on=due)
+                task_id = meeting_tasks.create_task(self.s, admin, task).id
+            with clock_at(at(due - timedelta(days=3), 16)):
+                meeting_tasks.progress_task(self.s, admin, task_id, TaskStatus.done, "已办结", None)
+        for k in range(size * 2):
+            category, title = data.NEIGHBOUR_CONCERNS[k % len(data.NEIGHBOUR_CONCERNS)]
+            day = date(2017, 2, 6) + timedelta(days=(k * 290) // (size * 2))
+            with clock_at(at(day, 10)):
+                concern = ConcernCreate(
+                    community_org_id=community,
+                    category=ConcernCategory(category),
+                    title=title,
+                    reporter_kind=ConcernReporterKind.resident,
+                    resident_name="居民" + data.SURNAMES[k % len(data.SURNAMES)],
+                    due_on=day + timedelta(days=15),
+                )
+                concern_id = concerns.create_concern(self.s, admin, concern).id
+                concerns.start_concern(self.s, admin, concern_id, "社区已受理", None)
+            if k % 2 == 0:
+                with clock_at(at(day + timedelta(days=5), 10)):
+                    concerns.resolve_concern(self.s, admin, concern_id, "已就地解决", None)
+
+    def _neighbour_activity(
+        self,
+        community: int,
+        admin: Principal,
+        kind: ActivityKind,
+        title: str,
+        day: date,
+        member_ids: list[int],
+        guests: int,
+    ) -> None:
+        starts, ends = at(day, 9), at(day, 12)
+        counts_hours = kind is ActivityKind.volunteer_service
+        with clock_at(starts - timedelta(days=7)):
+            body = ActivityCreate(
+                title=title,
+                kind=kind,
+                community_org_id=community,
+                starts_at=starts,
+                ends_at=ends,
+                location="社区广场",
+                counts_hours=counts_hours,
+                guest_count=guests,
+            )
+            activity_id = activities.create_activity(self.s, admin, body).id
+            activities.transition(self.s, admin, activity_id, ActivityStatus.open)
+            signups = [
+                activity_signups.sign_up(self.s, SYSTEM, activity_id, SignupCreate(member_id=m)).id for m in member_ids
+            ]
+        with clock_at(ends + timedelta(hours=1)):
+            attendance = AttendanceUpdate(checked_in_at=starts, checked_out_at=ends)
+            for signup_id in signups:
+                activity_signups.mark_attendance(self.s, admin, activity_id, signup_id, attendance)
+            activities.transition(self.s, admin, activity_id, ActivityStatus.finished)
+        if counts_hours:
+            with clock_at(ends + timedelta(days=2)):
+                for member_id in member_ids:
+                    record = volunteering.create_record(
+                        self.s, SYSTEM, RecordCreate(member_id=member_id, activity_id=activity_id)
+                    )
+                    volunteering.review(self.s, admin, record.id, True, "")
+
 
 def find_demo(session: Session) -> tuple[int, int] | None:
     ids: dict[str, int] = dict(
@@ -421,6 +579,8 @@ def load_demo(password: str | None = None) -> DemoResult:
     if password is not None:  # refused before anything is written, not halfway through
         for username, display, _role, _org in LOGINS:
             require_acceptable(password, PASSWORD_ENV, username, display)
+        for spec in data.NEIGHBOURS:
+            require_acceptable(password, PASSWORD_ENV, str(spec["admin"]), f"{spec['name']}管理员")
     with unit_of_work() as session:
         existing = find_demo(session)
         if existing is not None:
@@ -440,6 +600,7 @@ def load_demo(password: str | None = None) -> DemoResult:
         demo.meetings,
         demo.concerns,
         demo.honours,
+        demo.neighbours,
     ):
         with unit_of_work(write_lock=True) as session:
             demo.s = session

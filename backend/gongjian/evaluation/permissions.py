@@ -25,6 +25,7 @@ from gongjian.kit.principal import Principal
 from gongjian.members.permissions import own_member_ids
 from gongjian.models import Evaluation, EvaluationPeriod
 from gongjian.models.enums import ActorType, EvaluationPeriodStatus, Role
+from gongjian.organizations.permissions import area_scope
 
 
 def may_run_period(principal: Principal) -> bool:
@@ -53,6 +54,8 @@ def visible_evaluations(principal: Principal) -> ColumnElement[bool]:
         return and_(finalized, or_(Evaluation.unit_org_id == org, Evaluation.community_org_id == org))
     if principal.is_admin:
         return true()
+    if principal.is_area_admin:
+        return area_scope(principal, Evaluation.unit_org_id, Evaluation.community_org_id)
     if principal.role is Role.unit_admin:
         return Evaluation.unit_org_id == principal.organization_id
     if principal.role is Role.community_admin:
@@ -68,7 +71,7 @@ def sees_open_evaluations(principal: Principal, unit_org_id: int | None = None) 
     (created, dropped) only on the reads of such a caller: nobody else would see the difference."""
     if principal.actor_type is ActorType.api_key:
         return False
-    if principal.is_admin or principal.role is Role.community_admin:
+    if principal.is_admin or principal.role is Role.community_admin or principal.is_area_admin:
         return True
     if principal.role is Role.unit_admin:
         return unit_org_id is None or principal.organization_id == unit_org_id

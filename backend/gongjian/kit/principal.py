@@ -34,6 +34,12 @@ class Principal:
         return self.role in (Role.community_admin, Role.unit_admin)
 
     @property
+    def is_area_admin(self) -> bool:
+        """A district's or street's admin: reads what lies under its organisation
+        (`organizations.permissions.org_ids_under`), manages the organisations and admins there."""
+        return self.role in (Role.district_admin, Role.street_admin)
+
+    @property
     def is_resident(self) -> bool:
         """A resident's login: it may call only the operations opened to residents (`caller`)."""
         return self.role is Role.resident

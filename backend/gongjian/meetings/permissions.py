@@ -3,7 +3,8 @@
 - platform admin: every community;
 - a community's admin (or an API key of that community): its own community;
 - a unit's or social organisation's admin: the communities it partners with (共建);
-- a member: the community it reports to (报到社区).
+- a member: the community it reports to (报到社区);
+- a district's or street's admin: the communities under its organisation (reading only).
 
 Managing a community's meetings and concerns belongs to the platform admin and that community's
 admin. A meeting's task is also seen, and its progress reported, by the admin of the organisation
@@ -21,7 +22,7 @@ from gongjian.kit.errors import forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.models import Meeting, MeetingTask, Member
 from gongjian.models.enums import Role
-from gongjian.organizations.permissions import partner_community_ids
+from gongjian.organizations.permissions import area_scope, partner_community_ids
 
 
 def community_scope(principal: Principal, column: Any) -> ColumnElement[bool] | None:
@@ -29,6 +30,8 @@ def community_scope(principal: Principal, column: Any) -> ColumnElement[bool] | 
     if principal.is_admin:
         return None
     org = principal.organization_id
+    if principal.is_area_admin:
+        return area_scope(principal, column)
     if principal.role is Role.community_admin:
         return column == org  # type: ignore[no-any-return]
     if principal.role is Role.unit_admin:
@@ -72,6 +75,8 @@ def task_scope(principal: Principal) -> ColumnElement[bool] | None:
         return None
     if principal.is_org_admin:
         return or_(scope, MeetingTask.owner_org_id == principal.organization_id)
+    if principal.is_area_admin:
+        return or_(scope, area_scope(principal, MeetingTask.owner_org_id))
     return scope
 
 

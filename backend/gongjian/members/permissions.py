@@ -1,8 +1,10 @@
 """Who may see and change a member under dual management (党员双管制).
 
-- Visibility: a platform admin sees every member; an organisation admin (user or org-limited API
-  key) sees the members whose unit *or* community is its organisation; a `member` user sees the
-  member linked to its login. Nobody else sees a member (404, filtered in the query).
+- Visibility: a platform admin sees every member; a district's or street's admin the members whose
+  unit or community is under its organisation (phone numbers masked, as for API keys); an
+  organisation admin (user or org-limited API key) sees the members whose unit *or* community is
+  its organisation; a `member` user sees the member linked to its login. Nobody else sees a member
+  (404, filtered in the query).
 - The managing organisation is the member's unit when it has one, else its community. Its admin
   edits the whole profile; the community admin of a unit-managed member edits the community-side
   fields only. A non-admin may not move a member out of its own organisation's reach.
@@ -30,6 +32,7 @@ from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
 from gongjian.models import Member
 from gongjian.models.enums import ActorType, Role
+from gongjian.organizations.permissions import area_scope
 
 LABEL = "党员"
 # What the community side of dual management keeps up to date for a unit-managed member.
@@ -47,6 +50,8 @@ def visible_members(principal: Principal) -> ColumnElement[bool]:
     """The WHERE clause of every member read, and of everything hung on a member."""
     if principal.is_admin:
         return true()
+    if principal.is_area_admin:
+        return area_scope(principal, Member.unit_org_id, Member.community_org_id)
     if principal.is_org_admin and principal.organization_id is not None:
         org = principal.organization_id
         return or_(Member.unit_org_id == org, Member.community_org_id == org)

@@ -45,6 +45,8 @@ def register(name: str, labels: dict[str, str]) -> Callable[[type[E]], type[E]]:
     "role",
     {
         "admin": "平台管理员",
+        "district_admin": "区委组织部管理员",
+        "street_admin": "街道党工委管理员",
         "community_admin": "社区党组织管理员",
         "unit_admin": "单位党组织管理员",
         "member": "党员",
@@ -53,6 +55,10 @@ def register(name: str, labels: dict[str, str]) -> Callable[[type[E]], type[E]]:
 )
 class Role(LabelledEnum):
     admin = "admin"
+    # The admins of a district (区委组织部) and of a street (街道党工委): they read everything in the
+    # organisations under theirs and manage those organisations and their admins (issue 17).
+    district_admin = "district_admin"
+    street_admin = "street_admin"
     community_admin = "community_admin"
     unit_admin = "unit_admin"
     member = "member"
@@ -60,8 +66,21 @@ class Role(LabelledEnum):
     resident = "resident"
 
 
-@register("organization_kind", {"community": "社区党组织", "unit": "驻区单位", "social": "社会组织"})
+@register(
+    "organization_kind",
+    {
+        "district": "区委组织部",
+        "street": "街道党工委",
+        "community": "社区党组织",
+        "unit": "驻区单位",
+        "social": "社会组织",
+    },
+)
 class OrganizationKind(LabelledEnum):
+    # Above the communities: a district's organisation department, its streets' party working
+    # committees. Each organisation names its parent (`organizations.parent_id`).
+    district = "district"
+    street = "street"
     community = "community"
     unit = "unit"
     social = "social"

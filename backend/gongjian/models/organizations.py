@@ -23,6 +23,9 @@ class Organization(IdMixin, TimestampMixin, VersionedMixin, Base):
     contact_person: Mapped[str] = mapped_column(String(50), default="", server_default="")
     description: Mapped[str] = mapped_column(Text, default="", server_default="")
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The organisation above: a community's street, a street's district, a unit's or social
+    # organisation's street or district (organizations/permissions.py says which kinds fit).
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
 
 
 class Partnership(IdMixin, TimestampMixin, VersionedMixin, Base):

@@ -20,6 +20,9 @@ class OrganizationCreate(InputModel):
     name: str = Field(min_length=2, max_length=100, description="党组织名称，全平台唯一")
     kind: OrganizationKind
     code: str = Field(pattern=CODE_PATTERN, description="简码（字母数字），用于证卡编号，全平台唯一")
+    parent_id: int | None = Field(
+        None, **ID_BOUNDS, description="上级党组织：社区属街道，街道属区，驻区单位和社会组织属街道或区"
+    )
     address: str = Field(default="", max_length=200)
     contact_person: str = Field(default="", max_length=50)
     description: str = Field(default="", max_length=5000)
@@ -35,6 +38,7 @@ class OrganizationUpdate(InputModel):
     name: str = omittable(min_length=2, max_length=100)
     kind: OrganizationKind = omittable()
     code: str = omittable(pattern=CODE_PATTERN)
+    parent_id: int | None = Field(None, **ID_BOUNDS, description="上级党组织；null 表示不设上级")
     address: str = omittable(max_length=200)
     contact_person: str = omittable(max_length=50)
     description: str = omittable(max_length=5000)
@@ -45,6 +49,7 @@ class OrganizationRead(OutputModel):
     name: str
     kind: OrganizationKind
     code: str
+    parent_id: int | None
     address: str
     contact_person: str
     description: str
@@ -117,6 +122,7 @@ class OrganizationListQuery(ListQuery):
     documented_from_schema = True  # its spec's form since it became the first query model
 
     kind: OrganizationKind | None = None
+    parent_id: Annotated[int | None, Query(**ID_BOUNDS, description="只列该上级党组织的直属下级")] = None
     q: str | None = Field(None, max_length=100, description="按名称模糊查找")
     archived: bool = Field(False, description="true 只列已归档的")
     sort: OrganizationSort = OrganizationSort.name

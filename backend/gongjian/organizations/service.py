@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from gongjian.kit import audit
 from gongjian.kit.access import require_admin_role, require_platform_admin
-from gongjian.kit.errors import conflict, unprocessable
+from gongjian.kit.errors import conflict, forbidden, unprocessable
 from gongjian.kit.etag import check_if_match
 from gongjian.kit.pagination import Page, cached_select, read_page
 from gongjian.kit.principal import Principal
@@ -24,9 +24,14 @@ from gongjian.models import Organization, Partnership
 from gongjian.models.base import utcnow
 from gongjian.models.enums import AuditAction, OrganizationKind
 from gongjian.organizations.permissions import (
+    is_under,
+    org_ids_under,
+    organization_scope,
     partnership_scope,
     require_may_change_fields,
+    require_may_create_under,
     require_may_edit_organization,
+    require_parent_fits,
 )
 from gongjian.organizations.schemas import (
     OrganizationCreate,
@@ -39,7 +44,7 @@ from gongjian.organizations.schemas import (
     PartnershipUpdate,
 )
 
-ORG_FIELDS = ("name", "kind", "code", "address", "contact_person", "description", "archived_at")
+ORG_FIELDS = ("name", "kind", "code", "parent_id", "address", "contact_person", "description", "archived_at")
 PARTNERSHIP_FIELDS = ("unit_org_id", "community_org_id", "start_date", "end_date", "agreement", "archived_at")
 ORG_LABEL = "党组织"
 PARTNERSHIP_LABEL = "共建关系"
@@ -50,9 +55,8 @@ PARTNERSHIP_LABEL = "共建关系"
 
 def readable_organizations(principal: Principal) -> Select[Organization]:
     stmt = select(Organization)
-    if not principal.is_admin:
-        stmt = stmt.where(Organization.id == principal.organization_id)
-    return stmt
+    scope = organization_scope(principal, Organization.id)
+    return stmt if scope is None else stmt.where(scope)
 
 
 ORGANIZATIONS = cast(Table, Organization.__table__)
@@ -71,7 +75,7 @@ _NOT_ARCHIVED_COUNT: ColumnElement[int] = (
 def list_organizations(principal: Principal, query: OrganizationListQuery) -> Page[OrganizationRead]:
     default_view = principal.is_admin and not query.archived and query.kind is None and not query.q
     return read_page(
-        _organizations_matching(query, principal.is_admin, principal.organization_id),
+        _organizations_matching(query, principal.is_admin, principal.organization_id, principal.is_area_admin),
         query,
         OrganizationRead,
         total=_NOT_ARCHIVED_COUNT if default_view else None,
@@ -79,11 +83,18 @@ def list_organizations(principal: Principal, query: OrganizationListQuery) -> Pa
 
 
 @cached_select()
-def _organizations_matching(query: OrganizationListQuery, every: bool, own_org_id: int | None) -> Select[Any]:
-    """The list's rows: every organisation for a platform admin, else only the caller's own."""
+def _organizations_matching(
+    query: OrganizationListQuery, every: bool, own_org_id: int | None, area: bool = False
+) -> Select[Any]:
+    """The list's rows: every organisation for a platform admin, its own and those under it for a
+    district's or street's admin (`area`), else only the caller's own."""
     stmt = select(ORGANIZATIONS)
-    if not every:
+    if area:
+        stmt = stmt.where(_ORG.id.in_(org_ids_under(own_org_id)))
+    elif not every:
         stmt = stmt.where(_ORG.id == own_org_id)
+    if query.parent_id is not None:
+        stmt = stmt.where(_ORG.parent_id == query.parent_id)
     stmt = stmt.where(_ORG.archived_at.is_not(None) if query.archived else _ORG.archived_at.is_(None))
     if query.kind is not None:
         stmt = stmt.where(_ORG.kind == query.kind.value)
@@ -116,8 +127,19 @@ def _ensure_unique(session: Session, org_id: int | None, name: str | None, code:
             raise conflict("organization_code_taken", f"简码“{code}”已被其他党组织使用", field="body.code")
 
 
+def _check_parent(session: Session, principal: Principal, kind: OrganizationKind, parent_id: int | None) -> None:
+    """The parent must be live, of a kind that fits, and (for an area admin) its own or under it."""
+    if parent_id is None:
+        return
+    if not principal.is_admin and not is_under(session, principal, parent_id):
+        raise unprocessable("organization_not_found", "上级党组织不存在或不在本辖区", field="body.parent_id")
+    parent = live_organization(session, parent_id, "body.parent_id", detail="上级党组织不存在或已归档")
+    require_parent_fits(kind, parent)
+
+
 def create_organization(session: Session, principal: Principal, data: OrganizationCreate) -> OrganizationRead:
-    require_platform_admin(principal, "仅平台管理员可以新建党组织")
+    require_may_create_under(session, principal, data.parent_id)
+    _check_parent(session, principal, data.kind, data.parent_id)
     _ensure_unique(session, None, data.name, data.code)
     org = Organization(**data.model_dump())
     session.add(org)
@@ -130,10 +152,17 @@ def update_organization(
     session: Session, principal: Principal, org_id: int, data: OrganizationUpdate, if_match: str | None
 ) -> OrganizationRead:
     org = _organization(session, principal, org_id)
-    require_may_edit_organization(principal, org.id)
+    require_may_edit_organization(session, principal, org.id)
     check_if_match(if_match, org.version)
     changes: dict[str, Any] = data.model_dump(exclude_unset=True)
     require_may_change_fields(principal, changes.keys())
+    if "parent_id" in changes or "kind" in changes:
+        if "parent_id" in changes and not (principal.is_admin or principal.is_area_admin):
+            raise forbidden("上级党组织只能由平台管理员或街道、区的管理员调整")
+        parent_id = changes.get("parent_id", org.parent_id)
+        if parent_id == org.id:
+            raise unprocessable("organization_parent_invalid", "上级党组织不能是自己", field="body.parent_id")
+        _check_parent(session, principal, OrganizationKind(changes.get("kind", org.kind)), parent_id)
     _ensure_unique(session, org.id, changes.get("name"), changes.get("code"))
     before = audit.snapshot(org, ORG_FIELDS)
     for name, value in changes.items():

@@ -18,11 +18,14 @@ from gongjian.kit.access import acts_for, is_this_user, this_user
 from gongjian.kit.principal import Principal
 from gongjian.models import Report
 from gongjian.models.enums import ActorType, ReportStatus, Role
+from gongjian.organizations.permissions import area_scope
 
 
 def visible_reports(principal: Principal) -> ColumnElement[bool]:
     if principal.is_admin:
         return true()
+    if principal.is_area_admin:
+        return area_scope(principal, Report.community_org_id, Report.unit_org_id)
     if principal.is_org_admin and principal.organization_id is not None:
         org = principal.organization_id
         return or_(Report.community_org_id == org, Report.unit_org_id == org)

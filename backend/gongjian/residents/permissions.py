@@ -24,6 +24,7 @@ from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.models import Resident
 from gongjian.models.enums import ActorType, Role
+from gongjian.organizations.permissions import area_scope
 
 LABEL = "居民"
 
@@ -32,6 +33,8 @@ def visible_residents(principal: Principal) -> ColumnElement[bool]:
     """The WHERE clause of every read of residents by their managers."""
     if principal.is_admin:
         return true()
+    if principal.is_area_admin:
+        return area_scope(principal, Resident.community_org_id)
     if principal.role is Role.community_admin and principal.organization_id is not None:
         return Resident.community_org_id == principal.organization_id
     return false()

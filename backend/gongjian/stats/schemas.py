@@ -80,12 +80,9 @@ class HonorFigures(OutputModel):
     items: list[HonorLine]
 
 
-class AnnualStats(OutputModel):
-    year: int
-    community: OrganizationRef
-    latest_year: int | None = Field(
-        description="本社区有记录（活动、志愿服务、例会、社情民意、微心愿）的最近年份，不晚于今年；没有记录为空"
-    )
+class AnnualFigures(OutputModel):
+    """Every figure of a community's annual report; for a street or district, their sums."""
+
     activities_by_kind: list[ActivityKindFigures]
     volunteer: VolunteerFigures
     wishes: WishFigures
@@ -93,3 +90,21 @@ class AnnualStats(OutputModel):
     meetings: MeetingFigures
     concerns: ConcernFigures
     honors: HonorFigures
+
+
+class AnnualStats(AnnualFigures):
+    year: int
+    community: OrganizationRef
+    latest_year: int | None = Field(
+        description="本社区有记录（活动、志愿服务、例会、社情民意、微心愿）的最近年份，不晚于今年；没有记录为空"
+    )
+
+
+class AreaAnnualStats(OutputModel):
+    """A street's or district's year: the totals and, side by side, each community's own report."""
+
+    year: int
+    organization: OrganizationRef = Field(description="街道党工委或区委组织部")
+    latest_year: int | None = Field(description="辖区内各社区最近有记录的年份中最晚的一个")
+    totals: AnnualFigures = Field(description="辖区内各社区年度统计之和，逐项相加")
+    communities: list[AnnualStats] = Field(description="辖区内每个社区的年度统计（与该社区自己的报表相同），按名称排序")

@@ -9,10 +9,15 @@ day awarded. Business dates (kit/calendar.py) are the local day of the step unle
 entered an earlier one, so a year entered afterwards from paper counts as if entered live.
 Cancelled activities don't count. "Overdue" tasks and concerns are as of today (derived, like
 everywhere else).
+
+A street's or district's year (`area_annual`) is each of its communities' own report, computed by
+`annual` exactly as the community sees it, and their figure-by-figure sums (`sum_figures`): so the
+area's totals always equal what its communities report.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -53,11 +58,14 @@ from gongjian.models.enums import (
     ServiceCategoryCode,
     TaskStatus,
 )
-from gongjian.stats.schemas import AnnualStats
+from gongjian.organizations.permissions import org_ids_under, organization_scope
+from gongjian.stats.schemas import AnnualFigures, AnnualStats, AreaAnnualStats
 from gongjian.volunteering.records import counted_records as counted_hours
 from gongjian.wishes.service import wishes_summary
 
 COMMUNITY_LABEL = "社区"
+AREA_LABEL = "街道或区"
+AREA_KINDS = (OrganizationKind.street.value, OrganizationKind.district.value)
 
 
 def _community(session: Session, principal: Principal, community_id: int) -> Organization:
@@ -296,15 +304,170 @@ def annual(session: Session, principal: Principal, *, year: int, community_id: i
     )
 
 
+# --- a street's or district's year --------------------------------------------------------------
+
+
+def _area(session: Session, principal: Principal, org_id: int) -> Organization:
+    """The street or district, if the caller reads it (a platform admin, its own admin or the admin
+    of the district above); else 404."""
+    stmt = select(Organization).where(Organization.id == org_id, Organization.kind.in_(AREA_KINDS))
+    scope = organization_scope(principal, Organization.id)
+    if scope is not None:
+        stmt = stmt.where(scope)
+    org: Organization = one_or_404(session, stmt, AREA_LABEL)
+    return org
+
+
+def area_annual(session: Session, principal: Principal, *, year: int, org_id: int) -> AreaAnnualStats:
+    area = _area(session, principal, org_id)
+    community_ids = session.execute(
+        select(Organization.id)
+        .where(
+            Organization.kind == OrganizationKind.community.value,
+            Organization.archived_at.is_(None),
+            Organization.id.in_(org_ids_under(area.id)),
+        )
+        .order_by(Organization.name, Organization.id)
+    ).scalars()
+    communities = [annual(session, principal, year=year, community_id=i) for i in community_ids]
+    years = [c.latest_year for c in communities if c.latest_year is not None]
+    return AreaAnnualStats(
+        year=year,
+        organization=area,
+        latest_year=max(years, default=None),
+        totals=sum_figures(communities),
+        communities=communities,
+    )
+
+
+def sum_figures(parts: Sequence[AnnualFigures]) -> AnnualFigures:
+    """Every figure of `parts` added up, in the shape of one community's figures."""
+    activities = {k: [0, 0] for k in ActivityKind}
+    numbers: dict[str, dict[str, float]] = {"volunteer": {}, "wishes": {}, "meetings": {}, "concerns": {}}
+    claims: dict[tuple[ServiceCategoryCode, ClaimStatus], int] = {}
+    meeting_kinds = dict.fromkeys(MeetingKind, 0)
+    honors: list[Any] = []
+    for part in parts:
+        for a in part.activities_by_kind:
+            activities[a.kind][0] += a.activities
+            activities[a.kind][1] += a.participant_times
+        for section, figures in numbers.items():
+            for name, value in getattr(part, section).model_dump().items():
+                if isinstance(value, int | float) and not isinstance(value, bool):
+                    figures[name] = figures.get(name, 0) + value
+        for c in part.claims.by_category_and_status:
+            claims[(c.category, c.status)] = claims.get((c.category, c.status), 0) + c.count
+        for m in part.meetings.by_kind:
+            meeting_kinds[m.kind] += m.count
+        honors.extend(part.honors.items)
+    return AnnualFigures.model_validate(
+        {
+            "activities_by_kind": [
+                {"kind": k, "activities": n, "participant_times": times} for k, (n, times) in activities.items()
+            ],
+            "volunteer": numbers["volunteer"] or dict.fromkeys(VOLUNTEER_FIELDS, 0),
+            "wishes": numbers["wishes"] or {"submitted": 0, "fulfilled": 0},
+            "claims": {
+                "total": sum(claims.values()),
+                "by_category_and_status": [
+                    {"category": c, "status": s, "count": claims[(c, s)]}
+                    for c in ServiceCategoryCode
+                    for s in ClaimStatus
+                    if (c, s) in claims
+                ],
+            },
+            "meetings": {
+                **(numbers["meetings"] or dict.fromkeys(MEETING_FIELDS, 0)),
+                "by_kind": [{"kind": k, "count": n} for k, n in meeting_kinds.items()],
+            },
+            "concerns": numbers["concerns"] or dict.fromkeys(CONCERN_FIELDS, 0),
+            "honors": {"count": len(honors), "items": sorted(honors, key=lambda h: h.awarded_on)},
+        }
+    )
+
+
+VOLUNTEER_FIELDS = ("collective_activities", "participant_times", "approved_hours", "approved_records")
+MEETING_FIELDS = ("held", "topics", "tasks_done", "tasks_open", "tasks_in_progress", "tasks_overdue")
+CONCERN_FIELDS = ("reported", "resolved", "resolved_locally", "escalated", "open", "overdue")
+
+
+def figure_columns(figures: AnnualFigures, claim_pairs: Sequence[tuple[Any, Any]]) -> list[tuple[str, float]]:
+    """Every figure as a (column heading, value) pair: one row of the side-by-side sheet. The
+    claims' columns are `claim_pairs` (category, status), the same for every row of a sheet."""
+    from gongjian.models.enums import ServiceCategoryCode as Category
+
+    columns: list[tuple[str, float]] = []
+    for a in figures.activities_by_kind:
+        label = ActivityKind.label_of(a.kind)
+        columns += [(f"{label}（次）", a.activities), (f"{label}（人次）", a.participant_times)]
+    v = figures.volunteer
+    columns += [
+        ("集体志愿服务活动（次）", v.collective_activities),
+        ("集体志愿服务参与（人次）", v.participant_times),
+        ("经审核志愿服务时长（小时）", v.approved_hours),
+        ("志愿服务记录（条）", v.approved_records),
+        ("微心愿登记（个）", figures.wishes.submitted),
+        ("微心愿实现（个）", figures.wishes.fulfilled),
+        ("双向认领合计（件）", figures.claims.total),
+    ]
+    counts = {(c.category, c.status): c.count for c in figures.claims.by_category_and_status}
+    columns += [
+        (f"认领：{Category.label_of(c)}·{ClaimStatus.label_of(s)}", counts.get((c, s), 0)) for c, s in claim_pairs
+    ]
+    m = figures.meetings
+    columns += [("例会（次）", m.held)]
+    columns += [(f"{MeetingKind.label_of(k.kind)}（次）", k.count) for k in m.by_kind]
+    columns += [
+        ("议题（个）", m.topics),
+        ("任务已完成", m.tasks_done),
+        ("任务未开始", m.tasks_open),
+        ("任务进行中", m.tasks_in_progress),
+        ("任务已逾期", m.tasks_overdue),
+    ]
+    c = figures.concerns
+    columns += [
+        ("社情民意收集", c.reported),
+        ("社情民意已解决", c.resolved),
+        ("就地化解", c.resolved_locally),
+        ("上报协调", c.escalated),
+        ("社情民意未解决", c.open),
+        ("社情民意逾期未解决", c.overdue),
+        ("荣誉（项）", figures.honors.count),
+    ]
+    return columns
+
+
+def render_area_xlsx(area: AreaAnnualStats) -> bytes:
+    """A street's or district's year: the totals laid out as a community's report, then every
+    community side by side, one row each, and the totals row (CPU work: call from the thread pool)."""
+    totals = _report_sheet(
+        f"{area.year}年度汇总", f"{area.organization.name} {area.year} 年度共驻共建工作统计（汇总）", area.totals
+    )
+    pairs = [(c.category, c.status) for c in area.totals.claims.by_category_and_status]
+    side = Sheet("各社区对比", widths={1: 24})
+    side.title(f"{area.organization.name} {area.year} 年度各社区对比")
+    headings = [label for label, _ in figure_columns(area.totals, pairs)]
+    side.header("社区", *headings)
+    side.rows([c.community.name, *(value for _, value in figure_columns(c, pairs))] for c in area.communities)
+    side.header("合计", *(value for _, value in figure_columns(area.totals, pairs)))
+    return xlsx([totals, side])
+
+
 # --- the report sheet --------------------------------------------------------------------------
 
 
 def render_xlsx(stats: AnnualStats) -> bytes:
     """The figures as a one-sheet report (CPU work: call from the thread pool)."""
+    title = f"{stats.community.name} {stats.year} 年度共驻共建工作统计"
+    return xlsx([_report_sheet(f"{stats.year}年度统计", title, stats)])
+
+
+def _report_sheet(name: str, title: str, stats: AnnualFigures) -> Sheet:
+    """A year's figures laid out section by section (a community's report, an area's totals)."""
     from gongjian.models.enums import ServiceCategoryCode as Category
 
-    sheet = Sheet(f"{stats.year}年度统计", widths={1: 34, 2: 22, 3: 14, 4: 10, 5: 24})
-    sheet.title(f"{stats.community.name} {stats.year} 年度共驻共建工作统计")
+    sheet = Sheet(name, widths={1: 34, 2: 22, 3: 14, 4: 10, 5: 24})
+    sheet.title(title)
     sheet.line()
 
     def section(title: str, header: list[str]) -> None:
@@ -362,4 +525,4 @@ def render_xlsx(stats: AnnualStats) -> bytes:
         for h in stats.honors.items
     )
     sheet.line("合计", stats.honors.count)
-    return xlsx([sheet])
+    return sheet

@@ -36,6 +36,8 @@ LABEL = "账号"
 # Which organisation kinds each role may belong to (None: no organisation).
 ROLE_ORG_KINDS: dict[Role, set[OrganizationKind] | None] = {
     Role.admin: None,
+    Role.district_admin: {OrganizationKind.district},
+    Role.street_admin: {OrganizationKind.street},
     Role.community_admin: {OrganizationKind.community},
     Role.unit_admin: {OrganizationKind.unit, OrganizationKind.social},
     Role.member: {OrganizationKind.community, OrganizationKind.unit, OrganizationKind.social},
@@ -97,7 +99,7 @@ def _check_role_org(session: Session, role: Role, organization_id: int | None) -
 
 def create_user(session: Session, principal: Principal, data: UserCreate) -> UserCreated:
     """Hashes a password: call from the thread pool."""
-    organization_id = account_organization(principal, data.role, data.organization_id)
+    organization_id = account_organization(session, principal, data.role, data.organization_id)
     if data.role is Role.resident:
         raise RESIDENT_ROLE
     _check_role_org(session, data.role, organization_id)

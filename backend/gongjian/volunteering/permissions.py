@@ -39,6 +39,7 @@ from gongjian.kit.principal import Principal
 from gongjian.members.permissions import looks_after_member, own_member_ids, require_own_member, visible_members
 from gongjian.models import Activity, Member, Organization, User, VolunteerCertificateRequest, VolunteerRecord
 from gongjian.models.enums import ActorType, CertificateRequestStatus, Role, VolunteerRecordStatus
+from gongjian.organizations.permissions import area_scope
 
 MEMBER_LABEL = "党员"
 KEY_REVIEWS = "API 密钥代表整个组织（包括录入人），不能审核记录；请由组织单位的管理员登录后审核"
@@ -53,6 +54,8 @@ def record_scope(principal: Principal) -> ColumnElement[bool] | None:
         org = principal.organization_id
         in_its_community = VolunteerRecord.activity_id.in_(select(Activity.id).where(Activity.community_org_id == org))
         return or_(VolunteerRecord.organizer_org_id == org, in_its_community, of_visible_members)
+    if principal.is_area_admin:
+        return or_(area_scope(principal, VolunteerRecord.organizer_org_id), of_visible_members)
     return of_visible_members
 
 
@@ -261,6 +264,8 @@ def certificate_request_scope(principal: Principal) -> ColumnElement[bool] | Non
         return None
     if principal.role is Role.member:
         return VolunteerCertificateRequest.member_id.in_(own_member_ids(principal))
+    if principal.is_area_admin:
+        return area_scope(principal, VolunteerCertificateRequest.issuing_org_id)
     if not principal.is_org_admin:
         return false()
     return VolunteerCertificateRequest.issuing_org_id == principal.organization_id

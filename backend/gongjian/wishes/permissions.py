@@ -44,6 +44,7 @@ from gongjian.models.enums import (
     Role,
     WishStatus,
 )
+from gongjian.organizations.permissions import area_scope
 from gongjian.residents.permissions import named_resident, own_resident_id, own_resident_ids, require_own_resident
 from gongjian.wishes.schemas import WishClaim, WishCreate
 
@@ -58,6 +59,9 @@ def visibility(principal: Principal) -> ColumnElement[bool] | None:
     if principal.is_resident:
         return Wish.resident_id.in_(own_resident_ids(principal))
     conditions: list[ColumnElement[bool]] = [Wish.status.in_([s.value for s in PUBLIC_STATUSES])]
+    if principal.is_area_admin:
+        # Reading only: every wish of the communities under it, and those its units claimed.
+        conditions.append(area_scope(principal, Wish.community_org_id, Wish.claimant_org_id))
     if principal.organization_id is not None and principal.role is Role.community_admin:
         conditions.append(Wish.community_org_id == principal.organization_id)
     if principal.organization_id is not None and principal.role is Role.unit_admin:

@@ -13,6 +13,8 @@ export const useAuthStore = defineStore('auth', () => {
   const signedIn = computed(() => Boolean(tokens.access))
   const role = computed<Role | null>(() => me.value?.role ?? null)
   const isAdmin = computed(() => role.value === 'admin')
+  /** A district's or street's admin: reads everything under its organisation, manages its organisations and admins. */
+  const isAreaAdmin = computed(() => role.value === 'district_admin' || role.value === 'street_admin')
 
   /** Signs in; resolves to the problem when the API refused, or null on success. */
   async function login(username: string, password: string): Promise<Problem | null> {
@@ -52,5 +54,5 @@ export const useAuthStore = defineStore('auth', () => {
     me.value = null
   }
 
-  return { me, signedIn, role, isAdmin, login, loadMe, logout, forget }
+  return { me, signedIn, role, isAdmin, isAreaAdmin, login, loadMe, logout, forget }
 })

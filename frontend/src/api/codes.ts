@@ -10,10 +10,10 @@ function allOf<T extends string>() {
     values
 }
 
-export const ORGANIZATION_KINDS = allOf<Schemas['OrganizationKind']>()(['community', 'unit', 'social'])
+export const ORGANIZATION_KINDS = allOf<Schemas['OrganizationKind']>()(['district', 'street', 'community', 'unit', 'social'])
 export const ORGANIZATION_SORTS = allOf<Schemas['OrganizationSort']>()(['name', '-name', 'created_at', '-created_at', 'id', '-id'])
 export const PARTNERSHIP_SORTS = allOf<Schemas['PartnershipSort']>()(['start_date', '-start_date', 'id', '-id'])
-export const ROLES = allOf<Schemas['Role']>()(['admin', 'community_admin', 'unit_admin', 'member', 'resident'])
+export const ROLES = allOf<Schemas['Role']>()(['admin', 'district_admin', 'street_admin', 'community_admin', 'unit_admin', 'member', 'resident'])
 export const USER_SORTS = allOf<Schemas['UserSort']>()(['username', '-username', 'created_at', '-created_at'])
 export const ACTOR_TYPES = allOf<Schemas['ActorType']>()(['user', 'api_key', 'system', 'wechat'])
 export const AUDIT_ACTIONS = allOf<Schemas['AuditAction']>()([

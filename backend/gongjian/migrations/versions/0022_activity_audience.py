@@ -1,7 +1,7 @@
 """who may take part in an activity
 
 Revision ID: 0022
-Revises: 0020
+Revises: 0021
 Create Date: 2026-12-01 03:30:00
 
 - `activities.audience`: `community` (本社区党员), `partners` (本社区及共建单位党员) or `platform`
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0020"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

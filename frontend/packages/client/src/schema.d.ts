@@ -2135,7 +2135,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 社区年度统计（实时从记录计算） */
+        /** 年度统计：社区的，或街道、区及其各社区并列的（实时从记录计算） */
         get: operations["annual_stats"];
         put?: never;
         post?: never;
@@ -3194,6 +3194,20 @@ export interface components {
             /** Total */
             total: number;
         };
+        /**
+         * AnnualFigures
+         * @description Every figure of a community's annual report; for a street or district, their sums.
+         */
+        AnnualFigures: {
+            /** Activities By Kind */
+            activities_by_kind: components["schemas"]["ActivityKindFigures"][];
+            claims: components["schemas"]["ClaimFigures"];
+            concerns: components["schemas"]["ConcernFigures"];
+            honors: components["schemas"]["HonorFigures"];
+            meetings: components["schemas"]["MeetingFigures"];
+            volunteer: components["schemas"]["VolunteerFigures"];
+            wishes: components["schemas"]["WishFigures"];
+        };
         /** AnnualStats */
         AnnualStats: {
             /** Activities By Kind */
@@ -3291,6 +3305,28 @@ export interface components {
             revoked_at: string | null;
             /** Scopes */
             scopes: string[];
+        };
+        /**
+         * AreaAnnualStats
+         * @description A street's or district's year: the totals and, side by side, each community's own report.
+         */
+        AreaAnnualStats: {
+            /**
+             * Communities
+             * @description 辖区内每个社区的年度统计（与该社区自己的报表相同），按名称排序
+             */
+            communities: components["schemas"]["AnnualStats"][];
+            /**
+             * Latest Year
+             * @description 辖区内各社区最近有记录的年份中最晚的一个
+             */
+            latest_year: number | null;
+            /** @description 街道党工委或区委组织部 */
+            organization: components["schemas"]["gongjian__organizations__schemas__OrganizationRef"];
+            /** @description 辖区内各社区年度统计之和，逐项相加 */
+            totals: components["schemas"]["AnnualFigures"];
+            /** Year */
+            year: number;
         };
         /** AttachmentCreate */
         AttachmentCreate: {
@@ -5797,12 +5833,17 @@ export interface components {
              * @description 党组织名称，全平台唯一
              */
             name: string;
+            /**
+             * Parent Id
+             * @description 上级党组织：社区属街道，街道属区，驻区单位和社会组织属街道或区
+             */
+            parent_id?: number | null;
         };
         /**
          * OrganizationKind
          * @enum {string}
          */
-        OrganizationKind: "community" | "unit" | "social";
+        OrganizationKind: "district" | "street" | "community" | "unit" | "social";
         /** OrganizationRead */
         OrganizationRead: {
             /** Address */
@@ -5825,6 +5866,8 @@ export interface components {
             kind: components["schemas"]["OrganizationKind"];
             /** Name */
             name: string;
+            /** Parent Id */
+            parent_id: number | null;
             /**
              * Updated At
              * Format: date-time
@@ -5857,6 +5900,11 @@ export interface components {
             kind?: components["schemas"]["OrganizationKind"];
             /** Name */
             name?: string;
+            /**
+             * Parent Id
+             * @description 上级党组织；null 表示不设上级
+             */
+            parent_id?: number | null;
         };
         /** Overview */
         Overview: {
@@ -7370,7 +7418,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "admin" | "community_admin" | "unit_admin" | "member" | "resident";
+        Role: "admin" | "district_admin" | "street_admin" | "community_admin" | "unit_admin" | "member" | "resident";
         /**
          * ServiceCategoryCode
          * @enum {string}
@@ -22000,6 +22048,8 @@ export interface operations {
                 page?: number;
                 /** @description 每页条数，最多 100 */
                 page_size?: number;
+                /** @description 只列该上级党组织的直属下级 */
+                parent_id?: number | null;
                 /** @description 按名称模糊查找 */
                 q?: string | null;
                 sort?: components["schemas"]["OrganizationSort"];
@@ -26249,9 +26299,11 @@ export interface operations {
     annual_stats: {
         parameters: {
             query: {
-                /** @description 社区党组织 */
-                community_id: number;
+                /** @description 社区党组织（与 org_id 二选一） */
+                community_id?: number | null;
                 format?: components["schemas"]["StatsFormat"];
+                /** @description 街道党工委或区委组织部：合计和每个社区一行（与 community_id 二选一） */
+                org_id?: number | null;
                 /** @description 年份 */
                 year: number;
             };
@@ -26267,7 +26319,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AnnualStats"];
+                    "application/json": components["schemas"]["AnnualStats"] | components["schemas"]["AreaAnnualStats"];
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
                 };
             };

@@ -6,14 +6,14 @@ export default [
     path: 'activities',
     name: 'activities',
     component: () => import('./ActivitiesView.vue'),
-    meta: { title: '活动', roles: ['admin', 'community_admin', 'unit_admin', 'member'], menu: { order: 62, icon: Flag } },
+    meta: { title: '活动', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin', 'member'], menu: { order: 62, icon: Flag } },
   },
   {
     path: 'activities/:id(\\d+)',
     name: 'activity',
     component: () => import('./ActivityDetailView.vue'),
     props: (route) => ({ activityId: Number(route.params.id) }),
-    meta: { title: '活动详情', roles: ['admin', 'community_admin', 'unit_admin', 'member'] },
+    meta: { title: '活动详情', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin', 'member'] },
   },
   {
     path: 'activities/:id(\\d+)/poster',

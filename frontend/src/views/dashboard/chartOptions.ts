@@ -122,3 +122,63 @@ export function meetingsOption(stats: Stats, label: Label): ChartOption {
 export function formatHours(hours: number): string {
   return Number.isInteger(hours) ? String(hours) : hours.toFixed(1)
 }
+
+type Area = Schemas['AreaAnnualStats']
+
+/** One row of the side-by-side table: a community's (or the totals') headline figures. */
+export interface ComparisonRow {
+  name: string
+  activities: number
+  participants: number
+  hours: number
+  wishesSubmitted: number
+  wishesFulfilled: number
+  claims: number
+  meetings: number
+  concernsReported: number
+  concernsResolved: number
+  honors: number
+}
+
+export function comparisonRow(name: string, f: Schemas['AnnualFigures']): ComparisonRow {
+  return {
+    name,
+    activities: f.activities_by_kind.reduce((n, a) => n + a.activities, 0),
+    participants: f.activities_by_kind.reduce((n, a) => n + a.participant_times, 0),
+    hours: f.volunteer.approved_hours,
+    wishesSubmitted: f.wishes.submitted,
+    wishesFulfilled: f.wishes.fulfilled,
+    claims: f.claims.total,
+    meetings: f.meetings.held,
+    concernsReported: f.concerns.reported,
+    concernsResolved: f.concerns.resolved,
+    honors: f.honors.count,
+  }
+}
+
+/** The communities of a street or district side by side: counts on the left axis, volunteer hours on the right (their scales differ). */
+export function comparisonOption(area: Area): ChartOption {
+  const rows = area.communities.map((c) => comparisonRow(c.community.name, c))
+  const counts: [string, keyof ComparisonRow][] = [
+    ['开展活动', 'activities'],
+    ['微心愿实现', 'wishesFulfilled'],
+    ['社情民意解决', 'concernsResolved'],
+    ['联席会例会', 'meetings'],
+  ]
+  return {
+    color: PALETTE,
+    grid: { ...grid, top: 56 },
+    // One scrolling line: on a phone five names would wrap over the axis names.
+    legend: { top: 0, type: 'scroll' },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { interval: 0, fontSize: 11, rotate: rows.length > 6 ? 30 : 0 } },
+    yAxis: [
+      { type: 'value', name: '次 / 个 / 件', minInterval: 1 },
+      { type: 'value', name: '小时', splitLine: { show: false } },
+    ],
+    series: [
+      ...counts.map(([name, key]) => ({ name, type: 'bar' as const, data: rows.map((r) => r[key] as number), barMaxWidth: 24 })),
+      { name: '志愿服务时长', type: 'bar' as const, yAxisIndex: 1, data: rows.map((r) => r.hours), barMaxWidth: 24 },
+    ],
+  }
+}

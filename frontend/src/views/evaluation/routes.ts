@@ -6,14 +6,14 @@ export default [
     path: 'evaluation-periods',
     name: 'evaluation-periods',
     component: () => import('./PeriodsView.vue'),
-    meta: { title: '双向考评', roles: ['admin', 'community_admin', 'unit_admin', 'member'], menu: { order: 68, icon: Medal } },
+    meta: { title: '双向考评', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin', 'member'], menu: { order: 68, icon: Medal } },
   },
   {
     path: 'evaluation-periods/:id(\\d+)',
     name: 'evaluation-period',
     component: () => import('./PeriodDetailView.vue'),
     props: (route) => ({ periodId: Number(route.params.id) }),
-    meta: { title: '考评周期', roles: ['admin', 'community_admin', 'unit_admin', 'member'] },
+    meta: { title: '考评周期', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin', 'member'] },
   },
   {
     path: 'evaluation-periods/:id(\\d+)/grid',

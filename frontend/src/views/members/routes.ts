@@ -6,7 +6,7 @@ export default [
     path: 'members',
     name: 'members',
     component: () => import('./MembersView.vue'),
-    meta: { title: '党员管理', roles: ['admin', 'community_admin', 'unit_admin'], menu: { order: 25, icon: Avatar } },
+    meta: { title: '党员管理', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin'], menu: { order: 25, icon: Avatar } },
   },
   {
     path: 'me/profile',

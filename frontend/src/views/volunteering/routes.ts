@@ -38,6 +38,6 @@ export default [
     path: 'volunteer-hours',
     name: 'volunteer-hours',
     component: () => import('./HoursSummaryView.vue'),
-    meta: { title: '志愿时长汇总', roles: ['admin', 'community_admin', 'unit_admin'], menu: { order: 66, icon: Histogram } },
+    meta: { title: '志愿时长汇总', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin'], menu: { order: 66, icon: Histogram } },
   },
 ] satisfies RouteRecordRaw[]
