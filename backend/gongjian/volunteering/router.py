@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
+from gongjian.kit.batch import BatchIds, BatchResult, run_each
 from gongjian.kit.etag import set_etag
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
@@ -79,6 +80,15 @@ async def get_volunteer_record_history(record_id: PathId, principal: Reader) -> 
 async def approve_volunteer_record(record_id: PathId, body: ReviewBody, principal: Writer) -> RecordRead:
     with unit_of_work() as session:
         return records.review(session, principal, record_id, True, body.note)
+
+
+@router.post(
+    "/volunteer-records/batch-approve",
+    summary="批量审核通过：每条按单条审核的规则处理，逐条答复（未通过的给出原因）",
+)
+async def batch_approve_volunteer_records(body: BatchIds, principal: Writer) -> BatchResult:
+    with unit_of_work() as session:
+        return run_each(session, body.ids, lambda record_id: records.review(session, principal, record_id, True, ""))
 
 
 @router.post("/volunteer-records/{record_id}/reject", summary="驳回（组织单位管理员，须填意见）")
