@@ -16,7 +16,7 @@ type Stats = Schemas['AnnualStats']
 const RED = '#c62828'
 const GOLD = '#b7791f'
 const BLUE = '#1d5fa8'
-const PALETTE = ['#c62828', '#b7791f', '#1d5fa8', '#2e7d32', '#60636a', '#8e44ad', '#16a085']
+const PALETTE = ['#c62828', '#b7791f', '#1d5fa8', '#27702b', '#60636a', '#8e44ad', '#16a085']
 
 const grid = { left: 8, right: 24, top: 40, bottom: 8, containLabel: true }
 const axisLabel = { interval: 0, rotate: 30, fontSize: 11 }
@@ -146,7 +146,7 @@ export function tasksOption(stats: Stats): ChartOption {
     { name: '未开始', value: m.tasks_open },
     { name: '已逾期', value: m.tasks_overdue },
   ]
-  const colors = ['#2e7d32', BLUE, '#60636a', RED]
+  const colors = ['#27702b', BLUE, '#60636a', RED]
   // Empty parts are left out: their labels would only pile up on each other.
   const shown = parts.map((p, i) => ({ ...p, itemStyle: { color: colors[i] } })).filter((p) => p.value > 0)
   return {
