@@ -74,6 +74,7 @@ async def export_activities(
 
     return download(await run_in_threadpool(work), "活动.xlsx", "activities.xlsx")
 
+
 @router.post("/activities", summary="发布活动（平台或党组织管理员）", status_code=201)
 async def create_activity(body: ActivityCreate, principal: Writer, response: Response) -> ActivityRead:
     with unit_of_work() as session:

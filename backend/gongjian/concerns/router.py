@@ -77,6 +77,7 @@ async def export_concerns(
 
     return download(await run_in_threadpool(work), "社情民意.xlsx", "concerns.xlsx")
 
+
 @router.get("/concerns/summary", summary="社情民意统计（含未解决且逾期的件数）")
 async def concerns_summary(principal: Reader, community_org_id: QueryId = None) -> ConcernSummary:
     with unit_of_work() as session:

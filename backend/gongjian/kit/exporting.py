@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from gongjian.kit import spreadsheet
 from gongjian.kit.calendar import LOCAL_ZONE
 from gongjian.kit.errors import ProblemError
 from gongjian.kit.pagination import Page
-from gongjian.kit.query import MAX_PAGE_SIZE
+from gongjian.kit.query import MAX_PAGE_SIZE, ListQuery
 from gongjian.models.enums import LabelledEnum
 
 MAX_EXPORT_ROWS = 10_000
@@ -24,14 +24,7 @@ MAX_EXPORT_ROWS = 10_000
 R = TypeVar("R")
 
 
-class _Paged(Protocol):
-    page: int
-    page_size: int
-
-    def model_copy(self, *, update: dict[str, Any]) -> Any: ...
-
-
-Q = TypeVar("Q", bound=_Paged)
+Q = TypeVar("Q", bound=ListQuery)
 
 
 def every_row(fetch: Callable[[Q], Page[R]], query: Q) -> list[R]:
@@ -62,7 +55,7 @@ class Column:
 def cell(value: Any) -> Any:
     """A value as people read it in the sheet: enum labels, Beijing wall-clock times, 是/否."""
     if isinstance(value, LabelledEnum):
-        return type(value).label_of(value.value)
+        return type(value).label_of(str(value))
     if isinstance(value, datetime):
         return value.astimezone(LOCAL_ZONE).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):

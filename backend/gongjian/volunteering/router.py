@@ -173,6 +173,7 @@ async def export_volunteer_hours_summary(
 
     return download(await run_in_threadpool(work), "志愿服务时长汇总.xlsx", "volunteer-hours.xlsx")
 
+
 @router.get("/members/{member_id}/volunteer-hours", summary="党员的志愿服务时长：合计、星级、按年、按活动类型")
 async def get_member_volunteer_hours(member_id: PathId, principal: Reader) -> MemberHours:
     with unit_of_work() as session:

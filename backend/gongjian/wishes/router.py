@@ -74,6 +74,7 @@ async def export_wishes(principal: Reader, query: Annotated[WishListQuery, query
 
     return download(await run_in_threadpool(work), "微心愿.xlsx", "wishes.xlsx")
 
+
 @router.post("/wishes", summary="登记微心愿（社区代居民登记，或居民本人）", status_code=201)
 async def create_wish(body: WishCreate, principal: ResidentWriter, response: Response) -> WishRead:
     with unit_of_work() as session:
