@@ -448,3 +448,41 @@ def test_moving_house_is_a_new_report_and_the_old_community_keeps_its_history(cl
     assert client.get(f"members/{new_member}", headers=w.other_admin).json()["user_id"] == w.reporter_id
     assert client.get(f"reports/{first['id']}", headers=w.community_admin).json()["status"] == "approved"
     assert client.get("me/reports", headers=w.reporter).json()["total"] == 2
+
+
+def test_batch_approval_answers_each_report_by_the_single_rule(client: TestClient, w: World) -> None:
+    first = report(client, w)
+    second_reporter = login(client, username_of(make_user(Role.member, w.unit)))
+    second = report(client, w, headers=second_reporter, name="王报到", mobile="13900002222")
+    decided = report(
+        client, w, headers=login(client, username_of(make_user(Role.member, w.unit))), mobile="13900003333"
+    )
+    assert (
+        client.post(f"reports/{decided['id']}/reject", json={"reason": "请核对"}, headers=w.community_admin).status_code
+        == 200
+    )
+    ids = [first["id"], decided["id"], second["id"], 999_999]
+    # The unit's admin may read these reports but not decide them: each is refused, nothing changes.
+    refused = client.post("reports/batch-approve", json={"ids": ids}, headers=w.unit_admin).json()
+    assert refused["succeeded"] == 0 and {i["problem"]["code"] for i in refused["items"]} <= {"forbidden", "not_found"}
+    assert client.get(f"reports/{first['id']}", headers=w.admin).json()["status"] == "pending"
+    response = client.post("reports/batch-approve", json={"ids": ids}, headers=w.community_admin)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [(i["id"], i["ok"]) for i in body["items"]] == [
+        (ids[0], True),
+        (ids[1], False),
+        (ids[2], True),
+        (ids[3], False),
+    ]
+    assert body["items"][1]["problem"]["code"] == "report_decided"
+    assert body["items"][3]["problem"]["code"] == "not_found"
+    assert (body["succeeded"], body["failed"]) == (2, 2)
+    # Each approval did what the single one does: a member per mobile, the reports approved.
+    assert members_with(MOBILE, w.community) == 1 and members_with("13900002222", w.community) == 1
+    assert client.get(f"reports/{second['id']}", headers=w.admin).json()["status"] == "approved"
+    assert_problem(
+        client.post("reports/batch-approve", json={"ids": []}, headers=w.community_admin), 422, "validation_error"
+    )
+    member_try = client.post("reports/batch-approve", json={"ids": [first["id"]]}, headers=w.reporter).json()
+    assert member_try["items"][0]["problem"]["code"] in ("forbidden", "not_found") and member_try["succeeded"] == 0

@@ -519,3 +519,42 @@ def test_approval_emits_one_volunteer_record_approved_event_and_rejection_none(c
         assert [(e.event_type, e.payload["volunteer_record_id"], e.payload["hours"]) for e in events] == [
             ("volunteer_record.approved", approved["id"], 2.0)
         ]
+
+
+def test_batch_approval_answers_each_record_by_the_single_rule(client: TestClient) -> None:
+    org = Org(client)
+    other = Org(client)
+    member_id = make_member(org.id)
+    mine = [_record(client, org.recorder, **_entered(member_id, h))["id"] for h in (1, 2)]
+    done = _record(client, org.recorder, **_entered(member_id, 3))["id"]
+    _approve(client, org, done)
+    self_entered = _record(client, org.approver, **_entered(member_id, 1))["id"]
+    elsewhere = _record(client, other.recorder, **_entered(make_member(other.id), 1))["id"]
+    ids = [*mine, done, self_entered, elsewhere]
+    response = client.post("volunteer-records/batch-approve", json={"ids": ids}, headers=org.approver)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    by_id = {item["id"]: item for item in body["items"]}
+    assert [item["id"] for item in body["items"]] == ids
+    assert (body["succeeded"], body["failed"]) == (2, 3)
+    assert all(by_id[i]["ok"] and by_id[i]["problem"] is None for i in mine)
+    assert by_id[done]["problem"]["code"] == "record_not_pending" and by_id[done]["problem"]["status"] == 409
+    assert by_id[self_entered]["problem"]["code"] == "self_approval"
+    assert by_id[elsewhere]["problem"]["code"] == "not_found"  # another community's record stays unseen
+    # The approved ones are approved (a refused one in between did not roll them back); the others untouched.
+    statuses = {i: client.get(f"volunteer-records/{i}", headers=org.approver).json()["status"] for i in ids[:4]}
+    assert statuses == {mine[0]: "approved", mine[1]: "approved", done: "approved", self_entered: "pending"}
+    assert client.get(f"volunteer-records/{elsewhere}", headers=other.approver).json()["status"] == "pending"
+
+
+def test_batch_approval_refuses_bad_lists_and_unscoped_callers(client: TestClient) -> None:
+    org = Org(client)
+    rid = _record(client, org.recorder, **_entered(make_member(org.id), 1))["id"]
+    for bad in ({"ids": []}, {"ids": list(range(1, 102))}, {"ids": [rid, rid]}, {"ids": [0]}, {"ids": "1"}, {}):
+        assert_problem(
+            client.post("volunteer-records/batch-approve", json=bad, headers=org.approver), 422, "validation_error"
+        )
+    _, member = member_login(client, org.id)
+    body = client.post("volunteer-records/batch-approve", json={"ids": [rid]}, headers=member).json()
+    assert body["succeeded"] == 0 and body["items"][0]["problem"]["status"] in (403, 404)
+    assert client.get(f"volunteer-records/{rid}", headers=org.approver).json()["status"] == "pending"

@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Response
+from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.concerns import service
@@ -19,10 +20,12 @@ from gongjian.concerns.schemas import (
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.exporting import Column, every_row, sheet_xlsx
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.spreadsheet import download, file_responses
 from gongjian.kit.types import PathId, QueryId
 from gongjian.residents.schemas import FollowUpRating
 
@@ -42,6 +45,37 @@ async def list_concerns(
 ) -> Page[ConcernRead]:
     with unit_of_work() as session:
         return service.list_concerns(session, principal, query)
+
+
+@router.get(
+    "/concerns/export",
+    summary="导出社情民意（与列表相同的筛选和排序，姓名按调用者可见的遮挡，xlsx）",
+    response_class=Response,
+    responses=file_responses("xlsx 文件"),
+)
+async def export_concerns(
+    principal: Reader, query: Annotated[ConcernListQuery, query_of(ConcernListQuery)]
+) -> Response:
+    def work() -> bytes:
+        with unit_of_work() as session:
+            rows = every_row(lambda q: service.list_concerns(session, principal, q), query)
+        columns = [
+            Column("编号", 8, lambda c: c.id),
+            Column("社区", 16, lambda c: c.community_org.name),
+            Column("类别", 10, lambda c: c.category),
+            Column("事项", 30, lambda c: c.title),
+            Column("地点", 16, lambda c: c.location),
+            Column("反映人", 10, lambda c: c.reporter_name),
+            Column("反映日期", 12, lambda c: c.reported_on),
+            Column("状态", 10, lambda c: c.status),
+            Column("办理期限", 12, lambda c: c.due_on or ""),
+            Column("逾期", 6, lambda c: c.overdue),
+            Column("上报至", 16, lambda c: c.escalated_to or ""),
+            Column("解决日期", 12, lambda c: c.resolved_on or ""),
+        ]
+        return sheet_xlsx("社情民意", columns, rows)
+
+    return download(await run_in_threadpool(work), "社情民意.xlsx", "concerns.xlsx")
 
 
 @router.get("/concerns/summary", summary="社情民意统计（含未解决且逾期的件数）")

@@ -8,6 +8,7 @@ from fastapi import Path, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
+from gongjian.kit.batch import BatchIds, BatchResult, run_each
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
 from gongjian.kit.pagination import Page
@@ -125,6 +126,15 @@ async def approve_report(
         report = service.approve(session, principal, report_id, if_match)
     set_etag(response, report.version)
     return report
+
+
+@router.post(
+    "/reports/batch-approve",
+    summary="批量确认报到：每条按单条确认的规则处理，逐条答复（未确认的给出原因）",
+)
+async def batch_approve_reports(body: BatchIds, principal: Writer) -> BatchResult:
+    with unit_of_work(write_lock=True) as session:
+        return run_each(session, body.ids, lambda report_id: service.approve(session, principal, report_id, None))
 
 
 @router.post("/reports/{report_id}/reject", summary="退回报到（须说明原因，报到人可见）", responses=STATE_PROBLEMS)

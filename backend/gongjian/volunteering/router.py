@@ -7,11 +7,14 @@ from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
+from gongjian.kit.batch import BatchIds, BatchResult, run_each
 from gongjian.kit.etag import set_etag
+from gongjian.kit.exporting import Column, every_row, sheet_xlsx
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.spreadsheet import download, file_responses
 from gongjian.kit.types import PathId
 from gongjian.volunteering import certificate_requests, certificates, corrections, hours, pdf, records
 from gongjian.volunteering.schemas import (
@@ -81,6 +84,15 @@ async def approve_volunteer_record(record_id: PathId, body: ReviewBody, principa
         return records.review(session, principal, record_id, True, body.note)
 
 
+@router.post(
+    "/volunteer-records/batch-approve",
+    summary="批量审核通过：每条按单条审核的规则处理，逐条答复（未通过的给出原因）",
+)
+async def batch_approve_volunteer_records(body: BatchIds, principal: Writer) -> BatchResult:
+    with unit_of_work() as session:
+        return run_each(session, body.ids, lambda record_id: records.review(session, principal, record_id, True, ""))
+
+
 @router.post("/volunteer-records/{record_id}/reject", summary="驳回（组织单位管理员，须填意见）")
 async def reject_volunteer_record(record_id: PathId, body: ReviewBody, principal: Writer) -> RecordRead:
     with unit_of_work() as session:
@@ -134,6 +146,32 @@ async def volunteer_hours_summary(
 ) -> Page[HoursSummaryRow]:
     with unit_of_work() as session:
         return hours.hours_summary(session, principal, query)
+
+
+@router.get(
+    "/volunteer-hours/summary/export",
+    summary="导出志愿服务时长汇总（与汇总列表相同的分组、年份和排序，xlsx）",
+    response_class=Response,
+    responses=file_responses("xlsx 文件"),
+)
+async def export_volunteer_hours_summary(
+    principal: Reader, query: Annotated[HoursSummaryQuery, query_of(HoursSummaryQuery)]
+) -> Response:
+    def work() -> bytes:
+        with unit_of_work() as session:
+            rows = every_row(lambda q: hours.hours_summary(session, principal, q), query)
+        by = {"member": "党员", "organization": "组织单位", "community": "社区"}[query.group_by.value]
+        columns = [
+            Column(by, 24, lambda r: r.name),
+            Column("时长（小时）", 12, lambda r: r.hours),
+            Column("记录数", 8, lambda r: r.record_count),
+        ]
+        if query.group_by.value == "member":
+            columns.append(Column("星级", 6, lambda r: r.stars or ""))
+        title = f"{query.year}年志愿服务时长（按{by}）" if query.year else f"志愿服务时长（按{by}）"
+        return sheet_xlsx(title, columns, rows)
+
+    return download(await run_in_threadpool(work), "志愿服务时长汇总.xlsx", "volunteer-hours.xlsx")
 
 
 @router.get("/members/{member_id}/volunteer-hours", summary="党员的志愿服务时长：合计、星级、按年、按活动类型")

@@ -3,15 +3,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query, Response
+from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.exporting import Column, every_row, sheet_xlsx
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
+from gongjian.kit.spreadsheet import download, file_responses
 from gongjian.kit.types import IsoDate, PathId, QueryId
 from gongjian.residents.schemas import FollowUpRating
 from gongjian.wishes import service
@@ -43,6 +46,33 @@ async def list_wishes(
 ) -> Page[WishRead]:
     with unit_of_work() as session:
         return service.list_wishes(session, principal, query)
+
+
+@router.get(
+    "/wishes/export",
+    summary="导出微心愿（与列表相同的筛选和排序，姓名按调用者可见的遮挡，xlsx）",
+    response_class=Response,
+    responses=file_responses("xlsx 文件"),
+)
+async def export_wishes(principal: Reader, query: Annotated[WishListQuery, query_of(WishListQuery)]) -> Response:
+    def work() -> bytes:
+        with unit_of_work() as session:
+            rows = every_row(lambda q: service.list_wishes(session, principal, q), query)
+        columns = [
+            Column("编号", 8, lambda w: w.id),
+            Column("社区", 16, lambda w: w.community_org.name),
+            Column("居民", 10, lambda w: w.resident_name),
+            Column("心愿", 36, lambda w: w.content),
+            Column("类型", 10, lambda w: w.kind),
+            Column("估值（元）", 10, lambda w: w.estimated_value),
+            Column("状态", 10, lambda w: w.status),
+            Column("认领单位", 20, lambda w: w.claimant_org.name if w.claimant_org else ""),
+            Column("认领党员", 10, lambda w: w.claimant_member.name if w.claimant_member else ""),
+            Column("登记日期", 12, lambda w: w.registered_on),
+        ]
+        return sheet_xlsx("微心愿", columns, rows)
+
+    return download(await run_in_threadpool(work), "微心愿.xlsx", "wishes.xlsx")
 
 
 @router.post("/wishes", summary="登记微心愿（社区代居民登记，或居民本人）", status_code=201)

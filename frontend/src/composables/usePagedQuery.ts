@@ -137,7 +137,15 @@ export function usePagedQuery<S extends QuerySpec, Row>(
   const rows: Ref<Row[]> = shallowRef<Row[]>([])
   const total = ref(0)
   const loading = ref(false)
+  /** The last load failed: the list says so (加载失败 · 重试) rather than showing itself empty. */
+  const failed = ref(false)
   let generation = 0
+
+  function fail(): void {
+    failed.value = true
+    rows.value = []
+    total.value = 0
+  }
 
   async function reload(): Promise<void> {
     const mine = ++generation
@@ -148,11 +156,16 @@ export function usePagedQuery<S extends QuerySpec, Row>(
       if (result.data) {
         rows.value = result.data.items
         total.value = result.data.total
+        failed.value = false
       } else {
+        fail()
         showProblem(asProblem(result.error, result.response.status))
       }
     } catch (e) {
-      if (mine === generation) showProblem(asProblem(e))
+      if (mine === generation) {
+        fail()
+        showProblem(asProblem(e))
+      }
     } finally {
       if (mine === generation) loading.value = false
     }
@@ -194,5 +207,5 @@ export function usePagedQuery<S extends QuerySpec, Row>(
     { immediate: true },
   )
 
-  return { state, draft, rows, total, loading, reload, apply, reset, setPage, setPageSize }
+  return { state, draft, rows, total, loading, failed, reload, apply, reset, setPage, setPageSize }
 }

@@ -11,9 +11,12 @@ declare module 'vue-router' {
     bare?: boolean
     /** Roles that may open the page; absent: every signed-in role. */
     roles?: Role[]
-    /** Shown in the side menu, in this order, with this icon. */
-    menu?: { order: number; icon: Component }
+    /** Shown in the side menu, in this order, with this icon, under this group's title (none: at the top). */
+    menu?: { order: number; icon: Component; group?: MenuGroup }
   }
 }
 
-export {}
+/** The side menu's groups, in the order they are shown. */
+export const MENU_GROUPS = ['工作台', '组织与党员', '共建服务', '志愿服务', '会议与考评', '系统管理'] as const
+export type MenuGroup = (typeof MENU_GROUPS)[number]
+

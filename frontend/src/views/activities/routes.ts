@@ -6,7 +6,7 @@ export default [
     path: 'activities',
     name: 'activities',
     component: () => import('./ActivitiesView.vue'),
-    meta: { title: '活动', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin', 'member'], menu: { order: 62, icon: Flag } },
+    meta: { title: '活动', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin', 'member'], menu: { group: '共建服务', order: 62, icon: Flag } },
   },
   {
     path: 'activities/:id(\\d+)',

@@ -6,6 +6,6 @@ export default [
     path: 'audit',
     name: 'audit',
     component: () => import('./AuditView.vue'),
-    meta: { title: '审计日志', roles: ['admin'], menu: { order: 90, icon: Document } },
+    meta: { title: '审计日志', roles: ['admin'], menu: { group: '系统管理', order: 90, icon: Document } },
   },
 ] satisfies RouteRecordRaw[]

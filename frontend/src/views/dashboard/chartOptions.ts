@@ -14,34 +14,67 @@ export type Label = (enumName: string, code: string) => string
 
 type Stats = Schemas['AnnualStats']
 const RED = '#c62828'
-const GOLD = '#e6a23c'
-const PALETTE = ['#c62828', '#e6a23c', '#409eff', '#67c23a', '#909399', '#8e44ad', '#16a085']
+const GOLD = '#b7791f'
+const BLUE = '#1d5fa8'
+const PALETTE = ['#c62828', '#b7791f', '#1d5fa8', '#27702b', '#60636a', '#8e44ad', '#16a085']
 
-const grid = { left: 8, right: 16, top: 40, bottom: 8, containLabel: true }
+const grid = { left: 8, right: 24, top: 40, bottom: 8, containLabel: true }
 const axisLabel = { interval: 0, rotate: 30, fontSize: 11 }
+/**
+ * On a phone (`narrow`) the bars lie down: category names are read in full along the left edge
+ * (no rotated, clipped or overlapping labels), values stand at the bar ends.
+ */
+const nameAxis = (names: string[]) => ({ type: 'category' as const, data: names, inverse: true, axisLabel: { interval: 0, fontSize: 12 } })
 
 /** Activities and participant-times of each kind, side by side, each on its own axis (their scales differ tenfold). */
-export function activitiesOption(stats: Stats, label: Label): ChartOption {
+export function activitiesOption(stats: Stats, label: Label, narrow = false): ChartOption {
   const rows = stats.activities_by_kind
+  const names = rows.map((r) => label('activity_kind', r.kind))
+  if (narrow)
+    return {
+      color: [RED, GOLD],
+      grid: { ...grid, top: 48 },
+      legend: { top: 0 },
+      tooltip: { trigger: 'axis' },
+      yAxis: nameAxis(names),
+      // Two value axes, one under the bars (次) and one above (人次): their scales differ tenfold.
+      xAxis: [
+        { type: 'value', name: '次', minInterval: 1, position: 'bottom' },
+        { type: 'value', name: '人次', minInterval: 1, position: 'top', splitLine: { show: false } },
+      ],
+      series: [
+        { name: '活动次数', type: 'bar', xAxisIndex: 0, data: rows.map((r) => r.activities), barMaxWidth: 14, label: { show: true, position: 'right', fontSize: 10 } },
+        { name: '参与人次', type: 'bar', xAxisIndex: 1, data: rows.map((r) => r.participant_times), barMaxWidth: 14, label: { show: true, position: 'right', fontSize: 10 } },
+      ],
+    }
   return {
     color: [RED, GOLD],
     grid,
     legend: { top: 0 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'category', data: rows.map((r) => label('activity_kind', r.kind)), axisLabel },
+    xAxis: { type: 'category', data: names, axisLabel },
     yAxis: [
       { type: 'value', name: '次', minInterval: 1 },
       { type: 'value', name: '人次', minInterval: 1, splitLine: { show: false } },
     ],
     series: [
       { name: '活动次数', type: 'bar', data: rows.map((r) => r.activities), barMaxWidth: 24, label: { show: true, position: 'top', fontSize: 10 } },
-      { name: '参与人次', type: 'bar', yAxisIndex: 1, data: rows.map((r) => r.participant_times), barMaxWidth: 24 },
+      { name: '参与人次', type: 'bar', yAxisIndex: 1, data: rows.map((r) => r.participant_times), barMaxWidth: 24, label: { show: true, position: 'top', fontSize: 10 } },
     ],
   }
 }
 
 /** Simple labelled bars (one series). */
-export function barsOption(bars: { label: string; value: number }[], color = RED): ChartOption {
+export function barsOption(bars: { label: string; value: number }[], color = RED, narrow = false): ChartOption {
+  if (narrow)
+    return {
+      color: [color],
+      grid: { ...grid, top: 8, right: 32 },
+      tooltip: { trigger: 'axis' },
+      yAxis: nameAxis(bars.map((b) => b.label)),
+      xAxis: { type: 'value', minInterval: 1 },
+      series: [{ type: 'bar', data: bars.map((b) => b.value), barMaxWidth: 18, label: { show: true, position: 'right' } }],
+    }
   return {
     color: [color],
     grid: { ...grid, top: 24 },
@@ -52,14 +85,18 @@ export function barsOption(bars: { label: string; value: number }[], color = RED
   }
 }
 
-export function wishesOption(stats: Stats): ChartOption {
-  return barsOption([
-    { label: '登记', value: stats.wishes.submitted },
-    { label: '实现', value: stats.wishes.fulfilled },
-  ])
+export function wishesOption(stats: Stats, narrow = false): ChartOption {
+  return barsOption(
+    [
+      { label: '登记', value: stats.wishes.submitted },
+      { label: '实现', value: stats.wishes.fulfilled },
+    ],
+    RED,
+    narrow,
+  )
 }
 
-export function concernsOption(stats: Stats): ChartOption {
+export function concernsOption(stats: Stats, narrow = false): ChartOption {
   const c = stats.concerns
   return barsOption(
     [
@@ -71,25 +108,30 @@ export function concernsOption(stats: Stats): ChartOption {
       { label: '逾期未解决', value: c.overdue },
     ],
     GOLD,
+    narrow,
   )
 }
 
 /** Claims by category, stacked by status (only the statuses that occur). */
-export function claimsOption(stats: Stats, categories: string[], label: Label): ChartOption {
+export function claimsOption(stats: Stats, categories: string[], label: Label, narrow = false): ChartOption {
   const rows = stats.claims.by_category_and_status
   const statuses = [...new Set(rows.map((r) => r.status))]
+  const names = categories.map((c) => label('service_category', c))
   return {
     color: PALETTE,
     grid,
     legend: { top: 0 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'category', data: categories.map((c) => label('service_category', c)), axisLabel: { interval: 0, fontSize: 11 } },
-    yAxis: { type: 'value', minInterval: 1 },
+    ...(narrow
+      ? { yAxis: nameAxis(names), xAxis: { type: 'value' as const, minInterval: 1 } }
+      : { xAxis: { type: 'category' as const, data: names, axisLabel: { interval: 0, fontSize: 11 } }, yAxis: { type: 'value' as const, minInterval: 1 } }),
     series: statuses.map((status) => ({
       name: label('claim_status', status),
       type: 'bar' as const,
       stack: 'claims',
       barMaxWidth: 40,
+      // A stacked part's count inside it; a 0 part draws no label.
+      label: { show: true, fontSize: 10, formatter: (p: { value: unknown }) => (Number(p.value) ? String(p.value) : '') },
       data: categories.map((c) => rows.find((r) => r.category === c && r.status === status)?.count ?? 0),
     })),
   }
@@ -104,7 +146,7 @@ export function tasksOption(stats: Stats): ChartOption {
     { name: '未开始', value: m.tasks_open },
     { name: '已逾期', value: m.tasks_overdue },
   ]
-  const colors = ['#67c23a', '#409eff', '#909399', RED]
+  const colors = ['#27702b', BLUE, '#60636a', RED]
   // Empty parts are left out: their labels would only pile up on each other.
   const shown = parts.map((p, i) => ({ ...p, itemStyle: { color: colors[i] } })).filter((p) => p.value > 0)
   return {
@@ -114,8 +156,12 @@ export function tasksOption(stats: Stats): ChartOption {
   }
 }
 
-export function meetingsOption(stats: Stats, label: Label): ChartOption {
-  return barsOption(stats.meetings.by_kind.map((k) => ({ label: label('meeting_kind', k.kind), value: k.count })), '#409eff')
+export function meetingsOption(stats: Stats, label: Label, narrow = false): ChartOption {
+  return barsOption(
+    stats.meetings.by_kind.map((k) => ({ label: label('meeting_kind', k.kind), value: k.count })),
+    BLUE,
+    narrow,
+  )
 }
 
 /** Hours as people read them: no trailing `.0`. */

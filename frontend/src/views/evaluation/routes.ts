@@ -6,7 +6,7 @@ export default [
     path: 'evaluation-periods',
     name: 'evaluation-periods',
     component: () => import('./PeriodsView.vue'),
-    meta: { title: '双向考评', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin', 'member'], menu: { order: 68, icon: Medal } },
+    meta: { title: '双向考评', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin', 'member'], menu: { group: '会议与考评', order: 68, icon: Medal } },
   },
   {
     path: 'evaluation-periods/:id(\\d+)',

@@ -6,6 +6,6 @@ export default [
     path: 'honors',
     name: 'honors',
     component: () => import('./HonorsView.vue'),
-    meta: { title: '荣誉', menu: { order: 73, icon: Trophy } },
+    meta: { title: '荣誉', menu: { group: '会议与考评', order: 73, icon: Trophy } },
   },
 ] satisfies RouteRecordRaw[]

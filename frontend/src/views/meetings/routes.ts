@@ -6,7 +6,7 @@ export default [
     path: 'meetings',
     name: 'meetings',
     component: () => import('./MeetingsView.vue'),
-    meta: { title: '联席会议', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin'], menu: { order: 70, icon: Calendar } },
+    meta: { title: '联席会议', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin'], menu: { group: '会议与考评', order: 70, icon: Calendar } },
   },
   {
     path: 'meetings/:id(\\d+)',
@@ -19,6 +19,6 @@ export default [
     path: 'tasks',
     name: 'tasks',
     component: () => import('./TasksView.vue'),
-    meta: { title: '分工任务', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin'], menu: { order: 71, icon: Finished } },
+    meta: { title: '分工任务', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin'], menu: { group: '会议与考评', order: 71, icon: Finished } },
   },
 ] satisfies RouteRecordRaw[]

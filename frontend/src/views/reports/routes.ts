@@ -6,7 +6,7 @@ export default [
     path: 'reports',
     name: 'reports',
     component: () => import('./ReportsView.vue'),
-    meta: { title: '报到申请', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin'], menu: { order: 26, icon: Stamp } },
+    meta: { title: '报到申请', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin'], menu: { group: '组织与党员', order: 26, icon: Stamp } },
   },
   {
     path: 'reports/poster/:communityId(\\d+)',

@@ -6,7 +6,7 @@ export default [
     path: 'volunteer-records',
     name: 'volunteer-records',
     component: () => import('./RecordsView.vue'),
-    meta: { title: '志愿服务记录', menu: { order: 64, icon: Timer } },
+    meta: { title: '志愿服务记录', menu: { group: '志愿服务', order: 64, icon: Timer } },
   },
   {
     path: 'volunteer-records/:id(\\d+)',
@@ -19,13 +19,13 @@ export default [
     path: 'volunteer-correction-requests',
     name: 'volunteer-correction-requests',
     component: () => import('./CorrectionRequestsView.vue'),
-    meta: { title: '记录更正申请', menu: { order: 65, icon: EditPen } },
+    meta: { title: '记录更正申请', menu: { group: '志愿服务', order: 65, icon: EditPen } },
   },
   {
     path: 'volunteer-certificate-requests',
     name: 'volunteer-certificate-requests',
     component: () => import('./CertificateRequestsView.vue'),
-    meta: { title: '证明申请', menu: { order: 65.5, icon: Postcard } },
+    meta: { title: '证明申请', menu: { group: '志愿服务', order: 65.5, icon: Postcard } },
   },
   {
     path: 'verify/:number([0-9A-Z-]{1,32})',
@@ -38,6 +38,6 @@ export default [
     path: 'volunteer-hours',
     name: 'volunteer-hours',
     component: () => import('./HoursSummaryView.vue'),
-    meta: { title: '志愿时长汇总', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin'], menu: { order: 66, icon: Histogram } },
+    meta: { title: '志愿时长汇总', roles: ['admin', 'community_admin', 'unit_admin', 'district_admin', 'street_admin'], menu: { group: '志愿服务', order: 66, icon: Histogram } },
   },
 ] satisfies RouteRecordRaw[]

@@ -6,6 +6,6 @@ export default [
     path: 'wishes',
     name: 'wishes',
     component: () => import('./WishesView.vue'),
-    meta: { title: '微心愿', menu: { order: 60, icon: Present } },
+    meta: { title: '微心愿', menu: { group: '共建服务', order: 60, icon: Present } },
   },
 ] satisfies RouteRecordRaw[]
