@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query
-from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
+from gongjian.kit.heavy import run_heavy
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter
 from gongjian.kit.spreadsheet import download, file_responses
@@ -27,9 +27,12 @@ async def annual_stats(
     community_id: Annotated[int, Query(**ID_BOUNDS, description="社区党组织")],
     format: StatsFormat = StatsFormat.json,
 ) -> AnnualStats:
-    with unit_of_work() as session:
-        stats = service.annual(session, principal, year=year, community_id=community_id)
+    def work() -> AnnualStats:
+        with unit_of_work() as session:
+            return service.annual(session, principal, year=year, community_id=community_id)
+
+    stats = await run_heavy(work)
     if format is StatsFormat.json:
         return stats
-    content = await run_in_threadpool(service.render_xlsx, stats)
+    content = await run_heavy(service.render_xlsx, stats)
     return download(content, f"{stats.community.name}{year}年度统计.xlsx", f"annual-stats-{year}.xlsx")  # type: ignore[return-value]

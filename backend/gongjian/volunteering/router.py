@@ -8,6 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.etag import set_etag
+from gongjian.kit.heavy import run_heavy
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
@@ -132,8 +133,11 @@ async def decline_volunteer_correction_request(
 async def volunteer_hours_summary(
     principal: Reader, query: Annotated[HoursSummaryQuery, query_of(HoursSummaryQuery)]
 ) -> Page[HoursSummaryRow]:
-    with unit_of_work() as session:
-        return hours.hours_summary(session, principal, query)
+    def work() -> Page[HoursSummaryRow]:
+        with unit_of_work() as session:
+            return hours.hours_summary(session, principal, query)
+
+    return await run_heavy(work)  # aggregates every counted record in scope: off the loop (kit.heavy)
 
 
 @router.get("/members/{member_id}/volunteer-hours", summary="党员的志愿服务时长：合计、星级、按年、按活动类型")
