@@ -30,6 +30,7 @@ name (comma-separated, `none` for reports only); BENCH_SKIP=reports,stalls skips
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -216,13 +217,30 @@ def serve(app: str, port: int, env: dict[str, str], cwd: Path) -> subprocess.Pop
     raise SystemExit(f"{app} did not start")
 
 
+def settle(url: str) -> None:
+    """Wait until the server answers a trivial request promptly: wrk leaves up to 32 requests queued
+    when it stops, and on a loaded machine a slow list's backlog would otherwise eat the next run."""
+    deadline = time.monotonic() + 60
+    base = url.split("/api/")[0].split("/hello")[0]
+    path = "/hello" if url.endswith("/hello") else f"{API}/health"
+    while time.monotonic() < deadline:
+        started = time.perf_counter()
+        with contextlib.suppress(httpx.TransportError):
+            httpx.get(base + path, timeout=30)
+        if time.perf_counter() - started < 0.05:
+            return
+        time.sleep(0.2)
+
+
 def wrk(binary: str, url: str, headers: dict[str, str], pid: int, warm: bool = True) -> dict[str, float]:
     """One measured run against the server `pid`: its rate, latencies and CPU time per request."""
     args = [binary, "-t1", f"-c{CONNECTIONS}", f"-d{DURATION}", "--latency", "--timeout", "10s"]
     for name, value in headers.items():
         args += ["-H", f"{name}: {value}"]
+    settle(url)
     if warm:
         subprocess.run([*args[:3], f"-d{WARMUP}", *args[4:], url], check=True, capture_output=True)
+        settle(url)
     cpu_before = cpu_seconds(pid)
     out = subprocess.run([*args, url], check=True, capture_output=True, text=True).stdout
     cpu = cpu_seconds(pid) - cpu_before
