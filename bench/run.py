@@ -206,7 +206,7 @@ def serve(app: str, port: int, env: dict[str, str], cwd: Path) -> subprocess.Pop
         env=env,
         cwd=cwd,
     )
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # a loaded machine takes minutes to import the app
     while time.monotonic() < deadline:
         try:
             httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
