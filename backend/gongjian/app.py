@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gc
+import mimetypes
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from functools import cache
@@ -242,11 +243,13 @@ def _mount_miniapp(app: FastAPI, h5_dir: Path) -> None:
         return RedirectResponse("/m/", status_code=308)
 
     @app.get("/m/{path:path}", include_in_schema=False)
-    async def miniapp(path: str) -> FileResponse:
+    async def miniapp(path: str, request: Request) -> FileResponse:
         candidate = (h5_dir / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(root):
-            return FileResponse(candidate, headers=headers)
-        return FileResponse(index, headers={**headers, "Cache-Control": "no-cache"})
+            return _static_answer(candidate, request, headers, hashed=path.startswith("assets/"))
+        if candidate.is_relative_to(root / "assets"):
+            raise HTTPException(404)  # a missing script is not the page: its HTML would be parsed as JS
+        return _static_answer(index, request, {**headers, "Cache-Control": "no-cache"})
 
 
 def _mount_spa(app: FastAPI, spa_dir: Path) -> None:
@@ -254,18 +257,54 @@ def _mount_spa(app: FastAPI, spa_dir: Path) -> None:
     index = spa_dir / "index.html"
     if not index.exists():
         return
-    assets = spa_dir / "assets"
-    if assets.is_dir():
-        app.mount("/assets", StaticFiles(directory=assets), name="spa-assets")
+    root = spa_dir.resolve()
 
     @app.get("/{path:path}", include_in_schema=False)
-    async def spa(path: str) -> FileResponse:
+    async def spa(path: str, request: Request) -> FileResponse:
         if path.startswith(("api/", "docs")):
             raise HTTPException(404)
         candidate = (spa_dir / path).resolve()
-        if path and candidate.is_file() and candidate.is_relative_to(spa_dir.resolve()):
-            return FileResponse(candidate)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        if path and candidate.is_file() and candidate.is_relative_to(root):
+            return _static_answer(candidate, request, {}, hashed=path.startswith("assets/"))
+        if candidate.is_relative_to(root / "assets"):
+            raise HTTPException(404)  # a missing script is not the page: its HTML would be parsed as JS
+        return _static_answer(index, request, {"Cache-Control": "no-cache"})
+
+
+# Vite and uni-app name every file under assets/ by its content's hash: a changed file is a new URL,
+# so a browser may keep one for a year without asking again. index.html (no-cache) names them.
+IMMUTABLE = "public, max-age=31536000, immutable"
+# The build writes `.br` and `.gz` beside each compressible file (frontend/scripts/precompress.mjs).
+_ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+
+
+def _accepted_encodings(header: str) -> set[str]:
+    """The content codings an Accept-Encoding header allows (a `;q=0` refuses one)."""
+    accepted = set()
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        quality = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
+        try:
+            refused = float(quality) <= 0
+        except ValueError:
+            refused = False
+        if name and not refused:
+            accepted.add(name.strip().lower())
+    return accepted
+
+
+def _static_answer(path: Path, request: Request, headers: dict[str, str], *, hashed: bool = False) -> FileResponse:
+    """A built file, as its precompressed variant when there is one the client accepts."""
+    headers = {**headers, "Vary": "Accept-Encoding"}
+    if hashed:
+        headers["Cache-Control"] = IMMUTABLE
+    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    accepted = _accepted_encodings(request.headers.get("accept-encoding", ""))
+    for encoding, suffix in _ENCODINGS:
+        variant = path.with_name(path.name + suffix)
+        if encoding in accepted and variant.is_file():
+            return FileResponse(variant, media_type=media_type, headers={**headers, "Content-Encoding": encoding})
+    return FileResponse(path, media_type=media_type, headers=headers)
 
 
 app = create_app()

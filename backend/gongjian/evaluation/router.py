@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query, Response
-from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
@@ -26,6 +25,7 @@ from gongjian.evaluation.schemas import (
 )
 from gongjian.kit.errors import problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.heavy import run_heavy
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
@@ -137,7 +137,7 @@ async def list_evaluation_evidence(
 
 @router.get("/evaluation-periods/{period_id}/ranking", summary="单位内排名与评优推荐")
 async def get_evaluation_ranking(period_id: PathId, unit_org_id: UnitOrgId, principal: Reader) -> Ranking:
-    return ranking.ranking(principal, period_id, unit_org_id)
+    return await run_heavy(ranking.ranking, principal, period_id, unit_org_id)  # syncs, then ranks: kit.heavy
 
 
 @router.get(
@@ -149,7 +149,7 @@ async def get_evaluation_ranking(period_id: PathId, unit_org_id: UnitOrgId, prin
 async def export_evaluations(
     period_id: PathId, unit_org_id: UnitOrgId, principal: Reader, format: ExportFormat = ExportFormat.xlsx
 ) -> Response:
-    content, title = await run_in_threadpool(ranking.export, principal, period_id, unit_org_id)
+    content, title = await run_heavy(ranking.export, principal, period_id, unit_org_id)
     return download(content, f"{title}.xlsx", "evaluations.xlsx")
 
 

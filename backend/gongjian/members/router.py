@@ -11,6 +11,7 @@ from gongjian.db import unit_of_work
 from gongjian.kit.body_limit import body_limit
 from gongjian.kit.errors import PROBLEM_MEDIA_TYPE, Problem, problem_content, problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.heavy import run_heavy
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
@@ -119,7 +120,7 @@ async def export_members(
     def work() -> bytes:
         return spreadsheet.render(service.export_members(principal, query), format)
 
-    return download(await run_in_threadpool(work), f"党员名册.{format.value}", f"members.{format.value}")
+    return download(await run_heavy(work), f"党员名册.{format.value}", f"members.{format.value}")
 
 
 @router.get("/members/{member_id}", summary="党员详情")

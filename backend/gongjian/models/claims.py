@@ -86,6 +86,8 @@ class Claim(IdMixin, TimestampMixin, VersionedMixin, Base):
     __table_args__ = (
         Index("ix_claims_item_id_status", "item_id", "status"),
         Index("ix_claims_organization_id_status", "organization_id", "status"),
+        # The list's default order (newest first, id breaking ties): issue 18.
+        Index("ix_claims_created_at_id", "created_at", "id"),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
     )
 

@@ -17,6 +17,10 @@ class Wish(IdMixin, TimestampMixin, VersionedMixin, Base):
     __table_args__ = (
         Index("ix_wishes_community_org_id_status", "community_org_id", "status"),
         Index("ix_wishes_community_org_id_registered_on", "community_org_id", "registered_on"),
+        # The list's default order (newest first, id breaking ties), for everyone and per community:
+        # without them every page sorted the whole table (issue 18).
+        Index("ix_wishes_created_at_id", "created_at", "id"),
+        Index("ix_wishes_community_org_id_created_at_id", "community_org_id", "created_at", "id"),
         CheckConstraint("estimated_value >= 0", name="estimated_value_non_negative"),
         # One claimant at a time: a member or an organisation, never both.
         CheckConstraint("claimant_member_id IS NULL OR claimant_org_id IS NULL", name="one_claimant"),

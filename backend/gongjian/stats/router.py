@@ -3,11 +3,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Query
-from starlette.concurrency import run_in_threadpool
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
 from gongjian.kit.errors import unprocessable
+from gongjian.kit.heavy import run_heavy
 from gongjian.kit.principal import Principal
 from gongjian.kit.routing import DomainRouter
 from gongjian.kit.spreadsheet import download, file_responses
@@ -39,17 +39,27 @@ async def annual_stats(
     if (community_id is None) == (org_id is None):
         raise unprocessable("stats_scope_required", "请指定 community_id 或 org_id 之一", field="query.community_id")
     if org_id is not None:
-        with unit_of_work() as session:
-            area = service.area_annual(session, principal, year=year, org_id=org_id)
+        area_id = org_id
+
+        def area_work() -> AreaAnnualStats:
+            with unit_of_work() as session:
+                return service.area_annual(session, principal, year=year, org_id=area_id)
+
+        area = await run_heavy(area_work)  # every community's report in turn: off the loop (kit.heavy)
         if format is StatsFormat.json:
             return area
-        content = await run_in_threadpool(service.render_area_xlsx, area)
+        content = await run_heavy(service.render_area_xlsx, area)
         name = f"{area.organization.name}{year}年度统计.xlsx"
         return download(content, name, f"annual-stats-{year}.xlsx")  # type: ignore[return-value]
-    assert community_id is not None
-    with unit_of_work() as session:
-        stats = service.annual(session, principal, year=year, community_id=community_id)
+    assert community_id is not None  # exactly one of the two, checked above
+    community = community_id
+
+    def work() -> AnnualStats:
+        with unit_of_work() as session:
+            return service.annual(session, principal, year=year, community_id=community)
+
+    stats = await run_heavy(work)
     if format is StatsFormat.json:
         return stats
-    content = await run_in_threadpool(service.render_xlsx, stats)
+    content = await run_heavy(service.render_xlsx, stats)
     return download(content, f"{stats.community.name}{year}年度统计.xlsx", f"annual-stats-{year}.xlsx")  # type: ignore[return-value]

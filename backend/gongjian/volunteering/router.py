@@ -10,6 +10,7 @@ from gongjian.db import unit_of_work
 from gongjian.kit.batch import BatchIds, BatchResult, run_each
 from gongjian.kit.etag import set_etag
 from gongjian.kit.exporting import Column, every_row, sheet_xlsx
+from gongjian.kit.heavy import run_heavy
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
@@ -144,8 +145,11 @@ async def decline_volunteer_correction_request(
 async def volunteer_hours_summary(
     principal: Reader, query: Annotated[HoursSummaryQuery, query_of(HoursSummaryQuery)]
 ) -> Page[HoursSummaryRow]:
-    with unit_of_work() as session:
-        return hours.hours_summary(session, principal, query)
+    def work() -> Page[HoursSummaryRow]:
+        with unit_of_work() as session:
+            return hours.hours_summary(session, principal, query)
+
+    return await run_heavy(work)  # aggregates every counted record in scope: off the loop (kit.heavy)
 
 
 @router.get(
@@ -171,7 +175,7 @@ async def export_volunteer_hours_summary(
         title = f"{query.year}年志愿服务时长（按{by}）" if query.year else f"志愿服务时长（按{by}）"
         return sheet_xlsx(title, columns, rows)
 
-    return download(await run_in_threadpool(work), "志愿服务时长汇总.xlsx", "volunteer-hours.xlsx")
+    return download(await run_heavy(work), "志愿服务时长汇总.xlsx", "volunteer-hours.xlsx")
 
 
 @router.get("/members/{member_id}/volunteer-hours", summary="党员的志愿服务时长：合计、星级、按年、按活动类型")
