@@ -130,3 +130,49 @@ def test_without_an_activity_the_members_community_reviews_and_a_dead_end_says_s
 
     key = api_key_headers(client, headers_for(client, Role.admin), ["hours:read", "hours:write"], organization_id=lone)
     assert_problem(client.post(f"volunteer-records/{own['id']}/approve", json={}, headers=key), 403, "self_approval")
+
+
+def test_when_the_community_has_nobody_either_the_street_above_reviews(client: TestClient) -> None:
+    district = make_org("district", "黄石港区委组织部")
+    street = make_org("street", "江北街道", parent_id=district)
+    other_street = make_org("street", "花湖街道", parent_id=district)
+    lone = make_org("community", "孤山社区", parent_id=street)
+    lone_admin = headers_for(client, Role.community_admin, lone)  # the community's only admin records
+    district_admin = headers_for(client, Role.district_admin, district)
+    other_street_admin = headers_for(client, Role.street_admin, other_street)
+    end = utcnow() - timedelta(days=1)
+    body = {
+        "member_id": make_member(lone),
+        "content": "楼道清扫",
+        "started_at": iso(end - timedelta(hours=3)),
+        "ended_at": iso(end),
+        "hours": 2,
+    }
+    rid = client.post("volunteer-records", json=body, headers=lone_admin).json()["id"]
+    # The street has no admin yet: still a dead end, in the community's words.
+    assert _view(client, rid, lone_admin) == ([], "孤山社区 没有其他管理员可以审核，请平台管理员为其添加管理员")
+
+    street_admin = headers_for(client, Role.street_admin, street)
+    assert _view(client, rid, lone_admin) == ([], "孤山社区 没有其他管理员，待 江北街道 的管理员审核")
+    assert _view(client, rid, street_admin) == (["approve", "reject"], None)
+    assert _waiting_records(client, street_admin) == [rid]
+    # Nobody beside or above the street: the district reads the record but does not review it.
+    assert _view(client, rid, district_admin)[0] == []
+    assert_problem(client.post(f"volunteer-records/{rid}/approve", json={}, headers=district_admin), 403, "forbidden")
+    assert_problem(
+        client.post(f"volunteer-records/{rid}/approve", json={}, headers=other_street_admin), 404, "not_found"
+    )
+    approved = client.post(f"volunteer-records/{rid}/approve", json={}, headers=street_admin)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+
+    # A second community admin arrives: the community reviews its own again, not the street.
+    rid2 = client.post("volunteer-records", json=body, headers=lone_admin).json()["id"]
+    second = headers_for(client, Role.community_admin, lone)
+    assert _view(client, rid2, second) == (["approve", "reject"], None)
+    assert _view(client, rid2, street_admin) == ([], "待 孤山社区 的其他管理员审核")
+
+
+def _waiting_records(client: TestClient, headers: dict[str, str]) -> list[int]:
+    listed = client.get("volunteer-records", params={"status": "pending"}, headers=headers).json()["items"]
+    return [r["id"] for r in listed if "approve" in r["allowed_actions"]]

@@ -84,7 +84,8 @@ def require_looks_after(principal: Principal, member: Member) -> None:
 
 
 # Accounts that review for their organisation (people: `approver_refusal` turns API keys away).
-REVIEWING_ROLES = (Role.community_admin.value, Role.unit_admin.value)
+# Accounts that review records: an organisation's admins, and a street's (the last resort below).
+REVIEWING_ROLES = (Role.community_admin.value, Role.unit_admin.value, Role.street_admin.value)
 
 
 def _has_reviewer(org_id: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[bool]:
@@ -118,17 +119,21 @@ def reviewing_org_id() -> ColumnElement[Any]:
     """SQL, beside a `VolunteerRecord`: THE rule of whose admins review the record (approve or reject
     it) — never the recorder, never a dead end while another organisation can take it:
     1. the organiser, while it has an admin besides the recorder (its other admins first);
-    2. else the community the service belongs to (`service_community_id`).
+    2. else the community the service belongs to (`service_community_id`), when it has one;
+    3. else the street that community belongs to, when it has one.
     The check (`approver_refusal`), the list of what waits for the caller (`approvable_records`),
     the record's `allowed_actions` and `review_hint` all read this expression.
     """
     organiser = VolunteerRecord.organizer_org_id
     community = service_community_id()
+    above = aliased(Organization)
+    street = select(above.parent_id).where(above.id == community).correlate(VolunteerRecord).scalar_subquery()
     return case(
         (_has_reviewer(organiser), organiser),
-        # Streets (r-district, the hierarchy): when the community has no admin besides the recorder
-        # either, the street above it reviews. Add here, as one clause:
-        #   (~_has_reviewer(community), <SQL: the street of `community`>),
+        (_has_reviewer(community), community),
+        # 3. else the street above that community, when it has an admin (a district never reviews:
+        #    it is too far from the activity to vouch for it).
+        (_has_reviewer(street), street),
         else_=community,
     )
 
@@ -162,12 +167,21 @@ def reviewers_of(session: Session, record_ids: Collection[int]) -> dict[int, Rev
     }
 
 
+def _may_review(principal: Principal) -> bool:
+    """The caller's role is one that reviews records for its own organisation (`REVIEWING_ROLES`)."""
+    return principal.role.value in REVIEWING_ROLES
+
+
+def _reviews_for(principal: Principal, org_id: int) -> bool:
+    return _may_review(principal) and principal.organization_id == org_id
+
+
 def approver_refusal(principal: Principal, record: VolunteerRecord, reviewer: Reviewer) -> ProblemError | None:
     """Why the caller may not review the record (None: it may); `require_approver` raises it."""
     # The reviewing organisation's admins only: a platform admin does not approve (README, Approval).
     if not principal.is_admin and record.recorded_by == principal.key:
         return ProblemError(403, "self_approval", "无权操作", "录入人不能审核自己录入的记录")
-    if principal.is_admin or not acts_for(principal, reviewer.org_id):
+    if principal.is_admin or not _reviews_for(principal, reviewer.org_id):
         return forbidden(f"该记录由{reviewer.name}的管理员审核")
     if principal.actor_type is not ActorType.user:
         return ProblemError(403, "self_approval", "无权操作", KEY_REVIEWS)
@@ -203,7 +217,7 @@ def may_correct(principal: Principal, record: VolunteerRecord) -> bool:
 def approvable_records(principal: Principal) -> ColumnElement[bool] | None:
     """SQL form of `require_approver` over pending records: what waits for the caller's review
     (None: the caller reviews none — a platform admin, an API key, a member)."""
-    if principal.is_admin or not principal.is_org_admin or principal.actor_type is not ActorType.user:
+    if principal.is_admin or not _may_review(principal) or principal.actor_type is not ActorType.user:
         return None
     return and_(
         VolunteerRecord.status == VolunteerRecordStatus.pending.value,
