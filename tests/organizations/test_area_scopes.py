@@ -124,6 +124,7 @@ FAMILIES: dict[str, tuple[str, str | None, dict[str, Any]]] = {
     "claims": ("claims/{id}", "claims", {"page_size": 100}),
     "residents": ("residents/{id}", "residents", {"page_size": 100}),
     "reports": ("reports/{id}", "reports", {"page_size": 100}),
+    "evaluations": ("evaluations/{id}", None, {}),  # listed per period: see the World
 }
 
 
@@ -141,8 +142,22 @@ class World:
             unit = make_org(OrganizationKind.unit, parent_id=street)
             make_partnership(unit, community)
             self.rows[name] = _populate(client, community, unit)
+        self._open_an_evaluation_period(client)
         self.street_admin = headers_for(client, Role.street_admin, self.street)
         self.district_admin = headers_for(client, Role.district_admin, self.district)
+
+    def _open_an_evaluation_period(self, client: TestClient) -> None:
+        """One platform-wide period, opened: every member gets its evaluation row."""
+        admin = headers_for(client, Role.admin)
+        body = {"name": "2017年度", "start_date": "2017-01-01", "end_date": "2017-12-31"}
+        period = client.post("evaluation-periods", json=body, headers=admin)
+        assert period.status_code == 201, period.text
+        self.period = period.json()["id"]
+        assert client.post(f"evaluation-periods/{self.period}/open", headers=admin).status_code == 200
+        listed = client.get(f"evaluation-periods/{self.period}/evaluations", params={"page_size": 100}, headers=admin)
+        by_member = {e["member"]["id"]: e["id"] for e in listed.json()["items"]}
+        for rows in self.rows.values():
+            rows.ids["evaluations"] = by_member[rows.ids["members"]]
 
     def callers(self) -> dict[str, tuple[dict[str, str], set[str]]]:
         """Each area admin, and which of the three communities lie under it."""
@@ -178,6 +193,12 @@ def test_area_admins_see_below_and_nothing_beside_or_above(client: TestClient, w
                 else:
                     assert_problem(response, 404, "not_found")
                     assert row_id not in listed, (role, family, name)
+
+
+def test_area_admins_list_the_evaluations_below_them_only(client: TestClient, w: World) -> None:
+    for role, (headers, under) in w.callers().items():
+        listed = _ids(client, f"evaluation-periods/{w.period}/evaluations", {"page_size": 100}, headers)
+        assert listed == {rows.ids["evaluations"] for name, rows in w.rows.items() if name in under}, role
 
 
 def test_organisations_above_and_beside_are_not_found(client: TestClient, w: World) -> None:
