@@ -106,6 +106,8 @@ def test_a_resident_withdraws_its_wish_only_before_it_is_claimed(client: TestCli
         # The read says so, for the resident and for the community (which may cancel too).
         assert ok(client.get(f"wishes/{wid}", headers=w.resident))["allowed_actions"] == ["cancel"], status
         assert ok(client.get(f"wishes/{wid}", headers=w.community_admin))["allowed_actions"] == ["cancel"], status
+        if status == "published":  # a member may claim it now, the resident's neighbour sees nothing
+            assert ok(client.get(f"wishes/{wid}", headers=w.member))["allowed_actions"] == ["claim"]
         assert_problem(act(client, wid, "cancel", w.neighbour), 404, "not_found")
         cancelled = ok(act(client, wid, "cancel", w.resident, {"reason": "家人已买了"}))
         assert (cancelled["status"], cancelled["end_reason"]) == ("cancelled", "家人已买了"), status
@@ -115,7 +117,13 @@ def test_a_resident_withdraws_its_wish_only_before_it_is_claimed(client: TestCli
     for action in ("verify", "publish", "claim"):
         ok(act(client, claimed, action, w.member if action == "claim" else w.community_admin))
     assert ok(client.get(f"wishes/{claimed}", headers=w.resident))["allowed_actions"] == []
-    assert ok(client.get(f"wishes/{claimed}", headers=w.member))["allowed_actions"] == []
+    # The member who claimed it reports it fulfilled or gives it up; the community may too, or cancel.
+    assert ok(client.get(f"wishes/{claimed}", headers=w.member))["allowed_actions"] == ["fulfil", "release"]
+    assert ok(client.get(f"wishes/{claimed}", headers=w.community_admin))["allowed_actions"] == [
+        "fulfil",
+        "release",
+        "cancel",
+    ]
     refused = assert_problem(act(client, claimed, "cancel", w.resident), 409, "wish_invalid_transition")
     assert "已认领" in refused["detail"]
     assert_problem(act(client, claimed, "cancel", w.member), 403, "forbidden")

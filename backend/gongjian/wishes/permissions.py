@@ -37,6 +37,7 @@ from gongjian.models import Member, Resident, Wish
 from gongjian.models.enums import (
     WISH_MOVES,
     WISH_RATEABLE_STATUSES,
+    WISH_RELEASE_MOVES,
     WISH_RESIDENT_CANCEL_MOVES,
     ActorType,
     AttachmentPurpose,
@@ -151,10 +152,30 @@ def rateable(wish: Wish) -> bool:
     return WishStatus(wish.status) in WISH_RATEABLE_STATUSES and wish.rated_at is None
 
 
+def may_claim_for_itself(principal: Principal) -> bool:
+    """Roles that claim a wish (`claimant`): a member in its own name, a unit's (or social
+    organisation's) admin for its organisation or its members, a platform admin for either."""
+    return (
+        principal.is_admin
+        or principal.role is Role.unit_admin
+        or (principal.role is Role.member and principal.actor_type is ActorType.user)
+    )
+
+
 def allowed_actions(principal: Principal, wish: Wish, own_resident: int | None) -> list[str]:
-    """Which of cancel and rate the caller may do now (the read schema's `allowed_actions`), by the
-    same rules `cancel_wish` and `rate_wish` apply."""
+    """What the caller may do to the wish now (the read schema's `allowed_actions`), by the same rules
+    the actions apply: claim (`claimant`), fulfil and release (`require_handler` with the claimant),
+    cancel (`cancel_moves`) and rate (`require_rater`)."""
     actions = []
+    status = WishStatus(wish.status)
+    if may_claim_for_itself(principal) and status in WISH_MOVES.get(WishStatus.claimed, ()):
+        actions.append("claim")
+    # (`wish.claimant_member` is loaded with every wish read: `service.readable_wishes`.)
+    if manages(principal, wish) or _is_claimant(principal, wish, wish.claimant_member):
+        if status in WISH_MOVES.get(WishStatus.fulfilled, ()):
+            actions.append("fulfil")
+        if status in WISH_RELEASE_MOVES.get(WishStatus.published, ()):
+            actions.append("release")
     moves = _cancel_moves_of(principal, wish, own_resident)
     if moves is not None and WishStatus(wish.status) in moves.get(WishStatus.cancelled, ()):
         actions.append("cancel")
@@ -177,22 +198,26 @@ def require_photo_attacher(session: Session, principal: Principal, wish: Wish, p
     require_handler(session, principal, wish, claimant_may=purpose is AttachmentPurpose.fulfilment)
 
 
-def _is_claimant(session: Session, principal: Principal, wish: Wish) -> bool:
+def _is_claimant(principal: Principal, wish: Wish, member: Member | None) -> bool:
+    """The caller claimed the wish: the claiming organisation's admin, the claiming member itself
+    (`member`: the wish's claimant member, loaded by the caller), or the admin of that member's unit."""
     if wish.claimant_org_id is not None:
         return principal.is_org_admin and principal.organization_id == wish.claimant_org_id
-    if wish.claimant_member_id is not None:
-        member = session.get(Member, wish.claimant_member_id)
-        if member is None:
-            return False
-        if is_this_user(principal, member.user_id):
-            return True
-        return principal.role is Role.unit_admin and principal.organization_id == member.unit_org_id
-    return False
+    if member is None:
+        return False
+    if is_this_user(principal, member.user_id):
+        return True
+    return principal.role is Role.unit_admin and principal.organization_id == member.unit_org_id
 
 
 def require_handler(session: Session, principal: Principal, wish: Wish, *, claimant_may: bool) -> None:
     """403 unless the caller manages the wish (or, when `claimant_may`, claimed it)."""
-    if manages(principal, wish) or (claimant_may and _is_claimant(session, principal, wish)):
+    if manages(principal, wish) or (
+        claimant_may
+        and _is_claimant(
+            principal, wish, session.get(Member, wish.claimant_member_id) if wish.claimant_member_id else None
+        )
+    ):
         return
     raise forbidden(
         "只有心愿所在社区、认领人或平台管理员可以执行此操作"

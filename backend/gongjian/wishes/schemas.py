@@ -70,6 +70,9 @@ class MemberRef(OutputModel):
 
 
 class WishAction(StrEnum):
+    claim = "claim"
+    fulfil = "fulfil"
+    release = "release"
     cancel = "cancel"
     rate = "rate"
 
@@ -110,7 +113,9 @@ class WishRead(OutputModel):
     rating_comment: str | None
     rated_at: datetime | None
     allowed_actions: list[WishAction] = Field(
-        description="调用者现在可以做的撤回（cancel：社区在实现前，居民本人在认领前）和评价（rate：居民本人，实现后一次）"
+        description="调用者现在可以做的操作：claim 认领（已发布，党员本人、驻区单位管理员）、"
+        "fulfil 登记实现和 release 放弃认领（已认领，认领方或社区）、"
+        "cancel 撤回（社区在实现前，居民本人在认领前）、rate 评价（居民本人，实现后一次）"
     )
     updated_at: datetime
     version: int

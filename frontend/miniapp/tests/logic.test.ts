@@ -33,6 +33,8 @@ function activity(changes: Partial<Activity> = {}): Activity {
     created_at: '2026-04-01T00:00:00Z',
     updated_at: '2026-04-01T00:00:00Z',
     version: 1,
+    allowed_actions: [],
+    blocked_actions: [],
     ...changes,
   } as Activity
 }
@@ -57,33 +59,30 @@ function signup(changes: Partial<Signup> = {}): Signup {
 }
 
 describe('activity actions', () => {
-  it('offers sign-up before the start, then cancel; check-in only from an hour before', () => {
-    expect(activityActions(activity(), null, NOW)).toMatchObject({ signUp: true, cancel: false, checkIn: false, standing: '' })
+  it('shows exactly what the API allows the caller, and why a member step is closed', () => {
+    expect(activityActions(activity({ allowed_actions: ['sign_up'] }), null)).toMatchObject({ signUp: true, cancel: false, checkIn: false, checkOut: false, standing: '', blocked: '' })
+    const closed = activity({ allowed_actions: [], blocked_actions: [{ action: 'sign_up', reason: '本活动仅限本社区党员参加' }] })
+    expect(activityActions(closed, null)).toMatchObject({ signUp: false, blocked: '本活动仅限本社区党员参加', standing: '未报名' })
+    // A manager's actions are not the member's business here.
+    const managed = activity({ allowed_actions: ['edit', 'finish'], blocked_actions: [{ action: 'finish', reason: '活动尚未结束' }] })
+    expect(activityActions(managed, null)).toMatchObject({ signUp: false, checkIn: false, checkOut: false, blocked: '' })
+  })
+
+  it('check-in and check-out come from the activity, cancelling from the sign-up', () => {
     const mine = signup()
-    expect(activityActions(activity(), mine, NOW)).toMatchObject({ signUp: false, cancel: true, checkIn: false, standing: '已报名' })
-    expect(activityActions(activity(), mine, NOW + 1.5 * HOUR)).toMatchObject({ cancel: true, checkIn: true })
-    // Started: the API offers no cancelling any more; still checking in.
-    expect(activityActions(activity(), signup({ allowed_actions: [] }), NOW + 2.5 * HOUR)).toMatchObject({ signUp: false, cancel: false, checkIn: true })
-  })
-
-  it('a waiting member has no place: it may leave the list but not check in', () => {
-    const waiting = signup({ status: 'waiting', waiting_position: 2 })
-    const actions = activityActions(activity({ signup_count: 3 }), waiting, NOW + 1.5 * HOUR)
-    expect(actions).toMatchObject({ cancel: true, checkIn: false, standing: '候补第 2 位' })
-  })
-
-  it('checked in: check out until an hour after the end; nothing on a cancelled activity', () => {
+    const checkIn = activity({ allowed_actions: ['check_in', 'cancel_signup'], blocked_actions: [] })
+    expect(activityActions(checkIn, mine)).toMatchObject({ signUp: false, cancel: true, checkIn: true, checkOut: false, standing: '已报名' })
+    expect(activityActions(checkIn, signup({ allowed_actions: [] })).cancel).toBe(false)
     const inside = signup({ checked_in_at: new Date(NOW + 2 * HOUR).toISOString(), allowed_actions: [] })
-    expect(activityActions(activity(), inside, NOW + 3 * HOUR)).toMatchObject({ checkIn: false, checkOut: true, cancel: false, standing: '已签到' })
-    expect(activityActions(activity({ status: 'finished' }), inside, NOW + 4.5 * HOUR).checkOut).toBe(true)
-    expect(activityActions(activity(), inside, NOW + 5.5 * HOUR).checkOut).toBe(false)
-    expect(activityActions(activity({ status: 'cancelled' }), signup({ allowed_actions: [] }), NOW)).toMatchObject({ signUp: false, cancel: false, checkIn: false })
+    expect(activityActions(activity({ allowed_actions: ['check_out'] }), inside)).toMatchObject({ checkIn: false, checkOut: true, standing: '已签到' })
+    const out = signup({ checked_in_at: new Date(NOW).toISOString(), checked_out_at: new Date(NOW + HOUR).toISOString() })
+    expect(activityActions(activity({ allowed_actions: [] }), out).standing).toBe('已签退')
   })
 
-  it('cancelling is what the sign-up’s allowed_actions say, whatever the times look like here', () => {
-    expect(activityActions(activity(), signup({ allowed_actions: [] }), NOW).cancel).toBe(false)
-    expect(activityActions(activity(), signup({ allowed_actions: ['cancel'] }), NOW + 2.5 * HOUR).cancel).toBe(true)
-    expect(activityActions(activity(), null, NOW).cancel).toBe(false)
+  it('a waiting member sees its place in the queue', () => {
+    const waiting = signup({ status: 'waiting', waiting_position: 2 })
+    const blocked = activity({ allowed_actions: [], blocked_actions: [{ action: 'check_in', reason: '候补中，不能签到' }] })
+    expect(activityActions(blocked, waiting)).toMatchObject({ cancel: true, checkIn: false, standing: '候补第 2 位', blocked: '候补中，不能签到' })
   })
 
   it('finds the live sign-up and says how many places are left', () => {
@@ -97,12 +96,11 @@ describe('activity actions', () => {
 
 describe('wish actions', () => {
   const wish = (changes: Partial<Wish>): Wish => ({ id: 1, status: 'published', claimant_member: null, ...changes }) as Wish
-  it('a member claims a published wish; only its claimant fulfils or releases it', () => {
-    expect(wishActions(wish({}), 9)).toEqual({ claim: true, fulfil: false, release: false })
-    expect(wishActions(wish({}), null).claim).toBe(false)
-    const claimed = wish({ status: 'claimed', claimant_member: { id: 9, name: '陈立新' } })
-    expect(wishActions(claimed, 9)).toEqual({ claim: false, fulfil: true, release: true })
-    expect(wishActions(claimed, 10)).toEqual({ claim: false, fulfil: false, release: false })
+  it('offers what the wish’s allowed_actions say, nothing else', () => {
+    expect(wishActions(wish({ allowed_actions: ['claim'] }))).toEqual({ claim: true, fulfil: false, release: false })
+    expect(wishActions(wish({ allowed_actions: [] }))).toEqual({ claim: false, fulfil: false, release: false })
+    const claimed = wish({ status: 'claimed', claimant_member: { id: 9, name: '陈立新' }, allowed_actions: ['fulfil', 'release', 'cancel'] })
+    expect(wishActions(claimed)).toEqual({ claim: false, fulfil: true, release: true })
   })
   it('a fulfilment report needs words and at most nine photos', () => {
     expect(fulfilIssues(' ', 0)).toHaveProperty('note')

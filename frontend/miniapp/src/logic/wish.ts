@@ -1,6 +1,6 @@
 /**
- * What a member can do with a micro-wish, mirroring the API's rules (wishes/service.py): a published
- * wish can be claimed; the member who claimed it can report it fulfilled (with photos) or give it up.
+ * What a member can do with a micro-wish: what the API's `allowed_actions` says (claim a published
+ * wish; its claimant reports it fulfilled or gives it up) — the rules stay in wishes/permissions.py.
  */
 import type { Schemas } from '@gongjian/client'
 
@@ -12,13 +12,9 @@ export interface WishActions {
   release: boolean
 }
 
-export function wishActions(wish: Wish, memberId: number | null | undefined): WishActions {
-  const mine = memberId != null && wish.claimant_member?.id === memberId
-  return {
-    claim: memberId != null && wish.status === 'published',
-    fulfil: mine && wish.status === 'claimed',
-    release: mine && wish.status === 'claimed',
-  }
+export function wishActions(wish: Wish): WishActions {
+  const allowed = new Set<string>(wish.allowed_actions)
+  return { claim: allowed.has('claim'), fulfil: allowed.has('fulfil'), release: allowed.has('release') }
 }
 
 /** A fulfilment report needs a few words. At most 9 photos at a time: the screen's limit (WeChat's picker's), not the API's. */

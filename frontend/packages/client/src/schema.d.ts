@@ -8669,7 +8669,7 @@ export interface components {
          * WishAction
          * @enum {string}
          */
-        WishAction: "cancel" | "rate";
+        WishAction: "claim" | "fulfil" | "release" | "cancel" | "rate";
         /** WishCancel */
         WishCancel: {
             /**
@@ -8793,7 +8793,7 @@ export interface components {
         WishRead: {
             /**
              * Allowed Actions
-             * @description 调用者现在可以做的撤回（cancel：社区在实现前，居民本人在认领前）和评价（rate：居民本人，实现后一次）
+             * @description 调用者现在可以做的操作：claim 认领（已发布，党员本人、驻区单位管理员）、fulfil 登记实现和 release 放弃认领（已认领，认领方或社区）、cancel 撤回（社区在实现前，居民本人在认领前）、rate 评价（居民本人，实现后一次）
              */
             allowed_actions: components["schemas"]["WishAction"][];
             claimant_member: components["schemas"]["MemberRef"] | null;
