@@ -90,7 +90,7 @@ let activityId
 
 test('community admin: publishes and opens an activity, shows the QR check-in code, marks attendance', async () => {
   await login(COMMUNITY_ADMIN)
-  assert.match(await page.locator('.el-menu').innerText(), /活动/)
+  assert.match(await page.locator('[data-test="side-menu"]').innerText(), /活动/)
   await page.click('.el-menu-item:has-text("活动")')
   await page.waitForURL(/\/activities/)
   // The demo community's 2017 activities are listed, newest first.

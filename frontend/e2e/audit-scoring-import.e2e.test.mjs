@@ -160,6 +160,9 @@ for (const viewport of VIEWPORTS) {
       writeFileSync(bad, `${header}\n王一,男性,2999-01-01,,,在职党员,,${me.organization_name},,,\n李二,女,1990-01-01,123,1980-01-01,离退休党员,,不存在的社区,,,\n`)
       await signIn(page, backend.baseUrl, LHT.username, LHT.password)
       await page.goto(`${backend.baseUrl}/members`)
+      // On a phone the list's tools are folded behind 筛选 (CollapsibleFilters): open them first.
+      await page.locator('[data-test=import]').waitFor({ state: 'attached' })
+      if (!(await page.locator('[data-test=import]').isVisible())) await page.click('[data-test=filters-toggle]')
       await page.click('[data-test=import]')
       const dialog = page.locator('.el-dialog:visible')
       // The template downloads as xlsx (its example row and drop-downs are checked in the API tests).

@@ -86,7 +86,7 @@ const fillField = (key, value) => dialog().locator(`:is(input, textarea)[data-te
 
 test('community admin: creates a member, adds points and sees the balance, imports a CSV', async () => {
   await login(COMMUNITY_ADMIN)
-  const menu = await page.locator('.el-menu').innerText()
+  const menu = await page.locator('[data-test="side-menu"]').innerText()
   assert.match(menu, /党员管理/)
   assert.match(menu, /微心愿/)
   await page.click('.el-menu-item:has-text("党员管理")')

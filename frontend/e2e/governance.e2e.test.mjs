@@ -83,7 +83,7 @@ async function topic(title) {
 
 test('community admin: calls a meeting, adds topics and a task, starts the task and closes the meeting', async () => {
   await login(DEMO_LOGINS.community_admin)
-  const menu = await page.locator('.el-menu').innerText()
+  const menu = await page.locator('[data-test="side-menu"]').innerText()
   for (const item of ['联席会议', '分工任务', '社情民意', '荣誉']) assert.match(menu, new RegExp(item))
   await page.click('.el-menu-item:has-text("联席会议")')
   await page.waitForURL(/\/meetings/)

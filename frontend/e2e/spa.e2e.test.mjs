@@ -215,7 +215,7 @@ test('the community admin sees only its own organisation', async () => {
   await logout()
   await login('lht_admin', communityAdminPassword)
   assert.match(await page.locator('[data-test=whoami]').innerText(), new RegExp(COMMUNITY))
-  const menu = await page.locator('.el-menu').innerText()
+  const menu = await page.locator('[data-test="side-menu"]').innerText()
   assert.doesNotMatch(menu, /API 密钥|审计日志/)
   await shot('10-home-community-admin')
   await page.click('.el-menu-item:has-text("党组织")')

@@ -117,7 +117,7 @@ async function chooseYear(year) {
 
 async function menuText() {
   await page.locator('.el-menu .el-menu-item').first().waitFor()
-  return page.locator('.el-menu').innerText()
+  return page.locator('[data-test="side-menu"]').innerText()
 }
 
 test('each role sees the menu it may use, and the dashboard or home page it lands on', async () => {
@@ -214,7 +214,7 @@ test('a member’s hours: entered by the platform admin, approved by the communi
   assert.match(await page.locator('.head').innerText(), /超期录入/)
   assert.equal(await page.locator('[data-test=record-approve]').count(), 0)
   // Instead of an empty 操作: who reviews it (the API's hint).
-  assert.match(await page.locator('[data-test=review-hint]').innerText(), new RegExp(`由${COMMUNITY}（组织单位）的管理员审核`))
+  assert.match(await page.locator('[data-test=review-hint]').innerText(), new RegExp(`待 ${COMMUNITY} 的其他管理员审核`))
   await logout()
 
   // The community admin approves it from the list of pending records.
