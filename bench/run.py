@@ -110,10 +110,10 @@ def report_targets(ids: dict[str, int], paths: set[str]) -> list[Target]:
         ),
         Target("members export, busiest community (xlsx)", f"{API}/members/export?community_org_id={community}"),
     ]
-    # The roll-ups come with the district issue; measured once this build has them.
-    for path, name in (("/stats/rollup/district", "district roll-up"), ("/stats/rollup/street", "street roll-up")):
-        if path in paths:
-            reports.append(Target(name, f"{API}{path}?year=2024"))
+    # The roll-ups (issue 17): the busiest community's street and the whole district, one row per community.
+    for key, name in (("street_id", "street roll-up"), ("district_id", "district roll-up")):
+        if key in ids:
+            reports.append(Target(name, f"{API}/stats/annual?year=2024&org_id={ids[key]}"))
     return reports
 
 
