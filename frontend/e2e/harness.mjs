@@ -2,7 +2,7 @@
 // a fresh SQLite database in a temp folder, on a free port.
 import assert from 'node:assert/strict'
 import { execFileSync, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
@@ -76,6 +76,49 @@ function freePort() {
   })
 }
 
+/** Newest modification time under `path`, leaving out Python's byte-code caches (written by any run). */
+function newestSourceMtime(path) {
+  const stat = statSync(path)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  const entries = readdirSync(path).filter((name) => name !== '__pycache__')
+  return Math.max(stat.mtimeMs, ...entries.map((name) => newestSourceMtime(join(path, name))))
+}
+
+/**
+ * A var dir (database and whatever the backend keeps beside it) migrated and loaded once per variant,
+ * per state of the backend's code and per day (the demo's dates follow today), then copied for each
+ * test file: migrate, load-reference, load-demo and ensure-admin are four Python processes, and the
+ * demo alone took 20–50 s a file. Built in a temp folder and renamed, so concurrent files never see
+ * half a database.
+ */
+function preparedVarDir(gongjian, env, { reference, demo }) {
+  const variant = demo ? 'demo' : reference ? 'reference' : 'bare'
+  const stamp = Math.floor(newestSourceMtime(join(REPO, 'backend', 'gongjian')))
+  const day = new Date().toISOString().slice(0, 10)
+  const cacheRoot = join(FRONTEND, 'node_modules', '.cache', 'gongjian-e2e')
+  const prepared = join(cacheRoot, `${variant}-${day}-${stamp}`)
+  if (existsSync(prepared)) return prepared
+  mkdirSync(cacheRoot, { recursive: true })
+  const building = mkdtempSync(join(cacheRoot, `${variant}-building-`))
+  const buildEnv = { ...env, DATABASE_URL: `sqlite:///${join(building, 'gongjian.db')}`, GONGJIAN_VAR_DIR: building }
+  const run = (...args) => execFileSync(gongjian, args, { env: buildEnv, stdio: ['ignore', 'ignore', 'inherit'] })
+  run('migrate')
+  if (reference || demo) run('load-reference')
+  if (demo) run('load-demo')
+  run('ensure-admin')
+  try {
+    renameSync(building, prepared)
+  } catch {
+    rmSync(building, { recursive: true, force: true }) // another file got there first
+  }
+  for (const old of readdirSync(cacheRoot)) {
+    if (old.startsWith(`${variant}-`) && !old.includes('-building-') && join(cacheRoot, old) !== prepared) {
+      rmSync(join(cacheRoot, old), { recursive: true, force: true })
+    }
+  }
+  return prepared
+}
+
 /**
  * Starts the backend serving the built SPA; resolves once /api/v1/health answers ok.
  * `reference`: also load the reference data (service categories and the reference claim list).
@@ -95,10 +138,7 @@ export async function startBackend({ reference = false, demo = false } = {}) {
     GONGJIAN_ADMIN_PASSWORD: ADMIN_PASSWORD,
     GONGJIAN_DEMO_PASSWORD: DEMO_PASSWORD,
   }
-  execFileSync(gongjian, ['migrate'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
-  if (reference || demo) execFileSync(gongjian, ['load-reference'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
-  if (demo) execFileSync(gongjian, ['load-demo'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
-  execFileSync(gongjian, ['ensure-admin'], { env, stdio: ['ignore', 'ignore', 'inherit'] })
+  cpSync(preparedVarDir(gongjian, env, { reference, demo }), varDir, { recursive: true })
   const server = spawn(gongjian, ['serve', '--host', '127.0.0.1', '--port', String(port)], {
     env,
     stdio: ['ignore', 'ignore', 'pipe'],
