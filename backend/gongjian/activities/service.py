@@ -167,9 +167,7 @@ def _with_orgs(session: Session, rows: list[dict[str, Any]]) -> list[Any]:
         )
     }
     return [
-        SimpleNamespace(
-            **row, community_org=orgs[row["community_org_id"]], organizer_org=orgs[row["organizer_org_id"]]
-        )
+        SimpleNamespace(**row, community_org=orgs[row["community_org_id"]], organizer_org=orgs[row["organizer_org_id"]])
         for row in rows
     ]
 
