@@ -25,7 +25,7 @@ platform admin, or an organisation's admin in its own name, in its own community
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, false, or_, select
+from sqlalchemy import ColumnElement, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from gongjian.kit.access import acts_for, is_platform_admin, require_admin_role, this_user
@@ -73,19 +73,15 @@ def activity_scope(principal: Principal) -> ColumnElement[bool] | None:
     if not principal.is_org_admin:
         return false()  # a resident: activities are members' and organisations' business
     org = principal.organization_id
+    its_members = select(Member.id).where(member_in_org(org))
     return or_(
         Activity.community_org_id == org,
         Activity.organizer_org_id == org,
         partner_communities(org),
         # Its members may take part: it sees the activity to sign them up.
         open_to_platform(),
-        # Its members' sign-ups elsewhere (a neighbour's own community follows its service). Asked
-        # of the activity's own sign-ups (an index probe per activity the list reaches), not as the
-        # set of every activity its members ever signed up for, which the database built in full on
-        # every page — a busy community's 10,000 sign-ups at S, ten times that at L (issue 18).
-        exists()
-        .where(ActivitySignup.activity_id == Activity.id, ActivitySignup.member_id == Member.id, member_in_org(org))
-        .correlate(Activity),
+        # Its members' sign-ups elsewhere (a neighbour's own community follows its service).
+        Activity.id.in_(select(ActivitySignup.activity_id).where(ActivitySignup.member_id.in_(its_members))),
     )
 
 
