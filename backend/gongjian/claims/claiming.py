@@ -41,7 +41,7 @@ from gongjian.claims.schemas import (
 from gongjian.kit import audit
 from gongjian.kit.calendar import business_date
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import Page, read_page
+from gongjian.kit.pagination import Page, cached_select, read_page
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -112,6 +112,7 @@ def list_item_claims(
     return read_page(stmt, query, ClaimRead, session=session)
 
 
+@cached_select()
 def _claims_matching(
     principal: Principal,
     *,
@@ -123,7 +124,8 @@ def _claims_matching(
     status: ClaimStatus | None = None,
     sort: ClaimSort,
 ) -> Select[Any]:
-    """Built per request: what the caller may read comes from their role and organisation."""
+    """Built once per caller and filters (`cached_select`): what the caller may read comes from
+    its role and organisation."""
     stmt = readable_claims(principal)
     if item_id is not None:
         stmt = stmt.where(Claim.item_id == item_id)

@@ -37,7 +37,7 @@ from gongjian.kit import audit
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import conflict, not_found, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import Page, page_of, read_page, read_rows
+from gongjian.kit.pagination import Page, cached_select, page_of, read_page, read_rows
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import ListQuery
 from gongjian.kit.rows import live_organization, one_or_404
@@ -180,7 +180,14 @@ def _item_read(
 
 
 def list_items(session: Session, principal: Principal, query: ServiceItemListQuery) -> Page[ServiceItemRead]:
-    # Built per request: the caller's scope and their organisation's claims are in the select.
+    rows, total = read_rows(_items_matching(query, principal), query, session=session)
+    return page_of(ServiceItemRead, _reads_of(session, principal, rows), total, query)
+
+
+@cached_select()
+def _items_matching(query: ServiceItemListQuery, principal: Principal) -> Select[Any]:
+    """Built once per caller and filters: the caller's scope and their organisation's claims are in
+    the select."""
     stmt = readable_items(principal)
     if query.category is not None:
         stmt = stmt.where(ServiceItem.category == query.category.value)
@@ -206,9 +213,7 @@ def list_items(session: Session, principal: Principal, query: ServiceItemListQue
         "claim_deadline": ServiceItem.claim_deadline,
         "created_at": ServiceItem.created_at,
     }
-    stmt = _with_claims(principal, apply_sort(stmt, query.sort.value, columns, ServiceItem.id))
-    rows, total = read_rows(stmt, query, session=session)
-    return page_of(ServiceItemRead, _reads_of(session, principal, rows), total, query)
+    return _with_claims(principal, apply_sort(stmt, query.sort.value, columns, ServiceItem.id))
 
 
 def get_item_read(session: Session, principal: Principal, item_id: int) -> ServiceItemRead:

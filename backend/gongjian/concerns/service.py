@@ -15,7 +15,9 @@ may see, report and handle a concern is in `concerns.permissions`; the allowed m
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
@@ -45,7 +47,7 @@ from gongjian.kit import audit
 from gongjian.kit.calendar import business_date, local_today
 from gongjian.kit.errors import conflict, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import Page, page_of, read_rows
+from gongjian.kit.pagination import Page, cached_select, page_of, read_rows
 from gongjian.kit.personal_data import mask_name
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
@@ -96,7 +98,8 @@ def readable_concerns(principal: Principal) -> Select[Concern]:
     return stmt if visible is None else stmt.where(visible)
 
 
-def concern_reads(session: Session, principal: Principal, rows: list[Concern]) -> list[ConcernRead]:
+def concern_reads(session: Session, principal: Principal, rows: Sequence[Any]) -> list[ConcernRead]:
+    """Concerns (entities, or a list page's rows read by attribute) as the caller reads them."""
     if not rows:
         return []
     ids = [c.id for c in rows]
@@ -108,8 +111,10 @@ def concern_reads(session: Session, principal: Principal, rows: list[Concern]) -
     orgs = {
         o.id: o
         for o in session.execute(
-            select(Organization).where(Organization.id.in_({c.community_org_id for c in rows}))
-        ).scalars()
+            select(Organization.id, Organization.name, Organization.kind).where(
+                Organization.id.in_({c.community_org_id for c in rows})
+            )
+        )
     }
     today = local_today()
     mine = own_resident_id(session, principal)
@@ -133,16 +138,28 @@ def concern_reads(session: Session, principal: Principal, rows: list[Concern]) -
 
 
 def list_concerns(session: Session, principal: Principal, query: ConcernListQuery) -> Page[ConcernRead]:
-    # Built per request: the caller's scope, and "overdue" is measured against today.
-    stmt = readable_concerns(principal)
+    # "Overdue" is measured against today: the select depends on it only when the filter is asked.
+    today = local_today() if query.overdue is not None else None
+    rows, total = read_rows(_concerns_matching(query, principal, today), query, session=session)
+    reads = concern_reads(session, principal, [SimpleNamespace(**row) for row in rows])
+    return page_of(ConcernRead, reads, total, query)
+
+
+@cached_select()
+def _concerns_matching(query: ConcernListQuery, principal: Principal, today: date | None) -> Select[Any]:
+    """The list's select of columns, built once per caller, filters (and day, for `overdue`)."""
+    stmt = select(Concern.__table__)
+    visible = visibility(principal)
+    if visible is not None:
+        stmt = stmt.where(visible)
     if query.community_org_id is not None:
         stmt = stmt.where(Concern.community_org_id == query.community_org_id)
     if query.status is not None:
         stmt = stmt.where(Concern.status == query.status.value)
     if query.category is not None:
         stmt = stmt.where(Concern.category == query.category.value)
-    if query.overdue is not None:
-        condition = overdue_condition(local_today())
+    if query.overdue is not None and today is not None:
+        condition = overdue_condition(today)
         stmt = stmt.where(condition if query.overdue else ~condition | Concern.due_on.is_(None))
     if query.escalated is not None:
         stmt = stmt.where(Concern.escalated_to.is_not(None) if query.escalated else Concern.escalated_to.is_(None))
@@ -151,8 +168,7 @@ def list_concerns(session: Session, principal: Principal, query: ConcernListQuer
     if query.reported_until is not None:
         stmt = stmt.where(Concern.reported_on <= query.reported_until)
     columns = {"reported_at": Concern.reported_at, "due_on": Concern.due_on, "id": Concern.id}
-    rows, total = read_rows(apply_sort(stmt, query.sort.value, columns, Concern.id), query, session=session)
-    return page_of(ConcernRead, concern_reads(session, principal, rows), total, query)
+    return apply_sort(stmt, query.sort.value, columns, Concern.id)
 
 
 def _get(session: Session, principal: Principal, concern_id: int, *, lock: bool = False) -> Concern:

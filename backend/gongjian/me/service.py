@@ -120,7 +120,7 @@ def _member_part(session: Session, principal: Principal, member: Member) -> Memb
     ).one()
     # At most one open card per member (cards/service.py closes the old one before issuing).
     card = session.execute(select(Card).where(Card.member_id == member.id, Card.status == "open")).scalar_one_or_none()
-    member_hours = hours.member_hours(session, principal, member.id)
+    member_hours = hours.hours_of(session, member)  # its own member row: one it sees
     year = local_today().year
     this_year = sum(row.hours for row in member_hours.by_year if row.year == year)
     return MemberOverview.model_validate(

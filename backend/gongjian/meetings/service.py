@@ -18,6 +18,8 @@ Meetings and their topics live here, tasks in `tasks.py`, who may do what in `pe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session, joinedload
 from gongjian.kit import audit
 from gongjian.kit.errors import ProblemError, conflict, unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import Page, page_of, read_page, read_rows
+from gongjian.kit.pagination import Page, cached_select, page_of, read_page, read_rows
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -80,10 +82,12 @@ def _topic_counts(session: Session, meeting_ids: list[int]) -> dict[int, int]:
     return {int(m): int(n) for m, n in rows}
 
 
-def _orgs(session: Session, ids: set[int]) -> dict[int, Organization]:
+def _orgs(session: Session, ids: set[int]) -> dict[int, Any]:
+    """The organisations' references (id, name, kind) by id, in one query."""
     if not ids:
         return {}
-    return {o.id: o for o in session.execute(select(Organization).where(Organization.id.in_(ids))).scalars()}
+    stmt = select(Organization.id, Organization.name, Organization.kind).where(Organization.id.in_(ids))
+    return {o.id: o for o in session.execute(stmt)}
 
 
 def _close_refusal(meeting: Meeting, topics: int) -> ProblemError | None:
@@ -114,12 +118,15 @@ def _actions(principal: Principal, meeting: Meeting, topics: int) -> tuple[list[
     return allowed, blocked
 
 
-def meeting_reads(session: Session, principal: Principal, meetings: list[Meeting]) -> list[MeetingRead]:
+def meeting_reads(session: Session, principal: Principal, meetings: Sequence[Any]) -> list[MeetingRead]:
+    """Meetings (entities, or a list page's rows read by attribute) as the caller reads them."""
     counts = _topic_counts(session, [m.id for m in meetings])
-    orgs = _orgs(session, {i for m in meetings for i in m.attending_org_ids})
+    # The communities with the attending organisations, in one query.
+    orgs = _orgs(session, {i for m in meetings for i in m.attending_org_ids} | {m.community_org_id for m in meetings})
     reads = []
     for m in meetings:
         values = {name: getattr(m, name) for name in MeetingRead.model_fields if hasattr(m, name)}
+        values["community_org"] = orgs[m.community_org_id]
         values["attending_orgs"] = [orgs[i] for i in m.attending_org_ids if i in orgs]
         values["topic_count"] = counts.get(m.id, 0)
         values["allowed_actions"], values["blocked_actions"] = _actions(principal, m, values["topic_count"])
@@ -128,8 +135,20 @@ def meeting_reads(session: Session, principal: Principal, meetings: list[Meeting
 
 
 def list_meetings(session: Session, principal: Principal, query: MeetingListQuery) -> Page[MeetingRead]:
-    # Built per request: the scope comes from the caller (readable_meetings).
-    stmt = readable_meetings(principal)
+    rows, total = read_rows(_meetings_matching(query, principal), query, session=session)
+    return page_of(
+        MeetingRead, meeting_reads(session, principal, [SimpleNamespace(**row) for row in rows]), total, query
+    )
+
+
+@cached_select()
+def _meetings_matching(query: MeetingListQuery, principal: Principal) -> Select[Any]:
+    """The list's select of columns, built once per caller and filters (no join: the communities
+    are read with the page's attending organisations)."""
+    stmt = select(Meeting.__table__)
+    scope = community_scope(principal, Meeting.community_org_id)
+    if scope is not None:
+        stmt = stmt.where(scope)
     if query.community_org_id is not None:
         stmt = stmt.where(Meeting.community_org_id == query.community_org_id)
     if query.kind is not None:
@@ -140,9 +159,7 @@ def list_meetings(session: Session, principal: Principal, query: MeetingListQuer
         stmt = stmt.where(Meeting.held_on >= query.held_from)
     if query.held_until is not None:
         stmt = stmt.where(Meeting.held_on <= query.held_until)
-    stmt = apply_sort(stmt, query.sort.value, {"held_on": Meeting.held_on, "id": Meeting.id}, Meeting.id)
-    rows, total = read_rows(stmt, query, session=session)
-    return page_of(MeetingRead, meeting_reads(session, principal, rows), total, query)
+    return apply_sort(stmt, query.sort.value, {"held_on": Meeting.held_on, "id": Meeting.id}, Meeting.id)
 
 
 def _meeting(session: Session, principal: Principal, meeting_id: int, *, lock: bool = False) -> Meeting:

@@ -27,7 +27,10 @@ from gongjian.models.organizations import Organization
 
 class Meeting(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "meetings"
-    __table_args__ = (Index("ix_meetings_community_org_id_held_on", "community_org_id", "held_on"),)
+    __table_args__ = (
+        Index("ix_meetings_community_org_id_held_on", "community_org_id", "held_on"),
+        Index("ix_meetings_held_on_id", "held_on", "id"),
+    )
 
     community_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
     kind: Mapped[str] = mapped_column(String(16))
@@ -85,6 +88,7 @@ class Concern(IdMixin, TimestampMixin, VersionedMixin, Base):
         Index("ix_concerns_community_org_id_reported_at", "community_org_id", "reported_at"),
         CheckConstraint("rating IS NULL OR (rating >= 1 AND rating <= 5)", name="rating_range"),
         Index("ix_concerns_community_org_id_reported_on", "community_org_id", "reported_on"),
+        Index("ix_concerns_reported_at_id", "reported_at", "id"),
     )
 
     community_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))

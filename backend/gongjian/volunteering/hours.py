@@ -66,7 +66,11 @@ def hours_summary(session: Session, principal: Principal, query: HoursSummaryQue
 
 
 def member_hours(session: Session, principal: Principal, member_id: int) -> MemberHours:
-    member = member_permissions.visible_member(session, principal, member_id)
+    return hours_of(session, member_permissions.visible_member(session, principal, member_id))
+
+
+def hours_of(session: Session, member: Member) -> MemberHours:
+    """`member_hours` of a member the caller has already read as one it sees (`/me/overview`: its own)."""
     rows = session.execute(
         select(VolunteerRecord.ended_at, VolunteerRecord.half_hours, Activity.kind)
         .outerjoin(Activity, Activity.id == VolunteerRecord.activity_id)

@@ -28,9 +28,24 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, and_, case, cast, exists, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from gongjian.kit.access import acts_for, require_admin_role
@@ -152,19 +167,24 @@ def reviewers_of(session: Session, record_ids: Collection[int]) -> dict[int, Rev
     """`reviewing_org_id` of each record, in one query."""
     if not record_ids:
         return {}
-    reviewing = reviewing_org_id().label("reviewing_org_id")
-    inner = (
-        select(VolunteerRecord.id, VolunteerRecord.organizer_org_id, reviewing, _has_reviewer(reviewing))
-        .where(VolunteerRecord.id.in_(record_ids))
-        .subquery()
-    )
-    rows = session.execute(
-        select(inner, Organization.name).join(Organization, Organization.id == inner.c.reviewing_org_id)
-    ).all()
+    rows = session.execute(_reviewers_statement(), {"record_ids": list(record_ids)}).all()
     return {
         rid: Reviewer(org_id=org, name=name, is_organiser=org == organiser, has_reviewer=bool(has))
         for rid, organiser, org, has, name in rows
     }
+
+
+@cache
+def _reviewers_statement() -> Select[Any]:
+    """`reviewers_of`'s select, built once: building `reviewing_org_id` (four aliased subqueries)
+    cost more than running it, on every list page with a pending record (issue 18)."""
+    reviewing = reviewing_org_id().label("reviewing_org_id")
+    inner = (
+        select(VolunteerRecord.id, VolunteerRecord.organizer_org_id, reviewing, _has_reviewer(reviewing))
+        .where(VolunteerRecord.id.in_(bindparam("record_ids", expanding=True)))
+        .subquery()
+    )
+    return select(inner, Organization.name).join(Organization, Organization.id == inner.c.reviewing_org_id)
 
 
 def _may_review(principal: Principal) -> bool:

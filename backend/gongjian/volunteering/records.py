@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, select
@@ -21,7 +22,7 @@ from gongjian.activities.waitlist import SIGNED_UP
 from gongjian.kit import audit
 from gongjian.kit.calendar import end_of, local_date, start_of
 from gongjian.kit.errors import conflict, unprocessable
-from gongjian.kit.pagination import Page, page_of, read_rows
+from gongjian.kit.pagination import Page, cached_select, page_of, read_rows
 from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -128,8 +129,9 @@ def _actions(
     return actions
 
 
-def _rows(session: Session, principal: Principal, records: Sequence[VolunteerRecord]) -> list[dict[str, Any]]:
-    """Records as response dicts, with names and flags fetched in one query each."""
+def _rows(session: Session, principal: Principal, records: Sequence[Any]) -> list[dict[str, Any]]:
+    """Records (entities, or a list page's rows read by attribute) as response dicts, with names and
+    flags fetched in one query each."""
     if not records:
         return []
     ids = [r.id for r in records]
@@ -147,20 +149,15 @@ def _rows(session: Session, principal: Principal, records: Sequence[VolunteerRec
         if activity_ids
         else {}
     )
-    superseded = set(
-        session.execute(
-            select(VolunteerRecord.corrects_id).where(
-                VolunteerRecord.corrects_id.in_(ids), VolunteerRecord.status == VolunteerRecordStatus.approved.value
-            )
-        ).scalars()
-    )
-    correction_pending = set(
-        session.execute(
-            select(VolunteerRecord.corrects_id).where(
-                VolunteerRecord.corrects_id.in_(ids), VolunteerRecord.status == VolunteerRecordStatus.pending.value
-            )
-        ).scalars()
-    )
+    # Approved and pending corrections of the page's records, in one query.
+    corrections = session.execute(
+        select(VolunteerRecord.corrects_id, VolunteerRecord.status).where(
+            VolunteerRecord.corrects_id.in_(ids),
+            VolunteerRecord.status.in_((VolunteerRecordStatus.approved.value, VolunteerRecordStatus.pending.value)),
+        )
+    ).all()
+    superseded = {rid for rid, status in corrections if status == VolunteerRecordStatus.approved.value}
+    correction_pending = {rid for rid, status in corrections if status == VolunteerRecordStatus.pending.value}
     request_open = set(
         session.execute(
             select(VolunteerCorrectionRequest.record_id).where(
@@ -211,9 +208,19 @@ def _rows(session: Session, principal: Principal, records: Sequence[VolunteerRec
 
 
 def list_records(session: Session, principal: Principal, query: RecordListQuery) -> Page[RecordRead]:
-    # Built per request: the caller's scope (`permissions.record_scope`) is a subquery of who they
-    # see, not a few hashable values, so the select is not a `cached_select`.
-    stmt = readable_records(principal)
+    rows, total = read_rows(_records_matching(query, principal), query, session=session)
+    # Columns, not entities (no ORM identity map for a read-only page); read by attribute below.
+    return page_of(RecordRead, _rows(session, principal, [SimpleNamespace(**row) for row in rows]), total, query)
+
+
+@cached_select()
+def _records_matching(query: RecordListQuery, principal: Principal) -> Select[Any]:
+    """The list's select, built once per caller and filters (`permissions.record_scope` depends on
+    the caller's role, organisation and user only)."""
+    stmt = select(VolunteerRecord.__table__)
+    scope = permissions.record_scope(principal)
+    if scope is not None:
+        stmt = stmt.where(scope)
     if query.member_id is not None:
         stmt = stmt.where(VolunteerRecord.member_id == query.member_id)
     if query.activity_id is not None:
@@ -228,9 +235,7 @@ def list_records(session: Session, principal: Principal, query: RecordListQuery)
         stmt = stmt.where(VolunteerRecord.ended_at >= start_of(query.ended_from))
     if query.ended_until is not None:
         stmt = stmt.where(VolunteerRecord.ended_at < end_of(query.ended_until))
-    stmt = apply_sort(stmt, query.sort.value, _RECORD_SORT_COLUMNS, VolunteerRecord.id)
-    rows, total = read_rows(stmt, query, session=session)
-    return page_of(RecordRead, _rows(session, principal, rows), total, query)
+    return apply_sort(stmt, query.sort.value, _RECORD_SORT_COLUMNS, VolunteerRecord.id)
 
 
 _RECORD_SORT_COLUMNS: dict[str, Any] = {"ended_at": VolunteerRecord.ended_at, "id": VolunteerRecord.id}
