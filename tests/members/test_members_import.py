@@ -370,3 +370,60 @@ def test_a_chunk_that_cannot_be_written_takes_back_the_chunks_before_it(client: 
             select(AuditEvent.entity_id).where(AuditEvent.entity == "member", AuditEvent.action == "delete")
         ).all()
     assert len(taken_back) == 4
+
+
+def test_export_is_streamed_in_chunks_while_written(client: TestClient, app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The export leaves in several body messages (no Content-Length, not a whole file in memory)
+    and still reads back as the workbook with its Chinese headers; a refused export is a problem."""
+    import asyncio
+
+    from gongjian.kit import heavy
+
+    monkeypatch.setattr(heavy, "STREAM_CHUNK", 1024)  # a few members make several chunks
+    world = make_world()
+    for number in range(30):
+        make_member(world.community, category="retired", name=f"党员{number:02d}")
+    admin = headers_for(client, Role.admin)
+
+    async def call(query: str) -> tuple[dict, list[dict]]:  # type: ignore[type-arg]
+        sent: list[dict] = []  # type: ignore[type-arg]
+        requested = asyncio.Event()
+
+        async def receive() -> dict:  # type: ignore[type-arg]
+            if requested.is_set():  # then the client stays: wait until the response ends
+                await asyncio.Event().wait()
+            requested.set()
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict) -> None:  # type: ignore[type-arg]
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "GET",
+            "scheme": "http",
+            "server": ("testserver", 80),
+            "client": ("127.0.0.1", 1234),
+            "root_path": "",
+            "path": "/api/v1/members/export",
+            "raw_path": b"/api/v1/members/export",
+            "query_string": query.encode(),
+            "headers": [(k.lower().encode(), v.encode()) for k, v in admin.items()],
+        }
+        await app(scope, receive, send)
+        return sent[0], [m for m in sent if m["type"] == "http.response.body"]
+
+    start, bodies = asyncio.run(call(f"community_org_id={world.community}&sort=name"))
+    assert start["status"] == 200
+    assert b"content-length" not in dict(start["headers"])
+    chunks = [m["body"] for m in bodies if m["body"]]
+    assert len(chunks) > 2 and all(m.get("more_body") for m in bodies[:-1])
+    sheet = load_workbook(io.BytesIO(b"".join(chunks))).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert list(rows[0][1:12]) == HEADER and len(rows) == 1 + 31
+    assert {"张红", "党员00", "党员29"} <= {r[1] for r in rows[1:]}
+
+    refused, _ = asyncio.run(call("community_org_id=0"))
+    assert refused["status"] == 422

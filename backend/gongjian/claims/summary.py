@@ -97,5 +97,6 @@ def claim_counts_by_org(
     ).all()
     counts: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
     for org_id, category, status, n in rows:
-        counts[org_id][(category, status)] = int(n)
+        if org_id is not None:  # never: the statement asks for these organisations
+            counts[org_id][(category, status)] = int(n)
     return counts
