@@ -12,8 +12,7 @@
 - A sheet may offer drop-downs (`choices`: list validation from a range, as WPS and Excel show
   them) and be hidden (`hidden`: the lists those drop-downs read).
 - `download(content, filename, fallback)` is the response: the Chinese file name as RFC 5987
-  `filename*`, an ASCII `filename` for clients that don't read it; `stream_download(write, …)` the
-  same for a file written while it is sent (large exports: memory flat, `write_xlsx`/`write_csv`).
+  `filename*`, an ASCII `filename` for clients that don't read it.
 - `file_responses` is the matching entry of a route's `responses=` for the spec.
 """
 
@@ -22,16 +21,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, BinaryIO
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import Response
-from fastapi.responses import StreamingResponse
-
-from gongjian.kit.heavy import stream_heavy
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv"
@@ -91,16 +87,6 @@ class Sheet:
 
 def xlsx(sheets: Sequence[Sheet]) -> bytes:
     """The workbook as .xlsx bytes (CPU work: call from the thread pool)."""
-    out = io.BytesIO()
-    write_xlsx(sheets, out)
-    return out.getvalue()
-
-
-def write_xlsx(sheets: Sequence[Sheet], out: BinaryIO) -> None:
-    """The workbook written to `out` (a file; it may be write-only and unseekable, as a streamed
-    download's is): the rows are read from the sheets' iterables as they are written, so rows
-    fetched lazily are never all in memory. openpyxl writes its XML with lxml when it is installed
-    (it is a dependency): several times less Python work per cell, so less time holding the GIL."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -137,29 +123,18 @@ def write_xlsx(sheets: Sequence[Sheet], out: BinaryIO) -> None:
                         setattr(cell, name, setting)
                     cells.append(cell)
                 ws.append(cells)
-    book.save(out)
-
-
-def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     out = io.BytesIO()
-    write_csv(header, rows, out)
+    book.save(out)
     return out.getvalue()
 
 
-def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: BinaryIO) -> None:
-    """The CSV twin of `write_xlsx`, written a thousand rows at a time."""
-    text = io.StringIO()
-    writer = csv.writer(text)
-    # The BOM makes Excel read the file as UTF-8 (else it shows Chinese as mojibake).
-    out.write("\ufeff".encode())
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
     writer.writerow(header)
-    for number, row in enumerate(rows, 1):
-        writer.writerow([_cell_value(v) for v in row])
-        if number % 1000 == 0:
-            out.write(text.getvalue().encode())
-            text.seek(0)
-            text.truncate()
-    out.write(text.getvalue().encode())
+    writer.writerows([_cell_value(v) for v in row] for row in rows)
+    # The BOM makes Excel read the file as UTF-8 (else it shows Chinese as mojibake).
+    return out.getvalue().encode("utf-8-sig")
 
 
 def download(content: bytes, filename: str, fallback: str) -> Response:
@@ -168,17 +143,6 @@ def download(content: bytes, filename: str, fallback: str) -> Response:
     media_type = _MEDIA_TYPES[filename.rsplit(".", 1)[-1]]
     disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
     return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
-
-
-async def stream_download(write: Callable[[BinaryIO], None], filename: str, fallback: str) -> StreamingResponse:
-    """`download` for a file written while it is sent: `write(file)` runs as heavy work
-    (kit/heavy.py `stream_heavy`) and its bytes go out in chunks as they are written. An error
-    raised before the first byte (a 404, a 422) is raised here, answered as a problem."""
-    media_type = _MEDIA_TYPES[filename.rsplit(".", 1)[-1]]
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    return StreamingResponse(
-        await stream_heavy(write), media_type=media_type, headers={"Content-Disposition": disposition}
-    )
 
 
 def file_responses(description: str, *, with_csv: bool = False) -> dict[int | str, dict[str, Any]]:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, BinaryIO
+from typing import Annotated
 
 from fastapi import File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -11,11 +11,12 @@ from gongjian.db import unit_of_work
 from gongjian.kit.body_limit import body_limit
 from gongjian.kit.errors import PROBLEM_MEDIA_TYPE, Problem, problem_content, problem_responses
 from gongjian.kit.etag import IfMatch, set_etag
+from gongjian.kit.heavy import run_heavy
 from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.spreadsheet import download, file_responses, stream_download
+from gongjian.kit.spreadsheet import download, file_responses
 from gongjian.kit.types import PathId
 from gongjian.members import community_records, importing, service, spreadsheet
 from gongjian.members.schemas import (
@@ -116,10 +117,10 @@ async def export_members(
     query: Annotated[MemberFilters, query_of(MemberFilters)],
     format: FileFormat = FileFormat.xlsx,
 ) -> Response:
-    def write(out: BinaryIO) -> None:
-        spreadsheet.write(service.export_members(principal, query), format, out)
+    def work() -> bytes:
+        return spreadsheet.render(service.export_members(principal, query), format)
 
-    return await stream_download(write, f"党员名册.{format.value}", f"members.{format.value}")
+    return download(await run_heavy(work), f"党员名册.{format.value}", f"members.{format.value}")
 
 
 @router.get("/members/{member_id}", summary="党员详情")

@@ -12,7 +12,6 @@ members/community_records.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy import Select, select
@@ -90,17 +89,10 @@ def list_members(principal: Principal, query: MemberListQuery) -> Page[MemberRea
         return page_of(MemberRead, [to_read(principal, m) for m in rows], total, query)
 
 
-# Rows read from the database at a time by an export: memory stays flat however many there are.
-EXPORT_BATCH = 500
-
-
-def export_members(principal: Principal, query: MemberFilters) -> Iterator[MemberRead]:
-    """Every member the list would show with these filters, in its order (no pages), read in
-    batches while the caller writes them (its own unit of work, open until the last row)."""
+def export_members(principal: Principal, query: MemberFilters) -> list[MemberRead]:
+    """Every member the list would show with these filters, in its order (no pages)."""
     with unit_of_work() as session:
-        result = session.execute(_filtered(principal, query).execution_options(yield_per=EXPORT_BATCH))
-        for member in result.scalars():
-            yield to_read(principal, member)
+        return [to_read(principal, m) for m in session.execute(_filtered(principal, query)).scalars()]
 
 
 def get_member(session: Session, principal: Principal, member_id: int) -> MemberRead:

@@ -19,13 +19,13 @@ import io
 import re
 import time
 import zipfile
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 from gongjian.kit.errors import ProblemError, unprocessable
-from gongjian.kit.spreadsheet import Sheet, csv_bytes, write_csv, write_xlsx, xlsx
+from gongjian.kit.spreadsheet import Sheet, csv_bytes, xlsx
 from gongjian.members.schemas import FileFormat, MemberRead
 from gongjian.models.enums import Gender, LabelledEnum, MemberCategory, MemberStatus
 
@@ -328,17 +328,15 @@ def _export_line(m: MemberRead) -> list[Any]:
     ]
 
 
-def write(members: Iterable[MemberRead], fmt: FileFormat, out: BinaryIO) -> None:
-    """The export written to `out` as the members are read (never all of them in memory)."""
+def render(members: Sequence[MemberRead], fmt: FileFormat) -> bytes:
     header = ["系统编号", *(c.header for c in COLUMNS), "状态", "手机号是否掩码"]
-    lines = (_export_line(m) for m in members)
+    lines = [_export_line(m) for m in members]
     if fmt is FileFormat.csv:
-        write_csv(header, lines, out)
-        return
+        return csv_bytes(header, lines)
     sheet = Sheet("党员")
     sheet.header(*header)
     sheet.rows(lines)
-    write_xlsx([sheet], out)
+    return xlsx([sheet])
 
 
 # A row whose name starts with this is the template's example: shown to be copied, never imported.
