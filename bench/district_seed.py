@@ -34,16 +34,20 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from gongjian.db import unit_of_work
+from gongjian.evaluation import periods
+from gongjian.evaluation.schemas import PeriodCreate
 from gongjian.kit.personal_data import encrypt, phone_lookup
+from gongjian.kit.principal import SYSTEM
 from gongjian.models import (
     Activity,
     ActivitySignup,
     Claim,
     Concern,
+    Evaluation,
     Meeting,
     MeetingTask,
     MeetingTopic,
@@ -457,6 +461,16 @@ def main(scale_name: str) -> None:
                 if provider in partners or provider in unit_partners
             ),
         )
+        # An evaluation period open for the year: opening creates one evaluation per in-service member
+        # in one INSERT … SELECT (the service's own), so the ranking has its unit's evaluations.
+        period = periods.create_period(
+            session, SYSTEM, PeriodCreate(name="基准年度考评", start_date=date(2024, 1, 1), end_date=date(2024, 12, 31))
+        )
+        periods.open_period(session, SYSTEM, period.id, None)
+        counts["evaluations"] = session.execute(select(func.count()).select_from(Evaluation)).scalar_one()
+        evaluated_unit = session.execute(
+            select(Evaluation.unit_org_id).group_by(Evaluation.unit_org_id).order_by(func.count().desc()).limit(1)
+        ).scalar_one()
         busiest = communities[0]
         busiest_member = community_members[busiest][0]
     print(
@@ -469,6 +483,8 @@ def main(scale_name: str) -> None:
                 "community_members": len(community_members[busiest]),
                 "unit_id": partners[busiest][0],
                 "member_id": busiest_member,
+                "period_id": period.id,
+                "evaluation_unit_id": evaluated_unit,
             }
         )
     )

@@ -114,6 +114,14 @@ def report_targets(ids: dict[str, int]) -> list[Target]:
     for key, name in (("street_id", "street roll-up"), ("district_id", "district roll-up")):
         if key in ids:
             reports.append(Target(name, f"{API}/stats/annual?year=2024&org_id={ids[key]}"))
+    # The ranking of the unit with the most evaluations in the open period the seed made.
+    if "period_id" in ids:
+        reports.append(
+            Target(
+                "evaluation ranking, busiest unit",
+                f"{API}/evaluation-periods/{ids['period_id']}/ranking?unit_org_id={ids['evaluation_unit_id']}",
+            )
+        )
     return reports
 
 

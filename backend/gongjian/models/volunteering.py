@@ -18,7 +18,8 @@ from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, Ver
 class VolunteerRecord(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "volunteer_records"
     __table_args__ = (
-        Index("ix_volunteer_records_member_id_status", "member_id", "status"),
+        # Covering for a member's counted hours in a period (migration 0024).
+        Index("ix_volunteer_records_member_status_ended_hours", "member_id", "status", "ended_at", "half_hours"),
         Index("ix_volunteer_records_organizer_org_id_status", "organizer_org_id", "status"),
     )
 

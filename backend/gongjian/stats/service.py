@@ -11,8 +11,8 @@ Cancelled activities don't count. "Overdue" tasks and concerns are as of today (
 everywhere else).
 
 A street's or district's year (`area_annual`) is each of its communities' own report, computed by
-`annual` exactly as the community sees it, and their figure-by-figure sums (`sum_figures`): so the
-area's totals always equal what its communities report.
+the same grouped statements as `annual` (which is their one-community case), and their
+figure-by-figure sums (`sum_figures`): so the area's totals always equal what its communities report.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from typing import Any
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from gongjian.claims.summary import claims_summary
+from gongjian.claims.summary import claim_counts_by_org
 from gongjian.concerns.service import overdue_condition
 from gongjian.kit.calendar import local_date, local_today, year_bounds
-from gongjian.kit.principal import SYSTEM, Principal
+from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.spreadsheet import Sheet, xlsx
 from gongjian.meetings.permissions import community_scope
@@ -61,7 +61,7 @@ from gongjian.models.enums import (
 from gongjian.organizations.permissions import org_ids_under, organization_scope
 from gongjian.stats.schemas import AnnualFigures, AnnualStats, AreaAnnualStats
 from gongjian.volunteering.records import counted_records as counted_hours
-from gongjian.wishes.service import wishes_summary
+from gongjian.wishes.service import wish_counts_by_community
 
 COMMUNITY_LABEL = "社区"
 AREA_LABEL = "街道或区"
@@ -79,7 +79,12 @@ def _community(session: Session, principal: Principal, community_id: int) -> Org
     return org
 
 
-def _activities(session: Session, community_id: int, year: int) -> list[dict[str, Any]]:
+# Every figure is read for a list of communities at once, grouped by community: the community's own
+# report is the one-community case and an area's roll-up reads all its communities in the same
+# statements (a fixed number of queries, however many communities), so both count by one rule.
+
+
+def _activities(session: Session, ids: Sequence[int], year: int) -> dict[int, list[dict[str, Any]]]:
     checked_in = (
         select(func.count())
         .where(ActivitySignup.activity_id == Activity.id, ActivitySignup.checked_in_at.is_not(None))
@@ -87,221 +92,289 @@ def _activities(session: Session, community_id: int, year: int) -> list[dict[str
     )
     since, until = year_bounds(year)
     rows = session.execute(
-        select(Activity.kind, func.count(Activity.id), func.coalesce(func.sum(checked_in + Activity.guest_count), 0))
+        select(
+            Activity.community_org_id,
+            Activity.kind,
+            func.count(Activity.id),
+            func.coalesce(func.sum(checked_in + Activity.guest_count), 0),
+        )
         .where(
-            Activity.community_org_id == community_id,
+            Activity.community_org_id.in_(ids),
             Activity.status != ActivityStatus.cancelled.value,
             Activity.starts_at >= since,
             Activity.starts_at < until,
         )
-        .group_by(Activity.kind)
+        .group_by(Activity.community_org_id, Activity.kind)
     ).all()
-    found = {kind: (int(n), int(times)) for kind, n, times in rows}
-    return [
-        {"kind": k, "activities": found.get(k.value, (0, 0))[0], "participant_times": found.get(k.value, (0, 0))[1]}
-        for k in ActivityKind
-    ]
+    found = {(community, kind): (int(n), int(times)) for community, kind, n, times in rows}
+    return {
+        i: [
+            {
+                "kind": k,
+                "activities": found.get((i, k.value), (0, 0))[0],
+                "participant_times": found.get((i, k.value), (0, 0))[1],
+            }
+            for k in ActivityKind
+        ]
+        for i in ids
+    }
 
 
-def _hours(session: Session, community_id: int, year: int) -> tuple[int, int]:
+def _hours(session: Session, ids: Sequence[int], year: int) -> dict[int, tuple[int, int]]:
+    """Counted half hours and records of each community's members, by the service's end."""
     since, until = year_bounds(year)
-    half, records = session.execute(
-        select(func.coalesce(func.sum(VolunteerRecord.half_hours), 0), func.count(VolunteerRecord.id))
+    rows = session.execute(
+        select(
+            Member.community_org_id,
+            func.coalesce(func.sum(VolunteerRecord.half_hours), 0),
+            func.count(VolunteerRecord.id),
+        )
         .join(Member, Member.id == VolunteerRecord.member_id)
         .where(
-            Member.community_org_id == community_id,
+            Member.community_org_id.in_(ids),
             counted_hours(),
             VolunteerRecord.ended_at >= since,
             VolunteerRecord.ended_at < until,
         )
-    ).one()
-    return int(half), int(records)
+        .group_by(Member.community_org_id)
+    ).all()
+    return {community: (int(half), int(records)) for community, half, records in rows}
 
 
-def _activity_hours(session: Session, community_id: int, year: int) -> tuple[int, int]:
+def _activity_hours(session: Session, ids: Sequence[int], year: int) -> dict[int, tuple[int, int]]:
     """Approved half hours served at the community's activities, by anyone, and of these by members
     of other communities (neighbours): the activities' own figures, whoever took part. Each record
     belongs to one activity in one community, so these add up across communities like the hours
     of their own members do."""
     since, until = year_bounds(year)
-    neighbour = Member.community_org_id != community_id
-    half, neighbours = session.execute(
+    neighbour = Member.community_org_id != Activity.community_org_id
+    rows = session.execute(
         select(
+            Activity.community_org_id,
             func.coalesce(func.sum(VolunteerRecord.half_hours), 0),
             func.coalesce(func.sum(case((neighbour, VolunteerRecord.half_hours), else_=0)), 0),
         )
         .join(Activity, Activity.id == VolunteerRecord.activity_id)
         .join(Member, Member.id == VolunteerRecord.member_id)
         .where(
-            Activity.community_org_id == community_id,
+            Activity.community_org_id.in_(ids),
             counted_hours(),
             VolunteerRecord.ended_at >= since,
             VolunteerRecord.ended_at < until,
         )
-    ).one()
-    return int(half), int(neighbours)
+        .group_by(Activity.community_org_id)
+    ).all()
+    return {community: (int(half), int(neighbours)) for community, half, neighbours in rows}
 
 
-def _claims(session: Session, community_id: int, year: int) -> dict[str, Any]:
+def _claims(session: Session, ids: Sequence[int], year: int) -> dict[int, dict[str, Any]]:
     """Needs the community posted (claimed by units) and unit resources the community claimed."""
     since, until = date(year, 1, 1), date(year, 12, 31)
-    counts: dict[tuple[ServiceCategoryCode, ClaimStatus], int] = {}
-    for summary in (
-        claims_summary(session, SYSTEM, organization_id=None, provider_org_id=community_id, since=since, until=until),
-        claims_summary(session, SYSTEM, organization_id=community_id, provider_org_id=None, since=since, until=until),
-    ):
-        for row in summary.by_category_and_status:
-            counts[(row.category, row.status)] = counts.get((row.category, row.status), 0) + row.count
-    return {
-        "total": sum(counts.values()),
-        "by_category_and_status": [
-            {"category": c, "status": s, "count": counts[(c, s)]}
-            for c in ServiceCategoryCode
-            for s in ClaimStatus
-            if (c, s) in counts
-        ],
-    }
+    provided = claim_counts_by_org(session, side="provider", org_ids=ids, since=since, until=until)
+    claimed = claim_counts_by_org(session, side="claimant", org_ids=ids, since=since, until=until)
+    answer = {}
+    for i in ids:
+        counts: dict[tuple[str, str], int] = {}
+        for part in (provided.get(i, {}), claimed.get(i, {})):
+            for pair, n in part.items():
+                counts[pair] = counts.get(pair, 0) + n
+        answer[i] = {
+            "total": sum(counts.values()),
+            "by_category_and_status": [
+                {"category": c, "status": s, "count": counts[(c.value, s.value)]}
+                for c in ServiceCategoryCode
+                for s in ClaimStatus
+                if (c.value, s.value) in counts
+            ],
+        }
+    return answer
 
 
-def _meetings(session: Session, community_id: int, year: int) -> dict[str, Any]:
-    held = select(Meeting.id).where(
-        Meeting.community_org_id == community_id,
+def _meetings(session: Session, ids: Sequence[int], year: int) -> dict[int, dict[str, Any]]:
+    held = (
+        Meeting.community_org_id.in_(ids),
         Meeting.status == MeetingStatus.held.value,
         Meeting.held_on >= date(year, 1, 1),
         Meeting.held_on <= date(year, 12, 31),
     )
-    by_kind = dict(
-        session.execute(select(Meeting.kind, func.count()).where(Meeting.id.in_(held)).group_by(Meeting.kind)).all()
-    )
-    topics = session.execute(
-        select(func.count()).select_from(MeetingTopic).where(MeetingTopic.meeting_id.in_(held))
-    ).scalar_one()
-    status = effective_status(local_today())
-    tasks = dict(
-        session.execute(
-            select(status, func.count())
-            .join(MeetingTopic, MeetingTopic.id == MeetingTask.topic_id)
-            .where(MeetingTopic.meeting_id.in_(held))
-            .group_by(status)
+    by_kind: dict[tuple[int, str], int] = {
+        (community, kind): int(n)
+        for community, kind, n in session.execute(
+            select(Meeting.community_org_id, Meeting.kind, func.count())
+            .where(*held)
+            .group_by(Meeting.community_org_id, Meeting.kind)
         ).all()
-    )
+    }
+    topics: dict[int, int] = {
+        community: int(n)
+        for community, n in session.execute(
+            select(Meeting.community_org_id, func.count(MeetingTopic.id))
+            .join(Meeting, Meeting.id == MeetingTopic.meeting_id)
+            .where(*held)
+            .group_by(Meeting.community_org_id)
+        ).all()
+    }
+    status = effective_status(local_today())
+    tasks: dict[tuple[int, str], int] = {
+        (community, state): int(n)
+        for community, state, n in session.execute(
+            select(Meeting.community_org_id, status, func.count())
+            .join(MeetingTopic, MeetingTopic.id == MeetingTask.topic_id)
+            .join(Meeting, Meeting.id == MeetingTopic.meeting_id)
+            .where(*held)
+            .group_by(Meeting.community_org_id, status)
+        ).all()
+    }
     return {
-        "held": sum(int(n) for n in by_kind.values()),
-        "by_kind": [{"kind": k, "count": int(by_kind.get(k.value, 0))} for k in MeetingKind],
-        "topics": int(topics),
-        "tasks_done": int(tasks.get(TaskStatus.done.value, 0)),
-        "tasks_open": int(tasks.get(TaskStatus.open.value, 0)),
-        "tasks_in_progress": int(tasks.get(TaskStatus.in_progress.value, 0)),
-        "tasks_overdue": int(tasks.get(TaskStatus.overdue.value, 0)),
+        i: {
+            "held": sum(n for (community, _), n in by_kind.items() if community == i),
+            "by_kind": [{"kind": k, "count": by_kind.get((i, k.value), 0)} for k in MeetingKind],
+            "topics": topics.get(i, 0),
+            "tasks_done": tasks.get((i, TaskStatus.done.value), 0),
+            "tasks_open": tasks.get((i, TaskStatus.open.value), 0),
+            "tasks_in_progress": tasks.get((i, TaskStatus.in_progress.value), 0),
+            "tasks_overdue": tasks.get((i, TaskStatus.overdue.value), 0),
+        }
+        for i in ids
     }
 
 
-def _concerns(session: Session, community_id: int, year: int) -> dict[str, int]:
+CONCERN_KEYS = ("reported", "resolved", "resolved_locally", "escalated", "open", "overdue")
+
+
+def _concerns(session: Session, ids: Sequence[int], year: int) -> dict[int, dict[str, int]]:
     resolved = Concern.status == ConcernStatus.resolved.value
 
     def total(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    row = session.execute(
+    rows = session.execute(
         select(
+            Concern.community_org_id,
             func.count(Concern.id),
             total(resolved),
             total(resolved & Concern.escalated_to.is_(None)),
             total(Concern.escalated_to.is_not(None)),
             total(~resolved),
             total(overdue_condition(local_today())),
-        ).where(
-            Concern.community_org_id == community_id,
+        )
+        .where(
+            Concern.community_org_id.in_(ids),
             Concern.reported_on >= date(year, 1, 1),
             Concern.reported_on <= date(year, 12, 31),
             # A concern its resident withdrew before the community took it up is not the community's.
             Concern.status != ConcernStatus.cancelled.value,
         )
-    ).one()
-    keys = ("reported", "resolved", "resolved_locally", "escalated", "open", "overdue")
-    return {k: int(v) for k, v in zip(keys, row, strict=True)}
+        .group_by(Concern.community_org_id)
+    ).all()
+    found = {row[0]: {k: int(v) for k, v in zip(CONCERN_KEYS, row[1:], strict=True)} for row in rows}
+    return {i: found.get(i, dict.fromkeys(CONCERN_KEYS, 0)) for i in ids}
 
 
-def _honors(session: Session, community_id: int, year: int) -> dict[str, Any]:
-    rows = list(
-        session.execute(
-            select(Honor)
-            .where(
-                Honor.community_org_id == community_id,
-                Honor.awarded_on >= date(year, 1, 1),
-                Honor.awarded_on <= date(year, 12, 31),
-            )
-            .order_by(Honor.awarded_on, Honor.id)
-        ).scalars()
-    )
-    return {"count": len(rows), "items": rows}
+def _honors(session: Session, ids: Sequence[int], year: int) -> dict[int, dict[str, Any]]:
+    found: dict[int, list[Honor]] = {i: [] for i in ids}
+    for honor in session.execute(
+        select(Honor)
+        .where(
+            Honor.community_org_id.in_(ids),
+            Honor.awarded_on >= date(year, 1, 1),
+            Honor.awarded_on <= date(year, 12, 31),
+        )
+        .order_by(Honor.awarded_on, Honor.id)
+    ).scalars():
+        found[honor.community_org_id].append(honor)
+    return {i: {"count": len(rows), "items": rows} for i, rows in found.items()}
 
 
-def _latest_year(session: Session, community_id: int) -> int | None:
-    """The latest local year, up to today, in which the community has anything on record: one
-    query, the latest moment of each kind of record as a scalar subquery."""
+def _latest_years(session: Session, ids: Sequence[int]) -> dict[int, int | None]:
+    """The latest local year, up to today, in which each community has anything on record: the
+    latest moment of each kind of record, by community."""
     now = utcnow()
     today = local_today()
-    moments = session.execute(
-        select(
-            select(func.max(Activity.starts_at))
+    moments: list[tuple[Any, Any]] = [
+        *session.execute(
+            select(Activity.community_org_id, func.max(Activity.starts_at))
             .where(
-                Activity.community_org_id == community_id,
+                Activity.community_org_id.in_(ids),
                 Activity.status != ActivityStatus.cancelled.value,
                 Activity.starts_at <= now,
             )
-            .scalar_subquery(),
-            select(func.max(VolunteerRecord.ended_at))
+            .group_by(Activity.community_org_id)
+        ).all(),
+        *session.execute(
+            select(Member.community_org_id, func.max(VolunteerRecord.ended_at))
             .join(Member, Member.id == VolunteerRecord.member_id)
-            .where(Member.community_org_id == community_id, counted_hours(), VolunteerRecord.ended_at <= now)
-            .scalar_subquery(),
-            # Concerns and wishes count on their business dates, as the report itself does.
-            select(func.max(Concern.reported_on))
-            .where(Concern.community_org_id == community_id, Concern.reported_on <= today)
-            .scalar_subquery(),
-            select(func.max(Wish.registered_on))
-            .where(Wish.community_org_id == community_id, Wish.registered_on <= today)
-            .scalar_subquery(),
-            select(func.max(Meeting.held_on))
-            .where(Meeting.community_org_id == community_id, Meeting.held_on <= today)
-            .scalar_subquery(),
+            .where(Member.community_org_id.in_(ids), counted_hours(), VolunteerRecord.ended_at <= now)
+            .group_by(Member.community_org_id)
+        ).all(),
+    ]
+    years: dict[int, list[int]] = {i: [] for i in ids}
+    for community, moment in moments:
+        if moment is not None:
+            years[community].append(local_date(moment).year)
+    # Concerns and wishes count on their business dates, as the report itself does.
+    for column, community_column in (
+        (Concern.reported_on, Concern.community_org_id),
+        (Wish.registered_on, Wish.community_org_id),
+        (Meeting.held_on, Meeting.community_org_id),
+    ):
+        for community, day in session.execute(
+            select(community_column, func.max(column))
+            .where(community_column.in_(ids), column <= today)
+            .group_by(community_column)
+        ).all():
+            if day is not None:
+                years[community].append(day.year)
+    return {i: max(found, default=None) for i, found in years.items()}
+
+
+def _reports(session: Session, communities: Sequence[Organization], year: int) -> list[AnnualStats]:
+    """Each community's report, in the order given: every figure read for all of them at once."""
+    ids = [c.id for c in communities]
+    activities = _activities(session, ids, year)
+    hours = _hours(session, ids, year)
+    at_activities = _activity_hours(session, ids, year)
+    wishes = wish_counts_by_community(session, ids, since=date(year, 1, 1), until=date(year, 12, 31))
+    claims = _claims(session, ids, year)
+    meetings = _meetings(session, ids, year)
+    concerns = _concerns(session, ids, year)
+    honors = _honors(session, ids, year)
+    latest = _latest_years(session, ids)
+    reports = []
+    for community in communities:
+        i = community.id
+        volunteer = next(a for a in activities[i] if a["kind"] is ActivityKind.volunteer_service)
+        half, records = hours.get(i, (0, 0))
+        served, by_neighbours = at_activities.get(i, (0, 0))
+        submitted, fulfilled = wishes.get(i, (0, 0))
+        reports.append(
+            AnnualStats.model_validate(
+                {
+                    "year": year,
+                    "community": community,
+                    "latest_year": latest[i],
+                    "activities_by_kind": activities[i],
+                    "volunteer": {
+                        "collective_activities": volunteer["activities"],
+                        "participant_times": volunteer["participant_times"],
+                        "approved_hours": half / 2,
+                        "approved_records": records,
+                        "activity_hours": served / 2,
+                        "neighbour_hours": by_neighbours / 2,
+                    },
+                    "wishes": {"submitted": submitted, "fulfilled": fulfilled},
+                    "claims": claims[i],
+                    "meetings": meetings[i],
+                    "concerns": concerns[i],
+                    "honors": honors[i],
+                }
+            )
         )
-    ).one()
-    years = [local_date(m).year for m in moments[:2] if m is not None]
-    years += [day.year for day in moments[2:] if day is not None]
-    return max(years, default=None)
+    return reports
 
 
 def annual(session: Session, principal: Principal, *, year: int, community_id: int) -> AnnualStats:
-    community = _community(session, principal, community_id)
-    activities = _activities(session, community.id, year)
-    volunteer = next(a for a in activities if a["kind"] is ActivityKind.volunteer_service)
-    half, records = _hours(session, community.id, year)
-    at_activities, by_neighbours = _activity_hours(session, community.id, year)
-    wishes = wishes_summary(
-        session, SYSTEM, community_org_id=community.id, since=date(year, 1, 1), until=date(year, 12, 31)
-    )
-    return AnnualStats.model_validate(
-        {
-            "year": year,
-            "community": community,
-            "latest_year": _latest_year(session, community.id),
-            "activities_by_kind": activities,
-            "volunteer": {
-                "collective_activities": volunteer["activities"],
-                "participant_times": volunteer["participant_times"],
-                "approved_hours": half / 2,
-                "approved_records": records,
-                "activity_hours": at_activities / 2,
-                "neighbour_hours": by_neighbours / 2,
-            },
-            "wishes": {"submitted": wishes.submitted, "fulfilled": wishes.fulfilled},
-            "claims": _claims(session, community.id, year),
-            "meetings": _meetings(session, community.id, year),
-            "concerns": _concerns(session, community.id, year),
-            "honors": _honors(session, community.id, year),
-        }
-    )
+    return _reports(session, [_community(session, principal, community_id)], year)[0]
 
 
 # --- a street's or district's year --------------------------------------------------------------
@@ -320,8 +393,8 @@ def _area(session: Session, principal: Principal, org_id: int) -> Organization:
 
 def area_annual(session: Session, principal: Principal, *, year: int, org_id: int) -> AreaAnnualStats:
     area = _area(session, principal, org_id)
-    community_ids = session.execute(
-        select(Organization.id)
+    below = session.execute(
+        select(Organization)
         .where(
             Organization.kind == OrganizationKind.community.value,
             Organization.archived_at.is_(None),
@@ -329,7 +402,8 @@ def area_annual(session: Session, principal: Principal, *, year: int, org_id: in
         )
         .order_by(Organization.name, Organization.id)
     ).scalars()
-    communities = [annual(session, principal, year=year, community_id=i) for i in community_ids]
+    # Each row is the community's own report (the area's reader reads every community under it).
+    communities = _reports(session, list(below), year)
     years = [c.latest_year for c in communities if c.latest_year is not None]
     return AreaAnnualStats(
         year=year,
