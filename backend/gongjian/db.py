@@ -282,7 +282,7 @@ class _Reader(threading.local):
         self.close()
         fairy = engine.raw_connection()
         fairy.detach()
-        connection = fairy.dbapi_connection
+        connection: Any = fairy.dbapi_connection
         if engine.dialect.name != "sqlite":
             connection.rollback()  # the pool hands it over idle; autocommit needs no open transaction
             connection.autocommit = True
