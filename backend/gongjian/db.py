@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -299,10 +299,8 @@ class _Reader(threading.local):
 
     def close(self) -> None:
         if self.connection is not None:
-            try:
+            with suppress(Exception):  # a broken connection may fail to close; it is dropped anyway
                 self.connection.close()
-            except Exception:
-                pass
         self.engine = self.connection = None
 
 
