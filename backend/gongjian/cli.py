@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -190,7 +191,7 @@ def serve(
     typer.echo(f"共建 Gongjian: http://{host}:{port}/ （API /api/v1，文档 /docs）")
     # X-Forwarded-For decides the client address the login throttle counts, so it is believed only
     # from the proxies named in GONGJIAN_TRUSTED_PROXIES (uvicorn would otherwise trust 127.0.0.1).
-    uvicorn.run(
+    config = uvicorn.Config(
         "gongjian.app:app",
         host=host,
         port=port,
@@ -201,6 +202,27 @@ def serve(
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
     )
+    if config.workers == 1:
+        uvicorn.Server(config).run()
+        return
+    # What uvicorn.run does for several workers, with the listening socket marked as TCP: see
+    # `tcp_listener`.
+    from uvicorn.supervisors import Multiprocess
+
+    Multiprocess(config, sockets=[tcp_listener(config.bind_socket())]).run()
+
+
+def tcp_listener(sock: socket.socket) -> socket.socket:
+    """The same listening socket, known to Python as IPPROTO_TCP.
+
+    uvicorn binds the socket it shares between workers with `proto` 0; accepted sockets inherit
+    it, and asyncio sets TCP_NODELAY on an accepted socket only when its proto is IPPROTO_TCP. So
+    with `--workers N` Nagle's algorithm stayed on and every keep-alive request after the first
+    waited ~43 ms for the client's delayed ACK (uvicorn issue #3149): two workers served a list
+    slower than one. One worker is unaffected (asyncio binds that socket itself)."""
+    if sock.family not in (socket.AF_INET, socket.AF_INET6) or sock.proto == socket.IPPROTO_TCP:
+        return sock
+    return socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
 
 
 @app.command()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -115,7 +115,7 @@ def _session_factory() -> sessionmaker[Session]:
 
 def reset_engine() -> None:
     """Forget the cached engine (tests and the CLI point the app at another database)."""
-    _sqlite_reader.close()
+    _reader.close()
     if get_engine.cache_info().currsize:
         get_engine().dispose()
     get_engine.cache_clear()
@@ -225,8 +225,8 @@ class HotQuery:
 def read_raw(sql: str, args: Any, *, session: Session | None = None, one: bool = False) -> list[Sequence[Any]]:
     """Run compiled SQL on a DB-API cursor and fetch its rows, unconverted.
 
-    With a session: on its connection, inside its transaction. Without: on its own, on SQLite
-    through the per-thread reader, elsewhere on a pooled connection given straight back.
+    With a session: on its connection, inside its transaction. Without: on its own, through the
+    per-thread reader connection (`_Reader`).
     """
     if session is not None:
         cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -235,56 +235,76 @@ def read_raw(sql: str, args: Any, *, session: Session | None = None, one: bool =
             return list(cursor.fetchmany(1) if one else cursor.fetchall())
         finally:
             cursor.close()
-    engine = get_engine()
-    if engine.dialect.name == "sqlite":
-        return _sqlite_reader.run(engine, sql, args, one)
-    raw = engine.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute(sql, args)
-        fetched = list(cursor.fetchmany(1) if one else cursor.fetchall())
-        cursor.close()
-    finally:
-        raw.close()  # back to the pool, which rolls back whatever the driver began
-    return fetched
+    return _reader.run(get_engine(), sql, args, one)
 
 
-class _SQLiteReader(threading.local):
-    """One SQLite connection per thread, kept open, for `HotQuery` and `read_raw`.
+class _Reader(threading.local):
+    """One connection per thread, kept open in autocommit, for `HotQuery` and `read_raw`.
 
-    A pool checkout and the rollback on return cost more than these queries. SQLite connections
-    are cheap and local, and ours run without an open transaction between statements (isolation
-    level None, see `build_engine`), so each SELECT reads the latest committed state on its own,
-    exactly as a freshly checked-out connection would. The connection is taken from the engine's
-    pool once (so it has our PRAGMAs) and detached from it; a new engine (tests, `reset_engine`)
-    gets a new connection, and a failed statement drops the connection so the next call starts over.
+    A pool checkout costs more than these queries: on PostgreSQL a checkout is a pre-ping, the
+    driver's BEGIN before the query and the pool's ROLLBACK on return — four statements for one
+    SELECT (12 per organisation-list request, issue 18). Outside a transaction each SELECT reads the
+    latest committed state on its own, exactly as a freshly checked-out connection would: on SQLite
+    our connections already run so (isolation level None, see `build_engine`), on PostgreSQL the
+    reader's connection is put in autocommit. The connection is taken from the engine's pool once
+    (so it has our PRAGMAs or `lock_timeout`) and detached from it; a new engine (tests,
+    `reset_engine`) gets a new connection. A failed statement drops the connection; a connection
+    found broken (the server restarted, an idle connection cut) is replaced and the read — a
+    SELECT, safe to repeat — tried once more, which is what the pre-ping did. Threads are the event
+    loop's and the thread pool's, so a process holds at most that many reader connections.
     """
 
     engine: Engine | None = None
     connection: Any = None
 
     def run(self, engine: Engine, sql: str, args: Any, one: bool) -> list[Any]:
-        if self.engine is not engine:
-            self.close()
-            fairy = engine.raw_connection()
-            fairy.detach()
-            self.engine, self.connection = engine, fairy.dbapi_connection
+        fresh = self.engine is not engine
+        if fresh:
+            self._connect(engine)
         try:
-            cursor = self.connection.execute(sql, args)
-            rows = cursor.fetchmany(1) if one else cursor.fetchall()
-            cursor.close()
+            return self._read(sql, args, one)
+        except engine.dialect.loaded_dbapi.OperationalError:
+            broken = getattr(self.connection, "broken", False)  # psycopg: the connection is gone
+            self.close()
+            if fresh or not broken:
+                raise  # a new connection that fails, or a query that failed: not a stale connection
+            self._connect(engine)
+            try:
+                return self._read(sql, args, one)
+            except BaseException:
+                self.close()
+                raise
         except BaseException:
             self.close()
             raise
+
+    def _connect(self, engine: Engine) -> None:
+        self.close()
+        fairy = engine.raw_connection()
+        fairy.detach()
+        connection: Any = fairy.dbapi_connection
+        if engine.dialect.name != "sqlite":
+            connection.rollback()  # the pool hands it over idle; autocommit needs no open transaction
+            connection.autocommit = True
+        self.engine, self.connection = engine, connection
+
+    def _read(self, sql: str, args: Any, one: bool) -> list[Any]:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute(sql, args)
+            rows = cursor.fetchmany(1) if one else cursor.fetchall()
+        finally:
+            cursor.close()
         return list(rows)
 
     def close(self) -> None:
         if self.connection is not None:
-            self.connection.close()
+            with suppress(Exception):  # a broken connection may fail to close; it is dropped anyway
+                self.connection.close()
         self.engine = self.connection = None
 
 
-_sqlite_reader = _SQLiteReader()
+_reader = _Reader()
 
 
 class _Prepared(NamedTuple):

@@ -54,11 +54,12 @@ def test_make_run_leaves_no_placeholder_and_each_community_lists_its_adopted_ite
         names = {o["name"] for o in _all(client, "organizations", headers)}
         assert names <= data.ORGANISATION_NAMES and not any("参考" in name for name in names)
     assert {o["name"] for o in _all(client, "organizations", callers["admin"])} == data.ORGANISATION_NAMES
-    # The dashboard's default community for a platform admin: the first community by name.
+    # The dashboard's default community for a platform admin: the first community by name, in
+    # pinyin order: 花湖 hua < 老虎头 lao < 胜阳港 sheng (code-point order would put 老 < 胜 < 花).
     first = client.get(
-        "organizations", params={"kind": "community", "sort": "name", "page_size": 1}, headers=callers["admin"]
+        "organizations", params={"kind": "community", "sort": "name", "page_size": 3}, headers=callers["admin"]
     ).json()
-    assert [o["name"] for o in first["items"]] == [data.COMMUNITY["name"]]
+    assert [o["name"] for o in first["items"]] == ["花湖社区党委", data.COMMUNITY["name"], "胜阳港社区党委"]
 
     # The claim board, for every role: only the demo's organisations provide items.
     lht = callers["lht-admin"]

@@ -351,6 +351,43 @@ def test_list_filters_search_and_sort(client: TestClient) -> None:
     assert_problem(client.get("members?category=student", headers=admin), 422, "validation_error")
 
 
+def test_names_sort_by_pinyin_for_every_scope(client: TestClient) -> None:
+    """阿 < 李 < 王 < 张 (pinyin), not by code point (张 < 李 < 王 < 阿); the same order for a platform
+    admin and for an organisation's admin, whose members are read side by side (unit, community)."""
+    unit, community, elsewhere = make_org("unit"), make_org("community"), make_org("community")
+    zhang = make_member(community, name="张三")
+    li = make_member(community, category="in_service", unit_org_id=unit, name="李四")
+    wang = make_member(elsewhere, category="in_service", unit_org_id=unit, name="王五")
+    a = make_member(community, name="阿强")
+    make_member(elsewhere, name="艾青")  # neither the unit's nor the community's
+
+    def ids(headers: dict[str, str], query: str) -> list[int]:
+        response = client.get(f"members?{query}", headers=headers)
+        assert response.status_code == 200, response.text
+        return [m["id"] for m in response.json()["items"]]
+
+    admin = headers_for(client, Role.admin)
+    assert ids(admin, f"community_org_id={community}&sort=name") == [a, li, zhang]
+    assert ids(admin, f"unit_org_id={unit}&sort=-name") == [wang, li]
+    assert ids(headers_for(client, Role.community_admin, community), "sort=name") == [a, li, zhang]
+    assert ids(headers_for(client, Role.community_admin, community), "sort=-name&page_size=2&page=2") == [a]
+    unit_admin = headers_for(client, Role.unit_admin, unit)
+    assert ids(unit_admin, "") == [li, wang]  # the default order is by name
+    etag = client.get(f"members/{zhang}", headers=admin).headers["ETag"]
+    renamed = client.patch(f"members/{zhang}", json={"name": "安然"}, headers={**admin, "If-Match": etag})
+    assert renamed.status_code == 200, renamed.text
+    # The key follows the name: 阿强 (a1) < 安然 (an1) < 李四 (li3).
+    assert ids(admin, f"community_org_id={community}") == [a, zhang, li]
+
+
+def test_pages_end_at_the_bound(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    assert client.get("members?page=500&page_size=20", headers=admin).status_code == 200
+    problem = assert_problem(client.get("members?page=501&page_size=20", headers=admin), 422, "page_too_deep")
+    assert "缩小筛选条件" in problem["detail"]
+    assert_problem(client.get("organizations?page=101&page_size=100", headers=admin), 422, "page_too_deep")
+
+
 def test_member_writes_are_audited(client: TestClient) -> None:
     world = make_world()
     admin = headers_for(client, Role.admin)

@@ -305,3 +305,12 @@ def test_list_sort_is_validated_against_its_keys(client: TestClient) -> None:
         assert [e["field"] for e in bad["errors"]] == ["query.sort"]
     for sort in ("name", "-name", "created_at", "-created_at", "id", "-id"):
         assert client.get(f"organizations?sort={sort}", headers=admin).status_code == 200
+
+
+def test_organisations_sort_by_pinyin(client: TestClient) -> None:
+    admin = headers_for(client, Role.admin)
+    names = ["张家湾社区党委", "李家坡社区党委", "王家巷社区党委", "阿家垴社区党委"]
+    made = {name: make_org("community", name=name) for name in names}
+    listed = client.get("organizations?q=社区党委&sort=name&page_size=100", headers=admin).json()["items"]
+    ours = [org["id"] for org in listed if org["id"] in made.values()]
+    assert ours == [made[name] for name in ("阿家垴社区党委", "李家坡社区党委", "王家巷社区党委", "张家湾社区党委")]

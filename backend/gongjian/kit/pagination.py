@@ -53,6 +53,23 @@ the session as usual, still in one round trip, and comes back as entities. Eithe
 is done once per select object, which is why the selects come from `cached_select`: building a
 select and its cache key costs SQLAlchemy more than reading the page does.
 
+Bounded: every page costs about what the first page costs, however large the table. An exact
+COUNT and an unbounded OFFSET both grow with the rows that match (at 200,000 members the count alone
+took longer than the page), so:
+
+- the total is counted no further than MAX_ROWS + 1 rows (`SELECT count(*) FROM (… LIMIT 10001)`);
+  beyond MAX_ROWS the page says `total = MAX_ROWS, total_capped = true`, and the SPA's pager shows
+  "共 10000+ 条" (frontend/src/components/TablePager.vue);
+- the offset is bounded: a page ending past MAX_ROWS is a 422 problem+json (`page_too_deep`, in
+  Chinese: narrow the filters) — nobody pages through 10,000 rows of a table, they filter or sort.
+
+A bounded offset rather than keyset paging (an opaque cursor): the SPA's lists are numbered pages
+that jump (el-pagination, "前往 N 页"), which a cursor can't do, and with the bound the deepest page
+walks at most MAX_ROWS index entries. Where a list's scope would make that walk a sort of every
+matching row (members seen by an organisation's admin: unit side OR community side), the list
+reads each side by its own index and merges them (members/service.py), so the walk stays an index
+walk. `page_of` applies the same cap to a total a list counts itself.
+
 Every list in the API reads this way; a new list follows the three steps above and checks that
 `gongjian openapi` writes its parameters as the spec should read.
 """
@@ -65,14 +82,22 @@ from functools import cache, lru_cache, wraps
 from typing import Any, Generic, NamedTuple, ParamSpec, Protocol, TypeVar
 from weakref import WeakKeyDictionary
 
-from pydantic import BaseModel
-from sqlalchemy import ColumnElement, Dialect, Select, bindparam, func, select
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Dialect, Select, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from gongjian.db import get_engine, read_raw
+from gongjian.kit.errors import unprocessable
 from gongjian.kit.query import QueryModel
 
 T = TypeVar("T")
+
+# How far any list counts and pages (the module docstring, "Bounded"): the count stops at
+# MAX_ROWS + 1 rows, a page ending past MAX_ROWS is a 422. 500 pages of 20, 100 of 100.
+MAX_ROWS = 10_000
+_COUNT_LIMIT: ColumnElement[Any] = literal_column(str(MAX_ROWS + 1))
+_NO_OFFSET: ColumnElement[Any] = literal_column("0")
+_ONE: ColumnElement[Any] = literal_column("1")  # SQLite would otherwise bind its own OFFSET 0
 M = TypeVar("M", bound=BaseModel)
 P = ParamSpec("P")
 S = TypeVar("S", bound=Select[Any])
@@ -80,9 +105,15 @@ S = TypeVar("S", bound=Select[Any])
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    total: int
+    total: int = Field(description=f"符合条件的条数；超过 {MAX_ROWS} 条时只数到 {MAX_ROWS}（见 total_capped）")
     page: int
     page_size: int
+    # Only in a capped page's JSON: the contract of every other page stays `{items, total, page, page_size}`.
+    total_capped: bool = Field(
+        False,
+        exclude_if=lambda capped: not capped,
+        description=f"仅在为 true 时出现：实际条数多于 total（显示为“{MAX_ROWS}+ 条”），且只能翻看前 {MAX_ROWS} 条",
+    )
 
 
 class Paging(Protocol):
@@ -136,6 +167,7 @@ def read_rows(
     """`read_page` without the validation: the page's rows (dicts for a select of columns, entities
     for a select of one ORM entity) and the total."""
     limit, offset = query.page_size, (query.page - 1) * query.page_size
+    check_depth(query)
     dialect = (session.get_bind() if session is not None else get_engine()).dialect
     found = _READS.get(stmt)
     if found is None or found.dialect is not dialect or found.total is not total:
@@ -161,11 +193,31 @@ def read_rows(
 
 
 def page_of(schema: type[M], rows: Sequence[Any], total: int, query: Paging) -> Page[M]:
-    """Validate a whole page in one pass (dicts, schema instances, or ORM objects read by attribute)."""
+    """Validate a whole page in one pass (dicts, schema instances, or ORM objects read by attribute).
+
+    A total beyond MAX_ROWS (counted by `read_rows` only that far, or exactly by a list of its own)
+    is answered as MAX_ROWS with `total_capped`, so every list says the same thing about its bound."""
+    capped = total > MAX_ROWS
     return _page_model(schema).model_validate(
-        {"items": rows, "total": total, "page": query.page, "page_size": query.page_size},
+        {
+            "items": rows,
+            "total": MAX_ROWS if capped else total,
+            "page": query.page,
+            "page_size": query.page_size,
+            "total_capped": capped,
+        },
         from_attributes=True,
     )
+
+
+def check_depth(query: Paging) -> None:
+    """A page that ends past MAX_ROWS is a 422 (problem+json): narrow the filters instead."""
+    if query.page * query.page_size > MAX_ROWS and query.page > 1:
+        raise unprocessable(
+            "page_too_deep",
+            f"只能翻看前 {MAX_ROWS} 条（第 {MAX_ROWS // query.page_size} 页以内），请缩小筛选条件或更换排序后查找",
+            field="page",
+        )
 
 
 @cache
@@ -180,7 +232,15 @@ def _page_statement(stmt: Select[Any], total: ColumnElement[int] | None) -> tupl
 
 
 def _count_of(stmt: Select[Any]) -> ColumnElement[int]:
-    return select(func.count()).select_from(stmt.order_by(None).subquery()).scalar_subquery()
+    """The rows of `stmt`, counted no further than MAX_ROWS + 1 (enough to know it is more)."""
+    # A literal, not a bind: the page's compiled plan takes its values from the select's cache key.
+    counted = stmt.order_by(None)
+    if not (stmt._distinct or stmt._group_by_clauses or stmt._having_criteria or _is_orm(stmt)):
+        # Count rows, not columns: nothing computed per row, and a LEFT JOIN that only fed the
+        # columns is dropped by both databases (a unique key on its other side).
+        counted = counted.with_only_columns(_ONE, maintain_column_froms=True)
+    bounded = counted.limit(_COUNT_LIMIT).offset(_NO_OFFSET)
+    return select(func.count()).select_from(bounded.subquery()).scalar_subquery()
 
 
 def _read_through_session(

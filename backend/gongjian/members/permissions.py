@@ -78,11 +78,18 @@ def may_write_community_records(principal: Principal, member: Placed) -> bool:
 
 
 def sees_full_phone(principal: Principal, member: Member) -> bool:
+    return sees_full_phone_at(principal, member.unit_org_id, member.community_org_id, member.user_id)
+
+
+def sees_full_phone_at(
+    principal: Principal, unit_org_id: int | None, community_org_id: int, user_id: int | None
+) -> bool:
+    """`sees_full_phone` for a member row read as columns (the list)."""
     if principal.actor_type is not ActorType.user:
         return False
-    if looks_after_member(principal, member):
+    if looks_after(principal, unit_org_id, community_org_id):
         return True
-    return is_this_user(principal, member.user_id)
+    return is_this_user(principal, user_id)
 
 
 # --- the caller's own member row, and the members an organisation's admin looks after ---------

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
+from gongjian.kit.sorting import SORT_KEY_LENGTH, name_sort_key, sort_key_default
 from gongjian.models.base import Base, IdMixin, TimestampMixin, UTCDateTime, VersionedMixin, utcnow
 from gongjian.models.organizations import Organization
 
@@ -18,12 +19,17 @@ from gongjian.models.organizations import Organization
 class Member(IdMixin, TimestampMixin, VersionedMixin, Base):
     __tablename__ = "members"
     __table_args__ = (
-        Index("ix_members_community_org_id_name", "community_org_id", "name"),
-        Index("ix_members_unit_org_id_name", "unit_org_id", "name"),
+        # The list's order by name (pinyin, `sort_name`) within each side of dual management, the
+        # tiebreak included: an organisation admin's page reads each side in order and merges them.
+        Index("ix_members_sort_name_id", "sort_name", "id"),
+        Index("ix_members_community_org_id_sort_name_id", "community_org_id", "sort_name", "id"),
+        Index("ix_members_unit_org_id_sort_name_id", "unit_org_id", "sort_name", "id"),
         Index("ix_members_community_org_id_phone_lookup", "community_org_id", "phone_lookup"),
     )
 
-    name: Mapped[str] = mapped_column(String(50), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    # What `sort=name` orders by: the name's pinyin (kit/sorting.py `name_sort_key`), kept with it.
+    sort_name: Mapped[str | None] = mapped_column(String(SORT_KEY_LENGTH), default=sort_key_default)
     gender: Mapped[str] = mapped_column(String(8))
     birth_date: Mapped[date | None] = mapped_column(Date)
     # Encrypted at rest (a database dump must not show phone numbers); see the members domain.
@@ -45,6 +51,11 @@ class Member(IdMixin, TimestampMixin, VersionedMixin, Base):
 
     unit_org: Mapped[Organization | None] = relationship(foreign_keys=[unit_org_id], lazy="raise")
     community_org: Mapped[Organization] = relationship(foreign_keys=[community_org_id], lazy="raise")
+
+    @validates("name")
+    def _keep_sort_key(self, _key: str, name: str) -> str:
+        self.sort_name = name_sort_key(name)
+        return name
 
 
 class CommunityRecord(IdMixin, Base):

@@ -61,7 +61,7 @@ def readable_organizations(principal: Principal) -> Select[Organization]:
 
 ORGANIZATIONS = cast(Table, Organization.__table__)
 _ORG = ORGANIZATIONS.c
-_ORG_SORT_COLUMNS = {"name": _ORG.name, "created_at": _ORG.created_at, "id": _ORG.id}
+_ORG_SORT_COLUMNS = {"name": _ORG.sort_name, "created_at": _ORG.created_at, "id": _ORG.id}
 # All rows minus archived rows, instead of counting the rows that aren't archived: SQLite counts a
 # whole table from its b-tree without reading rows, and archived rows are few and indexed, while
 # `count(*) WHERE archived_at IS NULL` reads every index entry (0.01 ms against 0.46 ms at 10,000

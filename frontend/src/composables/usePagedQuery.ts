@@ -3,7 +3,7 @@
  * or a shared link show the same page. Filters are declared once with their types and defaults;
  * values equal to the default are left out of the URL.
  */
-import { computed, reactive, ref, shallowRef, watch, type Ref } from 'vue'
+import { computed, provide, reactive, ref, shallowRef, watch, type InjectionKey, type Ref } from 'vue'
 import { useRoute, useRouter, type LocationQuery } from 'vue-router'
 import { asProblem } from '@gongjian/client'
 import { showProblem } from './problem'
@@ -115,8 +115,11 @@ function sameQuery(a: LocationQuery, b: LocationQuery): boolean {
   return [...keys].every((k) => String(a[k] ?? '') === String(b[k] ?? ''))
 }
 
+/** Whether the view's list total is a lower bound ("10000+ 条"): provided by `usePagedQuery`. */
+export const TOTAL_CAPPED: InjectionKey<Ref<boolean>> = Symbol('totalCapped')
+
 export interface PageResult<Row> {
-  data?: { items: Row[]; total: number }
+  data?: { items: Row[]; total: number; total_capped?: boolean }
   error?: unknown
   response: Response
 }
@@ -136,6 +139,10 @@ export function usePagedQuery<S extends QuerySpec, Row>(
   const draft = reactive({ ...parseQuery(spec, route.query) }) as QueryState<S>
   const rows: Ref<Row[]> = shallowRef<Row[]>([])
   const total = ref(0)
+  /** The API counted only so far (kit/pagination.py MAX_ROWS): there are more than `total` rows,
+   * and no page past them. The view's TablePager reads it (provided: no view has to pass it). */
+  const totalCapped = ref(false)
+  provide(TOTAL_CAPPED, totalCapped)
   const loading = ref(false)
   /** The last load failed: the list says so (加载失败 · 重试) rather than showing itself empty. */
   const failed = ref(false)
@@ -145,6 +152,7 @@ export function usePagedQuery<S extends QuerySpec, Row>(
     failed.value = true
     rows.value = []
     total.value = 0
+    totalCapped.value = false
   }
 
   async function reload(): Promise<void> {
@@ -156,6 +164,7 @@ export function usePagedQuery<S extends QuerySpec, Row>(
       if (result.data) {
         rows.value = result.data.items
         total.value = result.data.total
+        totalCapped.value = result.data.total_capped === true
         failed.value = false
       } else {
         fail()
@@ -207,5 +216,5 @@ export function usePagedQuery<S extends QuerySpec, Row>(
     { immediate: true },
   )
 
-  return { state, draft, rows, total, loading, failed, reload, apply, reset, setPage, setPageSize }
+  return { state, draft, rows, total, totalCapped, loading, failed, reload, apply, reset, setPage, setPageSize }
 }

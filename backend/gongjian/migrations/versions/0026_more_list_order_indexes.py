@@ -1,7 +1,7 @@
 """indexes for the default order of the meetings and concerns lists
 
 Revision ID: 0026
-Revises: 0024
+Revises: 0025
 Create Date: 2026-12-01 07:00:00
 
 A platform (or district) admin's meetings list defaults to `held_on DESC, id DESC` and its concerns
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0026"
-down_revision: str | None = "0024"
+down_revision: str | None = "0025"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

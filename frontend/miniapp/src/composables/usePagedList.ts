@@ -6,7 +6,9 @@ import { computed, ref, type Ref } from 'vue'
 import type { Problem } from '@gongjian/client'
 import type { Result } from '@/api/call'
 
-type Page<T> = { items: T[]; total: number; page: number; page_size: number }
+// `total_capped`: the API counted only its first 10,000 rows and pages no further (kit/pagination.py),
+// so `finished` is right either way: the list ends where the server's pages end.
+type Page<T> = { items: T[]; total: number; page: number; page_size: number; total_capped?: boolean }
 
 export function usePagedList<T>(load: (page: number) => Promise<Result<Page<T>>>) {
   const items = ref([]) as Ref<T[]>

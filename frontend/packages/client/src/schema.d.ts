@@ -6084,8 +6084,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[Annotated[Union[ContactEntryRead, PointsEntryRead, EmploymentEntryRead, RegistrationEntryRead, CommunicationEntryRead], FieldInfo(annotation=NoneType, required=True, discriminator='card_type')]] */
         Page_Annotated_Union_ContactEntryRead__PointsEntryRead__EmploymentEntryRead__RegistrationEntryRead__CommunicationEntryRead___FieldInfo_annotation_NoneType__required_True__discriminator__card_type____: {
@@ -6095,8 +6104,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[ApiKeyRead] */
         Page_ApiKeyRead_: {
@@ -6106,8 +6124,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[AttachmentRead] */
         Page_AttachmentRead_: {
@@ -6117,8 +6144,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[AuditEventRead] */
         Page_AuditEventRead_: {
@@ -6128,8 +6164,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[CalendarDayRead] */
         Page_CalendarDayRead_: {
@@ -6139,8 +6184,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[CardRead] */
         Page_CardRead_: {
@@ -6150,8 +6204,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[CertificateRequestRead] */
         Page_CertificateRequestRead_: {
@@ -6161,8 +6224,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[ClaimRead] */
         Page_ClaimRead_: {
@@ -6172,8 +6244,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[CommunityRecordRead] */
         Page_CommunityRecordRead_: {
@@ -6183,8 +6264,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[ConcernRead] */
         Page_ConcernRead_: {
@@ -6194,8 +6284,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[CorrectionRequestRead] */
         Page_CorrectionRequestRead_: {
@@ -6205,8 +6304,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[EvaluationRead] */
         Page_EvaluationRead_: {
@@ -6216,8 +6324,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[HonorRead] */
         Page_HonorRead_: {
@@ -6227,8 +6344,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[HoursSummaryRow] */
         Page_HoursSummaryRow_: {
@@ -6238,8 +6364,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[MeetingRead] */
         Page_MeetingRead_: {
@@ -6249,8 +6384,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[MemberRead] */
         Page_MemberRead_: {
@@ -6260,8 +6404,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[NotificationMessageRead] */
         Page_NotificationMessageRead_: {
@@ -6271,8 +6424,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[OrganizationRead] */
         Page_OrganizationRead_: {
@@ -6282,8 +6444,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[PartnershipRead] */
         Page_PartnershipRead_: {
@@ -6293,8 +6464,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[PeriodRead] */
         Page_PeriodRead_: {
@@ -6304,8 +6484,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[RecordRead] */
         Page_RecordRead_: {
@@ -6315,8 +6504,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[ReportRead] */
         Page_ReportRead_: {
@@ -6326,8 +6524,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[ResidentRead] */
         Page_ResidentRead_: {
@@ -6337,8 +6544,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[ServiceCategoryRead] */
         Page_ServiceCategoryRead_: {
@@ -6348,8 +6564,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[ServiceItemRead] */
         Page_ServiceItemRead_: {
@@ -6359,8 +6584,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[SignupRead] */
         Page_SignupRead_: {
@@ -6370,8 +6604,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[TaskRead] */
         Page_TaskRead_: {
@@ -6381,8 +6624,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[TopicRead] */
         Page_TopicRead_: {
@@ -6392,8 +6644,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[UserRead] */
         Page_UserRead_: {
@@ -6403,8 +6664,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[WebhookDeliveryRead] */
         Page_WebhookDeliveryRead_: {
@@ -6414,8 +6684,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[WebhookRead] */
         Page_WebhookRead_: {
@@ -6425,8 +6704,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** Page[WishRead] */
         Page_WishRead_: {
@@ -6436,8 +6724,17 @@ export interface components {
             page: number;
             /** Page Size */
             page_size: number;
-            /** Total */
+            /**
+             * Total
+             * @description 符合条件的条数；超过 10000 条时只数到 10000（见 total_capped）
+             */
             total: number;
+            /**
+             * Total Capped
+             * @description 仅在为 true 时出现：实际条数多于 total（显示为“10000+ 条”），且只能翻看前 10000 条
+             * @default false
+             */
+            total_capped?: boolean;
         };
         /** PartnershipCreate */
         PartnershipCreate: {
