@@ -139,3 +139,36 @@ test('the dashboard opens on the caller’s own community and the latest year wi
     await context.close()
   }
 })
+
+test('a failure is said once: a member page whose three loads all fail shows one message', async () => {
+  const { context, page } = await browser(VIEWPORTS[0])
+  try {
+    const token = await apiToken(backend, LHT)
+    const { items } = await apiCall(backend, 'GET', '/members?page_size=1', token)
+    await signIn(page, backend.baseUrl, LHT.username, LHT.password)
+    // Each of the page's requests fails with its own words (a server going down mid-page), or gets
+    // no answer at all (the network gone): either way one message, not one per request.
+    for (const fail of ['refuse', 'abort']) {
+      let failed = 0
+      await page.route('**/api/v1/**', (route) => {
+        const url = route.request().url()
+        if (url.includes('/api/v1/auth/') || url.endsWith('/api/v1/me')) return route.continue()
+        failed += 1
+        if (fail === 'abort') return route.abort()
+        const detail = `暂停服务（${url.split('/api/v1')[1]}）`
+        return route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: '服务暂不可用', status: 503, code: 'unavailable', detail }) })
+      })
+      await page.goto(`${backend.baseUrl}/members/${items[0].id}`, { waitUntil: 'networkidle' })
+      await page.locator('.el-message').first().waitFor()
+      assert.ok(failed >= 3, `${fail}: the member page loads several things (${failed})`)
+      const messages = await page.locator('.el-message').allInnerTexts()
+      assert.equal(messages.length, 1, `${fail}: one message for one failure: ${JSON.stringify(messages)}`)
+      assert.doesNotMatch(messages[0], /^\d/, `${fail}: no repeat count on the message`)
+      if (fail === 'abort') assert.match(messages[0], /网络错误/)
+      await page.unroute('**/api/v1/**')
+      await page.evaluate(() => document.querySelectorAll('.el-message').forEach((m) => m.remove()))
+    }
+  } finally {
+    await context.close()
+  }
+})
