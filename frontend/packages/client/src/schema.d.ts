@@ -4846,8 +4846,18 @@ export interface components {
             /** Label */
             label: string;
         };
+        /**
+         * EvaluationAction
+         * @enum {string}
+         */
+        EvaluationAction: "score_community" | "score_unit";
         /** EvaluationDetail */
         EvaluationDetail: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：score_community 社区评分（该党员报到社区的管理员）、score_unit 单位评分（该党员所在单位的管理员），均在周期定档之前
+             */
+            allowed_actions?: components["schemas"]["EvaluationAction"][];
             /** Community Opinion */
             community_opinion: string | null;
             community_org: components["schemas"]["Ref"];
@@ -4913,6 +4923,11 @@ export interface components {
         EvaluationPeriodStatus: "draft" | "open" | "finalized";
         /** EvaluationRead */
         EvaluationRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：score_community 社区评分（该党员报到社区的管理员）、score_unit 单位评分（该党员所在单位的管理员），均在周期定档之前
+             */
+            allowed_actions?: components["schemas"]["EvaluationAction"][];
             /** Community Opinion */
             community_opinion: string | null;
             community_org: components["schemas"]["Ref"];
