@@ -110,6 +110,43 @@ for (const viewport of VIEWPORTS) {
   })
 }
 
+const STREET = { username: 'street-admin', password: DEMO_PASSWORD }
+const COMMUNITY_OPENS = {
+  pending_reports: { path: '/reports', query: { status: 'pending' }, by: 'community_org_id' },
+  records_awaiting_review: { path: '/volunteer-records', query: { status: 'pending' }, by: 'organizer_org_id' },
+  overdue_concerns: { path: '/concerns', query: { overdue: 'true' }, by: 'community_org_id' },
+}
+
+for (const viewport of VIEWPORTS) {
+  test(`at ${viewport.width}px a street admin’s desk counts each community under it, each opening its filtered list`, async () => {
+    const { context, page } = await browser(viewport)
+    try {
+      const token = await apiToken(backend, STREET)
+      const { admin: counts } = await apiCall(backend, 'GET', '/me/overview', token)
+      assert.ok(counts.communities.length > 0, 'the demo street has communities')
+      await signIn(page, backend.baseUrl, STREET.username, STREET.password)
+      await page.locator('[data-test=community-desk]').waitFor()
+      await assertNoSideScroll(page, `street desk at ${viewport.width}px`)
+      for (const c of counts.communities) {
+        for (const [key, opens] of Object.entries(COMMUNITY_OPENS)) {
+          const cell = page.locator(`[data-test=community-${c.community_org_id}-${key}]`)
+          assert.equal(Number(await cell.locator('[data-test=count]').innerText()), c[key], `${c.community_name}: ${key}`)
+          await cell.click()
+          await page.waitForURL((u) => u.pathname === opens.path)
+          const query = new URL(page.url()).searchParams
+          for (const [name, value] of Object.entries({ ...opens.query, [opens.by]: String(c.community_org_id) })) assert.equal(query.get(name), value, `${key} opens ${page.url()}`)
+          assert.equal(await listTotal(page), c[key], `${c.community_name}: the list ${key} opens lists its count (${page.url()})`)
+          await page.goBack()
+          await page.locator('[data-test=community-desk]').waitFor()
+        }
+      }
+      assert.ok(counts.communities.some((c) => c.pending_reports >= 2), 'the seeded reports are counted under their community')
+    } finally {
+      await context.close()
+    }
+  })
+}
+
 test('a member’s home shows its own day: hours and sign-ups as the API has them, and 我的档案', async () => {
   const { context, page } = await browser(VIEWPORTS[0])
   try {
