@@ -110,6 +110,43 @@ for (const viewport of VIEWPORTS) {
   })
 }
 
+const STREET = { username: 'street-admin', password: DEMO_PASSWORD }
+const COMMUNITY_OPENS = {
+  pending_reports: { path: '/reports', query: { status: 'pending' }, by: 'community_org_id' },
+  records_awaiting_review: { path: '/volunteer-records', query: { status: 'pending' }, by: 'organizer_org_id' },
+  overdue_concerns: { path: '/concerns', query: { overdue: 'true' }, by: 'community_org_id' },
+}
+
+for (const viewport of VIEWPORTS) {
+  test(`at ${viewport.width}px a street admin’s desk counts each community under it, each opening its filtered list`, async () => {
+    const { context, page } = await browser(viewport)
+    try {
+      const token = await apiToken(backend, STREET)
+      const { admin: counts } = await apiCall(backend, 'GET', '/me/overview', token)
+      assert.ok(counts.communities.length > 0, 'the demo street has communities')
+      await signIn(page, backend.baseUrl, STREET.username, STREET.password)
+      await page.locator('[data-test=community-desk]').waitFor()
+      await assertNoSideScroll(page, `street desk at ${viewport.width}px`)
+      for (const c of counts.communities) {
+        for (const [key, opens] of Object.entries(COMMUNITY_OPENS)) {
+          const cell = page.locator(`[data-test=community-${c.community_org_id}-${key}]`)
+          assert.equal(Number(await cell.locator('[data-test=count]').innerText()), c[key], `${c.community_name}: ${key}`)
+          await cell.click()
+          await page.waitForURL((u) => u.pathname === opens.path)
+          const query = new URL(page.url()).searchParams
+          for (const [name, value] of Object.entries({ ...opens.query, [opens.by]: String(c.community_org_id) })) assert.equal(query.get(name), value, `${key} opens ${page.url()}`)
+          assert.equal(await listTotal(page), c[key], `${c.community_name}: the list ${key} opens lists its count (${page.url()})`)
+          await page.goBack()
+          await page.locator('[data-test=community-desk]').waitFor()
+        }
+      }
+      assert.ok(counts.communities.some((c) => c.pending_reports >= 2), 'the seeded reports are counted under their community')
+    } finally {
+      await context.close()
+    }
+  })
+}
+
 test('a member’s home shows its own day: hours and sign-ups as the API has them, and 我的档案', async () => {
   const { context, page } = await browser(VIEWPORTS[0])
   try {
@@ -135,6 +172,39 @@ test('the dashboard opens on the caller’s own community and the latest year wi
     await page.waitForURL((u) => u.searchParams.get('year') === '2017')
     await page.locator('[data-test=stats-title]', { hasText: '2017 年度' }).waitFor()
     assert.match(await page.locator('[data-test=stats-title]').innerText(), /老虎头社区党委/)
+  } finally {
+    await context.close()
+  }
+})
+
+test('a failure is said once: a member page whose three loads all fail shows one message', async () => {
+  const { context, page } = await browser(VIEWPORTS[0])
+  try {
+    const token = await apiToken(backend, LHT)
+    const { items } = await apiCall(backend, 'GET', '/members?page_size=1', token)
+    await signIn(page, backend.baseUrl, LHT.username, LHT.password)
+    // Each of the page's requests fails with its own words (a server going down mid-page), or gets
+    // no answer at all (the network gone): either way one message, not one per request.
+    for (const fail of ['refuse', 'abort']) {
+      let failed = 0
+      await page.route('**/api/v1/**', (route) => {
+        const url = route.request().url()
+        if (url.includes('/api/v1/auth/') || url.endsWith('/api/v1/me')) return route.continue()
+        failed += 1
+        if (fail === 'abort') return route.abort()
+        const detail = `暂停服务（${url.split('/api/v1')[1]}）`
+        return route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: 'about:blank', title: '服务暂不可用', status: 503, code: 'unavailable', detail }) })
+      })
+      await page.goto(`${backend.baseUrl}/members/${items[0].id}`, { waitUntil: 'networkidle' })
+      await page.locator('.el-message').first().waitFor()
+      assert.ok(failed >= 3, `${fail}: the member page loads several things (${failed})`)
+      const messages = await page.locator('.el-message').allInnerTexts()
+      assert.equal(messages.length, 1, `${fail}: one message for one failure: ${JSON.stringify(messages)}`)
+      assert.doesNotMatch(messages[0], /^\d/, `${fail}: no repeat count on the message`)
+      if (fail === 'abort') assert.match(messages[0], /网络错误/)
+      await page.unroute('**/api/v1/**')
+      await page.evaluate(() => document.querySelectorAll('.el-message').forEach((m) => m.remove()))
+    }
   } finally {
     await context.close()
   }

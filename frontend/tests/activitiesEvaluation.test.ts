@@ -7,14 +7,10 @@ import {
   canShowCheckInCode,
   canSignUp,
 } from '@/views/activities/rules'
-import { canScoreCommunity, canScoreUnit, canSeeRanking, finalScore, pointsTotal } from '@/views/evaluation/rules'
+import { canSeeRanking, finalScore, pointsTotal } from '@/views/evaluation/rules'
 
-const admin = { role: 'admin' as const, organization_id: null }
-const community = { role: 'community_admin' as const, organization_id: 1 }
 const unit = { role: 'unit_admin' as const, organization_id: 2 }
-const otherUnit = { role: 'unit_admin' as const, organization_id: 3 }
 const member = { role: 'member' as const, organization_id: null }
-const org = (id: number) => ({ id, name: `#${id}`, kind: id === 1 ? ('community' as const) : ('unit' as const) })
 
 describe('activity rules', () => {
   type Actions = Schemas['ActivityRead']['allowed_actions']
@@ -41,15 +37,7 @@ describe('activity rules', () => {
 })
 
 describe('evaluation rules', () => {
-  const ev = { community_org: org(1), unit_org: org(2) }
-  const open = { status: 'open' as const }
-  it('lets only the member’s community admin and unit admin score, while open', () => {
-    expect(canScoreCommunity(ev, open, community)).toBe(true)
-    expect(canScoreCommunity(ev, open, admin)).toBe(false)
-    expect(canScoreCommunity(ev, { status: 'finalized' }, community)).toBe(false)
-    expect(canScoreUnit(ev, open, unit)).toBe(true)
-    expect(canScoreUnit(ev, open, otherUnit)).toBe(false)
-    expect(canScoreUnit(ev, open, community)).toBe(false)
+  it('shows the ranking to admins only', () => {
     expect(canSeeRanking(member)).toBe(false)
     expect(canSeeRanking(unit)).toBe(true)
   })

@@ -2,13 +2,18 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createApp, defineComponent, h, nextTick, reactive, ref, type Ref } from 'vue'
 import { ElMessage } from 'element-plus'
 import type { Problem } from '@gongjian/client'
+import { dismissProblem } from '@/composables/problem'
 import { useFormDialog, type Answer, type FormDialogOptions } from '@/composables/useFormDialog'
 
 const told: string[] = []
 const refused: string[] = []
 vi.spyOn(ElMessage, 'success').mockImplementation(((text: string) => void told.push(text)) as never)
-vi.spyOn(ElMessage, 'error').mockImplementation(((o: { message: string }) => void refused.push(o.message)) as never)
+vi.spyOn(ElMessage, 'error').mockImplementation(((o: { message: string; onClose?: () => void }) => {
+  refused.push(o.message)
+  return { close: () => o.onClose?.() }
+}) as never)
 afterEach(() => {
+  dismissProblem() // one message at a time: the next test's refusal must not be taken for this one's
   told.length = 0
   refused.length = 0
 })

@@ -1,9 +1,26 @@
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 
+/** Every message shown, and those still on screen (closed by the code or by the test). */
 const shown: string[] = []
-vi.mock('element-plus', () => ({ ElMessage: { error: (o: { message: string }) => shown.push(o.message) } }))
+const onScreen = new Set<string>()
+vi.mock('element-plus', () => ({
+  ElMessage: {
+    error: (o: { message: string; onClose?: () => void }) => {
+      shown.push(o.message)
+      onScreen.add(o.message)
+      return {
+        close: () => {
+          onScreen.delete(o.message)
+          o.onClose?.()
+        },
+      }
+    },
+  },
+}))
 
-const { fieldErrorsOf, problemMessage, useFormProblem } = await import('@/composables/problem')
+const { SAME_FAILURE_MS, dismissProblem, fieldErrorsOf, problemMessage, showProblem, useFormProblem } = await import('@/composables/problem')
+// Each test starts with nothing on screen (the message of the previous one would swallow its own).
+beforeEach(() => dismissProblem())
 
 const validation = {
   type: 'urn:gongjian:problem:validation_error',
@@ -73,6 +90,7 @@ describe('useFormProblem', () => {
     expect(form.errors).toEqual({ name: '名称已被使用' })
     expect(shown).toEqual(['名称已被使用'])
     shown.length = 0
+    dismissProblem()
     useFormProblem(['code']).report(taken)
     expect(shown).toEqual(['名称已被使用'])
   })
@@ -99,5 +117,41 @@ describe('useFormProblem', () => {
 describe('a stale If-Match (412)', () => {
   it('tells people someone else changed the record', () => {
     expect(problemMessage({ type: 'x', title: '记录已被修改', status: 412, code: 'precondition_failed', detail: '…' })).toBe('已被他人修改，请刷新')
+  })
+})
+
+describe('one message per failure', () => {
+  const failed = (path: string) => ({ type: 't', title: '服务暂不可用', status: 503, code: 'unavailable', detail: path })
+  beforeEach(() => {
+    vi.useFakeTimers()
+    shown.length = 0
+  })
+  afterEach(() => vi.useRealTimers())
+
+  it('says once what three requests of one page met at once, even in three words', () => {
+    showProblem(failed('/members/1'))
+    showProblem(failed('/members/1/cards'))
+    showProblem(failed('/members/1/community-records'))
+    expect(shown).toEqual(['服务暂不可用：/members/1'])
+    expect([...onScreen]).toEqual(['服务暂不可用：/members/1'])
+  })
+  it('says the same thing once while it is on screen, however late it comes again', () => {
+    showProblem(failed('/x'))
+    vi.advanceTimersByTime(SAME_FAILURE_MS * 2)
+    showProblem(failed('/x'))
+    expect(shown).toEqual(['服务暂不可用：/x'])
+  })
+  it('lets a later, different failure take the earlier one’s place: still one on screen', () => {
+    showProblem(failed('/x'))
+    vi.advanceTimersByTime(SAME_FAILURE_MS + 1)
+    showProblem(failed('/y'))
+    expect(shown).toEqual(['服务暂不可用：/x', '服务暂不可用：/y'])
+    expect([...onScreen]).toEqual(['服务暂不可用：/y'])
+  })
+  it('shows the next failure once the message is gone, even the same one', () => {
+    showProblem(failed('/x'))
+    dismissProblem()
+    showProblem(failed('/x'))
+    expect(shown).toEqual(['服务暂不可用：/x', '服务暂不可用：/x'])
   })
 })

@@ -87,3 +87,24 @@ describe('the SPA session', () => {
     expect(localStorage.getItem('gongjian.refresh_token')).toBeNull()
   })
 })
+
+describe('a request that gets no answer', () => {
+  it('comes back as a network problem, not as a rejection nobody reports', async () => {
+    localStorage.setItem('gongjian.access_token', 'a')
+    vi.stubGlobal('fetch', async () => {
+      throw new TypeError('Failed to fetch')
+    })
+    const { api } = await freshModules()
+    const { asProblem } = await import('@gongjian/client')
+    const { data, error, response } = await api.GET('/api/v1/me')
+    expect(data).toBeUndefined()
+    expect(asProblem(error, response.status)).toMatchObject({ code: 'network_error', title: '网络错误' })
+  })
+  it('still rejects when the caller cancelled it', async () => {
+    vi.stubGlobal('fetch', async () => {
+      throw new DOMException('cancelled', 'AbortError')
+    })
+    const { api } = await freshModules()
+    await expect(api.GET('/api/v1/me')).rejects.toThrow('cancelled')
+  })
+})

@@ -19,7 +19,7 @@ from gongjian.kit.query import PAGE_LIMITS, PAGE_SIZE_LIMITS, ListQuery, QueryMo
 from gongjian.kit.types import IsoDate, QueryId
 from gongjian.models import IdempotencyRecord, Organization
 from gongjian.models.base import utcnow
-from gongjian.models.enums import ENUM_REGISTRY, MemberStatus, OrganizationKind, Role
+from gongjian.models.enums import ENUM_REGISTRY, MemberStatus, OrganizationKind, Role, WishStatus
 from gongjian.organizations.schemas import OrganizationListQuery, OrganizationSort
 
 ORG = {"name": "老虎头社区党委", "kind": "community", "code": "LHT"}
@@ -190,10 +190,18 @@ def test_validation_messages_are_chinese_and_name_the_limits(client: TestClient)
     messages = {e["field"]: e["message"] for e in body["errors"]}
     assert messages == {
         "body.name": "至少 2 个字符",
-        "body.kind": "取值应为：'district', 'street', 'community', 'unit' or 'social'",
+        "body.kind": "应为以下之一：区委组织部、街道党工委、社区党组织、驻区单位、社会组织",
         "body.code": "必填",
         "body.extra": "不认识的字段",
     }
+    # A choice in a query says its choices in Chinese too: labels where the enum has them, else the codes.
+    status = assert_problem(client.get("wishes?status=done", headers=admin), 422, "validation_error")
+    labels = "、".join(WishStatus.__labels__.values())
+    assert status["errors"] == [{"field": "query.status", "message": f"应为以下之一：{labels}"}]
+    sort = assert_problem(client.get("wishes?sort=nonsense", headers=admin), 422, "validation_error")
+    assert sort["errors"][0]["field"] == "query.sort"
+    assert sort["errors"][0]["message"].startswith("应为以下之一：")
+    assert "'" not in sort["errors"][0]["message"] and " or " not in sort["errors"][0]["message"]
     dated = client.get("audit-events?since=2017-01-01T00:00:00", headers=admin)
     assert assert_problem(dated, 422, "validation_error")["errors"][0]["message"] == "时间须带时区，如 +08:00"
     numeric = client.get("audit-events?since=0", headers=admin)

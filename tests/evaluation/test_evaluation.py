@@ -206,6 +206,35 @@ def test_only_the_members_own_admins_score(scene: Scene, client: TestClient) -> 
     assert scene.evaluation_of(m)["status"] == "pending"
 
 
+def test_each_row_says_which_score_the_caller_may_give_as_the_score_endpoints_decide(
+    scene: Scene, client: TestClient
+) -> None:
+    scene.create_period()
+    m = make_member(scene.community, unit_org_id=scene.unit, reported_on=REPORTED)
+    scene.open()
+    other_community = headers_for(client, Role.community_admin, make_org("community"))
+    expected = {"admin": [], "community_admin": ["score_community"], "unit_admin": ["score_unit"]}
+    callers = (("admin", scene.admin), ("community_admin", scene.community_admin), ("unit_admin", scene.unit_admin))
+    for who, headers in callers:
+        [row] = [e for e in scene.evaluations(headers) if e["member"]["id"] == m]
+        assert row["allowed_actions"] == expected[who], who
+        detail = client.get(f"evaluations/{row['id']}", headers=headers).json()
+        assert detail["allowed_actions"] == expected[who], who
+        # What a row offers succeeds; what it doesn't is refused.
+        body = {"points": points_for(90), "opinion": "好"}
+        community = client.put(f"evaluations/{row['id']}/community-score", json=body, headers=headers)
+        unit = client.put(f"evaluations/{row['id']}/unit-score", json={"score": 80}, headers=headers)
+        assert (community.status_code == 200) == ("score_community" in expected[who]), community.text
+        assert (unit.status_code == 200) == ("score_unit" in expected[who]), unit.text
+        for answer in (community, unit):
+            if answer.status_code == 200:
+                assert answer.json()["allowed_actions"] == expected[who]
+    assert scene.evaluations(other_community) == []
+    assert scene.finalize().status_code == 200
+    for headers in (scene.admin, scene.community_admin, scene.unit_admin):
+        assert [e["allowed_actions"] for e in scene.evaluations(headers)] == [[]]
+
+
 # --- evaluations are created for in-service members ---------------------------------------------
 
 

@@ -260,6 +260,7 @@ def test_admin_counts_equal_the_lists_they_open(client: TestClient) -> None:
         "overdue_tasks": _total(client, "tasks", admin, status="overdue"),
         "overdue_concerns": _total(client, "concerns", admin, overdue="true"),
         "unscored_evaluations": 0,
+        "communities": None,
     }
     assert counts["admin"]["records_to_approve"] == 3 and counts["admin"]["wishes_to_verify"] == 1
     assert counts["admin"]["overdue_concerns"] == 2
@@ -272,6 +273,7 @@ def test_admin_counts_equal_the_lists_they_open(client: TestClient) -> None:
         "overdue_tasks": _total(client, "tasks", unit_admin, status="overdue"),
         "overdue_concerns": _total(client, "concerns", unit_admin, overdue="true"),
         "unscored_evaluations": 0,
+        "communities": None,
     }
     assert unit_counts["records_to_approve"] == 1
 
@@ -284,8 +286,52 @@ def test_admin_counts_equal_the_lists_they_open(client: TestClient) -> None:
         "overdue_tasks": _total(client, "tasks", platform, status="overdue"),
         "overdue_concerns": _total(client, "concerns", platform, overdue="true"),
         "unscored_evaluations": None,
+        "communities": None,
     }
     assert platform_body["admin"]["wishes_to_verify"] == 2
+
+
+def test_a_street_s_desk_counts_each_community_under_it_as_the_lists_it_opens(client: TestClient) -> None:
+    street, other_street = make_org("street"), make_org("street")
+    north = make_org("community", name="北社区", parent_id=street)
+    south = make_org("community", name="南社区", parent_id=street)
+    beside = make_org("community", name="旁社区", parent_id=other_street)
+    street_admin = headers_for(client, Role.street_admin, street)
+    for org, n in ((north, 2), (south, 1), (beside, 3)):
+        who = make_member(org)
+        for _ in range(n):
+            _record(who, org, status="pending")
+        _record(who, org)  # approved: nothing to do
+    past = (local_date(utcnow()) - timedelta(days=3)).isoformat()
+    for org, titles in ((north, ["化粪池堵塞"]), (beside, ["路灯损坏", "井盖缺失"])):
+        admin = headers_for(client, Role.community_admin, org)
+        for title in titles:
+            body = {"category": "infrastructure", "title": title, "due_on": past}
+            assert client.post("concerns", json=body, headers=admin).status_code == 201
+
+    counts = _overview(client, street_admin)["admin"]
+    rows = counts.pop("communities")
+    assert [(r["community_org_id"], r["community_name"]) for r in rows] == [(north, "北社区"), (south, "南社区")]
+    for row in rows:
+        org = row["community_org_id"]
+        assert row == {
+            "community_org_id": org,
+            "community_name": row["community_name"],
+            "pending_reports": _total(client, "reports", street_admin, status="pending", community_org_id=org),
+            "records_awaiting_review": _total(
+                client, "volunteer-records", street_admin, status="pending", organizer_org_id=org
+            ),
+            "overdue_concerns": _total(client, "concerns", street_admin, overdue="true", community_org_id=org),
+        }
+    assert [(r["records_awaiting_review"], r["overdue_concerns"]) for r in rows] == [(2, 1), (1, 0)]
+    assert counts == {
+        "pending_reports": _total(client, "reports", street_admin, status="pending"),
+        "records_to_approve": None,
+        "wishes_to_verify": None,
+        "overdue_tasks": _total(client, "tasks", street_admin, status="overdue"),
+        "overdue_concerns": 1,
+        "unscored_evaluations": None,
+    }
 
 
 def test_api_keys_and_anonymous_callers_have_no_overview(client: TestClient) -> None:

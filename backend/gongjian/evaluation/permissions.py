@@ -103,11 +103,32 @@ def require_ranking_reader(principal: Principal) -> None:
         raise forbidden("排名只对管理员开放；党员可在定档后查看本人考评结果")
 
 
+def may_score_community(principal: Principal, community_org_id: int) -> bool:
+    return principal.role is Role.community_admin and principal.organization_id == community_org_id
+
+
+def may_score_unit(principal: Principal, unit_org_id: int) -> bool:
+    return principal.role is Role.unit_admin and principal.organization_id == unit_org_id
+
+
 def require_community_scorer(principal: Principal, evaluation: Evaluation) -> None:
-    if not (principal.role is Role.community_admin and principal.organization_id == evaluation.community_org_id):
+    if not may_score_community(principal, evaluation.community_org_id):
         raise forbidden("社区评分只能由该党员所报到社区的管理员填写")
 
 
 def require_unit_scorer(principal: Principal, evaluation: Evaluation) -> None:
-    if not (principal.role is Role.unit_admin and principal.organization_id == evaluation.unit_org_id):
+    if not may_score_unit(principal, evaluation.unit_org_id):
         raise forbidden("单位评分只能由该党员所在单位的管理员填写")
+
+
+def allowed_actions(principal: Principal, period_status: str, community_org_id: int, unit_org_id: int) -> list[str]:
+    """What the caller may do to an evaluation now (`EvaluationRead.allowed_actions`), by the rules
+    the score endpoints enforce: its own part, while the period is not finalized."""
+    if period_status == EvaluationPeriodStatus.finalized.value:
+        return []
+    actions = []
+    if may_score_community(principal, community_org_id):
+        actions.append("score_community")
+    if may_score_unit(principal, unit_org_id):
+        actions.append("score_unit")
+    return actions

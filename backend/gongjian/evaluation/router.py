@@ -6,9 +6,10 @@ from fastapi import Query, Response
 
 from gongjian.auth.dependencies import caller
 from gongjian.db import unit_of_work
-from gongjian.evaluation import evaluations, periods, ranking, scores
+from gongjian.evaluation import evaluations, periods, permissions, ranking, scores
 from gongjian.evaluation.schemas import (
     CommunityScoreInput,
+    EvaluationAction,
     EvaluationDetail,
     EvaluationEvidence,
     EvaluationListQuery,
@@ -32,6 +33,7 @@ from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
 from gongjian.kit.spreadsheet import download, file_responses
 from gongjian.kit.types import ID_BOUNDS, PathId
+from gongjian.models.enums import EvaluationPeriodStatus
 
 router = DomainRouter(tags=["evaluation"])
 
@@ -40,6 +42,13 @@ Writer = Annotated[Principal, caller("evaluations:write")]
 UnitOrgId = Annotated[int, Query(**ID_BOUNDS, description="驻区单位")]
 
 _XLSX_RESPONSE = file_responses("xlsx 文件")
+
+
+def _with_actions(principal: Principal, period_status: str, *rows: EvaluationRead) -> None:
+    """Says on each row what the caller may do to it (the rules the score endpoints enforce)."""
+    for row in rows:
+        allowed = permissions.allowed_actions(principal, period_status, row.community_org.id, row.unit_org.id)
+        row.allowed_actions = [EvaluationAction(a) for a in allowed]
 
 
 @router.get("/evaluation-periods", summary="考评周期列表")
@@ -122,7 +131,11 @@ async def reopen_evaluation_period(
 async def list_evaluations(
     period_id: PathId, principal: Reader, query: Annotated[EvaluationListQuery, query_of(EvaluationListQuery)]
 ) -> Page[EvaluationRead]:
-    return evaluations.list_evaluations(principal, period_id, query)
+    page = evaluations.list_evaluations(principal, period_id, query)
+    with unit_of_work() as session:
+        status = periods.get_period(session, period_id).status
+    _with_actions(principal, status, *page.items)
+    return page
 
 
 @router.get(
@@ -157,6 +170,7 @@ async def export_evaluations(
 async def get_evaluation(evaluation_id: PathId, principal: Reader, response: Response) -> EvaluationDetail:
     with unit_of_work() as session:
         detail = evaluations.evaluation_detail(session, principal, evaluation_id)
+        _with_actions(principal, periods.get_period(session, detail.period_id).status, detail)
         set_etag(response, detail.version)
         return detail
 
@@ -171,6 +185,8 @@ async def put_community_score(
 ) -> EvaluationRead:
     with unit_of_work(write_lock=True) as session:
         ev = scores.set_community_score(session, principal, evaluation_id, body, if_match)
+        # Scored, so the period is not finalized.
+        _with_actions(principal, EvaluationPeriodStatus.open.value, ev)
         set_etag(response, ev.version)
         return ev
 
@@ -185,5 +201,7 @@ async def put_unit_score(
 ) -> EvaluationRead:
     with unit_of_work(write_lock=True) as session:
         ev = scores.set_unit_score(session, principal, evaluation_id, body, if_match)
+        # Scored, so the period is not finalized.
+        _with_actions(principal, EvaluationPeriodStatus.open.value, ev)
         set_etag(response, ev.version)
         return ev

@@ -192,6 +192,11 @@ class CriterionPoints(OutputModel):
     points: float | None
 
 
+class EvaluationAction(StrEnum):
+    score_community = "score_community"
+    score_unit = "score_unit"
+
+
 class EvaluationRead(OutputModel):
     id: int
     period_id: int
@@ -212,6 +217,11 @@ class EvaluationRead(OutputModel):
     grade: EvaluationGrade | None = Field(description="定档后才有")
     vetoed: bool = Field(description="定档时被否决规则限制为 基本合格 及以下")
     recommended_for_award: bool = Field(description="定档后在本单位 优秀 名额之内")
+    allowed_actions: list[EvaluationAction] = Field(
+        default_factory=list,
+        description="调用者现在可以做的操作：score_community 社区评分（该党员报到社区的管理员）、"
+        "score_unit 单位评分（该党员所在单位的管理员），均在周期定档之前",
+    )
     version: int
 
 

@@ -6,10 +6,13 @@ back to Pydantic's English message rather than to nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic_core import PydanticCustomError
+
+from gongjian.models.enums import ENUM_REGISTRY, LabelledEnum
 
 _MESSAGES: dict[str, str] = {
     "missing": "必填",
@@ -18,8 +21,6 @@ _MESSAGES: dict[str, str] = {
     "string_too_short": "至少 {min_length} 个字符",
     "string_too_long": "最多 {max_length} 个字符",
     "string_pattern_mismatch": "格式不正确",
-    "enum": "取值应为：{expected}",
-    "literal_error": "取值应为：{expected}",
     "int_parsing": "应为整数",
     "int_type": "应为整数",
     "int_from_float": "应为整数",
@@ -75,8 +76,37 @@ def error_loc(error: Mapping[str, Any]) -> tuple[Any, ...]:
     return loc
 
 
+# Pydantic's list of what a choice field takes: `'a', 'b' or 'c'`, or for a Literal of enum members
+# `<WishStatus.submitted: 'submitted'> or <…>`.
+_QUOTED = re.compile(r"'((?:[^'\\]|\\.)*)'")
+_ENUM_MEMBER = re.compile(r"<(\w+)\.\w+: ")
+
+
+def _choices(expected: str) -> str:
+    """The choices of an enum or Literal as people read them: the enum's Chinese labels when the
+    codes are one labelled enum's (or several enums agreeing on their labels), else the codes."""
+    codes = _QUOTED.findall(expected)
+    if not codes:
+        return expected
+    named = {m.group(1) for m in _ENUM_MEMBER.finditer(expected)}
+    candidates: list[type[LabelledEnum]] = [
+        enum
+        for enum in ENUM_REGISTRY.values()
+        if (enum.__name__ in named if named else True) and set(codes) <= {m.value for m in enum}
+    ]
+    labels = {tuple(enum.label_of(c) for c in codes) for enum in candidates}
+    if len(labels) == 1:
+        return "、".join(labels.pop())
+    # Several enums hold these codes under different labels (待审核 / 待确认): the smallest one that
+    # holds exactly them, when there is one such, else the codes.
+    exact = {tuple(e.label_of(c) for c in codes) for e in candidates if {m.value for m in e} == set(codes)}
+    return "、".join(exact.pop()) if len(exact) == 1 else "、".join(codes)
+
+
 def message_for(error: Mapping[str, Any]) -> str:
     kind = str(error.get("type", ""))
+    if kind in ("enum", "literal_error"):
+        return f"应为以下之一：{_choices(str((error.get('ctx') or {}).get('expected', '')))}"
     if kind == FIELD_ERROR:
         return str(error.get("msg", ""))
     if kind == "value_error":

@@ -94,6 +94,18 @@ class MemberOverview(OutputModel):
     pending_certificate_requests: list[PendingCertificateRequest]
 
 
+class CommunityDesk(OutputModel):
+    """What waits in one community under a street or district, each counted as its list lists it:
+    `/reports?status=pending&community_org_id=`, `/volunteer-records?status=pending&organizer_org_id=`,
+    `/concerns?overdue=true&community_org_id=`."""
+
+    community_org_id: int
+    community_name: str
+    pending_reports: int = Field(description="待确认的报到申请")
+    records_awaiting_review: int = Field(description="社区组织、待审核的志愿服务记录")
+    overdue_concerns: int = Field(description="已逾期的社情民意")
+
+
 class AdminCounts(OutputModel):
     """What waits for an admin, each counted exactly as the list it opens would list it; null: the
     list is not the caller's to act on (e.g. a platform admin approves no volunteer record)."""
@@ -104,6 +116,9 @@ class AdminCounts(OutputModel):
     overdue_tasks: int
     overdue_concerns: int
     unscored_evaluations: int | None = Field(description="进行中考评期里本组织尚未评分的考评记录")
+    communities: list[CommunityDesk] | None = Field(
+        default=None, description="街道、区委组织部管理员才有：其下每个社区的待办，按社区名称"
+    )
 
 
 class ResidentWish(OutputModel):
@@ -136,4 +151,4 @@ class ResidentOverview(OutputModel):
 class Overview(OutputModel):
     member: MemberOverview | None = Field(description="关联党员档案的账号才有")
     resident: ResidentOverview | None = Field(description="居民账号才有")
-    admin: AdminCounts | None = Field(description="平台、社区、单位管理员才有")
+    admin: AdminCounts | None = Field(description="平台、街道、区委组织部、社区、单位管理员才有")

@@ -18,7 +18,7 @@ from gongjian.evaluation.evaluations import readable_evaluations
 from gongjian.kit.calendar import local_today
 from gongjian.kit.errors import ProblemError
 from gongjian.kit.principal import Principal
-from gongjian.me.schemas import AdminCounts, MemberOverview, Overview, ResidentOverview
+from gongjian.me.schemas import AdminCounts, CommunityDesk, MemberOverview, Overview, ResidentOverview
 from gongjian.meetings.permissions import community_scope
 from gongjian.meetings.tasks import effective_status, readable_tasks
 from gongjian.members.permissions import own_member
@@ -44,12 +44,15 @@ from gongjian.models.enums import (
     CertificateRequestStatus,
     CorrectionRequestStatus,
     EvaluationPeriodStatus,
+    OrganizationKind,
     ReportStatus,
     Role,
     SignupStatus,
     TaskStatus,
+    VolunteerRecordStatus,
     WishStatus,
 )
+from gongjian.organizations.permissions import area_scope, org_ids_under
 from gongjian.reports.permissions import visible_reports
 from gongjian.residents.permissions import own_resident_ids
 from gongjian.volunteering import hours
@@ -71,7 +74,11 @@ def overview(session: Session, principal: Principal) -> Overview:
     return Overview(
         member=None if member is None else _member_part(session, principal, member),
         resident=_resident_part(session, principal) if principal.is_resident else None,
-        admin=_admin_counts(session, principal) if principal.is_admin or principal.is_org_admin else None,
+        admin=_admin_counts(session, principal)
+        if principal.is_admin or principal.is_org_admin
+        else _area_counts(session, principal)
+        if principal.is_area_admin
+        else None,
     )
 
 
@@ -243,6 +250,57 @@ def _admin_counts(session: Session, principal: Principal) -> AdminCounts:
         overdue_tasks=_count(session, tasks),
         overdue_concerns=_count(session, readable_concerns(principal).where(overdue_condition(today))),
         unscored_evaluations=None if unscored is None else _count(session, unscored),
+    )
+
+
+def _area_counts(session: Session, principal: Principal) -> AdminCounts:
+    """A street's or district's desk: its totals, and one row per community under it. Four grouped
+    queries and the totals, whatever the number of communities."""
+    today = local_today()
+    pending_reports = select(Report.community_org_id, func.count()).where(
+        visible_reports(principal), Report.status == ReportStatus.pending.value
+    )
+    records = select(VolunteerRecord.organizer_org_id, func.count()).where(
+        area_scope(principal, VolunteerRecord.organizer_org_id),
+        VolunteerRecord.status == VolunteerRecordStatus.pending.value,
+    )
+    overdue = readable_concerns(principal).where(overdue_condition(today))
+    overdue_ids = overdue.with_only_columns(Concern.id)
+    concerns = select(Concern.community_org_id, func.count()).where(Concern.id.in_(overdue_ids))
+    by: dict[str, dict[int, int]] = {
+        name: {org: n for org, n in session.execute(stmt.group_by(column))}
+        for name, stmt, column in (
+            ("reports", pending_reports, Report.community_org_id),
+            ("records", records, VolunteerRecord.organizer_org_id),
+            ("concerns", concerns, Concern.community_org_id),
+        )
+    }
+    communities = session.execute(
+        select(Organization.id, Organization.name)
+        .where(
+            Organization.id.in_(org_ids_under(principal.organization_id)),
+            Organization.kind == OrganizationKind.community.value,
+        )
+        .order_by(Organization.name, Organization.id)
+    ).all()
+    tasks = readable_tasks(principal).where(effective_status(today) == TaskStatus.overdue.value)
+    return AdminCounts(
+        pending_reports=sum(by["reports"].values()),
+        records_to_approve=None,
+        wishes_to_verify=None,
+        overdue_tasks=_count(session, tasks),
+        overdue_concerns=sum(by["concerns"].values()),
+        unscored_evaluations=None,
+        communities=[
+            CommunityDesk(
+                community_org_id=org_id,
+                community_name=name,
+                pending_reports=by["reports"].get(org_id, 0),
+                records_awaiting_review=by["records"].get(org_id, 0),
+                overdue_concerns=by["concerns"].get(org_id, 0),
+            )
+            for org_id, name in communities
+        ],
     )
 
 

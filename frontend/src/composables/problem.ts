@@ -2,7 +2,7 @@
  * problem+json shown to people: the Chinese title and detail in a message, and each `errors[]`
  * entry on the form item it names (`body.name` → the `name` item).
  */
-import { ElMessage } from 'element-plus'
+import { ElMessage, type MessageHandler } from 'element-plus'
 import { reactive } from 'vue'
 import type { Problem } from '@gongjian/client'
 
@@ -34,8 +34,38 @@ export function problemMessage(problem: Problem): string {
   return problem.detail ? `${problem.title}：${problem.detail}` : problem.title
 }
 
+/**
+ * How long after a failure is shown other failures count as the same one: a page that loads three
+ * things at once and loses the server fails three times in a few milliseconds, and says so once.
+ */
+export const SAME_FAILURE_MS = 1500
+
+let shown: { handler: MessageHandler; message: string; at: number } | null = null
+
+/**
+ * Shows one failure: one message on screen at a time. Failures arriving while a message is shown
+ * and within `SAME_FAILURE_MS` of it (or saying the same thing) are that failure seen through other
+ * requests and add nothing; a later, different one takes the earlier one's place.
+ */
 export function showProblem(problem: Problem): void {
-  ElMessage.error({ message: problemMessage(problem), grouping: true, duration: 5000 })
+  const message = problemMessage(problem)
+  const now = Date.now()
+  if (shown && (shown.message === message || now - shown.at < SAME_FAILURE_MS)) return
+  shown?.handler.close()
+  const handler = ElMessage.error({
+    message,
+    duration: 5000,
+    onClose: () => {
+      if (shown?.handler === handler) shown = null
+    },
+  })
+  shown = { handler, message, at: now }
+}
+
+/** Closes the failure on screen, if any (the next failure is then shown whenever it comes). */
+export function dismissProblem(): void {
+  shown?.handler.close()
+  shown = null
 }
 
 /**

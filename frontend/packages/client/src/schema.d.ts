@@ -3246,6 +3246,11 @@ export interface components {
          *     list is not the caller's to act on (e.g. a platform admin approves no volunteer record).
          */
         AdminCounts: {
+            /**
+             * Communities
+             * @description 街道、区委组织部管理员才有：其下每个社区的待办，按社区名称
+             */
+            communities?: components["schemas"]["CommunityDesk"][] | null;
             /** Overdue Concerns */
             overdue_concerns: number;
             /** Overdue Tasks */
@@ -4277,6 +4282,33 @@ export interface components {
              */
             recorded_by: string;
         };
+        /**
+         * CommunityDesk
+         * @description What waits in one community under a street or district, each counted as its list lists it:
+         *     `/reports?status=pending&community_org_id=`, `/volunteer-records?status=pending&organizer_org_id=`,
+         *     `/concerns?overdue=true&community_org_id=`.
+         */
+        CommunityDesk: {
+            /** Community Name */
+            community_name: string;
+            /** Community Org Id */
+            community_org_id: number;
+            /**
+             * Overdue Concerns
+             * @description 已逾期的社情民意
+             */
+            overdue_concerns: number;
+            /**
+             * Pending Reports
+             * @description 待确认的报到申请
+             */
+            pending_reports: number;
+            /**
+             * Records Awaiting Review
+             * @description 社区组织、待审核的志愿服务记录
+             */
+            records_awaiting_review: number;
+        };
         /** CommunityRecordCreate */
         CommunityRecordCreate: {
             /** Description */
@@ -4846,8 +4878,18 @@ export interface components {
             /** Label */
             label: string;
         };
+        /**
+         * EvaluationAction
+         * @enum {string}
+         */
+        EvaluationAction: "score_community" | "score_unit";
         /** EvaluationDetail */
         EvaluationDetail: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：score_community 社区评分（该党员报到社区的管理员）、score_unit 单位评分（该党员所在单位的管理员），均在周期定档之前
+             */
+            allowed_actions?: components["schemas"]["EvaluationAction"][];
             /** Community Opinion */
             community_opinion: string | null;
             community_org: components["schemas"]["Ref"];
@@ -4913,6 +4955,11 @@ export interface components {
         EvaluationPeriodStatus: "draft" | "open" | "finalized";
         /** EvaluationRead */
         EvaluationRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：score_community 社区评分（该党员报到社区的管理员）、score_unit 单位评分（该党员所在单位的管理员），均在周期定档之前
+             */
+            allowed_actions?: components["schemas"]["EvaluationAction"][];
             /** Community Opinion */
             community_opinion: string | null;
             community_org: components["schemas"]["Ref"];
@@ -6039,7 +6086,7 @@ export interface components {
         };
         /** Overview */
         Overview: {
-            /** @description 平台、社区、单位管理员才有 */
+            /** @description 平台、街道、区委组织部、社区、单位管理员才有 */
             admin: components["schemas"]["AdminCounts"] | null;
             /** @description 关联党员档案的账号才有 */
             member: components["schemas"]["MemberOverview"] | null;

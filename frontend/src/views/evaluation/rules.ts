@@ -1,22 +1,8 @@
 /**
- * Who may do what in the two-way evaluation: a copy of the backend's rules
- * (`gongjian/evaluation/`), kept because the API does not yet say per record what the caller may
- * do. The API decides; these only hide what it would refuse.
+ * The two-way evaluation's arithmetic, shown before saving, and who sees the ranking tab. Who may
+ * score a row is the API's to say: `EvaluationRead.allowed_actions` (score_community, score_unit).
  */
-import type { Schemas } from '@gongjian/client'
 import type { Caller } from '@/api/acting'
-
-type Period = Pick<Schemas['PeriodRead'], 'status'>
-type Evaluation = Pick<Schemas['EvaluationRead'], 'community_org' | 'unit_org'>
-/** Only the admin of the member's reporting community enters the community score (not the platform admin). */
-export function canScoreCommunity(ev: Evaluation, period: Period, me: Caller | null | undefined): boolean {
-  return period.status === 'open' && me?.role === 'community_admin' && me.organization_id === ev.community_org.id
-}
-
-/** Only the admin of the member's unit enters the unit score. */
-export function canScoreUnit(ev: Evaluation, period: Period, me: Caller | null | undefined): boolean {
-  return period.status === 'open' && me?.role === 'unit_admin' && me.organization_id === ev.unit_org.id
-}
 
 /** Ranking and export are for administrators; a member sees its own result once finalized. */
 export function canSeeRanking(me: Caller | null | undefined): boolean {

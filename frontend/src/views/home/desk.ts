@@ -6,7 +6,8 @@ import type { RouteLocationRaw } from 'vue-router'
 import type { Schemas } from '@gongjian/client'
 
 export type AdminCounts = Schemas['AdminCounts']
-export type DeskKey = keyof AdminCounts
+export type DeskKey = Exclude<keyof AdminCounts, 'communities'>
+export type CommunityDesk = Schemas['CommunityDesk']
 
 export interface DeskItem {
   key: DeskKey
@@ -61,4 +62,25 @@ export function deskItems(counts: AdminCounts, organizationId: number | null | u
 /** Everything done: the desk says so instead of a row of zeros. */
 export function deskIsClear(items: DeskItem[]): boolean {
   return items.every((i) => i.count === 0)
+}
+
+/** A street's or district's desk: per community under it, each count with the list it opens. */
+export const COMMUNITY_COLUMNS = [
+  { key: 'pending_reports', label: '报到待确认' },
+  { key: 'records_awaiting_review', label: '服务记录待审核' },
+  { key: 'overdue_concerns', label: '社情民意已逾期' },
+] as const
+
+export type CommunityCount = (typeof COMMUNITY_COLUMNS)[number]['key']
+
+export function communityTarget(key: CommunityCount, communityOrgId: number): RouteLocationRaw {
+  const id = String(communityOrgId)
+  switch (key) {
+    case 'pending_reports':
+      return { name: 'reports', query: { status: 'pending', community_org_id: id } }
+    case 'records_awaiting_review':
+      return { name: 'volunteer-records', query: { status: 'pending', organizer_org_id: id } }
+    case 'overdue_concerns':
+      return { name: 'concerns', query: { overdue: 'true', community_org_id: id } }
+  }
 }
