@@ -12,7 +12,11 @@
 - A sheet may offer drop-downs (`choices`: list validation from a range, as WPS and Excel show
   them) and be hidden (`hidden`: the lists those drop-downs read).
 - `download(content, filename, fallback)` is the response: the Chinese file name as RFC 5987
-  `filename*`, an ASCII `filename` for clients that don't read it.
+  `filename*`, an ASCII `filename` for clients that don't read it. A large export is written by
+  `write_xlsx` / `write_csv` into a `spool()` file (memory up to SPOOL_BYTES, then a temporary
+  file on disk), as its rows are read, and sent from there by `file_download` in chunks: memory
+  stays flat however many rows, and the database work is over before the first byte is sent (no
+  session or transaction held while a slow client reads).
 - `file_responses` is the matching entry of a route's `responses=` for the spec.
 """
 
@@ -21,13 +25,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from fastapi import Response
+from fastapi.responses import StreamingResponse
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv"
@@ -87,6 +93,15 @@ class Sheet:
 
 def xlsx(sheets: Sequence[Sheet]) -> bytes:
     """The workbook as .xlsx bytes (CPU work: call from the thread pool)."""
+    out = io.BytesIO()
+    write_xlsx(sheets, out)
+    return out.getvalue()
+
+
+def write_xlsx(sheets: Sequence[Sheet], out: IO[bytes]) -> None:
+    """The workbook written to `out`, each sheet's rows taken from its iterables as they are
+    written (openpyxl's write-only mode keeps no rows: lazily read rows are never all in memory).
+    CPU work: call from the thread pool."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -123,26 +138,77 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
                         setattr(cell, name, setting)
                     cells.append(cell)
                 ws.append(cells)
-    out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([_cell_value(v) for v in row] for row in rows)
+    out = io.BytesIO()
+    write_csv(header, rows, out)
+    return out.getvalue()
+
+
+# Rows of a CSV encoded and written to its file at a time.
+_CSV_BATCH = 1000
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[bytes]) -> None:
+    """The CSV twin of `write_xlsx`: written to `out` a batch of rows at a time."""
+    text = io.StringIO()
+    writer = csv.writer(text)
     # The BOM makes Excel read the file as UTF-8 (else it shows Chinese as mojibake).
-    return out.getvalue().encode("utf-8-sig")
+    out.write("\ufeff".encode())
+    writer.writerow(header)
+    for number, row in enumerate(rows, 1):
+        writer.writerow([_cell_value(v) for v in row])
+        if number % _CSV_BATCH == 0:
+            out.write(text.getvalue().encode())
+            text.seek(0)
+            text.truncate()
+    out.write(text.getvalue().encode())
+
+
+# A spooled export stays in memory up to this size, then moves to a temporary file on disk.
+SPOOL_BYTES = 1024 * 1024
+# Bytes read from a spooled export and sent at a time.
+SEND_CHUNK = 64 * 1024
+
+
+def spool() -> IO[bytes]:
+    """A file for an export to be written into: in memory while small, on disk (anonymous, gone
+    when closed) once it passes SPOOL_BYTES. Hand it to `file_download`, which closes it."""
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # closed by file_download
 
 
 def download(content: bytes, filename: str, fallback: str) -> Response:
     """An attachment named `filename` (Chinese welcome), or `fallback` (ASCII) for older clients;
     the media type follows the file's suffix (.xlsx or .csv)."""
     media_type = _MEDIA_TYPES[filename.rsplit(".", 1)[-1]]
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+    return Response(content, media_type=media_type, headers={"Content-Disposition": _disposition(filename, fallback)})
+
+
+def file_download(file: IO[bytes], filename: str, fallback: str) -> Response:
+    """`download` for a file already written (a `spool()`): sent from the start in SEND_CHUNK
+    pieces, with its length; the file is closed when the response ends or is abandoned."""
+    size = file.seek(0, io.SEEK_END)
+    file.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        # A plain generator: Starlette reads it in the thread pool (a disk read stays off the loop).
+        try:
+            while chunk := file.read(SEND_CHUNK):
+                yield chunk
+        finally:
+            file.close()
+
+    return StreamingResponse(
+        chunks(),
+        media_type=_MEDIA_TYPES[filename.rsplit(".", 1)[-1]],
+        headers={"Content-Disposition": _disposition(filename, fallback), "Content-Length": str(size)},
+    )
+
+
+def _disposition(filename: str, fallback: str) -> str:
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def file_responses(description: str, *, with_csv: bool = False) -> dict[int | str, dict[str, Any]]:
