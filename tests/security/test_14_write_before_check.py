@@ -3,7 +3,8 @@
 The attacks:
 - the evaluation export (and ranking) brought the period's evaluations up to date — inserting the
   missing rows — and only then refused the caller (a community's admin asking for a unit it has no
-  member in got 404 after the insert);
+  member in got 404 after the insert); since issue 18 no read writes at all (the member writes
+  keep the evaluations in step);
 - writes naming a member answered 422 `member_not_found` for an id that doesn't exist but 403 (or
   201, or another 422) for a member the caller may not see, so ids could be probed.
 
@@ -51,7 +52,8 @@ def test_a_refused_export_writes_no_evaluations(http: httpx.Client) -> None:
         headers=platform,
     ).json()["id"]
     assert http.post(f"evaluation-periods/{period}/open", headers=platform).status_code == 200
-    # Became in-service after the period opened: its evaluation is created lazily, on a read.
+    # Written after the period opened, behind the app's back: no evaluation until a catch-up (the
+    # app's own member writes make theirs); no read may make it.
     late_member = make_member(community, unit_org_id=unit)
     member_user = make_user(Role.member, unit)
     make_member(community, unit_org_id=unit, user_id=member_user)
@@ -67,10 +69,17 @@ def test_a_refused_export_writes_no_evaluations(http: httpx.Client) -> None:
             assert response.status_code == status, (who, path, response.text)
             assert _count(Evaluation) == 0, (who, path)
 
-    # A caller who may see the unit's ranking still gets it complete.
+    # Nor does an allowed read (reads only read, issue 18) ...
     ranking = http.get(f"evaluation-periods/{period}/ranking", params={"unit_org_id": unit}, headers=platform)
-    assert ranking.status_code == 200 and ranking.json()["member_count"] == 2
-    assert late_member in {item["member"]["id"] for item in ranking.json()["items"]}
+    assert ranking.status_code == 200 and _count(Evaluation) == 0
+    # ... while a member registered through the app is in the unit's ranking at once.
+    body = {"name": "开考后登记", "gender": "male", "category": "in_service", "unit_org_id": unit}
+    registered = http.post("members", json={**body, "community_org_id": community}, headers=platform)
+    assert registered.status_code == 201, registered.text
+    ranking = http.get(f"evaluation-periods/{period}/ranking", params={"unit_org_id": unit}, headers=platform)
+    assert ranking.status_code == 200 and ranking.json()["member_count"] == 1
+    assert {item["member"]["id"] for item in ranking.json()["items"]} == {registered.json()["id"]}
+    assert late_member not in {item["member"]["id"] for item in ranking.json()["items"]}
 
 
 def _alike(responses: dict[str, Any], field: str) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from gongjian.cards import service as cards
 from gongjian.db import unit_of_work
+from gongjian.evaluation.syncing import sync_members
 from gongjian.kit import audit
 from gongjian.kit.access import require_admin_role
 from gongjian.kit.errors import conflict, forbidden
@@ -228,6 +229,7 @@ def create_member(session: Session, principal: Principal, data: MemberCreate) ->
     session.flush()
     audit.record(session, principal, AuditAction.create, "member", member.id, audit.snapshot(member, MEMBER_FIELDS))
     cards.issue_cards(session, principal, [cards.CardRequest(member.id, data.category, data.community_org_id)])
+    sync_members(session, [member.id])  # an open period's evaluation, if in service (evaluation/syncing.py)
     return get_member(session, principal, member.id)
 
 
@@ -285,6 +287,8 @@ def update_member(
         cards.close_open_card(session, principal, member.id)
         cards.issue_cards(session, principal, [cards.CardRequest(member.id, category, community_org_id)])
     audit.finish_update(session, principal, "member", member, before, MEMBER_FIELDS)
+    if placement_changed:  # in or out of service: the open periods' evaluations follow
+        sync_members(session, [member.id])
     session.expire(member)
     return get_member(session, principal, member.id)
 
@@ -318,6 +322,7 @@ def set_member_archived(session: Session, principal: Principal, member_id: int, 
         MEMBER_FIELDS,
         action=AuditAction.archive if archived else AuditAction.restore,
     )
+    sync_members(session, [member.id])  # an archived member's unscored evaluation goes, a restored one's comes
     return to_read(principal, member)
 
 
