@@ -141,6 +141,113 @@ def write_xlsx(sheets: Sequence[Sheet], out: IO[bytes]) -> None:
     book.save(out)
 
 
+# --- a plain table, written without openpyxl ------------------------------------------------------
+# openpyxl makes an object per cell and writes it through lxml (~20 µs a cell): 6 s of a 20,000-row,
+# 14-column export, holding the GIL. A plain table — one sheet, a bold header row, data rows, as the
+# members export is — is written here as the XML itself (~1 µs a cell), streamed into the zip, with
+# the same cells openpyxl writes: text as inline strings (never formulas, quoted by `_cell_value`),
+# numbers as numbers.
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_TABLE_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml"'
+        ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml"'
+        ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml"'
+        ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        f'<Relationships xmlns="{_PKG_REL_NS}">'
+        f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        f'<Relationships xmlns="{_PKG_REL_NS}">'
+        f'<Relationship Id="rId1" Type="{_REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_REL_NS}/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/styles.xml": (
+        f'<styleSheet xmlns="{_MAIN_NS}">'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    ),
+}
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Rows of a table's sheet XML encoded and written to the zip at a time.
+_XML_BATCH = 500
+
+
+def _column_letters(count: int) -> list[str]:
+    from openpyxl.utils import get_column_letter
+
+    return [get_column_letter(n) for n in range(1, count + 1)]
+
+
+def _table_row(number: int, values: Sequence[Any], letters: Sequence[str], style: str) -> str:
+    cells = []
+    for letter, raw in zip(letters, values, strict=False):
+        value = _cell_value(raw)
+        if value is None or value == "":
+            continue
+        ref = f"{letter}{number}"
+        if isinstance(value, bool):
+            cells.append(f'<c r="{ref}" t="b"{style}><v>{int(value)}</v></c>')
+        elif isinstance(value, int | float):
+            cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
+        else:
+            text = str(value)
+            space = ' xml:space="preserve"' if text != text.strip() else ""
+            cells.append(f'<c r="{ref}" t="inlineStr"{style}><is><t{space}>{text.translate(_XML_ESCAPES)}</t></is></c>')
+    return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def write_table_xlsx(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[bytes]) -> None:
+    """A one-sheet workbook, sheet `name`: `header` bold, then `rows`, written to `out` as they
+    come (the sheet's XML goes into the zip a batch of rows at a time). CPU work: thread pool."""
+    import zipfile
+
+    letters = _column_letters(max(len(header), 1))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
+        for part, xml in _TABLE_PARTS.items():
+            book.writestr(part, _XML_HEAD + xml)
+        sheet_name = name.translate(_XML_ESCAPES).replace('"', "&quot;")
+        workbook = (
+            f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets>'
+            f'<sheet name="{sheet_name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        )
+        book.writestr("xl/workbook.xml", _XML_HEAD + workbook)
+        with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(f'{_XML_HEAD}<worksheet xmlns="{_MAIN_NS}"><sheetData>'.encode())
+            batch = [_table_row(1, header, letters, ' s="1"')]
+            for number, row in enumerate(rows, 2):
+                if len(row) > len(letters):
+                    letters = _column_letters(len(row))
+                batch.append(_table_row(number, row, letters, ""))
+                if len(batch) >= _XML_BATCH:
+                    sheet.write("".join(batch).encode())
+                    batch.clear()
+            batch.append("</sheetData></worksheet>")
+            sheet.write("".join(batch).encode())
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     out = io.BytesIO()
     write_csv(header, rows, out)

@@ -25,7 +25,7 @@ from datetime import date, datetime
 from typing import IO, Any
 
 from gongjian.kit.errors import ProblemError, unprocessable
-from gongjian.kit.spreadsheet import Sheet, csv_bytes, write_csv, write_xlsx, xlsx
+from gongjian.kit.spreadsheet import Sheet, csv_bytes, write_csv, write_table_xlsx, xlsx
 from gongjian.members.schemas import FileFormat
 from gongjian.models.enums import Gender, LabelledEnum, MemberCategory, MemberStatus
 
@@ -338,10 +338,7 @@ def write_export(members: Iterable[Mapping[str, Any]], fmt: FileFormat, out: IO[
     if fmt is FileFormat.csv:
         write_csv(header, lines, out)
         return
-    sheet = Sheet("党员")
-    sheet.header(*header)
-    sheet.rows(lines)
-    write_xlsx([sheet], out)
+    write_table_xlsx("党员", header, lines, out)
 
 
 # A row whose name starts with this is the template's example: shown to be copied, never imported.
