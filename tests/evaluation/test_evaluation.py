@@ -883,8 +883,8 @@ def test_reads_of_an_open_period_write_nothing(scene: Scene) -> None:
     """No read writes, refused or not (issue 18: the reads used to sync an open period's
     evaluations, after the caller's checks): a member (403 on the ranking, nothing listed), an API
     key (an open period is hidden from it), another unit's admin (404 on this unit's ranking) and
-    the unit's own admin leave the period's evaluations as they were, though members written
-    outside the app left some missing and one stale."""
+    the unit's own admin leave the period's evaluations as they were, though a member archived
+    behind the app's back left one stale."""
     from gongjian.evaluation import syncing
     from gongjian.models import Evaluation
 
@@ -919,7 +919,7 @@ def test_reads_of_an_open_period_write_nothing(scene: Scene) -> None:
         assert scene.evaluations(headers) == []
     assert members_evaluated() == before
     # A reader who may see the period's evaluations writes nothing either: reads only read (the
-    # member writes through the app keep them in step; these were written behind its back).
+    # member writes through the app keep them in step; this archive was written behind its back).
     assert {e["member"]["id"] for e in scene.evaluations(scene.unit_admin)} == members_evaluated() == before
     ranked = client.get(f"{url}/ranking", params=unit, headers=scene.unit_admin)
     assert ranked.status_code == 200 and members_evaluated() == before
