@@ -8,6 +8,10 @@ format (xlsx, csv), a fresh process serves the app in-process (TestClient), expo
 rows to warm up, and then the whole community as the platform admin; it prints the seconds, the
 process's RSS before the export and its peak (ru_maxrss) after, and the file's size.
 
+Measured 2026-12-01 on the 2-core machine under a load average of ~8 (other sessions' runs), SQLite,
+20,000 members, before → after the streamed export: xlsx 15.5 s, peak RSS +88 MB → 3.7 s, no growth
+over the warmed-up process (206 MB); csv 7.0 s, +85 MB → 2.8 s, no growth.
+
 The backend measured is the one on PYTHONPATH, so a checkout before and after a change is measured
 the same way: `PYTHONPATH=/other/checkout/backend python bench/members_export.py`.
 """
