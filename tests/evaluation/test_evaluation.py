@@ -250,23 +250,60 @@ def test_opening_creates_evaluations_for_active_in_service_members_only(scene: S
     ]
 
 
-def test_members_becoming_in_service_while_open_get_an_evaluation_lazily(scene: Scene) -> None:
+def test_members_becoming_in_service_while_open_get_an_evaluation_at_once(scene: Scene) -> None:
+    """The member writes keep an open period's evaluations in step: registering, moving into or out
+    of service, archiving and restoring a member through the app; the reads only read."""
+    client = scene.client
     scene.create_period()
     first = make_member(scene.community, unit_org_id=scene.unit, name="甲", reported_on=REPORTED)
     scene.open()
     later = make_member(scene.community, name="乙", category="retired", reported_on=REPORTED)
     assert [e["member"]["id"] for e in scene.evaluations()] == [first]
-    with unit_of_work() as session:
-        member = session.get_one(Member, later)
-        member.category, member.unit_org_id = "in_service", scene.unit
+    moved = client.patch(
+        f"members/{later}", json={"category": "in_service", "unit_org_id": scene.unit}, headers=scene.admin
+    )
+    assert moved.status_code == 200, moved.text
     assert sorted(e["member"]["id"] for e in scene.evaluations()) == sorted([first, later])
-    assert len(scene.evaluations()) == 2  # idempotent
-    # A member archived before anyone scored it drops out; one with a score stays.
-    scene.score(first, 90, None)
-    with unit_of_work() as session:
-        for mid in (first, later):
-            session.get_one(Member, mid).status = "archived"
+    assert len(scene.evaluations()) == 2
+    # Out of service again before anyone scored it: its evaluation goes; back in: it comes back.
+    retired = client.patch(f"members/{later}", json={"category": "retired", "unit_org_id": None}, headers=scene.admin)
+    assert retired.status_code == 200, retired.text
     assert [e["member"]["id"] for e in scene.evaluations()] == [first]
+    back = client.patch(
+        f"members/{later}", json={"category": "in_service", "unit_org_id": scene.unit}, headers=scene.admin
+    )
+    assert back.status_code == 200, back.text
+    # A member archived before anyone scored it drops out; one with a score stays; restored, back in.
+    scene.score(first, 90, None)
+    for mid in (first, later):
+        assert client.post(f"members/{mid}/archive", headers=scene.admin).status_code == 200
+    assert [e["member"]["id"] for e in scene.evaluations()] == [first]
+    assert client.post(f"members/{later}/restore", headers=scene.admin).status_code == 200
+    assert sorted(e["member"]["id"] for e in scene.evaluations()) == sorted([first, later])
+
+
+def test_a_member_registered_after_the_opening_is_in_the_ranking_at_once(scene: Scene) -> None:
+    """No read syncs: the registration itself made the evaluation, so the ranking has it."""
+    client = scene.client
+    scene.create_period()
+    first = make_member(scene.community, unit_org_id=scene.unit, name="甲", reported_on=REPORTED)
+    scene.open()
+    body = {
+        "name": "开考后登记",
+        "gender": "female",
+        "category": "in_service",
+        "unit_org_id": scene.unit,
+        "community_org_id": scene.community,
+        "reported_on": "2017-03-01",
+    }
+    created = client.post("members", json=body, headers=scene.admin)
+    assert created.status_code == 201, created.text
+    ranking = client.get(
+        f"evaluation-periods/{scene.period}/ranking", params={"unit_org_id": scene.unit}, headers=scene.unit_admin
+    )
+    assert ranking.status_code == 200, ranking.text
+    assert ranking.json()["member_count"] == 2
+    assert {item["member"]["id"] for item in ranking.json()["items"]} == {first, created.json()["id"]}
 
 
 # --- the worked example ------------------------------------------------------------------------
@@ -648,6 +685,7 @@ def test_evaluation_carries_evidence_for_the_period(scene: Scene) -> None:
                     claimed_at=datetime(2017, 8, 1, tzinfo=UTC),
                 )
             )
+    idle = make_member(scene.community, unit_org_id=scene.unit, reported_on=date(2017, 2, 1))
     scene.open()
     eid = scene.evaluation_of(m)["id"]
     r = scene.client.get(f"evaluations/{eid}", headers=scene.community_admin)
@@ -663,7 +701,6 @@ def test_evaluation_carries_evidence_for_the_period(scene: Scene) -> None:
     }
     # The scoring grid reads a page's evidence at once: the same figures, and for a member with
     # nothing in the period, zeros.
-    idle = make_member(scene.community, unit_org_id=scene.unit, reported_on=date(2017, 2, 1))
     idle_eid = scene.evaluation_of(idle)["id"]
     url = f"evaluation-periods/{scene.period}/evidence"
     batch = scene.client.get(url, params={"evaluation_id": [idle_eid, eid]}, headers=scene.community_admin)
@@ -807,8 +844,9 @@ def test_unscored_filter_lists_what_waits_for_the_callers_score(scene: Scene) ->
     )
 
 
-def test_lazy_creation_is_safe_under_concurrent_readers(scene: Scene) -> None:
-    """Several requests creating the missing evaluations at once: one row per member, no error."""
+def test_catching_up_is_safe_under_concurrent_callers(scene: Scene) -> None:
+    """Several catch-ups (`ensure_evaluations`: members written outside the app) creating the
+    missing evaluations at once: one row per member, no error."""
     import threading
 
     from gongjian.evaluation import syncing
@@ -841,11 +879,13 @@ def test_lazy_creation_is_safe_under_concurrent_readers(scene: Scene) -> None:
     assert len(member_ids) == len(set(member_ids)) == 5
 
 
-def test_readers_who_may_not_see_an_open_period_write_nothing(scene: Scene) -> None:
-    """The lazy sync runs only after the caller's permission is checked, and only for a caller who
-    may see the open period's evaluations: a member (403 on the ranking, nothing listed), an API key
-    (an open period is hidden from it) and another unit's admin (404 on this unit's ranking) leave
-    the period's evaluations as they were, though some are missing and one is stale."""
+def test_reads_of_an_open_period_write_nothing(scene: Scene) -> None:
+    """No read writes, refused or not (issue 18: the reads used to sync an open period's
+    evaluations, after the caller's checks): a member (403 on the ranking, nothing listed), an API
+    key (an open period is hidden from it), another unit's admin (404 on this unit's ranking) and
+    the unit's own admin leave the period's evaluations as they were, though a member archived
+    behind the app's back left one stale."""
+    from gongjian.evaluation import syncing
     from gongjian.models import Evaluation
 
     client = scene.client
@@ -878,6 +918,12 @@ def test_readers_who_may_not_see_an_open_period_write_nothing(scene: Scene) -> N
     for headers in (member_headers, key, unit_key):
         assert scene.evaluations(headers) == []
     assert members_evaluated() == before
-    # A reader who may see the period's evaluations brings them up to date.
-    assert {e["member"]["id"] for e in scene.evaluations(scene.unit_admin)} == members_evaluated() != before
+    # A reader who may see the period's evaluations writes nothing either: reads only read (the
+    # member writes through the app keep them in step; this archive was written behind its back).
+    assert {e["member"]["id"] for e in scene.evaluations(scene.unit_admin)} == members_evaluated() == before
+    ranked = client.get(f"{url}/ranking", params=unit, headers=scene.unit_admin)
+    assert ranked.status_code == 200 and members_evaluated() == before
+    # The catch-up (and finalizing) brings them up to date.
+    syncing.ensure_evaluations(scene.period)
+    assert members_evaluated() != before
     assert leaving not in members_evaluated()

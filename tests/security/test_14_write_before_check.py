@@ -3,7 +3,8 @@
 The attacks:
 - the evaluation export (and ranking) brought the period's evaluations up to date — inserting the
   missing rows — and only then refused the caller (a community's admin asking for a unit it has no
-  member in got 404 after the insert);
+  member in got 404 after the insert); since issue 18 no read writes at all (the member writes
+  keep the evaluations in step);
 - writes naming a member answered 422 `member_not_found` for an id that doesn't exist but 403 (or
   201, or another 422) for a member the caller may not see, so ids could be probed.
 
@@ -51,7 +52,7 @@ def test_a_refused_export_writes_no_evaluations(http: httpx.Client) -> None:
         headers=platform,
     ).json()["id"]
     assert http.post(f"evaluation-periods/{period}/open", headers=platform).status_code == 200
-    # Became in-service after the period opened: its evaluation is created lazily, on a read.
+    # Registered after the period opened: the registration itself makes the evaluations.
     late_member = make_member(community, unit_org_id=unit)
     member_user = make_user(Role.member, unit)
     make_member(community, unit_org_id=unit, user_id=member_user)
@@ -59,18 +60,19 @@ def test_a_refused_export_writes_no_evaluations(http: httpx.Client) -> None:
         "a community with no member in the unit": (_headers(http, Role.community_admin, stranger_community), 404),
         "a member": (login(http, username_of(member_user)), 403),
     }
-    assert _count(Evaluation) == 0
+    assert _count(Evaluation) == 2
 
     for who, (headers, status) in refused.items():
         for path in ("export", "ranking"):
             response = http.get(f"evaluation-periods/{period}/{path}", params={"unit_org_id": unit}, headers=headers)
             assert response.status_code == status, (who, path, response.text)
-            assert _count(Evaluation) == 0, (who, path)
+            assert _count(Evaluation) == 2, (who, path)
 
-    # A caller who may see the unit's ranking still gets it complete.
+    # A caller who may see the unit's ranking gets it complete, and its read writes nothing either.
     ranking = http.get(f"evaluation-periods/{period}/ranking", params={"unit_org_id": unit}, headers=platform)
     assert ranking.status_code == 200 and ranking.json()["member_count"] == 2
     assert late_member in {item["member"]["id"] for item in ranking.json()["items"]}
+    assert _count(Evaluation) == 2
 
 
 def _alike(responses: dict[str, Any], field: str) -> None:

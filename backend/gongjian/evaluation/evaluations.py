@@ -1,8 +1,8 @@
 """Reading evaluations: a period's list, and one evaluation with the evidence of the member's year.
 
 Every read is filtered by `permissions.visible_evaluations` (an evaluation the caller may not see is
-404). A period's list is brought up to date first (`syncing.read_synced`) when the caller may see
-its open evaluations.
+404). Reads are pure reads: the member writes keep an open period's evaluations in step
+(`syncing.sync_members`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from gongjian.evaluation.schemas import (
     EvaluationRead,
     EvidenceQuery,
 )
-from gongjian.evaluation.syncing import read_synced
 from gongjian.kit.calendar import end_of, start_of
 from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal
@@ -86,7 +85,8 @@ def evaluation_read(ev: Evaluation) -> EvaluationRead:
 
 
 def list_evaluations(principal: Principal, period_id: int, query: EvaluationListQuery) -> Page[EvaluationRead]:
-    """Opens its own transactions: the period's evaluations may be synced before they are read."""
+    """A pure read in a transaction of its own: the member writes keep the evaluations in step
+    (syncing.py)."""
 
     def read(session: Session, period: EvaluationPeriod) -> Page[EvaluationRead]:
         # Built per request: the caller's scope is a subquery of who they see (permissions).
@@ -112,12 +112,8 @@ def list_evaluations(principal: Principal, period_id: int, query: EvaluationList
         rows, total = read_rows(stmt, query, session=session)
         return page_of(EvaluationRead, [_evaluation_dict(ev) for ev in rows], total, query)
 
-    return read_synced(
-        period_id,
-        permissions.sees_open_evaluations(principal),
-        lambda session: get_period(session, period_id),
-        read,
-    )
+    with unit_of_work() as session:
+        return read(session, get_period(session, period_id))
 
 
 def get_evaluation(session: Session, principal: Principal, evaluation_id: int) -> Evaluation:

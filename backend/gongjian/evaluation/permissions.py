@@ -65,19 +65,6 @@ def visible_evaluations(principal: Principal) -> ColumnElement[bool]:
     return false()
 
 
-def sees_open_evaluations(principal: Principal, unit_org_id: int | None = None) -> bool:
-    """Whether the caller may see some evaluation of a period still open (of unit `unit_org_id`,
-    when given), as `visible_evaluations` decides. A period's evaluations are brought up to date
-    (created, dropped) only on the reads of such a caller: nobody else would see the difference."""
-    if principal.actor_type is ActorType.api_key:
-        return False
-    if principal.is_admin or principal.role is Role.community_admin or principal.is_area_admin:
-        return True
-    if principal.role is Role.unit_admin:
-        return unit_org_id is None or principal.organization_id == unit_org_id
-    return False
-
-
 def unscored_by(principal: Principal) -> ColumnElement[bool] | None:
     """Evaluations whose score is still the caller's to give: the community's part for a community
     admin, the unit's part for a unit admin (the scorers of `require_community_scorer` and

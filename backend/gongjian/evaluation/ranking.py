@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gongjian.db import unit_of_work
 from gongjian.evaluation import grading, permissions, spreadsheet
 from gongjian.evaluation.evaluations import readable_evaluations
 from gongjian.evaluation.periods import PERIOD_LABEL, get_period, scheme_of, vetoed
 from gongjian.evaluation.schemas import Ranking
-from gongjian.evaluation.syncing import read_synced
 from gongjian.kit.errors import not_found
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
@@ -102,18 +102,14 @@ def _rank(session: Session, principal: Principal, period: EvaluationPeriod, unit
 
 
 def _ranking(principal: Principal, period_id: int, unit_org_id: int) -> dict[str, Any]:
-    """The checks run, and the evaluations are synced (for a caller who may see them), before the
-    ranking is read."""
-    return read_synced(
-        period_id,
-        permissions.sees_open_evaluations(principal, unit_org_id),
-        lambda session: _checked(session, principal, period_id, unit_org_id),
-        lambda session, checked: _rank(session, principal, *checked),
-    )
+    """The checks, then the ranking, in one read transaction: a pure read (the member writes keep
+    the evaluations in step, syncing.py)."""
+    with unit_of_work() as session:
+        return _rank(session, principal, *_checked(session, principal, period_id, unit_org_id))
 
 
 def ranking(principal: Principal, period_id: int, unit_org_id: int) -> Ranking:
-    """Opens its own transactions: the period's evaluations may be synced before they are ranked."""
+    """Opens its own transaction."""
     return Ranking.model_validate(_ranking(principal, period_id, unit_org_id))
 
 

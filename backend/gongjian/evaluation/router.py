@@ -150,7 +150,7 @@ async def list_evaluation_evidence(
 
 @router.get("/evaluation-periods/{period_id}/ranking", summary="单位内排名与评优推荐")
 async def get_evaluation_ranking(period_id: PathId, unit_org_id: UnitOrgId, principal: Reader) -> Ranking:
-    return await run_heavy(ranking.ranking, principal, period_id, unit_org_id)  # syncs, then ranks: kit.heavy
+    return await run_heavy(ranking.ranking, principal, period_id, unit_org_id)  # a whole unit ranked: kit.heavy
 
 
 @router.get(

@@ -12,7 +12,11 @@
 - A sheet may offer drop-downs (`choices`: list validation from a range, as WPS and Excel show
   them) and be hidden (`hidden`: the lists those drop-downs read).
 - `download(content, filename, fallback)` is the response: the Chinese file name as RFC 5987
-  `filename*`, an ASCII `filename` for clients that don't read it.
+  `filename*`, an ASCII `filename` for clients that don't read it. A large export is written by
+  `write_xlsx` / `write_csv` into a `spool()` file (memory up to SPOOL_BYTES, then a temporary
+  file on disk), as its rows are read, and sent from there by `file_download` in chunks: memory
+  stays flat however many rows, and the database work is over before the first byte is sent (no
+  session or transaction held while a slow client reads).
 - `file_responses` is the matching entry of a route's `responses=` for the spec.
 """
 
@@ -21,13 +25,15 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
 from fastapi import Response
+from fastapi.responses import StreamingResponse
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MEDIA_TYPE = "text/csv"
@@ -87,6 +93,15 @@ class Sheet:
 
 def xlsx(sheets: Sequence[Sheet]) -> bytes:
     """The workbook as .xlsx bytes (CPU work: call from the thread pool)."""
+    out = io.BytesIO()
+    write_xlsx(sheets, out)
+    return out.getvalue()
+
+
+def write_xlsx(sheets: Sequence[Sheet], out: IO[bytes]) -> None:
+    """The workbook written to `out`, each sheet's rows taken from its iterables as they are
+    written (openpyxl's write-only mode keeps no rows: lazily read rows are never all in memory).
+    CPU work: call from the thread pool."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font
@@ -123,26 +138,184 @@ def xlsx(sheets: Sequence[Sheet]) -> bytes:
                         setattr(cell, name, setting)
                     cells.append(cell)
                 ws.append(cells)
-    out = io.BytesIO()
     book.save(out)
-    return out.getvalue()
+
+
+# --- a plain table, written without openpyxl ------------------------------------------------------
+# openpyxl makes an object per cell and writes it through lxml (~20 µs a cell): 6 s of a 20,000-row,
+# 14-column export, holding the GIL. A plain table — one sheet, a bold header row, data rows, as the
+# members export is — is written here as the XML itself (~1 µs a cell), streamed into the zip, with
+# the same cells openpyxl writes: text as inline strings (never formulas, quoted by `_cell_value`),
+# numbers as numbers.
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_TABLE_PARTS = {
+    "[Content_Types].xml": (
+        '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        '<Override PartName="/xl/workbook.xml"'
+        ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        '<Override PartName="/xl/worksheets/sheet1.xml"'
+        ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+        '<Override PartName="/xl/styles.xml"'
+        ' ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+        "</Types>"
+    ),
+    "_rels/.rels": (
+        f'<Relationships xmlns="{_PKG_REL_NS}">'
+        f'<Relationship Id="rId1" Type="{_REL_NS}/officeDocument" Target="xl/workbook.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/_rels/workbook.xml.rels": (
+        f'<Relationships xmlns="{_PKG_REL_NS}">'
+        f'<Relationship Id="rId1" Type="{_REL_NS}/worksheet" Target="worksheets/sheet1.xml"/>'
+        f'<Relationship Id="rId2" Type="{_REL_NS}/styles" Target="styles.xml"/>'
+        "</Relationships>"
+    ),
+    "xl/styles.xml": (
+        f'<styleSheet xmlns="{_MAIN_NS}">'
+        '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+        '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+        '<fill><patternFill patternType="gray125"/></fill></fills>'
+        '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+        '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+        '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+        '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+        '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+        "</styleSheet>"
+    ),
+}
+_XML_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# Rows of a table's sheet XML encoded and written to the zip at a time.
+_XML_BATCH = 500
+
+
+def _column_letters(count: int) -> list[str]:
+    from openpyxl.utils import get_column_letter
+
+    return [get_column_letter(n) for n in range(1, count + 1)]
+
+
+def _table_row(number: int, values: Sequence[Any], letters: Sequence[str], style: str) -> str:
+    cells = []
+    for letter, raw in zip(letters, values, strict=False):
+        value = _cell_value(raw)
+        if value is None or value == "":
+            continue
+        ref = f"{letter}{number}"
+        if isinstance(value, bool):
+            cells.append(f'<c r="{ref}" t="b"{style}><v>{int(value)}</v></c>')
+        elif isinstance(value, int | float):
+            cells.append(f'<c r="{ref}"{style}><v>{value!r}</v></c>')
+        else:
+            text = str(value)
+            space = ' xml:space="preserve"' if text != text.strip() else ""
+            cells.append(f'<c r="{ref}" t="inlineStr"{style}><is><t{space}>{text.translate(_XML_ESCAPES)}</t></is></c>')
+    return f'<row r="{number}">{"".join(cells)}</row>'
+
+
+def write_table_xlsx(name: str, header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[bytes]) -> None:
+    """A one-sheet workbook, sheet `name`: `header` bold, then `rows`, written to `out` as they
+    come (the sheet's XML goes into the zip a batch of rows at a time). CPU work: thread pool."""
+    import zipfile
+
+    letters = _column_letters(max(len(header), 1))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as book:
+        for part, xml in _TABLE_PARTS.items():
+            book.writestr(part, _XML_HEAD + xml)
+        sheet_name = name.translate(_XML_ESCAPES).replace('"', "&quot;")
+        workbook = (
+            f'<workbook xmlns="{_MAIN_NS}" xmlns:r="{_REL_NS}"><sheets>'
+            f'<sheet name="{sheet_name}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        )
+        book.writestr("xl/workbook.xml", _XML_HEAD + workbook)
+        with book.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(f'{_XML_HEAD}<worksheet xmlns="{_MAIN_NS}"><sheetData>'.encode())
+            batch = [_table_row(1, header, letters, ' s="1"')]
+            for number, row in enumerate(rows, 2):
+                if len(row) > len(letters):
+                    letters = _column_letters(len(row))
+                batch.append(_table_row(number, row, letters, ""))
+                if len(batch) >= _XML_BATCH:
+                    sheet.write("".join(batch).encode())
+                    batch.clear()
+            batch.append("</sheetData></worksheet>")
+            sheet.write("".join(batch).encode())
 
 
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows([_cell_value(v) for v in row] for row in rows)
+    out = io.BytesIO()
+    write_csv(header, rows, out)
+    return out.getvalue()
+
+
+# Rows of a CSV encoded and written to its file at a time.
+_CSV_BATCH = 1000
+
+
+def write_csv(header: Sequence[str], rows: Iterable[Sequence[Any]], out: IO[bytes]) -> None:
+    """The CSV twin of `write_xlsx`: written to `out` a batch of rows at a time."""
+    text = io.StringIO()
+    writer = csv.writer(text)
     # The BOM makes Excel read the file as UTF-8 (else it shows Chinese as mojibake).
-    return out.getvalue().encode("utf-8-sig")
+    out.write("\ufeff".encode())
+    writer.writerow(header)
+    for number, row in enumerate(rows, 1):
+        writer.writerow([_cell_value(v) for v in row])
+        if number % _CSV_BATCH == 0:
+            out.write(text.getvalue().encode())
+            text.seek(0)
+            text.truncate()
+    out.write(text.getvalue().encode())
+
+
+# A spooled export stays in memory up to this size, then moves to a temporary file on disk.
+SPOOL_BYTES = 1024 * 1024
+# Bytes read from a spooled export and sent at a time.
+SEND_CHUNK = 64 * 1024
+
+
+def spool() -> IO[bytes]:
+    """A file for an export to be written into: in memory while small, on disk (anonymous, gone
+    when closed) once it passes SPOOL_BYTES. Hand it to `file_download`, which closes it."""
+    return tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # closed by file_download
 
 
 def download(content: bytes, filename: str, fallback: str) -> Response:
     """An attachment named `filename` (Chinese welcome), or `fallback` (ASCII) for older clients;
     the media type follows the file's suffix (.xlsx or .csv)."""
     media_type = _MEDIA_TYPES[filename.rsplit(".", 1)[-1]]
-    disposition = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-    return Response(content, media_type=media_type, headers={"Content-Disposition": disposition})
+    return Response(content, media_type=media_type, headers={"Content-Disposition": _disposition(filename, fallback)})
+
+
+def file_download(file: IO[bytes], filename: str, fallback: str) -> Response:
+    """`download` for a file already written (a `spool()`): sent from the start in SEND_CHUNK
+    pieces, with its length; the file is closed when the response ends or is abandoned."""
+    size = file.seek(0, io.SEEK_END)
+    file.seek(0)
+
+    def chunks() -> Iterator[bytes]:
+        # A plain generator: Starlette reads it in the thread pool (a disk read stays off the loop).
+        try:
+            while chunk := file.read(SEND_CHUNK):
+                yield chunk
+        finally:
+            file.close()
+
+    return StreamingResponse(
+        chunks(),
+        media_type=_MEDIA_TYPES[filename.rsplit(".", 1)[-1]],
+        headers={"Content-Disposition": _disposition(filename, fallback), "Content-Length": str(size)},
+    )
+
+
+def _disposition(filename: str, fallback: str) -> str:
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def file_responses(description: str, *, with_csv: bool = False) -> dict[int | str, dict[str, Any]]:

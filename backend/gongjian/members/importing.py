@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from gongjian.cards import service as cards
 from gongjian.db import unit_of_work
+from gongjian.evaluation.syncing import sync_members
 from gongjian.kit import audit
 from gongjian.kit.access import require_admin_role
 from gongjian.kit.errors import FieldError
@@ -41,7 +42,7 @@ from gongjian.members import permissions, spreadsheet
 from gongjian.members.rules import MEMBER_FIELDS, OrgInfo, date_issues, load_orgs, placement_issues, row_values
 from gongjian.members.schemas import ImportProblem, ImportResult, ImportRowError, MemberCreate
 from gongjian.members.spreadsheet import Deadline, SheetRow
-from gongjian.models import Card, Member, Organization
+from gongjian.models import Card, Evaluation, Member, Organization
 from gongjian.models.base import utcnow
 from gongjian.models.enums import AuditAction, MemberCategory, OrganizationKind
 from gongjian.organizations.permissions import partner_org_ids
@@ -294,6 +295,7 @@ def _insert_members(session: Session, principal: Principal, chunk: Valid) -> lis
             for member_id, (_line, data) in zip(ids, chunk, strict=True)
         ],
     )
+    sync_members(session, ids)  # the open periods' evaluations of the in-service ones
     return ids
 
 
@@ -309,6 +311,8 @@ def _take_back(principal: Principal, member_ids: Sequence[int]) -> None:
             with unit_of_work(write_lock=True) as session:
                 card_ids = list(session.scalars(select(Card.id).where(Card.member_id.in_(chunk))))
                 session.execute(delete(Card).where(Card.id.in_(card_ids)))
+                # Made with them when a period is open (nobody scored them in the meantime).
+                session.execute(delete(Evaluation).where(Evaluation.member_id.in_(chunk)))
                 session.execute(delete(Member).where(Member.id.in_(chunk)))
                 reason = {"source": "import", "reason": "导入未完成，已撤回"}
                 audit.record_many(session, principal, AuditAction.delete, "card", [(i, reason) for i in card_ids])

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated
+from typing import IO, Annotated
 
 from fastapi import File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
@@ -16,7 +16,7 @@ from gongjian.kit.pagination import Page
 from gongjian.kit.principal import Principal
 from gongjian.kit.query import query_of
 from gongjian.kit.routing import DomainRouter, created
-from gongjian.kit.spreadsheet import download, file_responses
+from gongjian.kit.spreadsheet import download, file_download, file_responses, spool
 from gongjian.kit.types import PathId
 from gongjian.members import community_records, importing, service, spreadsheet
 from gongjian.members.schemas import (
@@ -117,10 +117,18 @@ async def export_members(
     query: Annotated[MemberFilters, query_of(MemberFilters)],
     format: FileFormat = FileFormat.xlsx,
 ) -> Response:
-    def work() -> bytes:
-        return spreadsheet.render(service.export_members(principal, query), format)
+    def work() -> IO[bytes]:
+        # Read and written in one worker thread, into a spooled file; the session is closed before
+        # the response starts, so a slow client holds no connection (kit/spreadsheet.py).
+        out = spool()
+        try:
+            service.export_members(principal, query, lambda rows: spreadsheet.write_export(rows, format, out))
+        except BaseException:
+            out.close()
+            raise
+        return out
 
-    return download(await run_heavy(work), f"党员名册.{format.value}", f"members.{format.value}")
+    return file_download(await run_heavy(work), f"党员名册.{format.value}", f"members.{format.value}")
 
 
 @router.get("/members/{member_id}", summary="党员详情")

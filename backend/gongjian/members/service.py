@@ -12,6 +12,7 @@ members/community_records.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, Select, Table, select, union_all
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from gongjian.cards import service as cards
 from gongjian.db import unit_of_work
+from gongjian.evaluation.syncing import sync_members
 from gongjian.kit import audit
 from gongjian.kit.access import require_admin_role
 from gongjian.kit.errors import conflict, forbidden
@@ -56,22 +58,6 @@ def readable_members(principal: Principal) -> Select[Any]:
         .options(joinedload(Member.unit_org), joinedload(Member.community_org))
         .where(permissions.visible_members(principal))
     )
-
-
-def _filtered(principal: Principal, query: MemberFilters) -> Select[Any]:
-    # Built per request: the scope is a where clause of the caller (members/permissions.py).
-    stmt = readable_members(principal)
-    if query.category is not None:
-        stmt = stmt.where(Member.category == query.category.value)
-    if query.unit_org_id is not None:
-        stmt = stmt.where(Member.unit_org_id == query.unit_org_id)
-    if query.community_org_id is not None:
-        stmt = stmt.where(Member.community_org_id == query.community_org_id)
-    if query.status is not None:
-        stmt = stmt.where(Member.status == query.status.value)
-    if query.q:
-        stmt = stmt.where(Member.name.like(like_pattern(query.q), escape=LIKE_ESCAPE))
-    return apply_sort(stmt, query.sort.value, SORT_COLUMNS, Member.id)
 
 
 SORT_COLUMNS = {
@@ -120,9 +106,7 @@ def _scope_of(principal: Principal) -> tuple[str, int | None]:
 
 
 @cached_select()
-def _members_matching(
-    query: MemberListQuery, kind: str, org_id: int | None, principal: Principal | None
-) -> Select[Any]:
+def _members_matching(query: MemberFilters, kind: str, org_id: int | None, principal: Principal | None) -> Select[Any]:
     """The list's rows. An organisation's admin sees the members of its organisation on either side
     of dual management (`unit_org_id = org OR community_org_id = org`): no one index serves that OR
     in order, so each side is read by its own index — the community side, then the unit side
@@ -182,10 +166,26 @@ def _listed(principal: Principal, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def export_members(principal: Principal, query: MemberFilters) -> list[MemberRead]:
-    """Every member the list would show with these filters, in its order (no pages)."""
-    with unit_of_work() as session:
-        return [to_read(principal, m) for m in session.execute(_filtered(principal, query)).scalars()]
+# Rows an export reads from the database at a time: its memory stays flat however many there are.
+EXPORT_BATCH = 1000
+
+
+def export_members(
+    principal: Principal, query: MemberFilters, write: Callable[[Iterable[dict[str, Any]]], None]
+) -> None:
+    """`write(rows)` given every member the list would show with these filters, in its order (no
+    pages), as the list's rows (`_listed`: MemberRead's fields, organisations nested, phones masked
+    as in the list). The rows are read as columns in batches while `write` consumes them, in a unit
+    of work of this call (run it in one worker thread): the session is closed when `write` returns,
+    before any of the file is sent."""
+    kind, org_id = _scope_of(principal)
+    stmt = _members_matching(query, kind, org_id, principal if kind == "other" else None)
+    with unit_of_work(write_lock=False) as session:
+        result = session.execute(stmt.execution_options(yield_per=EXPORT_BATCH)).mappings()
+        try:
+            write(_listed(principal, dict(row)) for row in result)
+        finally:
+            result.close()
 
 
 def get_member(session: Session, principal: Principal, member_id: int) -> MemberRead:
@@ -229,6 +229,7 @@ def create_member(session: Session, principal: Principal, data: MemberCreate) ->
     session.flush()
     audit.record(session, principal, AuditAction.create, "member", member.id, audit.snapshot(member, MEMBER_FIELDS))
     cards.issue_cards(session, principal, [cards.CardRequest(member.id, data.category, data.community_org_id)])
+    sync_members(session, [member.id])  # an open period's evaluation, if in service (evaluation/syncing.py)
     return get_member(session, principal, member.id)
 
 
@@ -286,6 +287,8 @@ def update_member(
         cards.close_open_card(session, principal, member.id)
         cards.issue_cards(session, principal, [cards.CardRequest(member.id, category, community_org_id)])
     audit.finish_update(session, principal, "member", member, before, MEMBER_FIELDS)
+    if placement_changed:  # in or out of service: the open periods' evaluations follow
+        sync_members(session, [member.id])
     session.expire(member)
     return get_member(session, principal, member.id)
 
@@ -319,6 +322,7 @@ def set_member_archived(session: Session, principal: Principal, member_id: int, 
         MEMBER_FIELDS,
         action=AuditAction.archive if archived else AuditAction.restore,
     )
+    sync_members(session, [member.id])  # an archived member's unscored evaluation goes, a restored one's comes
     return to_read(principal, member)
 
 

@@ -19,14 +19,14 @@ import io
 import re
 import time
 import zipfile
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import IO, Any
 
 from gongjian.kit.errors import ProblemError, unprocessable
-from gongjian.kit.spreadsheet import Sheet, csv_bytes, xlsx
-from gongjian.members.schemas import FileFormat, MemberRead
+from gongjian.kit.spreadsheet import Sheet, csv_bytes, write_csv, write_table_xlsx, xlsx
+from gongjian.members.schemas import FileFormat
 from gongjian.models.enums import Gender, LabelledEnum, MemberCategory, MemberStatus
 
 # What one import may be: the file as sent, its lines after the header (blank lines count: a
@@ -306,37 +306,39 @@ def _date(cell: Any) -> date | None:
 # --- writing -----------------------------------------------------------------------------------
 
 
-def _export_line(m: MemberRead) -> list[Any]:
+def _export_line(m: Mapping[str, Any]) -> list[Any]:
+    """One member's line: `m` is a list row (members/service.py `_listed`)."""
+    unit = m["unit_org"]
     values: dict[str, Any] = {
-        "name": m.name,
-        "gender": Gender.label_of(m.gender),
-        "birth_date": m.birth_date,
-        "phone": m.phone or "",
-        "joined_party_on": m.joined_party_on,
-        "category": MemberCategory.label_of(m.category),
-        "unit_org": m.unit_org.name if m.unit_org else "",
-        "community_org": m.community_org.name,
-        "reported_on": m.reported_on,
-        "skills": "、".join(m.skills),
-        "volunteer_number": m.volunteer_number or "",
+        "name": m["name"],
+        "gender": Gender.label_of(m["gender"]),
+        "birth_date": m["birth_date"],
+        "phone": m["phone"] or "",
+        "joined_party_on": m["joined_party_on"],
+        "category": MemberCategory.label_of(m["category"]),
+        "unit_org": unit["name"] if unit else "",
+        "community_org": m["community_org"]["name"],
+        "reported_on": m["reported_on"],
+        "skills": "、".join(m["skills"] or ()),
+        "volunteer_number": m["volunteer_number"] or "",
     }
     return [
-        m.id,
+        m["id"],
         *(values[c.field] for c in COLUMNS),
-        MemberStatus.label_of(m.status),
-        "是" if m.phone_masked else "否",
+        MemberStatus.label_of(m["status"]),
+        "是" if m["phone_masked"] else "否",
     ]
 
 
-def render(members: Sequence[MemberRead], fmt: FileFormat) -> bytes:
+def write_export(members: Iterable[Mapping[str, Any]], fmt: FileFormat, out: IO[bytes]) -> None:
+    """The members export written to `out`, line by line as the members are read (never all of
+    them in memory)."""
     header = ["系统编号", *(c.header for c in COLUMNS), "状态", "手机号是否掩码"]
-    lines = [_export_line(m) for m in members]
+    lines = (_export_line(m) for m in members)
     if fmt is FileFormat.csv:
-        return csv_bytes(header, lines)
-    sheet = Sheet("党员")
-    sheet.header(*header)
-    sheet.rows(lines)
-    return xlsx([sheet])
+        write_csv(header, lines, out)
+        return
+    write_table_xlsx("党员", header, lines, out)
 
 
 # A row whose name starts with this is the template's example: shown to be copied, never imported.
