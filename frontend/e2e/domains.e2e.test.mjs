@@ -152,6 +152,42 @@ test('community admin: creates a member, adds points and sees the balance, impor
   await rowsOf('王建国').waitFor()
 })
 
+test('community admin: a column hidden in 列设置 stays hidden after a reload, until 恢复默认', async () => {
+  await page.goto(url('/members'))
+  await rowsOf('刘桂芳').waitFor()
+  const headers = () => page.locator('.el-table__header-wrapper th').allInnerTexts()
+  const phoneShown = () => page.evaluate(() => [...document.querySelectorAll('.el-table__header-wrapper th')].some((th) => th.textContent.includes('手机号')))
+  assert.ok(await phoneShown(), 'the phone column shows by default')
+  assert.match(await rowsOf('刘桂芳').innerText(), /13907141234/)
+
+  await page.click('[data-test=column-settings]')
+  const choices = page.locator('[data-test=column-choices]:visible')
+  await choices.waitFor()
+  // 姓名 opens the member: it is always shown, so not offered.
+  assert.equal(await choices.locator('[data-test=column-name]').count(), 0)
+  assert.equal(await choices.locator('label.el-checkbox').count(), 8)
+  await choices.locator('[data-test=column-phone]').click()
+  await page.waitForFunction(() => ![...document.querySelectorAll('.el-table__header-wrapper th')].some((th) => th.textContent.includes('手机号')))
+  await noHorizontalScroll('members with column settings open')
+  await shot('20b-members-column-settings', { keepDialogs: true })
+
+  // Remembered in this browser: a reload keeps it hidden, and only it.
+  await page.reload()
+  await rowsOf('刘桂芳').waitFor()
+  assert.equal(await phoneShown(), false, 'the hidden column stays hidden after a reload')
+  const after = await headers()
+  for (const kept of ['姓名', '性别', '类别', '报到社区', '状态']) assert.ok(after.some((h) => h.includes(kept)), `${kept} still shown (${after})`)
+  assert.doesNotMatch(await rowsOf('刘桂芳').innerText(), /13907141234/)
+
+  // 恢复默认 brings every column back, and that too survives a reload.
+  await page.click('[data-test=column-settings]')
+  await page.locator('[data-test=column-reset]:visible').click()
+  await page.waitForFunction(() => [...document.querySelectorAll('.el-table__header-wrapper th')].some((th) => th.textContent.includes('手机号')))
+  await page.reload()
+  await rowsOf('刘桂芳').waitFor()
+  assert.ok(await phoneShown(), 'shown again after 恢复默认 and a reload')
+})
+
 test('community admin: registers a wish, verifies and publishes it', async () => {
   await page.click('.el-menu-item:has-text("微心愿")')
   await page.waitForURL(/\/wishes/)

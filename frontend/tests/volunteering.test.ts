@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Schemas } from '@gongjian/client'
 import { canAnswerRequest, canEnterRecords, spanHours, starsText } from '@/views/volunteering/rules'
-import { activitiesOption, claimsOption, comparisonOption, comparisonRow, concernsOption, formatHours, tasksOption } from '@/views/dashboard/chartOptions'
+import { activitiesOption, claimsOption, comparisonOption, comparisonRow, concernsOption, formatHours, legendRows, tasksOption } from '@/views/dashboard/chartOptions'
 
 const admin = { role: 'admin' as const, organization_id: null, name: '平台管理员' }
 const lht = { role: 'community_admin' as const, organization_id: 1, name: '老虎头管理员' }
@@ -102,7 +102,29 @@ describe('dashboard charts', () => {
       { name: '联席会例会', data: [4, 4] },
       { name: '志愿服务时长', yAxisIndex: 1, data: [231.5, 12] },
     ])
+    const phone = comparisonOption(area, true)
+    expect(phone.yAxis).toMatchObject({ data: ['老虎头社区党委', '胜阳港社区党委'], inverse: true })
+    expect(phone.legend).toMatchObject({ bottom: 0 })
+    expect(phone.series).toMatchObject([{ xAxisIndex: 0 }, { xAxisIndex: 0 }, { xAxisIndex: 0 }, { xAxisIndex: 0 }, { name: '志愿服务时长', xAxisIndex: 1 }])
     expect(comparisonRow('合计', stats)).toMatchObject({ activities: 5, participants: 102, hours: 231.5, claims: 5, honors: 0 })
+  })
+  it('puts a phone chart\'s legend under it, with room below the axis name, and names each value axis along it', () => {
+    for (const option of [activitiesOption(stats, label, true), claimsOption(stats, ['hardship_aid', 'funding', 'volunteer'], label, true)]) {
+      expect(option.legend).toMatchObject({ bottom: 0 })
+      expect(option.legend).not.toHaveProperty('top')
+    }
+    const activities = activitiesOption(stats, label, true)
+    expect(activities.xAxis).toMatchObject([
+      { name: '活动次数（次）', nameLocation: 'middle', position: 'bottom' },
+      { name: '参与人次', nameLocation: 'middle', position: 'top' },
+    ])
+    // One legend line (22 px) and the bottom axis's name (26 px) under the grid.
+    expect(activities.grid).toMatchObject({ bottom: 48, containLabel: true })
+  })
+  it('counts the lines a legend wraps to on a phone', () => {
+    expect(legendRows(['活动次数', '参与人次'])).toBe(1)
+    expect(legendRows(['开展活动', '微心愿实现', '社情民意解决', '联席会例会', '志愿服务时长'])).toBe(2)
+    expect(legendRows([])).toBe(1)
   })
   it('formats hours', () => {
     expect(formatHours(231.5)).toBe('231.5')

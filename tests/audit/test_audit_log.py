@@ -7,7 +7,16 @@ import io
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from factories import assert_problem, headers_for, make_member, make_org, make_partnership
+from factories import (
+    PASSWORD,
+    assert_problem,
+    headers_for,
+    make_member,
+    make_org,
+    make_partnership,
+    make_user,
+    username_of,
+)
 from gongjian.models.enums import OrganizationKind, Role
 
 
@@ -92,3 +101,17 @@ def test_entity_kinds_have_chinese_names(client: TestClient) -> None:
     community = make_org(OrganizationKind.community)
     lht = headers_for(client, Role.community_admin, community)
     assert_problem(client.get("audit-entities", headers=lht), 403, "forbidden")
+
+
+def test_a_logout_reads_as_words_naming_the_account(client: TestClient) -> None:
+    community = make_org(OrganizationKind.community, name="花湖社区党委")
+    admin = headers_for(client, Role.admin)
+    user = make_user(Role.community_admin, community)
+    token = client.post("auth/token", data={"username": username_of(user), "password": PASSWORD}).json()
+    assert client.post("auth/logout", json={"refresh_token": token["refresh_token"]}).status_code == 204
+    events = client.get("audit-events", params={"entity": "login_session", "action": "logout"}, headers=admin).json()
+    fields = {f["label"]: f["new"] for f in events["items"][0]["fields"]}
+    # Not "logout" and the account's number: the reason in words and the account by its name.
+    assert fields["原因"] == "退出登录"
+    display_name = client.get(f"users/{user}", headers=admin).json()["display_name"]
+    assert fields["账号"] == display_name

@@ -324,6 +324,9 @@ _ORG_FIELDS = frozenset(
     }
 )
 _MEMBER_FIELDS = frozenset({"member_id", "claimant_member_id", "recipient_member_id"})
+_USER_FIELDS = frozenset({"user_id"})
+# Why a login session ended (auth/sessions.py): the audit log showed the code ("logout").
+_SESSION_END_REASONS = {"logout": "退出登录", "reuse": "刷新令牌被重复使用，会话已终止"}
 _TENTHS = frozenset({"community_score_tenths", "unit_score_tenths", "final_score_tenths"})
 _CIPHERTEXT = frozenset({"phone_ciphertext", "room_ciphertext"})
 # Names a deleted row's events may carry, tried in this order.
@@ -377,13 +380,23 @@ class Describer:
         self._names = self._object_names(session, events)
         org_ids: set[int] = set()
         member_ids: set[int] = set()
+        user_ids: set[int] = set()
         for event in events:
             for key, old, new in pairs(event.action, event.changes or {}):
-                target = org_ids if key in _ORG_FIELDS else member_ids if key in _MEMBER_FIELDS else None
+                target = (
+                    org_ids
+                    if key in _ORG_FIELDS
+                    else member_ids
+                    if key in _MEMBER_FIELDS
+                    else user_ids
+                    if key in _USER_FIELDS
+                    else None
+                )
                 if target is not None:
                     target.update(_ints([old, new]))
         self._orgs = _lookup(session, Organization.id, Organization.name, org_ids)
         self._members = _lookup(session, Member.id, Member.name, member_ids)
+        self._users = _lookup(session, User.id, User.display_name, user_ids)
 
     @staticmethod
     def _object_names(session: Session, events: Sequence[Event]) -> dict[tuple[str, str], str]:
@@ -448,6 +461,10 @@ class Describer:
             return "、".join(self._orgs.get(i, f"编号 {i}") for i in sorted(ids))
         if key in _MEMBER_FIELDS and isinstance(value, int):
             return self._members.get(value, f"编号 {value}")
+        if key in _USER_FIELDS and isinstance(value, int):
+            return self._users.get(value, f"编号 {value}")
+        if entity == "login_session" and key == "reason" and isinstance(value, str):
+            return _SESSION_END_REASONS.get(value, value)
         if key in _TENTHS and isinstance(value, int | float):
             return f"{value / 10:g}"
         if key == "community_weight_milli" and isinstance(value, int | float):

@@ -11,6 +11,10 @@ export function createFakeUni() {
   const calls: Call[] = []
   /** What WeChat's subscription dialog answers (template id → accept / reject / …), or 'fail'. */
   const subscribe: { answer: Record<string, string> | 'fail'; asked: string[][] } = { answer: {}, asked: [] }
+  /** What the person answers to `uni.showModal` (confirm or not), and the titles asked. */
+  const modal: { confirm: boolean; asked: string[] } = { confirm: true, asked: [] }
+  /** The titles of the toasts shown. */
+  const toasts: string[] = []
   const uni = {
     getStorageSync: (key: string) => storage.get(key) ?? '',
     setStorageSync: (key: string, value: unknown) => void storage.set(key, value),
@@ -40,11 +44,16 @@ export function createFakeUni() {
       const answer = subscribe.answer
       setTimeout(() => (answer === 'fail' ? o.fail?.({ errMsg: 'requestSubscribeMessage:fail' }) : o.success?.({ errMsg: 'requestSubscribeMessage:ok', ...answer })), 0)
     },
-    showToast: () => undefined,
+    showModal(o: { title?: string; success?: (r: { confirm: boolean; cancel: boolean }) => void }) {
+      modal.asked.push(o.title ?? '')
+      const confirm = modal.confirm
+      setTimeout(() => o.success?.({ confirm, cancel: !confirm }), 0)
+    },
+    showToast: (o: { title?: string }) => void toasts.push(o.title ?? ''),
     reLaunch: () => undefined,
     switchTab: () => undefined,
   }
-  return { uni, storage, routes, calls, subscribe }
+  return { uni, storage, routes, calls, subscribe, modal, toasts }
 }
 
 export const problem = (status: number, code: string, title = '出错了', extra: Record<string, unknown> = {}) => ({

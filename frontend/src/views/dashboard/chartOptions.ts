@@ -16,10 +16,46 @@ type Stats = Schemas['AnnualStats']
 const RED = '#c62828'
 const GOLD = '#b7791f'
 const BLUE = '#1d5fa8'
+const GREY = '#60636a'
 const PALETTE = ['#c62828', '#b7791f', '#1d5fa8', '#27702b', '#60636a', '#8e44ad', '#16a085']
 
-const grid = { left: 8, right: 24, top: 40, bottom: 8, containLabel: true }
+const grid = { left: 8, right: 24, top: 48, bottom: 8, containLabel: true }
 const axisLabel = { interval: 0, rotate: 30, fontSize: 11 }
+
+/**
+ * How many lines a plain legend of `names` takes in a chart `width` px wide: ECharts wraps it,
+ * each item being its 25 px mark, 5 px, the name (12 px a character) and a 10 px gap.
+ * Used on a phone, where the legend goes under the chart and the grid leaves it that room.
+ */
+export function legendRows(names: string[], width = 300): number {
+  let rows = 1
+  let x = 0
+  for (const name of names) {
+    const item = 25 + 5 + 12 * [...name].length + 10
+    if (x > 0 && x + item > width) {
+      rows += 1
+      x = 0
+    }
+    x += item
+  }
+  return rows
+}
+/** The legend under a phone chart, and the grid's bottom that keeps the axis and its name clear of it. */
+function phoneLegend(names: string[], axisName = false) {
+  const rows = legendRows(names)
+  return { legend: { bottom: 0, itemGap: 10 }, gridBottom: rows * 22 + (axisName ? 26 : 4) }
+}
+/**
+ * A value axis's name on a phone: centred along the axis, outside its labels (top or bottom), in
+ * the colour of the series it measures, so it never meets the legend or the category names.
+ */
+const phoneAxisName = (name: string, color: string) => ({
+  name,
+  nameLocation: 'middle' as const,
+  nameGap: 26,
+  nameTextStyle: { color, fontSize: 12 },
+  axisLabel: { color, fontSize: 11 },
+})
 /**
  * On a phone (`narrow`) the bars lie down: category names are read in full along the left edge
  * (no rotated, clipped or overlapping labels), values stand at the bar ends.
@@ -30,23 +66,25 @@ const nameAxis = (names: string[]) => ({ type: 'category' as const, data: names,
 export function activitiesOption(stats: Stats, label: Label, narrow = false): ChartOption {
   const rows = stats.activities_by_kind
   const names = rows.map((r) => label('activity_kind', r.kind))
-  if (narrow)
+  if (narrow) {
+    const { legend, gridBottom } = phoneLegend(['活动次数', '参与人次'], true)
     return {
       color: [RED, GOLD],
-      grid: { ...grid, top: 48 },
-      legend: { top: 0 },
+      grid: { ...grid, top: 30, bottom: gridBottom },
+      legend,
       tooltip: { trigger: 'axis' },
       yAxis: nameAxis(names),
       // Two value axes, one under the bars (次) and one above (人次): their scales differ tenfold.
       xAxis: [
-        { type: 'value', name: '次', minInterval: 1, position: 'bottom' },
-        { type: 'value', name: '人次', minInterval: 1, position: 'top', splitLine: { show: false } },
+        { type: 'value', ...phoneAxisName('活动次数（次）', RED), minInterval: 1, position: 'bottom' },
+        { type: 'value', ...phoneAxisName('参与人次', GOLD), minInterval: 1, position: 'top', splitLine: { show: false } },
       ],
       series: [
         { name: '活动次数', type: 'bar', xAxisIndex: 0, data: rows.map((r) => r.activities), barMaxWidth: 14, label: { show: true, position: 'right', fontSize: 10 } },
         { name: '参与人次', type: 'bar', xAxisIndex: 1, data: rows.map((r) => r.participant_times), barMaxWidth: 14, label: { show: true, position: 'right', fontSize: 10 } },
       ],
     }
+  }
   return {
     color: [RED, GOLD],
     grid,
@@ -117,10 +155,12 @@ export function claimsOption(stats: Stats, categories: string[], label: Label, n
   const rows = stats.claims.by_category_and_status
   const statuses = [...new Set(rows.map((r) => r.status))]
   const names = categories.map((c) => label('service_category', c))
+  const phone = phoneLegend(statuses.map((s) => label('claim_status', s)))
   return {
     color: PALETTE,
-    grid,
-    legend: { top: 0 },
+    // On a phone the legend goes under the bars: above them it wrapped over the first category names.
+    grid: narrow ? { ...grid, top: 8, bottom: phone.gridBottom } : grid,
+    legend: narrow ? phone.legend : { top: 0 },
     tooltip: { trigger: 'axis' },
     ...(narrow
       ? { yAxis: nameAxis(names), xAxis: { type: 'value' as const, minInterval: 1 } }
@@ -202,8 +242,12 @@ export function comparisonRow(name: string, f: Schemas['AnnualFigures']): Compar
   }
 }
 
-/** The communities of a street or district side by side: counts on the left axis, volunteer hours on the right (their scales differ). */
-export function comparisonOption(area: Area): ChartOption {
+/**
+ * The communities of a street or district side by side: counts on one axis, volunteer hours on
+ * another (their scales differ). On a phone the bars lie down (community names in full on the
+ * left), counts measured below, hours above, and the legend under the chart.
+ */
+export function comparisonOption(area: Area, narrow = false): ChartOption {
   const rows = area.communities.map((c) => comparisonRow(c.community.name, c))
   const counts: [string, keyof ComparisonRow][] = [
     ['开展活动', 'activities'],
@@ -211,13 +255,32 @@ export function comparisonOption(area: Area): ChartOption {
     ['社情民意解决', 'concernsResolved'],
     ['联席会例会', 'meetings'],
   ]
+  const names = rows.map((r) => r.name)
+  if (narrow) {
+    const { legend, gridBottom } = phoneLegend([...counts.map(([name]) => name), '志愿服务时长'], true)
+    return {
+      color: PALETTE,
+      grid: { ...grid, top: 30, bottom: gridBottom },
+      legend,
+      tooltip: { trigger: 'axis' },
+      yAxis: nameAxis(names),
+      xAxis: [
+        { type: 'value', ...phoneAxisName('次 / 个 / 件', '#303133'), minInterval: 1, position: 'bottom' },
+        { type: 'value', ...phoneAxisName('志愿服务时长（小时）', GREY), position: 'top', splitLine: { show: false } },
+      ],
+      series: [
+        ...counts.map(([name, key]) => ({ name, type: 'bar' as const, xAxisIndex: 0, data: rows.map((r) => r[key] as number), barMaxWidth: 8 })),
+        { name: '志愿服务时长', type: 'bar' as const, xAxisIndex: 1, data: rows.map((r) => r.hours), barMaxWidth: 8 },
+      ],
+    }
+  }
   return {
     color: PALETTE,
     grid: { ...grid, top: 56 },
-    // One scrolling line: on a phone five names would wrap over the axis names.
+    // One scrolling line, above the axis names.
     legend: { top: 0, type: 'scroll' },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'category', data: rows.map((r) => r.name), axisLabel: { interval: 0, fontSize: 11, rotate: rows.length > 6 ? 30 : 0 } },
+    xAxis: { type: 'category', data: names, axisLabel: { interval: 0, fontSize: 11, rotate: rows.length > 6 ? 30 : 0 } },
     yAxis: [
       { type: 'value', name: '次 / 个 / 件', minInterval: 1 },
       { type: 'value', name: '小时', splitLine: { show: false } },
