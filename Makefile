@@ -10,7 +10,7 @@ WORKERS ?= 1
 DEMO ?= 1
 export PORT WORKERS
 
-.PHONY: install run dev test test-tools test-backend test-frontend lint openapi openapi-check migrate bench attack-memory spa clean
+.PHONY: install run dev test test-tools test-backend test-frontend lint openapi openapi-check migrate bench bench-wire attack-memory spa clean
 
 install: $(VENV)/.installed frontend/node_modules/.installed
 
@@ -79,6 +79,11 @@ test-frontend: install
 # BENCH_BASELINE=<another checkout>/backend (compared round by round), BENCH_DATABASE_URL.
 bench: install
 	$(BIN)/python bench/run.py
+
+# Bytes on the wire for the SPA's and the mobile web app's first screen at phone width, cold and
+# returning (frontend/scripts/wire-bytes.mjs; Chromium, the built front ends, gongjian serve).
+bench-wire: spa
+	cd frontend && node scripts/wire-bytes.mjs
 
 # Peak memory of a server under the hardening issue's two memory attacks (bench/attack_memory.py);
 # ATTACK_BACKEND=<another checkout>/backend measures that code instead.
