@@ -533,6 +533,15 @@ def serve_workers(workers: int, port: int, env: dict[str, str]) -> subprocess.Po
     raise SystemExit(f"gongjian serve --workers {workers} did not start")
 
 
+def worker_pids(pid: int) -> list[int]:
+    """The processes that serve requests: the server itself, or the workers its supervisor started."""
+    try:
+        children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return [pid]
+    return children or [pid]
+
+
 def measure_workers(wrk_bin: str, auth: dict[str, dict[str, str]], env: dict[str, str]) -> dict[str, Any]:
     """Rate of two lists at one and at two worker processes, alternating rounds; one server at a time."""
     targets = [
@@ -547,7 +556,12 @@ def measure_workers(wrk_bin: str, auth: dict[str, dict[str, str]], env: dict[str
             try:
                 for target in targets:
                     key = f"{target.name}, {workers} worker{'s' if workers > 1 else ''}"
+                    served_by = worker_pids(proc.pid)
+                    before = [cpu_seconds(pid) for pid in served_by]
                     figures = wrk(wrk_bin, f"http://127.0.0.1:{port}{target.path}", auth[target.user], proc.pid)
+                    spent = [cpu_seconds(pid) - b for pid, b in zip(served_by, before, strict=True)]
+                    # How evenly the kernel handed the connections out: the busiest worker's CPU share.
+                    figures["busiest_worker_share"] = max(spent) / sum(spent) if sum(spent) else math.nan
                     rounds.setdefault(key, []).append(figures)
             finally:
                 os.killpg(proc.pid, 15)
@@ -586,9 +600,9 @@ def print_table(results: dict[str, Any]) -> None:
                 f"{f['probe_p99_ms']:10.1f} {f['probe_max_ms']:7.0f}"
             )
     if "workers" in results:
-        print(f"\n{'gongjian serve':46}{'req/s':>8} {'p99 ms':>8}")
+        print(f"\n{'gongjian serve':46}{'req/s':>8} {'p99 ms':>8} {'busiest worker':>15}")
         for name, f in results["workers"]["medians"].items():
-            print(f"{name:46}{f['rps']:8.0f} {f['p99_ms']:8.1f}")
+            print(f"{name:46}{f['rps']:8.0f} {f['p99_ms']:8.1f} {f['busiest_worker_share']:15.0%}")
         print("two workers against one: " + ", ".join(f"{k} {v:.2f}x" for k, v in results["workers"]["gain"].items()))
     print(
         "\nratio: req/s against hello-world's in the same rounds; CPU ratio: the same by the server's CPU time\n"

@@ -201,6 +201,10 @@ def serve(
         http=SERVER_HTTP,
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=settings.trusted_proxies or None,
+        # With several workers uvicorn's supervisor kills a worker that doesn't answer its health
+        # check within 5 s; on a busy 2-core machine importing the app alone took longer, so the
+        # first worker was killed and restarted before it served anything (seen at load 9).
+        timeout_worker_healthcheck=60,
     )
     if config.workers == 1:
         uvicorn.Server(config).run()
