@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from gongjian.db import unit_of_work
@@ -463,6 +463,11 @@ def main(scale_name: str) -> None:
         )
         # An evaluation period open for the year: opening creates one evaluation per in-service member
         # in one INSERT … SELECT (the service's own), so the ranking has its unit's evaluations.
+        if session.get_bind().dialect.name == "postgresql":
+            # Planner statistics for the rows written above, as autovacuum keeps them on a database
+            # that has lived: without them, at L, PostgreSQL planned that INSERT … SELECT so badly that
+            # it ran for more than 25 minutes (ANALYZE sees this transaction's own rows).
+            session.execute(text("ANALYZE"))
         period = periods.create_period(
             session, SYSTEM, PeriodCreate(name="基准年度考评", start_date=date(2024, 1, 1), end_date=date(2024, 12, 31))
         )
