@@ -85,16 +85,18 @@ test-tools:
 	  (apt-get update -qq && apt-get install -y -qq poppler-utils) >/dev/null 2>&1 || echo "poppler-utils not installed: PDF text checks will be skipped"; }
 
 # pytest on SQLite, then the same suite on PostgreSQL when TEST_DATABASE_URL is set; two workers
-# (pytest-xdist), each with its own database (tests/conftest.py). PYTEST_WORKERS=0 runs serially.
+# (pytest-xdist), each with its own database (tests/conftest.py). PYTEST_WORKERS=0 runs serially;
+# PYTEST_ARGS narrows a run (`make test-sqlite PYTEST_ARGS=tests/stats`).
 PYTEST_WORKERS ?= 2
+PYTEST_ARGS ?=
 test-backend: test-sqlite test-postgresql
 
 test-sqlite: $(VENV)/.installed
 	@echo "== pytest on SQLite"
-	env -u TEST_DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS)
+	env -u TEST_DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 test-postgresql: $(VENV)/.installed
-	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== the same suite on PostgreSQL"; $(BIN)/pytest -n $(PYTEST_WORKERS); \
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== the same suite on PostgreSQL"; $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 test-frontend: install
