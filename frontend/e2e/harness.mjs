@@ -166,7 +166,9 @@ export async function startBackend({ reference = false, demo = false } = {}) {
   let log = ''
   server.stderr.on('data', (chunk) => (log = (log + chunk).slice(-20000)))
   const baseUrl = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
+  // Importing the app takes ~2 s on an idle machine, but over 30 s was seen with the test lanes and
+  // two e2e files at once on a shared 2-core machine (as tests/factories/live_server.py allows).
+  const deadline = Date.now() + 120_000
   for (;;) {
     if (server.exitCode !== null) throw new Error(`backend exited early:\n${log}`)
     try {
@@ -175,7 +177,11 @@ export async function startBackend({ reference = false, demo = false } = {}) {
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`backend not healthy within 30 s:\n${log}`)
+    if (Date.now() > deadline) {
+      server.kill('SIGKILL') // else the file's process waits on it forever: no `after` can stop it
+      rmSync(varDir, { recursive: true, force: true })
+      throw new Error(`backend not healthy within 120 s:\n${log}`)
+    }
     await new Promise((r) => setTimeout(r, 200))
   }
   return {
