@@ -10,7 +10,7 @@ WORKERS ?= 1
 DEMO ?= 1
 export PORT WORKERS
 
-.PHONY: install run dev test test-tools test-backend test-frontend lint openapi openapi-check migrate bench bench-wire attack-memory spa clean
+.PHONY: install run dev test test-serial lane-sqlite lane-postgresql lane-frontend test-tools test-backend test-sqlite test-postgresql test-frontend lint openapi openapi-check migrate bench bench-wire attack-memory spa clean
 
 install: $(VENV)/.installed frontend/node_modules/.installed
 
@@ -56,7 +56,27 @@ openapi: $(VENV)/.installed
 	$(BIN)/gongjian openapi
 	@if [ -f frontend/package.json ]; then cd frontend && npm run --silent openapi; fi
 
-test: install test-tools lint test-backend test-frontend
+# Everything CI runs (.ci/run), in lanes side by side on a 2-core machine: pip and npm install at
+# once, then lint + pytest on SQLite | pytest on PostgreSQL | the front-end's npm test (its browser
+# tests mostly wait). Each lane's output is printed whole when the lane ends (make -O), so a failure
+# reads as it would alone; make exits non-zero naming the lane. `make test-serial` runs them in turn.
+TEST_LANES ?= 3
+test: test-tools
+	@$(MAKE) --no-print-directory -j2 -Orecurse install
+	@echo "== lanes (output of each when it ends): lint + SQLite | PostgreSQL | front-end"
+	@$(MAKE) --no-print-directory -j$(TEST_LANES) -Orecurse lane-sqlite lane-postgresql lane-frontend
+
+test-serial: install test-tools lint test-backend test-frontend
+
+lane-sqlite: $(VENV)/.installed
+	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory test-sqlite
+
+lane-postgresql: $(VENV)/.installed
+	@$(MAKE) --no-print-directory test-postgresql
+
+lane-frontend: install
+	@$(MAKE) --no-print-directory test-frontend
 
 # System tools some tests use (pdftotext to read back the Chinese in generated PDFs), from Debian's
 # archive when missing. The browser tests install Chromium themselves the same way.
@@ -65,11 +85,18 @@ test-tools:
 	  (apt-get update -qq && apt-get install -y -qq poppler-utils) >/dev/null 2>&1 || echo "poppler-utils not installed: PDF text checks will be skipped"; }
 
 # pytest on SQLite, then the same suite on PostgreSQL when TEST_DATABASE_URL is set; two workers
-# (pytest-xdist), each with its own database (tests/conftest.py). PYTEST_WORKERS=0 runs serially.
+# (pytest-xdist), each with its own database (tests/conftest.py). PYTEST_WORKERS=0 runs serially;
+# PYTEST_ARGS narrows a run (`make test-sqlite PYTEST_ARGS=tests/stats`).
 PYTEST_WORKERS ?= 2
-test-backend: $(VENV)/.installed
-	env -u TEST_DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS)
-	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== the same suite on PostgreSQL"; $(BIN)/pytest -n $(PYTEST_WORKERS); \
+PYTEST_ARGS ?=
+test-backend: test-sqlite test-postgresql
+
+test-sqlite: $(VENV)/.installed
+	@echo "== pytest on SQLite"
+	env -u TEST_DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+test-postgresql: $(VENV)/.installed
+	@if [ -n "$$TEST_DATABASE_URL" ]; then echo "== the same suite on PostgreSQL"; $(BIN)/pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS); \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped"; fi
 
 test-frontend: install

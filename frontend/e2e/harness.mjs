@@ -95,7 +95,8 @@ function preparedVarDir(gongjian, env, { reference, demo }) {
   const variant = demo ? 'demo' : reference ? 'reference' : 'bare'
   const stamp = Math.floor(newestSourceMtime(join(REPO, 'backend', 'gongjian')))
   const day = new Date().toISOString().slice(0, 10)
-  const cacheRoot = join(FRONTEND, 'node_modules', '.cache', 'gongjian-e2e')
+  // E2E_CACHE: elsewhere (a checkout whose node_modules is another's, linked)
+  const cacheRoot = process.env.E2E_CACHE ?? join(FRONTEND, 'node_modules', '.cache', 'gongjian-e2e')
   const prepared = join(cacheRoot, `${variant}-${day}-${stamp}`)
   if (existsSync(prepared)) return prepared
   mkdirSync(cacheRoot, { recursive: true })
@@ -119,18 +120,9 @@ function preparedVarDir(gongjian, env, { reference, demo }) {
   return prepared
 }
 
-/**
- * Starts the backend serving the built SPA; resolves once /api/v1/health answers ok.
- * `reference`: also load the reference data (service categories and the reference claim list).
- * `demo`: also load the demo community 老虎头 (implies `reference`), as `make run` does; its logins
- * are `DEMO_LOGINS` with `DEMO_PASSWORD`.
- */
-export async function startBackend({ reference = false, demo = false } = {}) {
-  const gongjian = join(REPO, '.venv', 'bin', 'gongjian')
-  if (!existsSync(gongjian)) throw new Error(`${gongjian} is missing: run \`make install\` at the repository root`)
-  const varDir = mkdtempSync(join(tmpdir(), 'gongjian-e2e-'))
-  const port = await freePort()
-  const env = {
+/** The backend's environment for a var dir (the e2e tests' passwords; the built SPA). */
+function backendEnv(varDir) {
+  return {
     ...process.env,
     DATABASE_URL: `sqlite:///${join(varDir, 'gongjian.db')}`,
     GONGJIAN_VAR_DIR: varDir,
@@ -138,6 +130,34 @@ export async function startBackend({ reference = false, demo = false } = {}) {
     GONGJIAN_ADMIN_PASSWORD: ADMIN_PASSWORD,
     GONGJIAN_DEMO_PASSWORD: DEMO_PASSWORD,
   }
+}
+
+function gongjianBin() {
+  const gongjian = join(REPO, '.venv', 'bin', 'gongjian')
+  if (!existsSync(gongjian)) throw new Error(`${gongjian} is missing: run \`make install\` at the repository root`)
+  return gongjian
+}
+
+/**
+ * The prepared var dirs of every variant, made once before the test files run side by side
+ * (e2e/prepare.mjs, `npm run test:e2e`); each file's `startBackend` then finds its variant made.
+ */
+export function prepareData() {
+  const env = backendEnv(tmpdir())
+  for (const variant of [{ demo: true }, { reference: true }, {}]) preparedVarDir(gongjianBin(), env, variant)
+}
+
+/**
+ * Starts the backend serving the built SPA; resolves once /api/v1/health answers ok.
+ * `reference`: also load the reference data (service categories and the reference claim list).
+ * `demo`: also load the demo community 老虎头 (implies `reference`), as `make run` does; its logins
+ * are `DEMO_LOGINS` with `DEMO_PASSWORD`.
+ */
+export async function startBackend({ reference = false, demo = false } = {}) {
+  const gongjian = gongjianBin()
+  const varDir = mkdtempSync(join(tmpdir(), 'gongjian-e2e-'))
+  const port = await freePort()
+  const env = backendEnv(varDir)
   cpSync(preparedVarDir(gongjian, env, { reference, demo }), varDir, { recursive: true })
   const server = spawn(gongjian, ['serve', '--host', '127.0.0.1', '--port', String(port)], {
     env,
@@ -146,7 +166,9 @@ export async function startBackend({ reference = false, demo = false } = {}) {
   let log = ''
   server.stderr.on('data', (chunk) => (log = (log + chunk).slice(-20000)))
   const baseUrl = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
+  // Importing the app takes ~2 s on an idle machine, but over 30 s was seen with the test lanes and
+  // two e2e files at once on a shared 2-core machine (as tests/factories/live_server.py allows).
+  const deadline = Date.now() + 120_000
   for (;;) {
     if (server.exitCode !== null) throw new Error(`backend exited early:\n${log}`)
     try {
@@ -155,7 +177,11 @@ export async function startBackend({ reference = false, demo = false } = {}) {
     } catch {
       /* not listening yet */
     }
-    if (Date.now() > deadline) throw new Error(`backend not healthy within 30 s:\n${log}`)
+    if (Date.now() > deadline) {
+      server.kill('SIGKILL') // else the file's process waits on it forever: no `after` can stop it
+      rmSync(varDir, { recursive: true, force: true })
+      throw new Error(`backend not healthy within 120 s:\n${log}`)
+    }
     await new Promise((r) => setTimeout(r, 200))
   }
   return {

@@ -67,7 +67,10 @@ def path_families_in_shards(spec: dict[str, object], shards: int) -> list[list[s
     return [sorted(group) for group in groups if group]
 
 
-SPEC = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+# libyaml's safe loader when PyYAML has it: the same document, ~4x faster than the pure-Python one
+# (the spec is ~900 KB and every xdist worker reads it at collection).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SPEC = yaml.load((ROOT / "openapi.yaml").read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
 FAMILY_SHARDS = path_families_in_shards(SPEC, SHARDS)
 
 

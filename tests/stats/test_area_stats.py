@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from factories import assert_problem, headers_for, login
 from gongjian.demo import data
-from gongjian.demo.loader import load_demo
+from gongjian.demo.loader import DemoResult
 from gongjian.models.enums import Role
 
 PASSWORD = "demo-password-1"
@@ -51,8 +51,7 @@ def _org_id(client: TestClient, headers: dict[str, str], name: str) -> int:
     return int(next(o["id"] for o in found if o["name"] == name))
 
 
-def test_street_and_district_equal_the_sum_of_their_communities(client: TestClient) -> None:
-    load_demo(password=PASSWORD)
+def test_street_and_district_equal_the_sum_of_their_communities(client: TestClient, demo: DemoResult) -> None:
     admin = headers_for(client, Role.admin)
     district = _org_id(client, admin, data.DISTRICT["name"])
     street = _org_id(client, admin, data.STREET["name"])
@@ -112,8 +111,8 @@ def test_street_and_district_equal_the_sum_of_their_communities(client: TestClie
     assert len(seen_sizes) >= 3
 
 
-def test_area_report_is_scoped(client: TestClient) -> None:
-    result = load_demo(password=PASSWORD)
+def test_area_report_is_scoped(client: TestClient, demo: DemoResult) -> None:
+    result = demo
     admin = headers_for(client, Role.admin)
     district = _org_id(client, admin, data.DISTRICT["name"])
     street = _org_id(client, admin, data.STREET["name"])

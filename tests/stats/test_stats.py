@@ -9,14 +9,14 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from factories import assert_problem, headers_for, login, make_org
-from gongjian.demo.loader import load_demo
+from gongjian.demo.loader import DemoResult, load_demo
 from gongjian.models.enums import OrganizationKind, Role
 
 LATEST_DEMO_YEAR = 2017
 
 
-def test_demo_2017_figures_and_live_recount(client: TestClient) -> None:
-    result = load_demo(password="demo-password-1")
+def test_demo_2017_figures_and_live_recount(client: TestClient, demo: DemoResult) -> None:
+    result = demo  # what load_demo(password="demo-password-1") gave on an empty database
     assert result.created and [login.username for login in result.logins] == [
         "lht-admin",
         "court-admin",
