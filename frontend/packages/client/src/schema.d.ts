@@ -3712,6 +3712,11 @@ export interface components {
          */
         CalendarSource: "official" | "platform" | "weekdays";
         /**
+         * CallerAction
+         * @enum {string}
+         */
+        CallerAction: "enter_volunteer_records" | "publish_activity" | "convene_meeting";
+        /**
          * CallerClaim
          * @description The caller's organisation's active claim on an item.
          */
@@ -4696,6 +4701,11 @@ export interface components {
              */
             recorded_by: string;
         };
+        /**
+         * CorrectionRequestAction
+         * @enum {string}
+         */
+        CorrectionRequestAction: "answer";
         /** CorrectionRequestCreate */
         CorrectionRequestCreate: {
             /**
@@ -4714,6 +4724,11 @@ export interface components {
         };
         /** CorrectionRequestRead */
         CorrectionRequestRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：待答复时，记录组织单位的管理员（或平台管理员）可答复（更正记录或不予更正）
+             */
+            allowed_actions: components["schemas"]["CorrectionRequestAction"][];
             /** Answered At */
             answered_at: string | null;
             /** Correction Record Id */
@@ -5822,6 +5837,11 @@ export interface components {
              * @enum {string}
              */
             actor_type: "user" | "api_key";
+            /**
+             * Allowed Actions
+             * @description 调用者的身份可以发起的操作（具体对象的操作看各对象的 allowed_actions）：enter_volunteer_records 录入志愿服务记录；publish_activity 发布活动；convene_meeting 召集例会
+             */
+            allowed_actions: components["schemas"]["CallerAction"][];
             /** Id */
             id: number;
             /** Name */
@@ -6911,7 +6931,7 @@ export interface components {
          * PeriodAction
          * @enum {string}
          */
-        PeriodAction: "edit" | "open" | "finalize" | "reopen";
+        PeriodAction: "edit" | "open" | "finalize" | "reopen" | "ranking" | "score";
         /**
          * PeriodCreate
          * @description Fields left out take the default scheme (reference data `evaluation_scheme.json`).
@@ -6971,7 +6991,7 @@ export interface components {
         PeriodRead: {
             /**
              * Allowed Actions
-             * @description 调用者现在可以做的操作
+             * @description 调用者现在可以做的操作：edit/open/finalize/reopen 维护周期；ranking 查看单位排名与导出（管理员）；score 为本组织的党员评分（考评进行中，社区、单位管理员）
              */
             allowed_actions: components["schemas"]["PeriodAction"][];
             /**
