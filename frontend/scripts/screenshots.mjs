@@ -1,7 +1,10 @@
 // Full-page screenshots of every SPA screen, as the platform admin, a community admin (老虎头) and
 // a street admin (the area dashboard), at 1440×900 and 390×844, against the demo data — for people
-// to look at. Also lists, per screen, what a look should catch anyway: a page scrolling sideways,
-// raw codes (snake_case), `undefined`/`null`/`NaN`, and text cut off inside table cells.
+// to look at; the demo has no evaluation period, so one is opened first (as e2e/desk does) for the
+// period's page and its scoring grid. Each page is captured whole: the layout scrolls inside its main
+// area, so the shot lets that area grow to its content first (`wholePage`). Also lists, per screen,
+// what a look should catch anyway: a page scrolling sideways, raw codes (snake_case),
+// `undefined`/`null`/`NaN`, and text cut off inside table cells.
 //
 //   cd frontend && npm run build && PYTHONPATH=$PWD/../backend node scripts/screenshots.mjs [outdir]
 //
@@ -32,6 +35,14 @@ const ROUTES = [
 ]
 const ROLE_ROUTES = { admin: ROUTES, lht: ROUTES, street: ['/', '/dashboard', '/members', '/volunteer-hours'] }
 
+/** The demo has no evaluation period: open one over the demo's members (as e2e/desk does). */
+async function openPeriod(backend) {
+  const token = await apiToken(backend, WHO.admin)
+  const year = new Date().getFullYear() - 1
+  const period = await apiCall(backend, 'POST', '/evaluation-periods', token, { name: `${year}年度党员双向考评`, start_date: `${year}-01-01`, end_date: `${year}-12-31` })
+  await apiCall(backend, 'POST', `/evaluation-periods/${period.id}/open`, token)
+}
+
 async function ids(backend) {
   const token = await apiToken(backend, WHO.admin)
   const first = async (path) => (await apiCall(backend, 'GET', path, token)).items[0]?.id
@@ -50,6 +61,16 @@ async function settled(page, extra = 500) {
   await page.waitForLoadState('networkidle')
   await page.waitForFunction(() => !document.querySelector('.el-loading-mask:not([style*="display: none"])')).catch(() => {})
   await page.waitForTimeout(extra) // transitions, chart animations
+}
+
+/**
+ * The layout is one screen high and scrolls inside its main area, so a full-page shot would show
+ * only the first screen: let the layout grow to its content for the shot (the page reloads on the
+ * next route, so nothing of this stays).
+ */
+async function wholePage(page) {
+  await page.addStyleTag({ content: '.layout { height: auto !important; min-height: 100vh; } .layout .el-main { overflow: visible !important; }' })
+  await page.waitForTimeout(100)
 }
 
 /** What a look should catch anyway, read from the page. */
@@ -81,6 +102,7 @@ const backend = await startBackend({ demo: true })
 const report = []
 const profiles = []
 try {
+  await openPeriod(backend)
   const known = await ids(backend)
   for (const viewport of VIEWPORTS) {
     const profile = mkdtempSync(join(tmpdir(), 'gongjian-shots-'))
@@ -97,6 +119,7 @@ try {
         await settled(page, path === '/dashboard' ? 1500 : 500)
         if (new URL(page.url()).pathname !== path) continue // beyond the role
         const name = `${role}${path.replace(/\//g, '-')}`.replace(/-+$/, '') + `-${viewport.width}`
+        await wholePage(page)
         await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true })
         for (const f of await findings(page)) report.push(`${name}: ${f}`)
         if (path === '/members') {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { Schemas } from '@gongjian/client'
 import { claimActions, itemActions } from '@/views/claims/rules'
 import { wishActions } from '@/views/wishes/rules'
 import { ifMatch } from '@/composables/versioned'
@@ -57,30 +58,12 @@ describe('claimActions', () => {
 })
 
 describe('wishActions', () => {
-  const wish = (status: string, claimant: 'org' | 'member' | null = null) =>
-    ({
-      status,
-      community_org: org(1),
-      claimant_org: claimant === 'org' ? org(2) : null,
-      claimant_member: claimant === 'member' ? { id: 7, name: '张三' } : null,
-    }) as Parameters<typeof wishActions>[0]
-  it('walks the community admin through verify, publish, close', () => {
-    expect(wishActions(wish('submitted'), community)).toEqual(['verify', 'reject', 'cancel'])
-    expect(wishActions(wish('verified'), community)).toEqual(['reject', 'publish', 'cancel'])
-    expect(wishActions(wish('published'), community)).toEqual(['cancel'])
-    expect(wishActions(wish('claimed', 'org'), community)).toEqual(['fulfil', 'release', 'cancel'])
-    expect(wishActions(wish('fulfilled', 'org'), community)).toEqual(['close'])
-    expect(wishActions(wish('closed', 'org'), community)).toEqual([])
-  })
-  it('lets units and members claim published wishes, and the claimant fulfil or release', () => {
-    expect(wishActions(wish('published'), unit)).toEqual(['claim'])
-    expect(wishActions(wish('published'), member)).toEqual(['claim'])
-    expect(wishActions(wish('claimed', 'org'), unit)).toEqual(['fulfil', 'release'])
-    expect(wishActions(wish('claimed', 'org'), otherUnit)).toEqual([])
-    expect(wishActions(wish('claimed', 'member'), member)).toEqual(['fulfil', 'release'])
-  })
-  it('does not let another community act', () => {
-    expect(wishActions(wish('submitted'), { role: 'community_admin', organization_id: 4 })).toEqual([])
+  it('offers the steps the API allows, in the order of the flow, and not the resident\'s rating', () => {
+    const wish = (allowed_actions: Schemas['WishAction'][]) => ({ allowed_actions })
+    expect(wishActions(wish(['cancel', 'reject', 'verify']))).toEqual(['verify', 'reject', 'cancel'])
+    expect(wishActions(wish(['claim', 'cancel']))).toEqual(['claim', 'cancel'])
+    expect(wishActions(wish(['rate']))).toEqual([])
+    expect(wishActions(wish([]))).toEqual([])
   })
 })
 

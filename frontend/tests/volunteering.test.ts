@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Schemas } from '@gongjian/client'
 import { spanHours, starsText } from '@/views/volunteering/rules'
-import { activitiesOption, claimsOption, comparisonOption, comparisonRow, concernsOption, formatHours, legendRows, tasksOption } from '@/views/dashboard/chartOptions'
+import { activitiesOption, claimsOption, comparisonOption, comparisonRow, concernsOption, formatHours, labelOn, legendRows, tasksOption } from '@/views/dashboard/chartOptions'
 
 describe('volunteering rules', () => {
   it('shows star levels', () => {
@@ -56,6 +56,14 @@ describe('dashboard charts', () => {
       { name: 'claim_status:verified', stack: 'claims', data: [0, 0, 3] },
       { name: 'claim_status:claimed', stack: 'claims', data: [0, 2, 0] },
     ])
+  })
+  it('writes a stacked part\'s count in a colour that reads on it (dark on gold, white on red)', () => {
+    const option = claimsOption(stats, ['hardship_aid', 'funding', 'volunteer'], label)
+    expect(option.series).toMatchObject([
+      { itemStyle: { color: '#c62828' }, label: { color: '#fff' } },
+      { itemStyle: { color: '#b7791f' }, label: { color: '#1a1a1a' } },
+    ])
+    expect(['#c62828', '#b7791f', '#1d5fa8', '#27702b', '#60636a', '#8e44ad', '#16a085'].map(labelOn)).toEqual(['#fff', '#1a1a1a', '#fff', '#fff', '#fff', '#fff', '#1a1a1a'])
   })
   it('shows concerns and tasks by their parts', () => {
     expect(concernsOption(stats).series).toMatchObject([{ data: [7, 5, 3, 2, 2, 1] }])
