@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { Schemas } from '@gongjian/client'
 import { managesCommunity } from '@/api/acting'
 import { meetingActions, taskActions } from '@/views/meetings/rules'
 import { concernActions } from '@/views/concerns/rules'
@@ -53,17 +54,11 @@ describe('taskActions', () => {
 })
 
 describe('concernActions', () => {
-  const c = (status: 'reported' | 'in_progress' | 'escalated' | 'resolved') => ({ status, community_org: org(1) })
-  it('follows reported → in_progress / escalated → resolved for the community’s admin', () => {
-    expect(concernActions(c('reported'), community)).toEqual(['start', 'escalate', 'resolve'])
-    expect(concernActions(c('in_progress'), community)).toEqual(['escalate', 'resolve'])
-    expect(concernActions(c('escalated'), admin)).toEqual(['resolve'])
-    expect(concernActions(c('resolved'), admin)).toEqual([])
-  })
-  it('offers nothing to partner units, other communities or members', () => {
-    expect(concernActions(c('reported'), unit)).toEqual([])
-    expect(concernActions(c('reported'), otherCommunity)).toEqual([])
-    expect(concernActions(c('reported'), member)).toEqual([])
+  it('offers the community\'s steps the API allows, in their order, not the resident\'s', () => {
+    const c = (allowed_actions: Schemas['ConcernAction'][]) => ({ allowed_actions })
+    expect(concernActions(c(['resolve', 'start', 'escalate']))).toEqual(['start', 'escalate', 'resolve'])
+    expect(concernActions(c(['cancel', 'rate']))).toEqual([])
+    expect(concernActions(c([]))).toEqual([])
   })
 })
 

@@ -4381,7 +4381,7 @@ export interface components {
          * ConcernAction
          * @enum {string}
          */
-        ConcernAction: "cancel" | "rate";
+        ConcernAction: "start" | "escalate" | "resolve" | "cancel" | "rate";
         /** ConcernCancel */
         ConcernCancel: {
             /**
@@ -4494,7 +4494,7 @@ export interface components {
         ConcernRead: {
             /**
              * Allowed Actions
-             * @description 调用者现在可以做的撤回（cancel：居民本人，社区受理前）和评价（rate：居民本人，解决后一次）
+             * @description 调用者现在可以做的操作：start 受理、escalate 上报协调、resolve 办结（本社区管理员、平台管理员）；撤回（cancel：居民本人，社区受理前）和评价（rate：居民本人，解决后一次）
              */
             allowed_actions: components["schemas"]["ConcernAction"][];
             category: components["schemas"]["ConcernCategory"];
