@@ -4042,6 +4042,11 @@ export interface components {
              */
             expires_at: string;
         };
+        /**
+         * ClaimAction
+         * @enum {string}
+         */
+        ClaimAction: "start" | "complete" | "withdraw" | "verify" | "reject";
         /** ClaimComplete */
         ClaimComplete: {
             /**
@@ -4105,6 +4110,11 @@ export interface components {
         };
         /** ClaimRead */
         ClaimRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：start 开始实施、complete 完成、withdraw 撤回（认领组织）；verify 验收、reject 驳回（项目提供方）
+             */
+            allowed_actions: components["schemas"]["ClaimAction"][];
             /**
              * Claimed By
              * @description 办理认领的账号或密钥名称
@@ -7934,6 +7944,11 @@ export interface components {
          * @enum {string}
          */
         ServiceDirection: "need" | "resource";
+        /**
+         * ServiceItemAction
+         * @enum {string}
+         */
+        ServiceItemAction: "edit" | "publish" | "close";
         /** ServiceItemCreate */
         ServiceItemCreate: {
             /**
@@ -7968,6 +7983,11 @@ export interface components {
              * @description 当前占用名额的认领数（已撤回、已驳回的不计）
              */
             active_claims: number;
+            /**
+             * Allowed Actions
+             * @description 调用者作为提供方现在可以做的操作：edit 修改、publish 发布（草稿或已关闭）、close 关闭（已发布）
+             */
+            allowed_actions: components["schemas"]["ServiceItemAction"][];
             /** @description 调用者所在组织对该项目的有效认领（已撤回、已驳回的不计）；没有、或调用者是平台管理员（默认不代表任何组织）时为空 */
             caller_claim: components["schemas"]["CallerClaim"] | null;
             /**
