@@ -120,6 +120,20 @@ export function activitiesOption(stats: Stats, label: Label, narrow = false): Ch
   }
 }
 
+/**
+ * A category name in even lines of at most `max` characters, so that standing bars' names don't
+ * run into each other (社区工作协调委员会共驻共建指导委员会 read as one name at 1440 px).
+ */
+export function wrapName(name: string, max: number): string {
+  const chars = [...name]
+  if (chars.length <= max) return name
+  const lines = Math.ceil(chars.length / max)
+  const per = Math.ceil(chars.length / lines)
+  const out: string[] = []
+  for (let i = 0; i < chars.length; i += per) out.push(chars.slice(i, i + per).join(''))
+  return out.join('\n')
+}
+
 /** Simple labelled bars (one series). */
 export function barsOption(bars: { label: string; value: number }[], color = RED, narrow = false): ChartOption {
   if (narrow)
@@ -135,7 +149,8 @@ export function barsOption(bars: { label: string; value: number }[], color = RED
     color: [color],
     grid: { ...grid, top: 24 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'category', data: bars.map((b) => b.label), axisLabel: { interval: 0, fontSize: 11 } },
+    // Each bar's name in lines short enough for its share of a third of the page.
+    xAxis: { type: 'category', data: bars.map((b) => b.label), axisLabel: { interval: 0, fontSize: 11, formatter: (name: string) => wrapName(name, bars.length > 4 ? 3 : 5) } },
     yAxis: { type: 'value', minInterval: 1 },
     series: [{ type: 'bar', data: bars.map((b) => b.value), barMaxWidth: 40, label: { show: true, position: 'top' } }],
   }
