@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Schemas } from '@gongjian/client'
 import { spanHours, starsText } from '@/views/volunteering/rules'
-import { activitiesOption, claimsOption, comparisonOption, comparisonRow, concernsOption, formatHours, labelOn, legendRows, tasksOption } from '@/views/dashboard/chartOptions'
+import { activitiesOption, claimsOption, comparisonOption, comparisonRow, concernsOption, formatHours, labelOn, legendRows, tasksOption, wrapName } from '@/views/dashboard/chartOptions'
 
 describe('volunteering rules', () => {
   it('shows star levels', () => {
@@ -56,6 +56,11 @@ describe('dashboard charts', () => {
       { name: 'claim_status:verified', stack: 'claims', data: [0, 0, 3] },
       { name: 'claim_status:claimed', stack: 'claims', data: [0, 2, 0] },
     ])
+  })
+  it('wraps a standing bar\'s long name into even lines', () => {
+    expect(wrapName('社区工作协调委员会', 5)).toBe('社区工作协\n调委员会')
+    expect(wrapName('逾期未解决', 3)).toBe('逾期未\n解决')
+    expect(wrapName('收集', 3)).toBe('收集')
   })
   it('writes a stacked part\'s count in a colour that reads on it (dark on gold, white on red)', () => {
     const option = claimsOption(stats, ['hardship_aid', 'funding', 'volunteer'], label)
