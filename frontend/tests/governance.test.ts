@@ -63,17 +63,11 @@ describe('concernActions', () => {
 })
 
 describe('honours', () => {
-  it('are corrected by the counted community, the honoured organisation or the platform admin', () => {
-    const communityHonour = { community_org_id: 1, recipient_org_id: 1 }
-    const unitHonour = { community_org_id: 1, recipient_org_id: 2 }
-    expect(mayEditHonor(communityHonour, community)).toBe(true)
-    expect(mayEditHonor(unitHonour, community)).toBe(true)
-    expect(mayEditHonor(unitHonour, unit)).toBe(true)
-    expect(mayEditHonor(communityHonour, unit)).toBe(false)
-    expect(mayEditHonor({ community_org_id: 1, recipient_org_id: null }, otherUnit)).toBe(false)
-    expect(mayEditHonor(communityHonour, admin)).toBe(true)
-    expect(mayEditHonor(communityHonour, member)).toBe(false)
-    expect(mayRecordHonor(member)).toBe(false)
-    expect(mayRecordHonor(unit)).toBe(true)
+  it('are recorded and corrected as the API says (not by role)', () => {
+    expect(mayEditHonor({ allowed_actions: ['edit', 'delete'] })).toBe(true)
+    expect(mayEditHonor({ allowed_actions: [] })).toBe(false)
+    expect(mayRecordHonor({ allowed_actions: ['record_honor'] })).toBe(true)
+    expect(mayRecordHonor({ allowed_actions: ['enter_volunteer_records'] })).toBe(false)
+    expect(mayRecordHonor(null)).toBe(false)
   })
 })

@@ -34,6 +34,7 @@ class CallerAction(StrEnum):
     enter_volunteer_records = "enter_volunteer_records"
     publish_activity = "publish_activity"
     convene_meeting = "convene_meeting"
+    record_honor = "record_honor"
 
 
 class MeRead(OutputModel):
@@ -47,5 +48,6 @@ class MeRead(OutputModel):
     scopes: list[str] = Field(default_factory=list, description="API 密钥的作用域；用户为空")
     allowed_actions: list[CallerAction] = Field(
         description="调用者的身份可以发起的操作（具体对象的操作看各对象的 allowed_actions）："
-        "enter_volunteer_records 录入志愿服务记录；publish_activity 发布活动；convene_meeting 召集例会",
+        "enter_volunteer_records 录入志愿服务记录；publish_activity 发布活动；convene_meeting 召集例会；"
+        "record_honor 登记荣誉",
     )

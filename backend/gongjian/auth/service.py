@@ -12,6 +12,7 @@ from gongjian.auth.passwords import hash_password, require_acceptable, verify_pa
 from gongjian.auth.schemas import CallerAction, MeRead, TokenResponse
 from gongjian.auth.tokens import TokenClaims, decode_token
 from gongjian.db import unit_of_work
+from gongjian.honors.permissions import may_record_some
 from gongjian.kit import audit
 from gongjian.kit.errors import ProblemError, unprocessable
 from gongjian.kit.principal import Principal
@@ -109,6 +110,7 @@ def caller_actions(principal: Principal) -> list[CallerAction]:
         CallerAction.enter_volunteer_records: may_enter_records,
         CallerAction.publish_activity: may_publish,
         CallerAction.convene_meeting: may_convene,
+        CallerAction.record_honor: may_record_some,
     }
     return [action for action, may in rules.items() if may(principal)]
 

@@ -3715,7 +3715,7 @@ export interface components {
          * CallerAction
          * @enum {string}
          */
-        CallerAction: "enter_volunteer_records" | "publish_activity" | "convene_meeting";
+        CallerAction: "enter_volunteer_records" | "publish_activity" | "convene_meeting" | "record_honor";
         /**
          * CallerClaim
          * @description The caller's organisation's active claim on an item.
@@ -5194,6 +5194,11 @@ export interface components {
              */
             status: "ok" | "degraded";
         };
+        /**
+         * HonorAction
+         * @enum {string}
+         */
+        HonorAction: "edit" | "delete";
         /** HonorCreate */
         HonorCreate: {
             /**
@@ -5268,6 +5273,11 @@ export interface components {
         };
         /** HonorRead */
         HonorRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：edit 修改、delete 删除（计入社区、获奖组织的管理员或平台管理员）
+             */
+            allowed_actions: components["schemas"]["HonorAction"][];
             /**
              * Awarded On
              * Format: date
@@ -5849,7 +5859,7 @@ export interface components {
             actor_type: "user" | "api_key";
             /**
              * Allowed Actions
-             * @description 调用者的身份可以发起的操作（具体对象的操作看各对象的 allowed_actions）：enter_volunteer_records 录入志愿服务记录；publish_activity 发布活动；convene_meeting 召集例会
+             * @description 调用者的身份可以发起的操作（具体对象的操作看各对象的 allowed_actions）：enter_volunteer_records 录入志愿服务记录；publish_activity 发布活动；convene_meeting 召集例会；record_honor 登记荣誉
              */
             allowed_actions: components["schemas"]["CallerAction"][];
             /** Id */
