@@ -1,7 +1,10 @@
 // Full-page screenshots of every SPA screen, as the platform admin, a community admin (老虎头) and
 // a street admin (the area dashboard), at 1440×900 and 390×844, against the demo data — for people
-// to look at. Also lists, per screen, what a look should catch anyway: a page scrolling sideways,
-// raw codes (snake_case), `undefined`/`null`/`NaN`, and text cut off inside table cells.
+// to look at; the demo has no evaluation period, so one is opened first (as e2e/desk does) for the
+// period's page and its scoring grid. Each page is captured whole: the layout scrolls inside its main
+// area, so the shot lets that area grow to its content first (`wholePage`). Also lists, per screen,
+// what a look should catch anyway: a page scrolling sideways, raw codes (snake_case),
+// `undefined`/`null`/`NaN`, and text cut off inside table cells.
 //
 //   cd frontend && npm run build && PYTHONPATH=$PWD/../backend node scripts/screenshots.mjs [outdir]
 //
@@ -30,7 +33,21 @@ const ROUTES = [
   '/evaluation-periods', '/evaluation-periods/:period', '/evaluation-periods/:period/grid', '/meetings', '/meetings/:meeting', '/tasks', '/honors',
   '/api-keys', '/audit', '/settings/calendar', '/account',
 ]
-const ROLE_ROUTES = { admin: ROUTES, lht: ROUTES, street: ['/', '/dashboard', '/members', '/volunteer-hours'] }
+// A street's admin reads much of the platform too (its menu has 20 entries): every route, those beyond it skipped.
+const ROLE_ROUTES = { admin: ROUTES, lht: ROUTES, street: ROUTES }
+/** SHOTS_ONLY=regex: only the routes it matches (a second look after a fix). */
+const ONLY = process.env.SHOTS_ONLY ? new RegExp(process.env.SHOTS_ONLY) : null
+/** SHOTS_ROLES=street,lht: only these roles. */
+const ROLES = process.env.SHOTS_ROLES ? process.env.SHOTS_ROLES.split(',') : null
+
+/** The demo has no evaluation period: open one over the demo's members (as e2e/desk does). */
+async function openPeriod(backend) {
+  const token = await apiToken(backend, WHO.admin)
+  // The demo's records, wishes and 报到 are of 2017: a period over that year shows each member's evidence.
+  const year = 2017
+  const period = await apiCall(backend, 'POST', '/evaluation-periods', token, { name: `${year}年度党员双向考评`, start_date: `${year}-01-01`, end_date: `${year}-12-31` })
+  await apiCall(backend, 'POST', `/evaluation-periods/${period.id}/open`, token)
+}
 
 async function ids(backend) {
   const token = await apiToken(backend, WHO.admin)
@@ -50,6 +67,16 @@ async function settled(page, extra = 500) {
   await page.waitForLoadState('networkidle')
   await page.waitForFunction(() => !document.querySelector('.el-loading-mask:not([style*="display: none"])')).catch(() => {})
   await page.waitForTimeout(extra) // transitions, chart animations
+}
+
+/**
+ * The layout is one screen high and scrolls inside its main area, so a full-page shot would show
+ * only the first screen: let the layout grow to its content for the shot (the page reloads on the
+ * next route, so nothing of this stays).
+ */
+async function wholePage(page) {
+  await page.addStyleTag({ content: '.layout { height: auto !important; min-height: 100vh; } .layout .el-main { overflow: visible !important; }' })
+  await page.waitForTimeout(100)
 }
 
 /** What a look should catch anyway, read from the page. */
@@ -81,6 +108,7 @@ const backend = await startBackend({ demo: true })
 const report = []
 const profiles = []
 try {
+  await openPeriod(backend)
   const known = await ids(backend)
   for (const viewport of VIEWPORTS) {
     const profile = mkdtempSync(join(tmpdir(), 'gongjian-shots-'))
@@ -89,22 +117,32 @@ try {
     const page = context.pages()[0] ?? (await context.newPage())
     page.on('pageerror', (err) => report.push(`page error: ${err.message}`))
     for (const [role, routes] of Object.entries(ROLE_ROUTES)) {
+      if (ROLES && !ROLES.includes(role)) continue
       await signIn(page, backend.baseUrl, WHO[role].username, WHO[role].password)
       for (const route of routes) {
+        if (ONLY && !ONLY.test(route)) continue
         const path = route.replace(/:(\w+)/g, (_, k) => String(known[k]))
         if (path.includes('undefined')) continue
         await page.goto(`${backend.baseUrl}${path}`)
         await settled(page, path === '/dashboard' ? 1500 : 500)
         if (new URL(page.url()).pathname !== path) continue // beyond the role
         const name = `${role}${path.replace(/\//g, '-')}`.replace(/-+$/, '') + `-${viewport.width}`
-        await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true })
+        await wholePage(page)
+        // The layout itself when there is one (the document may be taller than what it shows).
+        const layout = page.locator('.layout')
+        if (await layout.count()) await layout.screenshot({ path: join(OUT, `${name}.png`) })
+        else await page.screenshot({ path: join(OUT, `${name}.png`), fullPage: true })
         for (const f of await findings(page)) report.push(`${name}: ${f}`)
         if (path === '/members') {
-          await page.click('[data-test=filters-toggle]').catch(() => {})
-          await page.click('[data-test=column-settings]')
-          await page.locator('[data-test=column-choices]:visible').waitFor()
-          await page.waitForTimeout(300)
-          await page.screenshot({ path: join(OUT, `${name}-column-settings.png`), fullPage: true })
+          try {
+            await page.click('[data-test=filters-toggle]').catch(() => {})
+            await page.click('[data-test=column-settings]')
+            await page.locator('[data-test=column-choices]:visible').waitFor()
+            await page.waitForTimeout(300)
+            await page.screenshot({ path: join(OUT, `${name}-column-settings.png`), fullPage: true })
+          } catch (err) {
+            report.push(`${name}: column settings not shown (${err.message.split('\n')[0]})`)
+          }
         }
       }
       await signOut(page)

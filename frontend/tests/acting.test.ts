@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { actsFor, hasAdminRole, isOrgAdmin, managesCommunity } from '@/api/acting'
+import { actsFor, hasAdminRole, isOrgAdmin, managesCommunity, mayStart } from '@/api/acting'
 
 const admin = { role: 'admin' as const, organization_id: null }
 const community = { role: 'community_admin' as const, organization_id: 1 }
@@ -29,5 +29,14 @@ describe('the caller’s standing (shared by every domain’s rules)', () => {
     expect(managesCommunity(member, 1)).toBe(false)
     expect(managesCommunity(community, null)).toBe(false)
     expect(managesCommunity(null, 1)).toBe(false)
+  })
+})
+
+describe('what the caller may start', () => {
+  it('is the API’s answer (`/me`), whatever the role', () => {
+    expect(mayStart({ allowed_actions: ['enter_volunteer_records', 'publish_activity'] }, 'publish_activity')).toBe(true)
+    expect(mayStart({ allowed_actions: ['enter_volunteer_records'] }, 'convene_meeting')).toBe(false)
+    expect(mayStart({ allowed_actions: [] }, 'enter_volunteer_records')).toBe(false)
+    expect(mayStart(null, 'enter_volunteer_records')).toBe(false)
   })
 })

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { Schemas } from '@gongjian/client'
 import { claimActions, itemActions } from '@/views/claims/rules'
 import { wishActions } from '@/views/wishes/rules'
 import { ifMatch } from '@/composables/versioned'
@@ -6,11 +7,8 @@ import { filenameOf } from '@/composables/download'
 import { actsFor } from '@/api/acting'
 
 const admin = { role: 'admin' as const, organization_id: null }
-const community = { role: 'community_admin' as const, organization_id: 1 }
 const unit = { role: 'unit_admin' as const, organization_id: 2 }
-const otherUnit = { role: 'unit_admin' as const, organization_id: 3 }
 const member = { role: 'member' as const, organization_id: null }
-const org = (id: number) => ({ id, name: `#${id}`, kind: id === 1 ? ('community' as const) : ('unit' as const) })
 
 describe('actsFor', () => {
   it('is the platform admin or the organisation’s own admin', () => {
@@ -23,64 +21,32 @@ describe('actsFor', () => {
 })
 
 describe('itemActions', () => {
-  const need = { status: 'published' as const, provider_org: org(1), caller_may_claim: true }
+  const item = (caller_may_claim: boolean, allowed_actions: Schemas['ServiceItemAction'][] = []) => ({ caller_may_claim, allowed_actions })
   it('offers 认领 exactly when the API says the caller may claim', () => {
-    expect(itemActions(need, unit)).toEqual(['claim'])
-    expect(itemActions({ ...need, caller_may_claim: false }, unit)).toEqual([])
-    expect(itemActions(need, null)).toEqual([])
+    expect(itemActions(item(true))).toEqual(['claim'])
+    expect(itemActions(item(false))).toEqual([])
   })
-  it('lets the provider (or the platform admin) manage its item by its status', () => {
-    expect(itemActions({ ...need, caller_may_claim: false }, community)).toEqual(['edit', 'close'])
-    expect(itemActions({ ...need, status: 'draft', caller_may_claim: false }, community)).toEqual(['edit', 'publish'])
-    expect(itemActions({ ...need, status: 'closed', caller_may_claim: false }, admin)).toEqual(['edit', 'publish'])
-    expect(itemActions({ ...need, caller_may_claim: false }, otherUnit)).toEqual([])
+  it('offers the provider\'s steps the API allows, in their order', () => {
+    expect(itemActions(item(false, ['close', 'edit']))).toEqual(['edit', 'close'])
+    expect(itemActions(item(false, ['publish', 'edit']))).toEqual(['edit', 'publish'])
   })
 })
 
 describe('claimActions', () => {
-  const claim = (status: string) =>
-    ({ status, organization: org(2), item: { id: 9, title: 't', category: 'volunteer', direction: 'need', provider_org: org(1) } }) as Parameters<typeof claimActions>[0]
-  it('gives the claimant start, complete and withdraw in turn', () => {
-    expect(claimActions(claim('claimed'), unit)).toEqual(['start', 'withdraw'])
-    expect(claimActions(claim('in_progress'), unit)).toEqual(['complete', 'withdraw'])
-    expect(claimActions(claim('completed'), unit)).toEqual([])
-  })
-  it('gives the provider verify and reject', () => {
-    expect(claimActions(claim('claimed'), community)).toEqual(['reject'])
-    expect(claimActions(claim('completed'), community)).toEqual(['verify', 'reject'])
-    expect(claimActions(claim('verified'), community)).toEqual([])
-  })
-  it('gives others nothing', () => {
-    expect(claimActions(claim('completed'), otherUnit)).toEqual([])
-    expect(claimActions(claim('claimed'), member)).toEqual([])
+  it('offers the steps the API allows, in the order of the flow', () => {
+    expect(claimActions({ allowed_actions: ['withdraw', 'start'] })).toEqual(['start', 'withdraw'])
+    expect(claimActions({ allowed_actions: ['reject', 'verify'] })).toEqual(['verify', 'reject'])
+    expect(claimActions({ allowed_actions: [] })).toEqual([])
   })
 })
 
 describe('wishActions', () => {
-  const wish = (status: string, claimant: 'org' | 'member' | null = null) =>
-    ({
-      status,
-      community_org: org(1),
-      claimant_org: claimant === 'org' ? org(2) : null,
-      claimant_member: claimant === 'member' ? { id: 7, name: '张三' } : null,
-    }) as Parameters<typeof wishActions>[0]
-  it('walks the community admin through verify, publish, close', () => {
-    expect(wishActions(wish('submitted'), community)).toEqual(['verify', 'reject', 'cancel'])
-    expect(wishActions(wish('verified'), community)).toEqual(['reject', 'publish', 'cancel'])
-    expect(wishActions(wish('published'), community)).toEqual(['cancel'])
-    expect(wishActions(wish('claimed', 'org'), community)).toEqual(['fulfil', 'release', 'cancel'])
-    expect(wishActions(wish('fulfilled', 'org'), community)).toEqual(['close'])
-    expect(wishActions(wish('closed', 'org'), community)).toEqual([])
-  })
-  it('lets units and members claim published wishes, and the claimant fulfil or release', () => {
-    expect(wishActions(wish('published'), unit)).toEqual(['claim'])
-    expect(wishActions(wish('published'), member)).toEqual(['claim'])
-    expect(wishActions(wish('claimed', 'org'), unit)).toEqual(['fulfil', 'release'])
-    expect(wishActions(wish('claimed', 'org'), otherUnit)).toEqual([])
-    expect(wishActions(wish('claimed', 'member'), member)).toEqual(['fulfil', 'release'])
-  })
-  it('does not let another community act', () => {
-    expect(wishActions(wish('submitted'), { role: 'community_admin', organization_id: 4 })).toEqual([])
+  it('offers the steps the API allows, in the order of the flow, and not the resident\'s rating', () => {
+    const wish = (allowed_actions: Schemas['WishAction'][]) => ({ allowed_actions })
+    expect(wishActions(wish(['cancel', 'reject', 'verify']))).toEqual(['verify', 'reject', 'cancel'])
+    expect(wishActions(wish(['claim', 'cancel']))).toEqual(['claim', 'cancel'])
+    expect(wishActions(wish(['rate']))).toEqual([])
+    expect(wishActions(wish([]))).toEqual([])
   })
 })
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
+import type { Schemas } from '@gongjian/client'
 import { managesCommunity } from '@/api/acting'
-import { mayCreateMeeting, meetingActions, taskActions } from '@/views/meetings/rules'
+import { meetingActions, taskActions } from '@/views/meetings/rules'
 import { concernActions } from '@/views/concerns/rules'
 import { mayEditHonor, mayRecordHonor } from '@/views/honors/rules'
 
@@ -14,10 +15,6 @@ const org = (id: number) => ({ id, name: `#${id}`, kind: id === 1 ? ('community'
 
 describe('meetings', () => {
   it('are called and managed by the community’s admin or the platform admin', () => {
-    expect(mayCreateMeeting(community)).toBe(true)
-    expect(mayCreateMeeting(admin)).toBe(true)
-    expect(mayCreateMeeting(unit)).toBe(false)
-    expect(mayCreateMeeting(member)).toBe(false)
     expect(managesCommunity(community, 1)).toBe(true)
     expect(managesCommunity(otherCommunity, 1)).toBe(false)
     expect(managesCommunity(unit, 1)).toBe(false)
@@ -57,32 +54,20 @@ describe('taskActions', () => {
 })
 
 describe('concernActions', () => {
-  const c = (status: 'reported' | 'in_progress' | 'escalated' | 'resolved') => ({ status, community_org: org(1) })
-  it('follows reported → in_progress / escalated → resolved for the community’s admin', () => {
-    expect(concernActions(c('reported'), community)).toEqual(['start', 'escalate', 'resolve'])
-    expect(concernActions(c('in_progress'), community)).toEqual(['escalate', 'resolve'])
-    expect(concernActions(c('escalated'), admin)).toEqual(['resolve'])
-    expect(concernActions(c('resolved'), admin)).toEqual([])
-  })
-  it('offers nothing to partner units, other communities or members', () => {
-    expect(concernActions(c('reported'), unit)).toEqual([])
-    expect(concernActions(c('reported'), otherCommunity)).toEqual([])
-    expect(concernActions(c('reported'), member)).toEqual([])
+  it('offers the community\'s steps the API allows, in their order, not the resident\'s', () => {
+    const c = (allowed_actions: Schemas['ConcernAction'][]) => ({ allowed_actions })
+    expect(concernActions(c(['resolve', 'start', 'escalate']))).toEqual(['start', 'escalate', 'resolve'])
+    expect(concernActions(c(['cancel', 'rate']))).toEqual([])
+    expect(concernActions(c([]))).toEqual([])
   })
 })
 
 describe('honours', () => {
-  it('are corrected by the counted community, the honoured organisation or the platform admin', () => {
-    const communityHonour = { community_org_id: 1, recipient_org_id: 1 }
-    const unitHonour = { community_org_id: 1, recipient_org_id: 2 }
-    expect(mayEditHonor(communityHonour, community)).toBe(true)
-    expect(mayEditHonor(unitHonour, community)).toBe(true)
-    expect(mayEditHonor(unitHonour, unit)).toBe(true)
-    expect(mayEditHonor(communityHonour, unit)).toBe(false)
-    expect(mayEditHonor({ community_org_id: 1, recipient_org_id: null }, otherUnit)).toBe(false)
-    expect(mayEditHonor(communityHonour, admin)).toBe(true)
-    expect(mayEditHonor(communityHonour, member)).toBe(false)
-    expect(mayRecordHonor(member)).toBe(false)
-    expect(mayRecordHonor(unit)).toBe(true)
+  it('are recorded and corrected as the API says (not by role)', () => {
+    expect(mayEditHonor({ allowed_actions: ['edit', 'delete'] })).toBe(true)
+    expect(mayEditHonor({ allowed_actions: [] })).toBe(false)
+    expect(mayRecordHonor({ allowed_actions: ['record_honor'] })).toBe(true)
+    expect(mayRecordHonor({ allowed_actions: ['enter_volunteer_records'] })).toBe(false)
+    expect(mayRecordHonor(null)).toBe(false)
   })
 })

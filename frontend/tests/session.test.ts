@@ -25,7 +25,7 @@ function stubApi(state: { access: string; rotations: Record<string, string> }) {
     }
     if (path === '/api/v1/auth/logout') return new Response(null, { status: 204 })
     if (request.headers.get('Authorization') !== `Bearer ${state.access}`) return problem(401, 'unauthorized')
-    return Response.json({ actor_type: 'user', id: 1, name: 'n', role: 'admin', organization_id: null, organization_name: null, scopes: [] })
+    return Response.json({ actor_type: 'user', id: 1, name: 'n', role: 'admin', organization_id: null, organization_name: null, scopes: [], allowed_actions: [] })
   })
   return seen
 }

@@ -1,24 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import type { Schemas } from '@gongjian/client'
-import { canAnswerRequest, canEnterRecords, spanHours, starsText } from '@/views/volunteering/rules'
-import { activitiesOption, claimsOption, comparisonOption, comparisonRow, concernsOption, formatHours, legendRows, tasksOption } from '@/views/dashboard/chartOptions'
-
-const admin = { role: 'admin' as const, organization_id: null, name: '平台管理员' }
-const lht = { role: 'community_admin' as const, organization_id: 1, name: '老虎头管理员' }
-const court = { role: 'unit_admin' as const, organization_id: 2, name: '中院管理员' }
-const member = { role: 'member' as const, organization_id: null, name: '陈立新' }
+import { spanHours, starsText } from '@/views/volunteering/rules'
+import { activitiesOption, claimsOption, comparisonOption, comparisonRow, concernsOption, formatHours, labelOn, legendRows, tasksOption, wrapName } from '@/views/dashboard/chartOptions'
 
 describe('volunteering rules', () => {
-  it('enters records as the platform admin or an organisation’s admin', () => {
-    expect([admin, lht, court, member].map(canEnterRecords)).toEqual([true, true, true, false])
-  })
-  it('answers open requests as the organiser’s admin or the platform admin', () => {
-    const r = { organizer_org: { id: 1, name: '老虎头社区党委' } }
-    expect(canAnswerRequest({ status: 'open' }, r, lht)).toBe(true)
-    expect(canAnswerRequest({ status: 'open' }, r, admin)).toBe(true)
-    expect(canAnswerRequest({ status: 'open' }, r, court)).toBe(false)
-    expect(canAnswerRequest({ status: 'declined' }, r, lht)).toBe(false)
-  })
   it('shows star levels', () => {
     expect(starsText(0)).toBe('')
     expect(starsText(null)).toBe('')
@@ -71,6 +56,19 @@ describe('dashboard charts', () => {
       { name: 'claim_status:verified', stack: 'claims', data: [0, 0, 3] },
       { name: 'claim_status:claimed', stack: 'claims', data: [0, 2, 0] },
     ])
+  })
+  it('wraps a standing bar\'s long name into even lines', () => {
+    expect(wrapName('社区工作协调委员会', 5)).toBe('社区工作协\n调委员会')
+    expect(wrapName('逾期未解决', 3)).toBe('逾期未\n解决')
+    expect(wrapName('收集', 3)).toBe('收集')
+  })
+  it('writes a stacked part\'s count in a colour that reads on it (dark on gold, white on red)', () => {
+    const option = claimsOption(stats, ['hardship_aid', 'funding', 'volunteer'], label)
+    expect(option.series).toMatchObject([
+      { itemStyle: { color: '#c62828' }, label: { color: '#fff' } },
+      { itemStyle: { color: '#b7791f' }, label: { color: '#1a1a1a' } },
+    ])
+    expect(['#c62828', '#b7791f', '#1d5fa8', '#27702b', '#60636a', '#8e44ad', '#16a085'].map(labelOn)).toEqual(['#fff', '#1a1a1a', '#fff', '#fff', '#fff', '#fff', '#1a1a1a'])
   })
   it('shows concerns and tasks by their parts', () => {
     expect(concernsOption(stats).series).toMatchObject([{ data: [7, 5, 3, 2, 2, 1] }])

@@ -115,3 +115,22 @@ def test_a_logout_reads_as_words_naming_the_account(client: TestClient) -> None:
     assert fields["原因"] == "退出登录"
     display_name = client.get(f"users/{user}", headers=admin).json()["display_name"]
     assert fields["账号"] == display_name
+
+
+def test_an_evaluation_scheme_reads_as_words_not_codes(client: TestClient) -> None:
+    """Seen in the screenshots: 考评项 showed `code：reporting；name：…；max_points：30`, 否决规则 `never_reported`."""
+    admin = headers_for(client, Role.admin)
+    created = client.post(
+        "evaluation-periods",
+        json={"name": "2017年度党员双向考评", "start_date": "2017-01-01", "end_date": "2017-12-31"},
+        headers=admin,
+    )
+    assert created.status_code == 201, created.text
+    period = created.json()
+    events = client.get(
+        "audit-events", params={"entity": "evaluation_period", "entity_id": period["id"]}, headers=admin
+    ).json()["items"]
+    fields = {f["label"]: f["new"] for f in events[-1]["fields"]}
+    criteria = "；".join(f"{c['name']} {c['max_points']} 分" for c in period["criteria"])
+    assert fields["考评项"] == criteria and "code" not in fields["考评项"]
+    assert fields["否决规则"] == "考评期内未到社区报到的，不得评为合格及以上"

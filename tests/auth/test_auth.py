@@ -35,7 +35,25 @@ def test_login_returns_bearer_tokens_and_me_describes_the_user(client: TestClien
         "organization_name": "黄石市中级人民法院机关党委",
         "username": "court-admin",
         "scopes": [],
+        "allowed_actions": ["enter_volunteer_records", "publish_activity", "record_honor"],
     }
+
+
+def test_me_says_what_each_role_may_start(client: TestClient) -> None:
+    """The SPA shows 录入记录, 发布活动, 召集例会 and 登记荣誉 from this answer, never from the role itself."""
+    community, unit, street = make_org("community"), make_org("unit"), make_org("street")
+    everything = ["enter_volunteer_records", "publish_activity", "convene_meeting", "record_honor"]
+    expected = {
+        (Role.admin, None): everything,
+        (Role.community_admin, community): everything,
+        (Role.unit_admin, unit): ["enter_volunteer_records", "publish_activity", "record_honor"],
+        (Role.street_admin, street): [],
+        (Role.member, unit): [],
+    }
+    for (role, org), actions in expected.items():
+        me = client.get("me", headers=headers_for(client, role, org))
+        assert me.status_code == 200, me.text
+        assert (me.json()["role"], me.json()["allowed_actions"]) == (role.value, actions)
 
 
 def test_bad_password_and_unknown_user_are_the_same_401(client: TestClient) -> None:

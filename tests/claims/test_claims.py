@@ -459,6 +459,46 @@ def test_claim_lifecycle_claimed_started_completed_verified(client: TestClient, 
     assert client.get(f"service-items/{item_id}", headers=w.member).json()["active_claims"] == 1
 
 
+def test_items_and_claims_say_what_each_caller_may_do(client: TestClient, w: World) -> None:
+    """The SPA's buttons read these answers (no copy of the rules on the client)."""
+    item_id = make_item(w.community, status="draft")
+
+    def item_actions(headers: dict[str, str]) -> list[str]:
+        response = client.get(f"service-items/{item_id}", headers=headers)
+        assert response.status_code == 200, response.text
+        return list(response.json()["allowed_actions"])
+
+    # Only the provider (and a platform admin) edits, publishes a draft or a closed item, closes a published one.
+    assert item_actions(w.community_admin) == item_actions(w.admin) == ["edit", "publish"]
+    ok = client.post(f"service-items/{item_id}/publish", headers=w.community_admin)
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["allowed_actions"] == ["edit", "close"]
+    assert item_actions(w.unit_admin) == item_actions(w.member) == []
+
+    claim = _claim(client, item_id, w.unit_admin).json()
+    cid = claim["id"]
+    assert claim["allowed_actions"] == ["start", "withdraw"]
+
+    def claim_actions(headers: dict[str, str]) -> list[str]:
+        response = client.get(f"claims/{cid}", headers=headers)
+        assert response.status_code == 200, response.text
+        return list(response.json()["allowed_actions"])
+
+    # The claimant works it, the provider reviews it; a platform admin acts for either; a member reads only.
+    assert claim_actions(w.community_admin) == ["reject"]
+    assert claim_actions(w.admin) == ["start", "withdraw", "reject"]
+    assert claim_actions(w.member) == []
+    started = client.post(f"claims/{cid}/start", headers=w.unit_admin).json()
+    assert started["allowed_actions"] == ["complete", "withdraw"]
+    client.post(f"claims/{cid}/complete", json={"report": "已完成"}, headers=w.unit_admin)
+    assert claim_actions(w.unit_admin) == []
+    assert claim_actions(w.community_admin) == ["verify", "reject"]
+    listed = client.get("claims", params={"item_id": item_id}, headers=w.community_admin).json()["items"]
+    assert [(c["id"], c["allowed_actions"]) for c in listed] == [(cid, ["verify", "reject"])]
+    verified = client.post(f"claims/{cid}/verify", json={"rating": 5}, headers=w.community_admin).json()
+    assert verified["allowed_actions"] == []
+
+
 def test_illegal_claim_transitions_are_409(client: TestClient, w: World) -> None:
     item_id = make_item(w.community, capacity=2)
     cid = _claim(client, item_id, w.unit_admin).json()["id"]

@@ -95,9 +95,14 @@ def test_a_resident_withdraws_a_concern_only_before_the_community_starts_on_it(
     past_due = (local_today() - timedelta(days=3)).isoformat()
     concern = report(client, w.resident, due_on=past_due)
     cid = concern["id"]
-    # The read says who may withdraw it: the resident only.
+    # The read says who may withdraw it: the resident only; the community (and the platform admin)
+    # may take it up, escalate or resolve it; a unit's admin nothing.
     assert concern["allowed_actions"] == ["cancel"]
-    assert ok(client.get(f"concerns/{cid}", headers=w.community_admin))["allowed_actions"] == []
+    handler_steps = ["start", "escalate", "resolve"]
+    assert ok(client.get(f"concerns/{cid}", headers=w.community_admin))["allowed_actions"] == handler_steps
+    assert ok(client.get(f"concerns/{cid}", headers=w.admin))["allowed_actions"] == handler_steps
+    unit_view = client.get(f"concerns/{cid}", headers=w.unit_admin)
+    assert unit_view.status_code == 404 or unit_view.json()["allowed_actions"] == []
     assert_problem(act(client, cid, "cancel", w.neighbour), 404, "not_found")
     for headers in (w.community_admin, w.admin, w.unit_admin):
         assert_problem(act(client, cid, "cancel", headers), 403, "forbidden")
@@ -121,7 +126,8 @@ def test_a_resident_withdraws_a_concern_only_before_the_community_starts_on_it(
     assert stats.json()["concerns"]["reported"] == 0  # withdrawn before the community took it up
 
     started = report(client, w.resident)["id"]
-    assert ok(act(client, started, "start", w.community_admin, {"note": "已派网格员查看"}))["allowed_actions"] == []
+    taken_up = ok(act(client, started, "start", w.community_admin, {"note": "已派网格员查看"}))
+    assert taken_up["allowed_actions"] == ["escalate", "resolve"]
     assert ok(client.get(f"concerns/{started}", headers=w.resident))["allowed_actions"] == []
     refused = assert_problem(act(client, started, "cancel", w.resident), 409, "concern_invalid_transition")
     assert "处理中" in refused["detail"]

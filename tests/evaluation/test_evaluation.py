@@ -511,7 +511,7 @@ def test_finalize_refused_while_scores_are_missing(scene: Scene) -> None:
 
 def test_a_period_says_what_each_caller_may_do_and_why_finalize_must_wait(scene: Scene, client: TestClient) -> None:
     draft = scene.create_period()
-    assert (draft["allowed_actions"], draft["blocked_actions"]) == (["edit", "open"], [])
+    assert (draft["allowed_actions"], draft["blocked_actions"]) == (["edit", "open", "ranking"], [])
     assert draft["progress"] == {"evaluations": 0, "community_scored": 0, "unit_scored": 0, "scored": 0}
     members = [make_member(scene.community, unit_org_id=scene.unit, reported_on=REPORTED) for _ in range(3)]
     other_unit = make_org("unit")
@@ -528,13 +528,21 @@ def test_a_period_says_what_each_caller_may_do_and_why_finalize_must_wait(scene:
     # The platform admin runs the period: finalize is offered only with the reason it must wait.
     period = read(scene.admin)
     assert period["progress"] == {"evaluations": 4, "community_scored": 2, "unit_scored": 1, "scored": 1}
-    assert period["allowed_actions"] == ["edit"]
+    assert period["allowed_actions"] == ["edit", "ranking"]
     assert period["blocked_actions"] == [
         {"action": "finalize", "reason": "还有 3 名党员的评分未完成（双方已评 1/4），评完后才能定档"}
     ]
-    # The organisations' admins score but do not run the period: nothing to do to it, progress of their own.
+    # The organisations' admins score but do not run the period: they only read its ranking, with
+    # progress of their own; a member sees neither (its own result once finalized: /me/overview).
     unit_view = read(scene.unit_admin)
-    assert (unit_view["allowed_actions"], unit_view["blocked_actions"]) == ([], [])
+    assert (unit_view["allowed_actions"], unit_view["blocked_actions"]) == (["ranking", "score"], [])
+    assert read(scene.community_admin)["allowed_actions"] == ["ranking", "score"]
+    member = scene.member_login(members[0])
+    member_view = read(member)
+    assert (member_view["allowed_actions"], member_view["blocked_actions"]) == ([], [])
+    ranking_url = f"evaluation-periods/{scene.period}/ranking?unit_org_id={scene.unit}"
+    assert_problem(client.get(ranking_url, headers=member), 403, "forbidden")
+    assert client.get(ranking_url, headers=scene.unit_admin).status_code == 200
     assert unit_view["progress"] == {"evaluations": 3, "community_scored": 2, "unit_scored": 1, "scored": 1}
     listed = client.get("evaluation-periods", params={"status": "open"}, headers=scene.admin).json()["items"]
     assert [p["blocked_actions"] for p in listed] == [period["blocked_actions"]]
@@ -549,13 +557,14 @@ def test_a_period_says_what_each_caller_may_do_and_why_finalize_must_wait(scene:
     r = client.put(f"evaluations/{last['id']}/unit-score", json={"score": 88}, headers=other_admin)
     assert r.status_code == 200, r.text
     ready = read(scene.admin)
-    assert (ready["allowed_actions"], ready["blocked_actions"]) == (["edit", "finalize"], [])
+    assert (ready["allowed_actions"], ready["blocked_actions"]) == (["edit", "finalize", "ranking"], [])
     assert ready["progress"]["scored"] == ready["progress"]["evaluations"] == 4
     finalized = scene.finalize().json()
-    assert (finalized["allowed_actions"], finalized["blocked_actions"]) == (["reopen"], [])
+    assert (finalized["allowed_actions"], finalized["blocked_actions"]) == (["reopen", "ranking"], [])
+    assert read(scene.unit_admin)["allowed_actions"] == ["ranking"]  # scores are locked once finalized
     # An API key of the platform may not reopen (a person must): it is not offered.
     key = api_key_headers(client, scene.admin, ["evaluations:read"])
-    assert read(key)["allowed_actions"] == []
+    assert read(key)["allowed_actions"] == ["ranking"]
 
 
 def test_edits_after_finalize_are_refused_and_reopen_is_audited(scene: Scene, client: TestClient) -> None:

@@ -35,6 +35,15 @@ def test_honours_for_a_community_a_team_and_an_organisation(client: TestClient) 
     listed = client.get("honors", params={"community_org_id": community, "year": 2017}, headers=stranger).json()
     assert listed["total"] == 3
     assert client.get("honors", params={"year": 2018}, headers=lht).json()["total"] == 0
+    # Each honour says who may correct or delete it: the community it counts for and the organisation
+    # it honours (and a platform admin); anyone else reads it only.
+    by_name = {
+        who: {h["recipient_name"]: h["allowed_actions"] for h in client.get("honors", headers=headers).json()["items"]}
+        for who, headers in (("lht", lht), ("unit", unit_admin), ("stranger", stranger))
+    }
+    assert all(v == ["edit", "delete"] for v in by_name["lht"].values()) and len(by_name["lht"]) == 3
+    assert sorted(v == ["edit", "delete"] for v in by_name["unit"].values()) == [False, False, True]
+    assert all(v == [] for v in by_name["stranger"].values())
     honour_id = first.json()["id"]
     assert_problem(client.patch(f"honors/{honour_id}", json={"level": "district"}, headers=stranger), 403, "forbidden")
     patched = client.patch(f"honors/{honour_id}", json={"level": "district"}, headers=lht)

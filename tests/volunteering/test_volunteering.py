@@ -315,9 +315,18 @@ def test_member_requests_a_correction_and_the_organiser_answers(client: TestClie
         403,
         "forbidden",
     )
-    assert [
-        r["id"] for r in client.get("volunteer-correction-requests?status=open", headers=org.approver).json()["items"]
-    ] == [request["id"]]
+    # Who may answer, as the API says per request: the organiser's admins and a platform admin.
+    assert request["allowed_actions"] == []
+    stranger = headers_for(client, Role.community_admin, make_org("community"))
+    for headers, expected in (
+        (org.approver, ["answer"]),
+        (org.recorder, ["answer"]),
+        (headers_for(client, Role.admin), ["answer"]),
+        (member, []),
+    ):
+        listed = client.get("volunteer-correction-requests?status=open", headers=headers).json()["items"]
+        assert [(r["id"], r["allowed_actions"]) for r in listed] == [(request["id"], expected)]
+    assert client.get("volunteer-correction-requests", headers=stranger).json()["items"] == []
     assert client.get("volunteer-correction-requests", headers=other_member).json()["total"] == 0
     assert_problem(
         client.post(f"volunteer-correction-requests/{request['id']}/decline", json={"reply": "不行"}, headers=member),
@@ -331,6 +340,8 @@ def test_member_requests_a_correction_and_the_organiser_answers(client: TestClie
     ).json()
     answered = client.get(f"volunteer-correction-requests?record_id={record['id']}", headers=member).json()["items"][0]
     assert answered["status"] == "accepted" and answered["correction_record_id"] == fixed["id"]
+    answered_by_org = client.get(f"volunteer-correction-requests?record_id={record['id']}", headers=org.approver)
+    assert answered_by_org.json()["items"][0]["allowed_actions"] == []  # answered: nothing left to do
     assert_problem(
         client.post(
             f"volunteer-correction-requests/{request['id']}/decline", json={"reply": "不行"}, headers=org.approver
@@ -345,6 +356,7 @@ def test_member_requests_a_correction_and_the_organiser_answers(client: TestClie
         f"volunteer-correction-requests/{again['id']}/decline", json={"reply": "已按签到记录核实"}, headers=org.approver
     )
     assert declined.json()["status"] == "declined" and declined.json()["reply"] == "已按签到记录核实"
+    assert declined.json()["allowed_actions"] == []
 
 
 def test_who_sees_records(client: TestClient) -> None:

@@ -99,13 +99,19 @@ def test_a_resident_posts_only_in_its_own_community_and_as_itself(client: TestCl
 
 def test_a_resident_withdraws_its_wish_only_before_it_is_claimed(client: TestClient, w: ResidentsWorld) -> None:
     steps = {"submitted": [], "verified": ["verify"], "published": ["verify", "publish"]}
+    # The community's own steps come first, as the SPA shows them (the API's answer, not a copy).
+    community_may = {
+        "submitted": ["verify", "reject", "cancel"],
+        "verified": ["reject", "publish", "cancel"],
+        "published": ["cancel"],
+    }
     for status, actions in steps.items():
         wid = post_wish(client, w.resident)["id"]
         for action in actions:
             ok(act(client, wid, action, w.community_admin))
         # The read says so, for the resident and for the community (which may cancel too).
         assert ok(client.get(f"wishes/{wid}", headers=w.resident))["allowed_actions"] == ["cancel"], status
-        assert ok(client.get(f"wishes/{wid}", headers=w.community_admin))["allowed_actions"] == ["cancel"], status
+        assert ok(client.get(f"wishes/{wid}", headers=w.community_admin))["allowed_actions"] == community_may[status]
         if status == "published":  # a member may claim it now, the resident's neighbour sees nothing
             assert ok(client.get(f"wishes/{wid}", headers=w.member))["allowed_actions"] == ["claim"]
         assert_problem(act(client, wid, "cancel", w.neighbour), 404, "not_found")
@@ -143,9 +149,11 @@ def test_a_resident_rates_the_follow_up_once_after_fulfilment(client: TestClient
     ok(act(client, wid, "claim", w.member))
     assert_problem(act(client, wid, "rate", w.resident, {"rating": 5}), 409, "wish_not_rateable")
     ok(act(client, wid, "fulfil", w.member, {"note": "已送到"}))
-    # Only the resident may rate; the community may no longer cancel a fulfilled wish.
+    # Only the resident may rate; the community may no longer cancel a fulfilled wish, only close it
+    # (after the follow-up visit); the claimant has nothing left to do.
     assert ok(client.get(f"wishes/{wid}", headers=w.resident))["allowed_actions"] == ["rate"]
-    assert ok(client.get(f"wishes/{wid}", headers=w.community_admin))["allowed_actions"] == []
+    assert ok(client.get(f"wishes/{wid}", headers=w.community_admin))["allowed_actions"] == ["close"]
+    assert ok(client.get(f"wishes/{wid}", headers=w.member))["allowed_actions"] == []
 
     for bad in ({"rating": 0}, {"rating": 6}, {"rating": 4, "comment": "好" * 501}, {}, {"rating": "五"}):
         assert_problem(act(client, wid, "rate", w.resident, bad), 422, "validation_error")

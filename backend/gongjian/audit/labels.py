@@ -61,6 +61,7 @@ from gongjian.models.enums import (
     EvaluationGrade,
     EvaluationPeriodStatus,
     EvaluationStatus,
+    EvaluationVeto,
     Gender,
     HonorLevel,
     HonorRecipientKind,
@@ -73,10 +74,12 @@ from gongjian.models.enums import (
     OrganizationKind,
     ReportStatus,
     Role,
+    ServiceCategoryCode,
     ServiceDirection,
     ServiceItemStatus,
     SignupStatus,
     TaskStatus,
+    TemplateDirection,
     VolunteerRecordStatus,
     WishKind,
     WishStatus,
@@ -299,14 +302,15 @@ FIELD_ENUMS: dict[str, dict[str, type[LabelledEnum]]] = {
     "volunteer_record": {"status": VolunteerRecordStatus, "hours_source": HoursSource},
     "volunteer_correction_request": {"status": CorrectionRequestStatus},
     "volunteer_certificate_request": {"status": CertificateRequestStatus},
-    "evaluation_period": {"status": EvaluationPeriodStatus},
+    "evaluation_period": {"status": EvaluationPeriodStatus, "vetoes": EvaluationVeto},
     "evaluation": {"status": EvaluationStatus, "grade": EvaluationGrade},
     "honor": {"level": HonorLevel, "recipient_kind": HonorRecipientKind},
     "meeting": {"kind": MeetingKind, "status": MeetingStatus},
     "meeting_task": {"status": TaskStatus},
     "concern": {"category": ConcernCategory, "status": ConcernStatus, "reporter_kind": ConcernReporterKind},
     "wish": {"kind": WishKind, "status": WishStatus},
-    "service_item": {"direction": ServiceDirection, "status": ServiceItemStatus},
+    "service_item": {"direction": ServiceDirection, "status": ServiceItemStatus, "category": ServiceCategoryCode},
+    "service_template": {"direction": TemplateDirection, "category": ServiceCategoryCode},
     "claim": {"status": ClaimStatus},
 }
 
@@ -476,8 +480,15 @@ class Describer:
             return enum.label_of(value)
         if isinstance(value, bool):
             return "是" if value else "否"
+        if key == "criteria" and isinstance(value, list):
+            # An evaluation scheme's items: 报到履职 30 分；… (not their codes and keys).
+            return "；".join(
+                f"{c.get('name', c.get('code', ''))} {c.get('max_points', '')} 分" if isinstance(c, dict) else str(c)
+                for c in value
+            )
         if isinstance(value, list):
-            return "、".join(str(self.value(entity, "", v) or "") for v in value)
+            # The list's codes by the field's enum (否决规则), each as people read it.
+            return "、".join(str(self.value(entity, key, v) or "") for v in value)
         if isinstance(value, dict):
             return "；".join(f"{k}：{self.value(entity, '', v) or '—'}" for k, v in value.items())
         return str(value)

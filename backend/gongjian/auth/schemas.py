@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Literal
 
 from pydantic import Field
@@ -29,6 +30,13 @@ class ChangePasswordRequest(InputModel):
     new_password: NewPassword = Field(description="至少 10 个字符，不能是常见或易猜的密码；前后空格也算在内")
 
 
+class CallerAction(StrEnum):
+    enter_volunteer_records = "enter_volunteer_records"
+    publish_activity = "publish_activity"
+    convene_meeting = "convene_meeting"
+    record_honor = "record_honor"
+
+
 class MeRead(OutputModel):
     actor_type: Literal["user", "api_key"]
     id: int
@@ -38,3 +46,8 @@ class MeRead(OutputModel):
     organization_name: str | None
     username: str | None = Field(default=None, description="用户登录名；API 密钥为空")
     scopes: list[str] = Field(default_factory=list, description="API 密钥的作用域；用户为空")
+    allowed_actions: list[CallerAction] = Field(
+        description="调用者的身份可以发起的操作（具体对象的操作看各对象的 allowed_actions）："
+        "enter_volunteer_records 录入志愿服务记录；publish_activity 发布活动；convene_meeting 召集例会；"
+        "record_honor 登记荣誉",
+    )

@@ -6,17 +6,21 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
+from gongjian.activities.permissions import may_publish
 from gongjian.auth import sessions, throttle
 from gongjian.auth.passwords import hash_password, require_acceptable, verify_password
-from gongjian.auth.schemas import MeRead, TokenResponse
+from gongjian.auth.schemas import CallerAction, MeRead, TokenResponse
 from gongjian.auth.tokens import TokenClaims, decode_token
 from gongjian.db import unit_of_work
+from gongjian.honors.permissions import may_record_some
 from gongjian.kit import audit
 from gongjian.kit.errors import ProblemError, unprocessable
 from gongjian.kit.principal import Principal
+from gongjian.meetings.permissions import may_convene
 from gongjian.models import Organization, User
 from gongjian.models.base import utcnow
 from gongjian.models.enums import ActorType, AuditAction, Role
+from gongjian.volunteering.permissions import may_enter_records
 
 INVALID_REFRESH = ProblemError(401, "invalid_refresh_token", "刷新令牌无效", "刷新令牌无效或已过期，请重新登录")
 
@@ -96,7 +100,19 @@ def me(session: Session, principal: Principal) -> MeRead:
         organization_name=org_name,
         username=username,
         scopes=sorted(principal.scopes),
+        allowed_actions=caller_actions(principal),
     )
+
+
+def caller_actions(principal: Principal) -> list[CallerAction]:
+    """What the caller's role may start (`MeRead.allowed_actions`), each by its domain's rule."""
+    rules = {
+        CallerAction.enter_volunteer_records: may_enter_records,
+        CallerAction.publish_activity: may_publish,
+        CallerAction.convene_meeting: may_convene,
+        CallerAction.record_honor: may_record_some,
+    }
+    return [action for action, may in rules.items() if may(principal)]
 
 
 def change_own_password(session: Session, principal: Principal, current: str, new: str) -> TokenResponse:

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session, joinedload
 
 from gongjian.claims.items import ACTIVE_VALUES, get_item
 from gongjian.claims.permissions import (
+    CLAIM_STEPS,
+    claim_actions,
     claim_refusal,
     claimant_org_id,
     item_visibility,
@@ -41,7 +43,7 @@ from gongjian.claims.schemas import (
 from gongjian.kit import audit
 from gongjian.kit.calendar import business_date
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import Page, cached_select, read_page
+from gongjian.kit.pagination import Page, Paging, cached_select, page_of, read_rows
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -100,7 +102,7 @@ def list_claims(session: Session, principal: Principal, query: ClaimListQuery) -
         status=query.status,
         sort=query.sort,
     )
-    return read_page(stmt, query, ClaimRead, session=session)
+    return _claims_page(session, principal, stmt, query)
 
 
 def list_item_claims(
@@ -109,7 +111,7 @@ def list_item_claims(
     """One item's claims; 404 when the caller can't see the item."""
     get_item(session, principal, item_id)
     stmt = _claims_matching(principal, item_id=item_id, status=query.status, sort=query.sort)
-    return read_page(stmt, query, ClaimRead, session=session)
+    return _claims_page(session, principal, stmt, query)
 
 
 @cached_select()
@@ -149,7 +151,27 @@ def _get_claim(session: Session, principal: Principal, claim_id: int) -> Claim:
 
 
 def get_claim(session: Session, principal: Principal, claim_id: int) -> ClaimRead:
-    return ClaimRead.model_validate(_get_claim(session, principal, claim_id))
+    return claim_read(principal, _get_claim(session, principal, claim_id))
+
+
+class _WithActions:
+    """A claim row read by attribute, with what the caller may do to it."""
+
+    def __init__(self, claim: Claim, actions: list[str]) -> None:
+        self._claim = claim
+        self.allowed_actions = actions
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._claim, name)
+
+
+def claim_read(principal: Principal, claim: Claim) -> ClaimRead:
+    return ClaimRead.model_validate(_WithActions(claim, claim_actions(principal, claim)))
+
+
+def _claims_page(session: Session, principal: Principal, stmt: Select[Any], query: Paging) -> Page[ClaimRead]:
+    rows, total = read_rows(stmt, query, session=session)
+    return page_of(ClaimRead, [_WithActions(c, claim_actions(principal, c)) for c in rows], total, query)
 
 
 # --- claiming ----------------------------------------------------------------------------------
@@ -189,9 +211,10 @@ def create_claim(session: Session, principal: Principal, item_id: int, data: Cla
 
 
 def _step(
-    session: Session, principal: Principal, claim_id: int, if_match: str | None, *, by: str, target: ClaimStatus
+    session: Session, principal: Principal, claim_id: int, if_match: str | None, step: str
 ) -> tuple[Claim, dict[str, Any]]:
-    """Check who takes the step (`by` the provider or the claimant), the version and the move."""
+    """Check who takes the step (`CLAIM_STEPS`: the provider or the claimant), the version and the move."""
+    by, target = CLAIM_STEPS[step]
     claim = _get_claim(session, principal, claim_id)
     if by == "provider":
         require_provider(principal, claim.item, "只有服务项目的提供方可以验收或驳回认领")
@@ -206,11 +229,11 @@ def _step(
 
 def _finish(session: Session, principal: Principal, claim: Claim, before: dict[str, Any]) -> ClaimRead:
     audit.finish_update(session, principal, "claim", claim, before, CLAIM_FIELDS)
-    return ClaimRead.model_validate(claim)
+    return claim_read(principal, claim)
 
 
 def start_claim(session: Session, principal: Principal, claim_id: int, if_match: str | None) -> ClaimRead:
-    claim, before = _step(session, principal, claim_id, if_match, by="claimant", target=ClaimStatus.in_progress)
+    claim, before = _step(session, principal, claim_id, if_match, "start")
     claim.started_at = utcnow()
     return _finish(session, principal, claim, before)
 
@@ -218,7 +241,7 @@ def start_claim(session: Session, principal: Principal, claim_id: int, if_match:
 def complete_claim(
     session: Session, principal: Principal, claim_id: int, data: ClaimComplete, if_match: str | None
 ) -> ClaimRead:
-    claim, before = _step(session, principal, claim_id, if_match, by="claimant", target=ClaimStatus.completed)
+    claim, before = _step(session, principal, claim_id, if_match, "complete")
     claim.completed_at = utcnow()
     claim.completed_on = business_date(
         principal,
@@ -235,7 +258,7 @@ def complete_claim(
 def verify_claim(
     session: Session, principal: Principal, claim_id: int, data: ClaimVerify, if_match: str | None
 ) -> ClaimRead:
-    claim, before = _step(session, principal, claim_id, if_match, by="provider", target=ClaimStatus.verified)
+    claim, before = _step(session, principal, claim_id, if_match, "verify")
     claim.verified_at = utcnow()
     claim.rating = data.rating
     claim.verify_comment = data.comment
@@ -260,7 +283,7 @@ def verify_claim(
 def withdraw_claim(
     session: Session, principal: Principal, claim_id: int, data: ClaimWithdraw, if_match: str | None
 ) -> ClaimRead:
-    claim, before = _step(session, principal, claim_id, if_match, by="claimant", target=ClaimStatus.withdrawn)
+    claim, before = _step(session, principal, claim_id, if_match, "withdraw")
     claim.ended_at = utcnow()
     claim.end_reason = data.reason
     return _finish(session, principal, claim, before)
@@ -269,7 +292,7 @@ def withdraw_claim(
 def reject_claim(
     session: Session, principal: Principal, claim_id: int, data: ClaimReject, if_match: str | None
 ) -> ClaimRead:
-    claim, before = _step(session, principal, claim_id, if_match, by="provider", target=ClaimStatus.rejected)
+    claim, before = _step(session, principal, claim_id, if_match, "reject")
     claim.ended_at = utcnow()
     claim.end_reason = data.reason
     return _finish(session, principal, claim, before)

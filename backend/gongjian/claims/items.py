@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from gongjian.claims.permissions import (
     claim_refusal,
+    item_actions,
     item_direction_of,
     item_visibility,
     may_write_claims,
@@ -145,6 +146,7 @@ def _reads_of(session: Session, principal: Principal, rows: Sequence[Mapping[Any
     today = local_today()
     return [
         _item_read(
+            principal,
             row["ServiceItem"],
             row["active"],
             row["held_id"],
@@ -158,6 +160,7 @@ def _reads_of(session: Session, principal: Principal, rows: Sequence[Mapping[Any
 
 
 def _item_read(
+    principal: Principal,
     item: ServiceItem,
     active: int,
     held_id: int | None,
@@ -175,6 +178,7 @@ def _item_read(
         free_capacity=max(item.capacity - active, 0),
         caller_claim=None if held_id is None else {"id": held_id, "status": held_status},
         caller_may_claim=may_claim,
+        allowed_actions=item_actions(principal, item),
     )
     return ServiceItemRead.model_validate(values)
 

@@ -37,7 +37,10 @@ from gongjian.kit.errors import ProblemError, conflict, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.models import Claim, Organization, ServiceItem, ServiceTemplate
 from gongjian.models.enums import (
+    CLAIM_MOVES,
+    SERVICE_ITEM_MOVES,
     ActorType,
+    ClaimStatus,
     OrganizationKind,
     ServiceDirection,
     ServiceItemStatus,
@@ -123,14 +126,64 @@ def adoption_refusal(template: ServiceTemplate, provider: Organization) -> Probl
     )
 
 
+def may_provide(principal: Principal, provider_org_id: int | None) -> bool:
+    """The item's provider (its admin, or a platform admin): edits, publishes, closes, verifies, rejects."""
+    return acts_for(principal, provider_org_id)
+
+
+def may_act_as_claimant(principal: Principal, claimant_org_id: int) -> bool:
+    """The claiming organisation (its admin, or a platform admin): starts, completes, withdraws."""
+    return acts_for(principal, claimant_org_id)
+
+
 def require_provider(principal: Principal, item: ServiceItem, detail: str) -> None:
-    if not acts_for(principal, item.provider_org_id):
+    if not may_provide(principal, item.provider_org_id):
         raise _forbidden("not_item_provider", detail)
 
 
 def require_claimant(principal: Principal, claimant_org_id: int) -> None:
-    if not acts_for(principal, claimant_org_id):
+    if not may_act_as_claimant(principal, claimant_org_id):
         raise _forbidden("not_claimant", "只有认领组织可以执行此操作")
+
+
+# The provider's steps on an item, each the move it makes (`set_item_status`); editing is any time.
+ITEM_STEPS = (("publish", ServiceItemStatus.published), ("close", ServiceItemStatus.closed))
+
+
+def item_actions(principal: Principal, item: ServiceItem) -> list[str]:
+    """What the caller may do to the item as its provider now (the read schema's `allowed_actions`;
+    claiming it is `caller_may_claim`, by `claim_refusal`)."""
+    if not may_provide(principal, item.provider_org_id):
+        return []
+    status = ServiceItemStatus(item.status)
+    return ["edit"] + [a for a, target in ITEM_STEPS if status in SERVICE_ITEM_MOVES[target]]
+
+
+# The steps of a claim: who takes each (the item's provider, or the claimant) and the move it makes.
+CLAIM_STEPS: dict[str, tuple[str, ClaimStatus]] = {
+    "start": ("claimant", ClaimStatus.in_progress),
+    "complete": ("claimant", ClaimStatus.completed),
+    "withdraw": ("claimant", ClaimStatus.withdrawn),
+    "verify": ("provider", ClaimStatus.verified),
+    "reject": ("provider", ClaimStatus.rejected),
+}
+
+
+def takes_step(principal: Principal, by: str, claim: Claim) -> bool:
+    if by == "provider":
+        return may_provide(principal, claim.item.provider_org_id)
+    return may_act_as_claimant(principal, claim.organization_id)
+
+
+def claim_actions(principal: Principal, claim: Claim) -> list[str]:
+    """What the caller may do to the claim now (the read schema's `allowed_actions`): the steps
+    `CLAIM_STEPS` gives it, where the claim's status allows the move (`CLAIM_MOVES`)."""
+    status = ClaimStatus(claim.status)
+    return [
+        step
+        for step, (by, target) in CLAIM_STEPS.items()
+        if status in CLAIM_MOVES[target] and takes_step(principal, by, claim)
+    ]
 
 
 # --- claiming ----------------------------------------------------------------------------------

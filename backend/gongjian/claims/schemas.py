@@ -63,6 +63,12 @@ class CallerClaim(OutputModel):
     status: ClaimStatus
 
 
+class ServiceItemAction(StrEnum):
+    edit = "edit"
+    publish = "publish"
+    close = "close"
+
+
 class ServiceItemRead(OutputModel):
     id: int
     template_code: str | None = Field(description=TEMPLATE_CODE_DESCRIPTION)
@@ -82,6 +88,9 @@ class ServiceItemRead(OutputModel):
     caller_may_claim: bool = Field(
         description="调用者现在能否以本组织名义认领该项目：与认领接口的规则相同（已发布、未过截止日、有空余名额、"
         "本组织类型可认领该方向、不是本组织发布的、与提供方有共建关系、尚未认领）；平台管理员为 false"
+    )
+    allowed_actions: list[ServiceItemAction] = Field(
+        description="调用者作为提供方现在可以做的操作：edit 修改、publish 发布（草稿或已关闭）、close 关闭（已发布）"
     )
     published_at: datetime | None
     closed_at: datetime | None
@@ -210,6 +219,14 @@ class ServiceItemRef(OutputModel):
     provider_org: OrganizationRef | None = Field(description=PROVIDER_DESCRIPTION)
 
 
+class ClaimAction(StrEnum):
+    start = "start"
+    complete = "complete"
+    withdraw = "withdraw"
+    verify = "verify"
+    reject = "reject"
+
+
 class ClaimRead(OutputModel):
     id: int
     item: ServiceItemRef
@@ -230,6 +247,10 @@ class ClaimRead(OutputModel):
     end_reason: str | None
     updated_at: datetime
     version: int
+    allowed_actions: list[ClaimAction] = Field(
+        description="调用者现在可以做的操作：start 开始实施、complete 完成、withdraw 撤回（认领组织）；"
+        "verify 验收、reject 驳回（项目提供方）"
+    )
 
 
 class ClaimSort(StrEnum):

@@ -105,8 +105,13 @@ def require_reporter_in(session: Session, principal: Principal, community_org_id
         raise forbidden("只能反映本社区或共建社区的问题")
 
 
+def may_handle(principal: Principal, concern: Concern) -> bool:
+    """The concern's community admin, or a platform admin: who starts, escalates and resolves it."""
+    return manages_community(principal, concern.community_org_id)
+
+
 def require_handler(principal: Principal, concern: Concern) -> None:
-    if not manages_community(principal, concern.community_org_id):
+    if not may_handle(principal, concern):
         raise forbidden("只有本社区党组织管理员或平台管理员可以处理社情民意")
 
 
@@ -139,13 +144,23 @@ def rateable(concern: Concern) -> bool:
     return concern.status == ConcernStatus.resolved.value and concern.rated_at is None
 
 
-def allowed_actions(concern: Concern, own_resident: int | None) -> list[str]:
-    """Which of cancel (withdraw) and rate the caller may do now (the read schema's
-    `allowed_actions`): both are the resident's own, by the rules `cancel_concern` and
-    `rate_concern` apply."""
-    if not is_author(own_resident, concern):
-        return []
+# The community's steps, each the move the action makes (the service's `_transition` with its target).
+_HANDLER_STEPS = (
+    ("start", ConcernStatus.in_progress),
+    ("escalate", ConcernStatus.escalated),
+    ("resolve", ConcernStatus.resolved),
+)
+
+
+def allowed_actions(principal: Principal, concern: Concern, own_resident: int | None) -> list[str]:
+    """What the caller may do to the concern now (the read schema's `allowed_actions`): start,
+    escalate and resolve by the community (`require_handler` and the moves its steps check); cancel
+    (withdraw) and rate by the resident whose concern it is (`cancel_concern`, `rate_concern`)."""
     actions = []
+    if may_handle(principal, concern):
+        actions += [a for a, target in _HANDLER_STEPS if ConcernStatus(concern.status) in CONCERN_MOVES[target]]
+    if not is_author(own_resident, concern):
+        return actions
     if ConcernStatus(concern.status) in CONCERN_MOVES[ConcernStatus.cancelled]:
         actions.append("cancel")
     if rateable(concern):

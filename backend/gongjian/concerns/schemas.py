@@ -85,6 +85,9 @@ class StepRead(OutputModel):
 
 
 class ConcernAction(StrEnum):
+    start = "start"
+    escalate = "escalate"
+    resolve = "resolve"
     cancel = "cancel"
     rate = "rate"
 
@@ -115,7 +118,8 @@ class ConcernRead(OutputModel):
     rating_comment: str | None
     rated_at: datetime | None
     allowed_actions: list[ConcernAction] = Field(
-        description="调用者现在可以做的撤回（cancel：居民本人，社区受理前）和评价（rate：居民本人，解决后一次）"
+        description="调用者现在可以做的操作：start 受理、escalate 上报协调、resolve 办结（本社区管理员、平台管理员）；"
+        "撤回（cancel：居民本人，社区受理前）和评价（rate：居民本人，解决后一次）"
     )
     created_at: datetime
     updated_at: datetime

@@ -129,7 +129,7 @@ def concern_reads(session: Session, principal: Principal, rows: Sequence[Any]) -
             overdue=c.status not in ENDED_VALUES and c.due_on is not None and c.due_on < today,
             resolved_locally=c.status == ConcernStatus.resolved.value and c.escalated_to is None,
             steps=steps[c.id],
-            allowed_actions=allowed_actions(c, mine),
+            allowed_actions=allowed_actions(principal, c, mine),
         )
         if not sees_resident(principal, c, mine):
             values.update(resident_id=None, rating=None, rating_comment=None, rated_at=None)

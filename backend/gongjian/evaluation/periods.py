@@ -146,6 +146,10 @@ def _actions(
                 allowed.append("finalize")
     if permissions.may_reopen(principal) and status in EVALUATION_PERIOD_REOPEN[EvaluationPeriodStatus.open]:
         allowed.append("reopen")
+    if permissions.may_read_ranking(principal):
+        allowed.append("ranking")
+    if status is EvaluationPeriodStatus.open and permissions.scores_evaluations(principal):
+        allowed.append("score")
     return allowed, blocked
 
 

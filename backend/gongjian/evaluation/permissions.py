@@ -80,13 +80,23 @@ def unscored_by(principal: Principal) -> ColumnElement[bool] | None:
     return None
 
 
+def scores_evaluations(principal: Principal) -> bool:
+    """The caller has a part of some evaluations to score (`unscored_by`'s scorers)."""
+    return unscored_by(principal) is not None
+
+
 def may_read_period_results(principal: Principal, period: EvaluationPeriod) -> bool:
     """API clients read finalized periods only: to them an open one doesn't exist (404)."""
     return principal.actor_type is not ActorType.api_key or period.status == EvaluationPeriodStatus.finalized.value
 
 
+def may_read_ranking(principal: Principal) -> bool:
+    """Rankings and exports are for administrators (and API clients), not members."""
+    return principal.role is not Role.member
+
+
 def require_ranking_reader(principal: Principal) -> None:
-    if principal.role is Role.member:
+    if not may_read_ranking(principal):
         raise forbidden("排名只对管理员开放；党员可在定档后查看本人考评结果")
 
 

@@ -132,6 +132,8 @@ class PeriodAction(StrEnum):
     open = "open"
     finalize = "finalize"
     reopen = "reopen"
+    ranking = "ranking"
+    score = "score"
 
 
 class PeriodProgress(OutputModel):
@@ -160,7 +162,10 @@ class PeriodRead(OutputModel):
     updated_at: datetime
     version: int
     progress: PeriodProgress
-    allowed_actions: list[PeriodAction] = Field(description="调用者现在可以做的操作")
+    allowed_actions: list[PeriodAction] = Field(
+        description="调用者现在可以做的操作：edit/open/finalize/reopen 维护周期；ranking 查看单位排名与导出（管理员）；"
+        "score 为本组织的党员评分（考评进行中，社区、单位管理员）"
+    )
     blocked_actions: list[BlockedAction] = Field(
         description="调用者的身份可以做、但现在做不成的操作及原因（如评分未完成时的定档）"
     )

@@ -53,6 +53,11 @@ class HonorUpdate(InputModel):
     note: str = omittable(max_length=2000)
 
 
+class HonorAction(StrEnum):
+    edit = "edit"
+    delete = "delete"
+
+
 class HonorRead(OutputModel):
     id: int
     title: str
@@ -68,6 +73,9 @@ class HonorRead(OutputModel):
     created_at: datetime
     updated_at: datetime
     version: int
+    allowed_actions: list[HonorAction] = Field(
+        description="调用者现在可以做的操作：edit 修改、delete 删除（计入社区、获奖组织的管理员或平台管理员）"
+    )
 
 
 class HonorSort(StrEnum):

@@ -14,12 +14,12 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from gongjian.honors.permissions import require_may_record
+from gongjian.honors.permissions import honor_actions, require_may_record
 from gongjian.honors.schemas import HonorCreate, HonorListQuery, HonorRead, HonorUpdate
 from gongjian.kit import audit
 from gongjian.kit.errors import unprocessable
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import Page, cached_select, read_page
+from gongjian.kit.pagination import Page, cached_select, page_of, read_rows
 from gongjian.kit.principal import Principal, stamp
 from gongjian.kit.rows import live_organization, one_or_404
 from gongjian.kit.sorting import apply_sort
@@ -43,7 +43,15 @@ FIELDS = (
 
 
 def list_honors(session: Session, principal: Principal, query: HonorListQuery) -> Page[HonorRead]:
-    return read_page(_honors_matching(query), query, HonorRead, session=session)
+    rows, total = read_rows(_honors_matching(query), query, session=session)
+    return page_of(HonorRead, [honor_read(principal, h) for h in rows], total, query)
+
+
+def honor_read(principal: Principal, honor: Honor) -> HonorRead:
+    """The read schema, with what the caller may do to the honour."""
+    values = {name: getattr(honor, name) for name in HonorRead.model_fields if name != "allowed_actions"}
+    actions = honor_actions(principal, honor.community_org_id, honor.recipient_org_id)
+    return HonorRead.model_validate({**values, "allowed_actions": actions})
 
 
 @cached_select()
@@ -67,7 +75,7 @@ def _honor(session: Session, honor_id: int) -> Honor:
 
 
 def get_honor(session: Session, principal: Principal, honor_id: int) -> HonorRead:
-    return HonorRead.model_validate(_honor(session, honor_id))
+    return honor_read(principal, _honor(session, honor_id))
 
 
 def create_honor(session: Session, principal: Principal, data: HonorCreate) -> HonorRead:
@@ -118,7 +126,7 @@ def create_honor(session: Session, principal: Principal, data: HonorCreate) -> H
     session.add(honor)
     session.flush()
     audit.record(session, principal, AuditAction.create, "honor", honor.id, audit.snapshot(honor, FIELDS))
-    return HonorRead.model_validate(honor)
+    return honor_read(principal, honor)
 
 
 def _editable(session: Session, principal: Principal, honor_id: int) -> Honor:
@@ -142,7 +150,7 @@ def update_honor(
     for name, value in changes.items():
         setattr(honor, name, value.value if isinstance(value, HonorLevel) else value)
     audit.finish_update(session, principal, "honor", honor, before, FIELDS)
-    return HonorRead.model_validate(honor)
+    return honor_read(principal, honor)
 
 
 def delete_honor(session: Session, principal: Principal, honor_id: int) -> None:

@@ -55,9 +55,14 @@ def require_platform_admin(principal: Principal, detail: str = PLATFORM_ADMIN_ON
         raise forbidden(detail)
 
 
+def has_admin_role(principal: Principal) -> bool:
+    """A platform admin or some organisation's admin (user or organisation-limited API key)."""
+    return principal.is_admin or principal.is_org_admin
+
+
 def require_admin_role(principal: Principal, detail: str = "当前身份无权执行此操作") -> None:
     """403 unless the caller is a platform admin or some organisation's admin."""
-    if not (principal.is_admin or principal.is_org_admin):
+    if not has_admin_role(principal):
         raise forbidden(detail)
 
 

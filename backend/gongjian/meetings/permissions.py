@@ -52,17 +52,24 @@ def require_meeting_manager(principal: Principal, community_org_id: int) -> None
         raise forbidden("只有本社区党组织管理员或平台管理员可以管理例会")
 
 
+def may_convene(principal: Principal) -> bool:
+    """Convening meetings at all: a platform admin (for a community it names) or a community's admin."""
+    return is_platform_admin(principal) or (
+        principal.role is Role.community_admin and principal.organization_id is not None
+    )
+
+
 def convening_community(principal: Principal, requested: int | None) -> int:
     """The community whose meeting the caller convenes: a platform admin names it, a community's
     admin convenes its own (or names it); nobody else convenes meetings."""
+    if not may_convene(principal):
+        raise forbidden("例会由社区党组织召集")
     if is_platform_admin(principal):
         if requested is None:
             raise unprocessable("organization_required", "平台管理员须指定社区", field="body.community_org_id")
         community_id = requested
-    elif principal.role is Role.community_admin and principal.organization_id is not None:
-        community_id = requested or principal.organization_id
     else:
-        raise forbidden("例会由社区党组织召集")
+        community_id = requested or principal.organization_id or 0
     require_meeting_manager(principal, community_id)
     return community_id
 

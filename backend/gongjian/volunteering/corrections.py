@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from gongjian.kit import audit
 from gongjian.kit.errors import conflict, unprocessable
-from gongjian.kit.pagination import Page, read_page
+from gongjian.kit.pagination import Page, page_of, read_rows
 from gongjian.kit.principal import Principal, set_stamp, stamp
 from gongjian.kit.rows import one_or_404
 from gongjian.kit.transitions import check_move
@@ -144,7 +144,16 @@ def request_correction(
         request.id,
         {"record_id": record.id, "reason": data.reason},
     )
-    return CorrectionRequestRead.model_validate(request)
+    return _request_read(principal, request, record.organizer_org_id)
+
+
+def _request_read(
+    principal: Principal, request: VolunteerCorrectionRequest, organizer_org_id: int
+) -> CorrectionRequestRead:
+    """The read schema, with what the caller may do to the request now."""
+    fields = {name: getattr(request, name) for name in CorrectionRequestRead.model_fields if name != "allowed_actions"}
+    actions = permissions.correction_request_actions(principal, organizer_org_id, request.status)
+    return CorrectionRequestRead.model_validate({**fields, "allowed_actions": actions})
 
 
 def list_requests(
@@ -157,7 +166,16 @@ def list_requests(
     if query.record_id is not None:
         stmt = stmt.where(VolunteerCorrectionRequest.record_id == query.record_id)
     stmt = stmt.order_by(VolunteerCorrectionRequest.id.desc())
-    return read_page(stmt, query, CorrectionRequestRead, session=session)
+    rows, total = read_rows(stmt, query, session=session)
+    record_ids = {r.record_id for r in rows}
+    organizers = {
+        rid: org
+        for rid, org in session.execute(
+            select(VolunteerRecord.id, VolunteerRecord.organizer_org_id).where(VolunteerRecord.id.in_(record_ids))
+        )
+    }
+    reads = [_request_read(principal, r, organizers[r.record_id]) for r in rows]
+    return page_of(CorrectionRequestRead, reads, total, query)
 
 
 def _check_answer(request: VolunteerCorrectionRequest, answer: CorrectionRequestStatus) -> None:
@@ -190,4 +208,4 @@ def decline_request(session: Session, principal: Principal, request_id: int, rep
     permissions.require_answerer(principal, record)
     _check_answer(request, CorrectionRequestStatus.declined)
     _answer(session, principal, request, CorrectionRequestStatus.declined, reply, None)
-    return CorrectionRequestRead.model_validate(request)
+    return _request_read(principal, request, record.organizer_org_id)

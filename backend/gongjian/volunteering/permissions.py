@@ -48,12 +48,18 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
-from gongjian.kit.access import acts_for, require_admin_role
+from gongjian.kit.access import acts_for, has_admin_role
 from gongjian.kit.errors import ProblemError, forbidden, unprocessable
 from gongjian.kit.principal import Principal
 from gongjian.members.permissions import looks_after_member, own_member_ids, require_own_member, visible_members
 from gongjian.models import Activity, Member, Organization, User, VolunteerCertificateRequest, VolunteerRecord
-from gongjian.models.enums import ActorType, CertificateRequestStatus, Role, VolunteerRecordStatus
+from gongjian.models.enums import (
+    ActorType,
+    CertificateRequestStatus,
+    CorrectionRequestStatus,
+    Role,
+    VolunteerRecordStatus,
+)
 from gongjian.organizations.permissions import area_scope
 
 MEMBER_LABEL = "党员"
@@ -77,8 +83,14 @@ def record_scope(principal: Principal) -> ColumnElement[bool] | None:
 # --- entering and reviewing records ------------------------------------------------------------
 
 
+def may_enter_records(principal: Principal) -> bool:
+    """Entering records at all (for which member and organiser: the checks below)."""
+    return has_admin_role(principal)
+
+
 def require_recorder(principal: Principal) -> None:
-    require_admin_role(principal, "志愿服务记录由组织单位录入")
+    if not may_enter_records(principal):
+        raise forbidden("志愿服务记录由组织单位录入")
 
 
 def require_activity_organizer(principal: Principal, organizer_org_id: int) -> None:
@@ -262,9 +274,22 @@ def require_record_owner(session: Session, principal: Principal, record: Volunte
     return member
 
 
+def may_answer(principal: Principal, organizer_org_id: int) -> bool:
+    """Answering a member's correction request (correcting the record, or declining): the
+    organiser's admin or a platform admin."""
+    return acts_for(principal, organizer_org_id)
+
+
 def require_answerer(principal: Principal, record: VolunteerRecord) -> None:
-    if not acts_for(principal, record.organizer_org_id):
+    if not may_answer(principal, record.organizer_org_id):
         raise forbidden("更正申请由组织单位答复")
+
+
+def correction_request_actions(principal: Principal, organizer_org_id: int, status: str) -> list[str]:
+    """What the caller may do to a correction request now (the read schema's `allowed_actions`)."""
+    if status != CorrectionRequestStatus.open.value or not may_answer(principal, organizer_org_id):
+        return []
+    return ["answer"]
 
 
 # --- proofs of service -------------------------------------------------------------------------

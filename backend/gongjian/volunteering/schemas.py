@@ -154,6 +154,10 @@ class CorrectionRequestListQuery(ListQuery):
     record_id: QueryId = None
 
 
+class CorrectionRequestAction(StrEnum):
+    answer = "answer"
+
+
 class CorrectionRequestRead(OutputModel):
     id: int
     record_id: int
@@ -165,6 +169,9 @@ class CorrectionRequestRead(OutputModel):
     correction_record_id: int | None
     created_at: datetime
     version: int
+    allowed_actions: list[CorrectionRequestAction] = Field(
+        description="调用者现在可以做的操作：待答复时，记录组织单位的管理员（或平台管理员）可答复（更正记录或不予更正）"
+    )
 
 
 class SummaryGroup(StrEnum):

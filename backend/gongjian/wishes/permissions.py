@@ -162,12 +162,26 @@ def may_claim_for_itself(principal: Principal) -> bool:
     )
 
 
+# The community's steps, each the move the action makes (the service's `_step` with its target).
+_COMMUNITY_STEPS = (
+    ("verify", WishStatus.verified),
+    ("reject", WishStatus.rejected),
+    ("publish", WishStatus.published),
+    ("close", WishStatus.closed),
+)
+
+
 def allowed_actions(principal: Principal, wish: Wish, own_resident: int | None) -> list[str]:
     """What the caller may do to the wish now (the read schema's `allowed_actions`), by the same rules
-    the actions apply: claim (`claimant`), fulfil and release (`require_handler` with the claimant),
-    cancel (`cancel_moves`) and rate (`require_rater`)."""
+    the actions apply: verify, reject, publish and close (`require_handler`, the community), claim
+    (`claimant`), fulfil and release (`require_handler` with the claimant), cancel (`cancel_moves`)
+    and rate (`require_rater`)."""
     actions = []
     status = WishStatus(wish.status)
+    if manages(principal, wish):
+        for action, target in _COMMUNITY_STEPS:
+            if status in WISH_MOVES.get(target, ()):
+                actions.append(action)
     if may_claim_for_itself(principal) and status in WISH_MOVES.get(WishStatus.claimed, ()):
         actions.append("claim")
     # (`wish.claimant_member` is loaded with every wish read: `service.readable_wishes`.)

@@ -70,6 +70,10 @@ class MemberRef(OutputModel):
 
 
 class WishAction(StrEnum):
+    verify = "verify"
+    reject = "reject"
+    publish = "publish"
+    close = "close"
     claim = "claim"
     fulfil = "fulfil"
     release = "release"
@@ -113,7 +117,8 @@ class WishRead(OutputModel):
     rating_comment: str | None
     rated_at: datetime | None
     allowed_actions: list[WishAction] = Field(
-        description="调用者现在可以做的操作：claim 认领（已发布，党员本人、驻区单位管理员）、"
+        description="调用者现在可以做的操作：verify 审核通过、reject 不予受理、publish 发布、close 回访后关闭（社区）；"
+        "claim 认领（已发布，党员本人、驻区单位管理员）、"
         "fulfil 登记实现和 release 放弃认领（已认领，认领方或社区）、"
         "cancel 撤回（社区在实现前，居民本人在认领前）、rate 评价（居民本人，实现后一次）"
     )

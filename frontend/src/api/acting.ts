@@ -32,3 +32,10 @@ export function managesCommunity(me: Caller | null | undefined, communityId: num
   if (!me) return false
   return me.role === 'admin' || (me.role === 'community_admin' && communityId != null && me.organization_id === communityId)
 }
+
+export type CallerAction = Schemas['CallerAction']
+
+/** What the caller's role may start (录入记录, 发布活动, 召集例会): the API's answer (`/me`'s `allowed_actions`). */
+export function mayStart(me: Pick<Schemas['MeRead'], 'allowed_actions'> | null | undefined, action: CallerAction): boolean {
+  return !!me && me.allowed_actions.includes(action)
+}

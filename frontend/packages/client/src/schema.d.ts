@@ -3712,6 +3712,11 @@ export interface components {
          */
         CalendarSource: "official" | "platform" | "weekdays";
         /**
+         * CallerAction
+         * @enum {string}
+         */
+        CallerAction: "enter_volunteer_records" | "publish_activity" | "convene_meeting" | "record_honor";
+        /**
          * CallerClaim
          * @description The caller's organisation's active claim on an item.
          */
@@ -4037,6 +4042,11 @@ export interface components {
              */
             expires_at: string;
         };
+        /**
+         * ClaimAction
+         * @enum {string}
+         */
+        ClaimAction: "start" | "complete" | "withdraw" | "verify" | "reject";
         /** ClaimComplete */
         ClaimComplete: {
             /**
@@ -4100,6 +4110,11 @@ export interface components {
         };
         /** ClaimRead */
         ClaimRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：start 开始实施、complete 完成、withdraw 撤回（认领组织）；verify 验收、reject 驳回（项目提供方）
+             */
+            allowed_actions: components["schemas"]["ClaimAction"][];
             /**
              * Claimed By
              * @description 办理认领的账号或密钥名称
@@ -4376,7 +4391,7 @@ export interface components {
          * ConcernAction
          * @enum {string}
          */
-        ConcernAction: "cancel" | "rate";
+        ConcernAction: "start" | "escalate" | "resolve" | "cancel" | "rate";
         /** ConcernCancel */
         ConcernCancel: {
             /**
@@ -4489,7 +4504,7 @@ export interface components {
         ConcernRead: {
             /**
              * Allowed Actions
-             * @description 调用者现在可以做的撤回（cancel：居民本人，社区受理前）和评价（rate：居民本人，解决后一次）
+             * @description 调用者现在可以做的操作：start 受理、escalate 上报协调、resolve 办结（本社区管理员、平台管理员）；撤回（cancel：居民本人，社区受理前）和评价（rate：居民本人，解决后一次）
              */
             allowed_actions: components["schemas"]["ConcernAction"][];
             category: components["schemas"]["ConcernCategory"];
@@ -4696,6 +4711,11 @@ export interface components {
              */
             recorded_by: string;
         };
+        /**
+         * CorrectionRequestAction
+         * @enum {string}
+         */
+        CorrectionRequestAction: "answer";
         /** CorrectionRequestCreate */
         CorrectionRequestCreate: {
             /**
@@ -4714,6 +4734,11 @@ export interface components {
         };
         /** CorrectionRequestRead */
         CorrectionRequestRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：待答复时，记录组织单位的管理员（或平台管理员）可答复（更正记录或不予更正）
+             */
+            allowed_actions: components["schemas"]["CorrectionRequestAction"][];
             /** Answered At */
             answered_at: string | null;
             /** Correction Record Id */
@@ -5169,6 +5194,11 @@ export interface components {
              */
             status: "ok" | "degraded";
         };
+        /**
+         * HonorAction
+         * @enum {string}
+         */
+        HonorAction: "edit" | "delete";
         /** HonorCreate */
         HonorCreate: {
             /**
@@ -5243,6 +5273,11 @@ export interface components {
         };
         /** HonorRead */
         HonorRead: {
+            /**
+             * Allowed Actions
+             * @description 调用者现在可以做的操作：edit 修改、delete 删除（计入社区、获奖组织的管理员或平台管理员）
+             */
+            allowed_actions: components["schemas"]["HonorAction"][];
             /**
              * Awarded On
              * Format: date
@@ -5822,6 +5857,11 @@ export interface components {
              * @enum {string}
              */
             actor_type: "user" | "api_key";
+            /**
+             * Allowed Actions
+             * @description 调用者的身份可以发起的操作（具体对象的操作看各对象的 allowed_actions）：enter_volunteer_records 录入志愿服务记录；publish_activity 发布活动；convene_meeting 召集例会；record_honor 登记荣誉
+             */
+            allowed_actions: components["schemas"]["CallerAction"][];
             /** Id */
             id: number;
             /** Name */
@@ -6911,7 +6951,7 @@ export interface components {
          * PeriodAction
          * @enum {string}
          */
-        PeriodAction: "edit" | "open" | "finalize" | "reopen";
+        PeriodAction: "edit" | "open" | "finalize" | "reopen" | "ranking" | "score";
         /**
          * PeriodCreate
          * @description Fields left out take the default scheme (reference data `evaluation_scheme.json`).
@@ -6971,7 +7011,7 @@ export interface components {
         PeriodRead: {
             /**
              * Allowed Actions
-             * @description 调用者现在可以做的操作
+             * @description 调用者现在可以做的操作：edit/open/finalize/reopen 维护周期；ranking 查看单位排名与导出（管理员）；score 为本组织的党员评分（考评进行中，社区、单位管理员）
              */
             allowed_actions: components["schemas"]["PeriodAction"][];
             /**
@@ -7914,6 +7954,11 @@ export interface components {
          * @enum {string}
          */
         ServiceDirection: "need" | "resource";
+        /**
+         * ServiceItemAction
+         * @enum {string}
+         */
+        ServiceItemAction: "edit" | "publish" | "close";
         /** ServiceItemCreate */
         ServiceItemCreate: {
             /**
@@ -7948,6 +7993,11 @@ export interface components {
              * @description 当前占用名额的认领数（已撤回、已驳回的不计）
              */
             active_claims: number;
+            /**
+             * Allowed Actions
+             * @description 调用者作为提供方现在可以做的操作：edit 修改、publish 发布（草稿或已关闭）、close 关闭（已发布）
+             */
+            allowed_actions: components["schemas"]["ServiceItemAction"][];
             /** @description 调用者所在组织对该项目的有效认领（已撤回、已驳回的不计）；没有、或调用者是平台管理员（默认不代表任何组织）时为空 */
             caller_claim: components["schemas"]["CallerClaim"] | null;
             /**
@@ -9013,7 +9063,7 @@ export interface components {
          * WishAction
          * @enum {string}
          */
-        WishAction: "claim" | "fulfil" | "release" | "cancel" | "rate";
+        WishAction: "verify" | "reject" | "publish" | "close" | "claim" | "fulfil" | "release" | "cancel" | "rate";
         /** WishCancel */
         WishCancel: {
             /**
@@ -9137,7 +9187,7 @@ export interface components {
         WishRead: {
             /**
              * Allowed Actions
-             * @description 调用者现在可以做的操作：claim 认领（已发布，党员本人、驻区单位管理员）、fulfil 登记实现和 release 放弃认领（已认领，认领方或社区）、cancel 撤回（社区在实现前，居民本人在认领前）、rate 评价（居民本人，实现后一次）
+             * @description 调用者现在可以做的操作：verify 审核通过、reject 不予受理、publish 发布、close 回访后关闭（社区）；claim 认领（已发布，党员本人、驻区单位管理员）、fulfil 登记实现和 release 放弃认领（已认领，认领方或社区）、cancel 撤回（社区在实现前，居民本人在认领前）、rate 评价（居民本人，实现后一次）
              */
             allowed_actions: components["schemas"]["WishAction"][];
             claimant_member: components["schemas"]["MemberRef"] | null;

@@ -1,20 +1,14 @@
 /**
  * What the caller may do with an activity: the API says so on each activity (`allowed_actions`,
  * `blocked_actions` with why not), from the same rules its endpoints apply; these only pick from it.
- * Publishing is by role (the platform admin and organisation admins).
+ * Publishing at all is `/me`'s `allowed_actions` (publish_activity).
  */
 import type { Schemas } from '@gongjian/client'
-import { hasAdminRole, type Caller } from '@/api/acting'
 
 type Activity = Pick<Schemas['ActivityRead'], 'allowed_actions' | 'blocked_actions'>
 /** The lifecycle buttons (ActivityActions.vue). */
 export type ActivityAction = Extract<Schemas['ActivityAction'], 'edit' | 'open' | 'finish' | 'cancel'>
 const LIFECYCLE: readonly ActivityAction[] = ['edit', 'open', 'finish', 'cancel']
-
-/** Who may publish an activity at all: the platform admin and organisation admins. */
-export function canCreateActivity(me: Caller | null | undefined): boolean {
-  return hasAdminRole(me)
-}
 
 export function activityActions(activity: Activity): ActivityAction[] {
   return LIFECYCLE.filter((a) => activity.allowed_actions.includes(a))

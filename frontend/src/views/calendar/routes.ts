@@ -6,6 +6,6 @@ export default [
     path: 'settings/calendar',
     name: 'calendar',
     component: () => import('./CalendarView.vue'),
-    meta: { title: '系统设置 · 工作日日历', roles: ['admin'], menu: { group: '系统管理', order: 95, icon: Calendar } },
+    meta: { title: '工作日日历', roles: ['admin'], menu: { group: '系统管理', order: 95, icon: Calendar } },
   },
 ] satisfies RouteRecordRaw[]

@@ -1,25 +1,19 @@
 /**
- * What the caller may do with residents' concerns: a copy of the backend's rules
- * (`gongjian/concerns/`), kept because the API does not yet say per record what the caller may do.
- * The API decides; these only hide what it would refuse.
+ * What the caller may do with residents' concerns: the API's answer on each concern
+ * (`allowed_actions`, by the rules its endpoints apply); this only picks the community's steps the
+ * SPA offers (withdrawing and rating are the resident's, in the mini-app).
  */
 import type { Schemas } from '@gongjian/client'
-import { managesCommunity, type Caller } from '@/api/acting'
+import type { Caller } from '@/api/acting'
 
-type Concern = Pick<Schemas['ConcernRead'], 'status' | 'community_org'>
-export type ConcernAction = 'start' | 'escalate' | 'resolve'
+export type ConcernAction = Extract<Schemas['ConcernAction'], 'start' | 'escalate' | 'resolve'>
+const STEPS: readonly ConcernAction[] = ['start', 'escalate', 'resolve']
 
-/** Handled by the community's admin or the platform admin. */
-export function concernActions(concern: Concern, me: Caller | null | undefined): ConcernAction[] {
-  if (!managesCommunity(me, concern.community_org.id)) return []
-  const actions: ConcernAction[] = []
-  if (concern.status === 'reported') actions.push('start')
-  if (concern.status === 'reported' || concern.status === 'in_progress') actions.push('escalate')
-  if (concern.status !== 'resolved' && concern.status !== 'cancelled') actions.push('resolve')
-  return actions
+export function concernActions(concern: Pick<Schemas['ConcernRead'], 'allowed_actions'>): ConcernAction[] {
+  return STEPS.filter((a) => concern.allowed_actions.includes(a))
 }
 
-/** Anyone may report: members for themselves, admins for their own or a partner community. */
+/** Anyone signed in may report: members for themselves, admins for their own or a partner community. */
 export function mayReportConcern(me: Caller | null | undefined): boolean {
   return !!me
 }

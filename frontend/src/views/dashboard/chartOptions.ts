@@ -19,6 +19,24 @@ const BLUE = '#1d5fa8'
 const GREY = '#60636a'
 const PALETTE = ['#c62828', '#b7791f', '#1d5fa8', '#27702b', '#60636a', '#8e44ad', '#16a085']
 
+/** Relative luminance of a `#rrggbb` colour (WCAG 2). */
+function luminance(hex: string): number {
+  const [r, g, b] = [1, 3, 5].map((i) => {
+    const c = parseInt(hex.slice(i, i + 2), 16) / 255
+    return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4
+  })
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+}
+
+/**
+ * The text colour for a value label drawn inside a bar of `fill`: white where it reads (contrast
+ * at least 4.5:1, WCAG AA), else near-black — ECharts draws white on every fill, unreadable on gold.
+ */
+export function labelOn(fill: string): string {
+  const l = luminance(fill)
+  return 1.05 / (l + 0.05) >= 4.5 ? '#fff' : '#1a1a1a'
+}
+
 const grid = { left: 8, right: 24, top: 48, bottom: 8, containLabel: true }
 const axisLabel = { interval: 0, rotate: 30, fontSize: 11 }
 
@@ -102,6 +120,20 @@ export function activitiesOption(stats: Stats, label: Label, narrow = false): Ch
   }
 }
 
+/**
+ * A category name in even lines of at most `max` characters, so that standing bars' names don't
+ * run into each other (社区工作协调委员会共驻共建指导委员会 read as one name at 1440 px).
+ */
+export function wrapName(name: string, max: number): string {
+  const chars = [...name]
+  if (chars.length <= max) return name
+  const lines = Math.ceil(chars.length / max)
+  const per = Math.ceil(chars.length / lines)
+  const out: string[] = []
+  for (let i = 0; i < chars.length; i += per) out.push(chars.slice(i, i + per).join(''))
+  return out.join('\n')
+}
+
 /** Simple labelled bars (one series). */
 export function barsOption(bars: { label: string; value: number }[], color = RED, narrow = false): ChartOption {
   if (narrow)
@@ -117,7 +149,8 @@ export function barsOption(bars: { label: string; value: number }[], color = RED
     color: [color],
     grid: { ...grid, top: 24 },
     tooltip: { trigger: 'axis' },
-    xAxis: { type: 'category', data: bars.map((b) => b.label), axisLabel: { interval: 0, fontSize: 11 } },
+    // Each bar's name in lines short enough for its share of a third of the page.
+    xAxis: { type: 'category', data: bars.map((b) => b.label), axisLabel: { interval: 0, fontSize: 11, formatter: (name: string) => wrapName(name, bars.length > 4 ? 3 : 5) } },
     yAxis: { type: 'value', minInterval: 1 },
     series: [{ type: 'bar', data: bars.map((b) => b.value), barMaxWidth: 40, label: { show: true, position: 'top' } }],
   }
@@ -165,13 +198,20 @@ export function claimsOption(stats: Stats, categories: string[], label: Label, n
     ...(narrow
       ? { yAxis: nameAxis(names), xAxis: { type: 'value' as const, minInterval: 1 } }
       : { xAxis: { type: 'category' as const, data: names, axisLabel: { interval: 0, fontSize: 11 } }, yAxis: { type: 'value' as const, minInterval: 1 } }),
-    series: statuses.map((status) => ({
+    series: statuses.map((status, i) => ({
       name: label('claim_status', status),
       type: 'bar' as const,
       stack: 'claims',
       barMaxWidth: 40,
-      // A stacked part's count inside it; a 0 part draws no label.
-      label: { show: true, fontSize: 10, formatter: (p: { value: unknown }) => (Number(p.value) ? String(p.value) : '') },
+      itemStyle: { color: PALETTE[i % PALETTE.length] },
+      // A stacked part's count inside it, in a colour that reads on the part; a 0 part draws no label.
+      label: {
+        show: true,
+        fontSize: 11,
+        color: labelOn(PALETTE[i % PALETTE.length]!),
+        textBorderWidth: 0,
+        formatter: (p: { value: unknown }) => (Number(p.value) ? String(p.value) : ''),
+      },
       data: categories.map((c) => rows.find((r) => r.category === c && r.status === status)?.count ?? 0),
     })),
   }

@@ -1,13 +1,8 @@
 /**
- * The two-way evaluation's arithmetic, shown before saving, and who sees the ranking tab. Who may
- * score a row is the API's to say: `EvaluationRead.allowed_actions` (score_community, score_unit).
+ * The two-way evaluation's arithmetic, shown before saving. Who may score a row is the API's to
+ * say (`EvaluationRead.allowed_actions`: score_community, score_unit), and who sees the ranking
+ * tab too (`PeriodRead.allowed_actions`: ranking).
  */
-import type { Caller } from '@/api/acting'
-
-/** Ranking and export are for administrators; a member sees its own result once finalized. */
-export function canSeeRanking(me: Caller | null | undefined): boolean {
-  return !!me && me.role !== 'member'
-}
 
 /** Sum of per-criterion points in tenths (the API's arithmetic), back as a one-decimal number. */
 export function pointsTotal(points: Record<string, number | null | undefined>): number {

@@ -1,20 +1,15 @@
 /**
- * Who may record and correct honours: a copy of the backend's rules (`gongjian/honors/`), kept
- * because the API does not yet say per record what the caller may do. The API decides; these only
- * hide what it would refuse.
+ * Who may record and correct honours: the API's answers — recording at all is `/me`'s
+ * `allowed_actions` (record_honor), correcting or deleting one is the honour's own
+ * `allowed_actions` (the community it counts for, the organisation it honours, a platform admin).
  */
 import type { Schemas } from '@gongjian/client'
-import { hasAdminRole, isOrgAdmin, managesCommunity, type Caller } from '@/api/acting'
+import { mayStart } from '@/api/acting'
 
-type Honor = Pick<Schemas['HonorRead'], 'community_org_id' | 'recipient_org_id'>
-
-/** The counted community's admin, the platform admin, or the admin of the organisation honoured. */
-export function mayEditHonor(honor: Honor, me: Caller | null | undefined): boolean {
-  if (managesCommunity(me, honor.community_org_id)) return true
-  return !!me && isOrgAdmin(me) && honor.recipient_org_id != null && me.organization_id === honor.recipient_org_id
+export function mayEditHonor(honor: Pick<Schemas['HonorRead'], 'allowed_actions'>): boolean {
+  return honor.allowed_actions.includes('edit')
 }
 
-/** Organisation admins record honours of their community or organisation; members do not. */
-export function mayRecordHonor(me: Caller | null | undefined): boolean {
-  return hasAdminRole(me)
+export function mayRecordHonor(me: Pick<Schemas['MeRead'], 'allowed_actions'> | null | undefined): boolean {
+  return mayStart(me, 'record_honor')
 }

@@ -9,11 +9,6 @@ import { isOrgAdmin, managesCommunity, type Caller } from '@/api/acting'
 type Task = Pick<Schemas['TaskRead'], 'status' | 'owner_org' | 'started_at'>
 export type TaskAction = 'start' | 'complete'
 
-/** Meetings are called by a community's admin (for its own community) or the platform admin. */
-export function mayCreateMeeting(me: Caller | null | undefined): boolean {
-  return managesCommunity(me, me?.organization_id)
-}
-
 /**
  * What the caller may do to a meeting, as the API says (`allowed_actions`), and why it may not
  * close it yet (`blocked_actions`: too few or too many topics), for a disabled button with the reason.

@@ -1,29 +1,13 @@
 /**
- * Which volunteer-record actions the caller may take: a copy of the backend's rules
- * (`gongjian/volunteering/`), kept because the API does not yet say per record what the caller may
- * do. The API decides; these only hide what it would refuse.
- *
- * - entering a record: the platform admin (for any organiser) or an organisation's admin (in its own name);
- * - reviewing, correcting, asking for a correction: the API says so per record (`allowed_actions`);
- * - declining a member's request: the platform admin or the organiser's admin.
+ * Volunteer-record arithmetic shown beside the form. What the caller may do is the API's answer:
+ * entering records at all (`/me`'s `allowed_actions`: enter_volunteer_records), reviewing,
+ * correcting and asking for a correction per record (`RecordRead.allowed_actions`), answering a
+ * member's request per request (`CorrectionRequestRead.allowed_actions`).
  */
 import type { Schemas } from '@gongjian/client'
-import { actsFor, hasAdminRole, type Caller } from '@/api/acting'
 import { pickerToIso } from '@/composables/format'
 
 export type RecordAction = Schemas['RecordAction']
-
-export function canEnterRecords(me: Caller | null | undefined): boolean {
-  return hasAdminRole(me)
-}
-
-export function canAnswerRequest(
-  request: Pick<Schemas['CorrectionRequestRead'], 'status'>,
-  record: Pick<Schemas['RecordRead'], 'organizer_org'>,
-  me: Caller | null | undefined,
-): boolean {
-  return request.status === 'open' && actsFor(me, record.organizer_org.id)
-}
 
 /**
  * Whole hours and half hours between two picker values: the most a record may claim, shown beside
