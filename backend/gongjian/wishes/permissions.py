@@ -59,7 +59,12 @@ def visibility(principal: Principal) -> ColumnElement[bool] | None:
         return None
     if principal.is_resident:
         return Wish.resident_id.in_(own_resident_ids(principal))
-    conditions: list[ColumnElement[bool]] = [Wish.status.in_([s.value for s in PUBLIC_STATUSES])]
+    # Most wishes are public. Offered `status IN (…)`, SQLite reads them all through the status
+    # index (OR-ed with the caller's own, below) and sorts them for one page: 1–9 requests a second
+    # for a community admin at L. `status || ''` is the same test that no index answers, so both
+    # databases walk the list's order index and stop at the page (SQLite 121 → 2.4 ms a page at L,
+    # PostgreSQL, which already did so, unchanged).
+    conditions: list[ColumnElement[bool]] = [Wish.status.concat("").in_([s.value for s in PUBLIC_STATUSES])]
     if principal.is_area_admin:
         # Reading only: every wish of the communities under it, and those its units claimed.
         conditions.append(area_scope(principal, Wish.community_org_id, Wish.claimant_org_id))
