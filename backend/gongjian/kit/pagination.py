@@ -83,7 +83,7 @@ from typing import Any, Generic, NamedTuple, ParamSpec, Protocol, TypeVar
 from weakref import WeakKeyDictionary
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Dialect, Select, bindparam, func, literal_column, select
+from sqlalchemy import ColumnElement, Dialect, Integer, Select, bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from gongjian.db import get_engine, read_raw
@@ -100,7 +100,7 @@ _NO_OFFSET: ColumnElement[Any] = literal_column("0")
 _ONE: ColumnElement[Any] = literal_column("1")  # SQLite would otherwise bind its own OFFSET 0
 M = TypeVar("M", bound=BaseModel)
 P = ParamSpec("P")
-S = TypeVar("S", bound=Select[Any])
+S = TypeVar("S", bound=Select[Any] | ColumnElement[Any])
 
 
 class Page(BaseModel, Generic[T]):
@@ -227,12 +227,22 @@ def _page_model(schema: type[M]) -> type[Page[M]]:
 
 def _page_statement(stmt: Select[Any], total: ColumnElement[int] | None) -> tuple[Select[Any], Select[Any]]:
     """`stmt` with its total as the last column and LIMIT/OFFSET as bind parameters; and the total alone."""
-    count = (total if total is not None else _count_of(stmt)).label("_total")
+    count = (total if total is not None else bounded_count(stmt)).label("_total")
     return stmt.add_columns(count).limit(bindparam("_limit")).offset(bindparam("_offset")), select(count)
 
 
-def _count_of(stmt: Select[Any]) -> ColumnElement[int]:
-    """The rows of `stmt`, counted no further than MAX_ROWS + 1 (enough to know it is more)."""
+def cut_at_page_end(stmt: Select[Any]) -> Select[Any]:
+    """`stmt` (ordered as the list) limited to the rows up to the end of the page `read_rows` reads:
+    for a side of a union that the database would otherwise read whole before merging (members).
+    The page's own LIMIT and OFFSET binds, so the value comes with each page."""
+    page_end = bindparam("_limit", type_=Integer) + bindparam("_offset", type_=Integer)
+    # The OFFSET a literal: SQLite would otherwise bind one of its own, which no cache key carries.
+    return stmt.limit(page_end).offset(_NO_OFFSET)
+
+
+def bounded_count(stmt: Select[Any]) -> ColumnElement[int]:
+    """The rows of `stmt`, counted no further than MAX_ROWS + 1 (enough to know it is more): every
+    list's total, and `read_rows(total=…)` for a page read by another select than the one counted."""
     # A literal, not a bind: the page's compiled plan takes its values from the select's cache key.
     counted = stmt.order_by(None)
     if not (stmt._distinct or stmt._group_by_clauses or stmt._having_criteria or _is_orm(stmt)):
@@ -374,12 +384,18 @@ def _read_of(stmt: Select[Any], total: ColumnElement[int] | None, dialect: Diale
         else:
             if len(_PLANS) >= MAX_SHAPES:
                 _PLANS.clear()  # a bound, not an eviction policy: never reached in practice
-            plan = _PLANS[shape] = _plan(stmt, key.bindparams, total, dialect)
-        values = [bind.effective_value for bind in key.bindparams]
+            plan = _PLANS[shape] = _plan(stmt, _binds_of(key, total_key), total, dialect)
+        values = [bind.effective_value for bind in _binds_of(key, total_key)]
     read = _Read(dialect, total, plan, values, orm)
-    if key is None or not any(bind.callable for bind in key.bindparams):  # values fixed for good
+    binds = _binds_of(key, total_key) if key is not None else []
+    if key is None or not any(bind.callable for bind in binds):  # values fixed for good
         _READS[stmt] = read
     return read
+
+
+def _binds_of(key: Any, total_key: Any) -> list[Any]:
+    """The page's bind parameters: the select's, then a separate total's (`read_rows(total=…)`)."""
+    return [*key.bindparams, *(total_key.bindparams if total_key is not None else ())]
 
 
 def _is_orm(stmt: Select[Any]) -> bool:

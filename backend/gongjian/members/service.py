@@ -25,7 +25,7 @@ from gongjian.kit import audit
 from gongjian.kit.access import require_admin_role
 from gongjian.kit.errors import conflict, forbidden
 from gongjian.kit.etag import check_if_match
-from gongjian.kit.pagination import Page, cached_select, page_of, read_rows
+from gongjian.kit.pagination import Page, bounded_count, cached_select, cut_at_page_end, page_of, read_rows
 from gongjian.kit.personal_data import encrypt, mask_mobile, phone_lookup, phone_lookups, reveal
 from gongjian.kit.principal import Principal
 from gongjian.kit.rows import one_or_404
@@ -74,8 +74,10 @@ def list_members(principal: Principal, query: MemberListQuery) -> Page[MemberRea
     Read as columns on the list's fast path (kit/pagination.py), the organisations joined in the
     same statement; only the page's phone numbers are decrypted."""
     kind, org_id = _scope_of(principal)
-    stmt = _members_matching(query, kind, org_id, principal if kind == "other" else None)
-    rows, total = read_rows(stmt, query)
+    if kind == "org":
+        rows, total = read_rows(_org_page(query, org_id), query, total=_org_total(query, org_id))
+    else:
+        rows, total = read_rows(_members_matching(query, kind, org_id, principal if kind == "other" else None), query)
     return page_of(MemberRead, [_listed(principal, row) for row in rows], total, query)
 
 
@@ -111,44 +113,71 @@ def _members_matching(query: MemberFilters, kind: str, org_id: int | None, princ
     of dual management (`unit_org_id = org OR community_org_id = org`): no one index serves that OR
     in order, so each side is read by its own index — the community side, then the unit side
     without the members that are on both — and the two are merged in the list's order (UNION ALL
-    under the ORDER BY: SQLite merges the two ordered branches, PostgreSQL a Merge Append), so a
-    page reads about page × page_size index entries, not the whole scope."""
-
-    def branch(*scope: ColumnElement[bool]) -> Select[Any]:
-        stmt = (
-            select(*_LISTED)
-            # LEFT JOINs (the community is never missing): the count drops them (kit/pagination.py).
-            .select_from(
-                MEMBERS.outerjoin(_COMMUNITY, _COMMUNITY.c.id == _M.community_org_id).outerjoin(
-                    _UNIT, _UNIT.c.id == _M.unit_org_id
-                )
-            )
-            .where(*scope)
-        )
-        if query.category is not None:
-            stmt = stmt.where(_M.category == query.category.value)
-        if query.unit_org_id is not None:
-            stmt = stmt.where(_M.unit_org_id == query.unit_org_id)
-        if query.community_org_id is not None:
-            stmt = stmt.where(_M.community_org_id == query.community_org_id)
-        if query.status is not None:
-            stmt = stmt.where(_M.status == query.status.value)
-        if query.q:
-            stmt = stmt.where(_M.name.like(like_pattern(query.q), escape=LIKE_ESCAPE))
-        return stmt
-
+    under the ORDER BY: SQLite merges the two ordered branches; PostgreSQL sorts the whole scope,
+    which is why a page is read by `_org_page`). The export reads every row of this select."""
     if kind == "org":
-        both = union_all(
-            branch(_M.community_org_id == org_id),
-            branch(_M.unit_org_id == org_id, _M.community_org_id != org_id),
-        ).subquery("scoped")
+        both = union_all(*_org_sides(query, org_id)).subquery("scoped")
         columns = both.c
         stmt = select(both)
     else:
-        stmt = branch() if kind == "all" else branch(permissions.visible_members(principal))  # type: ignore[arg-type]
+        stmt = _side(query) if kind == "all" else _side(query, permissions.visible_members(principal))  # type: ignore[arg-type]
         columns = MEMBERS.c
     sort_columns = {key: columns[column.key] for key, column in SORT_COLUMNS.items()}
     return apply_sort(stmt, query.sort.value, sort_columns, columns.id)
+
+
+def _org_sides(query: MemberFilters, org_id: int | None) -> tuple[Select[Any], Select[Any]]:
+    """An organisation's members as two disjoint selects, each served by one index."""
+    return (
+        _side(query, _M.community_org_id == org_id),
+        _side(query, _M.unit_org_id == org_id, _M.community_org_id != org_id),
+    )
+
+
+def _side(query: MemberFilters, *scope: ColumnElement[bool]) -> Select[Any]:
+    """The list's columns for the members in `scope` that pass the query's filters."""
+    stmt = (
+        select(*_LISTED)
+        # LEFT JOINs (the community is never missing): the count drops them (kit/pagination.py).
+        .select_from(
+            MEMBERS.outerjoin(_COMMUNITY, _COMMUNITY.c.id == _M.community_org_id).outerjoin(
+                _UNIT, _UNIT.c.id == _M.unit_org_id
+            )
+        )
+        .where(*scope)
+    )
+    if query.category is not None:
+        stmt = stmt.where(_M.category == query.category.value)
+    if query.unit_org_id is not None:
+        stmt = stmt.where(_M.unit_org_id == query.unit_org_id)
+    if query.community_org_id is not None:
+        stmt = stmt.where(_M.community_org_id == query.community_org_id)
+    if query.status is not None:
+        stmt = stmt.where(_M.status == query.status.value)
+    if query.q:
+        stmt = stmt.where(_M.name.like(like_pattern(query.q), escape=LIKE_ESCAPE))
+    return stmt
+
+
+@cached_select()
+def _org_page(query: MemberFilters, org_id: int | None) -> Select[Any]:
+    """An organisation admin's page: each side of dual management read in the list's order and cut
+    at the page's end before the two are merged. PostgreSQL 15 builds no Merge Append over the
+    UNION ALL of `_members_matching`, so it read and sorted the whole scope for every page (24,637
+    members at L: 37 ms a page, SQLite 1 ms); a LIMIT inside each side lets both databases stop at
+    the page. Counted by `_org_total`: the same rows without the cuts."""
+    sides = [
+        select(cut_at_page_end(apply_sort(side, query.sort.value, SORT_COLUMNS, _M.id)).subquery())
+        for side in _org_sides(query, org_id)
+    ]
+    merged = union_all(*sides).subquery("scoped")
+    columns = {key: merged.c[column.key] for key, column in SORT_COLUMNS.items()}
+    return apply_sort(select(merged), query.sort.value, columns, merged.c.id)
+
+
+@cached_select()
+def _org_total(query: MemberFilters, org_id: int | None) -> ColumnElement[int]:
+    return bounded_count(_members_matching(query, "org", org_id, None))
 
 
 def _listed(principal: Principal, row: dict[str, Any]) -> dict[str, Any]:
