@@ -9,11 +9,24 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
 # How long the server may take to start before the test fails.
 STARTUP_SECONDS = 120
+
+
+class LiveServer(str):
+    """The server's base URL (a str, as the tests use it) that also knows the server's process."""
+
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the server has used so far: what a request cost, unlike the
+        wall-clock time, which grows with whatever else the machine runs (Linux)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -23,7 +36,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(extra_env: dict[str, str] | None = None, workers: int = 1) -> Iterator[str]:
+def live_server(extra_env: dict[str, str] | None = None, workers: int = 1) -> Iterator[LiveServer]:
     """Serve with the same environment as the test session (same database, same signing key)."""
     port = free_port()
     env = {**os.environ, **(extra_env or {})}
@@ -59,7 +72,9 @@ def live_server(extra_env: dict[str, str] | None = None, workers: int = 1) -> It
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("live server did not start")
             time.sleep(0.1)
-        yield base
+        served = LiveServer(base)
+        served.pid = proc.pid
+        yield served
     finally:
         proc.terminate()
         try:

@@ -16,11 +16,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from factories.live_server import live_server
+from factories.live_server import LiveServer, live_server
 
 
 @pytest.fixture(scope="session")
-def server(database_url: str) -> Iterator[str]:
+def server(database_url: str) -> Iterator[LiveServer]:
     with live_server() as base:
         yield base
 
